@@ -1,0 +1,540 @@
+/**
+ * The event loop. One core for every mode: a backtest drains files through it as fast as the CPU
+ * goes, a paper or live session feeds it from sockets under a real clock. The core and the strategy
+ * callbacks are synchronous; I/O lives in the parts plugged in (feeds, venue, observers).
+ *
+ * Order of work for one market event at time t:
+ *   1. a simulated venue matches working orders against it (fills at t),
+ *   2. reports due at t are applied (ledger, order states, strategy notified),
+ *   3. history and marks are updated, then the strategy sees the event,
+ *   4. observers (recorder, UI, backtest collector) see the event last.
+ * So a market order decided on bar t's close can fill no earlier than bar t+1: no look-ahead.
+ */
+import type { Instrument } from '../domain/instrument.ts';
+import type { Bar, MarketEvent, Quote, Trade } from '../domain/market.ts';
+import type { Fill } from '../domain/fill.ts';
+import { type OrderRequest, type ReplaceRequest, describeOrder } from '../domain/order.ts';
+import { isOnGrid } from '../domain/instrument.ts';
+import { OrderBook, type BookedFill } from '../orders/order-book.ts';
+import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
+import { viewOf } from '../orders/order.ts';
+import { isOpen } from '../orders/fsm.ts';
+import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
+import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
+import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from '../risk/pre-trade.ts';
+import { type RiskLimits, NO_LIMITS, checkLimits } from '../risk/limits.ts';
+import type { Clock } from './clock.ts';
+import { SimulatedClock } from './clock.ts';
+import { EventQueue } from './event-queue.ts';
+import { BarRing, HistoryView, type BarHistory } from './history.ts';
+import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed } from './ports.ts';
+import type { StrategyContext, StrategyHandlers } from './strategy.ts';
+import { type ClientOrderIdSource, SequentialIds } from '../orders/client-ids.ts';
+import { mulberry32 } from '../util/random.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface LogEntry { readonly ts: number; readonly level: LogLevel; readonly source: string; readonly message: string; readonly fields?: Record<string, unknown> }
+
+/** Everything outside the core that wants to know what happened (recorder, console, backtest stats). */
+export interface EngineObserver {
+  onMarket?(event: MarketEvent, engine: Engine): void;
+  onOrderEvent?(event: OrderEvent, engine: Engine): void;
+  onFill?(fill: Fill, engine: Engine): void;
+  onLog?(entry: LogEntry, engine: Engine): void;
+  onTradingState?(state: TradingState, engine: Engine): void;
+  /** An order intent about to leave the process (journal it durably here). */
+  beforeSend?(order: OrderView, engine: Engine): void;
+  onStop?(engine: Engine): void;
+}
+
+export interface EngineOptions {
+  readonly instruments: InstrumentProvider;
+  readonly execution: ExecutionClient;
+  readonly strategy: { readonly name: string; readonly handlers: StrategyHandlers<any>; readonly params: Record<string, unknown> };
+  readonly account?: AccountSettings;
+  readonly limits?: RiskLimits;
+  readonly clientIds?: ClientOrderIdSource;
+  readonly historyCapacity?: number;
+  readonly seed?: number;
+  readonly clock?: Clock;
+  readonly observers?: readonly EngineObserver[];
+  /** Events handled before yielding to Node's event loop (real-time runs only). */
+  readonly batchSize?: number;
+}
+
+type Internal =
+  | { readonly type: 'report'; readonly report: ExecutionReport }
+  | { readonly type: 'market'; readonly event: MarketEvent }
+  | { readonly type: 'call'; readonly fn: () => void };
+
+export class Engine {
+  readonly portfolio: Portfolio;
+  readonly orders: OrderBook;
+  readonly execution: ExecutionClient;
+  readonly strategyName: string;
+  private readonly instruments: InstrumentProvider;
+  private readonly handlers: StrategyHandlers<any>;
+  private readonly ctx: StrategyContext<any>;
+  private readonly queue = new EventQueue<Internal>();
+  private readonly pullFeeds: PullFeed[] = [];
+  private readonly pushFeeds: PushFeed[] = [];
+  private readonly rings = new Map<string, BarRing>();
+  private readonly lastPrice = new Map<string, number>();
+  private readonly observers: EngineObserver[];
+  private readonly limits: RiskLimits;
+  private readonly clientIds: ClientOrderIdSource;
+  private readonly historyCapacity: number;
+  private readonly random: () => number;
+  private readonly notifications: (() => void)[] = [];
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly onBarH: ((bar: Bar, ctx: StrategyContext<any>) => void) | undefined;
+  private readonly onQuoteH: ((q: Quote, ctx: StrategyContext<any>) => void) | undefined;
+  private readonly onTradeH: ((t: Trade, ctx: StrategyContext<any>) => void) | undefined;
+  private readonly marketObservers: EngineObserver[];
+  private state: TradingState = INITIAL_TRADING_STATE;
+  private time = Number.NEGATIVE_INFINITY;
+  private started = false;
+  private stopped = false;
+  private processed = 0;
+  private submittedTimes: number[] = [];
+  private wake: (() => void) | null = null;
+
+  constructor(opts: EngineOptions) {
+    this.instruments = opts.instruments;
+    this.execution = opts.execution;
+    this.strategyName = opts.strategy.name;
+    this.handlers = opts.strategy.handlers;
+    this.portfolio = new Portfolio(opts.account);
+    this.orders = new OrderBook((s) => this.instruments.get(s));
+    this.observers = [...(opts.observers ?? [])];
+    this.marketObservers = this.observers.filter((o) => o.onMarket !== undefined);
+    this.limits = opts.limits ?? NO_LIMITS;
+    this.clientIds = opts.clientIds ?? new SequentialIds('P');
+    this.historyCapacity = opts.historyCapacity ?? 500;
+    this.random = mulberry32(opts.seed ?? 1);
+    this.clock = opts.clock ?? new SimulatedClock();
+    this.batchSize = opts.batchSize ?? 512;
+    this.onBarH = this.handlers.onBar?.bind(this.handlers);
+    this.onQuoteH = this.handlers.onQuote?.bind(this.handlers);
+    this.onTradeH = this.handlers.onTrade?.bind(this.handlers);
+    this.ctx = this.makeContext(opts.strategy.params);
+  }
+
+  // ---------- wiring ----------
+
+  addFeed(feed: DataFeed): void {
+    if (feed.kind === 'pull') this.pullFeeds.push(feed);
+    else this.pushFeeds.push(feed);
+  }
+
+  addObserver(o: EngineObserver): void {
+    this.observers.push(o);
+    if (o.onMarket !== undefined) this.marketObservers.push(o);
+  }
+
+  /** Engine time: the timestamp of the event being handled. */
+  now(): number {
+    return this.time;
+  }
+
+  eventsProcessed(): number {
+    return this.processed;
+  }
+
+  tradingState(): TradingState {
+    return this.state;
+  }
+
+  context(): StrategyContext<any> {
+    return this.ctx;
+  }
+
+  instrument(symbol: string): Instrument | undefined {
+    return this.instruments.get(symbol);
+  }
+
+  last(symbol: string): number | undefined {
+    return this.lastPrice.get(symbol);
+  }
+
+  // ---------- running ----------
+
+  private async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.execution.connect((rep) => this.report(rep));
+    this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
+    this.flush();
+  }
+
+  /** Backtests: drain every pull feed and the queue, synchronously, as fast as possible. */
+  runToEnd(onProgress?: (processed: number) => void): void {
+    if (!this.started) {
+      this.started = true;
+      const c = this.execution.connect((rep) => this.report(rep));
+      if (c instanceof Promise) throw new Error('runToEnd needs an execution client that connects synchronously');
+      this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
+      this.flush();
+    }
+    const feeds = this.pullFeeds;
+    const single = feeds.length === 1 ? feeds[0]! : null;
+    let n = 0;
+    for (;;) {
+      let feed: PullFeed | null = single;
+      let ft: number;
+      if (single !== null) ft = single.peekTime();
+      else {
+        ft = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < feeds.length; i++) {
+          const t = feeds[i]!.peekTime();
+          if (t < ft) { ft = t; feed = feeds[i]!; }
+        }
+      }
+      // Queued events that are due no later than the next data event go first.
+      if (this.queue.size > 0 && this.queue.peekTime() <= ft) {
+        this.handleQueued();
+        continue;
+      }
+      if (ft === Number.POSITIVE_INFINITY || feed === null) break;
+      this.handleMarket(feed.next());
+      if (onProgress !== undefined && (++n & 0xffff) === 0) onProgress(this.processed);
+    }
+    this.stop();
+  }
+
+  /**
+   * Real-time runs (paper, live): handle what the clock says is due, in batches, yielding to Node's
+   * event loop between batches so keystrokes, rendering and control commands never starve.
+   * Resolves when every feed is exhausted (file-fed sessions) or `stop()` is called.
+   */
+  async run(): Promise<void> {
+    await this.start();
+    let pushOpen = this.pushFeeds.length;
+    for (const f of this.pushFeeds) {
+      await f.start((ev) => this.enqueueMarket(ev), () => { pushOpen--; this.poke(); });
+    }
+    const anchor = (this.clock as { anchor?: (ts: number) => void }).anchor;
+    while (!this.stopped) {
+      const ft = this.nextPullTime();
+      if (anchor !== undefined && Number.isFinite(ft)) anchor.call(this.clock, ft);
+      const due = this.clock.now();
+      let handled = 0;
+      while (handled < this.batchSize && !this.stopped) {
+        const pt = this.nextPullTime();
+        const qt = this.queue.peekTime();
+        if (qt <= pt && qt <= due && this.queue.size > 0) { this.handleQueued(); handled++; continue; }
+        if (pt < qt && pt <= due) { this.handleMarket(this.nextPullFeed()!.next()); handled++; continue; }
+        break;
+      }
+      if (this.stopped) break;
+      const next = Math.min(this.nextPullTime(), this.queue.peekTime());
+      if (next === Number.POSITIVE_INFINITY && pushOpen === 0 && this.queue.size === 0) break;
+      if (handled >= this.batchSize) { await yieldToEventLoop(); continue; }
+      const wait = next === Number.POSITIVE_INFINITY ? 1000 : Math.max(0, Math.min(1000, this.clock.delayUntil(next)));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { this.wake = null; resolve(); }, wait);
+        this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
+      });
+    }
+    this.stop();
+  }
+
+  /** Stop the run: the strategy's onStop runs once, observers are told, feeds are closed. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const f of this.pushFeeds) f.stop();
+    this.guard('onStop', () => this.handlers.onStop?.(this.ctx));
+    this.flush();
+    for (const o of this.observers) o.onStop?.(this);
+    this.poke();
+  }
+
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  private nextPullTime(): number {
+    let t = Number.POSITIVE_INFINITY;
+    for (const f of this.pullFeeds) { const x = f.peekTime(); if (x < t) t = x; }
+    return t;
+  }
+
+  private nextPullFeed(): PullFeed | null {
+    let t = Number.POSITIVE_INFINITY;
+    let best: PullFeed | null = null;
+    for (const f of this.pullFeeds) { const x = f.peekTime(); if (x < t) { t = x; best = f; } }
+    return best;
+  }
+
+  /** Push feeds and adapters put market data here; it is handled in (ts, arrival) order. */
+  enqueueMarket(event: MarketEvent): void {
+    this.queue.push(event.ts, { type: 'market', event });
+    this.poke();
+  }
+
+  /** Run a function inside the loop at engine time `ts` (operator commands, timers). */
+  schedule(ts: number, fn: () => void): void {
+    this.queue.push(ts, { type: 'call', fn });
+    this.poke();
+  }
+
+  private report(rep: ExecutionReport): void {
+    this.queue.push(rep.ts, { type: 'report', report: rep });
+    this.poke();
+  }
+
+  private handleQueued(): void {
+    const q = this.queue.pop()!;
+    if (q.ts > this.time) this.time = q.ts;
+    const it = q.item;
+    if (it.type === 'report') this.applyReport(it.report);
+    else if (it.type === 'market') this.handleMarket(it.event);
+    else this.guard('command', it.fn);
+    this.flush();
+  }
+
+  /** Apply every queued event due by now (fills the venue produced for the event in hand). */
+  private drainDue(): void {
+    while (this.queue.size > 0 && this.queue.peekTime() <= this.time) this.handleQueued();
+  }
+
+  private handleMarket(ev: MarketEvent): void {
+    if (ev.ts > this.time) this.time = ev.ts;
+    this.processed++;
+    const sym = ev.symbol;
+    const exec = this.execution;
+    if (exec.onMarketData !== undefined) {
+      exec.onMarketData(ev);
+      if (this.queue.size > 0) this.drainDue();
+    }
+    if (ev.kind === 'bar') {
+      let ring = this.rings.get(sym);
+      if (ring === undefined) { ring = new BarRing(this.historyCapacity); this.rings.set(sym, ring); }
+      ring.push(ev);
+      this.lastPrice.set(sym, ev.close);
+      this.portfolio.mark(sym, ev.close);
+      if (this.onBarH !== undefined) this.callStrategy(this.onBarH, ev);
+    } else if (ev.kind === 'quote') {
+      const mid = (ev.bid + ev.ask) / 2;
+      this.lastPrice.set(sym, mid);
+      this.portfolio.mark(sym, mid);
+      if (this.onQuoteH !== undefined) this.callStrategy(this.onQuoteH, ev);
+    } else {
+      this.lastPrice.set(sym, ev.price);
+      this.portfolio.mark(sym, ev.price);
+      if (this.onTradeH !== undefined) this.callStrategy(this.onTradeH, ev);
+    }
+    if (this.notifications.length > 0) this.flush();
+    const obs = this.marketObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!.onMarket!(ev, this);
+  }
+
+  private callStrategy<E>(fn: (e: E, ctx: StrategyContext<any>) => void, ev: E): void {
+    try {
+      fn(ev, this.ctx);
+    } catch (err) {
+      this.strategyError('onBar/onQuote/onTrade', err);
+    }
+  }
+
+  private guard(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.strategyError(where, err);
+    }
+  }
+
+  /** A throwing strategy pauses trading instead of crashing the process (positions stay managed). */
+  private strategyError(where: string, err: unknown): void {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.log('error', 'strategy', `strategy threw in ${where}: ${msg}`, err instanceof Error && err.stack ? { stack: err.stack } : undefined);
+    this.setTradingState('paused', `strategy error in ${where}: ${msg}`);
+  }
+
+  /** Strategy notifications are delivered after the callback that caused them returns, in order. */
+  private flush(): void {
+    const q = this.notifications;
+    for (let i = 0; i < q.length; i++) q[i]!();
+    q.length = 0;
+  }
+
+  // ---------- orders ----------
+
+  private applyReport(rep: ExecutionReport): void {
+    const out = this.orders.applyReport(rep);
+    if (out.problem !== null) this.log('warn', 'orders', out.problem, { report: rep });
+    if (out.fill !== null) this.bookFill(out.fill);
+    for (const ev of out.events) this.emitOrderEvent(ev);
+  }
+
+  private bookFill(b: BookedFill): void {
+    const inst = this.instruments.get(b.order.request.symbol)!;
+    const side = b.order.request.side;
+    this.portfolio.applyFill(inst, side, b.qty, b.price, b.fee);
+    const fill: Fill = {
+      clientOrderId: b.order.clientOrderId, execId: b.execId, symbol: inst.symbol, side,
+      qty: b.qty, price: b.price, fee: b.fee, liquidity: b.liquidity, ts: b.ts,
+    };
+    for (const o of this.observers) o.onFill?.(fill, this);
+    const h = this.handlers.onFill;
+    if (h !== undefined) this.notifications.push(() => this.guard('onFill', () => h.call(this.handlers, fill, this.ctx)));
+  }
+
+  private emitOrderEvent(ev: OrderEvent): void {
+    for (const o of this.observers) o.onOrderEvent?.(ev, this);
+    const h = this.handlers.onOrderEvent;
+    if (h !== undefined) this.notifications.push(() => this.guard('onOrderEvent', () => h.call(this.handlers, ev, this.ctx)));
+  }
+
+  /** Submit on behalf of the strategy or the operator (flatten). Returns the client order id. */
+  submit(req: OrderRequest, source: 'strategy' | 'operator' = 'strategy'): string {
+    const id = this.clientIds.next();
+    const order = this.orders.create(id, req, this.time);
+    const denial = this.preTrade(order, source);
+    if (denial !== null) {
+      const ev = this.orders.apply(order, 'deny', this.time, denial);
+      this.log('warn', 'risk', `denied ${describeOrder(req)}: ${denial}`);
+      if (ev !== null) this.emitOrderEvent(ev);
+      return id;
+    }
+    const ev = this.orders.apply(order, 'submit', this.time);
+    const view = viewOf(order);
+    for (const o of this.observers) o.beforeSend?.(view, this);
+    this.submittedTimes.push(this.time);
+    if (ev !== null) this.emitOrderEvent(ev);
+    this.execution.submit({ clientOrderId: id, request: req, ts: this.time });
+    return id;
+  }
+
+  private preTrade(order: Order, source: 'strategy' | 'operator'): string | null {
+    const req = order.request;
+    const inst = this.instruments.get(req.symbol);
+    if (inst === undefined) return `unknown symbol ${req.symbol}: add it to the config's instruments or feed data for it`;
+    const grid = checkGrid(req, inst) ?? checkCapabilities(req, this.execution.capabilities);
+    if (grid !== null) return grid;
+    const pos = this.portfolio.qty(req.symbol);
+    const increases = increasesExposure(req, pos, this.pendingReduce(req.symbol, req.side, order.clientOrderId));
+    if (req.reduceOnly === true && increases) return `reduce-only ${req.side} of ${req.qty} would not reduce the position of ${pos}`;
+    const st = checkTradingState(this.state, increases && source === 'strategy');
+    if (st !== null && !(source === 'operator' && !increases)) return st;
+    return checkLimits(this.limits, {
+      request: req, instrument: inst, position: pos, increases,
+      last: this.lastPrice.get(req.symbol), now: this.time, recentSubmits: this.submittedTimes,
+      equity: () => this.portfolio.equity(), realizedToday: () => this.portfolio.account().realizedPnl,
+    });
+  }
+
+  private pendingReduce(symbol: string, side: 'buy' | 'sell', except: string): number {
+    let q = 0;
+    for (const o of this.orders.openOrders()) {
+      if (o.clientOrderId === except || o.request.symbol !== symbol || o.request.side !== side) continue;
+      q += o.request.qty - o.filledQty;
+    }
+    return q;
+  }
+
+  cancel(clientOrderId: string): void {
+    const o = this.orders.get(clientOrderId);
+    if (o === undefined) { this.log('warn', 'orders', `cancel: no order ${clientOrderId}`); return; }
+    if (!isOpen(o.status) || o.status === 'pending_cancel') return;
+    const ev = this.orders.apply(o, 'cancel_request', this.time);
+    if (ev === null) { this.log('warn', 'orders', `cancel of ${clientOrderId} in state ${o.status} refused`); return; }
+    this.emitOrderEvent(ev);
+    this.execution.cancel(clientOrderId, this.time);
+  }
+
+  replace(clientOrderId: string, changes: ReplaceRequest): void {
+    const o = this.orders.get(clientOrderId);
+    if (o === undefined) { this.log('warn', 'orders', `replace: no order ${clientOrderId}`); return; }
+    const inst = this.instruments.get(o.request.symbol)!;
+    let problem: string | null = null;
+    if (!this.execution.capabilities.replace) problem = 'the venue cannot replace orders: cancel and submit a new one';
+    else if (o.status !== 'accepted' && o.status !== 'partially_filled') problem = `cannot replace an order that is ${o.status}`;
+    else if (changes.qty !== undefined && changes.qty <= o.filledQty) problem = `new quantity ${changes.qty} is not above the ${o.filledQty} already filled: cancel instead`;
+    else if (changes.qty !== undefined && !isOnGrid(changes.qty, inst.lotSize)) problem = `quantity ${changes.qty} is off the lot grid ${inst.lotSize}`;
+    else if (changes.limitPrice !== undefined && !isOnGrid(changes.limitPrice, inst.tickSize)) problem = `limit price ${changes.limitPrice} is off the tick grid ${inst.tickSize}`;
+    else if (changes.stopPrice !== undefined && !isOnGrid(changes.stopPrice, inst.tickSize)) problem = `stop price ${changes.stopPrice} is off the tick grid ${inst.tickSize}`;
+    if (problem !== null) { this.log('warn', 'orders', `replace ${clientOrderId}: ${problem}`); return; }
+    const ev = this.orders.apply(o, 'replace_request', this.time);
+    if (ev === null) return;
+    this.emitOrderEvent(ev);
+    this.execution.replace(clientOrderId, changes, this.time);
+  }
+
+  // ---------- trading state and operator commands ----------
+
+  setTradingState(status: TradingStatus, reason: string): void {
+    if (this.state.status === status && this.state.reason === reason) return;
+    this.state = { status, reason, since: Number.isFinite(this.time) ? this.time : 0 };
+    this.log(status === 'active' ? 'info' : 'warn', 'engine', `trading ${status}: ${reason}`);
+    for (const o of this.observers) o.onTradingState?.(this.state, this);
+  }
+
+  /** Cancel every open order of ours (never external ones). Returns the ids asked to cancel. */
+  cancelAll(): string[] {
+    const ids: string[] = [];
+    for (const o of [...this.orders.openOrders()]) {
+      if (o.external) continue;
+      ids.push(o.clientOrderId);
+      this.cancel(o.clientOrderId);
+    }
+    return ids;
+  }
+
+  /** Close every position with market orders (the operator's flatten). */
+  flatten(): string[] {
+    const ids: string[] = [];
+    for (const p of this.portfolio.positionsList()) {
+      if (p.qty === 0) continue;
+      ids.push(this.submit({ symbol: p.symbol, side: p.qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(p.qty), reduceOnly: true, tag: 'flatten' }, 'operator'));
+    }
+    return ids;
+  }
+
+  log(level: LogLevel, source: string, message: string, fields?: Record<string, unknown>): void {
+    const entry: LogEntry = fields === undefined ? { ts: this.time, level, source, message } : { ts: this.time, level, source, message, fields };
+    for (const o of this.observers) o.onLog?.(entry, this);
+  }
+
+  openOrderViews(symbol?: string): OrderView[] {
+    const out: OrderView[] = [];
+    for (const o of this.orders.openOrders()) if (symbol === undefined || o.request.symbol === symbol) out.push(viewOf(o));
+    return out;
+  }
+
+  // ---------- the strategy's context ----------
+
+  private makeContext(params: Record<string, unknown>): StrategyContext<any> {
+    const symbols: string[] = this.instruments.all().map((i) => i.symbol);
+    const emptyRing = new BarRing(1);
+    return {
+      params: Object.freeze({ ...params }),
+      symbols,
+      now: () => this.time,
+      submit: (req) => this.submit(req, 'strategy'),
+      cancel: (id) => this.cancel(id),
+      replace: (id, ch) => this.replace(id, ch),
+      position: (s) => this.portfolio.position(s),
+      account: () => this.portfolio.account(),
+      history: (s, n): BarHistory => new HistoryView(s, this.rings.get(s) ?? emptyRing, Math.min(n, this.historyCapacity)),
+      instrument: (s) => {
+        const i = this.instruments.get(s);
+        if (i === undefined) throw new Error(`unknown symbol ${s}`);
+        return i;
+      },
+      openOrders: (s) => this.openOrderViews(s),
+      tradingState: () => this.state,
+      log: (message, fields) => this.log('info', this.strategyName, message, fields),
+      random: this.random,
+    };
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -1,0 +1,106 @@
+/**
+ * The engine's two doors to the world. A strategy cannot tell which implementation is behind them:
+ * a file or a socket behind the DataFeed, the simulated venue or a broker behind the ExecutionClient.
+ */
+import type { Instrument } from '../domain/instrument.ts';
+import type { MarketEvent } from '../domain/market.ts';
+import type { OrderRequest, ReplaceRequest } from '../domain/order.ts';
+import type { Liquidity } from '../domain/fill.ts';
+
+// ---------- data ----------
+
+/** A feed the engine pulls from in time order (files, in-memory arrays): backtests and replays. */
+export interface PullFeed {
+  readonly kind: 'pull';
+  /** Timestamp of the next event, or Infinity when the feed is exhausted. */
+  peekTime(): number;
+  /** The next event; only called when peekTime() is finite. */
+  next(): MarketEvent;
+  /** How many events in total, when known (progress bars). */
+  readonly size?: number;
+}
+
+/** A feed that pushes events as they arrive (sockets, paced file replay). */
+export interface PushFeed {
+  readonly kind: 'push';
+  start(sink: (event: MarketEvent) => void, done: () => void): void | Promise<void>;
+  stop(): void;
+}
+
+export type DataFeed = PullFeed | PushFeed;
+
+// ---------- execution ----------
+
+/** What the venue tells us about our orders. Every report names the order by our client order id. */
+export type ExecutionReport =
+  | { readonly kind: 'accepted'; readonly clientOrderId: string; readonly venueOrderId: string; readonly ts: number }
+  | { readonly kind: 'rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
+  | {
+      readonly kind: 'fill';
+      readonly clientOrderId: string;
+      readonly execId: string;
+      readonly qty: number;
+      readonly price: number;
+      readonly fee: number;
+      readonly liquidity: Liquidity;
+      readonly ts: number;
+    }
+  | { readonly kind: 'canceled'; readonly clientOrderId: string; readonly reason?: string; readonly ts: number }
+  | { readonly kind: 'cancel_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
+  | { readonly kind: 'expired'; readonly clientOrderId: string; readonly ts: number }
+  | {
+      readonly kind: 'replaced';
+      readonly clientOrderId: string;
+      readonly qty: number;
+      readonly limitPrice?: number;
+      readonly stopPrice?: number;
+      readonly ts: number;
+    }
+  | { readonly kind: 'replace_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number };
+
+export interface SubmitCommand {
+  readonly clientOrderId: string;
+  readonly request: OrderRequest;
+  /** Engine time when the decision was made. */
+  readonly ts: number;
+}
+
+/** Declared, not discovered (ccxt's `has`): code asks the table instead of the venue's name. */
+export interface VenueCapabilities {
+  readonly orderTypes: readonly OrderRequest['type'][];
+  readonly timeInForce: readonly NonNullable<OrderRequest['tif']>[];
+  readonly replace: boolean;
+  readonly reduceOnly: boolean;
+  readonly shorting: boolean;
+  /** Client order id rule: maximum length and allowed characters. */
+  readonly clientOrderId: { readonly maxLength: number; readonly pattern: RegExp };
+  /** True when the venue matches against the engine's own market data (the simulator). */
+  readonly simulated: boolean;
+}
+
+export interface ReportSink {
+  (report: ExecutionReport): void;
+}
+
+export interface ExecutionClient {
+  readonly venue: string;
+  readonly capabilities: VenueCapabilities;
+  /** The engine hands over its report sink; reports may arrive at any time after this. */
+  connect(sink: ReportSink): void | Promise<void>;
+  /** Fire and forget: the outcome arrives as reports. Never throws for a venue-side refusal. */
+  submit(cmd: SubmitCommand): void;
+  cancel(clientOrderId: string, ts: number): void;
+  replace(clientOrderId: string, changes: ReplaceRequest, ts: number): void;
+  /**
+   * Simulated venues match against the same market data the strategy sees. The engine calls this
+   * before the strategy sees the event, so fills at this instant are applied first.
+   */
+  onMarketData?(event: MarketEvent): void;
+  disconnect(): void | Promise<void>;
+}
+
+/** Where instrument specs come from (defaults, config, or the venue). */
+export interface InstrumentProvider {
+  get(symbol: string): Instrument | undefined;
+  all(): readonly Instrument[];
+}

@@ -1,0 +1,167 @@
+/**
+ * Our orders, keyed by client order id. Every change of status goes through the FSM table;
+ * fills are deduplicated by execution id and counted in integer lots.
+ */
+import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
+import type { OrderRequest } from '../domain/order.ts';
+import type { ExecutionReport } from '../engine/ports.ts';
+import { type OrderEventKind, transition, isOpen, isTerminal } from './fsm.ts';
+import { type Order, type OrderEvent, viewOf } from './order.ts';
+
+export interface BookedFill {
+  readonly order: Order;
+  readonly execId: string;
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+  readonly liquidity: 'maker' | 'taker';
+  readonly ts: number;
+}
+
+/** What applying one report did. */
+export interface ReportOutcome {
+  readonly events: OrderEvent[];
+  readonly fill: BookedFill | null;
+  /** Set when the report was ignored or contradicts what we know: for the log and the UI. */
+  readonly problem: string | null;
+}
+
+const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
+
+export class OrderBook {
+  private readonly orders = new Map<string, Order>();
+  private readonly open = new Map<string, Order>();
+
+  constructor(private readonly instrumentOf: (symbol: string) => Instrument | undefined) {}
+
+  get(clientOrderId: string): Order | undefined {
+    return this.orders.get(clientOrderId);
+  }
+
+  /** Orders that may still trade, oldest first. */
+  openOrders(): IterableIterator<Order> {
+    return this.open.values();
+  }
+
+  openCount(): number {
+    return this.open.size;
+  }
+
+  all(): IterableIterator<Order> {
+    return this.orders.values();
+  }
+
+  create(clientOrderId: string, request: OrderRequest, ts: number, external = false): Order {
+    if (this.orders.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
+    const o: Order = {
+      clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
+      filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: ts, updatedAt: ts, reason: null, flagged: null,
+      external, filledLots: 0, fillTickLots: 0, execIds: new Set(),
+    };
+    this.orders.set(clientOrderId, o);
+    return o;
+  }
+
+  /** Move an order through the FSM. An impossible move flags the order and returns null. */
+  apply(o: Order, kind: OrderEventKind, ts: number, reason?: string): OrderEvent | null {
+    const r = transition(o, kind);
+    if (!r.ok) {
+      o.flagged = r.error.message;
+      o.updatedAt = ts;
+      return null;
+    }
+    const from = o.status;
+    o.status = r.state.status;
+    o.returnTo = r.state.returnTo;
+    o.updatedAt = ts;
+    if (reason !== undefined && (kind === 'deny' || kind === 'reject' || kind === 'canceled' || kind === 'expire'
+      || kind === 'cancel_reject' || kind === 'replace_reject' || kind === 'lost')) {
+      o.reason = reason;
+    }
+    if (isOpen(o.status)) this.open.set(o.clientOrderId, o);
+    else this.open.delete(o.clientOrderId);
+    return reason === undefined
+      ? { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, order: viewOf(o) }
+      : { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, reason, order: viewOf(o) };
+  }
+
+  /** Apply one venue report. Never throws: surprises become `problem`s and flags. */
+  applyReport(rep: ExecutionReport): ReportOutcome {
+    const o = this.orders.get(rep.clientOrderId);
+    if (o === undefined) {
+      return { ...NO_OUTCOME, problem: `${rep.kind} report for unknown client order id ${rep.clientOrderId}` };
+    }
+    switch (rep.kind) {
+      case 'accepted': {
+        o.venueOrderId = rep.venueOrderId;
+        // An ack that arrives after the order moved on (fills, cancel) is stale news, not an error.
+        if (o.status !== 'submitted' && o.status !== 'unconfirmed' && o.status !== 'pending_cancel') {
+          return { ...NO_OUTCOME, problem: o.status === 'accepted' ? null : `stale ack for ${o.clientOrderId} (already ${o.status})` };
+        }
+        return this.outcome(this.apply(o, 'accept', rep.ts));
+      }
+      case 'rejected':
+        return this.outcome(this.apply(o, 'reject', rep.ts, rep.reason), o);
+      case 'canceled':
+        if (isTerminal(o.status)) return { ...NO_OUTCOME, problem: o.status === 'canceled' ? null : `cancel for ${o.clientOrderId} after ${o.status}` };
+        return this.outcome(this.apply(o, 'canceled', rep.ts, rep.reason ?? 'canceled'), o);
+      case 'expired':
+        if (isTerminal(o.status)) return NO_OUTCOME;
+        return this.outcome(this.apply(o, 'expire', rep.ts, 'expired'), o);
+      case 'cancel_rejected':
+        if (o.status !== 'pending_cancel') return { ...NO_OUTCOME, problem: `cancel reject for ${o.clientOrderId} in ${o.status}: ${rep.reason}` };
+        return this.outcome(this.apply(o, 'cancel_reject', rep.ts, rep.reason), o);
+      case 'replace_rejected':
+        if (o.status !== 'pending_replace') return { ...NO_OUTCOME, problem: `replace reject for ${o.clientOrderId} in ${o.status}: ${rep.reason}` };
+        return this.outcome(this.apply(o, 'replace_reject', rep.ts, rep.reason), o);
+      case 'replaced': {
+        if (o.status !== 'pending_replace') return { ...NO_OUTCOME, problem: `replace confirmation for ${o.clientOrderId} in ${o.status}` };
+        const r = o.request;
+        const next: OrderRequest =
+          r.type === 'market' ? { ...r, qty: rep.qty }
+          : r.type === 'limit' ? { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice }
+          : r.type === 'stop' ? { ...r, qty: rep.qty, stopPrice: rep.stopPrice ?? r.stopPrice }
+          : { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice, stopPrice: rep.stopPrice ?? r.stopPrice };
+        o.request = next;
+        return this.outcome(this.apply(o, 'replaced', rep.ts), o);
+      }
+      case 'fill':
+        return this.applyFill(o, rep);
+    }
+  }
+
+  private applyFill(o: Order, rep: Extract<ExecutionReport, { kind: 'fill' }>): ReportOutcome {
+    if (o.execIds.has(rep.execId)) return { ...NO_OUTCOME, problem: null }; // duplicate report: already booked
+    const inst = this.instrumentOf(o.request.symbol);
+    if (inst === undefined) return { ...NO_OUTCOME, problem: `fill for ${o.clientOrderId} on unknown symbol ${o.request.symbol}` };
+    o.execIds.add(rep.execId);
+    const lots = toLots(rep.qty, inst.lotSize);
+    const totalLots = toLots(o.request.qty, inst.lotSize);
+    o.filledLots += lots;
+    o.fillTickLots += toTicks(rep.price, inst.tickSize) * lots;
+    o.filledQty = fromSteps(o.filledLots, inst.lotSize);
+    o.avgFillPrice = (o.fillTickLots / o.filledLots) * inst.tickSize;
+    o.fees += rep.fee;
+    let problem: string | null = null;
+    if (o.filledLots > totalLots) {
+      problem = `overfill on ${o.clientOrderId}: filled ${o.filledQty} of ${o.request.qty}`;
+      o.flagged = problem;
+    }
+    const kind: OrderEventKind = o.filledLots >= totalLots ? 'fill_complete' : 'fill_partial';
+    let ev: OrderEvent | null = null;
+    if (o.status === 'filled') {
+      // Already complete: an extra execution is an overfill (flagged above); the fill is still booked.
+      o.updatedAt = rep.ts;
+    } else {
+      ev = this.apply(o, kind, rep.ts);
+      if (ev === null) problem ??= o.flagged;
+    }
+    const fill: BookedFill = { order: o, execId: rep.execId, qty: rep.qty, price: rep.price, fee: rep.fee, liquidity: rep.liquidity, ts: rep.ts };
+    return { events: ev === null ? [] : [ev], fill, problem };
+  }
+
+  private outcome(ev: OrderEvent | null, o?: Order): ReportOutcome {
+    if (ev !== null) return { events: [ev], fill: null, problem: null };
+    return { events: [], fill: null, problem: o?.flagged ?? null };
+  }
+}

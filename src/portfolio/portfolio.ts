@@ -1,0 +1,246 @@
+/**
+ * Positions and cash: the ledger. Quantities are integer lots, money is integer money units
+ * (see domain/money.ts); a fill is turned into integers once and the ledger only adds integers.
+ */
+import { type Instrument, settlementOf, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
+import { type Money, ZERO, add, sub, money, notional, mulDiv, toNumber } from '../domain/money.ts';
+import type { Side } from '../domain/order.ts';
+
+export interface PositionView {
+  readonly symbol: string;
+  /** Signed quantity: positive long, negative short. */
+  readonly qty: number;
+  /** Average entry price of the open quantity (0 when flat). */
+  readonly avgPrice: number;
+  readonly lastPrice: number;
+  readonly unrealizedPnl: number;
+  readonly realizedPnl: number;
+  readonly fees: number;
+}
+
+export interface AccountView {
+  readonly currency: string;
+  readonly cash: number;
+  readonly cashByCurrency: Readonly<Record<string, number>>;
+  readonly equity: number;
+  readonly buyingPower: number;
+  readonly marginUsed: number;
+  readonly realizedPnl: number;
+  readonly fees: number;
+}
+
+export interface AccountSettings {
+  readonly currency: string;
+  readonly cash: number;
+  /** 'cash': no shorting of spot, buying power = cash. 'margin': leverage and shorts allowed. */
+  readonly type: 'cash' | 'margin';
+  /** Gross exposure allowed per unit of equity on margin accounts (Reg T overnight: 2). */
+  readonly leverage: number;
+  /** Leverage for perpetuals (initial margin = notional / perpLeverage). */
+  readonly perpLeverage: number;
+  /** Units of account currency per unit of another quote currency (stablecoins default to 1). */
+  readonly fxRates: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_ACCOUNT: AccountSettings = {
+  currency: 'USD', cash: 100_000, type: 'cash', leverage: 1, perpLeverage: 3, fxRates: { USDT: 1, USDC: 1 },
+};
+
+class Position {
+  lots = 0;
+  /** Signed cost of the open lots: long positive, short negative. */
+  cost: Money = ZERO;
+  realized: Money = ZERO;
+  fees: Money = ZERO;
+  lastPrice = 0;
+  constructor(readonly instrument: Instrument) {}
+}
+
+export interface FillEffect {
+  readonly realized: number;
+  readonly positionQty: number;
+}
+
+export class Portfolio {
+  private readonly positions = new Map<string, Position>();
+  private readonly cash = new Map<string, Money>();
+  private realizedTotal: Money = ZERO;
+  private feesTotal: Money = ZERO;
+
+  constructor(readonly settings: AccountSettings = DEFAULT_ACCOUNT) {
+    this.cash.set(settings.currency, money(settings.cash));
+  }
+
+  private pos(instrument: Instrument): Position {
+    let p = this.positions.get(instrument.symbol);
+    if (p === undefined) {
+      p = new Position(instrument);
+      this.positions.set(instrument.symbol, p);
+    }
+    return p;
+  }
+
+  /** Book one fill. Returns the realized P&L it produced (quote currency) and the new quantity. */
+  applyFill(instrument: Instrument, side: Side, qty: number, price: number, fee: number): FillEffect {
+    const p = this.pos(instrument);
+    const { tickSize, lotSize, multiplier } = instrument;
+    const lots = toLots(qty, lotSize);
+    const ticks = toTicks(price, tickSize);
+    const dir = side === 'buy' ? 1 : -1;
+    const feeM = money(fee);
+    let realized: Money = ZERO;
+
+    if (p.lots === 0 || Math.sign(p.lots) === dir) {
+      p.cost = add(p.cost, (dir * notional(ticks, lots, tickSize, lotSize, multiplier)) as Money);
+      p.lots += dir * lots;
+    } else {
+      const posDir = Math.sign(p.lots);
+      const closeLots = Math.min(lots, Math.abs(p.lots));
+      const costClosed = mulDiv(p.cost, closeLots, Math.abs(p.lots)) as Money;
+      const valueClosed = (posDir * notional(ticks, closeLots, tickSize, lotSize, multiplier)) as Money;
+      realized = sub(valueClosed, costClosed);
+      p.cost = sub(p.cost, costClosed);
+      p.lots -= posDir * closeLots;
+      const rest = lots - closeLots;
+      if (rest > 0) {
+        p.cost = (dir * notional(ticks, rest, tickSize, lotSize, multiplier)) as Money;
+        p.lots = dir * rest;
+      }
+      if (p.lots === 0) p.cost = ZERO;
+    }
+    p.lastPrice = price;
+    p.realized = add(p.realized, realized);
+    p.fees = add(p.fees, feeM);
+    this.realizedTotal = add(this.realizedTotal, realized);
+    this.feesTotal = add(this.feesTotal, feeM);
+
+    const ccy = instrument.quoteCurrency;
+    const before = this.cash.get(ccy) ?? ZERO;
+    const cashDelta = settlementOf(instrument) === 'notional'
+      ? (-dir * notional(ticks, lots, tickSize, lotSize, multiplier)) as Money
+      : realized;
+    this.cash.set(ccy, sub(add(before, cashDelta), feeM));
+    return { realized: toNumber(realized), positionQty: fromSteps(p.lots, lotSize) };
+  }
+
+  /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
+  mark(symbol: string, price: number): void {
+    const p = this.positions.get(symbol);
+    if (p !== undefined) p.lastPrice = price;
+  }
+
+  qty(symbol: string): number {
+    const p = this.positions.get(symbol);
+    return p === undefined || p.lots === 0 ? 0 : fromSteps(p.lots, p.instrument.lotSize);
+  }
+
+  lots(symbol: string): number {
+    return this.positions.get(symbol)?.lots ?? 0;
+  }
+
+  position(symbol: string): PositionView {
+    const p = this.positions.get(symbol);
+    if (p === undefined) return { symbol, qty: 0, avgPrice: 0, lastPrice: 0, unrealizedPnl: 0, realizedPnl: 0, fees: 0 };
+    const i = p.instrument;
+    const q = fromSteps(p.lots, i.lotSize);
+    const costN = toNumber(p.cost);
+    const avg = p.lots === 0 ? 0 : costN / (q * i.multiplier);
+    return {
+      symbol,
+      qty: q,
+      avgPrice: avg,
+      lastPrice: p.lastPrice,
+      unrealizedPnl: p.lots === 0 ? 0 : q * p.lastPrice * i.multiplier - costN,
+      realizedPnl: toNumber(p.realized),
+      fees: toNumber(p.fees),
+    };
+  }
+
+  positionsList(): PositionView[] {
+    const out: PositionView[] = [];
+    for (const [sym, p] of this.positions) if (p.lots !== 0 || p.realized !== 0) out.push(this.position(sym));
+    return out;
+  }
+
+  private rate(ccy: string): number {
+    if (ccy === this.settings.currency) return 1;
+    const r = this.settings.fxRates[ccy];
+    if (r === undefined) throw new Error(`no FX rate from ${ccy} to ${this.settings.currency}: add it under account.fxRates in the config`);
+    return r;
+  }
+
+  /** Equity in the account currency: cash plus open positions at their last price. Hot path. */
+  equity(): number {
+    let eq = 0;
+    for (const [ccy, m] of this.cash) eq += toNumber(m) * this.rate(ccy);
+    for (const p of this.positions.values()) {
+      if (p.lots === 0) continue;
+      const i = p.instrument;
+      const value = p.lots * i.lotSize * p.lastPrice * i.multiplier;
+      const r = this.rate(i.quoteCurrency);
+      eq += (settlementOf(i) === 'notional' ? value : value - toNumber(p.cost)) * r;
+    }
+    return eq;
+  }
+
+  /** Margin tied up by open positions (shorts and perpetuals), in account currency. */
+  marginUsed(): number {
+    let m = 0;
+    for (const p of this.positions.values()) {
+      if (p.lots === 0) continue;
+      const i = p.instrument;
+      const gross = Math.abs(p.lots * i.lotSize * p.lastPrice * i.multiplier) * this.rate(i.quoteCurrency);
+      if (settlementOf(i) === 'pnl') m += gross / this.settings.perpLeverage;
+      else if (p.lots < 0) m += gross * 1.5; // Reg T: a short needs 150% of its value
+    }
+    return m;
+  }
+
+  /** What can still be spent on a new exposure-increasing order. */
+  buyingPower(): number {
+    const eq = this.equity();
+    if (this.settings.type === 'cash') {
+      const c = this.cashIn(this.settings.currency);
+      return Math.max(0, Math.min(c, eq - this.marginUsed()));
+    }
+    let gross = 0;
+    for (const p of this.positions.values()) {
+      if (p.lots === 0 || settlementOf(p.instrument) === 'pnl') continue;
+      gross += Math.abs(p.lots * p.instrument.lotSize * p.lastPrice * p.instrument.multiplier) * this.rate(p.instrument.quoteCurrency);
+    }
+    return Math.max(0, eq * this.settings.leverage - gross);
+  }
+
+  cashIn(ccy: string): number {
+    return toNumber(this.cash.get(ccy) ?? ZERO);
+  }
+
+  account(): AccountView {
+    const byCcy: Record<string, number> = {};
+    for (const [c, m] of this.cash) byCcy[c] = toNumber(m);
+    return {
+      currency: this.settings.currency,
+      cash: this.cashIn(this.settings.currency),
+      cashByCurrency: byCcy,
+      equity: this.equity(),
+      buyingPower: this.buyingPower(),
+      marginUsed: this.marginUsed(),
+      realizedPnl: toNumber(this.realizedTotal),
+      fees: toNumber(this.feesTotal),
+    };
+  }
+
+  /** Replace the whole book from a venue snapshot (crash recovery, reconciliation adoption). */
+  restore(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
+    this.cash.clear();
+    for (const [c, v] of Object.entries(cash)) this.cash.set(c, money(v));
+    this.positions.clear();
+    for (const { instrument, qty, avgPrice } of positions) {
+      const p = this.pos(instrument);
+      p.lots = toLots(qty, instrument.lotSize);
+      // A venue's average price is rarely on the tick grid: take its cost as stated, rounded once.
+      p.cost = money(qty * avgPrice * instrument.multiplier);
+      p.lastPrice = avgPrice;
+    }
+  }
+}
