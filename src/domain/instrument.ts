@@ -83,10 +83,20 @@ export function isOnGrid(value: number, step: number): boolean {
 export const toTicks = (price: number, tickSize: number): number => Math.round(price / tickSize);
 export const toLots = (qty: number, lotSize: number): number => Math.round(qty / lotSize);
 
-/** Turn an integer count of steps back into the exact decimal number (no 0.30000000000000004). */
+const scaleCache = new Map<number, { readonly pow: number; readonly stepInt: number }>();
+
+/**
+ * Turn an integer count of steps back into the exact decimal number (no 0.30000000000000004):
+ * an integer product and one division by a power of ten give the double nearest the decimal.
+ */
 export function fromSteps(steps: number, step: number): number {
-  const d = decimalsOf(step);
-  return Number((steps * step).toFixed(d));
+  let s = scaleCache.get(step);
+  if (s === undefined) {
+    const pow = 10 ** decimalsOf(step);
+    s = { pow, stepInt: Math.round(step * pow) };
+    scaleCache.set(step, s);
+  }
+  return (steps * s.stepInt) / s.pow;
 }
 
 /** Round a price onto the tick grid in the direction that is worse for the trader. */

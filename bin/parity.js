@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point. Strategies are TypeScript files loaded at run time, so tsx's loader is registered
+// before anything else is imported (Node 20 cannot strip types by itself).
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  process.stderr.write(`parity needs Node.js 20 or newer; this is ${process.versions.node}.\n`);
+  process.exit(1);
+}
+const { register } = await import('tsx/esm/api');
+register();
+const { main } = await import('../src/cli/main.ts');
+await main(process.argv);

@@ -1,0 +1,312 @@
+/**
+ * Backtest statistics from an equity curve and the fills: pure functions, no I/O.
+ *
+ * Conventions (stated once, here):
+ * - The curve is anchored at `startCash`: it is the equity before the first sample, so a loss on
+ *   the first bar counts in the returns and the drawdown.
+ * - Returns are simple per-sample returns e[i] / e[i-1] - 1. Sharpe and Sortino take a risk-free
+ *   rate of 0, use the sample (n - 1) deviation and are annualized by sqrt(periods per year).
+ * - Anything undefined (no samples, zero deviation, no trades) is 0, never NaN or Infinity, so the
+ *   JSON output is always valid and stable.
+ * - Round trips and money sums (fees, notional, P&L) use exact decimals (see decimal.ts): they are
+ *   computed per fill, where exactness is cheap. Per-bar statistics use doubles.
+ */
+import type { Fill } from '../domain/fill.ts';
+import { ONE, divRound, fromFixedBig, toFixedBig } from './decimal.ts';
+
+export type Calendar = 'us_equity' | '24x7';
+
+export interface MetricsInput {
+  readonly ts: Float64Array;
+  readonly equity: Float64Array;
+  /** Samples used from ts / equity (the arrays may be longer). */
+  readonly length: number;
+  readonly startCash: number;
+  readonly fills: readonly Fill[];
+  /** Samples at which a position was open. */
+  readonly exposureBars: number;
+  /** The bar interval of the data, e.g. 60_000 for 1m bars. */
+  readonly intervalMs: number;
+  readonly calendar: Calendar;
+  /** Contract multiplier per symbol for P&L and notional (default 1: equities, crypto). */
+  readonly multiplier?: (symbol: string) => number;
+}
+
+export interface BacktestSummary {
+  /** Fraction: 0.1234 = +12.34%. */
+  readonly totalReturn: number;
+  readonly cagr: number;
+  readonly sharpe: number;
+  readonly sortino: number;
+  /** Largest peak-to-trough fall, a positive fraction of the peak. */
+  readonly maxDrawdown: number;
+  /** Closed round trips. */
+  readonly trades: number;
+  readonly fills: number;
+  /** Winning round trips (P&L after fees > 0) / round trips. */
+  readonly winRate: number;
+  /** Traded notional / average equity. */
+  readonly turnover: number;
+  readonly fees: number;
+  /** Fraction of samples with a position open. */
+  readonly exposure: number;
+  readonly finalEquity: number;
+  readonly startEquity: number;
+  /** Equity samples (distinct timestamps). */
+  readonly bars: number;
+  /** ISO time of the first and last sample; null when there are none. */
+  readonly from: string | null;
+  readonly to: string | null;
+  /** Periods per year used to annualize Sharpe and Sortino. */
+  readonly periodsPerYear: number;
+}
+
+export interface RoundTrip {
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly entryTs: number;
+  readonly exitTs: number;
+  /** Total quantity opened (= total quantity closed). */
+  readonly qty: number;
+  /** Volume-weighted average entry and exit prices. */
+  readonly entryAvg: number;
+  readonly exitAvg: number;
+  /** Realized P&L in the quote currency, after the fees below. */
+  readonly pnl: number;
+  readonly fees: number;
+}
+
+const DAY_MS = 86_400_000;
+const YEAR_MS = 365.25 * DAY_MS;
+const US_SESSION_MS = 6.5 * 3_600_000;
+const US_SESSIONS_PER_YEAR = 252;
+
+/**
+ * How many bars of `intervalMs` make a year.
+ * - 24x7: calendar time, 365.25 days / interval.
+ * - us_equity, intraday bars: 252 sessions x 6.5 h / interval (bars only exist while the market is
+ *   open), at least 252 (bars of 6.5 h or more still give one bar per session).
+ * - us_equity, daily bars: 252. Longer bars (weekly, monthly) span calendar time: 365.25 d / interval.
+ * 0 when the interval is not a positive number (nothing is annualized then).
+ */
+export function periodsPerYear(intervalMs: number, calendar: Calendar): number {
+  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) return 0;
+  if (calendar === '24x7') return YEAR_MS / intervalMs;
+  if (intervalMs < DAY_MS) return US_SESSIONS_PER_YEAR * Math.max(1, US_SESSION_MS / intervalMs);
+  if (intervalMs === DAY_MS) return US_SESSIONS_PER_YEAR;
+  return YEAR_MS / intervalMs;
+}
+
+/**
+ * The bar interval of a sample series: the most common positive gap between timestamps (ties go
+ * to the smaller gap). Weekend and overnight gaps are rarer than the bar interval, so they lose.
+ * 0 when there are fewer than two samples.
+ */
+export function inferIntervalMs(ts: Float64Array, length: number): number {
+  const counts = new Map<number, number>();
+  let best = 0;
+  let bestCount = 0;
+  for (let i = 1; i < length; i++) {
+    const d = ts[i]! - ts[i - 1]!;
+    if (!(d > 0)) continue;
+    const c = (counts.get(d) ?? 0) + 1;
+    counts.set(d, c);
+    if (c > bestCount || (c === bestCount && d < best)) { best = d; bestCount = c; }
+  }
+  return best;
+}
+
+const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
+
+interface ReturnStats { readonly sharpe: number; readonly sortino: number }
+
+/** Per-sample returns anchored at `start`; a return from a non-positive equity is skipped. */
+function returnStats(equity: Float64Array, length: number, start: number, ppy: number): ReturnStats {
+  let n = 0;
+  let sum = 0;
+  let prev = start;
+  for (let i = 0; i < length; i++) {
+    const e = equity[i]!;
+    if (prev > 0) { sum += e / prev - 1; n++; }
+    prev = e;
+  }
+  if (n < 2 || ppy <= 0) return { sharpe: 0, sortino: 0 };
+  const mean = sum / n;
+  let sq = 0;
+  let down = 0;
+  prev = start;
+  for (let i = 0; i < length; i++) {
+    const e = equity[i]!;
+    if (prev > 0) {
+      const r = e / prev - 1;
+      sq += (r - mean) * (r - mean);
+      if (r < 0) down += r * r;
+    }
+    prev = e;
+  }
+  const sd = Math.sqrt(sq / (n - 1));
+  // Downside deviation against a 0 target, with the same n - 1 as the standard deviation.
+  const dd = Math.sqrt(down / (n - 1));
+  const k = Math.sqrt(ppy);
+  return { sharpe: sd > 0 ? finite((mean / sd) * k) : 0, sortino: dd > 0 ? finite((mean / dd) * k) : 0 };
+}
+
+/** Largest fall from a running peak (the peak starts at `start`), as a positive fraction. */
+export function maxDrawdown(equity: Float64Array, length: number, start: number): number {
+  let peak = start;
+  let worst = 0;
+  for (let i = 0; i < length; i++) {
+    const e = equity[i]!;
+    if (e > peak) peak = e;
+    else if (peak > 0) {
+      const d = (peak - e) / peak;
+      if (d > worst) worst = d;
+    }
+  }
+  return worst;
+}
+
+// ---------- round trips ----------
+
+interface OpenTrip {
+  dir: 1 | -1;
+  entryTs: number;
+  /** Signed position, 10^-SCALE units. */
+  pos: bigint;
+  entryQty: bigint;
+  exitQty: bigint;
+  /** Sum of price x qty, 10^-2*SCALE units (exact products). */
+  entryNotional: bigint;
+  exitNotional: bigint;
+  fees: bigint;
+}
+
+const multiplierBig = (m: number): bigint => toFixedBig(m);
+
+/**
+ * Closed round trips, in the order they closed. A round trip runs from flat to flat; a fill that
+ * crosses zero closes one and opens the next at the same price, its fee split pro rata by
+ * quantity. Scaling in and partial closes stay inside the same round trip. Positions still open
+ * at the end are not round trips. `pnl` is after the round trip's fees.
+ */
+export function roundTrips(fills: readonly Fill[], multiplier: (symbol: string) => number = () => 1): RoundTrip[] {
+  const open = new Map<string, OpenTrip>();
+  const out: RoundTrip[] = [];
+  for (const f of fills) {
+    const q = toFixedBig(Math.abs(f.qty));
+    if (q === 0n) continue;
+    const p = toFixedBig(f.price);
+    const fee = toFixedBig(f.fee);
+    const dir: 1 | -1 = f.side === 'buy' ? 1 : -1;
+    const t = open.get(f.symbol);
+    if (t === undefined) {
+      open.set(f.symbol, newTrip(dir, f.ts, q, p, fee));
+      continue;
+    }
+    if (t.dir === dir) {
+      t.pos += BigInt(dir) * q;
+      t.entryQty += q;
+      t.entryNotional += p * q;
+      t.fees += fee;
+      continue;
+    }
+    const held = t.pos < 0n ? -t.pos : t.pos;
+    const close = q < held ? q : held;
+    const closeFee = close === q ? fee : divRound(fee * close, q);
+    t.pos += BigInt(dir) * close;
+    t.exitQty += close;
+    t.exitNotional += p * close;
+    t.fees += closeFee;
+    if (t.pos !== 0n) continue;
+    out.push(finish(f.symbol, t, f.ts, multiplierBig(multiplier(f.symbol))));
+    open.delete(f.symbol);
+    if (close < q) open.set(f.symbol, newTrip(dir, f.ts, q - close, p, fee - closeFee));
+  }
+  return out;
+}
+
+function newTrip(dir: 1 | -1, ts: number, q: bigint, p: bigint, fee: bigint): OpenTrip {
+  return { dir, entryTs: ts, pos: BigInt(dir) * q, entryQty: q, exitQty: 0n, entryNotional: p * q, exitNotional: 0n, fees: fee };
+}
+
+function finish(symbol: string, t: OpenTrip, exitTs: number, mult: bigint): RoundTrip {
+  // P&L at 10^-3*SCALE: (exit - entry) notional x multiplier, minus fees scaled up to match.
+  const gross = BigInt(t.dir) * (t.exitNotional - t.entryNotional) * mult;
+  const pnl = gross - t.fees * ONE * ONE;
+  return {
+    symbol,
+    side: t.dir === 1 ? 'long' : 'short',
+    entryTs: t.entryTs,
+    exitTs,
+    qty: fromFixedBig(t.entryQty),
+    entryAvg: fromFixedBig(divRound(t.entryNotional, t.entryQty)),
+    exitAvg: fromFixedBig(divRound(t.exitNotional, t.exitQty)),
+    pnl: fromFixedBig(pnl, 3),
+    fees: fromFixedBig(t.fees),
+  };
+}
+
+/** Sum of |price x qty x multiplier| and of fees over the fills, exactly. */
+function fillTotals(fills: readonly Fill[], multiplier: (symbol: string) => number): { notional: number; fees: number } {
+  let notional = 0n;
+  let fees = 0n;
+  for (const f of fills) {
+    const n = toFixedBig(Math.abs(f.price)) * toFixedBig(Math.abs(f.qty)) * multiplierBig(multiplier(f.symbol));
+    notional += n;
+    fees += toFixedBig(f.fee);
+  }
+  return { notional: fromFixedBig(notional, 3), fees: fromFixedBig(fees) };
+}
+
+// ---------- summary ----------
+
+const iso = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+
+export function summarize(input: MetricsInput): BacktestSummary {
+  const { ts, equity, startCash, fills, intervalMs, calendar } = input;
+  const n = Math.min(input.length, ts.length, equity.length);
+  const mult = input.multiplier ?? (() => 1);
+  const final = n > 0 ? equity[n - 1]! : startCash;
+  const ppy = periodsPerYear(intervalMs, calendar);
+
+  const totalReturn = startCash > 0 ? finite(final / startCash - 1) : 0;
+
+  // CAGR over calendar time: from the start of the first bar (the anchor) to the last sample.
+  let cagr = 0;
+  if (n > 0 && startCash > 0) {
+    const years = (ts[n - 1]! - ts[0]! + Math.max(0, intervalMs)) / YEAR_MS;
+    if (final <= 0) cagr = -1;
+    else if (years > 0) cagr = finite(Math.pow(final / startCash, 1 / years) - 1);
+  }
+
+  const { sharpe, sortino } = returnStats(equity, n, startCash, ppy);
+
+  const trips = roundTrips(fills, mult);
+  let wins = 0;
+  for (const t of trips) if (t.pnl > 0) wins++;
+
+  let eqSum = 0;
+  for (let i = 0; i < n; i++) eqSum += equity[i]!;
+  const avgEquity = n > 0 ? eqSum / n : startCash;
+  const totals = fillTotals(fills, mult);
+
+  return {
+    totalReturn,
+    cagr,
+    sharpe,
+    sortino,
+    maxDrawdown: maxDrawdown(equity, n, startCash),
+    trades: trips.length,
+    fills: fills.length,
+    winRate: trips.length > 0 ? wins / trips.length : 0,
+    turnover: avgEquity > 0 ? finite(totals.notional / avgEquity) : 0,
+    fees: totals.fees,
+    exposure: n > 0 ? Math.min(1, Math.max(0, input.exposureBars / n)) : 0,
+    finalEquity: final,
+    startEquity: startCash,
+    bars: n,
+    from: n > 0 ? iso(ts[0]!) : null,
+    to: n > 0 ? iso(ts[n - 1]!) : null,
+    periodsPerYear: ppy,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * How a backtest result looks in the terminal and in `--json`. Formatting is done by hand (no
+ * toLocaleString) so output never depends on the machine's locale or ICU data: identical runs
+ * print identical bytes.
+ */
+import asciichart from 'asciichart';
+import { Chalk } from 'chalk';
+import type { BacktestSummary } from './metrics.ts';
+
+// ---------- number formatting ----------
+
+/** 1234567.891 -> "1,234,567.89". */
+export function formatMoney(x: number, decimals = 2): string {
+  if (!Number.isFinite(x)) return String(x);
+  const fixed = Math.abs(x).toFixed(decimals);
+  const [int = '0', frac] = fixed.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const body = frac === undefined ? grouped : `${grouped}.${frac}`;
+  // No "-0.00": a value that rounds to zero prints unsigned.
+  return x < 0 && Number(fixed) !== 0 ? `-${body}` : body;
+}
+
+/** 0.12345 -> "12.35%"; `signed` adds "+" to positive values. */
+export function formatPercent(x: number, signed = false): string {
+  const v = x * 100;
+  // The CAGR of a short, lucky run can be astronomical: keep it readable and narrow.
+  const fixed = Math.abs(v) >= 1e6 ? Math.abs(v).toExponential(2) : Math.abs(v).toFixed(2);
+  if (Number(fixed) === 0) return '0.00%';
+  return `${v < 0 ? '-' : signed ? '+' : ''}${fixed}%`;
+}
+
+function formatRatio(x: number): string {
+  const fixed = Math.abs(x).toFixed(2);
+  return x < 0 && Number(fixed) !== 0 ? `-${fixed}` : fixed;
+}
+
+/** An ISO time shown as a date when it is midnight UTC (daily bars), else date and minute. */
+function shortTime(isoTime: string | null): string {
+  if (isoTime === null) return '-';
+  return isoTime.endsWith('T00:00:00.000Z') ? isoTime.slice(0, 10) : `${isoTime.slice(0, 10)} ${isoTime.slice(11, 16)}`;
+}
+
+// ---------- summary block ----------
+
+export interface RenderOptions {
+  /** ANSI colors; the caller passes false for NO_COLOR, --no-color or a non-TTY stream. */
+  readonly color?: boolean;
+}
+
+type Tone = 'plain' | 'good' | 'bad';
+interface Cell { readonly label: string; readonly value: string; readonly tone: Tone }
+
+const toneOf = (x: number): Tone => (x > 0 ? 'good' : x < 0 ? 'bad' : 'plain');
+
+/** A compact, aligned block: two header lines, then label/value pairs in two columns. */
+export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): string {
+  const c = new Chalk({ level: opts.color === true ? 1 : 0 });
+  const paint = (text: string, tone: Tone): string => (tone === 'good' ? c.green(text) : tone === 'bad' ? c.red(text) : text);
+
+  const header: Cell[] = [
+    { label: 'Period', value: `${shortTime(s.from)} -> ${shortTime(s.to)}  (${s.bars} bars)`, tone: 'plain' },
+    { label: 'Equity', value: `${formatMoney(s.startEquity)} -> ${formatMoney(s.finalEquity)}`, tone: 'plain' },
+  ];
+  const left: Cell[] = [
+    { label: 'Return', value: formatPercent(s.totalReturn, true), tone: toneOf(s.totalReturn) },
+    { label: 'Sharpe', value: formatRatio(s.sharpe), tone: 'plain' },
+    { label: 'Max drawdown', value: formatPercent(s.maxDrawdown), tone: s.maxDrawdown > 0 ? 'bad' : 'plain' },
+    { label: 'Trades', value: String(s.trades), tone: 'plain' },
+    { label: 'Fills', value: String(s.fills), tone: 'plain' },
+    { label: 'Turnover', value: `${formatRatio(s.turnover)}x`, tone: 'plain' },
+  ];
+  const right: Cell[] = [
+    { label: 'CAGR', value: formatPercent(s.cagr, true), tone: toneOf(s.cagr) },
+    { label: 'Sortino', value: formatRatio(s.sortino), tone: 'plain' },
+    { label: 'Exposure', value: formatPercent(s.exposure), tone: 'plain' },
+    { label: 'Win rate', value: formatPercent(s.winRate), tone: 'plain' },
+    { label: 'Fees', value: formatMoney(s.fees), tone: 'plain' },
+  ];
+
+  const lw = Math.max(...[...header, ...left].map((x) => x.label.length));
+  const lv = Math.max(...left.map((x) => x.value.length));
+  const rw = Math.max(...right.map((x) => x.label.length));
+  const rv = Math.max(...right.map((x) => x.value.length));
+
+  const lines: string[] = [];
+  for (const h of header) lines.push(`${c.dim(h.label.padEnd(lw))}  ${h.value}`);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const l = left[i];
+    const r = right[i];
+    let line = l === undefined ? ' '.repeat(lw + 2 + lv) : `${c.dim(l.label.padEnd(lw))}  ${paint(l.value.padStart(lv), l.tone)}`;
+    if (r !== undefined) line += `    ${c.dim(r.label.padEnd(rw))}  ${paint(r.value.padStart(rv), r.tone)}`;
+    lines.push(line.trimEnd());
+  }
+  return lines.join('\n');
+}
+
+// ---------- JSON ----------
+
+/** 10 significant digits: enough for any report, short of the float noise that differs by platform. */
+const round10 = (x: number): number => {
+  if (!Number.isFinite(x)) return 0;
+  const r = Number(x.toPrecision(10));
+  return r === 0 ? 0 : r; // no -0 in JSON
+};
+
+export interface SummaryJson {
+  readonly trades: number;
+  readonly fills: number;
+  readonly fees: number;
+  readonly startEquity: number;
+  readonly finalEquity: number;
+  readonly totalReturn: number;
+  readonly maxDrawdown: number;
+  readonly sharpe: number;
+  readonly sortino: number;
+  readonly cagr: number;
+  readonly winRate: number;
+  readonly turnover: number;
+  readonly exposure: number;
+  readonly bars: number;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/** The object `--json` prints: fixed key order, rounded numbers, so identical runs give identical bytes. */
+export function summaryJson(s: BacktestSummary): SummaryJson {
+  return {
+    trades: s.trades,
+    fills: s.fills,
+    fees: round10(s.fees),
+    startEquity: round10(s.startEquity),
+    finalEquity: round10(s.finalEquity),
+    totalReturn: round10(s.totalReturn),
+    maxDrawdown: round10(s.maxDrawdown),
+    sharpe: round10(s.sharpe),
+    sortino: round10(s.sortino),
+    cagr: round10(s.cagr),
+    winRate: round10(s.winRate),
+    turnover: round10(s.turnover),
+    exposure: round10(s.exposure),
+    bars: s.bars,
+    from: s.from,
+    to: s.to,
+  };
+}
+
+// ---------- equity chart ----------
+
+export interface Downsampled {
+  /** Indices into the original series, increasing. */
+  readonly index: number[];
+  readonly values: number[];
+}
+
+/**
+ * At most `width` points of a long series, min/max-preserving: the first and last points are
+ * always kept, and the interior is cut into equal buckets, each giving its lowest and highest
+ * point in time order. So the global minimum and maximum (the drawdown a reader looks for)
+ * always survive, which last-of-bucket sampling does not guarantee.
+ */
+export function downsampleMinMax(values: ArrayLike<number>, length: number, width: number): Downsampled {
+  const n = Math.min(length, values.length);
+  const w = Math.max(4, Math.floor(width));
+  const index: number[] = [];
+  if (n <= w) {
+    for (let i = 0; i < n; i++) index.push(i);
+  } else {
+    const interior = n - 2;
+    const buckets = Math.floor((w - 2) / 2);
+    index.push(0);
+    for (let k = 0; k < buckets; k++) {
+      const lo = 1 + Math.floor((k * interior) / buckets);
+      const hi = 1 + Math.floor(((k + 1) * interior) / buckets);
+      let iMin = lo;
+      let iMax = lo;
+      for (let i = lo + 1; i < hi; i++) {
+        if (values[i]! < values[iMin]!) iMin = i;
+        if (values[i]! > values[iMax]!) iMax = i;
+      }
+      if (iMin === iMax) index.push(iMin);
+      else index.push(Math.min(iMin, iMax), Math.max(iMin, iMax));
+    }
+    index.push(n - 1);
+  }
+  return { index, values: index.map((i) => values[i]!) };
+}
+
+export interface ChartOptions {
+  /** Most points plotted (one column each); default 72. */
+  readonly width?: number;
+  /** Rows of the plot area; default 12. */
+  readonly height?: number;
+  readonly color?: boolean;
+}
+
+/** The equity curve as an ASCII line chart, with a line under it naming the first and last dates. */
+export function renderEquityChart(ts: ArrayLike<number>, equity: ArrayLike<number>, length: number, opts: ChartOptions = {}): string {
+  const width = opts.width ?? 72;
+  const height = Math.max(1, Math.floor(opts.height ?? 12));
+  const n = Math.min(length, ts.length, equity.length);
+  if (n === 0) return '(no equity samples)';
+  const d = downsampleMinMax(equity, n, width);
+  // asciichart needs two points to draw a segment: a single sample is drawn flat.
+  const series = d.values.length === 1 ? [d.values[0]!, d.values[0]!] : d.values;
+  let lo = series[0]!;
+  let hi = series[0]!;
+  for (const v of series) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const labelWidth = Math.max(formatMoney(lo).length, formatMoney(hi).length);
+  const up = series[series.length - 1]! >= series[0]!;
+  const plot = asciichart.plot(series, {
+    height,
+    format: (x: number) => formatMoney(x).padStart(labelWidth),
+    ...(opts.color === true ? { colors: [up ? asciichart.green : asciichart.red] } : {}),
+  });
+  const rows = plot.split('\n').map((r) => r.trimEnd());
+
+  // The axis sits at column labelWidth + 1 and point k at column labelWidth + 1 + k.
+  const first = shortTime(new Date(ts[0]!).toISOString());
+  const last = shortTime(new Date(ts[n - 1]!).toISOString());
+  const axis = labelWidth + 1;
+  const lastCol = axis + series.length - 1;
+  const pad = Math.max(2, lastCol + 1 - axis - first.length - last.length);
+  rows.push(`${' '.repeat(axis)}${first}${' '.repeat(pad)}${last}`);
+  return rows.join('\n');
+}

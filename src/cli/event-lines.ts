@@ -1,0 +1,46 @@
+/**
+ * Engine events as lines: human text on a terminal, JSON lines for `--headless` (scripts, logs).
+ */
+import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
+import type { Fill } from '../domain/fill.ts';
+import type { OrderEvent } from '../orders/order.ts';
+import { describeOrder } from '../domain/order.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+
+const iso = (ts: number): string => (Number.isFinite(ts) ? new Date(ts).toISOString() : '-');
+
+export class EventLines implements EngineObserver {
+  constructor(private readonly out: NodeJS.WritableStream, private readonly json: boolean) {}
+
+  private write(kind: string, ts: number, text: string, data: Record<string, unknown>): void {
+    if (this.json) this.out.write(`${JSON.stringify({ ts: iso(ts), kind, ...data })}\n`);
+    else this.out.write(`${iso(ts)}  ${kind.padEnd(7)} ${text}\n`);
+  }
+
+  onOrderEvent(ev: OrderEvent): void {
+    const o = ev.order;
+    this.write('order', ev.ts, `${ev.clientOrderId} ${describeOrder(o.request)} ${ev.from} -> ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`,
+      { clientOrderId: ev.clientOrderId, event: ev.kind, from: ev.from, to: ev.to, request: o.request, reason: ev.reason ?? null });
+  }
+
+  onFill(f: Fill, engine: Engine): void {
+    const pos = engine.portfolio.position(f.symbol);
+    this.write('fill', f.ts, `${f.side.toUpperCase()} ${f.qty} ${f.symbol} @ ${f.price} fee ${f.fee} -> position ${pos.qty}, equity ${engine.portfolio.equity().toFixed(2)}`,
+      { ...f, position: pos.qty, equity: engine.portfolio.equity() });
+  }
+
+  onLog(e: LogEntry): void {
+    if (e.level === 'debug') return;
+    this.write(e.level, e.ts, `[${e.source}] ${e.message}`, { source: e.source, message: e.message });
+  }
+
+  onTradingState(s: TradingState): void {
+    this.write('state', s.since, `trading ${s.status}: ${s.reason}`, { status: s.status, reason: s.reason });
+  }
+
+  onStop(engine: Engine): void {
+    const a = engine.portfolio.account();
+    this.write('stop', engine.now(), `session ended: equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}, fees ${a.fees.toFixed(2)}`,
+      { equity: a.equity, realizedPnl: a.realizedPnl, fees: a.fees, events: engine.eventsProcessed() });
+  }
+}

@@ -1,0 +1,36 @@
+/** The `parity` command line. Each command lives in its own module; this file only assembles them. */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { registerBacktest } from './backtest.ts';
+import { registerRun } from './run.ts';
+import { registerData } from './data.ts';
+import { registerDoc } from './doc.ts';
+import { reportError } from './errors.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('parity')
+    .description('a terminal trading console: the strategy you backtested is the code that trades')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerBacktest(program);
+  registerData(program);
+  registerDoc(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The one config file (parity.config.json): account, venue, risk limits, strategy and its parameters,
+ * instruments. Every object is strict: a misspelt key is an error that names it and lists what is
+ * allowed. Secrets never live here: keys come from the environment or .env only.
+ */
+import { z } from 'zod';
+
+const positive = z.number().positive();
+const nonNeg = z.number().nonnegative();
+
+export const InstrumentSpec = z.strictObject({
+  symbol: z.string().min(1),
+  assetClass: z.enum(['equity', 'etf', 'crypto_spot', 'crypto_perp']).optional(),
+  quoteCurrency: z.string().min(1).optional(),
+  tickSize: positive.optional(),
+  lotSize: positive.optional(),
+  minQty: nonNeg.optional(),
+  multiplier: positive.optional(),
+  calendar: z.enum(['us_equity', '24x7']).optional(),
+});
+
+export const CommissionSpec = z.discriminatedUnion('model', [
+  z.strictObject({ model: z.literal('zero') }),
+  z.strictObject({ model: z.literal('bps'), bps: nonNeg }),
+  z.strictObject({ model: z.literal('ibkr_fixed') }),
+  z.strictObject({ model: z.literal('ibkr_tiered') }),
+  z.strictObject({ model: z.literal('crypto'), makerBps: nonNeg, takerBps: nonNeg }),
+]);
+
+export const SlippageSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('bps'), bps: nonNeg }),
+  z.strictObject({ kind: z.literal('spread'), share: z.number().min(0).max(1) }),
+]);
+
+export const ConfigSchema = z.strictObject({
+  account: z
+    .strictObject({
+      currency: z.string().min(1).default('USD'),
+      cash: positive.default(100_000),
+      type: z.enum(['cash', 'margin']).default('cash'),
+      leverage: positive.default(1),
+      perpLeverage: positive.default(3),
+      fxRates: z.record(z.string(), positive).default({ USDT: 1, USDC: 1 }),
+    })
+    .prefault({}),
+  venue: z
+    .strictObject({
+      name: z.enum(['sim']).default('sim'),
+      commission: CommissionSpec.default({ model: 'zero' }),
+      slippage: SlippageSpec.default({ kind: 'bps', bps: 0 }),
+      latency: z.strictObject({ submitMs: nonNeg.default(0), ackMs: nonNeg.default(0) }).prefault({}),
+      /** Share of each bar's volume an order may take; null = no cap. */
+      volumeShare: z.number().gt(0).max(1).nullable().default(null),
+    })
+    .prefault({}),
+  risk: z
+    .strictObject({
+      maxOrderQty: positive.optional(),
+      maxOrderNotional: positive.optional(),
+      maxPositionQty: positive.optional(),
+      priceCollar: positive.optional(),
+      maxOrdersPerSecond: positive.optional(),
+    })
+    .prefault({}),
+  strategy: z
+    .strictObject({
+      file: z.string().min(1).default('strategies/sma-cross.ts'),
+      params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+    })
+    .prefault({}),
+  data: z
+    .strictObject({
+      files: z.array(z.string().min(1)).default(['data/sample/BTC-USD-1m.csv']),
+      symbol: z.string().min(1).optional(),
+      tz: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  instruments: z.array(InstrumentSpec).default([]),
+  run: z
+    .strictObject({
+      speed: z.union([positive, z.literal('max')]).default(300),
+      sessionsDir: z.string().min(1).default('sessions'),
+      seed: z.number().int().default(1),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type InstrumentSpecT = z.output<typeof InstrumentSpec>;

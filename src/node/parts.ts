@@ -1,0 +1,81 @@
+/**
+ * The parts every mode shares. A mode is an assembly of these (a feed, a venue, a clock, observers),
+ * never a branch inside the engine: backtest and paper call the very same builders.
+ */
+import type { Config } from '../config/schema.ts';
+import { Engine, type EngineObserver } from '../engine/engine.ts';
+import type { Clock } from '../engine/clock.ts';
+import type { ExecutionClient } from '../engine/ports.ts';
+import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
+import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
+import { loadBars, putOnGrid, type BarSeries } from '../data/index.ts';
+import { SimVenue } from '../venues/sim/index.ts';
+import { buildInstruments } from './instruments.ts';
+import { SequentialIds } from '../orders/client-ids.ts';
+
+export interface RunParts {
+  readonly strategy: LoadedStrategy;
+  readonly params: Record<string, unknown>;
+  readonly series: BarSeries[];
+  readonly instruments: InstrumentRegistry;
+  /** Things the user should know but that do not stop the run (prices moved onto the grid...). */
+  readonly warnings: string[];
+}
+
+export interface TimeRange {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim'): Promise<RunParts> {
+  const strategy = await loadStrategy(config.strategy.file);
+  const params = parseParams(strategy.definition, config.strategy.params);
+  const raw: BarSeries[] = [];
+  for (const file of config.data.files) {
+    raw.push(...loadBars(file, { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
+  }
+  const symbols = [...new Set(raw.map((s) => s.symbol))];
+  const instruments = buildInstruments(symbols, config.instruments, venueName);
+  const warnings: string[] = [];
+  const series = raw.map((s) => {
+    const g = putOnGrid(s, instruments.get(s.symbol)!);
+    if (g.moved > 0) warnings.push(`${s.source}: ${g.moved} prices were not on the ${s.symbol} tick grid (${instruments.get(s.symbol)!.tickSize}) and were rounded to it`);
+    return g.series;
+  });
+  return { strategy, params, series, instruments, warnings };
+}
+
+export function makeSimVenue(config: Config, instruments: InstrumentRegistry): SimVenue {
+  const v = config.venue;
+  return new SimVenue({
+    instruments,
+    account: config.account,
+    commission: v.commission,
+    slippage: v.slippage,
+    latency: v.latency,
+    volumeShare: v.volumeShare,
+  });
+}
+
+export interface EngineExtras {
+  readonly clock?: Clock;
+  readonly observers?: readonly EngineObserver[];
+  readonly idPrefix: string;
+  readonly idStart?: number;
+}
+
+export function makeEngine(config: Config, parts: RunParts, execution: ExecutionClient, extras: EngineExtras): Engine {
+  const def = parts.strategy.definition;
+  return new Engine({
+    instruments: parts.instruments,
+    execution,
+    strategy: { name: def.name, handlers: def.create(parts.params), params: parts.params },
+    account: config.account,
+    limits: config.risk,
+    clientIds: new SequentialIds(extras.idPrefix, extras.idStart ?? 1),
+    historyCapacity: Math.max(2, def.lookback?.(parts.params) ?? 500),
+    seed: config.run.seed,
+    ...(extras.clock !== undefined ? { clock: extras.clock } : {}),
+    observers: extras.observers ?? [],
+  });
+}
