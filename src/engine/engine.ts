@@ -38,6 +38,8 @@ export interface LogEntry { readonly ts: number; readonly level: LogLevel; reado
 /** Everything outside the core that wants to know what happened (recorder, console, backtest stats). */
 export interface EngineObserver {
   onMarket?(event: MarketEvent, engine: Engine): void;
+  /** A venue report as received, before it is applied (recording, diagnostics). */
+  onReport?(report: ExecutionReport, engine: Engine): void;
   onOrderEvent?(event: OrderEvent, engine: Engine): void;
   onFill?(fill: Fill, engine: Engine): void;
   onLog?(entry: LogEntry, engine: Engine): void;
@@ -160,9 +162,18 @@ export class Engine {
 
   // ---------- running ----------
 
+  /** Before the first event, engine time is the first event's time (0 when there is none yet). */
+  private initTime(): void {
+    if (Number.isFinite(this.time)) return;
+    const t = this.nextPullTime();
+    const c = this.clock.now();
+    this.time = Number.isFinite(t) ? t : Number.isFinite(c) ? c : 0;
+  }
+
   private async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.initTime();
     await this.execution.connect((rep) => this.report(rep));
     this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
     this.flush();
@@ -172,6 +183,7 @@ export class Engine {
   runToEnd(onProgress?: (processed: number) => void): void {
     if (!this.started) {
       this.started = true;
+      this.initTime();
       const c = this.execution.connect((rep) => this.report(rep));
       if (c instanceof Promise) throw new Error('runToEnd needs an execution client that connects synchronously');
       this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
@@ -368,6 +380,7 @@ export class Engine {
   // ---------- orders ----------
 
   private applyReport(rep: ExecutionReport): void {
+    for (const o of this.observers) o.onReport?.(rep, this);
     const out = this.orders.applyReport(rep);
     if (out.problem !== null) this.log('warn', 'orders', out.problem, { report: rep });
     if (out.fill !== null) this.bookFill(out.fill);
