@@ -78,6 +78,70 @@ export interface VenueCapabilities {
   readonly simulated: boolean;
 }
 
+// ---------- what the venue says it holds (recovery, reconciliation, gates) ----------
+
+export type VenueOrderStatus = 'pending' | 'accepted' | 'partially_filled' | 'filled' | 'canceled' | 'rejected' | 'expired' | 'replaced';
+
+export interface VenueOrderState {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly request: OrderRequest;
+  readonly status: VenueOrderStatus;
+  readonly filledQty: number;
+  readonly avgFillPrice: number;
+  readonly updatedAt: number;
+}
+
+export interface VenuePosition {
+  readonly symbol: string;
+  /** Signed: positive long, negative short. */
+  readonly qty: number;
+  readonly avgPrice: number;
+}
+
+export interface VenueAccount {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly cash: Readonly<Record<string, number>>;
+  readonly equity: number;
+  readonly status: 'active' | 'restricted' | 'closed';
+  /** Paper (simulated or a broker's paper account) or real money. */
+  readonly live: boolean;
+}
+
+export interface VenueExecution {
+  readonly clientOrderId: string;
+  readonly execId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly qty: number;
+  readonly price: number;
+  readonly fee: number;
+  readonly ts: number;
+}
+
+/** Questions the engine asks a venue: crash recovery, reconciliation, pre-flight gates. */
+export interface VenueQueries {
+  /** null = the venue has never heard of this client order id. */
+  order(clientOrderId: string): Promise<VenueOrderState | null>;
+  openOrders(): Promise<VenueOrderState[]>;
+  positions(): Promise<VenuePosition[]>;
+  account(): Promise<VenueAccount>;
+  /** Executions at or after `ts` (recover fills missed during a disconnect). */
+  executionsSince(ts: number): Promise<VenueExecution[]>;
+  /** The venue's clock (epoch ms), for the clock-skew gate. */
+  time(): Promise<number>;
+}
+
+export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
+
+export interface ConnectionStatus {
+  readonly state: ConnectionState;
+  /** Wall time (epoch ms) of the last sign of life from the venue; null before the first. */
+  readonly lastHeartbeat: number | null;
+  readonly detail?: string;
+}
+
 export interface ReportSink {
   (report: ExecutionReport): void;
 }
@@ -97,6 +161,10 @@ export interface ExecutionClient {
    */
   onMarketData?(event: MarketEvent): void;
   disconnect(): void | Promise<void>;
+  /** Queries for recovery and reconciliation; every real venue has them. */
+  readonly queries?: VenueQueries;
+  /** Connection health for the status bar and the heartbeat watchdog. */
+  connection?(): ConnectionStatus;
 }
 
 /** Where instrument specs come from (defaults, config, or the venue). */
