@@ -12,9 +12,15 @@ export const ONE = TEN ** BigInt(SCALE);
  * A finite number as an integer count of 10^-SCALE. The number is read at 15 significant digits,
  * the precision a double always round-trips, so float noise like 0.30000000000000004 becomes 0.3.
  */
+const FAST_SCALE = 1e6;
+const FAST_TO_FIXED = TEN ** BigInt(SCALE - 6);
+
 export function toFixedBig(x: number): bigint {
   if (!Number.isFinite(x)) throw new Error(`not a finite number: ${x}`);
   if (x === 0) return 0n;
+  // Fast path (prices and quantities on a grid of at most 6 decimals): no string round trip.
+  const r = Math.round(x * FAST_SCALE);
+  if (Number.isSafeInteger(r) && r / FAST_SCALE === x) return BigInt(r) * FAST_TO_FIXED;
   const s = x.toPrecision(15);
   const [mant = '0', expPart] = s.split('e');
   const exp = expPart === undefined ? 0 : Number(expPart);

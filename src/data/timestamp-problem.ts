@@ -5,7 +5,7 @@ export function timestampProblem(raw: string, kind: TsKind, value: number): stri
   if (raw === '') return 'timestamp is empty';
   switch (kind) {
     case TS_NAIVE:
-      return `timestamp '${raw}' has no UTC offset: write it with one (${raw.replace(' ', 'T')}Z, or +02:00) or name the zone it is in (tz, e.g. America/New_York)`;
+      return `timestamp '${raw}' has no UTC offset: write it with one (${raw.replace(' ', 'T')}Z, or +02:00) or name the zone it is in (--tz America/New_York, or data.tz in the config)`;
     case TS_SECONDS:
       return `timestamp ${raw} looks like epoch seconds (${formatTs(value * 1000)}); timestamps must be epoch milliseconds: multiply by 1000`;
     case TS_SUBMS:

@@ -48,13 +48,50 @@ export const neg = (a: Money): Money => -a as Money;
  * from zero once. `unitValue` is tickSize * lotSize * multiplier as a decimal string-safe number.
  */
 export function notional(priceTicks: number, qtyLots: number, tickSize: number, lotSize: number, multiplier: number): Money {
+  const unit = unitOf(tickSize, lotSize, multiplier);
+  // Fast path: one tick x one lot is a whole number of money units, and the product stays exact.
+  if (unit.perStep !== 0) {
+    const out = priceTicks * qtyLots * unit.perStep;
+    if (Number.isSafeInteger(out)) return out as Money;
+  }
   // Exact: express tick*lot*multiplier as an integer over a power of ten, then do one BigInt division.
-  const [num, den] = rational(tickSize * lotSize * multiplier);
+  const { num, den } = unit;
   const raw = BigInt(priceTicks) * BigInt(qtyLots) * num * SCALE_BIG;
   const r = divRound(raw, den);
   const out = Number(r);
   assertSafe(out, 'notional');
   return out as Money;
+}
+
+interface Unit { readonly num: bigint; readonly den: bigint; /** money units per tick x lot when whole, else 0 */ readonly perStep: number }
+const unitCache = new Map<string, Unit>();
+
+/** tick x lot x multiplier as an exact fraction, cached per instrument grid (fills are hot in busy backtests). */
+let lastTick = Number.NaN;
+let lastLot = Number.NaN;
+let lastMult = Number.NaN;
+let lastUnit: Unit | null = null;
+
+function unitOf(tickSize: number, lotSize: number, multiplier: number): Unit {
+  if (tickSize === lastTick && lotSize === lastLot && multiplier === lastMult && lastUnit !== null) return lastUnit;
+  lastUnit = unitFor(tickSize, lotSize, multiplier);
+  lastTick = tickSize;
+  lastLot = lotSize;
+  lastMult = multiplier;
+  return lastUnit;
+}
+
+function unitFor(tickSize: number, lotSize: number, multiplier: number): Unit {
+  const key = `${tickSize}|${lotSize}|${multiplier}`;
+  let u = unitCache.get(key);
+  if (u === undefined) {
+    const [num, den] = rational(tickSize * lotSize * multiplier);
+    const scaled = num * SCALE_BIG;
+    const perStep = scaled % den === 0n && scaled / den <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(scaled / den) : 0;
+    u = { num, den, perStep };
+    unitCache.set(key, u);
+  }
+  return u;
 }
 
 /** a * b / c rounded half away from zero, exactly (BigInt), for pro-rata cost basis. */

@@ -2,6 +2,9 @@
  * The parts every mode shares. A mode is an assembly of these (a feed, a venue, a clock, observers),
  * never a branch inside the engine: backtest and paper call the very same builders.
  */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/schema.ts';
 import { Engine, type EngineObserver } from '../engine/engine.ts';
 import type { Clock } from '../engine/clock.ts';
@@ -27,12 +30,22 @@ export interface TimeRange {
   readonly to?: number;
 }
 
+/** The package's own folder: shipped strategies and sample data are found from any working directory. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A relative path that is not in the working directory but is shipped with parity resolves there. */
+export function resolveShipped(path: string, cwd = process.cwd()): string {
+  if (isAbsolute(path) || existsSync(resolve(cwd, path))) return resolve(cwd, path);
+  const shipped = resolve(PACKAGE_ROOT, path);
+  return existsSync(shipped) ? shipped : resolve(cwd, path);
+}
+
 export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim'): Promise<RunParts> {
-  const strategy = await loadStrategy(config.strategy.file);
+  const strategy = await loadStrategy(resolveShipped(config.strategy.file));
   const params = parseParams(strategy.definition, config.strategy.params);
   const raw: BarSeries[] = [];
   for (const file of config.data.files) {
-    raw.push(...loadBars(file, { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
+    raw.push(...loadBars(resolveShipped(file), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
   }
   const symbols = [...new Set(raw.map((s) => s.symbol))];
   const instruments = buildInstruments(symbols, config.instruments, venueName);

@@ -144,7 +144,7 @@ describe('loadBars with tz', () => {
   });
 
   it('refuses naive times without tz, and names an unknown zone', () => {
-    expectDataError(() => loadBars(fixture('naive.csv')), fixture('naive.csv'), 2, 'or name the zone it is in (tz, e.g. America/New_York)');
+    expectDataError(() => loadBars(fixture('naive.csv')), fixture('naive.csv'), 2, 'or name the zone it is in (--tz America/New_York, or data.tz in the config)');
     expectDataError(() => loadBars(fixture('naive.csv'), { tz: 'America/Nowhere' }), fixture('naive.csv'), 0, "unknown time zone 'America/Nowhere'");
   });
 

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parity, tempDir } from './helpers.ts';
+
+const SAMPLE = 'data/sample/BTC-USD-1m.csv';
+
+describe('parity backtest (CLI)', () => {
+  it('prints a JSON summary with the documented keys', () => {
+    const r = parity(['backtest', '--data', SAMPLE, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Record<string, number>;
+    for (const k of ['trades', 'fills', 'fees', 'finalEquity', 'totalReturn', 'maxDrawdown', 'sharpe']) expect(s).toHaveProperty(k);
+    expect(s.maxDrawdown).toBeGreaterThanOrEqual(0);
+    expect(s.fills).toBeGreaterThan(0);
+  });
+
+  it('is deterministic: the same backtest twice gives byte-identical outputs', () => {
+    const a = tempDir();
+    const b = tempDir();
+    const r1 = parity(['backtest', '-d', SAMPLE, '--commission-bps', '5', '--slippage-bps', '2', '--out', a, '--json']);
+    const r2 = parity(['backtest', '-d', SAMPLE, '--commission-bps', '5', '--slippage-bps', '2', '--out', b, '--json']);
+    expect(r1.code).toBe(0);
+    expect(r1.stdout).toBe(r2.stdout);
+    for (const f of ['orders.csv', 'fills.csv', 'equity.csv']) {
+      expect(readFileSync(join(a, f))).toEqual(readFileSync(join(b, f)));
+    }
+  });
+
+  it('repeatable flags take one value each and do not swallow what follows', () => {
+    const r = parity(['backtest', '--param', 'fast=5', '--data', SAMPLE, '--param', 'slow=20', '--json']);
+    expect(r.code).toBe(0);
+    const base = JSON.parse(parity(['backtest', '--data', SAMPLE, '--json']).stdout) as { fills: number };
+    expect((JSON.parse(r.stdout) as { fills: number }).fills).not.toBe(base.fills);
+  });
+
+  it('costs move results the expected way', () => {
+    const free = JSON.parse(parity(['backtest', '-d', SAMPLE, '--json']).stdout) as { fees: number; finalEquity: number };
+    const paid = JSON.parse(parity(['backtest', '-d', SAMPLE, '--commission-bps', '10', '--json']).stdout) as { fees: number; finalEquity: number };
+    expect(free.fees).toBe(0);
+    expect(paid.fees).toBeGreaterThan(0);
+    expect(paid.finalEquity).toBeLessThan(free.finalEquity);
+  });
+
+  it.each([
+    ['high below low', 'timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,10,11,9,10,5\n2024-01-01T00:01:00Z,10,9,11,10,5\n', /bad\.csv:3: .*high/],
+    ['duplicate timestamp', 'timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,10,11,9,10,5\n2024-01-01T00:00:00Z,10,11,9,10,5\n', /bad\.csv:3: .*(duplicate|increas)/i],
+    ['naive timestamp without --tz', 'timestamp,open,high,low,close,volume\n2024-01-01 09:30:00,10,11,9,10,5\n', /bad\.csv:2: .*--tz/],
+    ['NaN price', 'timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,10,11,9,abc,5\n', /bad\.csv:2: .*close/],
+    ['zero price', 'timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,0,11,0,10,5\n', /bad\.csv:2: /],
+  ])('refuses bad data (%s) with file and line, exit 2', (_name, text, re) => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, text);
+    const r = parity(['backtest', '--data', file, '--symbol', 'AAPL']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it('a misspelt config key names the key and what is allowed', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'parity.config.json'), JSON.stringify({ acount: { cash: 5 }, venue: { comission: 1 } }));
+    const r = parity(['backtest', '--config', join(dir, 'parity.config.json'), '-d', SAMPLE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown key "acount"/);
+    expect(r.stderr).toMatch(/venue: unknown key "comission"/);
+    expect(r.stderr).toMatch(/allowed top-level keys: account, venue/);
+  });
+
+  it('an unknown strategy parameter lists the known ones', () => {
+    const r = parity(['backtest', '-d', SAMPLE, '--param', 'fsat=3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no parameter "fsat"; it takes: fast, slow, qty/);
+  });
+
+  it('a strategy that reads the wall clock is refused at load, with the line', () => {
+    const dir = tempDir();
+    const file = join(dir, 'clocky.ts');
+    writeFileSync(file, "import { defineStrategy, z } from 'parity';\nexport default defineStrategy({ name: 'c', params: z.object({}), create() {\n  return { onBar() { const t = Date.now(); void t; } };\n} });\n");
+    const r = parity(['backtest', '-d', SAMPLE, '--strategy', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/clocky\.ts:3: .*Date\.now/);
+    expect(r.stderr).toMatch(/use ctx\.now\(\) instead/);
+  });
+});
