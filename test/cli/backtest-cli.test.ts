@@ -85,3 +85,19 @@ describe('parity backtest (CLI)', () => {
     expect(r.stderr).toMatch(/use ctx\.now\(\) instead/);
   });
 });
+
+describe('several instruments in one account', () => {
+  it('two files feed one engine and one ledger; --from/--to cut the window', () => {
+    const dir = tempDir();
+    const eth = join(dir, 'ETH-USD-1m.csv');
+    expect(parity(['data', 'synth', '--bars', '2000', '--seed', '5', '--symbol', 'ETH-USD', '--start', '2024-03-04T00:00:00Z', '--out', eth]).code).toBe(0);
+    const both = parity(['backtest', '-d', SAMPLE, '-d', eth, '--out', dir, '--json']);
+    expect(both.code).toBe(0);
+    const fills = readFileSync(join(dir, 'fills.csv'), 'utf8');
+    expect(fills).toMatch(/BTC-USD/);
+    expect(fills).toMatch(/ETH-USD/);
+    const windowed = JSON.parse(parity(['backtest', '-d', SAMPLE, '--from', '2024-03-05', '--to', '2024-03-06', '--json']).stdout) as { bars: number; from: string };
+    expect(windowed.bars).toBe(1440);
+    expect(windowed.from).toMatch(/^2024-03-05T00:00/);
+  });
+});
