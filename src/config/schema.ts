@@ -60,6 +60,7 @@ export const ConfigSchema = z.strictObject({
       maxPositionQty: positive.optional(),
       priceCollar: positive.optional(),
       maxOrdersPerSecond: positive.optional(),
+      maxDailyLoss: positive.optional(),
     })
     .prefault({}),
   strategy: z

@@ -18,7 +18,10 @@ import { isOnGrid } from '../domain/instrument.ts';
 import { OrderBook, type BookedFill } from '../orders/order-book.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import { viewOf } from '../orders/order.ts';
-import { isOpen } from '../orders/fsm.ts';
+import { isOpen, isTerminal } from '../orders/fsm.ts';
+import { reportsFromVenue } from '../orders/venue-sync.ts';
+import type { RestoredOrder } from '../orders/order-book.ts';
+import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
 import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from '../risk/pre-trade.ts';
@@ -27,7 +30,7 @@ import type { Clock } from './clock.ts';
 import { SimulatedClock } from './clock.ts';
 import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
-import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed } from './ports.ts';
+import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from './ports.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
 import { type ClientOrderIdSource, SequentialIds } from '../orders/client-ids.ts';
 import { mulberry32 } from '../util/random.ts';
@@ -47,6 +50,8 @@ export interface EngineObserver {
   /** An order intent about to leave the process (journal it durably here). */
   beforeSend?(order: OrderView, engine: Engine): void;
   onStop?(engine: Engine): void;
+  /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
+  onStart?(engine: Engine): void;
 }
 
 export interface EngineOptions {
@@ -62,6 +67,24 @@ export interface EngineOptions {
   readonly observers?: readonly EngineObserver[];
   /** Events handled before yielding to Node's event loop (real-time runs only). */
   readonly batchSize?: number;
+  /**
+   * No acknowledgement within this many ms (engine time) after sending: the order becomes
+   * `unconfirmed` and the venue is asked about it by client order id (never a blind resend).
+   * Off when absent (backtests: the simulated venue always answers).
+   */
+  readonly ackTimeoutMs?: number;
+  /** How many times an unconfirmed order is looked up before it is declared lost (default 3). */
+  readonly ackQueries?: number;
+  /**
+   * Runs after the venue is connected and before the strategy's onStart: crash recovery restores
+   * orders, positions and cash here, so the strategy's first callback already sees them.
+   */
+  readonly startup?: (engine: Engine) => Promise<void> | void;
+  /**
+   * History bars fetched at start (from the venue): fed to the strategy after onStart with order
+   * entry switched off, so indicators are warm and no order comes from the past.
+   */
+  readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
 }
 
 type Internal =
@@ -101,6 +124,13 @@ export class Engine {
   private processed = 0;
   private submittedTimes: number[] = [];
   private wake: (() => void) | null = null;
+  private readonly ackTimeoutMs: number | null;
+  private readonly ackQueries: number;
+  private readonly startup: EngineOptions['startup'];
+  private readonly warmupSource: EngineOptions['warmup'];
+  private warmingUp = false;
+  private starting = false;
+  private readonly dailyLoss: DailyLossGuard | null;
 
   constructor(opts: EngineOptions) {
     this.instruments = opts.instruments;
@@ -121,6 +151,12 @@ export class Engine {
     this.onQuoteH = this.handlers.onQuote?.bind(this.handlers);
     this.onTradeH = this.handlers.onTrade?.bind(this.handlers);
     this.ctx = this.makeContext(opts.strategy.params);
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? null;
+    this.ackQueries = opts.ackQueries ?? 3;
+    this.startup = opts.startup;
+    this.warmupSource = opts.warmup;
+    const cal = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
+    this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, cal);
   }
 
   // ---------- wiring ----------
@@ -174,9 +210,49 @@ export class Engine {
     if (this.started) return;
     this.started = true;
     this.initTime();
+    for (const o of this.observers) o.onStart?.(this);
     await this.execution.connect((rep) => this.report(rep));
+    // Recovery runs before the strategy's first callback; what it tells the strategy (lost orders,
+    // fills while down) is delivered after onStart, in order.
+    const told = this.notifications.splice(0);
+    if (this.startup !== undefined) {
+      this.starting = true;
+      try {
+        await this.startup(this);
+      } finally {
+        this.starting = false;
+      }
+      told.push(...this.notifications.splice(0));
+    }
     this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
+    this.notifications.push(...told);
     this.flush();
+    if (this.warmupSource !== undefined) this.warmUp(await this.warmupSource(this));
+  }
+
+  /**
+   * Feed history bars to the strategy with order entry off: indicators warm up, no order is made.
+   * The venue does not see them (they are the past) and neither do market observers.
+   */
+  warmUp(bars: readonly Bar[]): void {
+    this.warmingUp = true;
+    try {
+      for (const b of bars) {
+        let ring = this.rings.get(b.symbol);
+        if (ring === undefined) { ring = new BarRing(this.historyCapacity); this.rings.set(b.symbol, ring); }
+        ring.push(b);
+        this.lastPrice.set(b.symbol, b.close);
+        this.portfolio.mark(b.symbol, b.close);
+        if (this.onBarH !== undefined) this.callStrategy(this.onBarH, b);
+      }
+    } finally {
+      this.warmingUp = false;
+    }
+    this.flush();
+  }
+
+  isWarmingUp(): boolean {
+    return this.warmingUp;
   }
 
   /** Backtests: drain every pull feed and the queue, synchronously, as fast as possible. */
@@ -184,6 +260,7 @@ export class Engine {
     if (!this.started) {
       this.started = true;
       this.initTime();
+      for (const o of this.observers) o.onStart?.(this);
       const c = this.execution.connect((rep) => this.report(rep));
       if (c instanceof Promise) throw new Error('runToEnd needs an execution client that connects synchronously');
       this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
@@ -396,6 +473,7 @@ export class Engine {
       qty: b.qty, price: b.price, fee: b.fee, liquidity: b.liquidity, ts: b.ts,
     };
     for (const o of this.observers) o.onFill?.(fill, this);
+    if (this.dailyLoss !== null) this.checkDailyLoss();
     const h = this.handlers.onFill;
     if (h !== undefined) this.notifications.push(() => this.guard('onFill', () => h.call(this.handlers, fill, this.ctx)));
   }
@@ -408,6 +486,11 @@ export class Engine {
 
   /** Submit on behalf of the strategy or the operator (flatten). Returns the client order id. */
   submit(req: OrderRequest, source: 'strategy' | 'operator' = 'strategy'): string {
+    if (this.warmingUp && source === 'strategy') {
+      // History bars decide nothing: an order from the past would be traded now.
+      this.log('debug', 'engine', `warm-up: ${describeOrder(req)} not placed (history bars produce no orders)`);
+      return '';
+    }
     const id = this.clientIds.next();
     const order = this.orders.create(id, req, this.time);
     const denial = this.preTrade(order, source);
@@ -423,7 +506,131 @@ export class Engine {
     this.submittedTimes.push(this.time);
     if (ev !== null) this.emitOrderEvent(ev);
     this.execution.submit({ clientOrderId: id, request: req, ts: this.time });
+    if (this.ackTimeoutMs !== null) this.armAckTimer(id, 1);
     return id;
+  }
+
+  // ---------- unacknowledged orders ----------
+
+  private armAckTimer(id: string, attempt: number): void {
+    this.schedule(this.time + this.ackTimeoutMs!, () => this.checkAck(id, attempt));
+  }
+
+  /** The ack timer fired: still no ack means unconfirmed, and the venue is asked, never resent to. */
+  private checkAck(id: string, attempt: number): void {
+    const o = this.orders.get(id);
+    if (o === undefined) return;
+    if (o.status === 'submitted') {
+      const ev = this.orders.apply(o, 'ack_timeout', this.time, `no acknowledgement within ${this.ackTimeoutMs} ms`);
+      this.log('warn', 'orders', `no ack for ${id} within ${this.ackTimeoutMs} ms: asking the venue by client order id`);
+      if (ev !== null) this.emitOrderEvent(ev);
+    }
+    if (o.status !== 'unconfirmed') return;
+    const q = this.execution.queries;
+    if (q === undefined) {
+      this.log('warn', 'orders', `${id} is unconfirmed and the venue cannot be queried: reconciliation will settle it`);
+      return;
+    }
+    q.order(id).then(
+      (state) => this.schedule(this.time, () => this.settleUnconfirmed(id, state, attempt)),
+      (err: unknown) => this.schedule(this.time, () => {
+        this.log('warn', 'orders', `query of ${id} failed (${err instanceof Error ? err.message : String(err)}); asking again`);
+        if (attempt < this.ackQueries) this.armAckTimer(id, attempt + 1);
+      }),
+    );
+  }
+
+  private settleUnconfirmed(id: string, state: VenueOrderState | null, attempt: number): void {
+    const o = this.orders.get(id);
+    if (o === undefined || o.status !== 'unconfirmed') return; // a late ack settled it meanwhile
+    if (state === null) {
+      // It may still be on its way: ask again; only after the last attempt is it declared lost.
+      if (attempt < this.ackQueries) { this.armAckTimer(id, attempt + 1); return; }
+      this.markLost(id, `the venue has no order ${id} after ${attempt} queries`);
+      return;
+    }
+    this.applyVenueState(id, state, []);
+  }
+
+  /** Bring one of our orders in line with the venue's answer, through the ordinary report path. */
+  applyVenueState(id: string, state: VenueOrderState, executions: readonly import('./ports.ts').VenueExecution[]): void {
+    const o = this.orders.get(id);
+    if (o === undefined) return;
+    const inst = this.instruments.get(o.request.symbol);
+    if (inst === undefined) return;
+    for (const r of reportsFromVenue(o, state, executions, inst, this.time)) this.applyReport(r);
+    this.flushIfIdle();
+  }
+
+  /** A venue report that did not come through the adapter's sink (fills recovered after a gap). */
+  injectReport(rep: ExecutionReport): void {
+    this.report(rep);
+  }
+
+  /** Apply a report at once (recovery before the run starts: positions must be right before onStart). */
+  applyReportNow(rep: ExecutionReport): void {
+    this.applyReport(rep);
+    this.flushIfIdle();
+  }
+
+  /** The venue never got this intent and it is too old to resend: terminal, and the strategy is told. */
+  markLost(id: string, reason: string): void {
+    const o = this.orders.get(id);
+    if (o === undefined || isTerminal(o.status)) return;
+    const ev = this.orders.apply(o, 'lost', this.time, reason);
+    if (ev === null) { this.log('error', 'orders', `${id}: cannot mark lost from ${o.status}; flagged for reconciliation`); return; }
+    this.log('warn', 'orders', `order ${id} lost: ${reason}`);
+    this.emitOrderEvent(ev);
+    this.flushIfIdle();
+  }
+
+  /**
+   * Recovery: send again, under the SAME client order id, an intent the venue never received (only
+   * while it is fresh). The venue refuses a client order id it has seen, so this cannot fill twice.
+   */
+  resend(id: string): void {
+    const o = this.orders.get(id);
+    if (o === undefined || (o.status !== 'submitted' && o.status !== 'unconfirmed')) return;
+    const view = viewOf(o);
+    for (const ob of this.observers) ob.beforeSend?.(view, this);
+    this.log('info', 'orders', `resending ${id} (the venue never received it)`);
+    this.execution.submit({ clientOrderId: id, request: o.request, ts: this.time });
+    if (this.ackTimeoutMs !== null) this.armAckTimer(id, 1);
+  }
+
+  /** Recovery: put back an order from the store, as it was recorded. */
+  restoreOrder(s: RestoredOrder): Order {
+    return this.orders.restore(s);
+  }
+
+  /** An order at the venue we did not create: adopted as external (shown, never traded by us). */
+  adoptExternal(state: VenueOrderState): Order {
+    const o = this.orders.adoptExternal(
+      state.clientOrderId, state.venueOrderId, state.request, state.status === 'partially_filled' ? 'partially_filled' : 'accepted',
+      state.filledQty, state.avgFillPrice, this.time,
+    );
+    this.log('warn', 'orders', `adopted external order ${state.clientOrderId} (${describeOrder(state.request)}): the venue has it, this store did not`);
+    return o;
+  }
+
+  /** Daily-loss state, persisted by the store (so a restart keeps the day's starting equity). */
+  dailyLossState(): DailyLossState | null {
+    return this.dailyLoss?.state() ?? null;
+  }
+
+  restoreDailyLoss(s: DailyLossState | null): void {
+    this.dailyLoss?.restore(s);
+  }
+
+  private checkDailyLoss(): string | null {
+    const why = this.dailyLoss!.check(this.time, this.portfolio.equity());
+    if (why !== null && this.state.status === 'active') this.setTradingState('paused', why);
+    return why;
+  }
+
+  /** Outside the loop (recovery, async answers) nothing else flushes strategy notifications. */
+  private flushIfIdle(): void {
+    if (this.started && !this.starting) this.flush();
   }
 
   private preTrade(order: Order, source: 'strategy' | 'operator'): string | null {
@@ -435,6 +642,10 @@ export class Engine {
     const pos = this.portfolio.qty(req.symbol);
     const increases = increasesExposure(req, pos, this.pendingReduce(req.symbol, req.side, order.clientOrderId));
     if (req.reduceOnly === true && increases) return `reduce-only ${req.side} of ${req.qty} would not reduce the position of ${pos}`;
+    if (this.dailyLoss !== null && increases && source === 'strategy') {
+      const why = this.checkDailyLoss();
+      if (why !== null) return why;
+    }
     const st = checkTradingState(this.state, increases && source === 'strategy');
     if (st !== null && !(source === 'operator' && !increases)) return st;
     return checkLimits(this.limits, {

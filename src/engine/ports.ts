@@ -31,8 +31,15 @@ export type DataFeed = PullFeed | PushFeed;
 
 // ---------- execution ----------
 
+/**
+ * Optional on every report: the venue's own sequence number for this order's updates (when the venue
+ * has one). A status report with a sequence at or below what was already applied is stale
+ * (reordered in transit) and ignored; fills are deduplicated by execution id instead.
+ */
+export interface ReportMeta { readonly venueSeq?: number }
+
 /** What the venue tells us about our orders. Every report names the order by our client order id. */
-export type ExecutionReport =
+export type ExecutionReport = ReportMeta & (
   | { readonly kind: 'accepted'; readonly clientOrderId: string; readonly venueOrderId: string; readonly ts: number }
   | { readonly kind: 'rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
   | {
@@ -56,7 +63,7 @@ export type ExecutionReport =
       readonly stopPrice?: number;
       readonly ts: number;
     }
-  | { readonly kind: 'replace_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number };
+  | { readonly kind: 'replace_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number });
 
 export interface SubmitCommand {
   readonly clientOrderId: string;

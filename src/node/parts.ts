@@ -15,6 +15,7 @@ import { loadBars, putOnGrid, type BarSeries } from '../data/index.ts';
 import { SimVenue } from '../venues/sim/index.ts';
 import { buildInstruments } from './instruments.ts';
 import { SequentialIds } from '../orders/client-ids.ts';
+import type { Durable } from '../journal/durable.ts';
 
 export interface RunParts {
   readonly strategy: LoadedStrategy;
@@ -75,6 +76,10 @@ export interface EngineExtras {
   readonly observers?: readonly EngineObserver[];
   readonly idPrefix: string;
   readonly idStart?: number;
+  /** A durable store (journal/durable.ts): its client ids, persister and crash recovery replace the defaults. */
+  readonly durable?: Durable;
+  /** No ack within this many ms: unconfirmed, the venue is queried (real venues; off for the in-process sim). */
+  readonly ackTimeoutMs?: number;
 }
 
 export function makeEngine(config: Config, parts: RunParts, execution: ExecutionClient, extras: EngineExtras): Engine {
@@ -85,10 +90,12 @@ export function makeEngine(config: Config, parts: RunParts, execution: Execution
     strategy: { name: def.name, handlers: def.create(parts.params), params: parts.params },
     account: config.account,
     limits: config.risk,
-    clientIds: new SequentialIds(extras.idPrefix, extras.idStart ?? 1),
+    clientIds: extras.durable?.clientIds ?? new SequentialIds(extras.idPrefix, extras.idStart ?? 1),
     historyCapacity: Math.max(2, def.lookback?.(parts.params) ?? 500),
     seed: config.run.seed,
     ...(extras.clock !== undefined ? { clock: extras.clock } : {}),
-    observers: extras.observers ?? [],
+    observers: [...(extras.durable?.observers ?? []), ...(extras.observers ?? [])],
+    ...(extras.durable !== undefined ? { startup: extras.durable.startup } : {}),
+    ...(extras.ackTimeoutMs !== undefined ? { ackTimeoutMs: extras.ackTimeoutMs } : {}),
   });
 }

@@ -24,6 +24,26 @@ export interface ReportOutcome {
   readonly fill: BookedFill | null;
   /** Set when the report was ignored or contradicts what we know: for the log and the UI. */
   readonly problem: string | null;
+  /** The report was older than what is already applied and was ignored. */
+  readonly stale?: boolean;
+}
+
+/** What the store keeps of an order (journal/state.ts StoredOrder has this shape). */
+export interface RestoredOrder {
+  readonly clientOrderId: string;
+  readonly venueOrderId: string | null;
+  readonly request: OrderRequest;
+  readonly status: import('./fsm.ts').OrderStatus;
+  readonly returnTo: import('./fsm.ts').OrderStatus | null;
+  readonly filledQty: number;
+  readonly avgFillPrice: number;
+  readonly fees: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly reason: string | null;
+  readonly flagged: string | null;
+  readonly external: boolean;
+  readonly execIds: readonly string[];
 }
 
 const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
@@ -56,7 +76,7 @@ export class OrderBook {
     const o: Order = {
       clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
       filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: ts, updatedAt: ts, reason: null, flagged: null,
-      external, filledLots: 0, fillTickLots: 0, execIds: new Set(),
+      external, filledLots: 0, fillTickLots: 0, execIds: new Set(), lastVenueSeq: -1, lastStatusTs: Number.NEGATIVE_INFINITY,
     };
     this.orders.set(clientOrderId, o);
     return o;
@@ -85,18 +105,75 @@ export class OrderBook {
       : { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, reason, order: viewOf(o) };
   }
 
+  /**
+   * Put back an order as the store recorded it (crash recovery). Its state came through the FSM when
+   * it was recorded, so it is restored as is; fills already booked are known by their exec ids.
+   */
+  restore(s: RestoredOrder): Order {
+    const inst = this.instrumentOf(s.request.symbol);
+    const o = this.create(s.clientOrderId, s.request, s.createdAt, s.external);
+    o.venueOrderId = s.venueOrderId;
+    o.status = s.status;
+    o.returnTo = s.returnTo;
+    o.fees = s.fees;
+    o.updatedAt = s.updatedAt;
+    o.reason = s.reason;
+    o.flagged = s.flagged;
+    for (const e of s.execIds) o.execIds.add(e);
+    if (s.filledQty > 0 && inst !== undefined) {
+      o.filledLots = toLots(s.filledQty, inst.lotSize);
+      o.fillTickLots = toTicks(s.avgFillPrice, inst.tickSize) * o.filledLots;
+      o.filledQty = fromSteps(o.filledLots, inst.lotSize);
+      o.avgFillPrice = s.avgFillPrice;
+    }
+    if (isOpen(o.status)) this.open.set(o.clientOrderId, o);
+    return o;
+  }
+
+  /** An order found at the venue that we did not create: shown, never silently ignored. */
+  adoptExternal(clientOrderId: string, venueOrderId: string, request: OrderRequest, working: 'accepted' | 'partially_filled', filledQty: number, avgFillPrice: number, ts: number): Order {
+    const o = this.create(clientOrderId, request, ts, true);
+    o.venueOrderId = venueOrderId;
+    o.status = working;
+    const inst = this.instrumentOf(request.symbol);
+    if (filledQty > 0 && inst !== undefined) {
+      o.filledLots = toLots(filledQty, inst.lotSize);
+      o.fillTickLots = toTicks(avgFillPrice, inst.tickSize) * o.filledLots;
+      o.filledQty = fromSteps(o.filledLots, inst.lotSize);
+      o.avgFillPrice = avgFillPrice;
+    }
+    this.open.set(clientOrderId, o);
+    return o;
+  }
+
   /** Apply one venue report. Never throws: surprises become `problem`s and flags. */
   applyReport(rep: ExecutionReport): ReportOutcome {
     const o = this.orders.get(rep.clientOrderId);
     if (o === undefined) {
       return { ...NO_OUTCOME, problem: `${rep.kind} report for unknown client order id ${rep.clientOrderId}` };
     }
+    if (rep.kind !== 'fill') {
+      // Out-of-order status reports: older than what is applied = stale news, ignored.
+      if (rep.venueSeq !== undefined) {
+        if (rep.venueSeq <= o.lastVenueSeq) return { ...NO_OUTCOME, problem: null, stale: true };
+        o.lastVenueSeq = rep.venueSeq;
+      } else if (rep.ts < o.lastStatusTs) {
+        return { ...NO_OUTCOME, problem: null, stale: true };
+      }
+      if (rep.ts > o.lastStatusTs) o.lastStatusTs = rep.ts;
+    }
     switch (rep.kind) {
       case 'accepted': {
         o.venueOrderId = rep.venueOrderId;
         // An ack that arrives after the order moved on (fills, cancel) is stale news, not an error.
         if (o.status !== 'submitted' && o.status !== 'unconfirmed' && o.status !== 'pending_cancel') {
-          return { ...NO_OUTCOME, problem: o.status === 'accepted' ? null : `stale ack for ${o.clientOrderId} (already ${o.status})` };
+          // Fill before ack, or an ack after a cancel: normal venue behaviour, nothing to warn about
+          // (an ack for a lost order, though, means the venue has it: flag it for reconciliation).
+          if (o.status === 'lost') {
+            o.flagged = `the venue acknowledged ${o.clientOrderId} after it was declared lost`;
+            return { ...NO_OUTCOME, problem: o.flagged };
+          }
+          return NO_OUTCOME;
         }
         return this.outcome(this.apply(o, 'accept', rep.ts));
       }
@@ -109,9 +186,12 @@ export class OrderBook {
         if (isTerminal(o.status)) return NO_OUTCOME;
         return this.outcome(this.apply(o, 'expire', rep.ts, 'expired'), o);
       case 'cancel_rejected':
+        // The order filled (or ended) before the cancel reached it: expected, not a warning.
+        if (isTerminal(o.status)) return NO_OUTCOME;
         if (o.status !== 'pending_cancel') return { ...NO_OUTCOME, problem: `cancel reject for ${o.clientOrderId} in ${o.status}: ${rep.reason}` };
         return this.outcome(this.apply(o, 'cancel_reject', rep.ts, rep.reason), o);
       case 'replace_rejected':
+        if (isTerminal(o.status)) return NO_OUTCOME;
         if (o.status !== 'pending_replace') return { ...NO_OUTCOME, problem: `replace reject for ${o.clientOrderId} in ${o.status}: ${rep.reason}` };
         return this.outcome(this.apply(o, 'replace_reject', rep.ts, rep.reason), o);
       case 'replaced': {

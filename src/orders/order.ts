@@ -26,6 +26,10 @@ export interface Order {
   /** Internal: sum of fill price ticks x lots, for an exact average. */
   fillTickLots: number;
   readonly execIds: Set<string>;
+  /** Venue sequence of the newest status report applied (-1 = none): older ones are stale. */
+  lastVenueSeq: number;
+  /** Timestamp of the newest status report applied: a status report older than it is stale. */
+  lastStatusTs: number;
 }
 
 /** What the strategy and the UI see of an order: a plain, frozen snapshot. */

@@ -13,6 +13,8 @@ export interface RiskLimits {
   readonly priceCollar?: number;
   /** At most this many submissions in any 1-second window. */
   readonly maxOrdersPerSecond?: number;
+  /** Equity may fall at most this much (account currency) below the day's start; breach pauses new signals. */
+  readonly maxDailyLoss?: number;
 }
 
 export const NO_LIMITS: RiskLimits = {};

@@ -88,3 +88,12 @@ describe('order state machine table', () => {
     expect(mermaid()).toMatch(/^stateDiagram-v2/);
   });
 });
+
+describe('README order diagram', () => {
+  it('is exactly the diagram generated from the table', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const m = /```mermaid\n([\s\S]*?)\n```/.exec(readme);
+    expect(m?.[1]).toBe(mermaid());
+  });
+});

@@ -60,7 +60,8 @@ import type { Bar, MarketEvent, Quote, Trade } from '../../domain/market.ts';
 import { type Money, money, mulDiv, notional, toNumber } from '../../domain/money.ts';
 import type { OrderRequest, ReplaceRequest, Side, TimeInForce } from '../../domain/order.ts';
 import type {
-  ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, VenueCapabilities,
+  ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, VenueCapabilities,
+  VenueExecution, VenueOrderState, VenueQueries,
 } from '../../engine/ports.ts';
 import { Portfolio, type AccountSettings, type AccountView, type PositionView } from '../../portfolio/portfolio.ts';
 import { checkCapabilities, checkGrid, increasesExposure } from '../../risk/pre-trade.ts';
@@ -221,6 +222,25 @@ export class SimVenue implements ExecutionClient {
   private readonly cands: SimOrder[] = [];
   private monthKey = -1;
   private monthVolume = 0;
+  /** Finished orders (for queries by client order id) and every execution (executionsSince). */
+  private readonly ended = new Map<string, SimOrder>();
+  private readonly executions: VenueExecution[] = [];
+  /**
+   * What the venue says it holds, answered from its own books (crash recovery and reconciliation
+   * run against the simulator exactly as against a broker).
+   */
+  readonly queries: VenueQueries = {
+    order: async (id) => this.orderState(id),
+    openOrders: async () => this.live.filter((o) => o.life === 'working').map((o) => this.stateOf(o)),
+    positions: async () => this.ledger.positionsList().filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice })),
+    account: async () => {
+      this.markAll();
+      const a = this.ledger.account();
+      return { accountId: 'sim', currency: a.currency, cash: a.cashByCurrency, equity: a.equity, status: 'active', live: false };
+    },
+    executionsSince: async (ts) => this.executions.filter((e) => e.ts >= ts),
+    time: async () => this.lastTs(),
+  };
 
   constructor(opts: SimVenueOptions) {
     const lat = opts.latency ?? { submitMs: 0, ackMs: 0 };
@@ -248,6 +268,35 @@ export class SimVenue implements ExecutionClient {
 
   disconnect(): void {
     this.sink = null;
+  }
+
+  connection(): ConnectionStatus {
+    return { state: this.sink === null ? 'disconnected' : 'connected', lastHeartbeat: null };
+  }
+
+  /** The venue's clock: the newest market event it has seen (computed on demand, not per event). */
+  private lastTs(): number {
+    let t = 0;
+    for (const b of this.books.values()) if (b.last !== null && b.last.ts > t) t = b.last.ts;
+    return t;
+  }
+
+  private orderState(id: string): VenueOrderState | null {
+    const o = this.orders.get(id) ?? this.ended.get(id);
+    return o === undefined ? null : this.stateOf(o);
+  }
+
+  private stateOf(o: SimOrder): VenueOrderState {
+    const filledQty = fromSteps(o.filledLots, o.inst.lotSize);
+    let avg = 0;
+    if (o.filledLots > 0) {
+      let n = 0;
+      let q = 0;
+      for (const e of this.executions) if (e.clientOrderId === o.clientOrderId) { n += e.qty * e.price; q += e.qty; }
+      avg = q > 0 ? n / q : 0;
+    }
+    const status = o.life === 'working' ? (o.filledLots > 0 ? 'partially_filled' : 'accepted') : o.life;
+    return { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status, filledQty, avgFillPrice: avg, updatedAt: this.lastTs() };
   }
 
   submit(cmd: SubmitCommand): void {
@@ -316,6 +365,15 @@ export class SimVenue implements ExecutionClient {
     }
     const account = this.ledger.account();
     return { orders, positions: this.ledger.positionsList(), cash: account.cashByCurrency, account };
+  }
+
+  /**
+   * Start from saved books: cash and positions (the venue server's state file after a restart).
+   * Only before any order exists; the caller resubmits what was still working.
+   */
+  restoreBooks(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
+    if (this.live.length > 0 || this.closed.size > 0) throw new Error('sim venue: restoreBooks() only before any order');
+    this.ledger.restore(cash, positions);
   }
 
   /** Number of orders still working (cheap; for tests and the console). */
@@ -740,8 +798,10 @@ export class SimVenue implements ExecutionClient {
     o.execCount++;
     this.monthVolume += qty;
     this.ledger.applyFill(inst, side, qty, price, fee);
+    const execId = `${o.venueOrderId}-${o.execCount}`;
+    this.executions.push({ clientOrderId: o.clientOrderId, execId, symbol: inst.symbol, side, qty, price, fee, ts: ts + this.ackMs });
     this.emit({
-      kind: 'fill', clientOrderId: o.clientOrderId, execId: `${o.venueOrderId}-${o.execCount}`,
+      kind: 'fill', clientOrderId: o.clientOrderId, execId,
       qty, price, fee, liquidity, ts: ts + this.ackMs,
     });
     if (o.filledLots >= o.qtyLots) this.close(o, 'filled');
@@ -781,6 +841,7 @@ export class SimVenue implements ExecutionClient {
 
   private close(o: SimOrder, life: Exclude<Life, 'working'>): void {
     o.life = life;
+    this.ended.set(o.clientOrderId, o);
     this.orders.delete(o.clientOrderId);
     this.closed.set(o.clientOrderId, life);
     // The last working order gone and nothing travelling: back to the one-check idle path.

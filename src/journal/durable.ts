@@ -1,0 +1,70 @@
+/**
+ * One call that makes an engine durable on a store: client ids from the store's sequence (checked
+ * against the venue's client id rule), the persister observer (intent journaled before send), and
+ * the startup hook that runs crash recovery before the strategy's first callback.
+ *
+ *   const { store } = Store.open({ dir: storeDir('state', venue, account), venue, account });
+ *   const durable = makeDurable(store, { strategy: def.name, venue: execution });
+ *   new Engine({ ..., clientIds: durable.clientIds, observers: [...durable.observers], startup: durable.startup });
+ *   setInterval(() => durable.persister.tick(), 1000).unref();
+ */
+import type { Engine } from '../engine/engine.ts';
+import type { ExecutionClient } from '../engine/ports.ts';
+import { DurableIds } from '../orders/client-ids.ts';
+import { recover, type RecoveryReport } from '../orders/recovery.ts';
+import { StorePersister } from './persist.ts';
+import { Store, storeDir } from './store.ts';
+
+export interface DurableOptions {
+  readonly strategy: string;
+  readonly venue: Pick<ExecutionClient, 'capabilities'>;
+  readonly resendFreshMs?: number;
+  readonly wallNow?: () => number;
+  /** Told the outcome of recovery (the console shows it; tests read it). */
+  readonly onRecovered?: (r: RecoveryReport) => void;
+}
+
+export interface Durable {
+  readonly clientIds: DurableIds;
+  readonly persister: StorePersister;
+  readonly observers: readonly StorePersister[];
+  readonly startup: (engine: Engine) => Promise<void>;
+  /** Set once recovery ran. */
+  recovery: RecoveryReport | null;
+}
+
+export function makeDurable(store: Store, opts: DurableOptions): Durable {
+  const persister = new StorePersister(store);
+  const d: Durable = {
+    clientIds: new DurableIds(store, opts.strategy, opts.venue.capabilities.clientOrderId),
+    persister,
+    observers: [persister],
+    recovery: null,
+    startup: async (engine) => {
+      const r = await recover(engine, {
+        store,
+        ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
+        ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}),
+      });
+      for (const w of r.warnings) engine.log('warn', 'recovery', w);
+      engine.log('info', 'recovery', `recovered: ${r.restored} orders restored, ${r.settled.length} settled with the venue, `
+        + `${r.resent.length} resent, ${r.lost.length} lost, ${r.adopted.length} external adopted; positions from ${r.positionsFrom}`);
+      d.recovery = r;
+      opts.onRecovered?.(r);
+    },
+  };
+  return d;
+}
+
+/**
+ * Open the account's store and make the session durable, with the snapshot timer running.
+ * For node assemblies (alpaca.ts): pass the result as `durable` to makeEngine, then call
+ * `stop()` after the engine finishes (writes the last snapshot, releases the lock).
+ */
+export function openDurable(root: string, venueName: string, account: string, opts: DurableOptions): { durable: Durable; store: Store; warnings: string[]; stop: () => void } {
+  const { store, warnings } = Store.open({ dir: storeDir(root, venueName, account), venue: venueName, account });
+  const durable = makeDurable(store, opts);
+  const timer = setInterval(() => durable.persister.tick(), 1000);
+  timer.unref();
+  return { durable, store, warnings, stop: () => { clearInterval(timer); store.close(); } };
+}

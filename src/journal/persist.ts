@@ -1,0 +1,79 @@
+/**
+ * The engine observer that makes a session durable: every intent is journaled and fdatasync'ed
+ * before the adapter sees it (`beforeSend`), every report, order change and fill is journaled as it
+ * happens, and the lowdb snapshot is refreshed at most every few seconds (`tick`, off the hot path).
+ *
+ * Crash points (crash-point.ts) sit exactly where the torture test needs them.
+ */
+import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { ExecutionReport } from '../engine/ports.ts';
+import type { Fill } from '../domain/fill.ts';
+import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+import { crashPoint } from './crash-point.ts';
+import type { FillData, StoredOrder } from './state.ts';
+import type { Store } from './store.ts';
+
+export function toStored(o: Order, strategy: string | null, intentWall: number | null): StoredOrder {
+  return {
+    clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status: o.status, returnTo: o.returnTo,
+    filledQty: o.filledQty, avgFillPrice: o.avgFillPrice, fees: o.fees, createdAt: o.createdAt, updatedAt: o.updatedAt,
+    reason: o.reason, flagged: o.flagged, external: o.external, execIds: [...o.execIds], intentWall, strategy,
+  };
+}
+
+export class StorePersister implements EngineObserver {
+  private dayKey: string | null = null;
+
+  constructor(private readonly store: Store) {}
+
+  beforeSend(view: OrderView, engine: Engine): void {
+    const o = engine.orders.get(view.clientOrderId);
+    if (o === undefined) return;
+    // THE durable record: after this line returns, the intent survives a power cut.
+    this.store.append('intent', { order: toStored(o, engine.strategyName, null), nextSeq: this.store.state.nextSeq }, true);
+    crashPoint('after-journal-before-send');
+  }
+
+  onReport(rep: ExecutionReport): void {
+    if (rep.kind === 'accepted') crashPoint('after-accept-before-journal');
+    if (rep.kind === 'fill') crashPoint('mid-fill');
+    this.store.append('report', { report: rep });
+  }
+
+  onOrderEvent(ev: OrderEvent, engine: Engine): void {
+    if (ev.kind === 'submit') return; // the intent record already holds it
+    const o = engine.orders.get(ev.clientOrderId);
+    if (o === undefined) return;
+    const prev = this.store.state.orders[o.clientOrderId];
+    this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });
+  }
+
+  onFill(fill: Fill, engine: Engine): void {
+    const f: FillData = {
+      clientOrderId: fill.clientOrderId, execId: fill.execId, symbol: fill.symbol, side: fill.side, qty: fill.qty, price: fill.price, fee: fill.fee, ts: fill.ts,
+    };
+    this.store.append('fill', f);
+    const day = engine.dailyLossState();
+    if (day !== null && day.key !== this.dayKey) {
+      this.dayKey = day.key;
+      this.store.append('day', day);
+    }
+  }
+
+  onTradingState(state: TradingState): void {
+    const cur = this.store.tradingState;
+    this.store.tradingState = cur?.killSwitchLevel === undefined
+      ? { status: state.status, reason: state.reason, since: state.since }
+      : { status: state.status, reason: state.reason, since: state.since, killSwitchLevel: cur.killSwitchLevel };
+  }
+
+  onStop(): void {
+    this.store.snapshot(true);
+  }
+
+  /** Call every second or so from a timer: refresh the snapshot if due (coalesced). */
+  tick(): void {
+    this.store.maybeSnapshot();
+  }
+}

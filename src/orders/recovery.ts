@@ -1,0 +1,153 @@
+/**
+ * Crash recovery, run by the engine's `startup` hook after the venue is connected and before the
+ * strategy's first callback:
+ *
+ * 1. put back every order the store recorded (open ones, and today's finished ones for display);
+ * 2. ask the venue about every non-terminal order by client order id, and for its executions since
+ *    the oldest of them, and apply the answers through the ordinary report path (the FSM table);
+ * 3. an intent the venue never received is resent under the SAME client order id while it is fresh
+ *    (default 5 s after it was journaled), otherwise marked `lost` and the strategy is told;
+ * 4. orders the venue works that the store does not know are adopted as `external` (shown);
+ * 5. positions and cash are taken from the venue (the store's copy when the venue cannot be asked).
+ *
+ * Never submits a new order; the only send is the resend of a fresh intent the venue has not seen,
+ * under its own id, which a venue refuses as a duplicate if it did see it after all.
+ */
+import type { Engine } from '../engine/engine.ts';
+import type { VenueExecution, VenueQueries } from '../engine/ports.ts';
+import type { Store } from '../journal/store.ts';
+import type { StoredPosition } from '../journal/state.ts';
+import { isTerminal } from './fsm.ts';
+
+export interface RecoveryOptions {
+  readonly store: Store;
+  /** Resend an unacknowledged intent only this long (wall ms) after it was journaled. Default 5000. */
+  readonly resendFreshMs?: number;
+  readonly wallNow?: () => number;
+}
+
+export interface RecoveryReport {
+  readonly restored: number;
+  readonly settled: string[];
+  readonly resent: string[];
+  readonly lost: string[];
+  readonly adopted: string[];
+  /** Orders we believe acknowledged that the venue says it never had: flagged for reconciliation. */
+  readonly unknownAtVenue: string[];
+  readonly positionsFrom: 'venue' | 'store' | 'none';
+  readonly warnings: string[];
+}
+
+export const DEFAULT_RESEND_FRESH_MS = 5000;
+
+export async function recover(engine: Engine, opts: RecoveryOptions): Promise<RecoveryReport> {
+  const store = opts.store;
+  const st = store.state;
+  const wallNow = opts.wallNow ?? Date.now;
+  const freshMs = opts.resendFreshMs ?? DEFAULT_RESEND_FRESH_MS;
+  const warnings: string[] = [];
+  const settled: string[] = [];
+  const resent: string[] = [];
+  const lost: string[] = [];
+  const adopted: string[] = [];
+  const unknownAtVenue: string[] = [];
+
+  engine.restoreDailyLoss(st.day);
+  if (st.tradingState !== null && st.tradingState.status !== 'active') {
+    engine.setTradingState(st.tradingState.status, `restored: ${st.tradingState.reason}`);
+  }
+
+  let restored = 0;
+  for (const so of Object.values(st.orders)) {
+    if (engine.orders.get(so.clientOrderId) !== undefined) continue;
+    if (engine.instrument(so.request.symbol) === undefined) {
+      warnings.push(`order ${so.clientOrderId} is on ${so.request.symbol}, which this run does not trade: kept in the store, not restored`);
+      continue;
+    }
+    engine.restoreOrder(so);
+    restored++;
+  }
+
+  const q = engine.execution.queries;
+  if (q === undefined) {
+    restoreFromStore(engine, store.state.positions, store.state.cash, warnings);
+    warnings.push('the venue cannot be queried: open orders are kept as the store recorded them; check them at the venue');
+    return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
+  }
+
+  const open = [...engine.orders.openOrders()].filter((o) => !o.external);
+  let executions: VenueExecution[] = [];
+  if (open.length > 0) {
+    const since = Math.min(...open.map((o) => o.createdAt));
+    executions = await q.executionsSince(Number.isFinite(since) ? since : 0);
+  }
+  for (const o of open) {
+    const v = await q.order(o.clientOrderId);
+    if (v === null) {
+      if (o.status === 'submitted' || o.status === 'unconfirmed') {
+        const written = st.orders[o.clientOrderId]?.intentWall ?? null;
+        const age = written === null ? Number.POSITIVE_INFINITY : wallNow() - written;
+        if (age <= freshMs) {
+          engine.resend(o.clientOrderId);
+          resent.push(o.clientOrderId);
+        } else {
+          engine.markLost(o.clientOrderId, `the venue never received it and the intent is ${Number.isFinite(age) ? `${Math.round(age)} ms` : 'too'} old (resend only within ${freshMs} ms)`);
+          lost.push(o.clientOrderId);
+        }
+      } else {
+        o.flagged = `the venue has no record of ${o.clientOrderId}, which was ${o.status}`;
+        engine.log('error', 'recovery', `${o.flagged}: reconciliation will report it`);
+        unknownAtVenue.push(o.clientOrderId);
+      }
+      continue;
+    }
+    engine.applyVenueState(o.clientOrderId, v, executions);
+    settled.push(o.clientOrderId);
+  }
+
+  for (const v of await q.openOrders()) {
+    const known = engine.orders.get(v.clientOrderId);
+    if (known !== undefined) {
+      if (isTerminal(known.status)) {
+        known.flagged = `the venue still works ${v.clientOrderId}, which we recorded as ${known.status}`;
+        engine.log('error', 'recovery', known.flagged);
+      }
+      continue;
+    }
+    if (engine.instrument(v.request.symbol) === undefined) {
+      warnings.push(`the venue works order ${v.clientOrderId} on ${v.request.symbol}, which this run does not trade: leave it or cancel it at the venue`);
+      continue;
+    }
+    engine.adoptExternal(v);
+    adopted.push(v.clientOrderId);
+  }
+
+  await restoreFromVenue(engine, q, store, warnings);
+  return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'venue', warnings };
+}
+
+async function restoreFromVenue(engine: Engine, q: VenueQueries, store: Store, warnings: string[]): Promise<void> {
+  const [positions, account] = await Promise.all([q.positions(), q.account()]);
+  const list: { instrument: NonNullable<ReturnType<Engine['instrument']>>; qty: number; avgPrice: number }[] = [];
+  for (const p of positions) {
+    const inst = engine.instrument(p.symbol);
+    if (inst === undefined) {
+      warnings.push(`the venue holds ${p.qty} ${p.symbol}, which this run does not trade: it is not in the portfolio view`);
+      continue;
+    }
+    list.push({ instrument: inst, qty: p.qty, avgPrice: p.avgPrice });
+  }
+  engine.portfolio.restore(account.cash, list);
+  store.append('venue_book', { positions: positions.map((p): StoredPosition => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice })), cash: { ...account.cash } });
+}
+
+function restoreFromStore(engine: Engine, positions: Readonly<Record<string, StoredPosition>>, cash: Readonly<Record<string, number>> | null, warnings: string[]): void {
+  if (cash === null && Object.keys(positions).length === 0) return;
+  const list = [];
+  for (const p of Object.values(positions)) {
+    const inst = engine.instrument(p.symbol);
+    if (inst === undefined) { warnings.push(`stored position ${p.qty} ${p.symbol} is not traded by this run`); continue; }
+    list.push({ instrument: inst, qty: p.qty, avgPrice: p.avgPrice });
+  }
+  engine.portfolio.restore(cash ?? engine.portfolio.account().cashByCurrency, list);
+}

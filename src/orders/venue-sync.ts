@@ -1,0 +1,102 @@
+/**
+ * Turning what the venue says about an order (a query answer, its executions) into the ordinary
+ * execution reports the engine applies. Recovery, ack-timeout queries and post-reconnect syncs all
+ * use this, so what the venue says always goes through the one report path and the FSM table; no
+ * state is ever set by hand.
+ */
+import type { Instrument } from '../domain/instrument.ts';
+import { fromSteps, toLots, toTicks } from '../domain/instrument.ts';
+import type { OrderRequest } from '../domain/order.ts';
+import type { ExecutionReport, VenueExecution, VenueOrderState } from '../engine/ports.ts';
+import type { OrderStatus } from './fsm.ts';
+
+/** The parts of our order the comparison reads. */
+export interface OrderSide {
+  readonly clientOrderId: string;
+  readonly status: OrderStatus;
+  readonly request: OrderRequest;
+  readonly filledQty: number;
+  readonly avgFillPrice: number;
+  readonly execIds: ReadonlySet<string>;
+}
+
+/**
+ * Reports that bring our order in line with the venue's answer. Executions first (by exec id, so a
+ * fill booked before is never booked again), then a synthetic fill for any filled quantity the
+ * executions do not explain (venues that only report cumulative quantity), then the status.
+ */
+export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: readonly VenueExecution[], inst: Instrument, ts: number): ExecutionReport[] {
+  const out: ExecutionReport[] = [];
+  const id = o.clientOrderId;
+  let lots = toLots(o.filledQty, inst.lotSize);
+  let tickLots = toTicks(o.avgFillPrice, inst.tickSize) * lots;
+  const seen = new Set(o.execIds);
+  for (const e of executions) {
+    if (e.clientOrderId !== id || seen.has(e.execId)) continue;
+    seen.add(e.execId);
+    out.push({ kind: 'fill', clientOrderId: id, execId: e.execId, qty: e.qty, price: e.price, fee: e.fee, liquidity: 'taker', ts: Math.max(ts, e.ts) });
+    const l = toLots(e.qty, inst.lotSize);
+    lots += l;
+    tickLots += toTicks(e.price, inst.tickSize) * l;
+  }
+  const venueLots = toLots(v.filledQty, inst.lotSize);
+  if (venueLots > lots) {
+    // The venue filled more than its executions told us: book the difference at the price that
+    // makes our average equal the venue's.
+    const missing = venueLots - lots;
+    const missingTicks = Math.round((toTicks(v.avgFillPrice, inst.tickSize) * venueLots - tickLots) / missing);
+    out.push({
+      kind: 'fill', clientOrderId: id, execId: `sync-${id}-${venueLots}`, qty: fromSteps(missing, inst.lotSize),
+      price: fromSteps(Math.max(1, missingTicks), inst.tickSize), fee: 0, liquidity: 'taker', ts,
+    });
+  }
+  switch (v.status) {
+    case 'pending':
+    case 'accepted':
+    case 'partially_filled':
+      if (o.status === 'submitted' || o.status === 'unconfirmed') out.push({ kind: 'accepted', clientOrderId: id, venueOrderId: v.venueOrderId, ts });
+      else if (o.status === 'pending_cancel') {
+        out.push({ kind: 'cancel_rejected', clientOrderId: id, reason: 'the venue still works the order: the cancel did not reach it (send it again)', ts });
+      } else if (o.status === 'pending_replace') {
+        if (sameTerms(o.request, v.request)) out.push({ kind: 'replace_rejected', clientOrderId: id, reason: 'the venue still has the old terms: the replace did not reach it', ts });
+        else out.push(replacedReport(id, v.request, ts));
+      }
+      break;
+    case 'filled':
+      break;
+    case 'canceled':
+      out.push({ kind: 'canceled', clientOrderId: id, reason: 'canceled at the venue', ts });
+      break;
+    case 'replaced':
+      out.push({ kind: 'canceled', clientOrderId: id, reason: 'replaced at the venue by a new order', ts });
+      break;
+    case 'expired':
+      out.push({ kind: 'expired', clientOrderId: id, ts });
+      break;
+    case 'rejected':
+      out.push({ kind: 'rejected', clientOrderId: id, reason: 'rejected at the venue', ts });
+      break;
+  }
+  return out;
+}
+
+export function sameTerms(a: OrderRequest, b: OrderRequest): boolean {
+  if (a.qty !== b.qty || a.type !== b.type) return false;
+  const la = a.type === 'limit' || a.type === 'stop_limit' ? a.limitPrice : null;
+  const lb = b.type === 'limit' || b.type === 'stop_limit' ? b.limitPrice : null;
+  const sa = a.type === 'stop' || a.type === 'stop_limit' ? a.stopPrice : null;
+  const sb = b.type === 'stop' || b.type === 'stop_limit' ? b.stopPrice : null;
+  return la === lb && sa === sb;
+}
+
+function replacedReport(id: string, r: OrderRequest, ts: number): ExecutionReport {
+  if (r.type === 'limit') return { kind: 'replaced', clientOrderId: id, qty: r.qty, limitPrice: r.limitPrice, ts };
+  if (r.type === 'stop') return { kind: 'replaced', clientOrderId: id, qty: r.qty, stopPrice: r.stopPrice, ts };
+  if (r.type === 'stop_limit') return { kind: 'replaced', clientOrderId: id, qty: r.qty, limitPrice: r.limitPrice, stopPrice: r.stopPrice, ts };
+  return { kind: 'replaced', clientOrderId: id, qty: r.qty, ts };
+}
+
+/** A venue execution as a fill report (fills recovered after a gap). */
+export function fillReport(e: VenueExecution, ts: number): ExecutionReport {
+  return { kind: 'fill', clientOrderId: e.clientOrderId, execId: e.execId, qty: e.qty, price: e.price, fee: e.fee, liquidity: 'taker', ts: Math.max(ts, e.ts) };
+}

@@ -1,0 +1,178 @@
+/** Crash recovery through the real engine, store and simulated venue (the venue outlives the "crash"). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/journal/store.ts';
+import { makeDurable, type Durable } from '../../src/journal/durable.ts';
+import type { ExecutionClient } from '../../src/engine/ports.ts';
+import type { StrategyHandlers } from '../../src/engine/strategy.ts';
+import type { OrderEvent } from '../../src/orders/order.ts';
+import { SimVenue } from '../../src/venues/sim/sim-venue.ts';
+import { ACCOUNT, INSTRUMENTS, Link, T0, bar, start, type Harness } from '../orders/helpers.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'parity-recovery-'));
+
+interface Session { h: Harness; store: Store; durable: Durable }
+
+async function session(dir: string, venue: ExecutionClient, handlers: StrategyHandlers = {}, wallNow?: () => number): Promise<Session> {
+  const { store } = Store.open({ dir, venue: 'sim', account: 'test', ...(wallNow !== undefined ? { wallNow } : {}) });
+  const durable = makeDurable(store, { strategy: 'test', venue, ...(wallNow !== undefined ? { wallNow } : {}) });
+  const h = await start(venue, handlers, { clientIds: durable.clientIds, observers: [...durable.observers], startup: durable.startup });
+  return { h, store, durable };
+}
+
+/** kill -9: no clean stop, no snapshot; only what was journaled survives. */
+async function crash(s: Session): Promise<void> {
+  s.store.abandon();
+  await s.h.finish().catch(() => undefined);
+}
+
+function countingLink(sim: SimVenue): Link & { submits: string[] } {
+  const link = new Link(sim) as Link & { submits: string[] };
+  link.submits = [];
+  const inner = link.submit.bind(link);
+  link.submit = (cmd) => { link.submits.push(cmd.clientOrderId); inner(cmd); };
+  return link;
+}
+
+describe('crash recovery', () => {
+  it('restart while an entry order is working: no phantom position, the order stays working, nothing resent', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link1 = countingLink(sim);
+    const s1 = await session(dir, link1);
+    s1.h.market(bar(0, 105));
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 100, qty: 10 }); });
+    await crash(s1);
+
+    const link2 = countingLink(sim);
+    const seen: { qty: number; open: number }[] = [];
+    const s2 = await session(dir, link2, { onStart: (ctx) => { seen.push({ qty: ctx.position('AAPL').qty, open: ctx.openOrders().length }); } });
+    expect(seen).toEqual([{ qty: 0, open: 1 }]);
+    expect(s2.h.engine.orders.get(id)!.status).toBe('accepted');
+    expect(link2.submits).toEqual([]);
+    expect(s2.durable.recovery!.settled).toEqual([id]);
+    // The next id continues the store's sequence.
+    let next = '';
+    await s2.h.step(() => { next = s2.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 99, qty: 1 }); });
+    expect(next).not.toBe(id);
+    expect(parseInt(next.slice(6, 12), 36)).toBe(parseInt(id.slice(6, 12), 36) + 1);
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('crash after journaling an intent, before sending it: resent under the same id while fresh', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link1 = countingLink(sim);
+    link1.up = false;
+    link1.dropCommands = true; // the order never leaves the process
+    let wall = 1_000_000;
+    const s1 = await session(dir, link1, {}, () => wall);
+    s1.h.market(bar(0, 105));
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 100, qty: 10 }); });
+    await crash(s1);
+    expect(sim.snapshot().orders).toEqual([]);
+
+    wall += 2000; // restarted 2 s later: fresh
+    const link2 = countingLink(sim);
+    const s2 = await session(dir, link2, {}, () => wall);
+    expect(link2.submits).toEqual([id]);
+    expect(s2.durable.recovery!.resent).toEqual([id]);
+    await s2.h.step();
+    expect(s2.h.engine.orders.get(id)!.status).toBe('accepted');
+    expect(sim.snapshot().orders.map((o) => o.clientOrderId)).toEqual([id]);
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('an intent the venue never received that is too old is marked lost, and the strategy is told', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link1 = countingLink(sim);
+    link1.up = false;
+    link1.dropCommands = true;
+    let wall = 1_000_000;
+    const s1 = await session(dir, link1, {}, () => wall);
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 }); });
+    await crash(s1);
+    wall += 60_000;
+    const link2 = countingLink(sim);
+    const calls: string[] = [];
+    const s2 = await session(dir, link2, {
+      onStart: () => { calls.push('start'); },
+      onOrderEvent: (e: OrderEvent) => { calls.push(`${e.clientOrderId}:${e.to}`); },
+    }, () => wall);
+    await s2.h.step();
+    expect(link2.submits).toEqual([]);
+    expect(calls).toEqual(['start', `${id}:lost`]); // told after onStart, never before
+    expect(s2.h.engine.orders.get(id)!.status).toBe('lost');
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('accepted and filled while the console was down (ack never journaled): settled, position from the venue before onStart', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link1 = countingLink(sim);
+    const s1 = await session(dir, link1);
+    s1.h.market(bar(0, 100));
+    link1.up = false; // the command goes out; every answer is lost
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 }); });
+    await crash(s1);
+    sim.onMarketData(bar(1, 101)); // the market moves on while we are down: the order fills
+
+    const link2 = countingLink(sim);
+    const seen: number[] = [];
+    const s2 = await session(dir, link2, { onStart: (ctx) => { seen.push(ctx.position('AAPL').qty); } });
+    expect(seen).toEqual([10]);
+    const o = s2.h.engine.orders.get(id)!;
+    expect(o.status).toBe('filled');
+    expect(o.filledQty).toBe(10);
+    expect(link2.submits).toEqual([]);
+    expect(s2.h.engine.portfolio.account().cash).toBeCloseTo(sim.snapshot().cash.USD!, 6);
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('an order the venue works that the store does not know is adopted as external (shown, not ignored)', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    sim.connect(() => undefined);
+    sim.onMarketData(bar(0, 105));
+    sim.submit({ clientOrderId: 'manual1', request: { symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 90, qty: 5 }, ts: T0 });
+    const link = countingLink(sim);
+    const s = await session(tmp(), link);
+    const o = s.h.engine.orders.get('manual1')!;
+    expect(o.external).toBe(true);
+    expect(o.status).toBe('accepted');
+    expect(s.durable.recovery!.adopted).toEqual(['manual1']);
+    // cancel-all touches only our own orders
+    expect(s.h.engine.cancelAll()).toEqual([]);
+    await s.h.finish();
+    s.store.close();
+    void dir;
+  });
+
+  it('warm-up bars produce no orders; the strategy is warm at its first live bar', async () => {
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link = countingLink(sim);
+    let barsSeen = 0;
+    const h = await start(link, {
+      onBar: (b, ctx) => { barsSeen++; ctx.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 1 }); void b; },
+    }, { warmup: () => [bar(-3, 100), bar(-2, 100), bar(-1, 100)] });
+    expect(barsSeen).toBe(3);
+    expect(link.submits).toEqual([]);
+    expect([...h.engine.orders.all()]).toEqual([]);
+    expect(h.engine.context().history('AAPL', 10).length).toBe(3);
+    h.market(bar(0, 100));
+    await h.step();
+    expect(link.submits).toHaveLength(1);
+    await h.finish();
+  });
+});
