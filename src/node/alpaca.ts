@@ -1,0 +1,189 @@
+/**
+ * A session on Alpaca (paper by default), or on anything that speaks its protocol such as
+ * `parity venue`: the Alpaca feed, the Alpaca execution client and the wall clock, around the very
+ * same engine and strategy as a backtest. An assembly of parts, like paper.ts; nothing in the
+ * engine knows which venue is behind the ports.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { WallClock } from '../engine/clock.ts';
+import type { EngineObserver } from '../engine/engine.ts';
+import type { VenueAccount } from '../engine/ports.ts';
+import { InstrumentRegistry } from '../domain/instrument-registry.ts';
+import { symbolFromFileName } from '../data/index.ts';
+import { idPrefix } from '../orders/client-ids.ts';
+import { loadStrategy, parseParams } from '../strategy/loader.ts';
+import { startRecording } from '../recording/session-recorder.ts';
+import {
+  AlpacaConfigError, createAlpacaVenue, describeSettings, envWithDotEnv, loadAlpacaInstruments, resolveAlpacaSettings,
+  type AlpacaProblem, type Env,
+} from '../venues/alpaca/index.ts';
+import { openDurable } from '../journal/durable.ts';
+import type { RecoveryReport } from '../orders/recovery.ts';
+import { ReconcileService, type ReconcileResult } from '../ops/reconcile.ts';
+import type { ReconcileSummary } from '../ops/gates/types.ts';
+import { createSessionFolder } from './session-folder.ts';
+import { makeEngine, type RunParts } from './parts.ts';
+import type { PaperSession } from './paper.ts';
+
+export interface AlpacaSessionOptions {
+  readonly live: boolean;
+  /** --confirm-account: live sessions start only when it equals the account's id. */
+  readonly confirmAccount?: string;
+  /** Symbols to trade; default: the names of the configured data files ("BTC-USD-1m.csv" -> BTC-USD). */
+  readonly symbols?: readonly string[];
+  readonly env?: Env;
+  /** First stream reconnect delay (tests make it short). */
+  readonly initialReconnectMs?: number;
+  /** Root of the durable stores (`<stateDir>/<venue>-<account>/`): journal, snapshot, lock. Default `state`. */
+  readonly stateDir?: string;
+  /** No acknowledgement within this many ms: the order is unconfirmed and the venue is asked. Default 5000. */
+  readonly ackTimeoutMs?: number;
+  /** An intent the venue never received is resent after a crash only this long after it was journaled. Default 5000. */
+  readonly resendFreshMs?: number;
+  /** Periodic reconciliation every this many ms (0 = off). Default 60 000. */
+  readonly reconcilePeriodMs?: number;
+  /**
+   * Called before the engine starts with the session's reconciliation (it waits for crash recovery
+   * first): the operations layer hands it to the state-coherence gate and the console's `r` key.
+   */
+  readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
+  /**
+   * Restore a pause or halt the previous run left in the store (default true). The console passes
+   * false: its kill switch persists the pauses that outlive a restart, and the store's copy also
+   * holds transient start-up holds.
+   */
+  readonly restoreTradingState?: boolean;
+  /** How a persisting reconciliation difference pauses and resumes new signals (default: the engine's state). */
+  readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
+}
+
+/** What `startAlpaca` returns: the session, plus its store's recovery and reconciliation. */
+export interface AlpacaSession extends PaperSession {
+  /** Resolves once crash recovery ran (before the strategy's first callback). */
+  readonly recovered: Promise<RecoveryReport>;
+  readonly reconciler: ReconcileService;
+  /** The store folder of this venue account. */
+  readonly storeDir: string;
+}
+
+/** A reconciliation result in the operations layer's terms (gates, console pane). */
+export function summarize(r: ReconcileResult): ReconcileSummary {
+  return { clean: r.diffs.length === 0, at: r.at, lines: r.diffs.map((d) => d.message) };
+}
+
+/**
+ * The live-trading gate, kept small so the console's typed prompt can call the same check: a live
+ * session needs the venue to say the account is live AND the operator to name that very account.
+ * Throws with a message that says what to do; returns nothing when paper or confirmed.
+ */
+export function confirmLive(account: Pick<VenueAccount, 'accountId' | 'live' | 'status'>, flags: { readonly live: boolean; readonly confirmAccount?: string }): void {
+  if (!flags.live) {
+    if (flags.confirmAccount !== undefined) throw new AlpacaConfigError('--confirm-account only applies with --live');
+    return;
+  }
+  if (flags.confirmAccount === undefined || flags.confirmAccount.trim() === '') {
+    throw new AlpacaConfigError(`--live needs --confirm-account <account id>: the id of the account about to trade real money (this one is ${account.accountId})`);
+  }
+  if (flags.confirmAccount.trim() !== account.accountId) {
+    throw new AlpacaConfigError(`--confirm-account ${flags.confirmAccount} does not match the account the keys open (${account.accountId}): refusing to trade`);
+  }
+  if (account.status !== 'active') throw new AlpacaConfigError(`account ${account.accountId} is ${account.status}: refusing to trade`);
+}
+
+export async function startAlpaca(config: Config, observers: readonly EngineObserver[], opts: AlpacaSessionOptions): Promise<AlpacaSession> {
+  const settings = resolveAlpacaSettings(envWithDotEnv(opts.env ?? process.env), { live: opts.live });
+  const problems: AlpacaProblem[] = [];
+  let engineLog: ((level: 'warn' | 'info', msg: string) => void) | null = null;
+  const venue = createAlpacaVenue({
+    settings,
+    ...(opts.initialReconnectMs !== undefined ? { initialReconnectMs: opts.initialReconnectMs } : {}),
+    onProblem: (p) => { if (engineLog !== null) engineLog('warn', `${p.name}: ${p.message}`); else problems.push(p); },
+    onInfo: (m) => engineLog?.('info', m),
+  });
+  const exec0 = await venue.rest.account();
+  const account: VenueAccount = {
+    accountId: exec0.id, currency: exec0.currency, cash: { [exec0.currency]: exec0.cash }, equity: exec0.equity,
+    status: exec0.status.toUpperCase() === 'ACTIVE' ? 'active' : 'restricted', live: settings.live,
+  };
+  confirmLive(account, { live: opts.live, ...(opts.confirmAccount !== undefined ? { confirmAccount: opts.confirmAccount } : {}) });
+
+  const symbols = opts.symbols !== undefined && opts.symbols.length > 0 ? [...opts.symbols] : config.data.files.map((f) => config.data.symbol ?? symbolFromFileName(f));
+  if (symbols.length === 0) throw new AlpacaConfigError('no symbols to trade: give --symbol (repeatable)');
+  const instruments = new InstrumentRegistry(await loadAlpacaInstruments(venue.rest, [...new Set(symbols)]));
+
+  const strategy = await loadStrategy(config.strategy.file);
+  const params = parseParams(strategy.definition, config.strategy.params);
+  const parts: RunParts = { strategy, params, series: [], instruments, warnings: [] };
+  const def = strategy.definition;
+  const venueName = settings.live ? 'alpaca-live' : 'alpaca';
+  const execution = venue.execution(instruments);
+
+  // The account's durable store, before anything else is written: a second console on the same
+  // venue account refuses to start here (the lock names the process holding it).
+  let resolveRecovered!: (r: RecoveryReport) => void;
+  let rejectRecovered!: (err: unknown) => void;
+  const recovered = new Promise<RecoveryReport>((res, rej) => { resolveRecovered = res; rejectRecovered = rej; });
+  recovered.catch(() => undefined);
+  const d = openDurable(opts.stateDir ?? 'state', venueName, account.accountId, {
+    strategy: def.name, venue: execution, onRecovered: (r) => resolveRecovered(r),
+    ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
+    ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
+  });
+  try {
+    const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);
+    writeFileSync(join(session.dir, 'session.json'), `${JSON.stringify({
+      id: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, endpoint: describeSettings(settings), account: account.accountId,
+      strategy: def.name, strategyFile: strategy.path, strategyHash: strategy.sourceHash, params, symbols, store: d.store.dir, startedAt: new Date().toISOString(),
+    }, null, 2)}\n`);
+
+    const recorder = startRecording(session.dir, {
+      sessionId: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, account: { id: account.accountId, live: settings.live }, config,
+      strategy, params, instruments: instruments.all(), capabilities: execution.capabilities,
+    });
+    const wrapped = recorder.wrapExecution(execution);
+    // The engine's books start from the venue's cash; positions and open orders are recovery's job.
+    const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
+    const engine = makeEngine(engineConfig, parts, wrapped, {
+      clock: new WallClock(), observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id),
+      durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+    });
+    engineLog = (level, msg) => engine.log(level, 'alpaca', msg);
+    for (const p of problems) engine.log('warn', 'alpaca', `${p.name}: ${p.message}`);
+    for (const w of d.warnings) engine.log('warn', 'store', w);
+    engine.log('info', 'alpaca', `connected: ${describeSettings(settings)}, account ${account.accountId}; store ${d.store.dir}`);
+
+    const reconciler = new ReconcileService(engine, {
+      ...(opts.reconcilePeriodMs !== undefined ? { periodMs: opts.reconcilePeriodMs } : {}),
+      ...(opts.reconcileHold !== undefined ? { pause: opts.reconcileHold.pause, resume: opts.reconcileHold.resume } : {}),
+    });
+    engine.addObserver(reconciler);
+    reconciler.onResult((r) => {
+      if (r.diffs.length === 0) engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
+    });
+    // Reconciliation compares only after recovery settled the books with the venue.
+    const reconcile = async (): Promise<ReconcileSummary> => {
+      await recovered;
+      return summarize(await reconciler.reconcileNow('start'));
+    };
+    if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
+    void recovered.then(async () => {
+      reconciler.start();
+      // Without an operations layer to run the start-up gate, run the start comparison here.
+      if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
+    }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
+
+    engine.addFeed(venue.feed(instruments.all()));
+    const done = engine.run()
+      .catch((err: unknown) => { rejectRecovered(err); throw err; })
+      .finally(() => {
+        reconciler.stop();
+        try { recorder.close(); } finally { d.stop(); }
+      });
+    return { engine, session, parts, recorder, done, recovered, reconciler, storeDir: d.store.dir };
+  } catch (err) {
+    d.stop();
+    throw err;
+  }
+}

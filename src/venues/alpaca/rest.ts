@@ -1,0 +1,231 @@
+/**
+ * A thin typed layer over the SDK's REST calls. Every call goes through the SDK (auth headers,
+ * error mapping), then its raw JSON body is parsed here with zod (wire.ts): the SDK's own
+ * deserializers drop fields (a FILL activity comes back without price, side or order id), and its
+ * TypeScript types are promises, not checks. Rate limits: a 429 is retried after Retry-After when
+ * Alpaca gives one, else after an exponential backoff; the SDK's own retries stay off so that a
+ * POST is never repeated behind our back. There is deliberately no "cancel all orders" here:
+ * DELETE /v2/orders cancels the whole account's orders, not only parity's.
+ */
+import { Alpaca, ApiError } from '@alpacahq/alpaca-trade-api';
+import type { z } from 'zod';
+import type { AlpacaSettings } from './config.ts';
+import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError } from './errors.ts';
+import {
+  WireAccount, WireAsset, WireClock, WireError, WireFillActivity, WireOrder, WirePosition,
+  type WireAccountT, type WireAssetT, type WireClockT, type WireFillActivityT, type WireOrderT, type WirePositionT,
+} from './wire.ts';
+
+export interface RestOptions {
+  /** Per-request timeout (default 15 s). */
+  readonly timeoutMs?: number;
+  /** Attempts for a request answered 429 (default 6). */
+  readonly maxAttempts?: number;
+  /** First backoff step when no Retry-After is given (default 250 ms, doubling, capped at 8 s). */
+  readonly backoffMs?: number;
+  /** The SDK's proactive client-side limiter (~200 requests/min). Default on; tests turn it off. */
+  readonly clientRateLimit?: boolean;
+  /** Told about every 429 (logging, the console's status line). */
+  readonly onThrottle?: (what: string, waitMs: number, attempt: number) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface NewOrderBody {
+  readonly symbol: string;
+  readonly qty: string;
+  readonly side: 'buy' | 'sell';
+  readonly type: 'market' | 'limit' | 'stop' | 'stop_limit';
+  readonly timeInForce: 'day' | 'gtc' | 'ioc' | 'fok';
+  readonly limitPrice?: string;
+  readonly stopPrice?: string;
+  readonly clientOrderId: string;
+}
+
+export interface ReplaceBody {
+  readonly qty?: string;
+  readonly limitPrice?: string;
+  readonly stopPrice?: string;
+  readonly clientOrderId?: string;
+}
+
+interface RawResponse { readonly raw: Response }
+
+/** Rewrites the SDK's fixed hosts to the configured base URL (a local venue, a proxy). */
+export function redirectingFetch(baseUrl: string): typeof fetch {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/$/, '');
+  return (input, init) => {
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const u = new URL(href);
+    const target = new URL(`${prefix}${u.pathname}${u.search}`, base.origin);
+    return fetch(target, init);
+  };
+}
+
+export class AlpacaRest {
+  private readonly sdk: Alpaca;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(readonly settings: AlpacaSettings, private readonly opts: RestOptions = {}) {
+    this.sdk = new Alpaca({
+      keyId: settings.keyId,
+      secret: settings.secretKey,
+      paper: !settings.live,
+      retry: false,
+      ...(opts.clientRateLimit === false ? { rateLimit: false as const } : {}),
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      fetchApi: redirectingFetch(settings.baseUrl),
+    });
+    this.maxAttempts = opts.maxAttempts ?? 6;
+    this.backoffMs = opts.backoffMs ?? 250;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** The SDK client itself, for the streams (same keys, same environment). */
+  get client(): Alpaca {
+    return this.sdk;
+  }
+
+  account(): Promise<WireAccountT> {
+    return this.json('GET /v2/account', WireAccount, () => this.sdk.trading.account.getAccountRaw());
+  }
+
+  positions(): Promise<WirePositionT[]> {
+    return this.json('GET /v2/positions', WirePosition.array(), () => this.sdk.trading.positions.getAllOpenPositionsRaw());
+  }
+
+  /** null = flat. */
+  position(wireSymbol: string): Promise<WirePositionT | null> {
+    return this.orNull(this.json(`GET /v2/positions/${wireSymbol}`, WirePosition, () => this.sdk.trading.positions.getOpenPositionRaw({ symbolOrAssetId: wireSymbol })));
+  }
+
+  clock(): Promise<WireClockT> {
+    return this.json('GET /v2/clock', WireClock, () => this.sdk.trading.clock.legacyClockRaw());
+  }
+
+  asset(wireSymbol: string): Promise<WireAssetT> {
+    return this.json(`GET /v2/assets/${wireSymbol}`, WireAsset, () => this.sdk.trading.assets.getV2AssetsSymbolOrAssetIdRaw({ symbolOrAssetId: wireSymbol }));
+  }
+
+  submitOrder(b: NewOrderBody): Promise<WireOrderT> {
+    return this.json('POST /v2/orders', WireOrder, () => this.sdk.trading.orders.postOrderRaw({
+      postOrderRequest: {
+        symbol: b.symbol, qty: b.qty, side: b.side, type: b.type, timeInForce: b.timeInForce, clientOrderId: b.clientOrderId,
+        ...(b.limitPrice !== undefined ? { limitPrice: b.limitPrice } : {}),
+        ...(b.stopPrice !== undefined ? { stopPrice: b.stopPrice } : {}),
+      },
+    }));
+  }
+
+  /** null = Alpaca has no such order. */
+  order(id: string): Promise<WireOrderT | null> {
+    return this.orNull(this.json(`GET /v2/orders/${id}`, WireOrder, () => this.sdk.trading.orders.getOrderByOrderIDRaw({ orderId: id })));
+  }
+
+  /** null = Alpaca has never heard of this client order id. */
+  orderByClientId(cid: string): Promise<WireOrderT | null> {
+    return this.orNull(this.json('GET /v2/orders:by_client_order_id', WireOrder, () => this.sdk.trading.orders.getOrderByClientOrderIdRaw({ clientOrderId: cid })));
+  }
+
+  openOrders(): Promise<WireOrderT[]> {
+    return this.json('GET /v2/orders', WireOrder.array(), () => this.sdk.trading.orders.getAllOrdersRaw({ status: 'open', limit: 500, direction: 'asc' }));
+  }
+
+  /** DELETE /v2/orders/{id}: one order only. */
+  async cancelOrder(id: string): Promise<void> {
+    await this.call(`DELETE /v2/orders/${id}`, () => this.sdk.trading.orders.deleteOrderByOrderIDRaw({ orderId: id }));
+  }
+
+  /** PATCH /v2/orders/{id}: the answer is the replacement order (a new id). */
+  replaceOrder(id: string, b: ReplaceBody): Promise<WireOrderT> {
+    return this.json(`PATCH /v2/orders/${id}`, WireOrder, () => this.sdk.trading.orders.patchOrderByOrderIdRaw({
+      orderId: id,
+      patchOrderRequest: {
+        ...(b.qty !== undefined ? { qty: b.qty } : {}),
+        ...(b.limitPrice !== undefined ? { limitPrice: b.limitPrice } : {}),
+        ...(b.stopPrice !== undefined ? { stopPrice: b.stopPrice } : {}),
+        ...(b.clientOrderId !== undefined ? { clientOrderId: b.clientOrderId } : {}),
+      },
+    }));
+  }
+
+  /** Every FILL activity strictly after `after`, oldest first (all pages). */
+  async fillsAfter(after: number): Promise<WireFillActivityT[]> {
+    const out: WireFillActivityT[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const batch = await this.json('GET /v2/account/activities/FILL', WireFillActivity.array(), () => this.sdk.trading.accountActivities.getAccountActivitiesByActivityTypeRaw({
+        activityType: 'FILL', after: new Date(after), direction: 'asc', pageSize: 100, ...(token !== undefined ? { pageToken: token } : {}),
+      }));
+      out.push(...batch);
+      if (batch.length < 100) break;
+      token = batch[batch.length - 1]!.id;
+    }
+    return out;
+  }
+
+  // ---------- plumbing ----------
+
+  private async orNull<T>(p: Promise<T>): Promise<T | null> {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof AlpacaApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  private async json<S extends z.ZodType>(what: string, schema: S, fn: () => Promise<RawResponse>): Promise<z.output<S>> {
+    const res = await this.call(what, fn);
+    let body: unknown;
+    try {
+      body = await res.raw.json();
+    } catch (err) {
+      throw new AlpacaNetworkError(`${what}: the answer could not be read (${(err as Error).message})`, err);
+    }
+    const r = schema.safeParse(body);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      throw new AlpacaProtocolError(what, `unexpected answer: ${i?.path.join('.') ?? ''} ${i?.message ?? ''}`.trim(), body);
+    }
+    return r.data;
+  }
+
+  /** One request with 429 backoff; SDK errors become typed errors. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const e = await toTyped(what, err);
+        if (e instanceof AlpacaApiError && e.status === 429 && attempt < this.maxAttempts) {
+          const base = Math.min(8_000, this.backoffMs * 2 ** (attempt - 1));
+          const wait = e.retryAfterMs ?? base * (0.8 + Math.random() * 0.4);
+          this.opts.onThrottle?.(what, wait, attempt);
+          await this.sleep(wait);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+}
+
+async function toTyped(what: string, err: unknown): Promise<Error> {
+  if (err instanceof ApiError) {
+    const status = typeof err.status === 'number' ? err.status : 0;
+    let message = err.message;
+    let code: number | string | undefined = err.code as number | string | undefined;
+    const parsed = WireError.safeParse({ code, message });
+    if (parsed.success) {
+      message = parsed.data.message;
+      code = parsed.data.code;
+    }
+    if (status >= 500) return new AlpacaNetworkError(`${what}: HTTP ${status} ${message}`, err);
+    return new AlpacaApiError(status, code, `${what}: ${message}`, typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined);
+  }
+  if (err instanceof AlpacaApiError || err instanceof AlpacaNetworkError || err instanceof AlpacaProtocolError) return err;
+  return new AlpacaNetworkError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+}
