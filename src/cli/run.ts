@@ -1,11 +1,22 @@
-/** `parity run`: a paper session (the default) on the simulated venue. */
+/**
+ * `parity run`: a paper session (the default) on the simulated venue. With a terminal it opens the
+ * console (src/console); `--headless` (or no TTY) prints events as JSON lines. Either way the same
+ * operations layer runs: kill switch, pre-flight gates, watchdogs and the control socket that
+ * `parity ctl` talks to.
+ */
 import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { startPaper } from '../node/paper.ts';
+import type { EngineObserver } from '../engine/engine.ts';
+import { startPaper, type PaperSession } from '../node/paper.ts';
+import { startAlpaca } from '../node/alpaca.ts';
+import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
+import { ConsoleModel, type ConsoleSnapshot } from '../console/model.ts';
+import { SessionOps } from '../ops/session-ops.ts';
+import { COMMANDS, type CommandName, type CommandResult } from '../ops/commands.ts';
 import { EventLines } from './event-lines.ts';
-import { collect, parseSpeed } from './options.ts';
+import { collect, parseNumberFlag, parseSpeed } from './options.ts';
 import { UsageError } from './errors.ts';
 
 interface RunFlags {
@@ -15,10 +26,19 @@ interface RunFlags {
   strategy?: string;
   param: string[];
   data: string[];
+  symbol: string[];
   speed?: number | 'max';
   headless?: boolean;
   sessionsDir?: string;
+  stateDir: string;
+  live?: boolean;
+  confirmAccount?: string;
+  onHangup: string;
+  confirmTimeout: number;
 }
+
+const HANGUP_ACTIONS = ['none', 'pause', 'cancel-all', 'flatten', 'shutdown'] as const;
+type HangupAction = (typeof HANGUP_ACTIONS)[number];
 
 export function registerRun(program: Command): void {
   program
@@ -26,30 +46,160 @@ export function registerRun(program: Command): void {
     .description('start a trading session (default: paper on the simulated venue with sma-cross and the sample data)')
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('--mode <mode>', 'paper', 'paper')
-    .option('--venue <venue>', 'sim (the built-in simulated venue)', 'sim')
+    .option('--venue <venue>', 'sim (the built-in simulated venue) or alpaca (keys from ALPACA_* / .env; paper unless --live)', 'sim')
+    .option('--symbol <S>', 'with --venue alpaca: a symbol to trade; repeat for several (default: from the data file names)', collect, [])
     .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
     .option('-p, --param <key=value>', 'strategy parameter; repeat for several', collect, [])
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
     .option('--speed <x>', 'play the data at x times the pace of its timestamps, or "max" (default 300)', parseSpeed)
     .option('--headless', 'no console: print events as JSON lines')
     .option('--sessions-dir <dir>', 'where session folders go (default sessions/)')
+    .option('--state-dir <dir>', 'persisted state per venue account: order journal and store, kill-switch latch, lock', 'state')
+    .option('--live', 'trade real money (needs a live venue and the account id typed at the prompt)')
+    .option('--confirm-account <id>', 'live without a terminal: the account id, instead of the typed prompt')
+    .option('--on-hangup <action>', `what a lost terminal (SIGHUP) does: ${HANGUP_ACTIONS.join(' | ')}`, 'pause')
+    .option('--confirm-timeout <ms>', 'how long cancel / flatten wait for the venue to confirm', parseNumberFlag('confirm-timeout', 100), 15_000)
     .action(async (flags: RunFlags) => {
-      if (flags.mode !== 'paper') throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions only`);
-      if (flags.venue !== 'sim') throw new UsageError(`--venue ${flags.venue} is not available yet: this build has the simulated venue (sim) only`);
+      if (flags.live === true || flags.mode === 'live') {
+        if (flags.venue === 'sim') throw new UsageError('--live refused: the simulated venue (sim) never trades real money, and this build has no live venue adapter for `parity run` yet. Drop --live for a paper session.');
+        if (flags.venue !== 'alpaca') throw new UsageError(`--live on venue ${flags.venue} is not available in this build`);
+      } else if (flags.confirmAccount !== undefined) throw new UsageError('--confirm-account only applies with --live');
+      if (flags.mode !== 'paper' && !(flags.mode === 'live' && flags.venue === 'alpaca')) throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions (and live on alpaca)`);
+      if (flags.venue !== 'sim' && flags.venue !== 'alpaca') throw new UsageError(`--venue ${flags.venue} is not available: this build has sim and alpaca`);
+      if (!(HANGUP_ACTIONS as readonly string[]).includes(flags.onHangup)) throw new UsageError(`--on-hangup takes ${HANGUP_ACTIONS.join(', ')}, got "${flags.onHangup}"`);
       const { config } = loadConfig(flags.config, flagsToConfig(flags));
-      const lines = new EventLines(process.stdout, flags.headless === true);
-      const paper = await startPaper(config, [lines]);
-      if (flags.headless !== true) {
-        process.stdout.write(`parity paper session ${paper.session.name}\n  strategy ${paper.parts.strategy.definition.name} ${JSON.stringify(paper.parts.params)}\n  speed ${config.run.speed}x, folder ${paper.session.dir}\n  Ctrl-C stops the session.\n`);
-      }
-      for (const w of paper.parts.warnings) process.stderr.write(`warning: ${w}\n`);
-      const stop = () => paper.engine.stop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await paper.done;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      const tty = flags.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true;
+      await runSession(config, flags, tty);
     });
+}
+
+async function runSession(config: Config, flags: RunFlags, tty: boolean): Promise<void> {
+  let paper: PaperSession | null = null;
+  let exiting = false;
+  let detached = false;
+  let unmount: (() => void) | null = null;
+  let exitCode = 0;
+  const out = (s: string) => { if (!detached) process.stdout.write(s); };
+
+  let reconcileImpl: (() => Promise<ReconcileSummary>) | null = null;
+  const model = new ConsoleModel({
+    info: { mode: 'paper', venue: 'sim', account: 'paper', strategy: '', session: '', sessionDir: '', pace: config.run.speed === 'max' ? 'max' : `${config.run.speed}x`, inProcessVenue: true },
+    maxFps: 10,
+  });
+  const ops = new SessionOps({
+    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: false,
+    // --venue alpaca: the session's reconciliation (bound by startAlpaca before the engine starts).
+    reconcile: flags.venue === 'alpaca' ? () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))) : null,
+    confirmTimeoutMs: flags.confirmTimeout,
+    lastQuote: (s) => model.lastQuote(s),
+    onChange: () => model.invalidate(),
+    onShutdown: (r) => { setTimeout(() => void finish(r.ok ? 0 : 2, 'shutdown', r.message), 300); },
+  });
+  model.setOps(() => ops.view());
+
+  /** Leave: persist, stop, disconnect, close the socket, release the lock, then exit. */
+  const finish = async (code: number, by: string, why: string): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    exitCode = code;
+    await ops.close(by);
+    if (paper !== null) {
+      paper.engine.stop();
+      try { await paper.engine.execution.disconnect(); } catch { /* already gone */ }
+    }
+    if (unmount !== null) { try { unmount(); } catch { /* terminal gone */ } }
+    if (paper !== null) {
+      const a = paper.engine.portfolio.account();
+      const k = ops.store.load();
+      out(`parity: ${why}\n  session ${paper.session.name} ended (${by}); equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}\n  kill switch level ${k?.level ?? 0} saved in ${ops.store.path}\n`);
+    }
+    process.exitCode = exitCode;
+    // Ink and the socket leave handles behind on some terminals: leave deliberately.
+    setTimeout(() => process.exit(exitCode), 50);
+  };
+
+  const lines = new EventLines(process.stdout, true);
+  const observers: EngineObserver[] = tty ? [ops, model] : [ops, lines];
+  paper = flags.venue === 'alpaca'
+    ? await startAlpaca(config, observers, {
+      live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
+      ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
+      bindReconcile: (fn) => { reconcileImpl = fn; },
+      // The kill switch's latch (ops) carries the pauses that outlive a restart.
+      restoreTradingState: false,
+      reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
+    })
+    : await startPaper(config, observers);
+  const p = paper;
+  model.setInfo({ ...model.get().info, strategy: p.parts.strategy.definition.name, session: p.session.name, sessionDir: p.session.dir });
+  for (const w of p.parts.warnings) {
+    if (tty) model.note('warn', w);
+    else process.stderr.write(`warning: ${w}\n`);
+  }
+  const server = await ops.startControl({ id: p.session.id, name: p.session.name, dir: p.session.dir });
+  p.engine.log('info', 'operator', `control socket ${server.socket}: parity ctl status|pause|resume|cancel-all|flatten|shutdown`);
+
+  const dispatch = (command: CommandName, by: string): Promise<CommandResult> => ops.bus.dispatch({ command, by });
+
+  process.on('SIGTERM', () => void finish(0, 'sigterm', 'SIGTERM: state saved, exiting cleanly (positions left as they are)'));
+  if (!tty) process.on('SIGINT', () => void finish(0, 'sigint', 'interrupted: state saved, exiting (positions left as they are)'));
+  process.on('SIGHUP', () => {
+    // The terminal is gone: stop drawing, keep the engine (and recording) running, apply the action.
+    detached = true;
+    // Reads and writes on a hung-up terminal fail with EIO: they must not take the engine down.
+    for (const s of [process.stdout, process.stderr, process.stdin]) s.on('error', () => {});
+    if (unmount !== null) { try { unmount(); } catch { /* tty gone */ } unmount = null; }
+    try { process.stdin.pause(); } catch { /* tty gone */ }
+    const action = flags.onHangup as HangupAction;
+    p.engine.log('warn', 'operator', `terminal hung up (SIGHUP): engine keeps running; action: ${action}; reach it with parity ctl`);
+    if (action !== 'none' && (COMMANDS as readonly string[]).includes(action)) void dispatch(action as CommandName, 'sighup');
+  });
+
+  if (tty) {
+    // A terminal that goes away makes reads and writes fail (EIO) before or after SIGHUP arrives:
+    // that must never take the engine down. Other stream errors still surface.
+    for (const s of [process.stdout, process.stderr, process.stdin]) {
+      s.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO' || err.code === 'EBADF') { detached = true; return; }
+        p.engine.log('error', 'console', `terminal stream error: ${err.message}`);
+      });
+    }
+    // Ink treats a set CI variable as "not a terminal" and draws only on exit; this IS a terminal.
+    delete process.env['CI'];
+    delete process.env['CONTINUOUS_INTEGRATION'];
+    // React's development build is several times slower and prints dev warnings over the screen.
+    process.env['NODE_ENV'] ??= 'production';
+    const { mountConsole } = await import('../console/render.tsx');
+    const inst = mountConsole({
+      source: model,
+      mode: 'paper',
+      keys: {
+        command: (name) => dispatch(name, 'console'),
+        reconcile: () => ops.reconcileNow(),
+        rerunGates: async () => { await ops.rerunGates(); },
+        quit: () => void finish(0, 'quit', 'quit by the operator: state saved'),
+        quitWarning: quitWarning,
+      },
+    });
+    unmount = () => inst.unmount();
+  }
+
+  await p.done;
+  if (exiting) return;
+  if (!tty || detached) {
+    // Headless: the data is exhausted, the session is over. Detached consoles end the same way.
+    await finish(0, 'end', 'data exhausted: session complete');
+    return;
+  }
+  model.setEnded('data exhausted: the session is over (engine stopped)');
+}
+
+/** What quitting leaves behind, in the confirm prompt. */
+export function quitWarning(snap: ConsoleSnapshot): string {
+  const pos = snap.positions.filter((p) => p.qty !== 0).map((p) => `${p.symbol} ${p.qty}`);
+  const what = `${snap.openOrders} order(s), ${pos.length ? pos.join(', ') : 'flat'}`;
+  if (snap.info.inProcessVenue) return `sim venue ends: ${what}`;
+  return `stays open at ${snap.info.venue}: ${what} (X flattens first)`;
 }
 
 function flagsToConfig(f: RunFlags): DeepPartial<Config> {

@@ -1,0 +1,102 @@
+/**
+ * `parity ctl <command>`: the kill switch from a second terminal, for when the console's own terminal
+ * is frozen or its SSH link is gone. Finds the running console by itself (the registry in the
+ * runtime folder), from any working directory; `--session` picks one when several run.
+ * Exit codes: 0 done, 1 the command did not complete, 2 usage (several consoles, unknown session),
+ * 3 no console reachable.
+ */
+import type { Command } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { COMMANDS, type CommandResult, isCommandName } from '../ops/commands.ts';
+import { type RegistryEntry, POINTER_FILE, listConsoles, runtimeDirs, sendCommand } from '../ops/control-socket.ts';
+import { KILL_LEVEL_NAMES } from '../ops/kill-state.ts';
+
+interface CtlFlags {
+  session?: string;
+  json?: boolean;
+  timeout: string;
+}
+
+export function registerCtl(program: Command): void {
+  program
+    .command('ctl')
+    .description(`control a running console from another terminal: ${COMMANDS.join(' | ')} | list`)
+    .argument('<command>', `${COMMANDS.join(', ')}, or list`)
+    .option('--session <id|name|folder>', 'which console, when several run (default: the only one)')
+    .option('--json', 'print one JSON object (for scripts)')
+    .option('--timeout <ms>', 'how long to wait for the result (cancel and flatten wait for the venue)', '30000')
+    .action(async (command: string, flags: CtlFlags) => {
+      process.exitCode = await ctl(command, flags);
+    });
+}
+
+function print(flags: CtlFlags, json: unknown, human: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
+}
+
+function describe(e: RegistryEntry): string {
+  return `${e.id}  ${e.name}  pid ${e.pid}  ${e.mode} ${e.venue} ${e.strategy}  started ${new Date(e.startedAt).toISOString().slice(0, 19)}Z`;
+}
+
+/** The socket for `--session` (an id, a session name, or a session folder) or the only console. */
+export function resolveTarget(session: string | undefined, entries: readonly RegistryEntry[]): { socket: string; entry: RegistryEntry | null } | { error: string; code: number } {
+  if (session !== undefined) {
+    const dir = resolve(session);
+    if (existsSync(join(dir, POINTER_FILE)) && statSync(dir).isDirectory()) {
+      return { socket: readFileSync(join(dir, POINTER_FILE), 'utf8').trim(), entry: entries.find((e) => resolve(e.sessionDir) === dir) ?? null };
+    }
+    const m = entries.filter((e) => e.id === session || e.name === session || basename(e.sessionDir) === session || e.name.endsWith(session));
+    if (m.length === 1) return { socket: m[0]!.socket, entry: m[0]! };
+    if (m.length === 0) return { error: `no running console matches --session ${session}${entries.length ? `; running:\n  ${entries.map(describe).join('\n  ')}` : ''}`, code: 3 };
+    return { error: `--session ${session} matches several consoles:\n  ${m.map(describe).join('\n  ')}`, code: 2 };
+  }
+  if (entries.length === 0) return { error: `no running parity console found (looked in ${runtimeDirs().join(', ')})`, code: 3 };
+  if (entries.length > 1) return { error: `several consoles are running; pick one with --session <id>:\n  ${entries.map(describe).join('\n  ')}`, code: 2 };
+  return { socket: entries[0]!.socket, entry: entries[0]! };
+}
+
+export async function ctl(command: string, flags: CtlFlags): Promise<number> {
+  const entries = listConsoles();
+  if (command === 'list') {
+    print(flags, entries, entries.length === 0 ? 'no running parity console' : entries.map(describe).join('\n'));
+    return 0;
+  }
+  if (!isCommandName(command)) {
+    print(flags, { ok: false, error: `unknown command ${command}` }, `unknown command "${command}": use ${COMMANDS.join(', ')} or list`);
+    return 2;
+  }
+  const t = resolveTarget(flags.session, entries);
+  if ('error' in t) {
+    print(flags, { ok: false, command, error: t.error }, t.error);
+    return t.code;
+  }
+  const timeout = Number(flags.timeout);
+  const reply = await sendCommand(t.socket, command, {
+    acceptMs: 1000,
+    resultMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    onAccepted: () => { if (!flags.json && command !== 'status') process.stderr.write(`${command}: accepted by ${t.entry?.name ?? t.socket}, waiting for the venue...\n`); },
+  });
+  if (reply.result === null) {
+    print(flags, { ok: false, command, accepted: reply.accepted, error: reply.error }, `${command}: ${reply.error}`);
+    return reply.accepted ? 1 : 3;
+  }
+  const r = reply.result;
+  print(flags, r, human(r));
+  return r.ok ? 0 : 1;
+}
+
+function human(r: CommandResult): string {
+  const head = `${r.command}: ${r.ok ? 'ok' : 'DID NOT COMPLETE'} — ${r.message}`;
+  const s = r.status;
+  if (s === undefined) return head;
+  const lines = [
+    r.command === 'status' ? `session ${s.session} (pid ${s.pid}), ${s.mode} on ${s.venue}:${s.account}, strategy ${s.strategy}` : head,
+    `  trading ${s.trading.status}${s.trading.reason ? ` (${s.trading.reason})` : ''}; kill switch ${KILL_LEVEL_NAMES[s.killLevel]}; engine ${s.running ? 'running' : 'stopped'} at ${s.engineTime === null ? '-' : new Date(s.engineTime).toISOString()}`,
+    `  equity ${s.equity.toFixed(2)}; open orders ${s.openOrders}; positions ${s.positions.length === 0 ? 'flat' : s.positions.map((p) => `${p.symbol} ${p.qty}`).join(', ')}`,
+  ];
+  if (s.atVenue !== null) lines.push(`  at the venue: open orders ${s.atVenue.openOrders}; positions ${s.atVenue.positions.length === 0 ? 'flat' : s.atVenue.positions.map((p) => `${p.symbol} ${p.qty}`).join(', ')}`);
+  if (s.gates.length > 0) lines.push(`  gates ${s.gates.map((g) => `${g.id} ${g.status}`).join(', ')}`);
+  if (r.incomplete.length > 0) lines.push(`  not done: ${r.incomplete.join('; ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,337 @@
+/**
+ * The console UI. THE SEAM (for paper, live and issue 5's replay):
+ *
+ *   <App source={SnapshotSource} mode="paper" | "live" | "replay" keys={ConsoleKeys} />
+ *
+ * - `source` hands out immutable ConsoleSnapshots and says when a new one exists (model.ts's
+ *   ConsoleModel for a running engine; a replay plugs its own player that builds the same snapshot
+ *   type). The UI never touches an engine: it renders snapshots and sends commands.
+ * - `mode` only changes the status bar and the quit warning.
+ * - `keys` is the set of actions this session offers. Leave one out and its hotkey is inert and
+ *   missing from the help line (a replay has no kill switch: pass no `command`; add its own keys,
+ *   e.g. space to pause playback, through `extra`).
+ * Navigation (tab / shift-tab, arrows, page up/down, ?) always works.
+ */
+import { Box, Text, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { CommandName, CommandResult } from '../ops/commands.ts';
+import { fit } from './format.ts';
+import { INITIAL_UI, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
+import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
+import { Pane, windowOf } from './panes/pane.tsx';
+import { StatusBar } from './panes/status-bar.tsx';
+import { ORDER_HEADER, POSITION_HEADER, eventLines, gateLines, gateSummary, orderLines, pnlLines, positionLines, reconLines } from './panes/tables.ts';
+import { ColorContext, type Tone, useTone } from './theme.tsx';
+
+export interface ExtraKey {
+  readonly key: string;
+  readonly label: string;
+  readonly run: () => void;
+}
+
+export interface ConsoleKeys {
+  /** Kill-switch commands through the command bus (the same path `parity ctl` uses). */
+  readonly command?: (name: CommandName) => Promise<CommandResult>;
+  /** Reconcile now; resolves to a one-line summary. */
+  readonly reconcile?: () => Promise<string>;
+  readonly rerunGates?: () => Promise<void>;
+  /** The operator confirmed quit. */
+  readonly quit?: () => void;
+  /** What quitting leaves behind, for the confirm prompt. */
+  readonly quitWarning?: (snap: ConsoleSnapshot) => string;
+  readonly extra?: readonly ExtraKey[];
+  /** Offered every key first (replay's player: arrows step, g prompts); true = used, skip the rest. */
+  readonly input?: (input: string, key: KeyInfo & { readonly backspace?: boolean; readonly delete?: boolean; readonly meta?: boolean }) => boolean;
+}
+
+export interface AppProps {
+  readonly source: SnapshotSource;
+  readonly mode: ConsoleMode;
+  readonly keys: ConsoleKeys;
+  readonly colors?: boolean;
+  readonly wallNow?: () => number;
+  /** Fixed size (tests, benchmarks); otherwise the terminal's, following resizes. */
+  readonly size?: { readonly columns: number; readonly rows: number };
+}
+
+interface Notice {
+  readonly text: string;
+  readonly tone: Tone;
+  readonly until: number;
+}
+
+function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => fixed ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed !== undefined) return;
+    const on = () => setSize(read());
+    stdout.on('resize', on);
+    return () => { stdout.off('resize', on); };
+  }, [stdout, fixed?.columns, fixed?.rows]);
+  return size;
+}
+
+export function App(props: AppProps) {
+  return (
+    <ColorContext.Provider value={props.colors ?? true}>
+      <Console {...props} />
+    </ColorContext.Provider>
+  );
+}
+
+function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
+  const snap = useSyncExternalStore(source.subscribe.bind(source), source.get.bind(source));
+  const { columns, rows } = useTerminalSize(size);
+  const [ui, setUi] = useState<UiState>(INITIAL_UI);
+  // Keys can arrive faster than React re-renders: the handler reads and writes the latest state
+  // through refs, never a stale closure (two quick presses of f must see the first one).
+  const uiRef = useRef(ui);
+  const snapRef = useRef(snap);
+  snapRef.current = snap;
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [, setTick] = useState(0);
+  const tone = useTone();
+
+  // Re-render when an armed window or a notice expires, so the prompt disappears on time.
+  const expiry = Math.min(ui.armed?.until ?? Infinity, notice?.until ?? Infinity);
+  useEffect(() => {
+    if (!Number.isFinite(expiry)) return;
+    const t = setTimeout(() => setTick((n) => n + 1), Math.max(0, expiry - wallNow()) + 20);
+    return () => clearTimeout(t);
+  }, [expiry]);
+
+  const say = useCallback((text: string, t: Tone, ms = 15_000) => setNotice({ text, tone: t, until: wallNow() + ms }), [wallNow]);
+
+  const run = useCallback((e: Effect) => {
+    switch (e.kind) {
+      case 'command':
+        if (keys.command === undefined) return;
+        say(`${e.command}: sent…`, 'accent', 60_000);
+        keys.command(e.command).then(
+          (r) => say(`${e.command}: ${r.message}`, r.ok ? 'good' : 'bad', r.ok ? 15_000 : 60_000),
+          (err: unknown) => say(`${e.command} failed: ${(err as Error).message}`, 'bad', 60_000),
+        );
+        return;
+      case 'reconcile':
+        if (keys.reconcile === undefined) { say('reconciliation not available for this venue', 'warn'); return; }
+        say('reconciling…', 'accent', 60_000);
+        keys.reconcile().then((m) => say(m, 'accent'), (err: unknown) => say(`reconcile failed: ${(err as Error).message}`, 'bad', 60_000));
+        return;
+      case 'gates':
+        if (keys.rerunGates === undefined) return;
+        say('re-running pre-flight gates…', 'accent', 5000);
+        keys.rerunGates().then(() => say('gates re-run: see the gates pane', 'accent', 5000), (err: unknown) => say(`gates failed: ${(err as Error).message}`, 'bad'));
+        return;
+      case 'quit':
+        keys.quit?.();
+        return;
+      case 'notice':
+        say(e.text, e.level === 'warn' ? 'warn' : 'dim', 3000);
+        return;
+      case 'extra':
+        keys.extra?.find((x) => x.key === e.key)?.run();
+        return;
+    }
+  }, [keys, say]);
+
+  const compact = columns < 100 || rows < 30;
+  const layout = computeLayout(columns, rows, compact, ui.focus);
+
+  useInput((input, key) => {
+    if (keys.input?.(input, key) === true) return;
+    const ctx = {
+      now: wallNow(),
+      killLevel: snap.ops.killLevel,
+      tradingActive: snap.trading.status === 'active',
+      can: { command: keys.command !== undefined, reconcile: true, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
+      page: Math.max(1, layout.pageRows),
+    };
+    const out = onKey(uiRef.current, input, key as KeyInfo, ctx, (keys.extra ?? []).map((x) => x.key));
+    if (out.state !== uiRef.current) { uiRef.current = out.state; setUi(out.state); }
+    if (out.effect !== null) run(out.effect);
+  });
+
+  const now = wallNow();
+  const armed = ui.armed !== null && ui.armed.until > now ? ui.armed : null;
+  const message = messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armText(armed.action), notice !== null && notice.until > now ? notice : null, now);
+  const W = columns;
+
+  return (
+    <Box flexDirection="column" width={W} height={layout.total}>
+      <StatusBar snap={snap} width={W} compact={compact} />
+      <Text inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(message.text, W)}</Text>
+      {ui.help ? <Help width={W} height={layout.body} keys={keys} /> : <Body snap={snap} ui={ui} layout={layout} width={W} compact={compact} />}
+      <HelpLine width={W} keys={keys} armed={armed !== null} snap={snap} />
+    </Box>
+  );
+}
+
+interface Layout {
+  readonly total: number;
+  readonly body: number;
+  readonly top: number;
+  readonly mid: number;
+  readonly mid2: number;
+  readonly events: number;
+  readonly pageRows: number;
+}
+
+/** Rows for each band. One row is left free so Ink never takes its clear-the-screen path (flicker). */
+export function computeLayout(columns: number, rows: number, compact: boolean, _focus: PaneId): Layout {
+  const total = Math.max(10, rows - 1);
+  const status = compact ? 2 : 1;
+  const body = Math.max(4, total - status - 2);
+  if (compact) {
+    const top = Math.min(7, Math.max(3, Math.floor(body * 0.4)));
+    const mid = Math.min(5, Math.max(2, Math.floor(body * 0.25)));
+    const events = Math.max(1, body - 1 - top - mid);
+    return { total, body, top, mid, mid2: 0, events, pageRows: Math.max(1, events - 1) };
+  }
+  const top = Math.min(14, Math.max(5, Math.floor(body * 0.27)));
+  const mid = Math.min(8, Math.max(4, Math.floor(body * 0.18)));
+  const mid2 = Math.min(9, Math.max(3, Math.floor(body * 0.2)));
+  const events = Math.max(2, body - top - mid - mid2);
+  return { total, body, top, mid, mid2, events, pageRows: Math.max(1, events - 2) };
+}
+
+function messageLine(snap: ConsoleSnapshot, armed: string | null, notice: Notice | null, now: number): { text: string; tone: Tone | null; inverse: boolean } {
+  if (armed !== null) return { text: ` ${armed}`, tone: 'bad', inverse: true };
+  const p = snap.ops.progress;
+  if (p !== null && p.state === 'working') {
+    const secs = Math.round((now - p.startedAt) / 1000);
+    return { text: ` ${p.action} (${p.by}) ${secs}s: ${p.detail} — open orders ${p.openOrders}, positions ${p.positions.length === 0 ? 'flat' : p.positions.map((x) => `${x.symbol} ${x.qty}`).join(', ')}`, tone: 'warn', inverse: false };
+  }
+  if (p !== null && p.finishedAt !== null && now - p.finishedAt < 20_000 && (notice === null || notice.text.endsWith('sent…'))) {
+    return { text: ` ${p.action} (${p.by}) ${p.state === 'done' ? 'done' : 'DID NOT COMPLETE'}: ${p.detail}`, tone: p.state === 'done' ? 'good' : 'bad', inverse: p.state !== 'done' };
+  }
+  if (notice !== null) return { text: ` ${notice.text}`, tone: notice.tone, inverse: false };
+  if (snap.replay?.prompt != null) return { text: ` jump to (14:30, 2024-03-04T14:30, +5m, -1h, #event; enter / esc): ${snap.replay.prompt}█`, tone: 'accent', inverse: false };
+  if (snap.replay?.message != null) return { text: ` ${snap.replay.message}`, tone: 'warn', inverse: false };
+  if (snap.ended !== null) return { text: ` ${snap.ended}; q quits`, tone: 'dim', inverse: false };
+  if (snap.trading.status !== 'active') return { text: ` trading ${snap.trading.status.toUpperCase()}: ${snap.trading.reason}`, tone: snap.trading.status === 'halted' ? 'bad' : 'warn', inverse: false };
+  const g = gateSummary(snap);
+  return { text: ` ${g.text}`, tone: g.tone, inverse: false };
+}
+
+function Body({ snap, ui, layout, width, compact }: { snap: ConsoleSnapshot; ui: UiState; layout: Layout; width: number; compact: boolean }) {
+  const f = ui.focus;
+  if (compact) {
+    const posW = Math.floor(width * 0.6);
+    const g = gateSummary(snap);
+    const bottom = f === 'gates' || f === 'recon' ? f : 'events';
+    return (
+      <Box flexDirection="column" width={width} height={layout.body}>
+        <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} />
+        <Box width={width} height={layout.mid}>
+          <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
+          <Pane title="P&L" width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
+        </Box>
+        <GateStrip text={g.text} tone={g.tone} width={width} />
+        {bottom === 'events' ? <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} />
+          : bottom === 'gates' ? <GatesPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.gates} />
+          : <ReconPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.recon} />}
+      </Box>
+    );
+  }
+  const posW = Math.floor(width * 0.55);
+  const gatesW = Math.floor(width * 0.6);
+  return (
+    <Box flexDirection="column" width={width} height={layout.body}>
+      <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} />
+      <Box width={width} height={layout.mid}>
+        <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
+        <Pane title="P&L (session equity)" width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
+      </Box>
+      <Box width={width} height={layout.mid2}>
+        <GatesPane snap={snap} width={gatesW} height={layout.mid2} focused={f === 'gates'} offset={ui.scroll.gates} />
+        <ReconPane snap={snap} width={width - gatesW} height={layout.mid2} focused={f === 'recon'} offset={ui.scroll.recon} />
+      </Box>
+      <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} />
+    </Box>
+  );
+}
+
+function GateStrip({ text, tone: t, width }: { text: string; tone: Tone; width: number }) {
+  const tone = useTone();
+  return <Text color={tone(t)} wrap="truncate">{fit(` ${text}`, width)}</Text>;
+}
+
+interface PaneArgs { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; offset: number }
+
+function OrdersPane({ snap, width, height, focused, offset }: PaneArgs) {
+  const all = orderLines(snap, width - 1);
+  const w = windowOf(all, Math.max(0, height - 2), offset);
+  const note = `${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
+  return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1)} width={width} height={height} focused={focused}
+    lines={all.length === 0 ? [{ text: 'no orders yet', tone: 'dim' }] : w.items} />;
+}
+
+function PositionsPane({ snap, width, height, focused, offset }: PaneArgs) {
+  const all = positionLines(snap, width - 1);
+  const w = windowOf(all, Math.max(0, height - 2), offset);
+  return <Pane title="Positions" note={w.note} header={POSITION_HEADER(width - 1)} width={width} height={height} focused={focused} lines={w.items} />;
+}
+
+function GatesPane({ snap, width, height, focused, offset }: PaneArgs) {
+  const all = gateLines(snap, width);
+  const w = windowOf(all, Math.max(0, height - 1), offset);
+  return <Pane title="Pre-flight gates" note={`${gateSummary(snap).text.replace(/^gates: /, '')}${w.note ? `  ${w.note}` : ''}`} width={width} height={height} focused={focused} lines={w.items} />;
+}
+
+function ReconPane({ snap, width, height, focused, offset }: PaneArgs) {
+  const all = reconLines(snap, width);
+  const w = windowOf(all, Math.max(0, height - 1), offset);
+  return <Pane title="Reconciliation" note={w.note} width={width} height={height} focused={focused} lines={w.items} />;
+}
+
+function EventsPane({ snap, width, height, focused, back }: { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; back: number }) {
+  const e = eventLines(snap, Math.max(0, height - 1), back);
+  return <Pane title="Events" note={e.note} width={width} height={height} focused={focused} lines={e.lines} />;
+}
+
+const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[] = [
+  ['p', 'L1 pause: no new exposure (exits and cancels still flow); p again RESUMES from any level', 'command'],
+  ['c', 'L2 cancel every open order parity made (never external ones); also pauses', 'command'],
+  ['f f', 'L3 flatten: pause, cancel, close every parity position (second f within 3 s)', 'command'],
+  ['X X', 'L4 flatten, save state, disconnect and exit (second X within 3 s)', 'command'],
+  ['r', 'reconcile now: compare positions, orders and cash with the venue', null],
+  ['g', 're-run the pre-flight gates', 'rerunGates'],
+  ['tab / shift-tab', 'move between panes (orders, positions, gates, reconciliation, events)', null],
+  ['↑ ↓ PgUp PgDn', 'scroll the focused pane (events: up = older)', null],
+  ['?  / esc', 'this help / close it', null],
+  ['q  / Ctrl-C', 'quit (asks first and says what stays open)', 'quit'],
+];
+
+function Help({ width, height, keys }: { width: number; height: number; keys: ConsoleKeys }) {
+  const lines = HELP_TEXT.filter(([, , need]) => need === null || keys[need] !== undefined).map(([k, d]) => ({ text: `${fit(k, 16)} ${d}` }));
+  const extra = (keys.extra ?? []).map((x) => ({ text: `${fit(x.key, 16)} ${x.label}` }));
+  const more = [
+    { text: '' },
+    { text: 'From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status', tone: 'dim' as const },
+    { text: 'A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.', tone: 'dim' as const },
+  ];
+  return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
+}
+
+function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKeys; armed: boolean; snap: ConsoleSnapshot }) {
+  const tone = useTone();
+  const short = width < 110;
+  let text: string;
+  if (armed) text = ' confirm with the same key · any other key aborts';
+  else {
+    const parts: string[] = [];
+    if (keys.command !== undefined) {
+      const resume = snap.ops.killLevel > 0 || snap.trading.status !== 'active';
+      parts.push(resume ? 'p RESUME' : 'p pause', short ? 'c cancel' : 'c cancel-all', short ? 'f flat' : 'f flatten', short ? 'X exit' : 'X exit flat');
+    }
+    parts.push(short ? 'r recon' : 'r reconcile');
+    if (keys.rerunGates !== undefined) parts.push('g gates');
+    for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
+    parts.push(short ? 'tab' : 'tab pane', short ? '↑↓' : '↑↓ scroll', '? help');
+    if (keys.quit !== undefined) parts.push('q quit');
+    text = ` ${parts.join(short ? ' ' : ' · ')}`;
+  }
+  return <Text color={tone('dim')} wrap="truncate">{fit(text, width)}</Text>;
+}

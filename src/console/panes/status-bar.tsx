@@ -1,0 +1,85 @@
+/**
+ * The top line(s): mode, venue and account, equity, day P&L, connection, kill level, trading, clock.
+ * Built as segments whose widths add up to exactly the terminal width (a line that wraps would push
+ * the whole screen down); the venue / strategy part gives way first.
+ */
+import { Box, Text } from 'ink';
+import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
+import { age, clock, fit, money } from '../format.ts';
+import type { ConsoleSnapshot } from '../model.ts';
+import { type Tone, useTone } from '../theme.tsx';
+
+interface Seg { readonly text: string; readonly tone?: Tone | null; readonly bold?: boolean; readonly inverse?: boolean; readonly flex?: boolean }
+
+export function statusSegments(snap: ConsoleSnapshot): { mode: Seg; who: Seg; money: Seg[]; state: Seg[]; clock: Seg } {
+  const m = snap.info.mode;
+  const mode: Seg = { text: m === 'live' ? ' ■ LIVE — REAL MONEY ■ ' : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
+  const c = snap.connection;
+  const connText = c.state === 'in-process' ? 'in-process' : `${c.state}${c.heartbeatAgeMs !== null ? ` ${age(c.heartbeatAgeMs)}` : ''}`;
+  const connTone: Tone = c.state === 'in-process' || c.state === 'connected' ? (c.heartbeatAgeMs !== null && c.heartbeatAgeMs > 10_000 ? 'warn' : 'good') : 'bad';
+  const kl = snap.ops.killLevel;
+  const t = snap.trading.status;
+  const r = snap.replay;
+  return {
+    mode,
+    who: { text: `${snap.info.venue}:${snap.info.account} ${snap.info.strategy}`, flex: true },
+    money: [
+      { text: `eq ${money(snap.equity)}` },
+      { text: `day ${money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
+    ],
+    state: [
+      // A replay has no venue and no kill switch: those segments give their room to the cursor.
+      ...(r !== undefined ? [] : [
+        { text: connText, tone: connTone },
+        { text: kl === 0 ? 'kill off' : `KILL ${KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 },
+      ] satisfies Seg[]),
+      { text: snap.running ? t.toUpperCase() : 'STOPPED', tone: !snap.running ? 'dim' : t === 'active' ? 'good' : t === 'paused' ? 'warn' : 'bad', bold: true },
+    ],
+    clock: r === undefined ? { text: clock(snap.engineTime), tone: 'dim' }
+      : { text: `${r.playing ? '▶' : '❚❚'} ${r.speed} n:${r.seekKind} │ event ${r.cursor + 1}/${r.total} │ ${snap.engineTime === null ? '-' : new Date(snap.engineTime).toISOString().replace('T', ' ').slice(0, 19)}Z`, tone: 'accent' },
+  };
+}
+
+const SEP: Seg = { text: ' │ ', tone: 'dim' };
+
+/** Lay segments out in exactly `width` columns: the flex segment is cut or padded to fit. */
+function fitLine(segs: readonly Seg[], width: number): Seg[] {
+  const fixed = segs.filter((s) => !s.flex).reduce((a, s) => a + s.text.length, 0);
+  const room = width - fixed;
+  const out: Seg[] = [];
+  for (const s of segs) {
+    if (!s.flex) { out.push(s); continue; }
+    out.push({ ...s, text: fit(s.text, Math.max(0, room)) });
+  }
+  // Still too wide (very narrow terminal): cut from the right.
+  let used = 0;
+  return out.map((s) => {
+    const t = s.text.slice(0, Math.max(0, width - used));
+    used += t.length;
+    return { ...s, text: t };
+  }).filter((s) => s.text.length > 0);
+}
+
+function Line({ segs }: { segs: readonly Seg[] }) {
+  const tone = useTone();
+  return (
+    <Box>
+      {segs.map((s, i) => <Text key={i} color={tone(s.tone ?? null)} bold={s.bold} inverse={s.inverse}>{s.text}</Text>)}
+    </Box>
+  );
+}
+
+const join = (segs: readonly Seg[]): Seg[] => segs.flatMap((s, i) => (i === 0 ? [s] : [SEP, s]));
+
+export function StatusBar({ snap, width, compact }: { snap: ConsoleSnapshot; width: number; compact: boolean }) {
+  const s = statusSegments(snap);
+  if (!compact) {
+    return <Line segs={fitLine([s.mode, s.who, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock], width)} />;
+  }
+  return (
+    <Box flexDirection="column" width={width}>
+      <Line segs={fitLine([s.mode, { text: ' ' }, s.who, { text: ' ' }, s.clock], width)} />
+      <Line segs={fitLine([...join([...s.money, ...s.state]), { text: '', flex: true }], width)} />
+    </Box>
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * US equity market sessions (NYSE / Nasdaq regular hours, 09:30-16:00 New York), with the exchange
+ * holidays and early closes for 2024-2027.
+ *
+ * Source: NYSE "Holidays & Trading Hours" (nyse.com/markets/hours-calendars), as published for
+ * 2024-2027, including the 2025-01-09 closure (National Day of Mourning for President Carter).
+ * Extend the table each year; outside 2024-2027 only weekends are known and `sessionAt` says so.
+ */
+import { isNyDst } from '../../venues/sim/calendar.ts';
+
+/** Full-day closures, New York dates. */
+export const US_EQUITY_HOLIDAYS: Readonly<Record<string, string>> = {
+  '2024-01-01': "New Year's Day", '2024-01-15': 'Martin Luther King Jr. Day', '2024-02-19': "Washington's Birthday",
+  '2024-03-29': 'Good Friday', '2024-05-27': 'Memorial Day', '2024-06-19': 'Juneteenth', '2024-07-04': 'Independence Day',
+  '2024-09-02': 'Labor Day', '2024-11-28': 'Thanksgiving Day', '2024-12-25': 'Christmas Day',
+  '2025-01-01': "New Year's Day", '2025-01-09': 'National Day of Mourning (President Carter)', '2025-01-20': 'Martin Luther King Jr. Day',
+  '2025-02-17': "Washington's Birthday", '2025-04-18': 'Good Friday', '2025-05-26': 'Memorial Day', '2025-06-19': 'Juneteenth',
+  '2025-07-04': 'Independence Day', '2025-09-01': 'Labor Day', '2025-11-27': 'Thanksgiving Day', '2025-12-25': 'Christmas Day',
+  '2026-01-01': "New Year's Day", '2026-01-19': 'Martin Luther King Jr. Day', '2026-02-16': "Washington's Birthday",
+  '2026-04-03': 'Good Friday', '2026-05-25': 'Memorial Day', '2026-06-19': 'Juneteenth', '2026-07-03': 'Independence Day (observed)',
+  '2026-09-07': 'Labor Day', '2026-11-26': 'Thanksgiving Day', '2026-12-25': 'Christmas Day',
+  '2027-01-01': "New Year's Day", '2027-01-18': 'Martin Luther King Jr. Day', '2027-02-15': "Washington's Birthday",
+  '2027-03-26': 'Good Friday', '2027-05-31': 'Memorial Day', '2027-06-18': 'Juneteenth (observed)', '2027-07-05': 'Independence Day (observed)',
+  '2027-09-06': 'Labor Day', '2027-11-25': 'Thanksgiving Day', '2027-12-24': 'Christmas Day (observed)',
+};
+
+/** Early closes at 13:00 New York. */
+export const US_EQUITY_EARLY_CLOSES: ReadonlySet<string> = new Set([
+  '2024-07-03', '2024-11-29', '2024-12-24',
+  '2025-07-03', '2025-11-28', '2025-12-24',
+  '2026-11-27', '2026-12-24',
+  '2027-11-26',
+]);
+
+export const CALENDAR_YEARS = { first: 2024, last: 2027 } as const;
+
+export interface SessionInfo {
+  readonly open: boolean;
+  /** Why closed (weekend, a holiday's name, before the open, after the close), or 'regular hours'. */
+  readonly detail: string;
+  /** False when the date is outside the holiday table's years. */
+  readonly holidaysKnown: boolean;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The New York calendar date and minutes after midnight of an instant. */
+export function nyLocal(ts: number): { date: string; dow: number; minutes: number } {
+  // Try EST first; if the EST date is in DST, use EDT. The switch happens at 02:00, never at the open.
+  for (const offset of [5, 4]) {
+    const d = new Date(ts - offset * 3_600_000);
+    const dst = isNyDst(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    if ((offset === 4) === dst) {
+      return { date: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`, dow: d.getUTCDay(), minutes: d.getUTCHours() * 60 + d.getUTCMinutes() };
+    }
+  }
+  const d = new Date(ts - 5 * 3_600_000);
+  return { date: d.toISOString().slice(0, 10), dow: d.getUTCDay(), minutes: d.getUTCHours() * 60 + d.getUTCMinutes() };
+}
+
+/** Is the US equity market in regular hours at `ts` (epoch ms)? */
+export function usEquitySession(ts: number): SessionInfo {
+  const { date, dow, minutes } = nyLocal(ts);
+  const year = Number(date.slice(0, 4));
+  const holidaysKnown = year >= CALENDAR_YEARS.first && year <= CALENDAR_YEARS.last;
+  if (dow === 0 || dow === 6) return { open: false, detail: `weekend (${date} New York)`, holidaysKnown };
+  const holiday = US_EQUITY_HOLIDAYS[date];
+  if (holiday !== undefined) return { open: false, detail: `exchange holiday: ${holiday} (${date})`, holidaysKnown };
+  const close = US_EQUITY_EARLY_CLOSES.has(date) ? 13 * 60 : 16 * 60;
+  if (minutes < 9 * 60 + 30) return { open: false, detail: `before the 09:30 open (${date} New York)`, holidaysKnown };
+  if (minutes >= close) return { open: false, detail: `after the ${close === 780 ? '13:00 early' : '16:00'} close (${date} New York)`, holidaysKnown };
+  return { open: true, detail: `regular hours (${date} New York${close === 780 ? ', early close 13:00' : ''})`, holidaysKnown };
+}

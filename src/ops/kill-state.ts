@@ -1,0 +1,67 @@
+/**
+ * The persisted kill-switch latch: `<state-dir>/<venue>-<account>/kill-switch.json`. Written durably
+ * (temp file, fsync, rename) every time the level changes, so a console restarted after `c`, `f`, `X`
+ * or a loss-limit halt comes back paused and only an explicit resume lifts it.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileDurable } from '../util/durable-file.ts';
+
+export type KillLevel = 0 | 1 | 2 | 3 | 4;
+
+export const KILL_LEVEL_NAMES: Record<KillLevel, string> = {
+  0: 'off',
+  1: 'L1 paused',
+  2: 'L2 canceled',
+  3: 'L3 flattened',
+  4: 'L4 shut down',
+};
+
+export interface KillState {
+  readonly level: KillLevel;
+  readonly reason: string;
+  /** Who set it: console, ctl, sighup, sigterm, engine. */
+  readonly by: string;
+  /** Wall time, ISO. */
+  readonly at: string;
+  /** Engine time (epoch ms) when it was set. */
+  readonly engineTime: number | null;
+}
+
+/** The state folder of one venue account: kill latch, lock file. */
+export function accountStateDir(stateRoot: string, venue: string, account: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return resolve(join(stateRoot, `${safe(venue)}-${safe(account)}`));
+}
+
+export class KillStateStore {
+  readonly path: string;
+  constructor(readonly dir: string) {
+    this.path = join(dir, 'kill-switch.json');
+  }
+
+  load(): KillState | null {
+    if (!existsSync(this.path)) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.path, 'utf8'));
+    } catch (err) {
+      // A latch we cannot read must not fail open: treat it as a level-1 pause.
+      return { level: 1, reason: `kill-switch state unreadable (${(err as Error).message}): paused until you resume`, by: 'load', at: new Date().toISOString(), engineTime: null };
+    }
+    const r = raw as Partial<KillState>;
+    const level = typeof r.level === 'number' && r.level >= 0 && r.level <= 4 ? (Math.floor(r.level) as KillLevel) : 1;
+    return {
+      level,
+      reason: typeof r.reason === 'string' ? r.reason : 'unknown',
+      by: typeof r.by === 'string' ? r.by : 'unknown',
+      at: typeof r.at === 'string' ? r.at : '',
+      engineTime: typeof r.engineTime === 'number' ? r.engineTime : null,
+    };
+  }
+
+  save(state: KillState): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileDurable(this.path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+}

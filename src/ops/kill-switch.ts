@@ -1,0 +1,333 @@
+/**
+ * The kill switch: four levels, engine-side (no UI here; the console and `parity ctl` send it
+ * commands through the command bus).
+ *
+ *   L1 pause      the engine's paused state: nothing that opens or adds exposure; exits, stops and
+ *                 cancels still flow. `resume` lifts every level.
+ *   L2 cancel     L1, then cancel every open order parity made (never external ones).
+ *   L3 flatten    L2, then close every position parity holds: market orders, or marketable limits
+ *                 inside the price collar where the venue takes no market order (US equities outside
+ *                 regular hours, venues without market orders).
+ *   L4 shutdown   L3, then persist and let the runtime disconnect and exit.
+ *
+ * Every action reports progress until the venue confirms it (no open orders left, positions flat)
+ * and ends `incomplete`, naming what is left, when that does not happen within the timeout.
+ * The level is persisted on every change (see kill-state.ts).
+ */
+import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import { roundPriceAgainst } from '../domain/instrument.ts';
+import type { OrderRequest } from '../domain/order.ts';
+import type { VenueCapabilities } from '../engine/ports.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
+import type { TradingGuard } from './trading-guard.ts';
+import { usEquitySession } from './gates/us-equity-calendar.ts';
+
+export type KillAction = 'pause' | 'resume' | 'cancel-all' | 'flatten' | 'shutdown';
+
+export interface PositionLeft {
+  readonly symbol: string;
+  readonly qty: number;
+}
+
+export interface ActionProgress {
+  readonly action: KillAction;
+  readonly by: string;
+  /** Wall time the action started. */
+  readonly startedAt: number;
+  readonly state: 'working' | 'done' | 'incomplete';
+  /** What is happening or what went wrong, in plain words. */
+  readonly detail: string;
+  readonly openOrders: number;
+  readonly positions: readonly PositionLeft[];
+  readonly finishedAt: number | null;
+}
+
+export interface KillResult {
+  readonly ok: boolean;
+  readonly action: KillAction;
+  readonly message: string;
+  readonly level: KillLevel;
+  /** What did not complete (orders still open, positions not flat). */
+  readonly incomplete: readonly string[];
+}
+
+export interface KillSwitchOptions {
+  readonly engine: Engine;
+  readonly guard: TradingGuard;
+  readonly store: KillStateStore;
+  /** Price collar (fraction) for marketable limits when market orders are refused. Default 0.05. */
+  readonly priceCollar?: number;
+  /** How long to wait for the venue to confirm cancels / flat positions. Default 15 s. */
+  readonly confirmTimeoutMs?: number;
+  readonly wallNow?: () => number;
+}
+
+/**
+ * The order that closes one position. Market where the venue takes one now; otherwise a marketable
+ * limit half the collar through the last price (rounded against us onto the tick grid, so it is
+ * still inside the collar and still crosses the spread).
+ */
+export function flattenOrder(
+  pos: PositionLeft, inst: Instrument, now: number, last: number | undefined, caps: VenueCapabilities, collar: number,
+): OrderRequest | string {
+  const side = pos.qty > 0 ? 'sell' : 'buy';
+  const qty = Math.abs(pos.qty);
+  const reduce = caps.reduceOnly ? { reduceOnly: true } : {};
+  const outsideHours = inst.calendar === 'us_equity' && Number.isFinite(now) && !usEquitySession(now).open;
+  if (caps.orderTypes.includes('market') && !outsideHours) {
+    return { symbol: pos.symbol, side, type: 'market', qty, tag: 'flatten', ...reduce };
+  }
+  if (!caps.orderTypes.includes('limit')) return `cannot flatten ${pos.symbol}: the venue takes neither market orders now nor limit orders`;
+  if (last === undefined || !(last > 0)) return `cannot flatten ${pos.symbol} with a limit order: no last price yet`;
+  const through = last * (side === 'buy' ? 1 + collar / 2 : 1 - collar / 2);
+  const limitPrice = roundPriceAgainst(through, inst.tickSize, side);
+  return { symbol: pos.symbol, side, type: 'limit', limitPrice, qty, tif: 'day', tag: 'flatten', ...reduce };
+}
+
+export class KillSwitch implements EngineObserver {
+  private lvl: KillLevel = 0;
+  private reason = '';
+  private current: ActionProgress | null = null;
+  private readonly waiters = new Set<() => void>();
+  private readonly listeners = new Set<() => void>();
+  private readonly engine: Engine;
+  private readonly guard: TradingGuard;
+  private readonly store: KillStateStore;
+  private readonly collar: number;
+  private readonly timeoutMs: number;
+  private readonly wallNow: () => number;
+
+  constructor(opts: KillSwitchOptions) {
+    this.engine = opts.engine;
+    this.guard = opts.guard;
+    this.store = opts.store;
+    this.collar = opts.priceCollar ?? 0.05;
+    this.timeoutMs = opts.confirmTimeoutMs ?? 15_000;
+    this.wallNow = opts.wallNow ?? Date.now;
+    // A halt the engine made by itself (loss limit, strategy error) latches as level 1.
+    opts.guard.onExternal = (s: TradingState) => this.latchExternal(s);
+  }
+
+  /** Restore the persisted latch (call before the engine starts). Returns what was restored. */
+  restore(): KillState | null {
+    const s = this.store.load();
+    if (s === null || s.level === 0) return s;
+    this.lvl = s.level;
+    this.reason = s.reason;
+    this.guard.hold('kill', 'paused', `kill switch ${KILL_LEVEL_NAMES[s.level]} since ${s.at} (${s.reason}): resume to trade`);
+    return s;
+  }
+
+  level(): KillLevel {
+    return this.lvl;
+  }
+
+  levelReason(): string {
+    return this.reason;
+  }
+
+  progress(): ActionProgress | null {
+    return this.current;
+  }
+
+  /** Called on every level or progress change (the console model redraws). */
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  // ---------- engine observer: completion checks ride on the venue's reports ----------
+
+  onOrderEvent(): void {
+    if (this.waiters.size > 0) for (const w of [...this.waiters]) w();
+  }
+
+  onFill(): void {
+    if (this.waiters.size > 0) for (const w of [...this.waiters]) w();
+  }
+
+  // ---------- the levels ----------
+
+  async pause(by: string): Promise<KillResult> {
+    this.raise(1, `paused by ${by}`, by);
+    this.log('warn', `L1 pause by ${by}: no new exposure; exits and cancels still flow`);
+    this.setProgress({ action: 'pause', by, state: 'done', detail: 'paused: no new exposure' });
+    return this.result('pause', true, 'paused: no order that opens or adds exposure; exits and cancels still flow', []);
+  }
+
+  async resume(by: string): Promise<KillResult> {
+    const prev = this.lvl;
+    this.lvl = 0;
+    this.reason = '';
+    this.persist(by, `resumed by ${by}`);
+    // The operator's resume lifts the kill latch, the engine's own halts and tripped watchdogs;
+    // never a failing pre-flight gate (that needs its cause fixed).
+    this.guard.release((k) => k === 'kill' || k === 'engine' || k.startsWith('watchdog:') || k === 'hangup', `resumed by ${by}`);
+    const still = this.guard.list();
+    this.log('info', `resume by ${by} (was ${KILL_LEVEL_NAMES[prev]})`);
+    if (still.length > 0) {
+      const why = still.map((h) => h.reason).join('; ');
+      this.setProgress({ action: 'resume', by, state: 'incomplete', detail: `kill switch off, but trading is still ${this.engine.tradingState().status}: ${why}` });
+      return this.result('resume', false, `kill switch off, but trading stays ${this.engine.tradingState().status}: ${why}`, still.map((h) => h.reason));
+    }
+    this.setProgress({ action: 'resume', by, state: 'done', detail: 'trading active' });
+    return this.result('resume', true, 'resumed: trading active', []);
+  }
+
+  async cancelAll(by: string): Promise<KillResult> {
+    this.raise(2, `cancel-all by ${by}`, by);
+    this.log('warn', `L2 cancel-all by ${by}`);
+    return this.cancelStep('cancel-all', by, true);
+  }
+
+  async flatten(by: string, action: KillAction = 'flatten'): Promise<KillResult> {
+    this.raise(Math.max(3, this.lvl) as KillLevel, `${action} by ${by}`, by);
+    this.log('warn', `L3 flatten by ${by}: canceling parity's orders, then closing parity's positions`);
+    const c = await this.cancelStep(action, by, false);
+    if (!c.ok) return c;
+    if (this.engine.isStopped()) return this.finish(action, by, false, 'the engine has stopped: positions cannot be closed from here', this.positionsLeft().map(fmtPos));
+    const denied: string[] = [];
+    const sent = await this.inLoop(() => {
+      const out: string[] = [];
+      for (const p of this.engine.portfolio.positionsList()) {
+        if (p.qty === 0) continue;
+        const inst = this.engine.instrument(p.symbol);
+        if (inst === undefined) { denied.push(`${p.symbol}: unknown instrument`); continue; }
+        const req = flattenOrder({ symbol: p.symbol, qty: p.qty }, inst, this.engine.now(), this.engine.last(p.symbol), this.engine.execution.capabilities, this.collar);
+        if (typeof req === 'string') { denied.push(req); continue; }
+        const id = this.engine.submit(req, 'operator');
+        const o = this.engine.orders.get(id);
+        if (o !== undefined && o.status === 'denied') denied.push(`${p.symbol}: ${o.reason ?? 'denied'}`);
+        else out.push(`${id} ${req.side} ${req.qty} ${req.symbol} ${req.type === 'limit' ? `limit ${req.limitPrice}` : 'market'}`);
+      }
+      return out;
+    });
+    if (sent === null) return this.finish(action, by, false, 'the engine has stopped: positions cannot be closed from here', this.positionsLeft().map(fmtPos));
+    if (sent.length === 0 && denied.length === 0) return this.finish(action, by, true, 'no open orders, no positions: flat', []);
+    this.setProgress({ action, by, state: 'working', detail: `closing: ${sent.join(', ')}${denied.length ? `; refused: ${denied.join('; ')}` : ''}` });
+    const flat = await this.waitFor(() => this.positionsLeft().length === 0 && this.ourOpenOrders() === 0);
+    const left = this.positionsLeft().map(fmtPos);
+    const open = this.ourOpenOrders();
+    const problems = [...denied, ...left.map((l) => `position ${l} not flat`), ...(open > 0 ? [`${open} order(s) still open`] : [])];
+    if (flat && denied.length === 0) return this.finish(action, by, true, 'flat: every parity position closed, no open orders', []);
+    return this.finish(action, by, false, `flatten did not complete within ${Math.round(this.timeoutMs / 1000)} s: ${problems.join('; ')}`, problems);
+  }
+
+  /** L4: flatten, then persist level 4; the runtime disconnects and exits after this resolves. */
+  async shutdown(by: string): Promise<KillResult> {
+    const r = await this.flatten(by, 'shutdown');
+    this.lvl = 4;
+    this.reason = `shutdown by ${by}`;
+    this.persist(by, this.reason);
+    this.log('warn', `L4 shutdown by ${by}: state saved, disconnecting${r.ok ? '' : ' (flatten incomplete!)'}`);
+    return { ...r, level: 4, message: r.ok ? 'flat, state saved: shutting down' : `${r.message}; state saved, shutting down anyway` };
+  }
+
+  /** Write the current level (SIGTERM, quit). */
+  persist(by: string, reason: string = this.reason): void {
+    this.store.save({ level: this.lvl, reason, by, at: new Date(this.wallNow()).toISOString(), engineTime: Number.isFinite(this.engine.now()) ? this.engine.now() : null });
+  }
+
+  // ---------- helpers ----------
+
+  private async cancelStep(action: KillAction, by: string, final: boolean): Promise<KillResult> {
+    const ids = await this.inLoop(() => this.engine.cancelAll());
+    if (ids === null) {
+      const open = this.ourOpenOrders();
+      if (open === 0) return final ? this.finish(action, by, true, 'no open orders', []) : this.result(action, true, 'no open orders', []);
+      return this.finish(action, by, false, `the engine has stopped: ${open} order(s) could not be canceled`, [`${open} order(s) still open`]);
+    }
+    if (this.ourOpenOrders() > 0) {
+      this.setProgress({ action, by, state: 'working', detail: `canceling ${ids.length} order(s), waiting for the venue` });
+      await this.waitFor(() => this.ourOpenOrders() === 0);
+    }
+    const open = this.ourOpenOrders();
+    if (open > 0) {
+      const left = [...this.engine.orders.openOrders()].filter((o) => !o.external).map((o) => `${o.clientOrderId} ${o.status}`);
+      return this.finish(action, by, false, `cancel did not complete within ${Math.round(this.timeoutMs / 1000)} s: still open ${left.join(', ')}`, left);
+    }
+    const msg = ids.length === 0 ? 'no open orders' : `canceled ${ids.length} order(s), the venue confirmed`;
+    if (final) return this.finish(action, by, true, msg, []);
+    return this.result(action, true, msg, []);
+  }
+
+  /** Run inside the engine loop at engine time now; null when the engine no longer runs. */
+  private inLoop<T>(fn: () => T): Promise<T | null> {
+    if (this.engine.isStopped()) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const t = this.engine.now();
+      this.engine.schedule(Number.isFinite(t) ? t : 0, () => resolve(fn()));
+    });
+  }
+
+  private waitFor(done: () => boolean): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        this.waiters.delete(check);
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      const check = () => { if (done()) finish(true); };
+      this.waiters.add(check);
+      // Reports drive `check`; the poll covers a venue that confirms by other means, the timer the
+      // venue that never does.
+      const poll = setInterval(check, 100);
+      const timer = setTimeout(() => finish(done()), this.timeoutMs);
+    });
+  }
+
+  private ourOpenOrders(): number {
+    let n = 0;
+    for (const o of this.engine.orders.openOrders()) if (!o.external) n++;
+    return n;
+  }
+
+  private positionsLeft(): PositionLeft[] {
+    return this.engine.portfolio.positionsList().filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty }));
+  }
+
+  private raise(level: KillLevel, reason: string, by: string): void {
+    if (level >= this.lvl) { this.lvl = level; this.reason = reason; }
+    this.guard.hold('kill', 'paused', `kill switch ${KILL_LEVEL_NAMES[this.lvl]} (${this.reason})`);
+    this.persist(by, this.reason);
+    this.emit();
+  }
+
+  private latchExternal(s: TradingState): void {
+    if (this.lvl >= 1) return;
+    this.lvl = 1;
+    this.reason = `engine ${s.status}: ${s.reason}`;
+    this.persist('engine', this.reason);
+    this.emit();
+  }
+
+  private setProgress(p: Omit<ActionProgress, 'startedAt' | 'openOrders' | 'positions' | 'finishedAt'>): void {
+    const startedAt = this.current !== null && this.current.action === p.action && this.current.state === 'working' ? this.current.startedAt : this.wallNow();
+    this.current = { ...p, startedAt, openOrders: this.ourOpenOrders(), positions: this.positionsLeft(), finishedAt: p.state === 'working' ? null : this.wallNow() };
+    this.emit();
+  }
+
+  private finish(action: KillAction, by: string, ok: boolean, message: string, incomplete: readonly string[]): KillResult {
+    this.setProgress({ action, by, state: ok ? 'done' : 'incomplete', detail: message });
+    this.log(ok ? 'info' : 'error', `${action}: ${message}`);
+    return this.result(action, ok, message, incomplete);
+  }
+
+  private result(action: KillAction, ok: boolean, message: string, incomplete: readonly string[]): KillResult {
+    return { ok, action, message, level: this.lvl, incomplete };
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.engine.log(level, 'operator', message);
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+const fmtPos = (p: PositionLeft): string => `${p.symbol} ${p.qty}`;

@@ -1,0 +1,235 @@
+/**
+ * Everything operational around one running engine, assembled in one observer: the trading guard,
+ * the kill switch (restored from its persisted latch), the pre-flight gates, the watchdogs, the
+ * command bus and the control socket. It attaches in the engine's onStart hook, before the venue
+ * connects and before the strategy's onStart, so the persisted latch and the "gates still running"
+ * halt are in force before any order can be created.
+ *
+ * Why gates use the engine's 'halted' state (and not a separate check): halted already means
+ * "nothing new, cancels still flow" in the one place every order passes (pre-trade), shows in every
+ * view of the trading state, and lets the operator's own flatten through. A second, parallel gate
+ * check would be a second path to keep in sync.
+ */
+import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { Fill } from '../domain/fill.ts';
+import type { OrderEvent } from '../orders/order.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+import type { RiskLimits } from '../risk/limits.ts';
+import { CommandBus, type CommandResult, type StatusReport } from './commands.ts';
+import { type ControlServer, type RegistryEntry, startControlServer } from './control-socket.ts';
+import { DEFAULT_GATES, type Gate, type GateResult, type GateThresholds, type ReconcileSummary, gateHoldReason, runGates } from './gates/index.ts';
+import { KillStateStore, accountStateDir } from './kill-state.ts';
+import { KillSwitch } from './kill-switch.ts';
+import { FileStateLock, type StateLock } from './lock.ts';
+import { TradingGuard } from './trading-guard.ts';
+import { Watchdogs } from './watchdogs.ts';
+import type { OpsView } from '../console/model.ts';
+
+export interface SessionOpsOptions {
+  readonly mode: 'paper' | 'live';
+  readonly venue: string;
+  readonly account: string;
+  /** Root of the persisted state (kill latch, lock): `<root>/<venue>-<account>/`. */
+  readonly stateRoot: string;
+  readonly limits: RiskLimits;
+  /** Engine time follows the wall clock (live feeds). */
+  readonly realtime: boolean;
+  readonly reconcile?: (() => Promise<ReconcileSummary>) | null;
+  readonly gates?: readonly Gate[];
+  readonly thresholds?: Partial<GateThresholds>;
+  readonly confirmTimeoutMs?: number;
+  readonly watchdog?: { readonly staleDataMs?: number; readonly heartbeatMs?: number };
+  readonly lock?: StateLock;
+  readonly lastQuote?: (symbol: string) => { readonly bid: number; readonly ask: number } | undefined;
+  /** The bus finished a shutdown command: disconnect and exit. */
+  readonly onShutdown: (r: CommandResult) => void;
+  /** Something changed that the console should redraw. */
+  readonly onChange?: () => void;
+  readonly wallNow?: () => number;
+}
+
+export class SessionOps implements EngineObserver {
+  readonly guard: TradingGuard;
+  readonly stateDir: string;
+  readonly store: KillStateStore;
+  readonly lock: StateLock;
+  private engine: Engine | null = null;
+  private killSwitch: KillSwitch | null = null;
+  private commandBus: CommandBus | null = null;
+  private watchdogs: Watchdogs | null = null;
+  private server: ControlServer | null = null;
+  private gates: GateResult[] = [];
+  private gatesRunning = false;
+  private gatesDone: Promise<GateResult[]> = Promise.resolve([]);
+  private reconciliation: ReconcileSummary | null = null;
+  private session = { id: '', name: '', dir: '' };
+  private readonly wallNow: () => number;
+
+  constructor(private readonly o: SessionOpsOptions) {
+    this.wallNow = o.wallNow ?? Date.now;
+    this.guard = new TradingGuard(this.wallNow);
+    this.stateDir = accountStateDir(o.stateRoot, o.venue, o.account);
+    this.store = new KillStateStore(this.stateDir);
+    this.lock = o.lock ?? new FileStateLock(this.stateDir);
+  }
+
+  get kill(): KillSwitch {
+    if (this.killSwitch === null) throw new Error('the engine has not started yet');
+    return this.killSwitch;
+  }
+
+  get bus(): CommandBus {
+    if (this.commandBus === null) throw new Error('the engine has not started yet');
+    return this.commandBus;
+  }
+
+  /** Resolves with the first gate results (tests, headless start-up). */
+  firstGates(): Promise<GateResult[]> {
+    return this.gatesDone;
+  }
+
+  // ---------- engine observer ----------
+
+  onStart(engine: Engine): void {
+    this.engine = engine;
+    // Holds first, then attach: the engine's very first state already carries them.
+    this.guard.hold('gates', 'halted', 'pre-flight gates running: no orders until they pass');
+    this.killSwitch = new KillSwitch({
+      engine, guard: this.guard, store: this.store, ...(this.o.limits.priceCollar !== undefined ? { priceCollar: this.o.limits.priceCollar } : {}),
+      ...(this.o.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: this.o.confirmTimeoutMs } : {}), wallNow: this.wallNow,
+    });
+    const restored = this.killSwitch.restore();
+    this.guard.attach(engine);
+    if (restored !== null && restored.level > 0) engine.log('warn', 'operator', `kill switch restored at level ${restored.level} (${restored.reason}, ${restored.at}): trading paused until you resume (p / parity ctl resume)`);
+    this.killSwitch.subscribe(() => this.o.onChange?.());
+    this.commandBus = new CommandBus({ kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown });
+    this.watchdogs = new Watchdogs({ engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow });
+    this.watchdogs.start();
+    this.gatesDone = this.rerunGates();
+  }
+
+  onOrderEvent(_ev: OrderEvent): void {
+    this.killSwitch?.onOrderEvent();
+  }
+
+  onFill(_f: Fill): void {
+    this.killSwitch?.onFill();
+  }
+
+  onTradingState(s: TradingState): void {
+    this.guard.onTradingState(s);
+    this.o.onChange?.();
+  }
+
+  onStop(): void {
+    this.watchdogs?.stop();
+  }
+
+  // ---------- gates, reconciliation ----------
+
+  async rerunGates(): Promise<GateResult[]> {
+    const e = this.engine;
+    if (e === null) return [];
+    this.gatesRunning = true;
+    this.o.onChange?.();
+    const results = await runGates({
+      mode: this.o.mode, engine: e, execution: e.execution, instruments: e.context().symbols.map((s) => e.instrument(s)!).filter(Boolean),
+      limits: this.o.limits, stateDir: this.stateDir, lock: this.lock, realtime: this.o.realtime,
+      reconcile: this.o.reconcile ?? null, wallNow: this.wallNow,
+      ...(this.o.thresholds !== undefined ? { thresholds: this.o.thresholds } : {}),
+      ...(this.o.lastQuote !== undefined ? { lastQuote: this.o.lastQuote } : {}),
+    }, this.o.gates ?? DEFAULT_GATES);
+    this.gates = results;
+    this.gatesRunning = false;
+    for (const r of results) {
+      const level = r.status === 'pass' ? 'info' : r.status === 'warn' ? 'warn' : 'error';
+      e.log(level, 'gates', `${r.status.toUpperCase()} ${r.title}: ${r.detail}${r.fix ? ` (${r.fix})` : ''}`);
+    }
+    const hold = gateHoldReason(results);
+    if (hold === null) this.guard.release((k) => k === 'gates', 'pre-flight gates pass');
+    else this.guard.hold('gates', 'halted', hold);
+    this.o.onChange?.();
+    return results;
+  }
+
+  async reconcileNow(): Promise<string> {
+    if (this.o.reconcile == null) return 'reconciliation not available for this venue';
+    const r = await this.o.reconcile();
+    this.reconciliation = r;
+    this.o.onChange?.();
+    return r.clean ? 'reconciliation clean: books agree with the venue' : `reconciliation found ${r.lines.length} difference(s): see the reconciliation pane`;
+  }
+
+  /** The journal store calls this when it cannot write (watchdog: pause with the reason). */
+  journalError(err: unknown): void {
+    this.watchdogs?.journalError(err);
+  }
+
+  // ---------- views ----------
+
+  view(): OpsView {
+    return {
+      killLevel: this.killSwitch?.level() ?? 0,
+      killReason: this.killSwitch?.levelReason() ?? '',
+      progress: this.killSwitch?.progress() ?? null,
+      gates: this.gates,
+      gatesRunning: this.gatesRunning,
+      reconciliation: this.reconciliation,
+      reconcileUnavailable: this.o.reconcile == null ? 'reconciliation not available for this venue' : null,
+      holds: this.guard.list(),
+    };
+  }
+
+  async status(): Promise<StatusReport> {
+    const e = this.engine;
+    let atVenue: StatusReport['atVenue'] = null;
+    const q = e?.execution.queries;
+    if (q !== undefined) {
+      try {
+        const [orders, positions] = await Promise.race([
+          Promise.all([q.openOrders(), q.positions()]),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+        ]);
+        atVenue = { openOrders: orders.length, positions: positions.filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty })) };
+      } catch {
+        atVenue = null;
+      }
+    }
+    return {
+      atVenue,
+      session: this.session.name, sessionDir: this.session.dir, pid: process.pid, mode: this.o.mode, venue: this.o.venue,
+      account: this.o.account, strategy: e?.strategyName ?? '',
+      trading: e?.tradingState() ?? { status: 'halted', reason: 'not started', since: 0 },
+      killLevel: this.killSwitch?.level() ?? 0,
+      engineTime: e !== null && Number.isFinite(e.now()) ? e.now() : null,
+      running: e !== null && !e.isStopped(),
+      equity: e?.portfolio.equity() ?? 0,
+      openOrders: e === null ? 0 : [...e.orders.openOrders()].filter((x) => !x.external).length,
+      positions: e === null ? [] : e.portfolio.positionsList().filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty })),
+      gates: this.gates.map((g) => ({ id: g.id, status: g.status, detail: g.detail })),
+    };
+  }
+
+  // ---------- control socket and teardown ----------
+
+  async startControl(session: { id: string; name: string; dir: string }, env: NodeJS.ProcessEnv = process.env): Promise<ControlServer> {
+    this.session = session;
+    const entry: Omit<RegistryEntry, 'socket'> = {
+      id: session.id, name: session.name, pid: process.pid, startedAt: Math.round(Date.now() - process.uptime() * 1000),
+      sessionDir: session.dir, mode: this.o.mode, venue: this.o.venue, strategy: this.engine?.strategyName ?? '',
+    };
+    this.server = await startControlServer(this.bus, entry, env);
+    return this.server;
+  }
+
+  /** Persist the latch, stop watchdogs, close the socket, release the lock. Idempotent. */
+  async close(by: string): Promise<void> {
+    this.watchdogs?.stop();
+    if (this.killSwitch !== null) {
+      try { this.killSwitch.persist(by); } catch (err) { this.engine?.log('error', 'operator', `could not save the kill-switch state: ${(err as Error).message}`); }
+    }
+    await this.server?.close();
+    this.server = null;
+    this.lock.release();
+  }
+}

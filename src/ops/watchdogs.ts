@@ -1,0 +1,72 @@
+/**
+ * Watchdogs: while a session runs, pause trading and say why when
+ *   - market data is stale (real-time sessions: engine time lags the wall clock),
+ *   - the venue's heartbeat is lost (ExecutionClient.connection()),
+ *   - the journal cannot be written (the store calls `journalError`; disk full).
+ * A tripped watchdog is a sticky 'watchdog:<name>' hold: trading stays paused until the operator
+ * resumes, because after a gap the books need a look (reconcile) before new exposure.
+ */
+import type { Engine } from '../engine/engine.ts';
+import type { TradingGuard } from './trading-guard.ts';
+
+export interface WatchdogOptions {
+  readonly engine: Engine;
+  readonly guard: TradingGuard;
+  /** Engine time follows the wall clock (live feeds). File replays have no staleness to judge. */
+  readonly realtime: boolean;
+  readonly staleDataMs?: number;
+  readonly heartbeatMs?: number;
+  readonly intervalMs?: number;
+  readonly wallNow?: () => number;
+}
+
+export class Watchdogs {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly staleMs: number;
+  private readonly hbMs: number;
+  private readonly wallNow: () => number;
+  constructor(private readonly o: WatchdogOptions) {
+    this.staleMs = o.staleDataMs ?? 120_000;
+    this.hbMs = o.heartbeatMs ?? 15_000;
+    this.wallNow = o.wallNow ?? Date.now;
+  }
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.check(), this.o.intervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One round of checks (exported for tests). */
+  check(): void {
+    const e = this.o.engine;
+    if (e.isStopped()) return;
+    const wall = this.wallNow();
+    if (this.o.realtime && Number.isFinite(e.now())) {
+      const lag = wall - e.now();
+      if (lag > this.staleMs) this.trip('data', `market data stale: last event ${Math.round(lag / 1000)} s ago`);
+    }
+    const c = e.execution.connection?.();
+    if (c !== undefined) {
+      if (c.state !== 'connected') this.trip('heartbeat', `venue ${c.state}${c.detail ? `: ${c.detail}` : ''}`);
+      else if (c.lastHeartbeat !== null && wall - c.lastHeartbeat > this.hbMs) this.trip('heartbeat', `venue heartbeat lost: last ${Math.round((wall - c.lastHeartbeat) / 1000)} s ago`);
+    }
+  }
+
+  /** The journal store calls this when a write fails (disk full, I/O error). */
+  journalError(err: unknown): void {
+    this.trip('journal', `journal cannot be written: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private trip(name: string, reason: string): void {
+    const key = `watchdog:${name}`;
+    if (this.o.guard.has(key)) return;
+    this.o.guard.hold(key, 'paused', `watchdog: ${reason}`);
+    this.o.engine.log('error', 'watchdog', `${reason}: trading paused until you resume (p)`);
+  }
+}
