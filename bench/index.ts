@@ -4,11 +4,17 @@
  * Run one area with `npm run bench -- backtest`.
  */
 import { benchBacktest } from './backtest.bench.ts';
+import { benchConsole } from './console.bench.ts';
+import { benchReplay } from './replay.bench.ts';
+import { benchOrders } from './orders.bench.ts';
 
 type Bench = () => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 const BENCHES: Record<string, Bench> = {
   backtest: benchBacktest,
+  console: benchConsole,
+  replay: benchReplay,
+  orders: benchOrders,
 };
 
 const args = process.argv.slice(2);

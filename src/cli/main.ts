@@ -3,8 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerBacktest } from './backtest.ts';
 import { registerRun } from './run.ts';
+import { registerCtl } from './ctl.ts';
 import { registerData } from './data.ts';
 import { registerDoc } from './doc.ts';
+import { registerVenue } from './venue.ts';
+import { registerReplay } from './replay.ts';
+import { registerSessions } from './sessions.ts';
 import { reportError } from './errors.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -16,9 +20,13 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRun(program);
+  registerCtl(program);
   registerBacktest(program);
   registerData(program);
   registerDoc(program);
+  registerVenue(program);
+  registerReplay(program);
+  registerSessions(program);
   return program;
 }
 

@@ -12,11 +12,15 @@ import { SeriesFeed } from '../data/index.ts';
 import { idPrefix } from '../orders/client-ids.ts';
 import { createSessionFolder, type SessionFolder } from './session-folder.ts';
 import { loadRunParts, makeEngine, makeSimVenue, type RunParts } from './parts.ts';
+import { startRecording } from '../recording/session-recorder.ts';
+import type { Recorder } from '../recording/recorder.ts';
 
 export interface PaperSession {
   readonly engine: Engine;
   readonly session: SessionFolder;
   readonly parts: RunParts;
+  /** Writes events.jsonl in the session folder (operator actions and gates are reported to it). */
+  readonly recorder: Recorder;
   /** Resolves when the data is exhausted or the session is stopped. */
   readonly done: Promise<void>;
 }
@@ -31,9 +35,16 @@ export async function startPaper(config: Config, observers: readonly EngineObser
     startedAt: new Date().toISOString(),
   }, null, 2)}\n`);
   const clock = config.run.speed === 'max' ? new SimulatedClock() : new ReplayClock(config.run.speed);
-  const venue = makeSimVenue(config, parts.instruments);
-  const engine = makeEngine(config, parts, venue, { clock, observers, idPrefix: idPrefix(def.name, session.id) });
+  const sim = makeSimVenue(config, parts.instruments);
+  const recorder = startRecording(session.dir, {
+    sessionId: session.id, mode: 'paper', venue: 'sim', account: { id: 'sim', live: false }, config,
+    strategy: parts.strategy, params: parts.params, instruments: parts.instruments.all(), capabilities: sim.capabilities,
+  });
+  // The recorder sees replace changes through this pass-through; the simulated venue is behind it.
+  const venue = recorder.wrapExecution(sim);
+  const engine = makeEngine(config, parts, venue, { clock, observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id) });
   engine.addFeed(new SeriesFeed(parts.series));
-  const done = engine.run();
-  return { engine, session, parts, done };
+  // A run that throws still leaves a readable recording (without an end record: not a clean stop).
+  const done = engine.run().finally(() => recorder.close());
+  return { engine, session, parts, recorder, done };
 }

@@ -1,0 +1,392 @@
+/**
+ * The recorder: an engine observer that writes everything the engine saw and did to a session's
+ * events.jsonl (format in format.ts).
+ *
+ * Order. The engine tells observers about a market event last (after the venue matched it and the
+ * strategy saw it), but a reader wants the market event first, then what it caused. While the engine
+ * is inside a market event (its processed counter is ahead of ours), other records are held back and
+ * written right after the market line, in the order they happened.
+ *
+ * Cost. onMarket formats one line with a template (no JSON.stringify, the symbol's JSON form is
+ * cached) and pushes it to an array. Lines are joined and written in batches of BATCH_LINES (4096)
+ * or every FLUSH_MS (100 ms), whichever comes first, with one write call (sink.ts). A process crash
+ * loses at most the batch in memory: up to 4096 events or 100 ms of them; a torn last line is
+ * tolerated by the reader. Snapshots every SNAPSHOT_EVERY (1000) events cost one walk of the books.
+ *
+ * Decisions (order intents, cancels, replaces) are recorded with their trigger (the event being
+ * handled) and engine time; `decisionInputs` is the extension point for features and predictions.
+ * Replace changes are visible only at the execution client, so `wrapExecution` puts a thin
+ * pass-through in front of the venue; everything else comes through the observer hooks.
+ */
+import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
+import type { ExecutionClient, ExecutionReport } from '../engine/ports.ts';
+import type { MarketEvent } from '../domain/market.ts';
+import type { Fill } from '../domain/fill.ts';
+import type { ReplaceRequest } from '../domain/order.ts';
+import type { OrderEvent, OrderView } from '../orders/order.ts';
+import { isOpen } from '../orders/fsm.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+import type {
+  Counts, Decision, DecisionRecord, EndRecord, EventRecord, Header, RecordedFill, RecordedOrderView, ReportRecord, SnapRecord, Trigger,
+} from './format.ts';
+import type { RecordSink } from './sink.ts';
+import { scrub } from './redact.ts';
+
+export const BATCH_LINES = 4096;
+export const FLUSH_MS = 100;
+export const SNAPSHOT_EVERY = 1000;
+const RECENT_CLOSED = 20;
+const RECENT_FILLS = 50;
+/** Placeholder for a trigger that is the market event being handled (its number is known at write). */
+const PENDING = -2;
+
+export interface RecorderOptions {
+  readonly sink: RecordSink;
+  /** First line of the recording; null for a recorder whose output nobody reads (re-runs). */
+  readonly header: Header | null;
+  readonly snapshotEvery?: number;
+  readonly batchLines?: number;
+  /** Time-based flush period; 0 = only on size and on stop (tests, benchmarks, re-runs). */
+  readonly flushMs?: number;
+  /** Exact strings scrubbed from every non-market line (secret env values, see redact.ts). */
+  readonly secrets?: readonly string[];
+  /** Called synchronously when the strategy (or the operator) decides something. */
+  readonly onDecision?: (d: DecisionRecord, engine: Engine) => void;
+  /** Extension point: what the decision was made from (features, model predictions). */
+  readonly decisionInputs?: (engine: Engine) => Record<string, unknown> | undefined;
+}
+
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000'];
+
+/**
+ * A price or size as JSON text. Market numbers sit on a decimal grid (ticks, lots), and writing them
+ * as integer part + fraction is about twice as fast as V8's shortest-double conversion, the largest
+ * cost of recording a bar. The text parses back to the very same double (checked: c / 1e8 === x);
+ * anything else (negative, huge, more than 8 decimals) takes the ordinary conversion.
+ */
+export function num(x: number): string {
+  if (x > 0 && x < 9e7) {
+    const c = Math.round(x * 1e8);
+    if (c / 1e8 === x) {
+      const ip = Math.floor(c / 1e8);
+      let f = c - ip * 1e8;
+      if (f === 0) return `${ip}`;
+      let d = 8;
+      while (f % 10 === 0) { f /= 10; d--; }
+      const fs = `${f}`;
+      return `${ip}.${ZEROS[d - fs.length]}${fs}`;
+    }
+  }
+  return `${x}`;
+}
+
+export class Recorder implements EngineObserver {
+  private readonly sink: RecordSink;
+  private readonly every: number;
+  private readonly batchLines: number;
+  private readonly secrets: readonly string[];
+  private readonly onDecision: RecorderOptions['onDecision'];
+  private readonly decisionInputs: RecorderOptions['decisionInputs'];
+  private chunks: string[] = [];
+  private deferred: EventRecord[] = [];
+  /** Events written (header, snapshots and the end record are not events). */
+  private n = 0;
+  /** The engine's processed-event counter as of the last market line. */
+  private markets = 0;
+  /** Negative so the first market event writes a snapshot: the books after recovery, before anything else. */
+  private lastSnapN = Number.NEGATIVE_INFINITY;
+  private lastSym = '';
+  private lastSymJson = '""';
+  private lastTrigger: Trigger = { k: 'start', t: 0, n: -1 };
+  private operatorDepth = 0;
+  private operatorT = Number.NaN;
+  private wrapped = false;
+  private engine: Engine | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly recentClosed = new Map<string, OrderView>();
+  private readonly recentFills: RecordedFill[] = [];
+  readonly counts: { -readonly [K in keyof Counts]: number } = { orders: 0, fills: 0, decisions: 0, rejections: 0, errors: 0 };
+
+  constructor(opts: RecorderOptions) {
+    this.sink = opts.sink;
+    this.every = Math.max(1, opts.snapshotEvery ?? SNAPSHOT_EVERY);
+    this.batchLines = Math.max(1, opts.batchLines ?? BATCH_LINES);
+    this.secrets = opts.secrets ?? [];
+    this.onDecision = opts.onDecision;
+    this.decisionInputs = opts.decisionInputs;
+    if (opts.header !== null) {
+      this.chunks.push(`${this.clean(JSON.stringify(opts.header))}\n`);
+      this.flush(); // the header is on disk before the first event
+    }
+    const ms = opts.flushMs ?? FLUSH_MS;
+    if (ms > 0) {
+      this.timer = setInterval(() => this.flush(), ms);
+      this.timer.unref();
+    }
+  }
+
+  /** Events written so far. */
+  eventsWritten(): number {
+    return this.n;
+  }
+
+  // ---------- hot path ----------
+
+  onMarket(ev: MarketEvent, engine: Engine): void {
+    this.markets = engine.eventsProcessed();
+    this.operatorT = Number.NaN;
+    const sym = ev.symbol;
+    if (sym !== this.lastSym) { this.lastSym = sym; this.lastSymJson = JSON.stringify(sym); }
+    const s = this.lastSymJson;
+    let line: string;
+    if (ev.kind === 'bar') line = `{"k":"bar","t":${ev.ts},"s":${s},"o":${num(ev.open)},"h":${num(ev.high)},"l":${num(ev.low)},"c":${num(ev.close)},"v":${num(ev.volume)}}\n`;
+    else if (ev.kind === 'quote') line = `{"k":"quote","t":${ev.ts},"s":${s},"b":${num(ev.bid)},"a":${num(ev.ask)},"bs":${num(ev.bidSize)},"as":${num(ev.askSize)}}\n`;
+    else line = `{"k":"trade","t":${ev.ts},"s":${s},"p":${num(ev.price)},"q":${num(ev.size)}}\n`;
+    const n = this.n++;
+    this.chunks.push(line);
+    if (this.deferred.length > 0) this.writeDeferred(ev, n);
+    if (this.chunks.length >= this.batchLines) this.flush();
+    if (this.n - this.lastSnapN >= this.every) this.snapshot(engine);
+  }
+
+  // ---------- everything else ----------
+
+  onReport(report: ExecutionReport, engine: Engine): void {
+    this.engine = engine;
+    const { raw, ...r } = report as ExecutionReport & { raw?: unknown };
+    const inMarket = this.inMarket(engine);
+    const rec: EventRecord = { k: 'report', t: this.time(engine), r: r as ReportRecord['r'], ...(inMarket ? { m: 1 as const } : {}), ...(raw !== undefined ? { raw } : {}) };
+    if (r.kind === 'rejected' || r.kind === 'cancel_rejected' || r.kind === 'replace_rejected') this.counts.rejections++;
+    this.emit(rec, engine);
+  }
+
+  onOrderEvent(ev: OrderEvent, engine: Engine): void {
+    this.engine = engine;
+    const o = ev.order;
+    if (ev.kind === 'submit' || ev.kind === 'deny') {
+      this.counts.orders++;
+      this.decide({ op: 'submit', id: ev.clientOrderId, req: o.request }, engine, o.request.tag === 'flatten');
+    } else if (ev.kind === 'cancel_request') {
+      this.decide({ op: 'cancel', id: ev.clientOrderId }, engine, false);
+    } else if (ev.kind === 'replace_request' && !this.wrapped) {
+      this.decide({ op: 'replace', id: ev.clientOrderId, changes: null }, engine, false);
+    }
+    if (ev.kind === 'deny') this.counts.rejections++;
+    const rec: EventRecord = {
+      k: 'order', t: this.time(engine), id: ev.clientOrderId, ev: ev.kind, from: ev.from, to: ev.to,
+      ...(ev.reason !== undefined ? { reason: ev.reason } : {}), o: o as RecordedOrderView,
+    };
+    if (!isOpen(o.status)) {
+      this.recentClosed.delete(o.clientOrderId);
+      this.recentClosed.set(o.clientOrderId, o);
+      if (this.recentClosed.size > RECENT_CLOSED) this.recentClosed.delete(this.recentClosed.keys().next().value!);
+    } else {
+      this.recentClosed.delete(o.clientOrderId);
+    }
+    this.emit(rec, engine);
+  }
+
+  onFill(fill: Fill, engine: Engine): void {
+    this.engine = engine;
+    this.counts.fills++;
+    this.recentFills.push(fill);
+    if (this.recentFills.length > RECENT_FILLS) this.recentFills.shift();
+    // The books after the fill: a reader takes these as given instead of re-deriving the ledger.
+    this.emit({ k: 'fill', t: this.time(engine), f: fill, pos: engine.portfolio.position(fill.symbol), acct: engine.portfolio.account() }, engine);
+  }
+
+  onLog(entry: LogEntry, engine: Engine): void {
+    this.engine = engine;
+    // The kill switch announces itself in the log, then acts at the same engine time, outside any
+    // market event: what it submits or cancels then is the operator's decision, not the strategy's.
+    if (entry.source === 'operator' && !this.inMarket(engine)) this.operatorT = this.time(engine);
+    if (entry.level === 'error') this.counts.errors++;
+    let fields: Record<string, unknown> | undefined;
+    if (entry.fields !== undefined) {
+      try {
+        fields = JSON.parse(JSON.stringify(entry.fields)) as Record<string, unknown>;
+      } catch {
+        fields = { unserializable: String(entry.fields) };
+      }
+    }
+    const t = Number.isFinite(entry.ts) ? entry.ts : this.time(engine);
+    this.emit({ k: 'log', t, level: entry.level, src: entry.source, msg: entry.message, ...(fields !== undefined ? { fields } : {}) }, engine);
+  }
+
+  onTradingState(state: TradingState, engine: Engine): void {
+    this.engine = engine;
+    this.emit({ k: 'state', t: this.time(engine), st: state, ...(this.inMarket(engine) ? { m: 1 as const } : {}) }, engine);
+  }
+
+  onStop(engine: Engine): void {
+    this.engine = engine;
+    if (this.closed) return;
+    this.writeDeferred(null, -1);
+    const end: EndRecord = {
+      k: 'end', t: this.time(engine), reason: 'stopped', wall: new Date().toISOString(), events: this.n,
+      account: engine.portfolio.account(), counts: { ...this.counts },
+    };
+    this.snapshot(engine);
+    this.chunks.push(`${JSON.stringify(end)}\n`);
+    this.close();
+  }
+
+  // ---------- operator, gates, errors (called by the console, `parity ctl`, the gates) ----------
+
+  /** Run `fn` as the operator: decisions it causes (flatten, cancel all) are marked src "operator". */
+  asOperator<T>(fn: () => T): T {
+    this.operatorDepth++;
+    try {
+      return fn();
+    } finally {
+      this.operatorDepth--;
+    }
+  }
+
+  /** An operator action (a hotkey, `parity ctl`): pause, resume, halt, cancel_all, flatten, ... */
+  operatorAction(action: string, by: string, detail?: Record<string, unknown>): void {
+    const e = this.engine;
+    const t = e === null ? 0 : this.time(e);
+    const rec: EventRecord = { k: 'operator', t, action, by, ...(detail !== undefined ? { detail } : {}) };
+    if (e === null) this.writeRec(rec); else this.emit(rec, e);
+  }
+
+  /** A pre-flight or runtime gate's verdict. */
+  gate(name: string, ok: boolean, detail?: string): void {
+    const e = this.engine;
+    const rec: EventRecord = { k: 'gate', t: e === null ? 0 : this.time(e), name, ok, ...(detail !== undefined ? { detail } : {}) };
+    if (e === null) this.writeRec(rec); else this.emit(rec, e);
+  }
+
+  /** An error outside the engine's own log (an adapter, the console). */
+  error(where: string, err: unknown): void {
+    this.counts.errors++;
+    const e = this.engine;
+    const msg = err instanceof Error ? err.message : String(err);
+    const stack = err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {};
+    const rec: EventRecord = { k: 'error', t: e === null ? 0 : this.time(e), where, msg, ...stack };
+    if (e === null) this.writeRec(rec); else this.emit(rec, e);
+  }
+
+  /**
+   * A pass-through in front of the venue that sees replace changes (the observer hooks do not).
+   * Everything else goes straight to `inner`; `inner` stays reachable for venue-specific calls.
+   */
+  wrapExecution<E extends ExecutionClient>(inner: E): ExecutionClient & { readonly inner: E } {
+    this.wrapped = true;
+    const w: ExecutionClient & { readonly inner: E } = {
+      inner,
+      get venue() { return inner.venue; },
+      get capabilities() { return inner.capabilities; },
+      get queries() { return inner.queries; },
+      connect: (sink) => inner.connect(sink),
+      submit: (cmd) => inner.submit(cmd),
+      cancel: (id, ts) => inner.cancel(id, ts),
+      replace: (id: string, changes: ReplaceRequest, ts: number) => {
+        if (this.engine !== null) this.decide({ op: 'replace', id, changes: { ...changes } }, this.engine, false);
+        inner.replace(id, changes, ts);
+      },
+      disconnect: () => inner.disconnect(),
+    };
+    if (inner.onMarketData !== undefined) {
+      const f = inner.onMarketData.bind(inner);
+      w.onMarketData = f;
+    }
+    if (inner.connection !== undefined) w.connection = inner.connection.bind(inner);
+    return w;
+  }
+
+  // ---------- writing ----------
+
+  /** Hand the buffered lines to the sink in one write. */
+  flush(): void {
+    if (this.chunks.length === 0 || this.closed) return;
+    const text = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
+    this.chunks = [];
+    this.sink.write(text);
+  }
+
+  /** Flush and close the sink (idempotent; onStop does it on a clean stop). */
+  close(): void {
+    if (this.closed) return;
+    if (this.timer !== null) { clearInterval(this.timer); this.timer = null; }
+    this.flush();
+    this.closed = true;
+    this.sink.close();
+  }
+
+  private time(engine: Engine): number {
+    const t = engine.now();
+    return Number.isFinite(t) ? t : 0;
+  }
+
+  private inMarket(engine: Engine): boolean {
+    return engine.eventsProcessed() > this.markets;
+  }
+
+  private decide(d: Decision, engine: Engine, flatten: boolean): void {
+    const inMarket = this.inMarket(engine);
+    const t = this.time(engine);
+    const x = this.decisionInputs?.(engine);
+    const rec: DecisionRecord = {
+      k: 'decision', t, d, src: this.operatorDepth > 0 || flatten || (!inMarket && t === this.operatorT) ? 'operator' : 'strategy',
+      trig: inMarket ? { k: 'market', t, n: PENDING } : this.lastTrigger,
+      ...(x !== undefined ? { x } : {}),
+    };
+    this.counts.decisions++;
+    this.onDecision?.(rec, engine);
+    this.emit(rec, engine);
+  }
+
+  private emit(rec: EventRecord, engine: Engine): void {
+    if (this.closed) return;
+    if (this.inMarket(engine)) this.deferred.push(rec);
+    else {
+      this.writeRec(rec);
+      if (this.chunks.length >= this.batchLines) this.flush();
+      // Quiet sessions (few market events) still get snapshots.
+      if (this.n - this.lastSnapN >= 2 * this.every) this.snapshot(engine);
+    }
+  }
+
+  private writeRec(rec: EventRecord): void {
+    if (this.closed) return;
+    this.chunks.push(`${this.clean(JSON.stringify(rec))}\n`);
+    const n = this.n++;
+    if (rec.k === 'report' || rec.k === 'operator' || rec.k === 'fill' || rec.k === 'gate') this.lastTrigger = { k: rec.k, t: rec.t, n };
+  }
+
+  /** Write held-back records after the market line `n` that caused them. */
+  private writeDeferred(ev: MarketEvent | null, n: number): void {
+    const list = this.deferred;
+    if (list.length === 0) return;
+    this.deferred = [];
+    for (const rec of list) {
+      if (rec.k === 'decision' && rec.trig.n === PENDING) {
+        (rec as { trig: Trigger }).trig = ev === null ? { k: 'unknown', t: rec.t, n: -1 } : { k: ev.kind, t: ev.ts, n, s: ev.symbol };
+      }
+      this.writeRec(rec);
+    }
+  }
+
+  private snapshot(engine: Engine): void {
+    this.lastSnapN = this.n;
+    const p = engine.portfolio;
+    const marks: Record<string, number> = {};
+    for (const sym of engine.context().symbols) {
+      const last = engine.last(sym);
+      if (last !== undefined) marks[sym] = last;
+    }
+    const snap: SnapRecord = {
+      k: 'snap', t: this.time(engine), n: this.n, positions: p.positionsList(), account: p.account(),
+      orders: [...engine.openOrderViews(), ...this.recentClosed.values()] as RecordedOrderView[], fills: [...this.recentFills],
+      state: engine.tradingState(), marks, counts: { ...this.counts },
+    };
+    this.chunks.push(`${this.clean(JSON.stringify(snap))}\n`);
+  }
+
+  private clean(line: string): string {
+    return this.secrets.length === 0 ? line : scrub(line, this.secrets);
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * Re-run: the recorded market data and the recorded venue answers, fed through the (possibly
+ * changed) strategy on the simulated clock; the first decision that differs from the recording is
+ * reported (or that all match). A decision is an order intent (symbol, side, type, qty, prices), a
+ * cancel or a replace, in order; client ids are not compared (a cancel or replace is compared by the
+ * order it targets, matched through the submissions).
+ *
+ * How the venue is replayed. ReplayVenue answers nothing by itself: each recorded report is handed
+ * to the engine at the point where the original engine handled it, defined by
+ *   - its market event: reports applied while a market event was handled (`m: 1`, the simulated
+ *     venue's fills at that instant) are released when the re-run hands the venue that event; the
+ *     others after the engine has finished it;
+ *   - the decisions before it: a report waits until the re-run has made (and matched) every decision
+ *     the recording shows before it, so an ack or a cancel confirmation never precedes its cause.
+ * Released reports go through the engine's ordinary report queue under their recorded timestamps,
+ * so the strategy sees the same fills at the same moments. Once a decision differs the recorded
+ * answers no longer apply: the re-run stops feeding data and reports the difference.
+ *
+ * Operator actions (pause, resume, halt, cancel_all, flatten) are re-applied at their place, so a
+ * session the operator intervened in re-runs as it ran. Warm-up bars fetched from a venue are not
+ * recorded yet (the engine does not show them to observers): a session that warmed up cannot be
+ * re-run exactly.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigSchema } from '../config/schema.ts';
+import { InstrumentRegistry } from '../domain/instrument-registry.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import type { MarketEvent } from '../domain/market.ts';
+import type { OrderRequest } from '../domain/order.ts';
+import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../engine/ports.ts';
+import { makeEngine } from '../node/parts.ts';
+import { loadStrategy, parseParams } from '../strategy/loader.ts';
+import { describeDecision, type Decision, type DecisionRecord, type Header, type MarketRecord, type OperatorRecord, type StateRecord } from './format.ts';
+import { PARITY_ROOT } from './provenance.ts';
+import { Recorder } from './recorder.ts';
+import type { Recording } from './recording.ts';
+import { RecordingError } from './resolve.ts';
+import { NullSink } from './sink.ts';
+
+export interface RerunOptions {
+  /** Strategy file to run instead of the recorded one. */
+  readonly strategyFile?: string;
+  /** Parameters over the recorded ones (`--param k=v`). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly cwd?: string;
+}
+
+export interface DecisionAt {
+  readonly t: number;
+  /** Event number in the recording (recorded side only). */
+  readonly eventIndex: number | null;
+  readonly decision: Decision;
+  readonly text: string;
+}
+
+export interface RerunDifference {
+  /** 1-based decision number. */
+  readonly number: number;
+  readonly recorded: DecisionAt | null;
+  readonly rerun: DecisionAt | null;
+}
+
+export interface RerunResult {
+  readonly match: boolean;
+  readonly recordedDecisions: number;
+  readonly rerunDecisions: number;
+  readonly matched: number;
+  readonly difference: RerunDifference | null;
+  readonly strategy: { readonly file: string; readonly hash: string; readonly changed: boolean };
+  readonly params: Record<string, unknown>;
+  readonly marketEvents: number;
+  readonly notes: readonly string[];
+}
+
+interface Gate {
+  /** Index of the market event it belongs after (-1: before the first). */
+  readonly m: number;
+  /** Applied inside that market event (released when the venue is handed it). */
+  readonly inMarket: boolean;
+  /** Recorded decisions before it. */
+  readonly needD: number;
+}
+
+type Pending =
+  | (Gate & { readonly type: 'report'; readonly report: ExecutionReport })
+  | (Gate & { readonly type: 'operator'; readonly op: OperatorRecord })
+  /** A decision the operator made (kill switch flatten, cancel all): re-issued, not compared. */
+  | (Gate & { readonly type: 'opDecision'; readonly d: DecisionRecord })
+  /** A trading-state change from outside the strategy (kill switch, gates, guards): re-applied. */
+  | (Gate & { readonly type: 'state'; readonly st: StateRecord });
+
+const REPLAYED_ACTIONS = new Set(['pause', 'resume', 'halt']);
+
+function capabilitiesOf(h: Header): VenueCapabilities {
+  const c = h.capabilities;
+  if (c === null) {
+    return {
+      orderTypes: ['market', 'limit', 'stop', 'stop_limit'], timeInForce: ['day', 'gtc', 'ioc', 'fok'], replace: true, reduceOnly: true,
+      shorting: true, clientOrderId: { maxLength: 64, pattern: /^[A-Za-z0-9_-]+$/ }, simulated: false,
+    };
+  }
+  return {
+    orderTypes: c.orderTypes as OrderRequest['type'][],
+    timeInForce: c.timeInForce as NonNullable<OrderRequest['tif']>[],
+    replace: c.replace, reduceOnly: c.reduceOnly, shorting: c.shorting ?? true,
+    clientOrderId: { maxLength: c.clientOrderId.maxLength, pattern: new RegExp(c.clientOrderId.pattern) },
+    simulated: c.simulated,
+  };
+}
+
+function toMarketEvent(r: MarketRecord): MarketEvent {
+  if (r.k === 'bar') return { kind: 'bar', symbol: r.s, ts: r.t, open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v };
+  if (r.k === 'quote') return { kind: 'quote', symbol: r.s, ts: r.t, bid: r.b, ask: r.a, bidSize: r.bs, askSize: r.as };
+  return { kind: 'trade', symbol: r.s, ts: r.t, price: r.p, size: r.q };
+}
+
+/** The recorded market events, in order, as the engine's pull feed. */
+class RecordedFeed implements PullFeed {
+  readonly kind = 'pull' as const;
+  readonly size: number;
+  private i = 0;
+  private nextEv: MarketEvent | null = null;
+  stopped = false;
+  constructor(private readonly rec: Recording, private readonly indices: readonly number[]) {
+    this.size = indices.length;
+  }
+  private peek(): MarketEvent | null {
+    if (this.nextEv === null && this.i < this.indices.length) this.nextEv = toMarketEvent(this.rec.record(this.indices[this.i]!) as MarketRecord);
+    return this.nextEv;
+  }
+  peekTime(): number {
+    if (this.stopped) return Number.POSITIVE_INFINITY;
+    return this.peek()?.ts ?? Number.POSITIVE_INFINITY;
+  }
+  next(): MarketEvent {
+    const ev = this.peek();
+    if (ev === null) throw new Error('RecordedFeed.next() on an exhausted feed');
+    this.nextEv = null;
+    this.i++;
+    return ev;
+  }
+}
+
+/** Answers the re-run's orders with the recorded reports, at the points where they were handled. */
+class ReplayVenue implements ExecutionClient, EngineObserver {
+  readonly venue: string;
+  readonly capabilities: VenueCapabilities;
+  private sink: ReportSink | null = null;
+  private engine: Engine | null = null;
+  private m = -1;
+  private inMarket = false;
+  private head = 0;
+  /** Recorded decisions matched so far. */
+  made = 0;
+  /** Recorded client order id -> the re-run's. */
+  readonly ids = new Map<string, string>();
+  halted = false;
+  readonly notes: string[] = [];
+
+  constructor(header: Header, private readonly pending: readonly Pending[], private readonly recorder: () => Recorder) {
+    this.venue = `replay:${header.venue}`;
+    this.capabilities = capabilitiesOf(header);
+  }
+
+  attach(engine: Engine): void {
+    this.engine = engine;
+  }
+
+  connect(sink: ReportSink): void {
+    this.sink = sink;
+    this.release();
+  }
+  submit(): void {}
+  cancel(): void {}
+  replace(): void {}
+  disconnect(): void {}
+
+  onMarketData(): void {
+    this.m++;
+    this.inMarket = true;
+    this.release();
+  }
+
+  onMarket(): void {
+    this.inMarket = false;
+    this.release();
+  }
+
+  /** Hand over, in recorded order, everything whose place the re-run has reached. */
+  release(): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    while (!this.halted && this.head < this.pending.length) {
+      const p = this.pending[this.head]!;
+      const reached = p.m < this.m || (p.m === this.m && (p.inMarket || !this.inMarket));
+      if (!reached || p.needD > this.made) return;
+      this.head++;
+      if (p.type === 'report') {
+        const mapped = this.ids.get(p.report.clientOrderId);
+        sink(mapped === undefined ? p.report : { ...p.report, clientOrderId: mapped });
+      } else if (p.type === 'operator') {
+        this.operator(p.op);
+      } else if (p.type === 'opDecision') {
+        this.operatorDecision(p.d);
+      } else {
+        const st = p.st.st;
+        this.engine?.schedule(p.st.t, () => this.engine!.setTradingState(st.status, st.reason));
+      }
+    }
+  }
+
+  private operatorDecision(rec: DecisionRecord): void {
+    const e = this.engine;
+    if (e === null) return;
+    const d = rec.d;
+    e.schedule(rec.t, () => this.recorder().asOperator(() => {
+      if (d.op === 'submit') {
+        const id = e.submit(d.req as OrderRequest, 'operator');
+        this.ids.set(d.id, id);
+      } else if (d.op === 'cancel') {
+        e.cancel(this.ids.get(d.id) ?? d.id);
+      } else if (d.changes !== null) {
+        e.replace(this.ids.get(d.id) ?? d.id, d.changes);
+      }
+    }));
+  }
+
+  private operator(op: OperatorRecord): void {
+    const e = this.engine;
+    if (e === null) return;
+    if (!REPLAYED_ACTIONS.has(op.action)) {
+      this.notes.push(`operator action "${op.action}" at ${new Date(op.t).toISOString()} is not re-applied`);
+      return;
+    }
+    const reason = typeof op.detail?.reason === 'string' ? op.detail.reason : `operator ${op.action}`;
+    e.schedule(op.t, () => this.recorder().asOperator(() => {
+      if (op.action === 'pause') e.setTradingState('paused', reason);
+      else if (op.action === 'halt') e.setTradingState('halted', reason);
+      else if (op.action === 'resume') e.setTradingState('active', reason);
+      else if (op.action === 'cancel_all') e.cancelAll();
+      else e.flatten();
+    }));
+  }
+}
+
+function sameNum(a: number | undefined, b: number | undefined): boolean {
+  return a === b;
+}
+
+/** Do a recorded and a re-run decision agree? Targets are compared through the id map. */
+function sameDecision(rec: Decision, re: Decision, ids: ReadonlyMap<string, string>): boolean {
+  if (rec.op !== re.op) return false;
+  if (rec.op === 'submit' && re.op === 'submit') {
+    const a = rec.req;
+    const b = re.req;
+    return a.symbol === b.symbol && a.side === b.side && a.type === b.type && a.qty === b.qty
+      && sameNum(a.limitPrice, (b as { limitPrice?: number }).limitPrice) && sameNum(a.stopPrice, (b as { stopPrice?: number }).stopPrice);
+  }
+  const target = (ids.get(rec.id) ?? rec.id) === re.id;
+  if (rec.op === 'replace' && re.op === 'replace') {
+    if (!target) return false;
+    if (rec.changes === null || re.changes === null) return true;
+    return sameNum(rec.changes.qty, re.changes.qty) && sameNum(rec.changes.limitPrice, re.changes.limitPrice) && sameNum(rec.changes.stopPrice, re.changes.stopPrice);
+  }
+  return target;
+}
+
+function resolveStrategyFile(file: string, cwd: string): string {
+  if (isAbsolute(file)) return file;
+  const here = resolve(cwd, file);
+  if (existsSync(here)) return here;
+  const inParity = resolve(PARITY_ROOT, file);
+  return existsSync(inParity) ? inParity : here;
+}
+
+export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): Promise<RerunResult> {
+  const header = rec.header;
+  if (header === null) throw new RecordingError(`${rec.file} has no readable header: the strategy, parameters and account are unknown, so it cannot be re-run`);
+  const cfg = ConfigSchema.safeParse(header.config);
+  if (!cfg.success) throw new RecordingError(`the recorded config cannot be read by this version (${cfg.error.issues[0]?.path.join('.')}: ${cfg.error.issues[0]?.message})`);
+  const config = cfg.data;
+  const cwd = opts.cwd ?? process.cwd();
+  const strategy = await loadStrategy(resolveStrategyFile(opts.strategyFile ?? header.strategy.file, cwd), cwd);
+  const params = parseParams(strategy.definition, { ...header.params, ...(opts.params ?? {}) });
+  const instruments = new InstrumentRegistry(header.instruments as Instrument[]);
+
+  // One pass over the recording: market events for the feed; reports, operator actions and
+  // decisions with their place.
+  const marketIdx: number[] = [];
+  const recorded: { rec: DecisionRecord; index: number }[] = [];
+  const pending: Pending[] = [];
+  for (let i = 0; i < rec.total; i++) {
+    const k = rec.kindOf(i);
+    if (k === 'bar' || k === 'quote' || k === 'trade') { marketIdx.push(i); continue; }
+    if (k !== 'report' && k !== 'decision' && k !== 'operator' && k !== 'state') continue;
+    const r = rec.record(i);
+    const gate: Gate = { m: marketIdx.length - 1, inMarket: false, needD: recorded.length };
+    if (r.k === 'decision') {
+      if (r.src === 'operator') pending.push({ ...gate, type: 'opDecision', d: r });
+      else recorded.push({ rec: r, index: i });
+    } else if (r.k === 'report') pending.push({ ...gate, inMarket: r.m === 1, type: 'report', report: r.r as ExecutionReport });
+    else if (r.k === 'operator') pending.push({ ...gate, type: 'operator', op: r });
+    else if (r.k === 'state' && !r.st.reason.startsWith('strategy error') && r.m !== 1) pending.push({ ...gate, type: 'state', st: r });
+  }
+
+  let recorder: Recorder | null = null;
+  const venue = new ReplayVenue(header, pending, () => recorder!);
+  const feed = new RecordedFeed(rec, marketIdx);
+  let rerunCount = 0;
+  let difference: RerunDifference | null = null;
+  const at = (r: { rec: DecisionRecord; index: number } | undefined): DecisionAt | null =>
+    r === undefined ? null : { t: r.rec.t, eventIndex: r.index, decision: r.rec.d, text: `${r.rec.src} ${describeDecision(r.rec.d)}` };
+  const diverge = (k: number, re: DecisionRecord | null): void => {
+    difference = { number: k + 1, recorded: at(recorded[k]), rerun: re === null ? null : { t: re.t, eventIndex: null, decision: re.d, text: `${re.src} ${describeDecision(re.d)}` } };
+    venue.halted = true;
+    feed.stopped = true;
+  };
+  recorder = new Recorder({
+    sink: new NullSink(), header: null, flushMs: 0,
+    onDecision: (d) => {
+      if (d.src === 'operator') return; // re-issued from the recording, not the strategy's
+      rerunCount++;
+      if (difference !== null) return;
+      const k = venue.made;
+      const exp = recorded[k];
+      if (exp === undefined || !sameDecision(exp.rec.d, d.d, venue.ids)) { diverge(k, d); return; }
+      if (exp.rec.d.op === 'submit') venue.ids.set(exp.rec.d.id, d.d.id);
+      venue.made++;
+      venue.release();
+    },
+  });
+  const execution = recorder.wrapExecution(venue);
+  const engine = makeEngine(config, { strategy, params, series: [], instruments, warnings: [] }, execution, {
+    observers: [recorder, venue], idPrefix: 'rerun',
+  });
+  venue.attach(engine);
+  engine.addFeed(feed);
+  engine.runToEnd();
+  if (difference === null && venue.made < recorded.length) diverge(venue.made, null);
+  const diff: RerunDifference | null = difference;
+  return {
+    match: diff === null,
+    recordedDecisions: recorded.length,
+    rerunDecisions: rerunCount,
+    matched: venue.made,
+    difference: diff,
+    strategy: { file: strategy.path, hash: strategy.sourceHash, changed: strategy.sourceHash !== header.strategy.hash },
+    params,
+    marketEvents: marketIdx.length,
+    notes: venue.notes,
+  };
+}
+
+/** The result as text for a terminal. */
+export function describeRerun(r: RerunResult, header: Header | null): string {
+  const lines: string[] = [];
+  const iso = (t: number) => new Date(t).toISOString();
+  lines.push(`re-run of ${header?.sessionId ?? '?'} (${header?.strategy.name ?? '?'}) with ${r.strategy.file}${r.strategy.changed ? ' (CHANGED since the recording)' : ' (unchanged)'}`);
+  lines.push(`  params ${JSON.stringify(r.params)}; ${r.marketEvents} market events`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  const d = r.difference;
+  if (d === null) {
+    lines.push(`MATCH: all ${r.recordedDecisions} decisions are the same, in the same order`);
+    return lines.join('\n');
+  }
+  lines.push(`DIFFERENT at decision ${d.number} (the first ${r.matched} matched)`);
+  const rec = d.recorded;
+  const re = d.rerun;
+  const when = rec?.t ?? re?.t;
+  if (when !== undefined) lines.push(`  time      ${iso(when)}${rec?.eventIndex !== null && rec?.eventIndex !== undefined ? `, event ${rec.eventIndex + 1}` : ''}`);
+  lines.push(`  recorded  ${rec === null ? '(no more decisions)' : `${iso(rec.t)}  ${rec.text}`}`);
+  lines.push(`  re-run    ${re === null ? '(no decision: the re-run made fewer)' : `${iso(re.t)}  ${re.text}`}`);
+  return lines.join('\n');
+}
