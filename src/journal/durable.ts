@@ -20,6 +20,12 @@ export interface DurableOptions {
   readonly venue: Pick<ExecutionClient, 'capabilities'>;
   readonly resendFreshMs?: number;
   readonly wallNow?: () => number;
+  /**
+   * Restore the trading state (paused, halted) the previous run left in the store. Default true.
+   * False when an operations layer persists its own holds (the console's kill-switch latch): the
+   * store's copy is the composed state, including transient holds such as "gates running".
+   */
+  readonly restoreTradingState?: boolean;
   /** Told the outcome of recovery (the console shows it; tests read it). */
   readonly onRecovered?: (r: RecoveryReport) => void;
 }
@@ -34,6 +40,9 @@ export interface Durable {
 }
 
 export function makeDurable(store: Store, opts: DurableOptions): Durable {
+  // What the previous run left: this run's start-up states (a pre-flight hold set before recovery)
+  // are journaled too, and must not come back as a "restored" pause of this very run.
+  const previousTradingState = opts.restoreTradingState === false ? null : store.state.tradingState;
   const persister = new StorePersister(store);
   const d: Durable = {
     clientIds: new DurableIds(store, opts.strategy, opts.venue.capabilities.clientOrderId),
@@ -43,6 +52,7 @@ export function makeDurable(store: Store, opts: DurableOptions): Durable {
     startup: async (engine) => {
       const r = await recover(engine, {
         store,
+        tradingState: previousTradingState,
         ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
         ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}),
       });

@@ -50,8 +50,14 @@ export class StorePersister implements EngineObserver {
   }
 
   onFill(fill: Fill, engine: Engine): void {
+    // The order as the book holds it after this fill (filled quantity, average, status) travels in
+    // the same record: a crash between this record and the order event that follows must not
+    // leave the store with the execution booked but the order still unfilled.
+    const o = engine.orders.get(fill.clientOrderId);
+    const prev = this.store.state.orders[fill.clientOrderId];
     const f: FillData = {
       clientOrderId: fill.clientOrderId, execId: fill.execId, symbol: fill.symbol, side: fill.side, qty: fill.qty, price: fill.price, fee: fill.fee, ts: fill.ts,
+      ...(o !== undefined ? { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null) } : {}),
     };
     this.store.append('fill', f);
     const day = engine.dailyLossState();

@@ -92,6 +92,8 @@ export interface OrderData { readonly order: StoredOrder; readonly nextSeq?: num
 export interface FillData {
   readonly clientOrderId: string; readonly execId: string; readonly symbol: string; readonly side: 'buy' | 'sell';
   readonly qty: number; readonly price: number; readonly fee: number; readonly ts: number;
+  /** The order right after this fill (absent in journals written before it was added). */
+  readonly order?: StoredOrder;
 }
 export interface ReportData { readonly report: { readonly kind: string; readonly clientOrderId: string; readonly ts: number } }
 
@@ -130,7 +132,12 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
     case 'fill': {
       const f = rec.data as FillData;
       const o = s.orders[f.clientOrderId];
-      if (o !== undefined && !o.execIds.includes(f.execId)) o.execIds.push(f.execId);
+      if (f.order !== undefined) {
+        // The order's state after the fill, in the same record (atomic with the execution).
+        const execIds = [...(o?.execIds ?? [])];
+        if (!execIds.includes(f.execId)) execIds.push(f.execId);
+        s.orders[f.clientOrderId] = { ...f.order, execIds, intentWall: o?.intentWall ?? f.order.intentWall };
+      } else if (o !== undefined && !o.execIds.includes(f.execId)) o.execIds.push(f.execId);
       applyFillToPosition(s, f);
       if (s.lastReportTs === null || f.ts > s.lastReportTs) s.lastReportTs = f.ts;
       return;

@@ -16,7 +16,7 @@
 import type { Engine } from '../engine/engine.ts';
 import type { VenueExecution, VenueQueries } from '../engine/ports.ts';
 import type { Store } from '../journal/store.ts';
-import type { StoredPosition } from '../journal/state.ts';
+import type { StoredPosition, StoredTradingState } from '../journal/state.ts';
 import { isTerminal } from './fsm.ts';
 
 export interface RecoveryOptions {
@@ -24,6 +24,13 @@ export interface RecoveryOptions {
   /** Resend an unacknowledged intent only this long (wall ms) after it was journaled. Default 5000. */
   readonly resendFreshMs?: number;
   readonly wallNow?: () => number;
+  /**
+   * The trading state the PREVIOUS run left in the store, read when the store was opened (before
+   * this run's own start-up states, such as a pre-flight hold, were journaled). Null: nothing to
+   * restore. Absent: the store's current one (callers that open the store right before recovery).
+   * Pass null when an operations layer owns the pauses that outlive a restart (the kill switch's latch).
+   */
+  readonly tradingState?: StoredTradingState | null;
 }
 
 export interface RecoveryReport {
@@ -53,8 +60,9 @@ export async function recover(engine: Engine, opts: RecoveryOptions): Promise<Re
   const unknownAtVenue: string[] = [];
 
   engine.restoreDailyLoss(st.day);
-  if (st.tradingState !== null && st.tradingState.status !== 'active') {
-    engine.setTradingState(st.tradingState.status, `restored: ${st.tradingState.reason}`);
+  const ts = opts.tradingState !== undefined ? opts.tradingState : st.tradingState;
+  if (ts !== null && ts.status !== 'active') {
+    engine.setTradingState(ts.status, ts.reason.startsWith('restored: ') ? ts.reason : `restored: ${ts.reason}`);
   }
 
   let restored = 0;

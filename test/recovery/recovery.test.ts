@@ -1,11 +1,12 @@
 /** Crash recovery through the real engine, store and simulated venue (the venue outlives the "crash"). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/journal/store.ts';
 import { makeDurable, type Durable } from '../../src/journal/durable.ts';
 import type { ExecutionClient } from '../../src/engine/ports.ts';
+import type { Engine, EngineObserver } from '../../src/engine/engine.ts';
 import type { StrategyHandlers } from '../../src/engine/strategy.ts';
 import type { OrderEvent } from '../../src/orders/order.ts';
 import { SimVenue } from '../../src/venues/sim/sim-venue.ts';
@@ -174,5 +175,73 @@ describe('crash recovery', () => {
     await h.step();
     expect(link.submits).toHaveLength(1);
     await h.finish();
+  });
+  it('killed between the fill record and the order record: the store still has the order filled, and recovery agrees with the venue', async () => {
+    // Found by the crash torture test. A venue that reports only cumulative quantity (no
+    // executions): recovery books the gap as a synthetic fill "sync-<id>-<lots>". Killed after that
+    // fill record and before the order's own record (filled), the restored order held the execution
+    // id with nothing filled; the next recovery's synthetic fill had the same id and was dropped as
+    // a duplicate, so the order stayed "accepted" while the venue had it filled (its cancels
+    // rejected forever, a reconciliation difference at every start).
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const cumulativeOnly = <L extends Link>(l: L): L => {
+      Object.defineProperty(l, 'queries', { get: () => ({ ...sim.queries, executionsSince: async () => [] }) });
+      return l;
+    };
+    const link1 = countingLink(sim);
+    const s1 = await session(dir, link1);
+    s1.h.market(bar(0, 100));
+    link1.up = false; // sent; every answer lost
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 }); });
+    await crash(s1);
+    sim.onMarketData(bar(1, 101)); // filled while we are down
+
+    const s2 = await session(dir, cumulativeOnly(countingLink(sim)));
+    expect(s2.h.engine.orders.get(id)!.status).toBe('filled');
+    const path = s2.store.journalPath();
+    await crash(s2);
+    // What kill -9 right after the synthetic fill record leaves: the journal ends with it.
+    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+    const at = lines.findIndex((l) => (JSON.parse(l) as { kind: string }).kind === 'fill');
+    expect(at).toBeGreaterThan(0);
+    writeFileSync(path, `${lines.slice(0, at + 1).join('\n')}\n`);
+    rmSync(join(dir, 'state.json'), { force: true });
+
+    const link3 = cumulativeOnly(countingLink(sim));
+    const s3 = await session(dir, link3);
+    const o = s3.h.engine.orders.get(id)!;
+    expect(o.status).toBe('filled');
+    expect(o.filledQty).toBe(10);
+    expect([...s3.h.engine.orders.openOrders()].length).toBe(0);
+    expect(s3.h.engine.portfolio.qty('AAPL')).toBe(10);
+    expect(link3.submits).toEqual([]);
+    await s3.h.finish();
+    s3.store.close();
+  });
+  it('a hold this run sets before recovery is not "restored" as a pause of its own; a pause of the previous run is', async () => {
+    // Found wiring the Alpaca session: the console's "gates running" halt (set in onStart, before
+    // recovery) was journaled, then recovery "restored" it, and the kill switch latched it: a fresh
+    // start halted itself for good.
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const hold = { onStart: (e: Engine) => e.setTradingState('halted', 'gates running') };
+    const open = async (observers: EngineObserver[]) => {
+      const { store } = Store.open({ dir, venue: 'sim', account: 'test' });
+      const durable = makeDurable(store, { strategy: 'test', venue: sim });
+      const h = await start(new Link(sim), {}, { clientIds: durable.clientIds, observers: [...observers, ...durable.observers], startup: durable.startup });
+      return { h, store };
+    };
+    const a = await open([hold]);
+    expect(a.h.engine.tradingState()).toMatchObject({ status: 'halted', reason: 'gates running' });
+    a.h.engine.setTradingState('paused', 'daily loss limit');
+    await a.h.finish();
+    a.store.close();
+
+    const b = await open([]);
+    expect(b.h.engine.tradingState()).toMatchObject({ status: 'paused', reason: 'restored: daily loss limit' });
+    await b.h.finish();
+    b.store.close();
   });
 });
