@@ -52,6 +52,11 @@ export interface EngineObserver {
   onStop?(engine: Engine): void;
   /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
   onStart?(engine: Engine): void;
+  /**
+   * Real-time runs only: awaited after the venue is connected and recovery has run, before the
+   * strategy's onStart and before any market data flows (the first pre-flight gate run).
+   */
+  ready?(engine: Engine): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -224,6 +229,8 @@ export class Engine {
       }
       told.push(...this.notifications.splice(0));
     }
+    // Pre-flight gates judge the recovered state; no data flows and no order exists before they answer.
+    await Promise.all(this.observers.map((o) => o.ready?.(this)));
     this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
     this.notifications.push(...told);
     this.flush();

@@ -61,6 +61,9 @@ export class SessionOps implements EngineObserver {
   private gates: GateResult[] = [];
   private gatesRunning = false;
   private gatesDone: Promise<GateResult[]> = Promise.resolve([]);
+  private resolveFirstRun: (r: GateResult[]) => void = () => {};
+  /** Settles when the first gate run (started by `ready`) has answered. */
+  private readonly firstRun = new Promise<GateResult[]>((res) => { this.resolveFirstRun = res; });
   private reconciliation: ReconcileSummary | null = null;
   private session = { id: '', name: '', dir: '' };
   private readonly wallNow: () => number;
@@ -85,7 +88,7 @@ export class SessionOps implements EngineObserver {
 
   /** Resolves with the first gate results (tests, headless start-up). */
   firstGates(): Promise<GateResult[]> {
-    return this.gatesDone;
+    return this.firstRun;
   }
 
   // ---------- engine observer ----------
@@ -105,7 +108,12 @@ export class SessionOps implements EngineObserver {
     this.commandBus = new CommandBus({ kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown });
     this.watchdogs = new Watchdogs({ engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow });
     this.watchdogs.start();
+  }
+
+  /** The first gate run, awaited by the engine before the strategy starts and data flows. */
+  async ready(): Promise<void> {
     this.gatesDone = this.rerunGates();
+    this.resolveFirstRun(await this.gatesDone);
   }
 
   onOrderEvent(_ev: OrderEvent): void {

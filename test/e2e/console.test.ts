@@ -69,7 +69,16 @@ const killState = (e: Env) => JSON.parse(readFileSync(join(e.state, 'sim-paper',
 
 
 afterEach(() => {
-  for (const s of sessions.splice(0)) spawnSync('tmux', [...TMUX, 'kill-session', '-t', s]);
+  for (const s of sessions.splice(0)) {
+    // A console survives its terminal going away (SIGHUP keeps the engine running, by design), so a
+    // test that failed half way must kill the process itself, not just its tmux session.
+    const pane = spawnSync('tmux', [...TMUX, 'list-panes', '-t', s, '-F', '#{pane_pid}'], { encoding: 'utf8' }).stdout.trim();
+    if (pane !== '') {
+      const kids = spawnSync('pgrep', ['-P', pane], { encoding: 'utf8' }).stdout.trim().split('\n').filter((x) => x !== '');
+      for (const k of kids) { try { process.kill(Number(k), 'SIGKILL'); } catch { /* already gone */ } }
+    }
+    spawnSync('tmux', [...TMUX, 'kill-session', '-t', s]);
+  }
 });
 // An idle anchor session keeps our tmux server alive between tests (a server whose last session
 // ends exits, racing the next test's `tmux new`).
