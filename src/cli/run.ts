@@ -89,7 +89,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   const ops = new SessionOps({
     mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: false,
     // --venue alpaca: the session's reconciliation (bound by startAlpaca before the engine starts).
-    reconcile: flags.venue === 'alpaca' ? () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))) : null,
+    reconcile: () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))),
     confirmTimeoutMs: flags.confirmTimeout,
     lastQuote: (s) => model.lastQuote(s),
     onChange: () => model.invalidate(),
@@ -125,11 +125,19 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
       ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
       bindReconcile: (fn) => { reconcileImpl = fn; },
+      onAccount: (venueName, account) => {
+        const mode = account.live ? 'live' : 'paper';
+        ops.bindAccount(mode, venueName, account.accountId);
+        model.setInfo({ ...model.get().info, mode, venue: venueName, account: account.accountId, inProcessVenue: false });
+      },
       // The kill switch's latch (ops) carries the pauses that outlive a restart.
       restoreTradingState: false,
       reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
     })
-    : await startPaper(config, observers);
+    : await startPaper(config, observers, {
+      bindReconcile: (fn) => { reconcileImpl = fn; },
+      reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
+    });
   const p = paper;
   model.setInfo({ ...model.get().info, strategy: p.parts.strategy.definition.name, session: p.session.name, sessionDir: p.session.dir });
   for (const w of p.parts.warnings) {

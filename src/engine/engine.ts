@@ -508,13 +508,33 @@ export class Engine {
       return id;
     }
     const ev = this.orders.apply(order, 'submit', this.time);
-    const view = viewOf(order);
-    for (const o of this.observers) o.beforeSend?.(view, this);
-    this.submittedTimes.push(this.time);
     if (ev !== null) this.emitOrderEvent(ev);
+    if (!this.journalIntent(order)) return id;
+    this.submittedTimes.push(this.time);
     this.execution.submit({ clientOrderId: id, request: req, ts: this.time });
     if (this.ackTimeoutMs !== null) this.armAckTimer(id, 1);
     return id;
+  }
+
+  /**
+   * The durable record comes first: if an observer cannot journal the intent (disk full, I/O error),
+   * the order never leaves the process, is rejected with the reason, and trading halts until the
+   * operator has a writable journal again. Returns whether the order may be sent.
+   */
+  private journalIntent(order: Order): boolean {
+    const view = viewOf(order);
+    try {
+      for (const o of this.observers) o.beforeSend?.(view, this);
+      return true;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      const reason = `not sent: the journal could not record the intent (${why})`;
+      const rej = this.orders.apply(order, 'reject', this.time, reason);
+      this.log('error', 'journal', `${order.clientOrderId} ${reason}; trading halted until the journal is writable and you resume`);
+      this.setTradingState('halted', `journal cannot be written: ${why}`);
+      if (rej !== null) this.emitOrderEvent(rej);
+      return false;
+    }
   }
 
   // ---------- unacknowledged orders ----------
@@ -598,8 +618,7 @@ export class Engine {
   resend(id: string): void {
     const o = this.orders.get(id);
     if (o === undefined || (o.status !== 'submitted' && o.status !== 'unconfirmed')) return;
-    const view = viewOf(o);
-    for (const ob of this.observers) ob.beforeSend?.(view, this);
+    if (!this.journalIntent(o)) return;
     this.log('info', 'orders', `resending ${id} (the venue never received it)`);
     this.execution.submit({ clientOrderId: id, request: o.request, ts: this.time });
     if (this.ackTimeoutMs !== null) this.armAckTimer(id, 1);

@@ -21,13 +21,15 @@ import {
 } from '../venues/alpaca/index.ts';
 import { openDurable } from '../journal/durable.ts';
 import type { RecoveryReport } from '../orders/recovery.ts';
-import { ReconcileService, type ReconcileResult } from '../ops/reconcile.ts';
+import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { createSessionFolder } from './session-folder.ts';
 import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
 
 export interface AlpacaSessionOptions {
+  /** The venue answered with its account (after the live check, before anything starts). */
+  readonly onAccount?: (venueName: string, account: VenueAccount) => void;
   readonly live: boolean;
   /** --confirm-account: live sessions start only when it equals the account's id. */
   readonly confirmAccount?: string;
@@ -68,10 +70,6 @@ export interface AlpacaSession extends PaperSession {
   readonly storeDir: string;
 }
 
-/** A reconciliation result in the operations layer's terms (gates, console pane). */
-export function summarize(r: ReconcileResult): ReconcileSummary {
-  return { clean: r.diffs.length === 0, at: r.at, lines: r.diffs.map((d) => d.message) };
-}
 
 /**
  * The live-trading gate, kept small so the console's typed prompt can call the same check: a live
@@ -108,6 +106,7 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     status: exec0.status.toUpperCase() === 'ACTIVE' ? 'active' : 'restricted', live: settings.live,
   };
   confirmLive(account, { live: opts.live, ...(opts.confirmAccount !== undefined ? { confirmAccount: opts.confirmAccount } : {}) });
+  opts.onAccount?.(settings.live ? 'alpaca-live' : 'alpaca', account);
 
   const symbols = opts.symbols !== undefined && opts.symbols.length > 0 ? [...opts.symbols] : config.data.files.map((f) => config.data.symbol ?? symbolFromFileName(f));
   if (symbols.length === 0) throw new AlpacaConfigError('no symbols to trade: give --symbol (repeatable)');
@@ -165,7 +164,7 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     // Reconciliation compares only after recovery settled the books with the venue.
     const reconcile = async (): Promise<ReconcileSummary> => {
       await recovered;
-      return summarize(await reconciler.reconcileNow('start'));
+      return summarizeReconcile(await reconciler.reconcileNow('start'));
     };
     if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
     void recovered.then(async () => {

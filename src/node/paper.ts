@@ -14,6 +14,15 @@ import { createSessionFolder, type SessionFolder } from './session-folder.ts';
 import { loadRunParts, makeEngine, makeSimVenue, type RunParts } from './parts.ts';
 import { startRecording } from '../recording/session-recorder.ts';
 import type { Recorder } from '../recording/recorder.ts';
+import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
+import type { ReconcileSummary } from '../ops/gates/types.ts';
+
+export interface PaperOptions {
+  /** Hand the session's on-demand reconciliation to the operations layer (r key, start-up gate). */
+  readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
+  /** How a persisting difference pauses and resumes trading (the ops guard). */
+  readonly reconcileHold?: { pause(reason: string): void; resume(why: string): void };
+}
 
 export interface PaperSession {
   readonly engine: Engine;
@@ -23,9 +32,11 @@ export interface PaperSession {
   readonly recorder: Recorder;
   /** Resolves when the data is exhausted or the session is stopped. */
   readonly done: Promise<void>;
+  /** Compares the engine's books with the venue's (the simulator keeps its own ledger). */
+  readonly reconciler: ReconcileService;
 }
 
-export async function startPaper(config: Config, observers: readonly EngineObserver[]): Promise<PaperSession> {
+export async function startPaper(config: Config, observers: readonly EngineObserver[], opts: PaperOptions = {}): Promise<PaperSession> {
   const parts = await loadRunParts(config);
   const def = parts.strategy.definition;
   const session = createSessionFolder(config.run.sessionsDir, 'sim', def.name);
@@ -43,8 +54,14 @@ export async function startPaper(config: Config, observers: readonly EngineObser
   // The recorder sees replace changes through this pass-through; the simulated venue is behind it.
   const venue = recorder.wrapExecution(sim);
   const engine = makeEngine(config, parts, venue, { clock, observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id) });
+  // The simulator keeps its own books (the same ledger code): comparing them catches an engine bug
+  // the way a broker's statement would, and rehearses the live path's reconciliation.
+  const reconciler = new ReconcileService(engine, opts.reconcileHold ?? {});
+  engine.addObserver(reconciler);
+  opts.bindReconcile?.(async () => summarizeReconcile(await reconciler.reconcileNow('on-demand')));
   engine.addFeed(new SeriesFeed(parts.series));
   // A run that throws still leaves a readable recording (without an end record: not a clean stop).
-  const done = engine.run().finally(() => recorder.close());
-  return { engine, session, parts, recorder, done };
+  const done = engine.run().finally(() => { reconciler.stop(); recorder.close(); });
+  reconciler.start();
+  return { engine, session, parts, recorder, done, reconciler };
 }

@@ -9,6 +9,7 @@
  * it. Resolving acknowledges the diffs as they stand; a diff that changes afterwards counts anew.
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { ReconcileSummary } from './gates/types.ts';
 import type { VenueQueries } from '../engine/ports.ts';
 import type { OrderEvent } from '../orders/order.ts';
 import { fillReport } from '../orders/venue-sync.ts';
@@ -238,4 +239,9 @@ export class ReconcileService implements EngineObserver {
   onStop(): void {
     this.stop();
   }
+}
+
+/** A reconciliation result in the operations layer's terms (gates, console pane). */
+export function summarizeReconcile(r: ReconcileResult): ReconcileSummary {
+  return { clean: r.diffs.length === 0, at: r.at, lines: r.diffs.map((d) => d.message) };
 }

@@ -50,9 +50,11 @@ export interface SessionOpsOptions {
 
 export class SessionOps implements EngineObserver {
   readonly guard: TradingGuard;
-  readonly stateDir: string;
-  readonly store: KillStateStore;
-  readonly lock: StateLock;
+  stateDir: string;
+  store: KillStateStore;
+  lock: StateLock;
+  /** Who this session trades for; a broker's account id is known only once its venue answers. */
+  private id: { mode: 'paper' | 'live'; venue: string; account: string };
   private engine: Engine | null = null;
   private killSwitch: KillSwitch | null = null;
   private commandBus: CommandBus | null = null;
@@ -71,9 +73,22 @@ export class SessionOps implements EngineObserver {
   constructor(private readonly o: SessionOpsOptions) {
     this.wallNow = o.wallNow ?? Date.now;
     this.guard = new TradingGuard(this.wallNow);
+    this.id = { mode: o.mode, venue: o.venue, account: o.account };
     this.stateDir = accountStateDir(o.stateRoot, o.venue, o.account);
     this.store = new KillStateStore(this.stateDir);
     this.lock = o.lock ?? new FileStateLock(this.stateDir);
+  }
+
+  /**
+   * Name the venue account once it is known (before the engine starts): the kill latch and the
+   * lock belong to that account, and LIVE must show as LIVE.
+   */
+  bindAccount(mode: 'paper' | 'live', venue: string, account: string): void {
+    if (this.engine !== null) throw new Error('bindAccount after the engine started');
+    this.id = { mode, venue, account };
+    this.stateDir = accountStateDir(this.o.stateRoot, venue, account);
+    this.store = new KillStateStore(this.stateDir);
+    if (this.o.lock === undefined) this.lock = new FileStateLock(this.stateDir);
   }
 
   get kill(): KillSwitch {
@@ -141,7 +156,7 @@ export class SessionOps implements EngineObserver {
     this.gatesRunning = true;
     this.o.onChange?.();
     const results = await runGates({
-      mode: this.o.mode, engine: e, execution: e.execution, instruments: e.context().symbols.map((s) => e.instrument(s)!).filter(Boolean),
+      mode: this.id.mode, engine: e, execution: e.execution, instruments: e.context().symbols.map((s) => e.instrument(s)!).filter(Boolean),
       limits: this.o.limits, stateDir: this.stateDir, lock: this.lock, realtime: this.o.realtime,
       reconcile: this.o.reconcile ?? null, wallNow: this.wallNow,
       ...(this.o.thresholds !== undefined ? { thresholds: this.o.thresholds } : {}),
@@ -205,8 +220,8 @@ export class SessionOps implements EngineObserver {
     }
     return {
       atVenue,
-      session: this.session.name, sessionDir: this.session.dir, pid: process.pid, mode: this.o.mode, venue: this.o.venue,
-      account: this.o.account, strategy: e?.strategyName ?? '',
+      session: this.session.name, sessionDir: this.session.dir, pid: process.pid, mode: this.id.mode, venue: this.id.venue,
+      account: this.id.account, strategy: e?.strategyName ?? '',
       trading: e?.tradingState() ?? { status: 'halted', reason: 'not started', since: 0 },
       killLevel: this.killSwitch?.level() ?? 0,
       engineTime: e !== null && Number.isFinite(e.now()) ? e.now() : null,
@@ -224,7 +239,7 @@ export class SessionOps implements EngineObserver {
     this.session = session;
     const entry: Omit<RegistryEntry, 'socket'> = {
       id: session.id, name: session.name, pid: process.pid, startedAt: Math.round(Date.now() - process.uptime() * 1000),
-      sessionDir: session.dir, mode: this.o.mode, venue: this.o.venue, strategy: this.engine?.strategyName ?? '',
+      sessionDir: session.dir, mode: this.id.mode, venue: this.id.venue, strategy: this.engine?.strategyName ?? '',
     };
     this.server = await startControlServer(this.bus, entry, env);
     return this.server;

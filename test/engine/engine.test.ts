@@ -93,3 +93,30 @@ describe('engine', () => {
     expect(seen).toEqual([[1], [2, 1], [3, 2, 1], [4, 3, 2], [5, 4, 3]]);
   });
 });
+
+describe('the durable intent comes first', () => {
+  it('an intent the journal cannot record is never sent: rejected with the reason, trading halted', () => {
+    const instruments = buildInstruments(['AAPL'], [], 'sim');
+    const venue = new SimVenue({ instruments, account: DEFAULT_ACCOUNT });
+    const sent: string[] = [];
+    const submit = venue.submit.bind(venue);
+    venue.submit = (cmd) => { sent.push(cmd.clientOrderId); submit(cmd); };
+    const events: OrderEvent[] = [];
+    let full = false;
+    const engine = new Engine({
+      instruments, execution: venue,
+      strategy: { name: 't', params: {}, handlers: { onBar(b, ctx) { if (b.close === 11) full = true; ctx.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 1 }); } } },
+      observers: [
+        { beforeSend: () => { if (full) throw new Error('ENOSPC: no space left on device'); } },
+        { onOrderEvent: (e) => events.push(e) },
+      ],
+    });
+    engine.addFeed(new SeriesFeed(seriesFromBars(barsFromCloses('AAPL', [10, 11, 12]))));
+    engine.runToEnd();
+    expect(sent).toHaveLength(1); // the first order only; the one at 11 failed to journal
+    const rejected = events.find((e) => e.to === 'rejected')!;
+    expect(rejected.reason).toMatch(/not sent: the journal could not record the intent \(ENOSPC/);
+    expect(engine.tradingState()).toMatchObject({ status: 'halted' });
+    expect(events.filter((e) => e.to === 'denied')).toHaveLength(1); // the order at 12: halted
+  });
+});
