@@ -14,6 +14,7 @@ import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
 import { ConsoleModel, type ConsoleSnapshot } from '../console/model.ts';
 import { SessionOps } from '../ops/session-ops.ts';
+import { terminalPrompt } from '../ops/live-confirm.ts';
 import { COMMANDS, type CommandName, type CommandResult } from '../ops/commands.ts';
 import { EventLines } from './event-lines.ts';
 import { collect, parseNumberFlag, parseSpeed } from './options.ts';
@@ -124,6 +125,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     ? await startAlpaca(config, observers, {
       live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
       ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
+      ...(tty ? { prompt: terminalPrompt } : {}),
       bindReconcile: (fn) => { reconcileImpl = fn; },
       onAccount: (venueName, account) => {
         const mode = account.live ? 'live' : 'paper';

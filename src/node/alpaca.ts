@@ -20,6 +20,7 @@ import {
   type AlpacaProblem, type Env,
 } from '../venues/alpaca/index.ts';
 import { openDurable } from '../journal/durable.ts';
+import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { RecoveryReport } from '../orders/recovery.ts';
 import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
@@ -28,6 +29,8 @@ import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
 
 export interface AlpacaSessionOptions {
+  /** Ask the operator to type the account id (live sessions on a terminal). */
+  readonly prompt?: (question: string) => Promise<string>;
   /** The venue answered with its account (after the live check, before anything starts). */
   readonly onAccount?: (venueName: string, account: VenueAccount) => void;
   readonly live: boolean;
@@ -72,21 +75,25 @@ export interface AlpacaSession extends PaperSession {
 
 
 /**
- * The live-trading gate, kept small so the console's typed prompt can call the same check: a live
- * session needs the venue to say the account is live AND the operator to name that very account.
- * Throws with a message that says what to do; returns nothing when paper or confirmed.
+ * The live-trading gate: a live session needs the venue to say the account is live AND the operator
+ * to name that very account, typed at the prompt (or `--confirm-account` without a terminal). The
+ * check itself is the operations layer's (ops/live-confirm.ts), shared with every live venue.
+ * Throws with a message that says what to do; returns when paper or confirmed.
  */
-export function confirmLive(account: Pick<VenueAccount, 'accountId' | 'live' | 'status'>, flags: { readonly live: boolean; readonly confirmAccount?: string }): void {
+export async function confirmLive(
+  account: Pick<VenueAccount, 'accountId' | 'live' | 'status'>,
+  flags: { readonly live: boolean; readonly confirmAccount?: string; readonly prompt?: (question: string) => Promise<string> },
+): Promise<void> {
   if (!flags.live) {
     if (flags.confirmAccount !== undefined) throw new AlpacaConfigError('--confirm-account only applies with --live');
     return;
   }
-  if (flags.confirmAccount === undefined || flags.confirmAccount.trim() === '') {
-    throw new AlpacaConfigError(`--live needs --confirm-account <account id>: the id of the account about to trade real money (this one is ${account.accountId})`);
-  }
-  if (flags.confirmAccount.trim() !== account.accountId) {
-    throw new AlpacaConfigError(`--confirm-account ${flags.confirmAccount} does not match the account the keys open (${account.accountId}): refusing to trade`);
-  }
+  const r = await confirmLiveAccount(account.accountId, {
+    tty: flags.prompt !== undefined,
+    ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount.trim() } : {}),
+    ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
+  });
+  if (!r.ok) throw new AlpacaConfigError(`${r.reason}: refusing to trade real money`);
   if (account.status !== 'active') throw new AlpacaConfigError(`account ${account.accountId} is ${account.status}: refusing to trade`);
 }
 
@@ -105,7 +112,11 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     accountId: exec0.id, currency: exec0.currency, cash: { [exec0.currency]: exec0.cash }, equity: exec0.equity,
     status: exec0.status.toUpperCase() === 'ACTIVE' ? 'active' : 'restricted', live: settings.live,
   };
-  confirmLive(account, { live: opts.live, ...(opts.confirmAccount !== undefined ? { confirmAccount: opts.confirmAccount } : {}) });
+  await confirmLive(account, {
+    live: opts.live,
+    ...(opts.confirmAccount !== undefined ? { confirmAccount: opts.confirmAccount } : {}),
+    ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+  });
   opts.onAccount?.(settings.live ? 'alpaca-live' : 'alpaca', account);
 
   const symbols = opts.symbols !== undefined && opts.symbols.length > 0 ? [...opts.symbols] : config.data.files.map((f) => config.data.symbol ?? symbolFromFileName(f));

@@ -17,7 +17,7 @@ export async function confirmLiveAccount(accountId: string, io: LiveConfirmIo): 
   if (io.confirmAccount !== undefined) {
     return io.confirmAccount === accountId ? { ok: true } : { ok: false, reason: `--confirm-account ${io.confirmAccount} does not match the venue's account ${accountId}` };
   }
-  if (!io.tty || io.prompt === undefined) return { ok: false, reason: `live trading without a terminal needs --confirm-account ${accountId.replace(/./g, '*')} (the account id)` };
+  if (!io.tty || io.prompt === undefined) return { ok: false, reason: `live trading without a terminal needs --confirm-account ${accountId} (the id of the account about to trade)` };
   const typed = (await io.prompt(`LIVE trading on account ${accountId} with real money.\nType the account id to continue: `)).trim();
   return typed === accountId ? { ok: true } : { ok: false, reason: 'the account id typed does not match: not starting' };
 }

@@ -45,11 +45,19 @@ describe('alpaca settings', () => {
 
 describe('confirmLive', () => {
   const acct = { accountId: 'ACC-1', live: true, status: 'active' as const };
-  it('paper needs nothing; live needs the matching account id', () => {
-    expect(() => confirmLive(acct, { live: false })).not.toThrow();
-    expect(() => confirmLive(acct, { live: true })).toThrow(/--confirm-account/);
-    expect(() => confirmLive(acct, { live: true, confirmAccount: 'ACC-2' })).toThrow(/does not match/);
-    expect(() => confirmLive({ ...acct, status: 'restricted' }, { live: true, confirmAccount: 'ACC-1' })).toThrow(/restricted/);
-    expect(() => confirmLive(acct, { live: true, confirmAccount: 'ACC-1' })).not.toThrow();
+  it('paper needs nothing; live needs the matching account id', async () => {
+    await expect(confirmLive(acct, { live: false })).resolves.toBeUndefined();
+    await expect(confirmLive(acct, { live: false, confirmAccount: 'ACC-1' })).rejects.toThrow(/only applies with --live/);
+    await expect(confirmLive(acct, { live: true })).rejects.toThrow(/--confirm-account ACC-1/);
+    await expect(confirmLive(acct, { live: true, confirmAccount: 'ACC-2' })).rejects.toThrow(/does not match/);
+    await expect(confirmLive({ ...acct, status: 'restricted' }, { live: true, confirmAccount: 'ACC-1' })).rejects.toThrow(/restricted/);
+    await expect(confirmLive(acct, { live: true, confirmAccount: 'ACC-1' })).resolves.toBeUndefined();
+  });
+  it('on a terminal the operator types the account id; pressing y is not enough', async () => {
+    const asked: string[] = [];
+    const answer = (a: string) => async (q: string) => { asked.push(q); return a; };
+    await expect(confirmLive(acct, { live: true, prompt: answer('ACC-1\n') })).resolves.toBeUndefined();
+    expect(asked[0]).toMatch(/LIVE trading on account ACC-1 with real money/);
+    await expect(confirmLive(acct, { live: true, prompt: answer('y') })).rejects.toThrow(/does not match: not starting/);
   });
 });
