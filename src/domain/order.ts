@@ -39,3 +39,11 @@ export function describeOrder(r: OrderRequest): string {
     : `STP ${r.stopPrice} LMT ${r.limitPrice}`;
   return `${r.side.toUpperCase()} ${r.qty} ${r.symbol} ${px}`;
 }
+
+/** The limit price an order carries, if its type has one. */
+export const limitPriceOf = (r: OrderPricing): number | undefined =>
+  r.type === 'limit' || r.type === 'stop_limit' ? r.limitPrice : undefined;
+
+/** The stop price an order carries, if its type has one. */
+export const stopPriceOf = (r: OrderPricing): number | undefined =>
+  r.type === 'stop' || r.type === 'stop_limit' ? r.stopPrice : undefined;

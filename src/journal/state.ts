@@ -5,40 +5,16 @@
  */
 import { z } from 'zod';
 import { ORDER_STATES } from '../orders/fsm.ts';
+import { orderViewFields } from '../domain/order-schema.ts';
 import type { JournalRecord } from './journal.ts';
 
 const num = z.number();
-const OrderRequestSchema = z.union([
-  z.object({ type: z.literal('market') }),
-  z.object({ type: z.literal('limit'), limitPrice: num }),
-  z.object({ type: z.literal('stop'), stopPrice: num }),
-  z.object({ type: z.literal('stop_limit'), stopPrice: num, limitPrice: num }),
-]).and(z.object({
-  symbol: z.string(),
-  side: z.enum(['buy', 'sell']),
-  qty: num,
-  tif: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
-  reduceOnly: z.boolean().optional(),
-  tag: z.string().optional(),
-}));
-
 const Status = z.enum(ORDER_STATES);
 
 export const StoredOrderSchema = z.object({
-  clientOrderId: z.string(),
-  venueOrderId: z.string().nullable(),
-  request: OrderRequestSchema,
+  ...orderViewFields,
   status: Status,
   returnTo: Status.nullable(),
-  filledQty: num,
-  avgFillPrice: num,
-  fees: num,
-  /** Engine time. */
-  createdAt: num,
-  updatedAt: num,
-  reason: z.string().nullable(),
-  flagged: z.string().nullable(),
-  external: z.boolean(),
   execIds: z.array(z.string()),
   /** Wall time the intent was made durable: an unacknowledged intent is resent only while fresh. */
   intentWall: num.nullable(),

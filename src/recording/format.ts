@@ -16,6 +16,9 @@
  * (they are most of the file); everything else is spelled out.
  */
 import { z } from 'zod';
+import { OrderRequestSchema, orderViewFields } from '../domain/order-schema.ts';
+
+export { OrderRequestSchema };
 
 export const FORMAT_VERSION = 1;
 export const EVENTS_FILE = 'events.jsonl';
@@ -23,32 +26,8 @@ export const EVENTS_FILE = 'events.jsonl';
 const num = z.number();
 const side = z.enum(['buy', 'sell']);
 
-export const OrderRequestSchema = z.object({
-  symbol: z.string(),
-  side,
-  type: z.enum(['market', 'limit', 'stop', 'stop_limit']),
-  qty: num,
-  limitPrice: num.optional(),
-  stopPrice: num.optional(),
-  tif: z.enum(['day', 'gtc', 'ioc', 'fok']).optional(),
-  reduceOnly: z.boolean().optional(),
-  tag: z.string().optional(),
-});
-
-export const OrderViewSchema = z.looseObject({
-  clientOrderId: z.string(),
-  venueOrderId: z.string().nullable(),
-  request: OrderRequestSchema,
-  status: z.string(),
-  filledQty: num,
-  avgFillPrice: num,
-  fees: num,
-  createdAt: num,
-  updatedAt: num,
-  reason: z.string().nullable(),
-  flagged: z.string().nullable(),
-  external: z.boolean(),
-});
+/** A newer recorder may know order states this reader does not: the status is kept as text. */
+export const OrderViewSchema = z.looseObject({ ...orderViewFields, status: z.string() });
 
 export const PositionViewSchema = z.object({
   symbol: z.string(),

@@ -27,7 +27,7 @@ import { ConfigSchema } from '../config/schema.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import type { MarketEvent } from '../domain/market.ts';
-import type { OrderRequest } from '../domain/order.ts';
+import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
 import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../engine/ports.ts';
 import { makeEngine } from '../node/parts.ts';
@@ -256,7 +256,7 @@ function sameDecision(rec: Decision, re: Decision, ids: ReadonlyMap<string, stri
     const a = rec.req;
     const b = re.req;
     return a.symbol === b.symbol && a.side === b.side && a.type === b.type && a.qty === b.qty
-      && sameNum(a.limitPrice, (b as { limitPrice?: number }).limitPrice) && sameNum(a.stopPrice, (b as { stopPrice?: number }).stopPrice);
+      && sameNum(limitPriceOf(a), limitPriceOf(b)) && sameNum(stopPriceOf(a), stopPriceOf(b));
   }
   const target = (ids.get(rec.id) ?? rec.id) === re.id;
   if (rec.op === 'replace' && re.op === 'replace') {
