@@ -32,6 +32,9 @@ import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
 import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from './ports.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
+
+/** The engine runs any strategy: it sees parameters as the plain record they were parsed into. */
+type StrategyParams = Record<string, unknown>;
 import { type ClientOrderIdSource, SequentialIds } from '../orders/client-ids.ts';
 import { mulberry32 } from '../util/random.ts';
 
@@ -50,6 +53,8 @@ export interface EngineObserver {
   /** An order intent about to leave the process (journal it durably here). */
   beforeSend?(order: OrderView, engine: Engine): void;
   onStop?(engine: Engine): void;
+  /** History bars about to be fed as warm-up (order entry off), before the strategy sees them (recording). */
+  onWarmup?(bars: readonly Bar[], engine: Engine): void;
   /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
   onStart?(engine: Engine): void;
   /**
@@ -62,7 +67,7 @@ export interface EngineObserver {
 export interface EngineOptions {
   readonly instruments: InstrumentProvider;
   readonly execution: ExecutionClient;
-  readonly strategy: { readonly name: string; readonly handlers: StrategyHandlers<any>; readonly params: Record<string, unknown> };
+  readonly strategy: { readonly name: string; readonly handlers: StrategyHandlers<StrategyParams>; readonly params: Record<string, unknown> };
   readonly account?: AccountSettings;
   readonly limits?: RiskLimits;
   readonly clientIds?: ClientOrderIdSource;
@@ -103,8 +108,8 @@ export class Engine {
   readonly execution: ExecutionClient;
   readonly strategyName: string;
   private readonly instruments: InstrumentProvider;
-  private readonly handlers: StrategyHandlers<any>;
-  private readonly ctx: StrategyContext<any>;
+  private readonly handlers: StrategyHandlers<StrategyParams>;
+  private readonly ctx: StrategyContext<StrategyParams>;
   private readonly queue = new EventQueue<Internal>();
   private readonly pullFeeds: PullFeed[] = [];
   private readonly pushFeeds: PushFeed[] = [];
@@ -118,9 +123,9 @@ export class Engine {
   private readonly notifications: (() => void)[] = [];
   private readonly clock: Clock;
   private readonly batchSize: number;
-  private readonly onBarH: ((bar: Bar, ctx: StrategyContext<any>) => void) | undefined;
-  private readonly onQuoteH: ((q: Quote, ctx: StrategyContext<any>) => void) | undefined;
-  private readonly onTradeH: ((t: Trade, ctx: StrategyContext<any>) => void) | undefined;
+  private readonly onBarH: ((bar: Bar, ctx: StrategyContext<StrategyParams>) => void) | undefined;
+  private readonly onQuoteH: ((q: Quote, ctx: StrategyContext<StrategyParams>) => void) | undefined;
+  private readonly onTradeH: ((t: Trade, ctx: StrategyContext<StrategyParams>) => void) | undefined;
   private readonly marketObservers: EngineObserver[];
   private state: TradingState = INITIAL_TRADING_STATE;
   private time = Number.NEGATIVE_INFINITY;
@@ -189,7 +194,7 @@ export class Engine {
     return this.state;
   }
 
-  context(): StrategyContext<any> {
+  context(): StrategyContext<StrategyParams> {
     return this.ctx;
   }
 
@@ -242,6 +247,7 @@ export class Engine {
    * The venue does not see them (they are the past) and neither do market observers.
    */
   warmUp(bars: readonly Bar[]): void {
+    for (const o of this.observers) o.onWarmup?.(bars, this);
     this.warmingUp = true;
     try {
       for (const b of bars) {
@@ -272,6 +278,11 @@ export class Engine {
       if (c instanceof Promise) throw new Error('runToEnd needs an execution client that connects synchronously');
       this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
       this.flush();
+      if (this.warmupSource !== undefined) {
+        const w = this.warmupSource(this);
+        if (w instanceof Promise) throw new Error('runToEnd needs warm-up bars given synchronously');
+        this.warmUp(w);
+      }
     }
     const feeds = this.pullFeeds;
     const single = feeds.length === 1 ? feeds[0]! : null;
@@ -431,7 +442,7 @@ export class Engine {
     for (let i = 0; i < obs.length; i++) obs[i]!.onMarket!(ev, this);
   }
 
-  private callStrategy<E>(fn: (e: E, ctx: StrategyContext<any>) => void, ev: E): void {
+  private callStrategy<E>(fn: (e: E, ctx: StrategyContext<StrategyParams>) => void, ev: E): void {
     try {
       fn(ev, this.ctx);
     } catch (err) {
@@ -761,7 +772,7 @@ export class Engine {
 
   // ---------- the strategy's context ----------
 
-  private makeContext(params: Record<string, unknown>): StrategyContext<any> {
+  private makeContext(params: Record<string, unknown>): StrategyContext<StrategyParams> {
     const symbols: string[] = this.instruments.all().map((i) => i.symbol);
     const emptyRing = new BarRing(1);
     return {
@@ -769,8 +780,9 @@ export class Engine {
       symbols,
       now: () => this.time,
       submit: (req) => this.submit(req, 'strategy'),
-      cancel: (id) => this.cancel(id),
-      replace: (id, ch) => this.replace(id, ch),
+      // History bars decide nothing: no cancel or replace from the past either (recovered orders stay).
+      cancel: (id) => { if (this.warmingUp) this.log('debug', 'engine', `warm-up: cancel of ${id} not sent`); else this.cancel(id); },
+      replace: (id, ch) => { if (this.warmingUp) this.log('debug', 'engine', `warm-up: replace of ${id} not sent`); else this.replace(id, ch); },
       position: (s) => this.portfolio.position(s),
       account: () => this.portfolio.account(),
       history: (s, n): BarHistory => new HistoryView(s, this.rings.get(s) ?? emptyRing, Math.min(n, this.historyCapacity)),

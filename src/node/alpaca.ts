@@ -16,9 +16,12 @@ import { idPrefix } from '../orders/client-ids.ts';
 import { loadStrategy, parseParams } from '../strategy/loader.ts';
 import { startRecording } from '../recording/session-recorder.ts';
 import {
-  AlpacaConfigError, createAlpacaVenue, describeSettings, envWithDotEnv, loadAlpacaInstruments, resolveAlpacaSettings,
-  type AlpacaProblem, type Env,
+  AlpacaConfigError, createAlpacaVenue, describeSettings, envWithDotEnv, fetchWarmupBars, loadAlpacaInstruments, MAX_WARMUP_BARS,
+  resolveAlpacaSettings, warmupCount, type AlpacaProblem, type AlpacaRest, type Env,
 } from '../venues/alpaca/index.ts';
+import type { Bar, MarketEvent } from '../domain/market.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import type { PushFeed } from '../engine/ports.ts';
 import { openDurable } from '../journal/durable.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { RecoveryReport } from '../orders/recovery.ts';
@@ -62,6 +65,8 @@ export interface AlpacaSessionOptions {
   readonly restoreTradingState?: boolean;
   /** How a persisting reconciliation difference pauses and resumes new signals (default: the engine's state). */
   readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
+  /** Bars per history request when warming up (default 10 000, Alpaca's largest page; tests make it small). */
+  readonly warmupPageSize?: number;
 }
 
 /** What `startAlpaca` returns: the session, plus its store's recovery and reconciliation. */
@@ -155,9 +160,14 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     const wrapped = recorder.wrapExecution(execution);
     // The engine's books start from the venue's cash; positions and open orders are recovery's job.
     const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
+    const lookback = def.lookback?.(params);
+    const warm = new Map<string, number>();
     const engine = makeEngine(engineConfig, parts, wrapped, {
       clock: new WallClock(), observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id),
       durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+      warmup: (e) => warmupFromVenue(venue.rest, instruments.all(), lookback, {
+        log: (level, m) => e.log(level, 'warmup', m), warm, ...(opts.warmupPageSize !== undefined ? { pageSize: opts.warmupPageSize } : {}),
+      }),
     });
     engineLog = (level, msg) => engine.log(level, 'alpaca', msg);
     for (const p of problems) engine.log('warn', 'alpaca', `${p.name}: ${p.message}`);
@@ -184,7 +194,7 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
       if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
     }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
 
-    engine.addFeed(venue.feed(instruments.all()));
+    engine.addFeed(afterWarmup(venue.feed(instruments.all()), warm, (m) => engine.log('debug', 'warmup', m)));
     const done = engine.run()
       .catch((err: unknown) => { rejectRecovered(err); throw err; })
       .finally(() => {
@@ -196,4 +206,53 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     d.stop();
     throw err;
   }
+}
+
+/**
+ * The engine's warm-up source: the last N one-minute bars per symbol from the venue (N = the
+ * strategy's lookback, default 500). A failure never stops the session: it starts cold, and says so.
+ * `warm` receives each symbol's newest warm-up bar time (the live feed skips anything not newer).
+ */
+export async function warmupFromVenue(
+  rest: AlpacaRest, instruments: readonly Instrument[], lookback: number | undefined,
+  o: { readonly log: (level: 'info' | 'warn', message: string) => void; readonly warm?: Map<string, number>; readonly pageSize?: number },
+): Promise<readonly Bar[]> {
+  const warm = o.warm ?? new Map<string, number>();
+  const count = warmupCount(lookback);
+  if (lookback !== undefined && lookback > MAX_WARMUP_BARS) {
+    o.log('warn', `the strategy asks for ${lookback} bars of history; warm-up fetches at most ${MAX_WARMUP_BARS}`);
+  }
+  try {
+    const end = await rest.venueTime();
+    const h = await fetchWarmupBars(rest, { instruments, count, end, ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) });
+    for (const b of h.bars) warm.set(b.symbol, b.ts);
+    const per = instruments.map((i) => `${i.symbol} ${h.perSymbol[i.symbol] ?? 0}`).join(', ');
+    if (h.bars.length === 0) {
+      o.log('warn', `the venue has no one-minute history before ${new Date(end).toISOString()}: starting cold (indicators fill from live bars only)`);
+    } else {
+      const short = instruments.filter((i) => (h.perSymbol[i.symbol] ?? 0) < count).map((i) => i.symbol);
+      o.log(short.length > 0 ? 'warn' : 'info',
+        `warm-up: ${per} one-minute bars of ${count} wanted, up to ${new Date(end).toISOString()}${short.length > 0 ? ` (short: ${short.join(', ')} start partly cold)` : ''}; no orders from history`);
+    }
+    return h.bars;
+  } catch (err) {
+    o.log('warn', `could not fetch history from the venue (${err instanceof Error ? err.message : String(err)}): starting cold (indicators fill from live bars only)`);
+    return [];
+  }
+}
+
+/** The live feed without bars the warm-up already gave (a bar is seen once, in time order). */
+function afterWarmup(feed: PushFeed, warm: ReadonlyMap<string, number>, note: (m: string) => void): PushFeed {
+  return {
+    kind: 'push',
+    start: (sink, done) => feed.start((ev: MarketEvent) => {
+      const last = ev.kind === 'bar' ? warm.get(ev.symbol) : undefined;
+      if (last !== undefined && ev.ts <= last) {
+        note(`live ${ev.symbol} bar at ${new Date(ev.ts).toISOString()} skipped: warm-up already had it`);
+        return;
+      }
+      sink(ev);
+    }, done),
+    stop: () => feed.stop(),
+  };
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/schema.ts';
 import { Engine, type EngineObserver } from '../engine/engine.ts';
 import type { Clock } from '../engine/clock.ts';
+import type { Bar } from '../domain/market.ts';
 import type { ExecutionClient } from '../engine/ports.ts';
 import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
@@ -80,6 +81,8 @@ export interface EngineExtras {
   readonly durable?: Durable;
   /** No ack within this many ms: unconfirmed, the venue is queried (real venues; off for the in-process sim). */
   readonly ackTimeoutMs?: number;
+  /** History bars fed to the strategy at start with order entry off (engine.ts EngineOptions.warmup). */
+  readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
 }
 
 export function makeEngine(config: Config, parts: RunParts, execution: ExecutionClient, extras: EngineExtras): Engine {
@@ -97,5 +100,6 @@ export function makeEngine(config: Config, parts: RunParts, execution: Execution
     observers: [...(extras.durable?.observers ?? []), ...(extras.observers ?? [])],
     ...(extras.durable !== undefined ? { startup: extras.durable.startup } : {}),
     ...(extras.ackTimeoutMs !== undefined ? { ackTimeoutMs: extras.ackTimeoutMs } : {}),
+    ...(extras.warmup !== undefined ? { warmup: extras.warmup } : {}),
   });
 }

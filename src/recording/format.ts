@@ -166,6 +166,15 @@ export const OperatorRec = z.object({
 });
 export const GateRec = z.object({ k: z.literal('gate'), t, name: z.string(), ok: z.boolean(), detail: z.string().optional() });
 export const ErrorRec = z.object({ k: z.literal('error'), t, where: z.string(), msg: z.string(), stack: z.string().optional() });
+/** A bar inside a warm-up record: the bar's own time (in the past), the same short keys as a bar line. */
+export const WarmupBarSchema = z.object({ t, s: z.string(), o: num, h: num, l: num, c: num, v: num });
+/**
+ * History bars fed to the strategy at start with order entry off (warm-up), at engine time `t`, in
+ * the order fed; one warm-up is split over several records of at most WARMUP_CHUNK bars.
+ * A re-run feeds them to the strategy as warm-up again. Not market events: they are the past.
+ */
+export const WarmupRec = z.object({ k: z.literal('warmup'), t, bars: z.array(WarmupBarSchema) });
+export const WARMUP_CHUNK = 1000;
 
 export const SnapRec = z.object({
   k: z.literal('snap'), t,
@@ -186,7 +195,7 @@ export const EndRec = z.object({
 });
 
 export const EventRecSchema = z.discriminatedUnion('k', [
-  BarRec, QuoteRec, TradeRec, ReportRec, OrderRec, FillRec, DecisionRec, LogRec, StateRec, OperatorRec, GateRec, ErrorRec,
+  BarRec, QuoteRec, TradeRec, ReportRec, OrderRec, FillRec, DecisionRec, LogRec, StateRec, OperatorRec, GateRec, ErrorRec, WarmupRec,
 ]);
 
 export type Header = z.infer<typeof HeaderSchema>;
@@ -205,6 +214,7 @@ export type StateRecord = z.infer<typeof StateRec>;
 export type OperatorRecord = z.infer<typeof OperatorRec>;
 export type GateRecord = z.infer<typeof GateRec>;
 export type ErrorRecord = z.infer<typeof ErrorRec>;
+export type WarmupRecord = z.infer<typeof WarmupRec>;
 export type SnapRecord = z.infer<typeof SnapRec>;
 export type EndRecord = z.infer<typeof EndRec>;
 export type EventRecord = z.infer<typeof EventRecSchema>;
@@ -219,7 +229,7 @@ export type EventKind = EventRecord['k'];
 
 /** Kind codes for the reader's compact per-event arrays. */
 export const KIND_CODES: readonly EventKind[] = [
-  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error',
+  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error', 'warmup',
 ];
 export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(KIND_CODES.map((k, i) => [k, i])) as Record<EventKind, number>;
 export const isMarketKind = (k: string): k is MarketRecord['k'] => k === 'bar' || k === 'quote' || k === 'trade';
@@ -259,7 +269,7 @@ export function flagsOf(r: EventRecord): number {
     case 'error': return FLAG.error;
     case 'operator': return FLAG.operator;
     case 'gate': return r.ok ? 0 : FLAG.gateFailure;
-    case 'state': return 0;
+    case 'state': case 'warmup': return 0;
   }
 }
 
@@ -285,6 +295,12 @@ export function describeRecord(r: EventRecord): string {
     case 'operator': return `operator ${r.action} (${r.by})${r.detail !== undefined ? ` ${JSON.stringify(r.detail)}` : ''}`;
     case 'gate': return `gate ${r.name} ${r.ok ? 'passed' : 'FAILED'}${r.detail !== undefined ? `: ${r.detail}` : ''}`;
     case 'error': return `error in ${r.where}: ${r.msg}`;
+    case 'warmup': {
+      const syms = [...new Set(r.bars.map((b) => b.s))].join(', ');
+      const a = r.bars[0];
+      const z = r.bars[r.bars.length - 1];
+      return `warm-up ${r.bars.length} history bar${r.bars.length === 1 ? '' : 's'}${syms !== '' ? ` ${syms}` : ''}${a !== undefined && z !== undefined ? ` ${new Date(a.t).toISOString()} .. ${new Date(z.t).toISOString()}` : ''} (no orders)`;
+    }
   }
 }
 

@@ -108,6 +108,8 @@ export class ReplayModel {
       case 'bar': this.marks.set(r.s, r.c); return;
       case 'quote': this.marks.set(r.s, (r.b + r.a) / 2); return;
       case 'trade': this.marks.set(r.s, r.p); return;
+      // The engine marks positions at warm-up closes too.
+      case 'warmup': for (const b of r.bars) this.marks.set(b.s, b.c); return;
       case 'fill': {
         const f = r.f;
         this.marks.set(f.symbol, f.price);

@@ -20,7 +20,7 @@
  */
 import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { ExecutionClient, ExecutionReport } from '../engine/ports.ts';
-import type { MarketEvent } from '../domain/market.ts';
+import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { ReplaceRequest } from '../domain/order.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
@@ -29,6 +29,7 @@ import type { TradingState } from '../risk/trading-state.ts';
 import type {
   Counts, Decision, DecisionRecord, EndRecord, EventRecord, Header, RecordedFill, RecordedOrderView, ReportRecord, SnapRecord, Trigger,
 } from './format.ts';
+import { WARMUP_CHUNK } from './format.ts';
 import type { RecordSink } from './sink.ts';
 import { scrub } from './redact.ts';
 
@@ -212,6 +213,16 @@ export class Recorder implements EngineObserver {
     }
     const t = Number.isFinite(entry.ts) ? entry.ts : this.time(engine);
     this.emit({ k: 'log', t, level: entry.level, src: entry.source, msg: entry.message, ...(fields !== undefined ? { fields } : {}) }, engine);
+  }
+
+  /** Warm-up bars, in the order fed, so a re-run warms the strategy up with the very same history. */
+  onWarmup(bars: readonly Bar[], engine: Engine): void {
+    this.engine = engine;
+    const t = this.time(engine);
+    for (let i = 0; i < bars.length; i += WARMUP_CHUNK) {
+      const chunk = bars.slice(i, i + WARMUP_CHUNK).map((b) => ({ t: b.ts, s: b.symbol, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume }));
+      this.emit({ k: 'warmup', t, bars: chunk }, engine);
+    }
   }
 
   onTradingState(state: TradingState, engine: Engine): void {

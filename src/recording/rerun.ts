@@ -17,16 +17,17 @@
  * answers no longer apply: the re-run stops feeding data and reports the difference.
  *
  * Operator actions (pause, resume, halt, cancel_all, flatten) are re-applied at their place, so a
- * session the operator intervened in re-runs as it ran. Warm-up bars fetched from a venue are not
- * recorded yet (the engine does not show them to observers): a session that warmed up cannot be
- * re-run exactly.
+ * session the operator intervened in re-runs as it ran. Warm-up bars (history fetched from the venue
+ * at start, recorded as `warmup` records) are fed to the strategy as warm-up again, after its
+ * onStart and before the first market event, with order entry off, as in the session; a recording
+ * made before warm-up was recorded simply has none.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigSchema } from '../config/schema.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import type { MarketEvent } from '../domain/market.ts';
+import type { Bar, MarketEvent } from '../domain/market.ts';
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
 import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../engine/ports.ts';
@@ -71,6 +72,8 @@ export interface RerunResult {
   readonly strategy: { readonly file: string; readonly hash: string; readonly changed: boolean };
   readonly params: Record<string, unknown>;
   readonly marketEvents: number;
+  /** Recorded warm-up bars fed to the strategy before the first market event. */
+  readonly warmupBars: number;
   readonly notes: readonly string[];
 }
 
@@ -291,9 +294,18 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
   const marketIdx: number[] = [];
   const recorded: { rec: DecisionRecord; index: number }[] = [];
   const pending: Pending[] = [];
+  const warmup: Bar[] = [];
+  const notes: string[] = [];
   for (let i = 0; i < rec.total; i++) {
     const k = rec.kindOf(i);
     if (k === 'bar' || k === 'quote' || k === 'trade') { marketIdx.push(i); continue; }
+    if (k === 'warmup') {
+      const w = rec.record(i);
+      if (w.k !== 'warmup') continue;
+      if (marketIdx.length > 0) { notes.push(`warm-up record at event ${i + 1} comes after market data: not re-applied`); continue; }
+      for (const b of w.bars) warmup.push({ kind: 'bar', symbol: b.s, ts: b.t, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v });
+      continue;
+    }
     if (k !== 'report' && k !== 'decision' && k !== 'operator' && k !== 'state') continue;
     const r = rec.record(i);
     const gate: Gate = { m: marketIdx.length - 1, inMarket: false, needD: recorded.length };
@@ -334,6 +346,7 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
   const execution = recorder.wrapExecution(venue);
   const engine = makeEngine(config, { strategy, params, series: [], instruments, warnings: [] }, execution, {
     observers: [recorder, venue], idPrefix: 'rerun',
+    ...(warmup.length > 0 ? { warmup: () => warmup } : {}),
   });
   venue.attach(engine);
   engine.addFeed(feed);
@@ -349,7 +362,8 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
     strategy: { file: strategy.path, hash: strategy.sourceHash, changed: strategy.sourceHash !== header.strategy.hash },
     params,
     marketEvents: marketIdx.length,
-    notes: venue.notes,
+    notes: [...notes, ...(warmup.length > 0 ? [`warmed up with ${warmup.length} recorded history bars (no orders from them)`] : []), ...venue.notes],
+    warmupBars: warmup.length,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * `parity venue`: the simulated venue's matching core behind an Alpaca-compatible front on
  * 127.0.0.1: the REST trading API, the trade_updates stream (JSON) and the market data stream
- * (msgpack), plus a few endpoints of its own under /parity (submission stats, fault injection,
+ * (msgpack), historical bars on the market data REST paths (only bars already played: never the
+ * future), plus a few endpoints of its own under /parity (submission stats, fault injection,
  * bars pushed by tests). Every state change is saved durably before the answer that reports it.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
@@ -16,6 +17,7 @@ import { fromWireSymbol, toWireSymbol } from '../venues/alpaca/symbols.ts';
 import { VenueCore, type CoreEvent, type Result } from './core.ts';
 import { alwaysOpenClock, equityClock } from './market-clock.ts';
 import { Replay } from './replay.ts';
+import { barJson, barsPage, parseBarsQuery } from './history.ts';
 import { BarsBody, FaultsBody, PatchOrderBody, PostOrderBody } from './requests.ts';
 import { accountJson, assetJson, clockJson, fillActivityJson, orderJson, positionJson, tradeUpdateJson } from './shapes.ts';
 import { OPEN_STATUSES, freshState, loadState, saveState, type VenueStateData } from './state.ts';
@@ -77,6 +79,9 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
   bars.sort((a, b) => a.ts - b.ts);
   const dataSymbols = new Set(bars.map((b) => b.symbol));
   let lastBarTs: number | null = state.dataTime;
+  // Every bar played so far (a restarted venue has played its data up to dataTime): the history the
+  // market data REST serves. Bars still to come are never in it.
+  const played: Bar[] = state.dataTime === null ? [] : bars.filter((b) => b.ts <= state.dataTime!);
   const replay = bars.length > 0 ? new Replay(bars, opts.speed ?? 60, state.dataTime, (b) => playBar(b)) : null;
   const now = (): number => (replay !== null ? replay.now() : lastBarTs ?? Date.now());
 
@@ -128,6 +133,7 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
   function playBar(b: Bar): void {
     core.onBar(b);
     lastBarTs = b.ts;
+    played.push(b);
     if (replay !== null) {
       state.dataTime = b.ts;
       // Fills are on disk before anyone hears of the bar that caused them.
@@ -204,6 +210,11 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
       handleAdmin(method, path, body, res);
       return;
     }
+    // Crypto market data is public at Alpaca: no keys needed.
+    if (path === '/v1beta3/crypto/us/bars' && method === 'GET') {
+      serveBars(url.searchParams, res, true);
+      return;
+    }
     if (!path.startsWith('/v2/')) {
       sendErr(res, 404, 40410000, 'endpoint not found');
       return;
@@ -228,7 +239,38 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
     persist();
   }
 
+  /** Historical one-minute bars (market data REST), from what has been played: never the future. */
+  function serveBars(q: URLSearchParams, res: ServerResponse, crypto: boolean, single?: string): void {
+    const p = parseBarsQuery(q, now(), single);
+    if (!p.ok) {
+      sendErr(res, 400, 40010001, p.message);
+      return;
+    }
+    const wireOf = (b: Bar): string => toWireSymbol(b.symbol, core.instruments.get(b.symbol)!.assetClass);
+    const page = barsPage(played, p.req, now(), wireOf);
+    if (!page.ok) {
+      sendErr(res, 400, 40010001, page.message);
+      return;
+    }
+    if (single !== undefined) {
+      send(res, 200, { bars: (page.bars.get(single) ?? []).map(barJson), symbol: single, next_page_token: page.next });
+      return;
+    }
+    const out: Record<string, unknown[]> = {};
+    for (const [sym, list] of page.bars) out[sym] = list.map(barJson);
+    send(res, 200, { bars: out, next_page_token: page.next, ...(crypto ? {} : { currency: 'USD' }) });
+  }
+
   function route(method: string, path: string, q: URLSearchParams, body: unknown, res: ServerResponse): void {
+    if (path === '/v2/stocks/bars' && method === 'GET') {
+      serveBars(q, res, false);
+      return;
+    }
+    const sb = /^\/v2\/stocks\/([^/]+)\/bars$/.exec(path);
+    if (sb !== null && method === 'GET') {
+      serveBars(q, res, false, decodeURIComponent(sb[1]!));
+      return;
+    }
     if (path === '/v2/account' && method === 'GET') {
       send(res, 200, accountJson(state.accountId, core.snapshot().account, state.createdAt, shortable));
       return;

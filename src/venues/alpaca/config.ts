@@ -22,6 +22,11 @@ export interface AlpacaSettings {
   readonly streamUrl: string;
   /** Market data stream host, e.g. wss://stream.data.alpaca.markets (feed paths are appended). */
   readonly dataUrl: string;
+  /**
+   * Market data REST origin (historical bars), e.g. https://data.alpaca.markets: derived from the data
+   * stream's host (stream.data.X -> data.X; a local venue serves both on one port, ws -> http).
+   */
+  readonly dataRestUrl: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -77,7 +82,15 @@ export function resolveAlpacaSettings(env: Env, opts: { readonly live: boolean }
     baseUrl: base.href.replace(/\/$/, ''),
     streamUrl: stream.href,
     dataUrl: data.href.replace(/\/$/, ''),
+    dataRestUrl: dataRestOrigin(data),
   };
+}
+
+/** The REST origin of a market data stream URL: wss://stream.data.alpaca.markets -> https://data.alpaca.markets. */
+function dataRestOrigin(stream: URL): string {
+  const proto = stream.protocol === 'ws:' ? 'http:' : 'https:';
+  const host = stream.host.startsWith('stream.data.') ? stream.host.slice('stream.'.length) : stream.host;
+  return `${proto}//${host}`;
 }
 
 /** For logs and the console: everything but the secret (the key id is shown shortened). */

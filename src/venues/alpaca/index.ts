@@ -12,9 +12,10 @@ import { AlpacaRest, type RestOptions } from './rest.ts';
 import type { AlpacaProblem } from './errors.ts';
 
 export { resolveAlpacaSettings, envWithDotEnv, describeSettings, type AlpacaSettings, type Env } from './config.ts';
-export { AlpacaRest, redirectingFetch } from './rest.ts';
+export { AlpacaRest, redirectingFetch, type BarsQuery } from './rest.ts';
 export { AlpacaExecution, ALPACA_CAPABILITIES, rootOf } from './execution.ts';
 export { AlpacaFeed } from './feed.ts';
+export { fetchWarmupBars, warmupCount, MAX_WARMUP_BARS, DEFAULT_WARMUP_BARS, type WarmupHistory, type WarmupQuery } from './history.ts';
 export { loadAlpacaInstruments, instrumentFromAsset } from './instruments.ts';
 export { AlpacaApiError, AlpacaConfigError, AlpacaNetworkError, AlpacaProtocolError, type AlpacaProblem } from './errors.ts';
 export { toWireSymbol, fromWireSymbol } from './symbols.ts';

@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import type { AlpacaSettings } from './config.ts';
 import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError } from './errors.ts';
 import {
-  WireAccount, WireAsset, WireClock, WireError, WireFillActivity, WireOrder, WirePosition,
-  type WireAccountT, type WireAssetT, type WireClockT, type WireFillActivityT, type WireOrderT, type WirePositionT,
+  WireAccount, WireAsset, WireBarsPage, WireClock, WireError, WireFillActivity, WireOrder, WirePosition, WireVenueTime,
+  type WireAccountT, type WireBarsPageT, type WireAssetT, type WireClockT, type WireFillActivityT, type WireOrderT, type WirePositionT,
 } from './wire.ts';
 
 export interface RestOptions {
@@ -50,16 +50,31 @@ export interface ReplaceBody {
 
 interface RawResponse { readonly raw: Response }
 
-/** Rewrites the SDK's fixed hosts to the configured base URL (a local venue, a proxy). */
-export function redirectingFetch(baseUrl: string): typeof fetch {
+/**
+ * Rewrites the SDK's fixed hosts to the configured base URL (a local venue, a proxy). Market data
+ * (the SDK's data.alpaca.markets host) goes to `dataBaseUrl` when given, else to the base URL too.
+ */
+export function redirectingFetch(baseUrl: string, dataBaseUrl?: string): typeof fetch {
   const base = new URL(baseUrl);
-  const prefix = base.pathname.replace(/\/$/, '');
+  const data = dataBaseUrl !== undefined ? new URL(dataBaseUrl) : base;
   return (input, init) => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const u = new URL(href);
-    const target = new URL(`${prefix}${u.pathname}${u.search}`, base.origin);
+    const to = u.hostname.startsWith('data.') ? data : base;
+    const target = new URL(`${to.pathname.replace(/\/$/, '')}${u.pathname}${u.search}`, to.origin);
     return fetch(target, init);
   };
+}
+
+export interface BarsQuery {
+  /** Wire symbols ("AAPL", "BTC/USD"); all of one kind. */
+  readonly symbols: readonly string[];
+  readonly crypto: boolean;
+  readonly start: number;
+  readonly end: number;
+  readonly limit: number;
+  readonly sort: 'asc' | 'desc';
+  readonly pageToken?: string;
 }
 
 export class AlpacaRest {
@@ -76,7 +91,7 @@ export class AlpacaRest {
       retry: false,
       ...(opts.clientRateLimit === false ? { rateLimit: false as const } : {}),
       timeoutMs: opts.timeoutMs ?? 15_000,
-      fetchApi: redirectingFetch(settings.baseUrl),
+      fetchApi: redirectingFetch(settings.baseUrl, settings.dataRestUrl),
     });
     this.maxAttempts = opts.maxAttempts ?? 6;
     this.backoffMs = opts.backoffMs ?? 250;
@@ -103,6 +118,23 @@ export class AlpacaRest {
 
   clock(): Promise<WireClockT> {
     return this.json('GET /v2/clock', WireClock, () => this.sdk.trading.clock.legacyClockRaw());
+  }
+
+  /** The venue's time: now at Alpaca; the replay's data time at a parity venue (it says so in its clock). */
+  async venueTime(): Promise<number> {
+    const raw = await this.json('GET /v2/clock', WireClock.extend(WireVenueTime.shape), () => this.sdk.trading.clock.legacyClockRaw());
+    return raw.parity_venue_time ?? raw.timestamp;
+  }
+
+  /** One page of one-minute historical bars (market data REST, IEX feed for stocks: the stream's feed). */
+  bars(q: BarsQuery): Promise<WireBarsPageT> {
+    const common = {
+      symbols: q.symbols.join(','), timeframe: '1Min', start: new Date(q.start), end: new Date(q.end), limit: q.limit, sort: q.sort,
+      ...(q.pageToken !== undefined ? { pageToken: q.pageToken } : {}),
+    };
+    return q.crypto
+      ? this.json('GET /v1beta3/crypto/us/bars', WireBarsPage, () => this.sdk.marketData.crypto.cryptoBarsRaw({ loc: 'us', ...common }))
+      : this.json('GET /v2/stocks/bars', WireBarsPage, () => this.sdk.marketData.stocks.stockBarsRaw({ feed: 'iex', ...common }));
   }
 
   asset(wireSymbol: string): Promise<WireAssetT> {

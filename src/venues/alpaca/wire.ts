@@ -106,6 +106,29 @@ export const WireClock = z.object({
 });
 export type WireClockT = z.output<typeof WireClock>;
 
+/** A parity venue replaying a data file also states its data time (the real Alpaca does not). */
+export const WireVenueTime = z.object({ parity_venue_time: Time.optional() });
+
+/** One historical bar (market data REST): t is the bar's start, RFC 3339. */
+export const WireHistoryBar = z.object({
+  t: Time,
+  o: Num,
+  h: Num,
+  l: Num,
+  c: Num,
+  v: Num,
+  n: Num.optional(),
+  vw: Num.optional(),
+});
+export type WireHistoryBarT = z.output<typeof WireHistoryBar>;
+
+/** GET /v2/stocks/bars and /v1beta3/crypto/us/bars: bars by symbol, sorted by symbol then time, paged. */
+export const WireBarsPage = z.object({
+  bars: z.record(z.string(), z.array(WireHistoryBar).nullable()).nullable(),
+  next_page_token: z.string().nullable().optional(),
+});
+export type WireBarsPageT = z.output<typeof WireBarsPage>;
+
 export const WireAsset = z.object({
   id: z.string(),
   class: z.string(),
