@@ -5,8 +5,8 @@
 import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
 import type { ExecutionReport } from '../engine/ports.ts';
-import { type OrderEventKind, transition, isOpen, isTerminal } from './fsm.ts';
-import { type Order, type OrderEvent, viewOf } from './order.ts';
+import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
+import { type Order, type OrderEvent, type OrderView, viewOf } from './order.ts';
 
 export interface BookedFill {
   readonly order: Order;
@@ -29,22 +29,10 @@ export interface ReportOutcome {
 }
 
 /** What the store keeps of an order (journal/state.ts StoredOrder has this shape). */
-export interface RestoredOrder {
-  readonly clientOrderId: string;
-  readonly venueOrderId: string | null;
-  readonly request: OrderRequest;
-  readonly status: import('./fsm.ts').OrderStatus;
-  readonly returnTo: import('./fsm.ts').OrderStatus | null;
-  readonly filledQty: number;
-  readonly avgFillPrice: number;
-  readonly fees: number;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly reason: string | null;
-  readonly flagged: string | null;
-  readonly external: boolean;
+export type RestoredOrder = OrderView & {
+  readonly returnTo: OrderStatus | null;
   readonly execIds: readonly string[];
-}
+};
 
 const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
 
