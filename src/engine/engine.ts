@@ -97,6 +97,8 @@ export interface EngineOptions {
   readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
 }
 
+type Notification = { readonly kind: 'fill'; readonly fill: Fill } | { readonly kind: 'order'; readonly event: OrderEvent };
+
 type Internal =
   | { readonly type: 'report'; readonly report: ExecutionReport }
   | { readonly type: 'market'; readonly event: MarketEvent }
@@ -120,7 +122,8 @@ export class Engine {
   private readonly clientIds: ClientOrderIdSource;
   private readonly historyCapacity: number;
   private readonly random: () => number;
-  private readonly notifications: (() => void)[] = [];
+  /** Fills and order events owed to the strategy (data, not closures: this runs per order). */
+  private readonly notifications: Notification[] = [];
   private readonly clock: Clock;
   private readonly batchSize: number;
   private readonly onBarH: ((bar: Bar, ctx: StrategyContext<StrategyParams>) => void) | undefined;
@@ -468,7 +471,16 @@ export class Engine {
   /** Strategy notifications are delivered after the callback that caused them returns, in order. */
   private flush(): void {
     const q = this.notifications;
-    for (let i = 0; i < q.length; i++) q[i]!();
+    const h = this.handlers;
+    for (let i = 0; i < q.length; i++) {
+      const n = q[i]!;
+      try {
+        if (n.kind === 'fill') h.onFill?.(n.fill, this.ctx);
+        else h.onOrderEvent?.(n.event, this.ctx);
+      } catch (err) {
+        this.strategyError(n.kind === 'fill' ? 'onFill' : 'onOrderEvent', err);
+      }
+    }
     q.length = 0;
   }
 
@@ -493,13 +505,13 @@ export class Engine {
     for (const o of this.observers) o.onFill?.(fill, this);
     if (this.dailyLoss !== null) this.checkDailyLoss();
     const h = this.handlers.onFill;
-    if (h !== undefined) this.notifications.push(() => this.guard('onFill', () => h.call(this.handlers, fill, this.ctx)));
+    if (h !== undefined) this.notifications.push({ kind: 'fill', fill });
   }
 
   private emitOrderEvent(ev: OrderEvent): void {
     for (const o of this.observers) o.onOrderEvent?.(ev, this);
     const h = this.handlers.onOrderEvent;
-    if (h !== undefined) this.notifications.push(() => this.guard('onOrderEvent', () => h.call(this.handlers, ev, this.ctx)));
+    if (h !== undefined) this.notifications.push({ kind: 'order', event: ev });
   }
 
   /** Submit on behalf of the strategy or the operator (flatten). Returns the client order id. */

@@ -120,11 +120,15 @@ export interface InvalidTransition {
   readonly message: string;
 }
 
-const INDEX: ReadonlyMap<string, TransitionRow> = new Map(TRANSITIONS.map((r) => [`${r.from}|${r.on}`, r]));
+/** The table as a dense array indexed by (state, event): a lookup without building a key string. */
+const STATE_IX = Object.fromEntries(ORDER_STATES.map((st, i) => [st, i])) as Record<OrderStatus, number>;
+const EVENT_IX = Object.fromEntries(ORDER_EVENTS.map((e, i) => [e, i])) as Record<OrderEventKind, number>;
+const INDEX: (TransitionRow | undefined)[] = new Array(ORDER_STATES.length * ORDER_EVENTS.length);
+for (const r of TRANSITIONS) INDEX[STATE_IX[r.from] * ORDER_EVENTS.length + EVENT_IX[r.on]] = r;
 
 /** Apply one event. Pure: the same (state, event) always gives the same answer. */
 export function transition(state: FsmState, on: OrderEventKind): TransitionResult {
-  const r = INDEX.get(`${state.status}|${on}`);
+  const r = INDEX[STATE_IX[state.status] * ORDER_EVENTS.length + EVENT_IX[on]];
   if (r === undefined) {
     return { ok: false, error: { from: state.status, on, message: `invalid order transition: ${state.status} --${on}-->` } };
   }
