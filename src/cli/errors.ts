@@ -9,7 +9,16 @@ export class UsageError extends Error {
   }
 }
 
-const USER_ERRORS = new Set(['ConfigError', 'StrategyLoadError', 'DataError', 'UsageError', 'LedgerOverflowError']);
+/**
+ * Errors whose message already says what happened and what to do: bad input, a locked or damaged
+ * store, a venue that refuses the keys or cannot be reached. Matched by name so this edge module
+ * does not import every adapter.
+ */
+const USER_ERRORS = new Set([
+  'ConfigError', 'StrategyLoadError', 'DataError', 'UsageError', 'LedgerOverflowError', 'RecordingError',
+  'StoreError', 'StoreLockedError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
+  'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError',
+]);
 
 export function isUserError(err: unknown): err is Error {
   return err instanceof ConfigError || err instanceof StrategyLoadError || err instanceof UsageError

@@ -182,7 +182,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     const { mountConsole } = await import('../console/render.tsx');
     const inst = mountConsole({
       source: model,
-      mode: 'paper',
+      mode: flags.live === true || flags.mode === 'live' ? 'live' : 'paper',
       keys: {
         command: (name) => dispatch(name, 'console'),
         reconcile: () => ops.reconcileNow(),
