@@ -88,7 +88,9 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     maxFps: 10,
   });
   const ops = new SessionOps({
-    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: false,
+    // The account is named once the venue answers (bindAccount); the sim's is always sim-paper.
+    // Alpaca's feed follows the wall clock: silence there means stale data.
+    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca',
     // --venue alpaca: the session's reconciliation (bound by startAlpaca before the engine starts).
     reconcile: () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))),
     confirmTimeoutMs: flags.confirmTimeout,

@@ -38,7 +38,7 @@ export interface SessionOpsOptions {
   readonly gates?: readonly Gate[];
   readonly thresholds?: Partial<GateThresholds>;
   readonly confirmTimeoutMs?: number;
-  readonly watchdog?: { readonly staleDataMs?: number; readonly heartbeatMs?: number };
+  readonly watchdog?: { readonly staleDataMs?: number; readonly heartbeatMs?: number; readonly intervalMs?: number };
   readonly lock?: StateLock;
   readonly lastQuote?: (symbol: string) => { readonly bid: number; readonly ask: number } | undefined;
   /** The bus finished a shutdown command: disconnect and exit. */
@@ -69,6 +69,7 @@ export class SessionOps implements EngineObserver {
   private reconciliation: ReconcileSummary | null = null;
   private session = { id: '', name: '', dir: '' };
   private readonly wallNow: () => number;
+  private lastDataWall: number | null = null;
 
   constructor(private readonly o: SessionOpsOptions) {
     this.wallNow = o.wallNow ?? Date.now;
@@ -121,7 +122,9 @@ export class SessionOps implements EngineObserver {
     if (restored !== null && restored.level > 0) engine.log('warn', 'operator', `kill switch restored at level ${restored.level} (${restored.reason}, ${restored.at}): trading paused until you resume (p / parity ctl resume)`);
     this.killSwitch.subscribe(() => this.o.onChange?.());
     this.commandBus = new CommandBus({ kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown });
-    this.watchdogs = new Watchdogs({ engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow });
+    this.watchdogs = new Watchdogs({
+      engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow, lastDataWall: () => this.lastDataWall,
+    });
     this.watchdogs.start();
   }
 
@@ -129,6 +132,11 @@ export class SessionOps implements EngineObserver {
   async ready(): Promise<void> {
     this.gatesDone = this.rerunGates();
     this.resolveFirstRun(await this.gatesDone);
+  }
+
+  /** Only the arrival time is kept (one clock read per event, real-time sessions only). */
+  onMarket(): void {
+    this.lastDataWall = this.wallNow();
   }
 
   onOrderEvent(_ev: OrderEvent): void {
@@ -158,7 +166,7 @@ export class SessionOps implements EngineObserver {
     const results = await runGates({
       mode: this.id.mode, engine: e, execution: e.execution, instruments: e.context().symbols.map((s) => e.instrument(s)!).filter(Boolean),
       limits: this.o.limits, stateDir: this.stateDir, lock: this.lock, realtime: this.o.realtime,
-      reconcile: this.o.reconcile ?? null, wallNow: this.wallNow,
+      reconcile: this.o.reconcile ?? null, wallNow: this.wallNow, lastDataWall: () => this.lastDataWall,
       ...(this.o.thresholds !== undefined ? { thresholds: this.o.thresholds } : {}),
       ...(this.o.lastQuote !== undefined ? { lastQuote: this.o.lastQuote } : {}),
     }, this.o.gates ?? DEFAULT_GATES);

@@ -8,6 +8,15 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import type { TradingGuard } from './trading-guard.ts';
+import { usEquitySession } from './gates/us-equity-calendar.ts';
+
+function anyMarketOpen(e: Engine, wall: number): boolean {
+  for (const sym of e.context().symbols) {
+    const i = e.instrument(sym);
+    if (i === undefined || i.calendar === '24x7' || usEquitySession(wall).open) return true;
+  }
+  return false;
+}
 
 export interface WatchdogOptions {
   readonly engine: Engine;
@@ -18,6 +27,11 @@ export interface WatchdogOptions {
   readonly heartbeatMs?: number;
   readonly intervalMs?: number;
   readonly wallNow?: () => number;
+  /**
+   * Wall time the last market event arrived (null: none yet). Staleness is judged on arrival, not
+   * on the events' own timestamps, so a venue replaying old data is not "stale" for being old.
+   */
+  readonly lastDataWall?: () => number | null;
 }
 
 export class Watchdogs {
@@ -25,10 +39,13 @@ export class Watchdogs {
   private readonly staleMs: number;
   private readonly hbMs: number;
   private readonly wallNow: () => number;
+  /** Before the first event, silence counts from the start. */
+  private readonly startedWall: number;
   constructor(private readonly o: WatchdogOptions) {
     this.staleMs = o.staleDataMs ?? 120_000;
     this.hbMs = o.heartbeatMs ?? 15_000;
     this.wallNow = o.wallNow ?? Date.now;
+    this.startedWall = this.wallNow();
   }
 
   start(): void {
@@ -47,8 +64,9 @@ export class Watchdogs {
     const e = this.o.engine;
     if (e.isStopped()) return;
     const wall = this.wallNow();
-    if (this.o.realtime && Number.isFinite(e.now())) {
-      const lag = wall - e.now();
+    // Silence is only stale while some instrument's market is open (equities stop printing at 16:00).
+    if (this.o.realtime && anyMarketOpen(e, wall)) {
+      const lag = wall - (this.o.lastDataWall?.() ?? this.startedWall);
       if (lag > this.staleMs) this.trip('data', `market data stale: last event ${Math.round(lag / 1000)} s ago`);
     }
     const c = e.execution.connection?.();

@@ -19,10 +19,15 @@ export const marketGate: Gate = {
       if (!s.open) closed.push(i.symbol);
     }
     const t = th(ctx);
-    if (ctx.realtime && Number.isFinite(now)) {
-      const age = ctx.wallNow() - now;
-      if (age > t.staleDataMs) return fail(`${parts.join(', ')}; last data ${Math.round(age / 1000)} s old`, 'check the market-data feed and subscription');
-      parts.push(`data ${Math.round(age / 1000)} s old`);
+    if (ctx.realtime) {
+      // Judged on arrival: a venue replaying old bars is not stale for their old timestamps.
+      const last = ctx.lastDataWall?.() ?? null;
+      if (last === null) parts.push('no market data yet');
+      else {
+        const age = ctx.wallNow() - last;
+        if (age > t.staleDataMs) return fail(`${parts.join(', ')}; last data ${Math.round(age / 1000)} s ago`, 'check the market-data feed and subscription');
+        parts.push(`last data ${Math.round(age / 1000)} s ago`);
+      }
     } else {
       parts.push('replay: data judged on engine time');
     }

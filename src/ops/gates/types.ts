@@ -41,6 +41,8 @@ export interface GateContext {
   readonly realtime: boolean;
   readonly reconcile: (() => Promise<ReconcileSummary>) | null;
   readonly wallNow: () => number;
+  /** Wall time the last market event arrived (null: none yet); freshness is judged on arrival. */
+  readonly lastDataWall?: () => number | null;
   /** Latest quote per symbol, when the feed has quotes (spread check). */
   readonly lastQuote?: (symbol: string) => { readonly bid: number; readonly ask: number } | undefined;
   /** Thresholds (ms / bytes / fraction); defaults in each gate. */
