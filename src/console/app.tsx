@@ -16,7 +16,7 @@ import { Box, Text, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { CommandName, CommandResult } from '../ops/commands.ts';
 import { fit } from './format.ts';
-import { INITIAL_UI, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
+import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
 import { Pane, windowOf } from './panes/pane.tsx';
 import { StatusBar } from './panes/status-bar.tsx';
@@ -163,7 +163,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       <StatusBar snap={snap} width={W} compact={compact} />
       <Text inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(message.text, W)}</Text>
       {ui.help ? <Help width={W} height={layout.body} keys={keys} /> : <Body snap={snap} ui={ui} layout={layout} width={W} compact={compact} />}
-      <HelpLine width={W} keys={keys} armed={armed !== null} snap={snap} />
+      <HelpLine width={W} keys={keys} armed={armed?.action ?? null} snap={snap} />
     </Box>
   );
 }
@@ -315,11 +315,12 @@ function Help({ width, height, keys }: { width: number; height: number; keys: Co
   return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
 }
 
-function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKeys; armed: boolean; snap: ConsoleSnapshot }) {
+function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKeys; armed: ArmedAction | null; snap: ConsoleSnapshot }) {
   const tone = useTone();
   const short = width < 110;
   let text: string;
-  if (armed) text = ' confirm with the same key · any other key aborts';
+  if (armed === 'quit') text = ' q or y quits · any other key stays';
+  else if (armed !== null) text = ' confirm with the same key · any other key aborts';
   else {
     const parts: string[] = [];
     if (keys.command !== undefined) {
