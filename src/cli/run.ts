@@ -117,8 +117,11 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       out(`parity: ${why}\n  session ${paper.session.name} ended (${by}); equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}\n  kill switch level ${k?.level ?? 0} saved in ${ops.store.path}\n`);
     }
     process.exitCode = exitCode;
-    // Ink and the socket leave handles behind on some terminals: leave deliberately.
-    setTimeout(() => process.exit(exitCode), 50);
+    // Ink and the socket leave handles behind on some terminals: leave deliberately. With the terminal
+    // gone, Node 20's exit restores the tty's modes, gets EIO and aborts with a native assertion
+    // (nodejs/node#51519, fixed in later majors): everything is saved and flushed by now, so a
+    // detached console ends itself without that exit path.
+    setTimeout(() => (detached ? process.kill(process.pid, 'SIGKILL') : process.exit(exitCode)), 50);
   };
 
   const lines = new EventLines(process.stdout, true);
@@ -162,6 +165,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     for (const s of [process.stdout, process.stderr, process.stdin]) s.on('error', () => {});
     if (unmount !== null) { try { unmount(); } catch { /* tty gone */ } unmount = null; }
     try { process.stdin.pause(); } catch { /* tty gone */ }
+    // A session whose data already ran out has nothing left to run: with its screen gone, end it.
+    if (p.engine.isStopped()) { void finish(0, 'sighup', 'terminal gone after the session ended: state saved'); return; }
     const action = flags.onHangup as HangupAction;
     p.engine.log('warn', 'operator', `terminal hung up (SIGHUP): engine keeps running; action: ${action}; reach it with parity ctl`);
     if (action !== 'none' && (COMMANDS as readonly string[]).includes(action)) void dispatch(action as CommandName, 'sighup');
