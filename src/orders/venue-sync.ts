@@ -8,7 +8,7 @@ import type { Instrument } from '../domain/instrument.ts';
 import { fromSteps, toLots, toTicks } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
 import type { ExecutionReport, VenueExecution, VenueOrderState } from '../engine/ports.ts';
-import type { OrderStatus } from './fsm.ts';
+import { type OrderStatus, isOpen } from './fsm.ts';
 
 /** The parts of our order the comparison reads. */
 export interface OrderSide {
@@ -63,6 +63,14 @@ export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: r
       }
       break;
     case 'filled':
+      // The venue closed the order as filled with less than we think it was for (a replace down that
+      // we never heard back about): the rest will never fill, so our order ends with what filled.
+      {
+        const filled = Math.max(lots, venueLots); // after the synthetic fill above
+        if (filled < toLots(o.request.qty, inst.lotSize) && isOpen(o.status)) {
+          out.push({ kind: 'canceled', clientOrderId: id, reason: `the venue closed it as filled at ${fromSteps(filled, inst.lotSize)} of ${o.request.qty} (its terms differed)`, ts });
+        }
+      }
       break;
     case 'canceled':
       out.push({ kind: 'canceled', clientOrderId: id, reason: 'canceled at the venue', ts });
