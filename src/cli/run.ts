@@ -15,6 +15,8 @@ import { parseParamFlags } from '../strategy/loader.ts';
 import { ConsoleModel, type ConsoleSnapshot } from '../console/model.ts';
 import { SessionOps } from '../ops/session-ops.ts';
 import { terminalPrompt } from '../ops/live-confirm.ts';
+import { lockHeldByStore } from '../ops/lock.ts';
+import { accountStateDir } from '../ops/kill-state.ts';
 import { COMMANDS, type CommandName, type CommandResult } from '../ops/commands.ts';
 import { EventLines } from './event-lines.ts';
 import { collect, parseNumberFlag, parseSpeed } from './options.ts';
@@ -134,7 +136,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       bindReconcile: (fn) => { reconcileImpl = fn; },
       onAccount: (venueName, account) => {
         const mode = account.live ? 'live' : 'paper';
-        ops.bindAccount(mode, venueName, account.accountId);
+        // The account's durable store takes the folder's lock as it opens: one lock, not two.
+        ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
         model.setInfo({ ...model.get().info, mode, venue: venueName, account: account.accountId, inProcessVenue: false });
       },
       // The kill switch's latch (ops) carries the pauses that outlive a restart.

@@ -4,8 +4,9 @@
  * or a loss-limit halt comes back paused and only an explicit resume lifts it.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeFileDurable } from '../util/durable-file.ts';
+import { storeDir } from '../journal/store.ts';
 
 export type KillLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -29,10 +30,8 @@ export interface KillState {
 }
 
 /** The state folder of one venue account: kill latch, lock file. */
-export function accountStateDir(stateRoot: string, venue: string, account: string): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
-  return resolve(join(stateRoot, `${safe(venue)}-${safe(account)}`));
-}
+/** The venue account's state folder: the same folder as its durable store (journal/store.ts). */
+export const accountStateDir: (stateRoot: string, venue: string, account: string) => string = storeDir;
 
 export class KillStateStore {
   readonly path: string;

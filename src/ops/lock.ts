@@ -1,10 +1,11 @@
 /**
- * One console per venue account: a lock file (`console.lock`) holding the owner's pid and start time.
- * A lock whose pid is dead, or whose pid now belongs to another program (pid reuse: the recorded
- * start time no longer matches), is stale and taken over. Kept behind the small `StateLock`
- * interface so the journal store's own lock (issue 3) can replace it.
+ * One console per venue account folder. The lock itself is the journal store's (journal/lock.ts);
+ * this module adapts it to the small `StateLock` interface the gates use, and keeps the pid checks
+ * the control-socket registry needs.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { LOCK_FILE, StoreLock } from '../journal/lock.ts';
+import { StoreLockedError } from '../journal/errors.ts';
 import { join } from 'node:path';
 
 export interface LockOwner {
@@ -58,37 +59,41 @@ export function ownerAlive(o: LockOwner): boolean {
   return started === null || Math.abs(started - o.startedAt) < 5000;
 }
 
+/**
+ * The account folder's single-writer lock, on the journal store's lock file and rules (O_EXCL
+ * create, stale owners recognised by pid and process start time), so a sim session and an Alpaca
+ * session guard their folders the same way.
+ */
 export class FileStateLock implements StateLock {
   readonly path: string;
-  private held = false;
-  constructor(dir: string, private readonly session?: string) {
-    this.path = join(dir, 'console.lock');
+  private held: StoreLock | null = null;
+  constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.path = join(dir, LOCK_FILE);
   }
 
   acquire(): LockResult {
-    if (existsSync(this.path)) {
-      try {
-        const owner = JSON.parse(readFileSync(this.path, 'utf8')) as LockOwner;
-        if (owner.pid !== process.pid && ownerAlive(owner)) return { ok: false, owner, path: this.path };
-      } catch {
-        // unreadable lock: stale, take it over
-      }
+    if (this.held !== null) return { ok: true };
+    try {
+      this.held = StoreLock.acquire(this.dir, process.env['HOSTNAME'] ?? 'localhost');
+      return { ok: true };
+    } catch (err) {
+      if (!(err instanceof StoreLockedError)) throw err;
+      const since = Date.parse(err.since);
+      return { ok: false, owner: { pid: err.pid, startedAt: Number.isNaN(since) ? 0 : since, host: '' }, path: this.path };
     }
-    const me: LockOwner = { pid: process.pid, startedAt: processStartedAt(), host: process.env['HOSTNAME'] ?? '', ...(this.session ? { session: this.session } : {}) };
-    writeFileSync(this.path, `${JSON.stringify(me)}\n`, { mode: 0o600 });
-    this.held = true;
-    return { ok: true };
   }
 
   release(): void {
-    if (!this.held) return;
-    this.held = false;
-    try {
-      const owner = JSON.parse(readFileSync(this.path, 'utf8')) as LockOwner;
-      if (owner.pid === process.pid) rmSync(this.path, { force: true });
-    } catch {
-      // already gone
-    }
+    this.held?.release();
+    this.held = null;
   }
+}
+
+/**
+ * For sessions whose durable store already holds the folder's lock (Alpaca, parity venue): opening
+ * the store refused a second writer before the engine started, so the gate's check is settled.
+ */
+export function lockHeldByStore(dir: string): StateLock {
+  return { path: join(dir, LOCK_FILE), acquire: () => ({ ok: true }), release: () => {} };
 }

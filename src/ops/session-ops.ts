@@ -84,12 +84,12 @@ export class SessionOps implements EngineObserver {
    * Name the venue account once it is known (before the engine starts): the kill latch and the
    * lock belong to that account, and LIVE must show as LIVE.
    */
-  bindAccount(mode: 'paper' | 'live', venue: string, account: string): void {
+  bindAccount(mode: 'paper' | 'live', venue: string, account: string, lock?: StateLock): void {
     if (this.engine !== null) throw new Error('bindAccount after the engine started');
     this.id = { mode, venue, account };
     this.stateDir = accountStateDir(this.o.stateRoot, venue, account);
     this.store = new KillStateStore(this.stateDir);
-    if (this.o.lock === undefined) this.lock = new FileStateLock(this.stateDir);
+    this.lock = lock ?? this.o.lock ?? new FileStateLock(this.stateDir);
   }
 
   get kill(): KillSwitch {

@@ -5,7 +5,7 @@ import { usEquitySession } from '../../src/ops/gates/us-equity-calendar.ts';
 import { DEFAULT_GATES, gateHoldReason } from '../../src/ops/gates/index.ts';
 import type { Gate } from '../../src/ops/gates/types.ts';
 import { accountStateDir } from '../../src/ops/kill-state.ts';
-import { procStartMs } from '../../src/ops/lock.ts';
+import { processStartTime } from '../../src/journal/lock.ts';
 import { type Rig, makeRig, tempDir } from './rig.ts';
 
 const rigs: Rig[] = [];
@@ -60,7 +60,7 @@ describe('pre-flight gates', () => {
     const dir = accountStateDir(root, 'sim', 'test');
     mkdirSync(dir, { recursive: true });
     const other = process.ppid; // a live process that is not us
-    writeFileSync(join(dir, 'console.lock'), JSON.stringify({ pid: other, startedAt: procStartMs(other) ?? 0, host: '' }));
+    writeFileSync(join(dir, 'LOCK'), JSON.stringify({ pid: other, startTime: processStartTime(other), host: '', since: '2026-01-01T00:00:00Z' }));
     const r = await rig({ stateRoot: root, gates: DEFAULT_GATES.filter((g) => g.id === 'environment') });
     const g = (await r.ops.firstGates())[0]!;
     expect(g.status).toBe('fail');
@@ -71,7 +71,7 @@ describe('pre-flight gates', () => {
     const root = tempDir('parity-lock-');
     const dir = accountStateDir(root, 'sim', 'test');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'console.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, startedAt: 0, host: '' }));
+    writeFileSync(join(dir, 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345, startTime: null, host: '', since: '2026-01-01T00:00:00Z' }));
     const r = await rig({ stateRoot: root, gates: DEFAULT_GATES.filter((g) => g.id === 'environment') });
     expect((await r.ops.firstGates())[0]!.status).toBe('pass');
   });
