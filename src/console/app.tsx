@@ -304,13 +304,27 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['q  / Ctrl-C', 'quit (asks first and says what stays open)', 'quit'],
 ];
 
+/** Words onto lines of at most `w` characters (help text on an 80-column terminal must not be cut). */
+export function wrapWords(text: string, w: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > w) { out.push(line); line = word; } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') out.push(line);
+  return out;
+}
+
 function Help({ width, height, keys }: { width: number; height: number; keys: ConsoleKeys }) {
-  const lines = HELP_TEXT.filter(([, , need]) => need === null || keys[need] !== undefined).map(([k, d]) => ({ text: `${fit(k, 16)} ${d}` }));
-  const extra = (keys.extra ?? []).map((x) => ({ text: `${fit(x.key, 16)} ${x.label}` }));
+  const textW = Math.max(20, width - 20);
+  const entry = (k: string, d: string) => wrapWords(d, textW).map((part, i) => ({ text: `${fit(i === 0 ? k : '', 16)} ${part}` }));
+  const lines = HELP_TEXT.filter(([, , need]) => need === null || keys[need] !== undefined).flatMap(([k, d]) => entry(k, d));
+  const extra = (keys.extra ?? []).flatMap((x) => entry(x.key, x.label));
+  const note = (t: string) => wrapWords(t, Math.max(20, width - 4)).map((text) => ({ text, tone: 'dim' as const }));
   const more = [
     { text: '' },
-    { text: 'From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status', tone: 'dim' as const },
-    { text: 'A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.', tone: 'dim' as const },
+    ...note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status'),
+    ...note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.'),
   ];
   return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
 }
