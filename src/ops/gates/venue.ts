@@ -1,8 +1,12 @@
 /** Gates that ask the venue: clock skew, authentication, startup reconciliation. */
 import { type Gate, fail, pass, th, warn } from './types.ts';
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms))]);
+/** A venue that never answers must not hold the gates (or the process) forever. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export const clockSkewGate: Gate = {
   id: 'clock',
