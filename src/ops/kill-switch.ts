@@ -22,7 +22,7 @@ import type { VenueCapabilities } from '../engine/ports.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
 import type { TradingGuard } from './trading-guard.ts';
-import { usEquitySession } from './gates/us-equity-calendar.ts';
+import { usEquitySession } from '../domain/market-hours.ts';
 
 export type KillAction = 'pause' | 'resume' | 'cancel-all' | 'flatten' | 'shutdown';
 

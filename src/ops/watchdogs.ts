@@ -8,7 +8,7 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import type { TradingGuard } from './trading-guard.ts';
-import { usEquitySession } from './gates/us-equity-calendar.ts';
+import { usEquitySession } from '../domain/market-hours.ts';
 
 function anyMarketOpen(e: Engine, wall: number): boolean {
   for (const sym of e.context().symbols) {

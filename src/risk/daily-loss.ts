@@ -8,20 +8,16 @@
  * "Day" is the UTC date, or the New York date for US equities (calendar-aware).
  */
 import type { Instrument } from '../domain/instrument.ts';
+import { nyLocal } from '../domain/market-hours.ts';
 
 export interface DailyLossState {
   readonly key: string;
   readonly startEquity: number;
 }
 
-const NY_OFFSET_HOURS_APPROX = 5;
-
-/** The trading-day key of an engine time for a calendar. */
+/** The trading-day key of an engine time for a calendar: the New York date for US equities. */
 export function dayKey(ts: number, calendar: Instrument['calendar']): string {
-  // US equities: the New York date (a session never spans NY midnight; 4-5 h offset, DST ignored
-  // because 00:00-01:00 NY is outside every session).
-  const shifted = calendar === 'us_equity' ? ts - NY_OFFSET_HOURS_APPROX * 3_600_000 : ts;
-  return new Date(shifted).toISOString().slice(0, 10);
+  return calendar === 'us_equity' ? nyLocal(ts).date : new Date(ts).toISOString().slice(0, 10);
 }
 
 export class DailyLossGuard {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { usEquitySession } from '../../src/ops/gates/us-equity-calendar.ts';
+import { usEquitySession } from '../../src/domain/market-hours.ts';
 import { DEFAULT_GATES, gateHoldReason } from '../../src/ops/gates/index.ts';
 import type { Gate } from '../../src/ops/gates/types.ts';
 import { accountStateDir } from '../../src/ops/kill-state.ts';

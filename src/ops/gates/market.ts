@@ -1,5 +1,5 @@
 /** Market context (sessions, data freshness, spread) and risk limits. */
-import { usEquitySession } from './us-equity-calendar.ts';
+import { usEquitySession } from '../../domain/market-hours.ts';
 import { type Gate, type GateContext, fail, pass, th, warn } from './types.ts';
 
 export const marketGate: Gate = {
@@ -41,7 +41,7 @@ export const marketGate: Gate = {
     }
     if (wide.length > 0) return warn(`${parts.join(', ')}; ${wide.join(', ')}`, `spreads above ${(t.maxSpread * 100).toFixed(1)}%: market orders will pay them; wait or use limits`);
     if (!ctx.instruments.some((i) => ctx.lastQuote?.(i.symbol) !== undefined)) parts.push('no quotes: spread not checked');
-    if (unknownYears) return warn(`${parts.join(', ')}; holidays outside 2024-2027 are not in the calendar`, 'extend US_EQUITY_HOLIDAYS in src/ops/gates/us-equity-calendar.ts');
+    if (unknownYears) return warn(`${parts.join(', ')}; holidays outside 2024-2027 are not in the calendar`, 'extend US_EQUITY_HOLIDAYS in src/domain/market-hours.ts');
     if (closed.length > 0) return warn(parts.join(', '), `${closed.join(', ')}: orders wait for the next session; flatten uses limit orders until then`);
     return pass(parts.join(', '));
   },

@@ -7,12 +7,11 @@
  *   not known here: an order placed after the close on the eve of a holiday expires at the holiday's
  *   16:00 and so never works in the session after it (a broker would queue it for that session).
  *
- * US daylight saving time is computed by rule (no time-zone database, so results never depend on the
- * machine): since 2007 from the second Sunday of March to the first Sunday of November; 1987-2006 from
- * the first Sunday of April to the last Sunday of October. The switch happens at 02:00 local, so 16:00
- * is never ambiguous: a date is either wholly EDT (UTC-4) or EST (UTC-5) at its close.
+ * New York daylight saving time comes from domain/market-hours.ts. The switch happens at 02:00 local,
+ * so 16:00 is never ambiguous: a date is either wholly EDT (UTC-4) or EST (UTC-5) at its close.
  */
 import type { Instrument } from '../../domain/instrument.ts';
+import { isNyDst } from '../../domain/market-hours.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -35,29 +34,4 @@ export function nyCloseOf(dayNumber: number): number | null {
   if (dow === 0 || dow === 6) return null;
   const offsetHours = isNyDst(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) ? 4 : 5;
   return dayNumber * DAY_MS + (16 + offsetHours) * 3_600_000;
-}
-
-/** Is daylight saving time in effect in New York at 16:00 local on this date? (month 0-based) */
-export function isNyDst(year: number, month: number, date: number): boolean {
-  let start: [number, number];
-  let end: [number, number];
-  if (year >= 2007) {
-    start = [2, nthSunday(year, 2, 2)];
-    end = [10, nthSunday(year, 10, 1)];
-  } else {
-    start = [3, nthSunday(year, 3, 1)];
-    end = [9, lastSunday(year, 9)];
-  }
-  const key = month * 100 + date;
-  return key >= start[0] * 100 + start[1] && key < end[0] * 100 + end[1];
-}
-
-function nthSunday(year: number, month: number, n: number): number {
-  const firstDow = new Date(Date.UTC(year, month, 1)).getUTCDay();
-  return 1 + ((7 - firstDow) % 7) + 7 * (n - 1);
-}
-
-function lastSunday(year: number, month: number): number {
-  const last = new Date(Date.UTC(year, month + 1, 0));
-  return last.getUTCDate() - last.getUTCDay();
 }

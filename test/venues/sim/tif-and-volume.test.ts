@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dayExpiry, isNyDst } from '../../../src/venues/sim/calendar.ts';
+import { dayExpiry } from '../../../src/venues/sim/calendar.ts';
+import { isNyDst } from '../../../src/domain/market-hours.ts';
 import { harness, lmt, MIN, mkt, stp, T0 } from './helpers.ts';
 
 const t = (k: number): number => T0 + k * MIN;

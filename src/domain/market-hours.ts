@@ -4,9 +4,37 @@
  *
  * Source: NYSE "Holidays & Trading Hours" (nyse.com/markets/hours-calendars), as published for
  * 2024-2027, including the 2025-01-09 closure (National Day of Mourning for President Carter).
- * Extend the table each year; outside 2024-2027 only weekends are known and `sessionAt` says so.
+ * Extend the table each year; outside 2024-2027 only weekends are known and `usEquitySession` says so (holidaysKnown: false).
+ *
+ * US daylight saving time is computed by rule (no time-zone database, so results never depend on the
+ * machine): since 2007 from the second Sunday of March to the first Sunday of November; 1987-2006 from
+ * the first Sunday of April to the last Sunday of October.
  */
-import { isNyDst } from '../../venues/sim/calendar.ts';
+
+/** Is daylight saving time in effect in New York at 16:00 local on this date? (month 0-based) */
+export function isNyDst(year: number, month: number, date: number): boolean {
+  let start: [number, number];
+  let end: [number, number];
+  if (year >= 2007) {
+    start = [2, nthSunday(year, 2, 2)];
+    end = [10, nthSunday(year, 10, 1)];
+  } else {
+    start = [3, nthSunday(year, 3, 1)];
+    end = [9, lastSunday(year, 9)];
+  }
+  const key = month * 100 + date;
+  return key >= start[0] * 100 + start[1] && key < end[0] * 100 + end[1];
+}
+
+function nthSunday(year: number, month: number, n: number): number {
+  const firstDow = new Date(Date.UTC(year, month, 1)).getUTCDay();
+  return 1 + ((7 - firstDow) % 7) + 7 * (n - 1);
+}
+
+function lastSunday(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month + 1, 0));
+  return last.getUTCDate() - last.getUTCDay();
+}
 
 /** Full-day closures, New York dates. */
 export const US_EQUITY_HOLIDAYS: Readonly<Record<string, string>> = {
