@@ -26,6 +26,7 @@ import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
 import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from '../risk/pre-trade.ts';
 import { type RiskLimits, NO_LIMITS, checkLimits } from '../risk/limits.ts';
+import { DEFAULT_FLATTEN_COLLAR, flattenOrder } from '../risk/flatten.ts';
 import type { Clock } from './clock.ts';
 import { SimulatedClock } from './clock.ts';
 import { EventQueue } from './event-queue.ts';
@@ -761,14 +762,25 @@ export class Engine {
     return ids;
   }
 
-  /** Close every position with market orders (the operator's flatten). */
-  flatten(): string[] {
-    const ids: string[] = [];
+  /**
+   * The operator's flatten: one closing order per position (risk/flatten.ts says market or marketable
+   * limit). Returns what was sent and, in words, what could not be.
+   */
+  flatten(collar = this.limits.priceCollar ?? DEFAULT_FLATTEN_COLLAR): { sent: { id: string; request: OrderRequest }[]; refused: string[] } {
+    const sent: { id: string; request: OrderRequest }[] = [];
+    const refused: string[] = [];
     for (const p of this.portfolio.positionsList()) {
       if (p.qty === 0) continue;
-      ids.push(this.submit({ symbol: p.symbol, side: p.qty > 0 ? 'sell' : 'buy', type: 'market', qty: Math.abs(p.qty), reduceOnly: true, tag: 'flatten' }, 'operator'));
+      const inst = this.instruments.get(p.symbol);
+      if (inst === undefined) { refused.push(`${p.symbol}: unknown instrument`); continue; }
+      const req = flattenOrder(p, inst, this.time, this.lastPrice.get(p.symbol), this.execution.capabilities, collar);
+      if (typeof req === 'string') { refused.push(req); continue; }
+      const id = this.submit(req, 'operator');
+      const o = this.orders.get(id);
+      if (o !== undefined && o.status === 'denied') refused.push(`${p.symbol}: ${o.reason ?? 'denied'}`);
+      else sent.push({ id, request: req });
     }
-    return ids;
+    return { sent, refused };
   }
 
   log(level: LogLevel, source: string, message: string, fields?: Record<string, unknown>): void {

@@ -15,21 +15,12 @@
  * The level is persisted on every change (see kill-state.ts).
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
-import type { Instrument } from '../domain/instrument.ts';
-import { roundPriceAgainst } from '../domain/instrument.ts';
-import type { OrderRequest } from '../domain/order.ts';
-import type { VenueCapabilities } from '../engine/ports.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
 import type { TradingGuard } from './trading-guard.ts';
-import { usEquitySession } from '../domain/market-hours.ts';
+import { DEFAULT_FLATTEN_COLLAR, type PositionLeft } from '../risk/flatten.ts';
 
 export type KillAction = 'pause' | 'resume' | 'cancel-all' | 'flatten' | 'shutdown';
-
-export interface PositionLeft {
-  readonly symbol: string;
-  readonly qty: number;
-}
 
 export interface ActionProgress {
   readonly action: KillAction;
@@ -64,28 +55,6 @@ export interface KillSwitchOptions {
   readonly wallNow?: () => number;
 }
 
-/**
- * The order that closes one position. Market where the venue takes one now; otherwise a marketable
- * limit half the collar through the last price (rounded against us onto the tick grid, so it is
- * still inside the collar and still crosses the spread).
- */
-export function flattenOrder(
-  pos: PositionLeft, inst: Instrument, now: number, last: number | undefined, caps: VenueCapabilities, collar: number,
-): OrderRequest | string {
-  const side = pos.qty > 0 ? 'sell' : 'buy';
-  const qty = Math.abs(pos.qty);
-  const reduce = caps.reduceOnly ? { reduceOnly: true } : {};
-  const outsideHours = inst.calendar === 'us_equity' && Number.isFinite(now) && !usEquitySession(now).open;
-  if (caps.orderTypes.includes('market') && !outsideHours) {
-    return { symbol: pos.symbol, side, type: 'market', qty, tag: 'flatten', ...reduce };
-  }
-  if (!caps.orderTypes.includes('limit')) return `cannot flatten ${pos.symbol}: the venue takes neither market orders now nor limit orders`;
-  if (last === undefined || !(last > 0)) return `cannot flatten ${pos.symbol} with a limit order: no last price yet`;
-  const through = last * (side === 'buy' ? 1 + collar / 2 : 1 - collar / 2);
-  const limitPrice = roundPriceAgainst(through, inst.tickSize, side);
-  return { symbol: pos.symbol, side, type: 'limit', limitPrice, qty, tif: 'day', tag: 'flatten', ...reduce };
-}
-
 export class KillSwitch implements EngineObserver {
   private lvl: KillLevel = 0;
   private reason = '';
@@ -103,7 +72,7 @@ export class KillSwitch implements EngineObserver {
     this.engine = opts.engine;
     this.guard = opts.guard;
     this.store = opts.store;
-    this.collar = opts.priceCollar ?? 0.05;
+    this.collar = opts.priceCollar ?? DEFAULT_FLATTEN_COLLAR;
     this.timeoutMs = opts.confirmTimeoutMs ?? 15_000;
     this.wallNow = opts.wallNow ?? Date.now;
     // A halt the engine made by itself (loss limit, strategy error) latches as level 1.
@@ -190,19 +159,9 @@ export class KillSwitch implements EngineObserver {
     if (this.engine.isStopped()) return this.finish(action, by, false, 'the engine has stopped: positions cannot be closed from here', this.positionsLeft().map(fmtPos));
     const denied: string[] = [];
     const sent = await this.inLoop(() => {
-      const out: string[] = [];
-      for (const p of this.engine.portfolio.positionsList()) {
-        if (p.qty === 0) continue;
-        const inst = this.engine.instrument(p.symbol);
-        if (inst === undefined) { denied.push(`${p.symbol}: unknown instrument`); continue; }
-        const req = flattenOrder({ symbol: p.symbol, qty: p.qty }, inst, this.engine.now(), this.engine.last(p.symbol), this.engine.execution.capabilities, this.collar);
-        if (typeof req === 'string') { denied.push(req); continue; }
-        const id = this.engine.submit(req, 'operator');
-        const o = this.engine.orders.get(id);
-        if (o !== undefined && o.status === 'denied') denied.push(`${p.symbol}: ${o.reason ?? 'denied'}`);
-        else out.push(`${id} ${req.side} ${req.qty} ${req.symbol} ${req.type === 'limit' ? `limit ${req.limitPrice}` : 'market'}`);
-      }
-      return out;
+      const r = this.engine.flatten(this.collar);
+      denied.push(...r.refused);
+      return r.sent.map(({ id, request: q }) => `${id} ${q.side} ${q.qty} ${q.symbol} ${q.type === 'limit' ? `limit ${q.limitPrice}` : 'market'}`);
     });
     if (sent === null) return this.finish(action, by, false, 'the engine has stopped: positions cannot be closed from here', this.positionsLeft().map(fmtPos));
     if (sent.length === 0 && denied.length === 0) return this.finish(action, by, true, 'no open orders, no positions: flat', []);

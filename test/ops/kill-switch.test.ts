@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeInstrument } from '../../src/domain/instrument.ts';
 import type { ExecutionClient } from '../../src/engine/ports.ts';
-import { flattenOrder } from '../../src/ops/kill-switch.ts';
+import { flattenOrder } from '../../src/risk/flatten.ts';
 import { SIM_CAPABILITIES_BASE } from '../../src/venues/sim/sim-venue.ts';
 import { type Rig, makeRig, until } from './rig.ts';
 
