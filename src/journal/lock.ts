@@ -32,7 +32,9 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Does a process with this pid exist (EPERM: yes, someone else's)? */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -44,7 +46,7 @@ function alive(pid: number): boolean {
 
 /** Is the process that wrote this lock still the one running under that pid? */
 function holderAlive(info: LockInfo): boolean {
-  if (!alive(info.pid)) return false;
+  if (!pidAlive(info.pid)) return false;
   if (info.startTime === null) return true;
   const now = processStartTime(info.pid);
   return now === null || now === info.startTime;

@@ -4,7 +4,7 @@
  * the control-socket registry needs.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { LOCK_FILE, StoreLock } from '../journal/lock.ts';
+import { LOCK_FILE, StoreLock, pidAlive, processStartTime } from '../journal/lock.ts';
 import { StoreLockedError } from '../journal/errors.ts';
 import { join } from 'node:path';
 
@@ -28,22 +28,10 @@ export function processStartedAt(): number {
   return Math.round(Date.now() - process.uptime() * 1000);
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Linux: the process's start time from /proc, to tell a live owner from a reused pid. */
+/** Linux: the process's start time (epoch ms) from /proc, to tell a live owner from a reused pid. */
 export function procStartMs(pid: number): number | null {
+  const ticks = Number(processStartTime(pid) ?? Number.NaN);
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     if (!Number.isFinite(ticks) || !Number.isFinite(uptime)) return null;
     return Date.now() - (uptime - ticks / 100) * 1000;
