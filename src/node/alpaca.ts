@@ -4,8 +4,6 @@
  * same engine and strategy as a backtest. An assembly of parts, like paper.ts; nothing in the
  * engine knows which venue is behind the ports.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
@@ -148,11 +146,6 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
   });
   try {
     const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);
-    writeFileSync(join(session.dir, 'session.json'), `${JSON.stringify({
-      id: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, endpoint: describeSettings(settings), account: account.accountId,
-      strategy: def.name, strategyFile: strategy.path, strategyHash: strategy.sourceHash, params, symbols, store: d.store.dir, startedAt: new Date().toISOString(),
-    }, null, 2)}\n`);
-
     const recorder = startRecording(session.dir, {
       sessionId: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, account: { id: account.accountId, live: settings.live }, config,
       strategy, params, instruments: instruments.all(), capabilities: execution.capabilities,

@@ -3,8 +3,6 @@
  * plays the data file at `speed` times the pace of its timestamps (`max` = as fast as it goes).
  * Everything time-based is judged on engine time, so a file-fed session behaves like a live one.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { ReplayClock, SimulatedClock } from '../engine/clock.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
@@ -40,11 +38,6 @@ export async function startPaper(config: Config, observers: readonly EngineObser
   const parts = await loadRunParts(config);
   const def = parts.strategy.definition;
   const session = createSessionFolder(config.run.sessionsDir, 'sim', def.name);
-  writeFileSync(join(session.dir, 'session.json'), `${JSON.stringify({
-    id: session.id, mode: 'paper', venue: 'sim', strategy: def.name, strategyFile: parts.strategy.path,
-    strategyHash: parts.strategy.sourceHash, params: parts.params, data: config.data.files, speed: config.run.speed,
-    startedAt: new Date().toISOString(),
-  }, null, 2)}\n`);
   const clock = config.run.speed === 'max' ? new SimulatedClock() : new ReplayClock(config.run.speed);
   const sim = makeSimVenue(config, parts.instruments);
   const recorder = startRecording(session.dir, {

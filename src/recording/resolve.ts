@@ -20,7 +20,7 @@ export function resolveSession(arg: string, sessionsDir = 'sessions', cwd = proc
   if (existsSync(p)) {
     if (statSync(p).isDirectory()) {
       const file = join(p, EVENTS_FILE);
-      if (!existsSync(file)) throw new RecordingError(`${arg} has no ${EVENTS_FILE}: not a recorded session (sessions recorded before recording existed have only session.json)`);
+      if (!existsSync(file)) throw new RecordingError(`${arg} has no ${EVENTS_FILE}: not a recorded session`);
       return { dir: p, file };
     }
     return { dir: resolve(p, '..'), file: p };
