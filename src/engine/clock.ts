@@ -7,6 +7,8 @@ export interface Clock {
   now(): number;
   /** Wall milliseconds until `ts` is due (<= 0: due now). */
   delayUntil(ts: number): number;
+  /** Clocks that replay data at a pace start at the first event's time (called with it). */
+  anchor?(dataTs: number): void;
 }
 
 /** Backtests and re-runs: everything is due at once, as fast as the CPU goes. */

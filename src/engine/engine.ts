@@ -325,17 +325,17 @@ export class Engine {
     for (const f of this.pushFeeds) {
       await f.start((ev) => this.enqueueMarket(ev), () => { pushOpen--; this.poke(); });
     }
-    const anchor = (this.clock as { anchor?: (ts: number) => void }).anchor;
     while (!this.stopped) {
       const ft = this.nextPullTime();
-      if (anchor !== undefined && Number.isFinite(ft)) anchor.call(this.clock, ft);
+      if (Number.isFinite(ft)) this.clock.anchor?.(ft);
       const due = this.clock.now();
       let handled = 0;
       while (handled < this.batchSize && !this.stopped) {
-        const pt = this.nextPullTime();
+        const feed = this.nextPullFeed();
+        const pt = feed === null ? Number.POSITIVE_INFINITY : feed.peekTime();
         const qt = this.queue.peekTime();
         if (qt <= pt && qt <= due && this.queue.size > 0) { this.handleQueued(); handled++; continue; }
-        if (pt < qt && pt <= due) { this.handleMarket(this.nextPullFeed()!.next()); handled++; continue; }
+        if (feed !== null && pt < qt && pt <= due) { this.handleMarket(feed.next()); handled++; continue; }
         break;
       }
       if (this.stopped) break;
@@ -371,9 +371,7 @@ export class Engine {
   }
 
   private nextPullTime(): number {
-    let t = Number.POSITIVE_INFINITY;
-    for (const f of this.pullFeeds) { const x = f.peekTime(); if (x < t) t = x; }
-    return t;
+    return this.nextPullFeed()?.peekTime() ?? Number.POSITIVE_INFINITY;
   }
 
   private nextPullFeed(): PullFeed | null {
