@@ -14,6 +14,7 @@ import type { ConnectionState } from '../engine/ports.ts';
 import { isOpen } from '../orders/fsm.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
+import { dayKey } from '../risk/daily-loss.ts';
 import { INITIAL_TRADING_STATE, type TradingState } from '../risk/trading-state.ts';
 import type { KillLevel } from '../ops/kill-state.ts';
 import type { ActionProgress } from '../ops/kill-switch.ts';
@@ -130,7 +131,7 @@ export interface ConsoleModelOptions {
   readonly wallNow?: () => number;
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export class ConsoleModel implements EngineObserver, SnapshotSource {
   private engine: Engine | null = null;
@@ -148,7 +149,15 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private eventSeq = 0;
   private readonly equity: number[] = [];
   private nextSample = Number.NEGATIVE_INFINITY;
-  private nextDay = Number.NEGATIVE_INFINITY;
+  /**
+   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey): the
+   * New York date once a US equity trades in the session (the engine's rule: any equity = New York
+   * days), else the UTC date.
+   */
+  private dayCalendar: 'us_equity' | '24x7' = '24x7';
+  private day: string | null = null;
+  /** The UTC hour `day` was last checked in: both calendars' days turn on whole UTC hours. */
+  private dayHour = Number.NaN;
   private dayStartEquity: number | null = null;
   private readonly quotes = new Map<string, { bid: number; ask: number }>();
   private trading: TradingState = INITIAL_TRADING_STATE;
@@ -209,9 +218,18 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     const ts = ev.ts;
-    if (ts >= this.nextDay) {
-      this.nextDay = (Math.floor(ts / DAY_MS) + 1) * DAY_MS;
-      this.dayStartEquity = engine.portfolio.equity();
+    if (this.dayCalendar === '24x7' && engine.instrument(ev.symbol)?.calendar === 'us_equity') {
+      this.dayCalendar = 'us_equity';
+      this.dayHour = Number.NaN;
+    }
+    const hour = Math.floor(ts / HOUR_MS);
+    if (hour !== this.dayHour) {
+      this.dayHour = hour;
+      const day = dayKey(ts, this.dayCalendar);
+      if (day !== this.day) {
+        this.day = day;
+        this.dayStartEquity = engine.portfolio.equity();
+      }
     }
     if (ts >= this.nextSample) {
       this.nextSample = ts + this.sampleEvery;

@@ -5,6 +5,8 @@
  * Source: NYSE "Holidays & Trading Hours" (nyse.com/markets/hours-calendars), as published for
  * 2024-2027, including the 2025-01-09 closure (National Day of Mourning for President Carter).
  * Extend the table each year; outside 2024-2027 only weekends are known and `usEquitySession` says so (holidaysKnown: false).
+ * It is the one calendar: the gates and risk (`usEquitySession`), the simulated venue's day orders
+ * (`nextUsEquitySession`) and `parity venue`'s GET /v2/clock (`usEquityClock`) all read it.
  *
  * US daylight saving time is computed by rule (no time-zone database, so results never depend on the
  * machine): since 2007 from the second Sunday of March to the first Sunday of November; 1987-2006 from
@@ -72,6 +74,16 @@ export interface SessionInfo {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+/** 09:30 New York, in minutes after midnight. */
+const OPEN_MINUTES = 9 * 60 + 30;
+
+/** The regular close of a trading date, in minutes after New York midnight (16:00, or 13:00 on an early close). */
+function closeMinutes(date: string): number {
+  return US_EQUITY_EARLY_CLOSES.has(date) ? 13 * 60 : 16 * 60;
+}
+
 /** The New York calendar date and minutes after midnight of an instant. */
 export function nyLocal(ts: number): { date: string; dow: number; minutes: number } {
   // Try EST first; if the EST date is in DST, use EDT. The switch happens at 02:00, never at the open.
@@ -94,8 +106,62 @@ export function usEquitySession(ts: number): SessionInfo {
   if (dow === 0 || dow === 6) return { open: false, detail: `weekend (${date} New York)`, holidaysKnown };
   const holiday = US_EQUITY_HOLIDAYS[date];
   if (holiday !== undefined) return { open: false, detail: `exchange holiday: ${holiday} (${date})`, holidaysKnown };
-  const close = US_EQUITY_EARLY_CLOSES.has(date) ? 13 * 60 : 16 * 60;
-  if (minutes < 9 * 60 + 30) return { open: false, detail: `before the 09:30 open (${date} New York)`, holidaysKnown };
+  const close = closeMinutes(date);
+  if (minutes < OPEN_MINUTES) return { open: false, detail: `before the 09:30 open (${date} New York)`, holidaysKnown };
   if (minutes >= close) return { open: false, detail: `after the ${close === 780 ? '13:00 early' : '16:00'} close (${date} New York)`, holidaysKnown };
   return { open: true, detail: `regular hours (${date} New York${close === 780 ? ', early close 13:00' : ''})`, holidaysKnown };
+}
+
+export interface SessionHours {
+  /** 09:30 New York on that date (epoch ms). */
+  readonly open: number;
+  /** 16:00 New York, or 13:00 on an early close (epoch ms). */
+  readonly close: number;
+}
+
+/**
+ * The regular session on a New York calendar date, given as days since 1970-01-01 (the UTC date with
+ * the same year, month and day), or null when the market is closed all day: a weekend or an
+ * exchange holiday (outside the table's years only weekends are known, as in `usEquitySession`).
+ */
+export function usEquityHoursOn(dayNumber: number): SessionHours | null {
+  const d = new Date(dayNumber * DAY_MS);
+  const dow = d.getUTCDay();
+  if (dow === 0 || dow === 6) return null;
+  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  if (US_EQUITY_HOLIDAYS[date] !== undefined) return null;
+  // DST switches at 02:00 local, so one offset holds for the whole session.
+  const midnight = dayNumber * DAY_MS + (isNyDst(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) ? 4 : 5) * 3_600_000;
+  return { open: midnight + OPEN_MINUTES * MINUTE_MS, close: midnight + closeMinutes(date) * MINUTE_MS };
+}
+
+/** Far more than the longest closure in the table (a holiday next to a weekend: 4 days). */
+const SEARCH_DAYS = 14;
+
+/** The first regular session whose close is after `ts` (the one in progress, or the next one). */
+export function nextUsEquitySession(ts: number): SessionHours {
+  if (!Number.isFinite(ts)) throw new RangeError(`next session of a non-finite time: ${ts}`);
+  // New York is behind UTC, so the New York date of `ts` is its UTC date or the day before.
+  const first = Math.floor(ts / DAY_MS) - 1;
+  for (let day = first; day < first + SEARCH_DAYS; day++) {
+    const h = usEquityHoursOn(day);
+    if (h !== null && h.close > ts) return h;
+  }
+  throw new Error(`no US equity session within ${SEARCH_DAYS} days of ${new Date(ts).toISOString()}`);
+}
+
+export interface UsEquityClock {
+  readonly isOpen: boolean;
+  /** The next 09:30 open after `ts` (tomorrow's while the market is open). */
+  readonly nextOpen: number;
+  /** The close of the session in progress, or of the next one while closed. */
+  readonly nextClose: number;
+}
+
+/** Market clock at `ts`, as a broker's clock endpoint reports it (Alpaca's GET /v2/clock). */
+export function usEquityClock(ts: number): UsEquityClock {
+  const s = nextUsEquitySession(ts);
+  if (s.open > ts) return { isOpen: false, nextOpen: s.open, nextClose: s.close };
+  // In the session: the next open is the following session's.
+  return { isOpen: true, nextOpen: nextUsEquitySession(s.close).open, nextClose: s.close };
 }

@@ -15,7 +15,8 @@ import type { Bar } from '../domain/market.ts';
 import { loadBars } from '../data/index.ts';
 import { fromWireSymbol, toWireSymbol } from '../venues/alpaca/symbols.ts';
 import { VenueCore, type CoreEvent, type Result } from './core.ts';
-import { alwaysOpenClock, equityClock } from './market-clock.ts';
+import { usEquityClock } from '../domain/market-hours.ts';
+import { alwaysOpenClock } from './market-clock.ts';
 import { Replay } from './replay.ts';
 import { barJson, barsPage, parseBarsQuery } from './history.ts';
 import { BarsBody, FaultsBody, PatchOrderBody, PostOrderBody } from './requests.ts';
@@ -342,10 +343,11 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
     }
     if (path === '/v2/clock' && method === 'GET') {
       // timestamp is this machine's clock (what a clock-skew check compares with); market hours are
-      // judged at venue time, which is data time while replaying (also given, as parity_venue_time).
+      // judged at venue time, which is data time while replaying (also given, as parity_venue_time),
+      // on the exchange calendar the gates use (holidays, early closes: domain/market-hours.ts).
       const t = now();
       const equities = [...dataSymbols].some((s) => core.instruments.get(s)!.calendar === 'us_equity');
-      send(res, 200, { ...clockJson(Date.now(), equities || dataSymbols.size === 0 ? equityClock(t) : alwaysOpenClock(t)), parity_venue_time: new Date(t).toISOString() });
+      send(res, 200, { ...clockJson(Date.now(), equities || dataSymbols.size === 0 ? usEquityClock(t) : alwaysOpenClock(t)), parity_venue_time: new Date(t).toISOString() });
       return;
     }
     const am = /^\/v2\/assets\/(.+)$/.exec(path);
