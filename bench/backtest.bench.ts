@@ -6,8 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { synthBars, formatCsv, parseCsvBars, type BarSeries } from '../src/data/index.ts';
-import { backtestParts } from '../src/node/backtest.ts';
-import { buildInstruments } from '../src/node/instruments.ts';
+import { backtestParts } from '../src/modes/backtest.ts';
+import { buildInstruments } from '../src/modes/instruments.ts';
 import { loadStrategy, parseParams } from '../src/strategy/loader.ts';
 
 const BARS = 1_000_000;

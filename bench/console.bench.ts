@@ -15,7 +15,7 @@ import { InstrumentRegistry } from '../src/domain/instrument-registry.ts';
 import { makeInstrument } from '../src/domain/instrument.ts';
 import type { MarketEvent } from '../src/domain/market.ts';
 import { Engine } from '../src/engine/engine.ts';
-import type { ExecutionClient, PushFeed } from '../src/engine/ports.ts';
+import type { ExecutionClient, PushFeed } from '../src/ports/index.ts';
 import { SimVenue } from '../src/venues/sim/sim-venue.ts';
 import { DEFAULT_ACCOUNT } from '../src/portfolio/portfolio.ts';
 import { SessionOps } from '../src/ops/session-ops.ts';

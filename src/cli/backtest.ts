@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { runBacktest } from '../node/backtest.ts';
+import { runBacktest } from '../modes/backtest.ts';
 import { renderEquityChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
 import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
 import { parseParamFlags } from '../strategy/loader.ts';

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { openRecording, type Recording } from '../recording/recording.ts';
 import { RecordingError } from '../recording/resolve.ts';
-import { describeRerun, rerunRecording } from '../recording/rerun.ts';
+import { describeRerun, rerunRecording } from '../modes/rerun.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
 import { collect } from './options.ts';
 import { sessionsDirOf } from './sessions.ts';
@@ -52,7 +52,7 @@ export function registerReplay(program: Command): void {
         return;
       }
       if (flags.strategy !== undefined || flags.param.length > 0) process.stderr.write('warning: --strategy and --param apply to --rerun only\n');
-      const { runReplayConsole } = await import('../recording/replay-console.ts');
+      const { runReplayConsole } = await import('../console/replay-console.ts');
       await runReplayConsole(rec, { at: flags.at });
     });
 }

@@ -10,16 +10,12 @@ import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import { describeOrder } from '../domain/order.ts';
-import type { ConnectionState } from '../engine/ports.ts';
+import type { ConnectionState } from '../ports/index.ts';
 import { isOpen } from '../orders/fsm.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
-import { dayKey } from '../risk/daily-loss.ts';
 import { INITIAL_TRADING_STATE, type TradingState } from '../risk/trading-state.ts';
-import type { KillLevel } from '../ops/kill-state.ts';
-import type { ActionProgress } from '../ops/kill-switch.ts';
-import type { GateResult, ReconcileSummary } from '../ops/gates/types.ts';
-import type { Hold } from '../ops/trading-guard.ts';
+import { EMPTY_OPS, type OpsView } from '../ops/view.ts';
 
 export type ConsoleMode = 'paper' | 'live' | 'replay';
 
@@ -35,24 +31,6 @@ export interface SessionInfo {
   /** The venue lives in this process (the simulator): nothing stays open at a broker on exit. */
   readonly inProcessVenue: boolean;
 }
-
-/** What the ops layer contributes to a snapshot (pulled when one is built). */
-export interface OpsView {
-  readonly killLevel: KillLevel;
-  readonly killReason: string;
-  readonly progress: ActionProgress | null;
-  readonly gates: readonly GateResult[];
-  readonly gatesRunning: boolean;
-  readonly reconciliation: ReconcileSummary | null;
-  /** null = available; otherwise why not ("reconciliation not available for this venue"). */
-  readonly reconcileUnavailable: string | null;
-  readonly holds: readonly Hold[];
-}
-
-export const EMPTY_OPS: OpsView = {
-  killLevel: 0, killReason: '', progress: null, gates: [], gatesRunning: false,
-  reconciliation: null, reconcileUnavailable: 'reconciliation not available for this venue', holds: [],
-};
 
 export type EventKind = 'order' | 'fill' | 'info' | 'warn' | 'error' | 'state' | 'operator';
 
@@ -94,7 +72,7 @@ export interface ConsoleSnapshot {
   readonly eventsTotal: number;
   readonly equitySeries: readonly number[];
   readonly eventsProcessed: number;
-  /** Replay only (issue 5, src/recording/replay-source.ts): the cursor and the player's settings. */
+  /** Replay only (issue 5, src/console/replay-source.ts): the cursor and the player's settings. */
   readonly replay?: ReplayView;
 }
 
@@ -131,7 +109,7 @@ export interface ConsoleModelOptions {
   readonly wallNow?: () => number;
 }
 
-const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 export class ConsoleModel implements EngineObserver, SnapshotSource {
   private engine: Engine | null = null;
@@ -149,15 +127,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private eventSeq = 0;
   private readonly equity: number[] = [];
   private nextSample = Number.NEGATIVE_INFINITY;
-  /**
-   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey): the
-   * New York date once a US equity trades in the session (the engine's rule: any equity = New York
-   * days), else the UTC date.
-   */
-  private dayCalendar: 'us_equity' | '24x7' = '24x7';
-  private day: string | null = null;
-  /** The UTC hour `day` was last checked in: both calendars' days turn on whole UTC hours. */
-  private dayHour = Number.NaN;
+  private nextDay = Number.NEGATIVE_INFINITY;
   private dayStartEquity: number | null = null;
   private readonly quotes = new Map<string, { bid: number; ask: number }>();
   private trading: TradingState = INITIAL_TRADING_STATE;
@@ -218,18 +188,9 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     const ts = ev.ts;
-    if (this.dayCalendar === '24x7' && engine.instrument(ev.symbol)?.calendar === 'us_equity') {
-      this.dayCalendar = 'us_equity';
-      this.dayHour = Number.NaN;
-    }
-    const hour = Math.floor(ts / HOUR_MS);
-    if (hour !== this.dayHour) {
-      this.dayHour = hour;
-      const day = dayKey(ts, this.dayCalendar);
-      if (day !== this.day) {
-        this.day = day;
-        this.dayStartEquity = engine.portfolio.equity();
-      }
+    if (ts >= this.nextDay) {
+      this.nextDay = (Math.floor(ts / DAY_MS) + 1) * DAY_MS;
+      this.dayStartEquity = engine.portfolio.equity();
     }
     if (ts >= this.nextSample) {
       this.nextSample = ts + this.sampleEvery;

@@ -4,7 +4,7 @@
  * were given, so a run is the same every time.
  */
 import type { Bar } from '../domain/market.ts';
-import type { PullFeed } from '../engine/ports.ts';
+import type { PullFeed } from '../ports/index.ts';
 import type { BarSeries } from './series.ts';
 
 /** Above this many series a binary heap beats scanning every head per bar. */

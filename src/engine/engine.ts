@@ -15,12 +15,12 @@ import type { Bar, MarketEvent, Quote, Trade } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import { type OrderRequest, type ReplaceRequest, describeOrder } from '../domain/order.ts';
 import { isOnGrid } from '../domain/instrument.ts';
-import { OrderBook, type BookedFill } from '../orders/order-book.ts';
+import { OrderRegistry, type BookedFill } from '../orders/registry.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import { viewOf } from '../orders/order.ts';
 import { isOpen, isTerminal } from '../orders/fsm.ts';
 import { reportsFromVenue } from '../orders/venue-sync.ts';
-import type { RestoredOrder } from '../orders/order-book.ts';
+import type { RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
@@ -31,7 +31,7 @@ import type { Clock } from './clock.ts';
 import { SimulatedClock } from './clock.ts';
 import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
-import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from './ports.ts';
+import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
 
 /** The engine runs any strategy: it sees parameters as the plain record they were parsed into. */
@@ -107,7 +107,7 @@ type Internal =
 
 export class Engine {
   readonly portfolio: Portfolio;
-  readonly orders: OrderBook;
+  readonly orders: OrderRegistry;
   readonly execution: ExecutionClient;
   readonly strategyName: string;
   private readonly instruments: InstrumentProvider;
@@ -152,7 +152,7 @@ export class Engine {
     this.strategyName = opts.strategy.name;
     this.handlers = opts.strategy.handlers;
     this.portfolio = new Portfolio(opts.account);
-    this.orders = new OrderBook((s) => this.instruments.get(s));
+    this.orders = new OrderRegistry((s) => this.instruments.get(s));
     this.observers = [...(opts.observers ?? [])];
     this.marketObservers = this.observers.filter((o) => o.onMarket !== undefined);
     this.limits = opts.limits ?? NO_LIMITS;
@@ -602,7 +602,7 @@ export class Engine {
   }
 
   /** Bring one of our orders in line with the venue's answer, through the ordinary report path. */
-  applyVenueState(id: string, state: VenueOrderState, executions: readonly import('./ports.ts').VenueExecution[]): void {
+  applyVenueState(id: string, state: VenueOrderState, executions: readonly import('../ports/index.ts').VenueExecution[]): void {
     const o = this.orders.get(id);
     if (o === undefined) return;
     const inst = this.instruments.get(o.request.symbol);

@@ -9,9 +9,9 @@
  *   setInterval(() => durable.persister.tick(), 1000).unref();
  */
 import type { Engine } from '../engine/engine.ts';
-import type { ExecutionClient } from '../engine/ports.ts';
+import type { ExecutionClient } from '../ports/index.ts';
 import { DurableIds } from '../orders/client-ids.ts';
-import { recover, type RecoveryReport } from '../orders/recovery.ts';
+import { recover, type RecoveryReport } from './recovery.ts';
 import { StorePersister } from './persist.ts';
 import { Store, storeDir } from './store.ts';
 

@@ -6,7 +6,7 @@
  * Crash points (crash-point.ts) sit exactly where the torture test needs them.
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
-import type { ExecutionReport } from '../engine/ports.ts';
+import type { ExecutionReport } from '../ports/index.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';

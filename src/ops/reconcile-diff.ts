@@ -11,7 +11,7 @@
  * venue may not have caught up with them yet.
  */
 import type { OrderRequest } from '../domain/order.ts';
-import type { VenueOrderState, VenuePosition } from '../engine/ports.ts';
+import type { VenueOrderState, VenuePosition } from '../ports/index.ts';
 import type { OrderStatus } from '../orders/fsm.ts';
 
 export interface ReconcileTolerances {

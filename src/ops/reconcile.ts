@@ -10,7 +10,7 @@
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
 import type { ReconcileSummary } from './gates/types.ts';
-import type { VenueQueries } from '../engine/ports.ts';
+import type { VenueQueries } from '../ports/index.ts';
 import type { OrderEvent } from '../orders/order.ts';
 import { fillReport } from '../orders/venue-sync.ts';
 import { isOpen } from '../orders/fsm.ts';

@@ -23,7 +23,7 @@ import { KillSwitch } from './kill-switch.ts';
 import { FileStateLock, type StateLock } from './lock.ts';
 import { TradingGuard } from './trading-guard.ts';
 import { Watchdogs } from './watchdogs.ts';
-import type { OpsView } from '../console/model.ts';
+import type { OpsView } from './view.ts';
 
 export interface SessionOpsOptions {
   readonly mode: 'paper' | 'live';

@@ -7,7 +7,7 @@
 import type { Instrument } from '../domain/instrument.ts';
 import { fromSteps, toLots, toTicks } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
-import type { ExecutionReport, VenueExecution, VenueOrderState } from '../engine/ports.ts';
+import type { ExecutionReport, VenueExecution, VenueOrderState } from '../ports/index.ts';
 import { type OrderStatus, isOpen } from './fsm.ts';
 
 /** The parts of our order the comparison reads. */

@@ -19,7 +19,7 @@
  * pass-through in front of the venue; everything else comes through the observer hooks.
  */
 import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
-import type { ExecutionClient, ExecutionReport } from '../engine/ports.ts';
+import type { ExecutionClient, ExecutionReport } from '../ports/index.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { ReplaceRequest } from '../domain/order.ts';

@@ -5,7 +5,7 @@
 import { join, relative, isAbsolute } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import type { VenueCapabilities } from '../engine/ports.ts';
+import type { VenueCapabilities } from '../ports/index.ts';
 import type { LoadedStrategy } from '../strategy/loader.ts';
 import { EVENTS_FILE, FORMAT_VERSION, type Header } from './format.ts';
 import { gitCommit, parityVersion } from './provenance.ts';

@@ -7,7 +7,7 @@
 import { type Instrument, roundPriceAgainst } from '../domain/instrument.ts';
 import { usEquitySession } from '../domain/market-hours.ts';
 import type { OrderRequest } from '../domain/order.ts';
-import type { VenueCapabilities } from '../engine/ports.ts';
+import type { VenueCapabilities } from '../ports/index.ts';
 
 /** Collar (fraction of the last price) for flatten's marketable limits when none is configured. */
 export const DEFAULT_FLATTEN_COLLAR = 0.05;

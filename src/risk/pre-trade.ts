@@ -4,7 +4,7 @@
  */
 import { type Instrument, isOnGrid } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
-import type { VenueCapabilities } from '../engine/ports.ts';
+import type { VenueCapabilities } from '../ports/index.ts';
 import type { TradingState } from './trading-state.ts';
 
 export function checkGrid(req: OrderRequest, inst: Instrument): string | null {

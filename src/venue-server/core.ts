@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { makeInstrument, type Instrument } from '../domain/instrument.ts';
 import type { Bar } from '../domain/market.ts';
 import type { OrderRequest } from '../domain/order.ts';
-import type { ExecutionReport, InstrumentProvider } from '../engine/ports.ts';
+import type { ExecutionReport, InstrumentProvider } from '../ports/index.ts';
 import { SimVenue } from '../venues/sim/index.ts';
 import { fromWireSymbol, toWireSymbol } from '../venues/alpaca/symbols.ts';
 import type { PatchOrderBodyT, PostOrderBodyT } from './requests.ts';

@@ -1,7 +1,7 @@
 /** The collector on the real engine: a tiny venue that fills market orders at the next bar's open. */
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
-import type { ExecutionClient, PullFeed, ReportSink, SubmitCommand, VenueCapabilities } from '../../src/engine/ports.ts';
+import type { ExecutionClient, PullFeed, ReportSink, SubmitCommand, VenueCapabilities } from '../../src/ports/index.ts';
 import type { Bar, MarketEvent } from '../../src/domain/market.ts';
 import { makeInstrument } from '../../src/domain/instrument.ts';
 import { BacktestCollector } from '../../src/backtest/collector.ts';

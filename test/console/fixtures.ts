@@ -1,6 +1,7 @@
 /** Snapshots for pane and hotkey tests: a static source the test can change. */
-import type { ConsoleSnapshot, OpsView, SnapshotSource } from '../../src/console/model.ts';
-import { EMPTY_OPS } from '../../src/console/model.ts';
+import type { ConsoleSnapshot, SnapshotSource } from '../../src/console/model.ts';
+import type { OpsView } from '../../src/ops/view.ts';
+import { EMPTY_OPS } from '../../src/ops/view.ts';
 import type { OrderView } from '../../src/orders/order.ts';
 
 export const T = Date.UTC(2024, 2, 4, 12, 0);

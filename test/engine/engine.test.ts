@@ -3,7 +3,7 @@ import { Engine, type LogEntry } from '../../src/engine/engine.ts';
 import type { StrategyHandlers } from '../../src/engine/strategy.ts';
 import { SimVenue } from '../../src/venues/sim/index.ts';
 import { SeriesFeed, seriesFromBars } from '../../src/data/index.ts';
-import { buildInstruments } from '../../src/node/instruments.ts';
+import { buildInstruments } from '../../src/modes/instruments.ts';
 import { DEFAULT_ACCOUNT } from '../../src/portfolio/portfolio.ts';
 import type { OrderEvent } from '../../src/orders/order.ts';
 import { barsFromCloses } from './helpers.ts';

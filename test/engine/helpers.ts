@@ -1,8 +1,8 @@
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import type { Bar } from '../../src/domain/market.ts';
 import { seriesFromBars } from '../../src/data/index.ts';
-import { buildInstruments } from '../../src/node/instruments.ts';
-import type { RunParts } from '../../src/node/parts.ts';
+import { buildInstruments } from '../../src/modes/instruments.ts';
+import type { RunParts } from '../../src/modes/parts.ts';
 import { loadStrategy, parseParams } from '../../src/strategy/loader.ts';
 
 /** Bars from closes: open = previous close, high/low bracket open and close, one minute apart. */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fill } from '../../src/domain/fill.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { runBacktest } from '../../src/node/backtest.ts';
-import { startPaper } from '../../src/node/paper.ts';
+import { runBacktest } from '../../src/modes/backtest.ts';
+import { startPaper } from '../../src/modes/paper.ts';
 
 // The product's promise in one test: the same strategy on the same data trades identically in a
 // backtest and in a paper session (real-time loop, replay clock, session folder), fill for fill.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backtestParts } from '../../src/node/backtest.ts';
+import { backtestParts } from '../../src/modes/backtest.ts';
 import { barsFromCloses, config, partsFor } from './helpers.ts';
 
 // fast=2, slow=3. By hand:

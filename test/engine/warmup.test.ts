@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import type { Bar } from '../../src/domain/market.ts';
 import type { Engine, EngineObserver } from '../../src/engine/engine.ts';
-import { makeEngine } from '../../src/node/parts.ts';
+import { makeEngine } from '../../src/modes/parts.ts';
 import { SimVenue } from '../../src/venues/sim/index.ts';
 import { SeriesFeed } from '../../src/data/feed.ts';
 import { barsFromCloses, config, partsFor } from './helpers.ts';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeInstrument } from '../../src/domain/instrument.ts';
-import type { ExecutionClient } from '../../src/engine/ports.ts';
+import type { ExecutionClient } from '../../src/ports/index.ts';
 import { flattenOrder } from '../../src/risk/flatten.ts';
 import { SIM_CAPABILITIES_BASE } from '../../src/venues/sim/sim-venue.ts';
 import { type Rig, makeRig, until } from './rig.ts';

@@ -6,7 +6,7 @@ import { InstrumentRegistry } from '../../src/domain/instrument-registry.ts';
 import { makeInstrument } from '../../src/domain/instrument.ts';
 import type { Bar, MarketEvent } from '../../src/domain/market.ts';
 import { Engine, type EngineObserver } from '../../src/engine/engine.ts';
-import type { ExecutionClient, PushFeed } from '../../src/engine/ports.ts';
+import type { ExecutionClient, PushFeed } from '../../src/ports/index.ts';
 import type { StrategyContext, StrategyHandlers } from '../../src/engine/strategy.ts';
 import { DEFAULT_ACCOUNT } from '../../src/portfolio/portfolio.ts';
 import type { RiskLimits } from '../../src/risk/limits.ts';

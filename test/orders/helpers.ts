@@ -10,7 +10,7 @@ import type { ReplaceRequest } from '../../src/domain/order.ts';
 import { Engine, type EngineObserver, type EngineOptions, type LogEntry } from '../../src/engine/engine.ts';
 import type {
   ConnectionStatus, ExecutionClient, ExecutionReport, PushFeed, ReportSink, SubmitCommand, VenueCapabilities, VenueExecution, VenueOrderState, VenueQueries,
-} from '../../src/engine/ports.ts';
+} from '../../src/ports/index.ts';
 import type { StrategyHandlers } from '../../src/engine/strategy.ts';
 import { DEFAULT_ACCOUNT } from '../../src/portfolio/portfolio.ts';
 import { SIM_CAPABILITIES_BASE, SimVenue } from '../../src/venues/sim/sim-venue.ts';

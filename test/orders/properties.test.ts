@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
-import type { ExecutionReport, PullFeed } from '../../src/engine/ports.ts';
+import type { ExecutionReport, PullFeed } from '../../src/ports/index.ts';
 import { isTerminal } from '../../src/orders/fsm.ts';
 import type { OrderEvent } from '../../src/orders/order.ts';
 import { ACCOUNT, INSTRUMENTS, ScriptVenue, T0 } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeInstrument } from '../../src/domain/instrument.ts';
 import { reportsFromVenue } from '../../src/orders/venue-sync.ts';
-import type { VenueOrderState } from '../../src/engine/ports.ts';
+import type { VenueOrderState } from '../../src/ports/index.ts';
 
 const AAPL = makeInstrument('AAPL', 'sim');
 const ours = {

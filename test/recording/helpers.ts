@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigSchema, type Config } from '../../src/config/schema.ts';
 import type { EngineObserver } from '../../src/engine/engine.ts';
-import { startPaper, type PaperSession } from '../../src/node/paper.ts';
+import { startPaper, type PaperSession } from '../../src/modes/paper.ts';
 
 export const SAMPLE_DATA = 'data/sample/BTC-USD-1m.csv';
 

@@ -8,7 +8,7 @@ import { App } from '../../src/console/app.tsx';
 import type { ConsoleSnapshot } from '../../src/console/model.ts';
 import { num } from '../../src/recording/recorder.ts';
 import { openRecording } from '../../src/recording/recording.ts';
-import { ReplayPlayer, parseJump } from '../../src/recording/replay-source.ts';
+import { ReplayPlayer, parseJump } from '../../src/console/replay-source.ts';
 
 const SAMPLE = join('sessions', readdirSync('sessions').find((n) => n.startsWith('sample-'))!);
 const rec = openRecording(SAMPLE);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplayModel } from '../../src/recording/model.ts';
 import { openRecording, parseRecording, type Recording } from '../../src/recording/recording.ts';
 import { HeaderSchema } from '../../src/recording/format.ts';
-import type { PaperSession } from '../../src/node/paper.ts';
+import type { PaperSession } from '../../src/modes/paper.ts';
 import { cleanup, eventsText, paperConfig, recordSession, tempDir } from './helpers.ts';
 
 describe('recorder + reader on a real paper session', () => {

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../src/recording/recording.ts';
-import { rerunRecording } from '../../src/recording/rerun.ts';
+import { rerunRecording } from '../../src/modes/rerun.ts';
 import { cleanup, paperConfig, recordSession, tempDir } from './helpers.ts';
 
 const SAMPLE = join('sessions', readdirSync('sessions').find((n) => n.startsWith('sample-'))!);

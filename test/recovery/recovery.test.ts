@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/journal/store.ts';
 import { makeDurable, type Durable } from '../../src/journal/durable.ts';
-import type { ExecutionClient } from '../../src/engine/ports.ts';
+import type { ExecutionClient } from '../../src/ports/index.ts';
 import type { Engine, EngineObserver } from '../../src/engine/engine.ts';
 import type { StrategyHandlers } from '../../src/engine/strategy.ts';
 import type { OrderEvent } from '../../src/orders/order.ts';

@@ -5,7 +5,7 @@
  * does on wall time.
  */
 import type { Engine } from '../../engine/engine.ts';
-import type { ExecutionClient } from '../../engine/ports.ts';
+import type { ExecutionClient } from '../../ports/index.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { RiskLimits } from '../../risk/limits.ts';
 import type { StateLock } from '../lock.ts';

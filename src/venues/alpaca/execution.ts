@@ -18,7 +18,7 @@ import type { OrderRequest, ReplaceRequest } from '../../domain/order.ts';
 import type {
   ConnectionState, ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand,
   VenueAccount, VenueCapabilities, VenueExecution, VenueOrderState, VenueOrderStatus, VenuePosition, VenueQueries,
-} from '../../engine/ports.ts';
+} from '../../ports/index.ts';
 import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, type AlpacaProblem } from './errors.ts';
 import type { AlpacaRest } from './rest.ts';
 import { fromWireSymbol, toWireSymbol } from './symbols.ts';

@@ -6,7 +6,7 @@
  */
 import type { Instrument } from '../../domain/instrument.ts';
 import type { MarketEvent } from '../../domain/market.ts';
-import type { PushFeed } from '../../engine/ports.ts';
+import type { PushFeed } from '../../ports/index.ts';
 import { AlpacaProtocolError } from './errors.ts';
 import { fromWireSymbol, toWireSymbol } from './symbols.ts';
 import { StreamBar, StreamQuote } from './wire.ts';

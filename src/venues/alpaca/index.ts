@@ -2,7 +2,7 @@
  * The Alpaca venue: execution client, market data feed and instrument specs on the real
  * @alpacahq/alpaca-trade-api SDK, pointed at Alpaca or at any compatible server (`parity venue`).
  */
-import type { InstrumentProvider } from '../../engine/ports.ts';
+import type { InstrumentProvider } from '../../ports/index.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import { UNLIMITED_RECONNECT_ATTEMPTS } from './sdk-consts.ts';
 import type { AlpacaSettings } from './config.ts';

@@ -62,7 +62,7 @@ import type { OrderRequest, ReplaceRequest, Side, TimeInForce } from '../../doma
 import type {
   ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, VenueCapabilities,
   VenueExecution, VenueOrderState, VenueQueries,
-} from '../../engine/ports.ts';
+} from '../../ports/index.ts';
 import { Portfolio, type AccountSettings, type AccountView, type PositionView } from '../../portfolio/portfolio.ts';
 import { checkCapabilities, checkGrid, increasesExposure } from '../../risk/pre-trade.ts';
 import { dayExpiry } from './calendar.ts';

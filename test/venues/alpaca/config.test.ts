@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeSettings, envWithDotEnv, resolveAlpacaSettings } from '../../../src/venues/alpaca/config.ts';
-import { confirmLive } from '../../../src/node/alpaca.ts';
+import { confirmLive } from '../../../src/modes/alpaca.ts';
 
 const keys = { ALPACA_KEY_ID: 'PKTESTKEY123', ALPACA_SECRET_KEY: 'supersecretvalue' };
 

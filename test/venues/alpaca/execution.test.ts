@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VenueServer } from '../../../src/venue-server/index.ts';
-import type { ExecutionReport } from '../../../src/engine/ports.ts';
+import type { ExecutionReport } from '../../../src/ports/index.ts';
 import { connectAdapter, faults, kinds, pushBar, stats, venue, waitFor, type Harness } from './helpers.ts';
 
 let server: VenueServer;

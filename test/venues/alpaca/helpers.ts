@@ -3,7 +3,7 @@ import { startVenueServer, type VenueServer, type VenueServerOptions } from '../
 import { createAlpacaVenue, resolveAlpacaSettings, type AlpacaExecution, type AlpacaProblem } from '../../../src/venues/alpaca/index.ts';
 import { InstrumentRegistry } from '../../../src/domain/instrument-registry.ts';
 import { makeInstrument } from '../../../src/domain/instrument.ts';
-import type { ExecutionReport } from '../../../src/engine/ports.ts';
+import type { ExecutionReport } from '../../../src/ports/index.ts';
 
 export const KEY = 'test-key-id';
 export const SECRET = 'test-secret-key';

@@ -3,7 +3,7 @@ import { InstrumentRegistry } from '../../../src/domain/instrument-registry.ts';
 import type { Bar } from '../../../src/domain/market.ts';
 import type { Fill } from '../../../src/domain/fill.ts';
 import { Engine } from '../../../src/engine/engine.ts';
-import type { PullFeed } from '../../../src/engine/ports.ts';
+import type { PullFeed } from '../../../src/ports/index.ts';
 import type { StrategyHandlers } from '../../../src/engine/strategy.ts';
 import { SimVenue, type SimVenueOptions } from '../../../src/venues/sim/sim-venue.ts';
 import { AAPL, CASH, MIN, T0 } from './helpers.ts';

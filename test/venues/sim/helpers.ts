@@ -3,7 +3,7 @@ import { makeInstrument, type Instrument } from '../../../src/domain/instrument.
 import { InstrumentRegistry } from '../../../src/domain/instrument-registry.ts';
 import type { Bar, Quote, Trade } from '../../../src/domain/market.ts';
 import type { OrderRequest } from '../../../src/domain/order.ts';
-import type { ExecutionReport } from '../../../src/engine/ports.ts';
+import type { ExecutionReport } from '../../../src/ports/index.ts';
 import { DEFAULT_ACCOUNT, type AccountSettings } from '../../../src/portfolio/portfolio.ts';
 import { SimVenue, type SimVenueOptions } from '../../../src/venues/sim/sim-venue.ts';
 

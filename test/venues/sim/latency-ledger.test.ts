@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionReport } from '../../../src/engine/ports.ts';
+import type { ExecutionReport } from '../../../src/ports/index.ts';
 import { mulberry32 } from '../../../src/util/random.ts';
 import { CASH, harness, lmt, MARGIN, MIN, mkt, stl, stp, T0 } from './helpers.ts';
 

@@ -10,9 +10,10 @@
 import type { OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
 import type { TradingState } from '../risk/trading-state.ts';
-import { EMPTY_OPS, type ConsoleSnapshot, type EventKind as RowKind, type EventRow, type SnapshotSource } from '../console/model.ts';
-import { FLAG, NAV_KINDS, NAV_LABEL, type NavKind } from './format.ts';
-import type { Recording } from './recording.ts';
+import { type ConsoleSnapshot, type EventKind as RowKind, type EventRow, type SnapshotSource } from './model.ts';
+import { EMPTY_OPS } from '../ops/view.ts';
+import { FLAG, NAV_KINDS, NAV_LABEL, type NavKind } from '../recording/format.ts';
+import type { Recording } from '../recording/recording.ts';
 
 /** Data-time multiples of wall time; 0 = as fast as the screen redraws (one frame's worth of events). */
 export const SPEEDS: readonly number[] = [1, 10, 60, 300, 1800, 3600, 36_000, 0];

@@ -3,7 +3,7 @@
  * The console gets no command handler (no kill switch, nothing to send) and no gate re-run; the
  * player's keys are offered every keystroke first.
  */
-import type { Recording } from './recording.ts';
+import type { Recording } from '../recording/recording.ts';
 import { ReplayPlayer } from './replay-source.ts';
 import { parseJump } from './replay-source.ts';
 
@@ -27,7 +27,7 @@ export async function runReplayConsole(rec: Recording, opts: ReplayConsoleOption
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
   process.env['NODE_ENV'] ??= 'production';
-  const { mountConsole } = await import('../console/render.tsx');
+  const { mountConsole } = await import('./render.tsx');
   await new Promise<void>((resolve) => {
     const inst = mountConsole({
       source: player,

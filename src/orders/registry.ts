@@ -4,7 +4,7 @@
  */
 import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
-import type { ExecutionReport } from '../engine/ports.ts';
+import type { ExecutionReport } from '../ports/index.ts';
 import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
 import { type Order, type OrderEvent, type OrderView, viewOf } from './order.ts';
 
@@ -36,7 +36,7 @@ export type RestoredOrder = OrderView & {
 
 const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
 
-export class OrderBook {
+export class OrderRegistry {
   private readonly orders = new Map<string, Order>();
   private readonly open = new Map<string, Order>();
 

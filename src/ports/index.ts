@@ -2,7 +2,6 @@
  * The engine's two doors to the world. A strategy cannot tell which implementation is behind them:
  * a file or a socket behind the DataFeed, the simulated venue or a broker behind the ExecutionClient.
  */
-import type { Instrument } from '../domain/instrument.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import type { OrderRequest, ReplaceRequest } from '../domain/order.ts';
 import type { Liquidity } from '../domain/fill.ts';
@@ -174,8 +173,5 @@ export interface ExecutionClient {
   connection?(): ConnectionStatus;
 }
 
-/** Where instrument specs come from (defaults, config, or the venue). */
-export interface InstrumentProvider {
-  get(symbol: string): Instrument | undefined;
-  all(): readonly Instrument[];
-}
+/** Defined in the domain (the registry implements it there); a port all the same. */
+export type { InstrumentProvider } from '../domain/instrument-registry.ts';

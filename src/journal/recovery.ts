@@ -14,10 +14,10 @@
  * under its own id, which a venue refuses as a duplicate if it did see it after all.
  */
 import type { Engine } from '../engine/engine.ts';
-import type { VenueExecution, VenueQueries } from '../engine/ports.ts';
-import type { Store } from '../journal/store.ts';
-import type { StoredPosition, StoredTradingState } from '../journal/state.ts';
-import { isTerminal } from './fsm.ts';
+import type { VenueExecution, VenueQueries } from '../ports/index.ts';
+import type { Store } from './store.ts';
+import type { StoredPosition, StoredTradingState } from './state.ts';
+import { isTerminal } from '../orders/fsm.ts';
 
 export interface RecoveryOptions {
   readonly store: Store;

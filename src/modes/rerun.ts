@@ -30,15 +30,15 @@ import type { Instrument } from '../domain/instrument.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
-import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../engine/ports.ts';
-import { makeEngine } from '../node/parts.ts';
+import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../ports/index.ts';
+import { makeEngine } from './parts.ts';
 import { loadStrategy, parseParams } from '../strategy/loader.ts';
-import { describeDecision, type Decision, type DecisionRecord, type Header, type MarketRecord, type OperatorRecord, type StateRecord } from './format.ts';
-import { PARITY_ROOT } from './provenance.ts';
-import { Recorder } from './recorder.ts';
-import type { Recording } from './recording.ts';
-import { RecordingError } from './resolve.ts';
-import { NullSink } from './sink.ts';
+import { describeDecision, type Decision, type DecisionRecord, type Header, type MarketRecord, type OperatorRecord, type StateRecord } from '../recording/format.ts';
+import { PARITY_ROOT } from '../recording/provenance.ts';
+import { Recorder } from '../recording/recorder.ts';
+import type { Recording } from '../recording/recording.ts';
+import { RecordingError } from '../recording/resolve.ts';
+import { NullSink } from '../recording/sink.ts';
 
 export interface RerunOptions {
   /** Strategy file to run instead of the recorded one. */

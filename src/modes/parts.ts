@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { Engine, type EngineObserver } from '../engine/engine.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { Bar } from '../domain/market.ts';
-import type { ExecutionClient } from '../engine/ports.ts';
+import type { ExecutionClient } from '../ports/index.ts';
 import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
 import { loadBars, putOnGrid, type BarSeries } from '../data/index.ts';

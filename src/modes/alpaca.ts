@@ -7,7 +7,7 @@
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
-import type { VenueAccount } from '../engine/ports.ts';
+import type { VenueAccount } from '../ports/index.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
 import { idPrefix } from '../orders/client-ids.ts';
@@ -19,10 +19,10 @@ import {
 } from '../venues/alpaca/index.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import type { PushFeed } from '../engine/ports.ts';
+import type { PushFeed } from '../ports/index.ts';
 import { openDurable } from '../journal/durable.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
-import type { RecoveryReport } from '../orders/recovery.ts';
+import type { RecoveryReport } from '../journal/recovery.ts';
 import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { createSessionFolder } from './session-folder.ts';
