@@ -14,7 +14,6 @@ import type { Instrument } from '../domain/instrument.ts';
 import type { Bar, MarketEvent, Quote, Trade } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import { type OrderRequest, type ReplaceRequest, describeOrder } from '../domain/order.ts';
-import { isOnGrid } from '../domain/instrument.ts';
 import { OrderRegistry, type BookedFill } from '../orders/registry.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import { viewOf } from '../orders/order.ts';
@@ -24,11 +23,12 @@ import type { RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
-import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from '../risk/pre-trade.ts';
-import { type RiskLimits, NO_LIMITS, checkLimits } from '../risk/limits.ts';
+import { type AdmissionContext, type CommandSource, admitReplace, admitSubmit } from '../risk/admission.ts';
+import { type RiskLimits, NO_LIMITS } from '../risk/limits.ts';
 import { DEFAULT_FLATTEN_COLLAR, flattenOrder } from '../risk/flatten.ts';
 import type { Clock } from './clock.ts';
 import { SimulatedClock } from './clock.ts';
+import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
 import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
 import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
@@ -87,6 +87,16 @@ export interface EngineOptions {
   /** How many times an unconfirmed order is looked up before it is declared lost (default 3). */
   readonly ackQueries?: number;
   /**
+   * A cancel or replace with no answer this many ms after it was sent: the venue is asked by client
+   * order id, so `pending_cancel` and `pending_replace` always end. A cancel the venue refused or
+   * never got is retried (asking first) with backoff, up to `cancelRetries` times. Default: the ack
+   * timeout; off when that is off (backtests: the simulated venue always answers at once).
+   */
+  readonly commandTimeoutMs?: number;
+  readonly cancelRetries?: number;
+  /** Every round-trip timer (ack, cancel, replace, retries) runs here, on the transport's clock. Default: wall. */
+  readonly scheduler?: Scheduler;
+  /**
    * Runs after the venue is connected and before the strategy's onStart: crash recovery restores
    * orders, positions and cash here, so the strategy's first callback already sees them.
    */
@@ -140,6 +150,13 @@ export class Engine {
   private wake: (() => void) | null = null;
   private readonly ackTimeoutMs: number | null;
   private readonly ackQueries: number;
+  private readonly commandTimeoutMs: number | null;
+  private readonly cancelRetries: number;
+  private readonly scheduler: Scheduler;
+  private readonly ackTimers = new Map<string, TimerHandle>();
+  private readonly commandTimers = new Map<string, TimerHandle>();
+  /** Orders someone asked to cancel, with the number of retries spent (a cancel stands until it lands). */
+  private readonly cancelWanted = new Map<string, number>();
   private readonly startup: EngineOptions['startup'];
   private readonly warmupSource: EngineOptions['warmup'];
   private warmingUp = false;
@@ -167,6 +184,9 @@ export class Engine {
     this.ctx = this.makeContext(opts.strategy.params);
     this.ackTimeoutMs = opts.ackTimeoutMs ?? null;
     this.ackQueries = opts.ackQueries ?? 3;
+    this.commandTimeoutMs = opts.commandTimeoutMs ?? this.ackTimeoutMs;
+    this.cancelRetries = opts.cancelRetries ?? 5;
+    this.scheduler = opts.scheduler ?? new WallScheduler();
     this.startup = opts.startup;
     this.warmupSource = opts.warmup;
     const cal = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
@@ -225,7 +245,7 @@ export class Engine {
     this.started = true;
     this.initTime();
     for (const o of this.observers) o.onStart?.(this);
-    await this.execution.connect((rep) => this.report(rep));
+    await this.execution.connect((rep) => this.report(rep), { sent: (id, cmd) => this.onSent(id, cmd) });
     // Recovery runs before the strategy's first callback; what it tells the strategy (lost orders,
     // fills while down) is delivered after onStart, in order.
     const told = this.notifications.splice(0);
@@ -491,6 +511,25 @@ export class Engine {
     if (out.problem !== null) this.log('warn', 'orders', out.problem, { report: rep });
     if (out.fill !== null) this.bookFill(out.fill);
     for (const ev of out.events) this.emitOrderEvent(ev);
+    this.afterReport(rep);
+  }
+
+  /** Round trips the report settles, and cancels that must be tried again. */
+  private afterReport(rep: ExecutionReport): void {
+    const o = this.orders.get(rep.clientOrderId);
+    if (o === undefined) return;
+    if (!isOpen(o.status)) {
+      this.cancelWanted.delete(o.clientOrderId);
+      this.ackTimers.get(o.clientOrderId)?.cancel();
+      this.ackTimers.delete(o.clientOrderId);
+    }
+    if (o.status !== 'pending_cancel' && o.status !== 'pending_replace') {
+      this.commandTimers.get(o.clientOrderId)?.cancel();
+      this.commandTimers.delete(o.clientOrderId);
+    }
+    if (rep.kind === 'cancel_rejected' && isOpen(o.status) && o.status !== 'pending_cancel' && this.cancelWanted.has(o.clientOrderId)) {
+      this.retryCancel(o.clientOrderId, rep.reason);
+    }
   }
 
   private bookFill(b: BookedFill): void {
@@ -561,8 +600,77 @@ export class Engine {
 
   // ---------- unacknowledged orders ----------
 
+  /**
+   * Round-trip timers run on the scheduler (the transport's clock), from when the request left,
+   * never on engine time: a live minute bar is stamped with the start of its minute, so engine time
+   * can lag the wall clock and an engine-time timeout could fire before the request was even sent.
+   */
   private armAckTimer(id: string, attempt: number): void {
-    this.schedule(this.time + this.ackTimeoutMs!, () => this.checkAck(id, attempt));
+    this.ackTimers.get(id)?.cancel();
+    this.ackTimers.set(id, this.scheduler.after(this.ackTimeoutMs!, () => {
+      this.ackTimers.delete(id);
+      this.schedule(this.time, () => this.checkAck(id, attempt));
+    }));
+  }
+
+  /** The adapter says a request actually left: its round-trip timeout starts now. */
+  private onSent(id: string, cmd: 'submit' | 'cancel' | 'replace'): void {
+    if (cmd === 'submit') {
+      if (this.ackTimers.has(id)) this.armAckTimer(id, 1);
+    } else if (this.commandTimers.has(id)) this.armCommandTimer(id);
+  }
+
+  private armCommandTimer(id: string, delayMs = this.commandTimeoutMs): void {
+    if (delayMs === null) return;
+    this.commandTimers.get(id)?.cancel();
+    this.commandTimers.set(id, this.scheduler.after(delayMs, () => {
+      this.commandTimers.delete(id);
+      this.schedule(this.time, () => this.commandTimedOut(id));
+    }));
+  }
+
+  /** No answer to a cancel or replace in time: the venue's word on the order settles it. */
+  private commandTimedOut(id: string): void {
+    const o = this.orders.get(id);
+    if (o === undefined || (o.status !== 'pending_cancel' && o.status !== 'pending_replace')) return;
+    this.log('warn', 'orders', `no answer to the ${o.status === 'pending_cancel' ? 'cancel' : 'replace'} of ${id} within ${this.commandTimeoutMs} ms: asking the venue`);
+    this.askVenue(id, () => this.armCommandTimer(id));
+  }
+
+  /** Ask the venue about one order and apply its answer in the loop; `failed` runs when it cannot answer. */
+  private askVenue(id: string, failed: () => void, then?: () => void): void {
+    const q = this.execution.queries;
+    if (q === undefined) { then?.(); return; }
+    q.order(id).then(
+      (state) => this.schedule(this.time, () => {
+        if (state !== null) this.applyVenueState(id, state, []);
+        then?.();
+      }),
+      (err: unknown) => this.schedule(this.time, () => {
+        this.log('warn', 'orders', `query of ${id} failed (${err instanceof Error ? err.message : String(err)}); asking again`);
+        failed();
+      }),
+    );
+  }
+
+  /** A cancel that did not land while someone still wants it: ask the venue, then cancel again, with backoff. */
+  private retryCancel(id: string, reason: string): void {
+    const spent = (this.cancelWanted.get(id) ?? 0) + 1;
+    if (spent > this.cancelRetries) {
+      this.cancelWanted.delete(id);
+      this.log('error', 'orders', `cancel of ${id} failed ${this.cancelRetries + 1} times (${reason}): the order still works at the venue; cancel it there, or cancel again`);
+      return;
+    }
+    this.cancelWanted.set(id, spent);
+    const backoff = Math.min(8000, 250 * 2 ** (spent - 1));
+    this.log('warn', 'orders', `cancel of ${id} did not land (${reason}): asking the venue and trying again in ${backoff} ms (${spent}/${this.cancelRetries})`);
+    this.scheduler.after(backoff, () => this.schedule(this.time, () => {
+      const again = (): void => {
+        const o = this.orders.get(id);
+        if (o !== undefined && isOpen(o.status) && o.status !== 'pending_cancel' && this.cancelWanted.has(id)) this.sendCancel(o);
+      };
+      this.askVenue(id, again, again);
+    }));
   }
 
   /** The ack timer fired: still no ack means unconfirmed, and the venue is asked, never resent to. */
@@ -681,26 +789,19 @@ export class Engine {
     if (this.started && !this.starting) this.flush();
   }
 
-  private preTrade(order: Order, source: 'strategy' | 'operator'): string | null {
-    const req = order.request;
-    const inst = this.instruments.get(req.symbol);
-    if (inst === undefined) return `unknown symbol ${req.symbol}: add it to the config's instruments or feed data for it`;
-    const grid = checkGrid(req, inst) ?? checkCapabilities(req, this.execution.capabilities);
-    if (grid !== null) return grid;
-    const pos = this.portfolio.qty(req.symbol);
-    const increases = increasesExposure(req, pos, this.pendingReduce(req.symbol, req.side, order.clientOrderId));
-    if (req.reduceOnly === true && increases) return `reduce-only ${req.side} of ${req.qty} would not reduce the position of ${pos}`;
-    if (this.dailyLoss !== null && increases && source === 'strategy') {
-      const why = this.checkDailyLoss();
-      if (why !== null) return why;
-    }
-    const st = checkTradingState(this.state, increases && source === 'strategy');
-    if (st !== null && !(source === 'operator' && !increases)) return st;
-    return checkLimits(this.limits, {
-      request: req, instrument: inst, position: pos, increases,
-      last: this.lastPrice.get(req.symbol), now: this.time, recentSubmits: this.submittedTimes,
+  private preTrade(order: Order, source: CommandSource): string | null {
+    return admitSubmit(order.request, source, this.admissionContext(order.request.symbol, order.request.side, order.clientOrderId));
+  }
+
+  /** What admission needs to know about one symbol, now (risk/admission.ts decides). */
+  private admissionContext(symbol: string, side: 'buy' | 'sell', except: string): AdmissionContext {
+    return {
+      instrument: this.instruments.get(symbol), capabilities: this.execution.capabilities, state: this.state, limits: this.limits,
+      position: this.portfolio.qty(symbol), pendingReduce: this.pendingReduce(symbol, side, except),
+      last: this.lastPrice.get(symbol), now: this.time, recentSubmits: this.submittedTimes,
       equity: () => this.portfolio.equity(), realizedToday: () => this.portfolio.account().realizedPnl,
-    });
+      dailyLoss: this.dailyLoss === null ? null : () => this.checkDailyLoss(),
+    };
   }
 
   private pendingReduce(symbol: string, side: 'buy' | 'sell', except: string): number {
@@ -715,29 +816,44 @@ export class Engine {
   cancel(clientOrderId: string): void {
     const o = this.orders.get(clientOrderId);
     if (o === undefined) { this.log('warn', 'orders', `cancel: no order ${clientOrderId}`); return; }
-    if (!isOpen(o.status) || o.status === 'pending_cancel') return;
-    const ev = this.orders.apply(o, 'cancel_request', this.time);
-    if (ev === null) { this.log('warn', 'orders', `cancel of ${clientOrderId} in state ${o.status} refused`); return; }
-    this.emitOrderEvent(ev);
-    this.execution.cancel(clientOrderId, this.time);
+    if (!isOpen(o.status)) return;
+    if (o.external) { this.log('warn', 'orders', `cancel of ${clientOrderId} refused: not placed by this store (decide on it first: adopt, cancel or leave)`); return; }
+    if (this.commandTimeoutMs !== null && !this.cancelWanted.has(clientOrderId)) this.cancelWanted.set(clientOrderId, 0);
+    if (o.status === 'pending_cancel') {
+      // Asked again while a cancel is out: the venue's word now, rather than waiting for the timeout.
+      if (this.commandTimeoutMs !== null) this.askVenue(clientOrderId, () => this.armCommandTimer(clientOrderId));
+      return;
+    }
+    this.sendCancel(o);
   }
 
-  replace(clientOrderId: string, changes: ReplaceRequest): void {
+  private sendCancel(o: Order): void {
+    const ev = this.orders.apply(o, 'cancel_request', this.time);
+    if (ev === null) { this.log('warn', 'orders', `cancel of ${o.clientOrderId} in state ${o.status} refused`); return; }
+    this.emitOrderEvent(ev);
+    this.execution.cancel(o.clientOrderId, this.time);
+    this.armCommandTimer(o.clientOrderId);
+  }
+
+  /**
+   * Replace through the same admission as submit (trading state, grid, capabilities, every limit).
+   * Returns null when the replace was sent, else the reason it was refused (also logged).
+   */
+  replace(clientOrderId: string, changes: ReplaceRequest, source: CommandSource = 'strategy'): string | null {
     const o = this.orders.get(clientOrderId);
-    if (o === undefined) { this.log('warn', 'orders', `replace: no order ${clientOrderId}`); return; }
-    const inst = this.instruments.get(o.request.symbol)!;
-    let problem: string | null = null;
-    if (!this.execution.capabilities.replace) problem = 'the venue cannot replace orders: cancel and submit a new one';
-    else if (o.status !== 'accepted' && o.status !== 'partially_filled') problem = `cannot replace an order that is ${o.status}`;
-    else if (changes.qty !== undefined && changes.qty <= o.filledQty) problem = `new quantity ${changes.qty} is not above the ${o.filledQty} already filled: cancel instead`;
-    else if (changes.qty !== undefined && !isOnGrid(changes.qty, inst.lotSize)) problem = `quantity ${changes.qty} is off the lot grid ${inst.lotSize}`;
-    else if (changes.limitPrice !== undefined && !isOnGrid(changes.limitPrice, inst.tickSize)) problem = `limit price ${changes.limitPrice} is off the tick grid ${inst.tickSize}`;
-    else if (changes.stopPrice !== undefined && !isOnGrid(changes.stopPrice, inst.tickSize)) problem = `stop price ${changes.stopPrice} is off the tick grid ${inst.tickSize}`;
-    if (problem !== null) { this.log('warn', 'orders', `replace ${clientOrderId}: ${problem}`); return; }
+    const refuse = (why: string): string => { this.log('warn', 'risk', `replace ${clientOrderId} refused: ${why}`); return why; };
+    if (o === undefined) return refuse(`no order ${clientOrderId}`);
+    if (o.status !== 'accepted' && o.status !== 'partially_filled') return refuse(`cannot replace an order that is ${o.status}`);
+    if (o.external) return refuse('the order was not placed by this store: adopt it first');
+    const why = admitReplace(o.request, o.filledQty, changes, source, this.admissionContext(o.request.symbol, o.request.side, o.clientOrderId));
+    if (why !== null) return refuse(why);
     const ev = this.orders.apply(o, 'replace_request', this.time);
-    if (ev === null) return;
+    if (ev === null) return refuse(`the order cannot be replaced from ${o.status}`);
+    this.submittedTimes.push(this.time);
     this.emitOrderEvent(ev);
     this.execution.replace(clientOrderId, changes, this.time);
+    this.armCommandTimer(clientOrderId);
+    return null;
   }
 
   // ---------- trading state and operator commands ----------

@@ -50,9 +50,21 @@ export type ExecutionReport = ReportMeta & (
       readonly fee: number;
       readonly liquidity: Liquidity;
       readonly ts: number;
+      /**
+       * The venue order this execution belongs to and its cumulative filled quantity right after it.
+       * A fill is known by its exec id AND by (venue order, cumulative quantity): the same execution
+       * heard from the stream and from the venue's activity list carries both, even when one source
+       * has no execution id (so a restart never books it twice).
+       */
+      readonly venueOrderId?: string;
+      readonly venueCumQty?: number;
     }
   | { readonly kind: 'canceled'; readonly clientOrderId: string; readonly reason?: string; readonly ts: number }
-  | { readonly kind: 'cancel_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
+  | {
+      readonly kind: 'cancel_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number;
+      /** The request failed in transit (5xx, network): the order may still work; the engine retries. */
+      readonly transient?: boolean;
+    }
   | { readonly kind: 'expired'; readonly clientOrderId: string; readonly ts: number }
   | {
       readonly kind: 'replaced';
@@ -62,7 +74,10 @@ export type ExecutionReport = ReportMeta & (
       readonly stopPrice?: number;
       readonly ts: number;
     }
-  | { readonly kind: 'replace_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number });
+  | {
+      readonly kind: 'replace_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number;
+      readonly transient?: boolean;
+    });
 
 export interface SubmitCommand {
   readonly clientOrderId: string;
@@ -124,6 +139,9 @@ export interface VenueExecution {
   readonly price: number;
   readonly fee: number;
   readonly ts: number;
+  /** As on a fill report: the venue order and its cumulative filled quantity after this execution. */
+  readonly venueOrderId?: string;
+  readonly venueCumQty?: number;
 }
 
 /** Questions the engine asks a venue: crash recovery, reconciliation, pre-flight gates. */
@@ -152,11 +170,21 @@ export interface ReportSink {
   (report: ExecutionReport): void;
 }
 
+/**
+ * What an adapter tells the engine about its transport, outside the order state machine: the moment
+ * a request actually left for the venue. Round-trip timeouts (no ack, no cancel answer) are measured
+ * from here on the scheduler's clock, never from the engine time of the decision (a live minute bar
+ * is stamped with the start of its minute, so engine time may lag the wall clock by a minute).
+ */
+export interface TransportHooks {
+  sent(clientOrderId: string, command: 'submit' | 'cancel' | 'replace'): void;
+}
+
 export interface ExecutionClient {
   readonly venue: string;
   readonly capabilities: VenueCapabilities;
   /** The engine hands over its report sink; reports may arrive at any time after this. */
-  connect(sink: ReportSink): void | Promise<void>;
+  connect(sink: ReportSink, transport?: TransportHooks): void | Promise<void>;
   /** Fire and forget: the outcome arrives as reports. Never throws for a venue-side refusal. */
   submit(cmd: SubmitCommand): void;
   cancel(clientOrderId: string, ts: number): void;
