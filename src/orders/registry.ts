@@ -3,7 +3,7 @@
  * fills are deduplicated by execution id and counted in integer lots.
  */
 import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
-import type { OrderRequest } from '../domain/order.ts';
+import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
 import { type Order, type OrderEvent, type OrderView, viewOf } from './order.ts';
@@ -183,7 +183,11 @@ export class OrderRegistry {
         if (o.status !== 'pending_replace') return { ...NO_OUTCOME, problem: `replace reject for ${o.clientOrderId} in ${o.status}: ${rep.reason}` };
         return this.outcome(this.apply(o, 'replace_reject', rep.ts, rep.reason), o);
       case 'replaced': {
-        if (o.status !== 'pending_replace') return { ...NO_OUTCOME, problem: `replace confirmation for ${o.clientOrderId} in ${o.status}` };
+        if (o.status !== 'pending_replace') {
+          // The same confirmation heard twice (the stream and a query): already applied, quiet.
+          if (rep.qty === o.request.qty && (rep.limitPrice ?? null) === (limitPriceOf(o.request) ?? null) && (rep.stopPrice ?? null) === (stopPriceOf(o.request) ?? null)) return NO_OUTCOME;
+          return { ...NO_OUTCOME, problem: `replace confirmation for ${o.clientOrderId} in ${o.status}` };
+        }
         const r = o.request;
         const next: OrderRequest =
           r.type === 'market' ? { ...r, qty: rep.qty }
@@ -202,6 +206,14 @@ export class OrderRegistry {
     if (o.execIds.has(rep.execId)) return { ...NO_OUTCOME, problem: null }; // duplicate report: already booked
     const inst = this.instrumentOf(o.request.symbol);
     if (inst === undefined) return { ...NO_OUTCOME, problem: `fill for ${o.clientOrderId} on unknown symbol ${o.request.symbol}` };
+    // The same execution from another source (stream without an execution id, then the venue's
+    // activity list after a restart) carries another exec id but the same venue order and cumulative
+    // quantity: that pair is its second identity, kept beside the exec ids (and persisted with them).
+    const leg = legKey(rep, inst.lotSize);
+    if (leg !== null) {
+      if (o.execIds.has(leg)) return { ...NO_OUTCOME, problem: null };
+      o.execIds.add(leg);
+    }
     o.execIds.add(rep.execId);
     const lots = toLots(rep.qty, inst.lotSize);
     const totalLots = toLots(o.request.qty, inst.lotSize);
@@ -232,4 +244,10 @@ export class OrderRegistry {
     if (ev !== null) return { events: [ev], fill: null, problem: null };
     return { events: [], fill: null, problem: o?.flagged ?? null };
   }
+}
+
+/** A fill's second identity: `<venue order id>@<cumulative lots>`, or null when the venue gave neither. */
+export function legKey(rep: { readonly venueOrderId?: string; readonly venueCumQty?: number }, lotSize: number): string | null {
+  if (rep.venueOrderId === undefined || rep.venueCumQty === undefined) return null;
+  return `${rep.venueOrderId}@${toLots(rep.venueCumQty, lotSize)}`;
 }

@@ -9,6 +9,7 @@ import { fromSteps, toLots, toTicks } from '../domain/instrument.ts';
 import type { OrderRequest } from '../domain/order.ts';
 import type { ExecutionReport, VenueExecution, VenueOrderState } from '../ports/index.ts';
 import { type OrderStatus, isOpen } from './fsm.ts';
+import { legKey } from './registry.ts';
 
 /** The parts of our order the comparison reads. */
 export interface OrderSide {
@@ -34,7 +35,12 @@ export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: r
   for (const e of executions) {
     if (e.clientOrderId !== id || seen.has(e.execId)) continue;
     seen.add(e.execId);
-    out.push({ kind: 'fill', clientOrderId: id, execId: e.execId, qty: e.qty, price: e.price, fee: e.fee, liquidity: 'taker', ts: Math.max(ts, e.ts) });
+    const leg = legKey(e, inst.lotSize);
+    if (leg !== null) {
+      if (seen.has(leg)) continue; // booked already under another exec id (stream without one)
+      seen.add(leg);
+    }
+    out.push(fillReport(e, ts));
     const l = toLots(e.qty, inst.lotSize);
     lots += l;
     tickLots += toTicks(e.price, inst.tickSize) * l;
@@ -106,5 +112,6 @@ function replacedReport(id: string, r: OrderRequest, ts: number): ExecutionRepor
 
 /** A venue execution as a fill report (fills recovered after a gap). */
 export function fillReport(e: VenueExecution, ts: number): ExecutionReport {
-  return { kind: 'fill', clientOrderId: e.clientOrderId, execId: e.execId, qty: e.qty, price: e.price, fee: e.fee, liquidity: 'taker', ts: Math.max(ts, e.ts) };
+  const base = { kind: 'fill', clientOrderId: e.clientOrderId, execId: e.execId, qty: e.qty, price: e.price, fee: e.fee, liquidity: 'taker', ts: Math.max(ts, e.ts) } as const;
+  return e.venueOrderId !== undefined && e.venueCumQty !== undefined ? { ...base, venueOrderId: e.venueOrderId, venueCumQty: e.venueCumQty } : base;
 }

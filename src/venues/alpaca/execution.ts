@@ -1,7 +1,10 @@
 /**
- * The Alpaca ExecutionClient: orders over REST, their fate over the trade_updates stream, and
- * after a stream gap, what happened meanwhile from account activities (fills) and order queries
- * (cancels, expiries). Every frame is parsed with zod; anything unexpected becomes a typed problem
+ * The Alpaca ExecutionClient: a translator between the engine's commands and reports and Alpaca's
+ * REST and trade_updates stream. It keeps NO order state of its own (the engine's order registry is
+ * the one truth for our orders): every frame is routed by client order id, whichever process placed
+ * the order, and every cancel or replace first asks Alpaca where the order stands now. The only
+ * memory is an id map (Alpaca order id -> our client order id) that saves a lookup, rebuilt from
+ * the venue at connect. Every frame is parsed with zod; anything unexpected becomes a typed problem
  * handed to `onProblem` (the engine logs it), never an exception in the engine's face.
  *
  * Identity: the engine names an order by its client order id (the "root"). Alpaca's replace makes
@@ -11,14 +14,16 @@
  * Ordering: commands on one order run one after another (a cancel waits for the submit's answer),
  * so a cancel can never overtake the order it cancels. Nothing is ever resent blindly: after an
  * ambiguous failure (timeout, network, 5xx) the adapter asks Alpaca by client order id first, and
- * a resend reuses the same id, which Alpaca refuses (422) if the first attempt did land.
+ * a resend reuses the same id, which Alpaca refuses (422) if the first attempt did land. A cancel
+ * that fails in transit is reported as a transient cancel_rejected: the engine retries it.
  */
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest, ReplaceRequest } from '../../domain/order.ts';
 import type {
-  ConnectionState, ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand,
+  ConnectionState, ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, TransportHooks,
   VenueAccount, VenueCapabilities, VenueExecution, VenueOrderState, VenueOrderStatus, VenuePosition, VenueQueries,
 } from '../../ports/index.ts';
+import { type Scheduler, type TimerHandle, WallScheduler } from '../../ports/scheduler.ts';
 import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, type AlpacaProblem } from './errors.ts';
 import type { AlpacaRest } from './rest.ts';
 import { fromWireSymbol, toWireSymbol } from './symbols.ts';
@@ -63,50 +68,48 @@ export interface AlpacaExecutionOptions {
   /** Retries of an order whose submission outcome was unknown (default 5), spaced retryMs apart. */
   readonly submitRetries?: number;
   readonly retryMs?: number;
+  /** Every wait (connect timeout, heartbeat, retry backoff). Default: the wall clock. */
+  readonly scheduler?: Scheduler;
 }
 
-interface Tracked {
-  readonly root: string;
-  readonly request: OrderRequest;
-  /** Alpaca id of the order now carrying this root (changes on replace); null before the first answer. */
-  currentId: string | null;
-  replaceSeq: number;
-  accepted: boolean;
-  terminal: boolean;
-  /** How it ended, once terminal (for a cancel that arrives after the end). */
-  ended: string | null;
-  /** Sum of every fill reported for the root, across its replacement chain. */
-  filled: number;
-  /** Cumulative filled quantity per Alpaca order already reported (recovery skips what is covered). */
-  readonly cumByOrder: Map<string, number>;
-  /** Replacement orders already reported as 'replaced'. */
-  readonly replacements: Set<string>;
-  chain: Promise<void>;
+/** Where a root's chain of Alpaca orders ends: the order now carrying it, and what earlier links filled. */
+interface Live {
+  readonly order: WireOrderT;
+  readonly filledBefore: number;
+  readonly valueBefore: number;
+  /** How many replacements the chain has had (the next replacement id continues after it). */
+  readonly links: number;
 }
 
 const EPS = 1e-9;
 const rq = (x: number): number => Math.round(x * 1e9) / 1e9;
 const dec = (n: number): string => String(Number(n.toPrecision(12)));
 export const rootOf = (cid: string): string => cid.replace(/-r\d+$/, '');
+const replaceIndex = (cid: string): number => Number(/-r(\d+)$/.exec(cid)?.[1] ?? 0);
+const WORKING = new Set<WireOrderT['status']>(['new', 'accepted', 'pending_new', 'partially_filled', 'pending_cancel', 'pending_replace', 'held', 'accepted_for_bidding', 'stopped', 'calculated', 'suspended', 'done_for_day']);
 
 export class AlpacaExecution implements ExecutionClient {
   readonly venue = 'alpaca';
   readonly capabilities = ALPACA_CAPABILITIES;
   readonly queries: VenueQueries;
   private sink: ReportSink | null = null;
-  private readonly byRoot = new Map<string, Tracked>();
-  private readonly byOrderId = new Map<string, Tracked>();
-  private readonly seenExec = new Set<string>();
+  private transport: TransportHooks | null = null;
+  /** The id map: Alpaca order id -> root client order id (a cache; the venue can always be asked). */
+  private readonly rootByVenueId = new Map<string, string>();
+  /** Commands per root, one after another (plumbing, not order state). */
+  private readonly chains = new Map<string, Promise<void>>();
   private state: ConnectionState = 'disconnected';
   private lastHeartbeat: number | null = null;
   private detail: string | undefined;
   /** Venue time of the newest event heard: recovery asks for fills from a little before it. */
   private lastEventTs: number | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private heartbeat: TimerHandle | null = null;
   private recovering: Promise<void> | null = null;
   private closed = false;
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly opts: AlpacaExecutionOptions) {
+    this.scheduler = opts.scheduler ?? new WallScheduler();
     this.queries = {
       order: (cid) => this.queryOrder(cid),
       openOrders: () => this.queryOpenOrders(),
@@ -119,8 +122,9 @@ export class AlpacaExecution implements ExecutionClient {
 
   // ---------- connection ----------
 
-  async connect(sink: ReportSink): Promise<void> {
+  async connect(sink: ReportSink, transport?: TransportHooks): Promise<void> {
     this.sink = sink;
+    this.transport = transport ?? null;
     const s = this.opts.stream;
     s.onTradeUpdate((u) => this.onFrame(u));
     s.onStateChange((st) => {
@@ -129,12 +133,13 @@ export class AlpacaExecution implements ExecutionClient {
     });
     s.onError((e) => this.problem(new AlpacaProtocolError('trade_updates', e)));
     s.onReconnected(() => { void this.recover('stream reconnected'); });
+    const waitMs = this.opts.connectTimeoutMs ?? 10_000;
     const listening = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new AlpacaNetworkError(`trade_updates stream: no subscription within ${this.opts.connectTimeoutMs ?? 10_000} ms (${this.opts.rest.settings.streamUrl})`)), this.opts.connectTimeoutMs ?? 10_000);
+      const t = this.scheduler.after(waitMs, () => reject(new AlpacaNetworkError(`trade_updates stream: no subscription within ${waitMs} ms (${this.opts.rest.settings.streamUrl})`)));
       s.on('subscription', (streams) => {
         this.beat();
         if (Array.isArray(streams) && streams.includes('trade_updates')) {
-          clearTimeout(t);
+          t.cancel();
           resolve();
         }
       });
@@ -143,18 +148,19 @@ export class AlpacaExecution implements ExecutionClient {
     s.connect();
     await listening;
     this.state = 'connected';
+    // The id map is rebuilt from the venue: orders placed by an earlier process route like our own.
+    for (const o of await this.opts.rest.openOrders()) this.rootByVenueId.set(o.id, rootOf(o.client_order_id));
     const hb = this.opts.heartbeatMs ?? 15_000;
     if (hb > 0) {
-      this.heartbeat = setInterval(() => {
+      this.heartbeat = this.scheduler.every(hb, () => {
         this.opts.rest.clock().then(() => this.beat(), (err: unknown) => this.problem(asProblem(err)));
-      }, hb);
-      this.heartbeat.unref();
+      });
     }
   }
 
   disconnect(): void {
     this.closed = true;
-    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat?.cancel();
     this.heartbeat = null;
     this.opts.stream.disconnect();
     this.state = 'disconnected';
@@ -166,53 +172,36 @@ export class AlpacaExecution implements ExecutionClient {
 
   /** Settles when every command queued so far has had its answer (tests, orderly shutdown). */
   async idle(): Promise<void> {
-    await Promise.all([...this.byRoot.values()].map((t) => t.chain));
+    await Promise.all([...this.chains.values()]);
     if (this.recovering !== null) await this.recovering;
   }
 
   // ---------- commands ----------
 
   submit(cmd: SubmitCommand): void {
-    const t: Tracked = {
-      root: cmd.clientOrderId, request: cmd.request, currentId: null, replaceSeq: 0, accepted: false, terminal: false, ended: null,
-      filled: 0, cumByOrder: new Map(), replacements: new Set(), chain: Promise.resolve(),
-    };
-    if (this.byRoot.has(cmd.clientOrderId)) {
-      this.emit({ kind: 'rejected', clientOrderId: cmd.clientOrderId, reason: 'duplicate client order id in this session', ts: cmd.ts });
-      return;
-    }
-    this.byRoot.set(t.root, t);
-    this.enqueue(t, () => this.doSubmit(t, cmd.ts));
+    this.enqueue(cmd.clientOrderId, () => this.doSubmit(cmd.clientOrderId, cmd.request, cmd.ts));
   }
 
   cancel(clientOrderId: string, ts: number): void {
-    const t = this.byRoot.get(clientOrderId);
-    if (t === undefined) {
-      this.emit({ kind: 'cancel_rejected', clientOrderId, reason: 'unknown order', ts });
-      return;
-    }
-    this.enqueue(t, () => this.doCancel(t, ts));
+    this.enqueue(clientOrderId, () => this.doCancel(clientOrderId, ts));
   }
 
   replace(clientOrderId: string, changes: ReplaceRequest, ts: number): void {
-    const t = this.byRoot.get(clientOrderId);
-    if (t === undefined) {
-      this.emit({ kind: 'replace_rejected', clientOrderId, reason: 'unknown order', ts });
-      return;
-    }
-    this.enqueue(t, () => this.doReplace(t, changes, ts));
+    this.enqueue(clientOrderId, () => this.doReplace(clientOrderId, changes, ts));
   }
 
-  private enqueue(t: Tracked, op: () => Promise<void>): void {
-    t.chain = t.chain.then(op).catch((err: unknown) => this.problem(asProblem(err)));
+  private enqueue(root: string, op: () => Promise<void>): void {
+    const prev = this.chains.get(root) ?? Promise.resolve();
+    const next = prev.then(op).catch((err: unknown) => this.problem(asProblem(err)));
+    this.chains.set(root, next);
+    void next.then(() => { if (this.chains.get(root) === next) this.chains.delete(root); });
   }
 
   private inst(symbol: string): Instrument | undefined {
     return this.opts.instruments.get(symbol);
   }
 
-  private async doSubmit(t: Tracked, ts: number): Promise<void> {
-    const r = t.request;
+  private async doSubmit(root: string, r: OrderRequest, ts: number): Promise<void> {
     const inst = this.inst(r.symbol);
     const wire = toWireSymbol(r.symbol, inst?.assetClass);
     if (r.reduceOnly === true) {
@@ -220,132 +209,171 @@ export class AlpacaExecution implements ExecutionClient {
       const held = pos === null ? 0 : pos.qty;
       const room = r.side === 'buy' ? -held : held;
       if (room < r.qty - EPS) {
-        this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: `reduce-only ${r.side} of ${r.qty} but the venue position is ${held}`, ts });
+        this.emit({ kind: 'rejected', clientOrderId: root, reason: `reduce-only ${r.side} of ${r.qty} but the venue position is ${held}`, ts });
         return;
       }
     }
     const tif = r.tif ?? (inst?.calendar === '24x7' ? 'gtc' : 'day');
     const body = {
-      symbol: wire, qty: dec(r.qty), side: r.side, type: r.type, timeInForce: tif, clientOrderId: t.root,
+      symbol: wire, qty: dec(r.qty), side: r.side, type: r.type, timeInForce: tif, clientOrderId: root,
       ...(r.type === 'limit' || r.type === 'stop_limit' ? { limitPrice: dec(r.limitPrice) } : {}),
       ...(r.type === 'stop' || r.type === 'stop_limit' ? { stopPrice: dec(r.stopPrice) } : {}),
     } as const;
     const attempts = this.opts.submitRetries ?? 5;
     for (let i = 0; i <= attempts; i++) {
       try {
-        const o = await this.opts.rest.submitOrder(body);
-        this.adopt(t, o);
+        this.transport?.sent(root, 'submit');
+        this.acknowledge(root, await this.opts.rest.submitOrder(body));
         return;
       } catch (err) {
         if (err instanceof AlpacaApiError) {
           if (err.duplicateClientOrderId) {
             // An earlier attempt landed (or the id was used before): take what Alpaca has.
-            const o = await this.opts.rest.orderByClientId(t.root);
-            if (o !== null) this.adopt(t, o);
-            else this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: err.message, ts });
+            const o = await this.opts.rest.orderByClientId(root);
+            if (o !== null) this.acknowledge(root, o);
+            else this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts });
             return;
           }
-          this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: err.message, ts });
+          this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts });
           return;
         }
         if (!(err instanceof AlpacaNetworkError)) throw err;
         this.problem(err);
         // Outcome unknown: ask before anything else.
-        const found = await this.opts.rest.orderByClientId(t.root).catch(() => undefined);
+        const found = await this.opts.rest.orderByClientId(root).catch(() => undefined);
         if (found !== undefined && found !== null) {
-          this.adopt(t, found);
+          this.acknowledge(root, found);
           return;
         }
         if (found === undefined && i === attempts) break;
-        await new Promise((res) => setTimeout(res, this.opts.retryMs ?? 500));
+        await this.scheduler.sleep(this.opts.retryMs ?? 500);
       }
     }
-    this.problem(new AlpacaNetworkError(`order ${t.root}: outcome unknown after ${attempts + 1} attempts; recovery will ask the venue again`));
+    this.problem(new AlpacaNetworkError(`order ${root}: outcome unknown after ${attempts + 1} attempts; the engine will ask the venue again`));
   }
 
-  private async doCancel(t: Tracked, ts: number): Promise<void> {
-    if (t.terminal) {
-      this.emit({ kind: 'cancel_rejected', clientOrderId: t.root, reason: `order already ${t.ended ?? 'ended'}`, ts });
+  private async doCancel(root: string, ts: number): Promise<void> {
+    let live: Live | null;
+    try {
+      live = await this.resolveLive(root);
+    } catch (err) {
+      this.problem(asProblem(err));
+      this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
       return;
     }
-    if (t.currentId === null) {
-      this.emit({ kind: 'cancel_rejected', clientOrderId: t.root, reason: 'order not acknowledged by the venue', ts });
+    if (live === null) {
+      this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `the venue has no order ${root}`, ts });
+      return;
+    }
+    if (!WORKING.has(live.order.status)) {
+      this.reportEnd(root, live, ts, 'cancel');
       return;
     }
     try {
-      await this.opts.rest.cancelOrder(t.currentId);
+      this.transport?.sent(root, 'cancel');
+      await this.opts.rest.cancelOrder(live.order.id);
       // The outcome comes on the stream ('canceled', or a fill that won the race).
     } catch (err) {
-      if (!(err instanceof AlpacaApiError)) throw err;
-      this.emit({ kind: 'cancel_rejected', clientOrderId: t.root, reason: err.message, ts });
+      if (err instanceof AlpacaApiError) {
+        this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: err.message, ts });
+        return;
+      }
+      if (!(err instanceof AlpacaNetworkError)) throw err;
+      this.problem(err);
+      // The DELETE may or may not have landed: the venue says which; a live order is retried by the engine.
+      const now = await this.resolveLive(root).catch(() => null);
+      if (now !== null && !WORKING.has(now.order.status)) this.reportEnd(root, now, ts, 'cancel');
+      else this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `cancel failed in transit (${err.message})`, ts, transient: true });
     }
   }
 
-  private async doReplace(t: Tracked, ch: ReplaceRequest, ts: number): Promise<void> {
-    if (t.terminal || t.currentId === null) {
-      this.emit({ kind: 'replace_rejected', clientOrderId: t.root, reason: t.terminal ? 'order has ended' : 'order not acknowledged by the venue', ts });
+  private async doReplace(root: string, ch: ReplaceRequest, ts: number): Promise<void> {
+    let live: Live | null;
+    try {
+      live = await this.resolveLive(root);
+    } catch (err) {
+      this.problem(asProblem(err));
+      this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
+      return;
+    }
+    if (live === null || !WORKING.has(live.order.status)) {
+      this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: live === null ? `the venue has no order ${root}` : `the order is ${live.order.status} at the venue`, ts });
       return;
     }
     let qty: string | undefined;
     if (ch.qty !== undefined) {
-      // A replacement is a new order for what is left: ask what has filled right now, not what we heard.
-      const cur = await this.opts.rest.order(t.currentId);
-      const filledHere = cur?.filled_qty ?? 0;
-      const before = rq(t.filled - (t.cumByOrder.get(t.currentId) ?? 0));
-      const left = rq(ch.qty - before - filledHere);
+      // A replacement is a new order for what is left: what earlier links and this one have filled.
+      const left = rq(ch.qty - live.filledBefore - live.order.filled_qty);
       if (left <= 0) {
-        this.emit({ kind: 'replace_rejected', clientOrderId: t.root, reason: `new quantity ${ch.qty} is not above the ${rq(before + filledHere)} already filled`, ts });
+        this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `new quantity ${ch.qty} is not above the ${rq(live.filledBefore + live.order.filled_qty)} already filled`, ts });
         return;
       }
       qty = dec(left);
     }
-    const cid = `${t.root}-r${++t.replaceSeq}`;
-    try {
-      const o = await this.opts.rest.replaceOrder(t.currentId, {
-        ...(qty !== undefined ? { qty } : {}),
-        ...(ch.limitPrice !== undefined ? { limitPrice: dec(ch.limitPrice) } : {}),
-        ...(ch.stopPrice !== undefined ? { stopPrice: dec(ch.stopPrice) } : {}),
-        clientOrderId: cid,
-      });
-      this.replacedBy(t, o);
-    } catch (err) {
-      if (!(err instanceof AlpacaApiError)) throw err;
-      this.emit({ kind: 'replace_rejected', clientOrderId: t.root, reason: err.message, ts });
+    let index = live.links + 1;
+    for (let tries = 0; tries < 4; tries++, index++) {
+      try {
+        this.transport?.sent(root, 'replace');
+        const n = await this.opts.rest.replaceOrder(live.order.id, {
+          ...(qty !== undefined ? { qty } : {}),
+          ...(ch.limitPrice !== undefined ? { limitPrice: dec(ch.limitPrice) } : {}),
+          ...(ch.stopPrice !== undefined ? { stopPrice: dec(ch.stopPrice) } : {}),
+          clientOrderId: `${root}-r${index}`,
+        });
+        this.rootByVenueId.set(n.id, root);
+        // Confirmation comes from the stream ('replaced' on the old order): an answer naming the new
+        // order is not yet proof, since Alpaca may still reject the replacement.
+        if (n.status === 'rejected') this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'replacement rejected by Alpaca', ts });
+        return;
+      } catch (err) {
+        if (err instanceof AlpacaApiError) {
+          // A replacement id used by an earlier (rejected) replacement: take the next one.
+          if (err.duplicateClientOrderId) continue;
+          this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: err.message, ts });
+          return;
+        }
+        if (!(err instanceof AlpacaNetworkError)) throw err;
+        this.problem(err);
+        // The PATCH may have landed with its answer lost: the chain at the venue says which.
+        const now = await this.resolveLive(root).catch(() => null);
+        if (now !== null && now.order.id !== live.order.id) this.emitReplaced(root, now);
+        else this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `replace failed in transit (${err.message}); the venue has the old terms`, ts, transient: true });
+        return;
+      }
     }
+    this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'no free replacement client order id after 4 tries', ts });
   }
 
   // ---------- what Alpaca says ----------
 
-  /** An order as Alpaca holds it (POST answer, query): acknowledge it and apply any end it reached. */
-  private adopt(t: Tracked, o: WireOrderT): void {
-    this.byOrderId.set(o.id, t);
-    if (t.currentId === null || o.replaces === t.currentId) t.currentId = o.id;
+  /** An order as Alpaca holds it (POST answer, query): acknowledge it, or pass on its rejection. */
+  private acknowledge(root: string, o: WireOrderT): void {
+    this.rootByVenueId.set(o.id, root);
     const ts = o.updated_at ?? o.created_at;
-    if (o.status === 'rejected') {
-      this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: 'rejected by Alpaca', ts });
-      return;
-    }
-    this.ack(t, o);
+    if (o.status === 'rejected') this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts });
+    else this.emit({ kind: 'accepted', clientOrderId: root, venueOrderId: o.id, ts: o.submitted_at ?? o.created_at });
   }
 
-  private ack(t: Tracked, o: WireOrderT): void {
-    if (t.accepted || t.terminal) return;
-    t.accepted = true;
-    this.emit({ kind: 'accepted', clientOrderId: t.root, venueOrderId: o.id, ts: o.submitted_at ?? o.created_at });
+  /** The chain of a root has ended at the venue (asked by a cancel): say how, as a report. */
+  private reportEnd(root: string, live: Live, ts: number, asked: 'cancel'): void {
+    const o = live.order;
+    const at = o.updated_at ?? ts;
+    if (o.status === 'canceled') this.emit({ kind: 'canceled', clientOrderId: root, reason: 'canceled at the venue', ts: at });
+    else if (o.status === 'expired') this.emit({ kind: 'expired', clientOrderId: root, ts: at });
+    else if (o.status === 'rejected' && live.links === 0) this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts: at });
+    else this.emit({ kind: `${asked}_rejected`, clientOrderId: root, reason: `order already ${o.status}`, ts });
   }
 
-  private replacedBy(t: Tracked, n: WireOrderT): void {
-    if (t.replacements.has(n.id)) return;
-    t.replacements.add(n.id);
-    this.byOrderId.set(n.id, t);
-    t.currentId = n.id;
-    const total = rq(t.filled - (t.cumByOrder.get(n.id) ?? 0) + (n.qty ?? 0));
-    const r = t.request;
-    const base = { kind: 'replaced' as const, clientOrderId: t.root, qty: total, ts: n.created_at };
+  /** A replacement confirmed: our order's terms as the venue now holds them (qty counts earlier links' fills). */
+  private emitReplaced(root: string, live: Live): void {
+    const n = live.order;
+    this.rootByVenueId.set(n.id, root);
+    const r = requestOf(n, live.filledBefore);
+    const base = { kind: 'replaced' as const, clientOrderId: root, qty: r.qty, ts: n.created_at };
     this.emit(
-      r.type === 'limit' ? { ...base, limitPrice: n.limit_price ?? r.limitPrice }
-      : r.type === 'stop' ? { ...base, stopPrice: n.stop_price ?? r.stopPrice }
-      : r.type === 'stop_limit' ? { ...base, limitPrice: n.limit_price ?? r.limitPrice, stopPrice: n.stop_price ?? r.stopPrice }
+      r.type === 'limit' ? { ...base, limitPrice: r.limitPrice }
+      : r.type === 'stop' ? { ...base, stopPrice: r.stopPrice }
+      : r.type === 'stop_limit' ? { ...base, limitPrice: r.limitPrice, stopPrice: r.stopPrice }
       : base,
     );
   }
@@ -367,67 +395,56 @@ export class AlpacaExecution implements ExecutionClient {
 
   private onUpdate(u: WireTradeUpdateT): void {
     const o = u.order;
-    const t = this.byOrderId.get(o.id) ?? this.byRoot.get(rootOf(o.client_order_id));
+    // Routed by client order id: an order placed before a restart is ours like any other.
+    const root = this.rootByVenueId.get(o.id) ?? rootOf(o.client_order_id);
+    this.rootByVenueId.set(o.id, root);
     const ts = u.timestamp ?? o.updated_at ?? o.created_at;
     if (this.lastEventTs === null || ts > this.lastEventTs) this.lastEventTs = ts;
-    if (t === undefined) {
-      this.opts.onInfo?.(`trade update ${u.event} for an order this session did not place (${o.client_order_id}): left to reconciliation`);
-      return;
-    }
-    this.byOrderId.set(o.id, t);
-    const isReplacement = o.replaces !== null && o.replaces !== undefined && o.id !== t.currentId;
+    const isReplacement = o.replaces !== null && o.replaces !== undefined;
     switch (u.event) {
       case 'new': case 'accepted': case 'pending_new':
-        if (isReplacement) this.replacedBy(t, o);
-        else {
-          if (t.currentId === null) t.currentId = o.id;
-          this.ack(t, o);
-        }
+        // A replacement's 'new' is not the root's ack (the 'replaced' event on the old order confirms it).
+        if (!isReplacement) this.emit({ kind: 'accepted', clientOrderId: root, venueOrderId: o.id, ts: o.submitted_at ?? o.created_at });
         return;
       case 'fill': case 'partial_fill': {
-        if (isReplacement) this.replacedBy(t, o);
-        if (t.currentId === null) t.currentId = o.id;
-        this.ack(t, o);
-        const prev = t.cumByOrder.get(o.id) ?? 0;
-        const qty = u.qty ?? rq(o.filled_qty - prev);
+        const qty = u.qty;
         const price = u.price ?? o.filled_avg_price;
-        if (!(qty > 0) || price === null || price === undefined) {
-          this.problem(new AlpacaProtocolError('trade_updates', `${u.event} for ${o.client_order_id} without quantity or price`, u));
+        if (qty === undefined || qty === null || !(qty > 0) || price === null || price === undefined) {
+          this.problem(new AlpacaProtocolError('trade_updates', `${u.event} for ${o.client_order_id} without quantity or price: reconciliation will take the venue's fill`, u));
           return;
         }
-        this.fill(t, o.id, u.execution_id ?? `${o.id}:${dec(o.filled_qty)}`, qty, price, Math.max(prev, o.filled_qty), ts, o.status === 'filled');
-        return;
-      }
-      case 'canceled':
-        if (o.id !== t.currentId && t.currentId !== null) return; // an old link of a replace chain
-        this.terminal(t, { kind: 'canceled', clientOrderId: t.root, ts });
-        return;
-      case 'expired':
-        if (o.id !== t.currentId && t.currentId !== null) return;
-        this.terminal(t, { kind: 'expired', clientOrderId: t.root, ts });
-        return;
-      case 'rejected':
-        if (isReplacement || (o.replaces !== null && o.replaces !== undefined && t.accepted)) {
-          this.emit({ kind: 'replace_rejected', clientOrderId: t.root, reason: 'replacement rejected by Alpaca', ts });
-          return;
-        }
-        this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: 'rejected by Alpaca', ts });
-        return;
-      case 'replaced': {
-        // `order` is the order that was replaced; the replacement may already be known from PATCH.
-        const next = o.replaced_by;
-        if (next === null || next === undefined || t.replacements.has(next)) return;
-        this.enqueue(t, async () => {
-          const n = await this.opts.rest.order(next);
-          if (n !== null) this.replacedBy(t, n);
+        // Without an execution id the fill is named by its order and cumulative quantity, which the
+        // venue's activity list gives as well (the registry knows it by that pair either way).
+        this.emit({
+          kind: 'fill', clientOrderId: root, execId: u.execution_id ?? `${o.id}:${dec(o.filled_qty)}`, qty, price, fee: 0, liquidity: 'taker', ts,
+          venueOrderId: o.id, venueCumQty: o.filled_qty,
         });
         return;
       }
+      case 'canceled':
+        if (o.status === 'replaced' || (o.replaced_by !== null && o.replaced_by !== undefined)) return; // an old link of a replace chain
+        this.emit({ kind: 'canceled', clientOrderId: root, ts });
+        return;
+      case 'expired':
+        if (o.replaced_by !== null && o.replaced_by !== undefined) return;
+        this.emit({ kind: 'expired', clientOrderId: root, ts });
+        return;
+      case 'rejected':
+        if (isReplacement) this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'replacement rejected by Alpaca', ts });
+        else this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts });
+        return;
+      case 'replaced':
+        // `order` is the order that was replaced: the chain's end carries the new terms.
+        this.enqueue(root, async () => {
+          const live = await this.resolveLive(root);
+          if (live !== null && live.order.id !== o.id) this.emitReplaced(root, live);
+        });
+        return;
       case 'order_cancel_rejected':
-        this.emit({ kind: 'cancel_rejected', clientOrderId: t.root, reason: 'cancel rejected by Alpaca', ts });
+        this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: 'cancel rejected by Alpaca', ts });
         return;
       case 'order_replace_rejected':
-        this.emit({ kind: 'replace_rejected', clientOrderId: t.root, reason: 'replace rejected by Alpaca', ts });
+        this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'replace rejected by Alpaca', ts });
         return;
       case 'pending_cancel': case 'pending_replace': case 'done_for_day': case 'calculated': case 'stopped':
       case 'suspended': case 'held': case 'accepted_for_bidding':
@@ -440,96 +457,75 @@ export class AlpacaExecution implements ExecutionClient {
     }
   }
 
-  /** `done`: the venue says this fill completed the order now carrying the root. */
-  private fill(t: Tracked, orderId: string, execId: string, qty: number, price: number, cum: number, ts: number, done: boolean): void {
-    if (this.seenExec.has(execId)) return;
-    this.seenExec.add(execId);
-    t.cumByOrder.set(orderId, rq(cum));
-    t.filled = rq(t.filled + qty);
-    this.emit({ kind: 'fill', clientOrderId: t.root, execId, qty, price, fee: 0, liquidity: 'taker', ts });
-    if (done && orderId === t.currentId) {
-      t.terminal = true;
-      t.ended = 'filled';
+  /** Walk a root's chain at the venue to the order now carrying it. null: the venue never heard of it. */
+  private async resolveLive(root: string): Promise<Live | null> {
+    let o = await this.opts.rest.orderByClientId(root);
+    if (o === null) return null;
+    let filledBefore = 0;
+    let valueBefore = 0;
+    let links = 0;
+    for (let hops = 0; o.status === 'replaced' && o.replaced_by && hops < 100; hops++) {
+      filledBefore += o.filled_qty;
+      valueBefore += o.filled_qty * (o.filled_avg_price ?? 0);
+      const n: WireOrderT | null = await this.opts.rest.order(o.replaced_by);
+      if (n === null) break;
+      o = n;
+      links = Math.max(links, replaceIndex(o.client_order_id));
     }
-  }
-
-  private terminal(t: Tracked, rep: ExecutionReport): void {
-    if (t.terminal) return;
-    t.terminal = true;
-    t.ended = rep.kind;
-    this.emit(rep);
+    this.rootByVenueId.set(o.id, root);
+    return { order: o, filledBefore: rq(filledBefore), valueBefore, links };
   }
 
   // ---------- after a gap ----------
 
-  /** Fills and order ends missed while the stream was down, in venue order. */
+  /**
+   * Fills and order ends missed while the stream was down, passed on as ordinary reports: the
+   * registry knows each fill by its exec id and by (order, cumulative quantity), so repeats are harmless.
+   */
   recover(why: string): Promise<void> {
     if (this.recovering !== null) return this.recovering;
     this.opts.onInfo?.(`recovering after ${why}`);
     const run = async (): Promise<void> => {
       const since = (this.lastEventTs ?? Date.now() - 86_400_000) - 60_000;
-      for (const f of await this.opts.rest.fillsAfter(since)) {
-        const t = this.byOrderId.get(f.order_id) ?? (await this.trackedFor(f.order_id));
-        if (t === undefined) continue;
-        const known = t.cumByOrder.get(f.order_id) ?? 0;
-        const cum = f.cum_qty ?? known + f.qty;
-        if (cum <= known + EPS) continue; // already heard on the stream
-        this.fill(t, f.order_id, executionIdOf(f.id), f.qty, f.price, cum, f.transaction_time, f.leaves_qty === 0 || f.order_status === 'filled');
+      for (const x of await this.executionsSince(since)) {
+        this.emit({ kind: 'fill', clientOrderId: x.clientOrderId, execId: x.execId, qty: x.qty, price: x.price, fee: x.fee, liquidity: 'taker', ts: x.ts, ...legOf(x) });
       }
-      for (const t of this.byRoot.values()) {
-        if (t.terminal || t.currentId === null) continue;
-        let o = await this.opts.rest.order(t.currentId);
-        while (o !== null && o.status === 'replaced' && o.replaced_by) {
-          const n = await this.opts.rest.order(o.replaced_by);
-          if (n === null) break;
-          this.replacedBy(t, n);
-          o = n;
-        }
-        if (o === null) continue;
+      const open = new Set((await this.opts.rest.openOrders()).map((o) => rootOf(o.client_order_id)));
+      // Roots we routed that the venue no longer works: how did they end?
+      for (const root of new Set(this.rootByVenueId.values())) {
+        if (open.has(root)) continue;
+        const live = await this.resolveLive(root);
+        if (live === null) continue;
+        const o = live.order;
         const ts = o.updated_at ?? o.created_at;
-        if (o.status === 'canceled') this.terminal(t, { kind: 'canceled', clientOrderId: t.root, ts });
-        else if (o.status === 'expired') this.terminal(t, { kind: 'expired', clientOrderId: t.root, ts });
-        else if (o.status === 'rejected') this.terminal(t, { kind: 'rejected', clientOrderId: t.root, reason: 'rejected by Alpaca', ts });
-        else if (o.status === 'filled') {
-          t.terminal = true;
-          t.ended = 'filled';
-        }
-        else this.ack(t, o);
+        if (o.status === 'canceled') this.emit({ kind: 'canceled', clientOrderId: root, ts });
+        else if (o.status === 'expired') this.emit({ kind: 'expired', clientOrderId: root, ts });
       }
     };
     this.recovering = run().catch((err: unknown) => this.problem(asProblem(err))).finally(() => { this.recovering = null; });
     return this.recovering;
   }
 
-  private async trackedFor(orderId: string): Promise<Tracked | undefined> {
-    const o = await this.opts.rest.order(orderId);
-    if (o === null) return undefined;
-    const t = this.byRoot.get(rootOf(o.client_order_id));
-    if (t !== undefined) this.byOrderId.set(orderId, t);
-    return t;
-  }
-
   // ---------- queries ----------
 
   private async queryOrder(cid: string): Promise<VenueOrderState | null> {
-    let o = await this.opts.rest.orderByClientId(cid);
-    if (o === null) return null;
-    let filledBefore = 0;
-    let value = 0;
-    // Follow the replace chain to the order now carrying this root.
-    for (let hops = 0; o.status === 'replaced' && o.replaced_by && hops < 100; hops++) {
-      filledBefore += o.filled_qty;
-      value += o.filled_qty * (o.filled_avg_price ?? 0);
-      const n: WireOrderT | null = await this.opts.rest.order(o.replaced_by);
-      if (n === null) break;
-      o = n;
-    }
-    return this.stateOf(o, cid, filledBefore, value);
+    const live = await this.resolveLive(cid);
+    if (live === null) return null;
+    return this.stateOf(live.order, cid, live.filledBefore, live.valueBefore);
   }
 
   private async queryOpenOrders(): Promise<VenueOrderState[]> {
     const list = await this.opts.rest.openOrders();
-    return list.map((o) => this.stateOf(o, rootOf(o.client_order_id), 0, 0));
+    const out: VenueOrderState[] = [];
+    for (const o of list) {
+      const root = rootOf(o.client_order_id);
+      this.rootByVenueId.set(o.id, root);
+      if (o.replaces === null || o.replaces === undefined) { out.push(this.stateOf(o, root, 0, 0)); continue; }
+      // A replacement: its root's terms count what earlier links filled.
+      const live = await this.resolveLive(root);
+      out.push(live === null ? this.stateOf(o, root, 0, 0) : this.stateOf(live.order, root, live.filledBefore, live.valueBefore));
+    }
+    return out;
   }
 
   private stateOf(o: WireOrderT, cid: string, filledBefore: number, valueBefore: number): VenueOrderState {
@@ -557,21 +553,18 @@ export class AlpacaExecution implements ExecutionClient {
 
   private async executionsSince(ts: number): Promise<VenueExecution[]> {
     const out: VenueExecution[] = [];
-    const cids = new Map<string, string | null>();
     for (const f of await this.opts.rest.fillsAfter(ts - 1)) {
       if (f.transaction_time < ts) continue;
-      let cid: string | null;
-      const known = cids.get(f.order_id);
-      if (known !== undefined) cid = known;
-      else {
-        const t = this.byOrderId.get(f.order_id);
-        cid = t !== undefined ? t.root : await this.opts.rest.order(f.order_id).then((o) => (o === null ? null : rootOf(o.client_order_id)));
-        cids.set(f.order_id, cid);
+      let cid = this.rootByVenueId.get(f.order_id) ?? null;
+      if (cid === null) {
+        cid = await this.opts.rest.order(f.order_id).then((o) => (o === null ? null : rootOf(o.client_order_id)));
+        if (cid !== null) this.rootByVenueId.set(f.order_id, cid);
       }
       if (cid === null) continue;
       out.push({
         clientOrderId: cid, execId: executionIdOf(f.id), symbol: fromWireSymbol(f.symbol), side: f.side === 'sell' || f.side === 'sell_short' ? 'sell' : 'buy',
-        qty: f.qty, price: f.price, fee: 0, ts: f.transaction_time,
+        qty: f.qty, price: f.price, fee: 0, ts: f.transaction_time, venueOrderId: f.order_id,
+        ...(f.cum_qty !== undefined && f.cum_qty !== null ? { venueCumQty: f.cum_qty } : {}),
       });
     }
     return out;
@@ -593,9 +586,14 @@ export class AlpacaExecution implements ExecutionClient {
   }
 }
 
+const legOf = (x: VenueExecution): { venueOrderId?: string; venueCumQty?: number } =>
+  x.venueOrderId !== undefined && x.venueCumQty !== undefined ? { venueOrderId: x.venueOrderId, venueCumQty: x.venueCumQty } : {};
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 function asProblem(err: unknown): AlpacaProblem {
   if (err instanceof AlpacaApiError || err instanceof AlpacaNetworkError || err instanceof AlpacaProtocolError) return err;
-  return new AlpacaProtocolError('adapter', err instanceof Error ? err.message : String(err));
+  return new AlpacaProtocolError('adapter', errText(err));
 }
 
 function statusOf(s: WireOrderT['status']): VenueOrderStatus {

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VenueServer } from '../../../src/venue-server/index.ts';
 import type { ExecutionReport } from '../../../src/ports/index.ts';
-import { connectAdapter, faults, kinds, pushBar, stats, venue, waitFor, type Harness } from './helpers.ts';
+import { connectAdapter, faults, kinds, kindsFolded, pushBar, stats, venue, waitFor, type Harness } from './helpers.ts';
 
 let server: VenueServer;
 let h: Harness;
@@ -30,7 +30,7 @@ describe('alpaca adapter against parity venue', () => {
     await pushBar(server, 'BTC/USD', 100, 101, 99, 100.5);
     const [f] = await waitFor(() => fillsOf(h.reports, id).length === 1 && fillsOf(h.reports, id), 'fill');
     expect(f).toMatchObject({ qty: 0.5, price: 100 });
-    expect(kinds(h.reports, id)).toEqual(['accepted', 'fill']);
+    expect(kindsFolded(h.reports, id)).toEqual(['accepted', 'fill']);
     expect((await stats(server)).submissions[id]).toBe(1);
     expect(await h.exec.queries.positions()).toEqual([{ symbol: 'BTC-USD', qty: 0.5, avgPrice: 100 }]);
   });
@@ -91,7 +91,7 @@ describe('alpaca adapter against parity venue', () => {
     const late = cid();
     h.exec.submit({ clientOrderId: late, request: { symbol: 'AAPL', side: 'buy', type: 'market', qty: 1, tif: 'gtc' }, ts: 0 });
     await waitFor(() => kinds(h.reports, late).includes('rejected'), 'stream reject');
-    expect(kinds(h.reports, late)).toEqual(['accepted', 'rejected']);
+    expect(kindsFolded(h.reports, late)).toEqual(['accepted', 'rejected']);
   });
 
   it('replace via PATCH: new price and quantity, one order at the venue, fills under the same client id', async () => {
@@ -137,9 +137,12 @@ describe('alpaca adapter against parity venue', () => {
     h.exec.submit({ clientOrderId: id2, request: { symbol: 'BTC-USD', side: 'sell', type: 'market', qty: 0.25 }, ts: 0 });
     await waitFor(() => kinds(h.reports, id2).includes('accepted'), 'accepted 2');
     await pushBar(server, 'BTC/USD', 101, 101, 101, 101);
-    await waitFor(() => fillsOf(h.reports, id2).length === 1, 'fill 2');
+    await waitFor(() => fillsOf(h.reports, id2).length >= 1, 'fill 2');
     await new Promise((r) => setTimeout(r, 50));
-    expect(fillsOf(h.reports, id2)).toHaveLength(1);
+    // The adapter keeps no order state: a repeated frame is passed on with the same identity (exec id,
+    // venue order and cumulative quantity), and the engine's registry books it once.
+    const f2 = fillsOf(h.reports, id2);
+    expect(new Set(f2.map((f) => `${f.execId}|${f.venueOrderId}|${f.venueCumQty}`)).size).toBe(1);
     const ex = await h.exec.queries.executionsSince(0);
     expect(ex.map((e) => e.clientOrderId)).toEqual([id, id2]);
   });
@@ -164,7 +167,7 @@ describe('alpaca adapter against parity venue', () => {
     await pushBar(server, 'BTC/USD', 100, 100, 100, 100);
     await waitFor(() => fillsOf(h.reports, id).length === 1, 'fill');
     await new Promise((r) => setTimeout(r, 300));
-    expect(kinds(h.reports, id)).toEqual(['accepted', 'fill']);
+    expect(kindsFolded(h.reports, id)).toEqual(['accepted', 'fill']);
   });
 
   it('a client order id reused after a restart of the console is refused by the venue, never doubled', async () => {

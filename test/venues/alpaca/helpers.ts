@@ -81,3 +81,10 @@ export async function stats(server: VenueServer): Promise<Stats> {
 }
 
 export const kinds = (reps: readonly ExecutionReport[], cid: string): string[] => reps.filter((r) => r.clientOrderId === cid).map((r) => r.kind);
+
+/**
+ * Report kinds, each at its first appearance: the adapter keeps no order state, so an ack heard from
+ * the REST answer and again from the stream (perhaps after a fill) is passed on twice; the engine's
+ * registry takes the first and ignores the late one.
+ */
+export const kindsFolded = (reps: readonly ExecutionReport[], cid: string): string[] => [...new Set(kinds(reps, cid))];
