@@ -9,8 +9,11 @@
  */
 import { Alpaca, ApiError } from '@alpacahq/alpaca-trade-api';
 import type { z } from 'zod';
+import { guessAssetClass, type AssetClass } from '../../domain/instrument.ts';
+import type { VenuePosition } from '../../ports/index.ts';
 import type { AlpacaSettings } from './config.ts';
 import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError } from './errors.ts';
+import { fromAlpaca, fromWireSymbol, toAlpaca } from './symbols.ts';
 import {
   WireAccount, WireAsset, WireBarsPage, WireClock, WireError, WireFillActivity, WireOrder, WirePosition, WireVenueTime,
   type WireAccountT, type WireBarsPageT, type WireAssetT, type WireClockT, type WireFillActivityT, type WireOrderT, type WirePositionT,
@@ -107,13 +110,41 @@ export class AlpacaRest {
     return this.json('GET /v2/account', WireAccount, () => this.sdk.trading.account.getAccountRaw());
   }
 
+  /** GET /v2/positions as Alpaca spells it (crypto "BTCUSD"): for parity's spelling use openPositions(). */
   positions(): Promise<WirePositionT[]> {
     return this.json('GET /v2/positions', WirePosition.array(), () => this.sdk.trading.positions.getAllOpenPositionsRaw());
   }
 
-  /** null = flat. */
+  /** Every open position in parity's terms: "BTCUSD" (asset_class crypto) becomes "BTC-USD", shorts negative. */
+  async openPositions(): Promise<VenuePosition[]> {
+    return (await this.positions()).map(venuePositionOf);
+  }
+
+  /**
+   * The venue's position in one parity symbol ("BTC-USD", "AAPL"); null = flat. Asks
+   * GET /v2/positions/{symbol} in the positions' spelling ("BTCUSD": Alpaca answers 404 to "BTC/USD"),
+   * and confirms a crypto 404 against the full list before calling it flat (Alpaca has answered 404
+   * for crypto positions its list showed: alpacahq/Alpaca-API#215).
+   */
+  async positionOf(symbol: string, assetClass: AssetClass = guessAssetClass(symbol)): Promise<VenuePosition | null> {
+    const p = await this.lookUpPosition(fromAlpaca(symbol), assetClass);
+    return p === null ? null : venuePositionOf(p);
+  }
+
+  /**
+   * The same lookup for an order-spelled symbol ("BTC/USD", "AAPL"), answering Alpaca's wire shape
+   * (its `symbol` as the venue spells positions: "BTCUSD"); null = flat.
+   */
   position(wireSymbol: string): Promise<WirePositionT | null> {
-    return this.orNull(this.json(`GET /v2/positions/${wireSymbol}`, WirePosition, () => this.sdk.trading.positions.getOpenPositionRaw({ symbolOrAssetId: wireSymbol })));
+    const symbol = fromWireSymbol(wireSymbol);
+    return this.lookUpPosition(symbol, guessAssetClass(symbol));
+  }
+
+  private async lookUpPosition(symbol: string, assetClass: AssetClass): Promise<WirePositionT | null> {
+    const wire = toAlpaca(symbol, 'position', assetClass);
+    const one = await this.orNull(this.json(`GET /v2/positions/${wire}`, WirePosition, () => this.sdk.trading.positions.getOpenPositionRaw({ symbolOrAssetId: wire })));
+    if (one !== null || (assetClass !== 'crypto_spot' && assetClass !== 'crypto_perp')) return one;
+    return (await this.positions()).find((p) => fromAlpaca(p.symbol, p.asset_class) === symbol) ?? null;
   }
 
   clock(): Promise<WireClockT> {
@@ -243,6 +274,11 @@ export class AlpacaRest {
       }
     }
   }
+}
+
+/** An Alpaca position in parity's terms: parity's symbol, quantity signed (negative = short). */
+export function venuePositionOf(p: WirePositionT): VenuePosition {
+  return { symbol: fromAlpaca(p.symbol, p.asset_class), qty: p.side === 'short' && p.qty > 0 ? -p.qty : p.qty, avgPrice: p.avg_entry_price };
 }
 
 async function toTyped(what: string, err: unknown): Promise<Error> {

@@ -87,10 +87,19 @@ export const WireAccount = z.object({
 });
 export type WireAccountT = z.output<typeof WireAccount>;
 
+/**
+ * A position as GET /v2/positions lists it. `symbol` is Alpaca's position spelling: "BTCUSD" for a
+ * crypto pair its orders call "BTC/USD" (asset_class "crypto" tells them apart from equities); turn
+ * it into parity's with symbols.ts `fromAlpaca(symbol, asset_class)`, never by itself. A short has a
+ * negative qty and side "short".
+ */
 export const WirePosition = z.object({
+  asset_id: z.string().optional(),
   symbol: z.string().min(1),
+  exchange: z.string().optional(),
   asset_class: z.string().optional(),
   qty: Num,
+  qty_available: OptNum,
   avg_entry_price: Num,
   side: z.enum(['long', 'short']).optional(),
   current_price: OptNum,
@@ -129,6 +138,7 @@ export const WireBarsPage = z.object({
 });
 export type WireBarsPageT = z.output<typeof WireBarsPage>;
 
+/** GET /v2/assets/{symbol}: `symbol` in the order spelling ("BTC/USD"), `class` "crypto" or "us_equity". */
 export const WireAsset = z.object({
   id: z.string(),
   class: z.string(),
