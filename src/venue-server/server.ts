@@ -20,7 +20,7 @@ import { alwaysOpenClock } from './market-clock.ts';
 import { Replay } from './replay.ts';
 import { barJson, barsPage, parseBarsQuery } from './history.ts';
 import { BarsBody, FaultsBody, PatchOrderBody, PostOrderBody } from './requests.ts';
-import { accountJson, assetJson, clockJson, fillActivityJson, orderJson, positionJson, tradeUpdateJson } from './shapes.ts';
+import { accountJson, assetId, assetJson, clockJson, fillActivityJson, orderJson, positionJson, positionSymbol, tradeUpdateJson } from './shapes.ts';
 import { OPEN_STATUSES, freshState, loadState, saveState, type VenueStateData } from './state.ts';
 
 export interface VenueServerOptions {
@@ -333,10 +333,16 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
       send(res, 200, core.snapshot().positions.filter((p) => p.qty !== 0).map((p) => positionJson(p, core.instruments.get(p.symbol)!)));
       return;
     }
-    const pm = /^\/v2\/positions\/([^/]+)$/.exec(path);
+    // As at Alpaca: a position is found by the symbol its listing shows ("BTCUSD", "AAPL") or by its
+    // asset id; "BTC/USD" (percent-encoded or not) is a 404, as is any other spelling.
+    const pm = /^\/v2\/positions\/(.+)$/.exec(path);
     if (pm !== null && method === 'GET') {
-      const sym = fromWireSymbol(decodeURIComponent(pm[1]!));
-      const p = core.snapshot().positions.find((x) => x.symbol === sym && x.qty !== 0);
+      const key = decodeURIComponent(pm[1]!);
+      const p = core.snapshot().positions.find((x) => {
+        if (x.qty === 0) return false;
+        const inst = core.instruments.get(x.symbol)!;
+        return key === positionSymbol(inst) || key === assetId(toWireSymbol(x.symbol, inst.assetClass));
+      });
       if (p === undefined) sendErr(res, 404, 40410000, 'position does not exist');
       else send(res, 200, positionJson(p, core.instruments.get(p.symbol)!));
       return;

@@ -1,7 +1,7 @@
 /** The venue's books in Alpaca's wire shapes (snake_case, decimals as strings, times as ISO). */
 import type { Instrument } from '../domain/instrument.ts';
 import type { PositionView, AccountView } from '../portfolio/portfolio.ts';
-import { toWireSymbol, wireAssetClass } from '../venues/alpaca/symbols.ts';
+import { toAlpaca, toWireSymbol, wireAssetClass } from '../venues/alpaca/symbols.ts';
 import type { MarketClock } from './market-clock.ts';
 import type { CoreEvent } from './core.ts';
 import type { FillRec, OrderRec } from './state.ts';
@@ -57,14 +57,22 @@ export function accountJson(accountId: string, a: AccountView, createdAt: number
   };
 }
 
+/** The symbol a position is listed and looked up by, as at Alpaca: "BTCUSD" for the pair its orders call "BTC/USD". */
+export const positionSymbol = (inst: Instrument): string => toAlpaca(inst.symbol, 'position', inst.assetClass);
+
+/**
+ * A position as Alpaca lists it. Crypto: symbol "BTCUSD" (no slash) with asset_class "crypto"; the
+ * asset id is the asset's, the one its orders carry (assetId of "BTC/USD").
+ */
 export function positionJson(p: PositionView, inst: Instrument): Record<string, unknown> {
   const wire = toWireSymbol(p.symbol, inst.assetClass);
+  const crypto = wireAssetClass(inst.assetClass) === 'crypto';
   const last = p.lastPrice > 0 ? p.lastPrice : p.avgPrice;
   const value = p.qty * last * inst.multiplier;
   const cost = p.qty * p.avgPrice * inst.multiplier;
   return {
-    asset_id: assetId(wire), symbol: wire, exchange: inst.assetClass === 'crypto_spot' ? 'CRYPTO' : 'NASDAQ',
-    asset_class: wireAssetClass(inst.assetClass), avg_entry_price: dec(p.avgPrice), qty: dec(p.qty), qty_available: dec(p.qty),
+    asset_id: assetId(wire), symbol: positionSymbol(inst), exchange: crypto ? 'CRYPTO' : 'NASDAQ',
+    asset_class: wireAssetClass(inst.assetClass), asset_marginable: !crypto, avg_entry_price: dec(p.avgPrice), qty: dec(p.qty), qty_available: dec(p.qty),
     side: p.qty >= 0 ? 'long' : 'short', market_value: dec(value), cost_basis: dec(cost), unrealized_pl: dec(value - cost),
     unrealized_plpc: cost !== 0 ? dec((value - cost) / Math.abs(cost)) : '0', unrealized_intraday_pl: dec(value - cost),
     unrealized_intraday_plpc: cost !== 0 ? dec((value - cost) / Math.abs(cost)) : '0', current_price: dec(last),

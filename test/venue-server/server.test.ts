@@ -66,7 +66,7 @@ describe('parity venue (alpaca protocol)', () => {
     s = await venue({ statePath });
     r = rest(s);
     try {
-      expect(await r.positions()).toMatchObject([{ symbol: 'BTC/USD', qty: 1, avg_entry_price: 100 }]);
+      expect(await r.positions()).toMatchObject([{ symbol: 'BTCUSD', asset_class: 'crypto', qty: 1, avg_entry_price: 100 }]);
       expect((await r.account()).cash).toBe(100000 - 100);
       expect((await r.orderByClientId('m1'))!.status).toBe('filled');
       expect((await r.orderByClientId('l1'))!.status).toBe('new');
