@@ -12,9 +12,15 @@
  *
  * Every action reports progress until the venue confirms it (no open orders left, positions flat)
  * and ends `incomplete`, naming what is left, when that does not happen within the timeout.
+ * "Flat" and "done" are claimed only from a fresh read of the venue itself (its queries, with a
+ * timeout), never from the engine's books alone: books can be wrong (a restart, a symbol the
+ * venue spells differently) and the operator acts on the answer. A venue position the books do not
+ * show, or in an instrument this session does not trade, is named and the action is not ok. A
+ * venue that cannot be asked (no queries) gets the books' answer, and the message says so.
  * The level is persisted on every change (see kill-state.ts).
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
 import type { TradingGuard } from './trading-guard.ts';
@@ -52,6 +58,8 @@ export interface KillSwitchOptions {
   readonly priceCollar?: number;
   /** How long to wait for the venue to confirm cancels / flat positions. Default 15 s. */
   readonly confirmTimeoutMs?: number;
+  /** How long one read of the venue's positions or open orders may take. Default 5 s (at most the confirm timeout). */
+  readonly venueReadTimeoutMs?: number;
   readonly wallNow?: () => number;
 }
 
@@ -66,6 +74,7 @@ export class KillSwitch implements EngineObserver {
   private readonly store: KillStateStore;
   private readonly collar: number;
   private readonly timeoutMs: number;
+  private readonly readTimeoutMs: number;
   private readonly wallNow: () => number;
 
   constructor(opts: KillSwitchOptions) {
@@ -74,6 +83,7 @@ export class KillSwitch implements EngineObserver {
     this.store = opts.store;
     this.collar = opts.priceCollar ?? DEFAULT_FLATTEN_COLLAR;
     this.timeoutMs = opts.confirmTimeoutMs ?? 15_000;
+    this.readTimeoutMs = opts.venueReadTimeoutMs ?? Math.min(5_000, this.timeoutMs);
     this.wallNow = opts.wallNow ?? Date.now;
     // A halt the engine made by itself (loss limit, strategy error) latches as level 1.
     opts.guard.onExternal = (s: TradingState) => this.latchExternal(s);
@@ -164,14 +174,24 @@ export class KillSwitch implements EngineObserver {
       return r.sent.map(({ id, request: q }) => `${id} ${q.side} ${q.qty} ${q.symbol} ${q.type === 'limit' ? `limit ${q.limitPrice}` : 'market'}`);
     });
     if (sent === null) return this.finish(action, by, false, 'the engine has stopped: positions cannot be closed from here', this.positionsLeft().map(fmtPos));
-    if (sent.length === 0 && denied.length === 0) return this.finish(action, by, true, 'no open orders, no positions: flat', []);
+    if (sent.length === 0 && denied.length === 0) {
+      // The books say flat. Nothing was sent, so nothing is on its way: one fresh read decides.
+      this.setProgress({ action, by, state: 'working', detail: 'our books are flat: asking the venue' });
+      const v = await this.confirmFlat(Date.now());
+      if (v.ok) return this.finish(action, by, true, `no open orders, no positions: ${v.how}`, []);
+      return this.finish(action, by, false, `not flat: ${v.problems.join('; ')}`, v.problems);
+    }
     this.setProgress({ action, by, state: 'working', detail: `closing: ${sent.join(', ')}${denied.length ? `; refused: ${denied.join('; ')}` : ''}` });
     const flat = await this.waitFor(() => this.positionsLeft().length === 0 && this.ourOpenOrders() === 0);
     const left = this.positionsLeft().map(fmtPos);
     const open = this.ourOpenOrders();
     const problems = [...denied, ...left.map((l) => `position ${l} not flat`), ...(open > 0 ? [`${open} order(s) still open`] : [])];
-    if (flat && denied.length === 0) return this.finish(action, by, true, 'flat: every parity position closed, no open orders', []);
-    return this.finish(action, by, false, `flatten did not complete within ${Math.round(this.timeoutMs / 1000)} s: ${problems.join('; ')}`, problems);
+    if (!flat || denied.length > 0) return this.finish(action, by, false, `flatten did not complete within ${Math.round(this.timeoutMs / 1000)} s: ${problems.join('; ')}`, problems);
+    // The books are flat; the claim waits for the venue (it may list a fill's effect a moment later).
+    this.setProgress({ action, by, state: 'working', detail: 'our books are flat: waiting for the venue to confirm' });
+    const v = await this.confirmFlat(Date.now() + this.timeoutMs);
+    if (v.ok) return this.finish(action, by, true, `every parity position closed, no open orders: ${v.how}`, []);
+    return this.finish(action, by, false, `not flat within ${Math.round(this.timeoutMs / 1000)} s: ${v.problems.join('; ')}`, v.problems);
   }
 
   /** L4: flatten, then persist level 4; the runtime disconnects and exits after this resolves. */
@@ -208,8 +228,90 @@ export class KillSwitch implements EngineObserver {
       return this.finish(action, by, false, `cancel did not complete within ${Math.round(this.timeoutMs / 1000)} s: still open ${left.join(', ')}`, left);
     }
     const msg = ids.length === 0 ? 'no open orders' : `canceled ${ids.length} order(s), the venue confirmed`;
-    if (final) return this.finish(action, by, true, msg, []);
-    return this.result(action, true, msg, []);
+    // Flatten goes on to close positions whatever the venue lists (its own end checks the venue).
+    if (!final) return this.result(action, true, msg, []);
+    this.setProgress({ action, by, state: 'working', detail: `${msg}: asking the venue for its open orders` });
+    const deadline = Date.now() + (ids.length === 0 ? 0 : this.timeoutMs);
+    for (;;) {
+      const v = await this.askVenue((q) => q.openOrders());
+      if (v.kind === 'cannot-ask') return this.finish(action, by, true, `${msg} (engine books; this venue cannot be asked)`, []);
+      const problems = v.kind === 'failed' ? [`could not read the venue's open orders: ${v.why}`] : this.ourOpenAtVenue(v.value).map((o) => `still open at the venue: ${o}`);
+      if (problems.length === 0) {
+        const others = v.kind === 'read' ? this.othersOpenAtVenue(v.value) : 0;
+        return this.finish(action, by, true, `${msg}; the venue lists none of ours open${others > 0 ? ` (${others} order(s) parity did not place left alone)` : ''}`, []);
+      }
+      if (Date.now() >= deadline) return this.finish(action, by, false, `cancel not confirmed by the venue: ${problems.join('; ')}`, problems);
+      await sleep(VENUE_POLL_MS);
+    }
+  }
+
+  // ---------- what the venue itself says ----------
+
+  /** One fresh read through the venue's queries, bounded in time; never throws. */
+  private async askVenue<T>(fn: (q: VenueQueries) => Promise<T>): Promise<VenueRead<T>> {
+    const q = this.engine.execution.queries;
+    if (q === undefined) return { kind: 'cannot-ask' };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const value = await Promise.race([
+        fn(q),
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${this.readTimeoutMs} ms`)), this.readTimeoutMs); }),
+      ]);
+      return { kind: 'read', value };
+    } catch (err) {
+      return { kind: 'failed', why: err instanceof Error ? err.message : String(err) };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Flat as the venue sees it: no position at all and none of our orders open, read fresh and read
+   * again until `deadline` (wall ms) while it is not. Every venue position counts, also one the
+   * books do not show and one in an instrument this session does not trade (a symbol spelled
+   * differently looks like that): naming it beats a wrong "flat".
+   */
+  private async confirmFlat(deadline: number): Promise<{ ok: true; how: string } | { ok: false; problems: string[] }> {
+    for (;;) {
+      const pos = await this.askVenue((q) => q.positions());
+      if (pos.kind === 'cannot-ask') return { ok: true, how: 'flat (engine books; this venue cannot be asked)' };
+      let problems: string[];
+      if (pos.kind === 'failed') problems = [`could not read the venue's positions: ${pos.why}`];
+      else {
+        problems = this.venueHolds(pos.value);
+        if (problems.length === 0) {
+          const open = await this.askVenue((q) => q.openOrders());
+          if (open.kind === 'failed') problems = [`could not read the venue's open orders: ${open.why}`];
+          else if (open.kind === 'read') problems = this.ourOpenAtVenue(open.value).map((o) => `still open at the venue: ${o}`);
+        }
+      }
+      if (problems.length === 0) return { ok: true, how: 'flat, the venue confirmed (no positions, none of our orders open)' };
+      if (Date.now() >= deadline) return { ok: false, problems };
+      await sleep(VENUE_POLL_MS);
+    }
+  }
+
+  /** Every position the venue lists, in words ("the venue holds BTC-USD 1 (not in our books)"). */
+  private venueHolds(positions: readonly VenuePosition[]): string[] {
+    return positions.filter((p) => Math.abs(p.qty) > QTY_EPS).map((p) => {
+      if (this.engine.instrument(p.symbol) === undefined) return `the venue holds ${p.symbol} ${p.qty} (not an instrument this session trades: parity does not close it)`;
+      const books = this.engine.portfolio.qty(p.symbol);
+      return `the venue holds ${p.symbol} ${p.qty} (${Math.abs(books) <= QTY_EPS ? 'not in our books' : `our books: ${books}`})`;
+    });
+  }
+
+  /** Venue open orders that are ours (parity placed them; external ones are left alone). */
+  private ourOpenAtVenue(orders: readonly VenueOrderState[]): string[] {
+    return orders.filter((o) => this.isOurs(o.clientOrderId)).map((o) => `${o.clientOrderId} ${o.status}`);
+  }
+
+  private othersOpenAtVenue(orders: readonly VenueOrderState[]): number {
+    return orders.filter((o) => !this.isOurs(o.clientOrderId)).length;
+  }
+
+  private isOurs(clientOrderId: string): boolean {
+    const o = this.engine.orders.get(clientOrderId);
+    return o !== undefined && !o.external;
   }
 
   /** Run inside the engine loop at engine time now; null when the engine no longer runs. */
@@ -260,6 +362,8 @@ export class KillSwitch implements EngineObserver {
     if (this.lvl >= 1) return;
     this.lvl = 1;
     this.reason = `engine ${s.status}: ${s.reason}`;
+    // The latch is a hold of its own: the engine lifting its hold does not lift the kill switch.
+    this.guard.hold('kill', 'paused', `kill switch ${KILL_LEVEL_NAMES[1]} (${this.reason})`);
     this.persist('engine', this.reason);
     this.emit();
   }
@@ -290,3 +394,11 @@ export class KillSwitch implements EngineObserver {
 }
 
 const fmtPos = (p: PositionLeft): string => `${p.symbol} ${p.qty}`;
+
+type VenueRead<T> = { readonly kind: 'read'; readonly value: T } | { readonly kind: 'cannot-ask' } | { readonly kind: 'failed'; readonly why: string };
+
+/** Re-read the venue this often while it does not yet confirm. */
+const VENUE_POLL_MS = 200;
+/** Below this a position is flat (float dust from fractional fills). */
+const QTY_EPS = 1e-9;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
