@@ -69,7 +69,7 @@ class OnDemandInstruments implements InstrumentProvider {
 
 export class VenueCore {
   readonly instruments = new OnDemandInstruments();
-  readonly faults = { reject: 0, partialFill: 0 };
+  readonly faults = { reject: 0, partialFill: 0, rejectReplacement: 0 };
   private readonly sim: SimVenue;
   private readonly state: VenueStateData;
   private readonly byId = new Map<string, OrderRec>();
@@ -207,6 +207,27 @@ export class VenueCore {
     // qty of a replacement is what it has left to trade: it is a new order, starting unfilled.
     const newQty = body.qty ?? rq(old.qty - old.filledQty);
     const now = this.opts.now();
+    if (this.faults.rejectReplacement > 0) {
+      // Accepted, then rejected: the answer names the new order, the stream then rejects it, and
+      // the old order keeps working on its old terms.
+      this.faults.rejectReplacement--;
+      const dead: OrderRec = {
+        ...old, id: randomUUID(), clientOrderId: body.client_order_id ?? randomUUID(), qty: newQty, filledQty: 0, filledValue: 0,
+        limitPrice: body.limit_price ?? old.limitPrice, stopPrice: body.stop_price ?? old.stopPrice, status: 'new',
+        createdAt: now, updatedAt: now, filledAt: null, canceledAt: null, expiredAt: null, failedAt: null, replacedAt: null,
+        replacedBy: null, replaces: old.id, reason: null,
+      };
+      this.store(dead);
+      const answer = { ...dead };
+      setTimeout(() => {
+        dead.status = 'rejected';
+        dead.failedAt = this.opts.now();
+        dead.reason = 'replacement rejected (injected fault)';
+        this.dirty = true;
+        this.opts.emit({ event: 'rejected', order: { ...dead }, ts: this.opts.now() });
+      }, 20);
+      return { ok: true, value: answer };
+    }
     const changes = {
       qty: rq(slice.simFilled + newQty),
       ...(body.limit_price !== undefined ? { limitPrice: body.limit_price } : {}),

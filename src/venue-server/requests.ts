@@ -73,6 +73,23 @@ export const FaultsBody = z.strictObject({
   reject: Count.optional(),
   /** Fill each of the next N orders in two parts, on two different bars. */
   partialFill: Count.optional(),
+  /**
+   * Fail the next requests that match (method and a path regular expression) with this HTTP
+   * status. `apply: true` carries the request out first and loses only its answer (the client sees
+   * the error, the venue has done it): the ambiguous outcome every adapter must resolve by asking.
+   */
+  failNext: z.array(z.strictObject({
+    method: z.enum(['GET', 'POST', 'PATCH', 'DELETE']),
+    path: z.string().min(1),
+    status: z.number().int().min(400).max(599).default(500),
+    apply: z.boolean().default(false),
+  })).optional(),
+  /** Send the next N fill / partial_fill events without an execution_id (some venues have none). */
+  omitExecutionId: Count.optional(),
+  /** Never send the next N fill / partial_fill events (the venue's books still change). */
+  dropFills: Count.optional(),
+  /** Answer the next N replaces with the new order, then reject it on the stream; the old order keeps working. */
+  rejectReplacement: Count.optional(),
   /** Answer the next N /v2 requests with 429. */
   http429: Count.optional(),
   /** Retry-After (seconds) sent with those 429s; absent = no header. */

@@ -55,6 +55,9 @@ interface Faults {
   http429: number;
   retryAfterSec: number | null;
   streamDownUntil: number;
+  failNext: { method: string; path: RegExp; status: number; apply: boolean }[];
+  omitExecutionId: number;
+  dropFills: number;
 }
 
 interface TradeClient { ws: WebSocket; authed: boolean; listening: boolean }
@@ -89,7 +92,7 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
   // ---------- streams ----------
   const tradeClients = new Set<TradeClient>();
   const dataClients = new Set<DataClient>();
-  const faults: Faults = { delayMs: 0, duplicate: 0, reorder: 0, http429: 0, retryAfterSec: null, streamDownUntil: 0 };
+  const faults: Faults = { delayMs: 0, duplicate: 0, reorder: 0, http429: 0, retryAfterSec: null, streamDownUntil: 0, failNext: [], omitExecutionId: 0, dropFills: 0 };
   let held: { frame: string; timer: NodeJS.Timeout } | null = null;
 
   const sendTrade = (frame: string): void => {
@@ -122,7 +125,17 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
 
   const core = new VenueCore({
     state, accountType, now, log,
-    emit: (ev: CoreEvent) => deliver(JSON.stringify(tradeUpdateJson(ev))),
+    emit: (ev: CoreEvent) => {
+      const isFill = ev.event === 'fill' || ev.event === 'partial_fill';
+      if (isFill && faults.dropFills > 0) { faults.dropFills--; return; }
+      if (isFill && faults.omitExecutionId > 0 && ev.executionId !== undefined) {
+        faults.omitExecutionId--;
+        const { executionId: _dropped, ...rest } = ev;
+        deliver(JSON.stringify(tradeUpdateJson(rest)));
+        return;
+      }
+      deliver(JSON.stringify(tradeUpdateJson(ev)));
+    },
   });
   const persist = (): void => {
     if (!core.takeDirty() || opts.statePath === undefined) return;
@@ -234,6 +247,18 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
         }
       }
       sendErr(res, 429, 42910000, 'rate limit exceeded', faults.retryAfterSec !== null ? { 'retry-after': String(faults.retryAfterSec) } : {});
+      return;
+    }
+    const fi = faults.failNext.findIndex((f) => f.method === method && f.path.test(path));
+    if (fi >= 0) {
+      const f = faults.failNext.splice(fi, 1)[0]!;
+      if (f.apply) {
+        // Carry the request out, answer into the void, then tell the client it failed.
+        const lost = { writeHead: () => lost, end: () => lost, setHeader: () => lost } as unknown as ServerResponse;
+        route(method, path, url.searchParams, body, lost);
+        persist();
+      }
+      sendErr(res, f.status, f.status * 100_000, `injected fault: HTTP ${f.status}${f.apply ? ' (the request was carried out)' : ''}`);
       return;
     }
     route(method, path, url.searchParams, body, res);
@@ -404,7 +429,7 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
       return;
     }
     if (path === '/parity/faults' && method === 'GET') {
-      send(res, 200, { ...faults, ...core.faults });
+      send(res, 200, { ...faults, failNext: faults.failNext.map((f) => ({ ...f, path: f.path.source })), ...core.faults });
       return;
     }
     if (path === '/parity/faults' && method === 'POST') {
@@ -421,10 +446,14 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
       if (f.retryAfterSec !== undefined) faults.retryAfterSec = f.retryAfterSec;
       if (f.reject !== undefined) core.faults.reject = f.reject;
       if (f.partialFill !== undefined) core.faults.partialFill = f.partialFill;
+      if (f.rejectReplacement !== undefined) core.faults.rejectReplacement = f.rejectReplacement;
+      if (f.omitExecutionId !== undefined) faults.omitExecutionId = f.omitExecutionId;
+      if (f.dropFills !== undefined) faults.dropFills = f.dropFills;
+      if (f.failNext !== undefined) faults.failNext.push(...f.failNext.map((x) => ({ ...x, path: new RegExp(x.path) })));
       if (f.streamDownMs !== undefined) faults.streamDownUntil = Date.now() + f.streamDownMs;
       if (f.dropStream === true) for (const c of tradeClients) c.ws.terminate();
       if (f.dropData === true) for (const c of dataClients) c.ws.terminate();
-      send(res, 200, { ...faults, ...core.faults });
+      send(res, 200, { ...faults, failNext: faults.failNext.map((f) => ({ ...f, path: f.path.source })), ...core.faults });
       return;
     }
     if (path === '/parity/bars' && method === 'POST') {

@@ -26,7 +26,7 @@ import type {
 import { type Scheduler, type TimerHandle, WallScheduler } from '../../ports/scheduler.ts';
 import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, type AlpacaProblem } from './errors.ts';
 import type { AlpacaRest } from './rest.ts';
-import { fromWireSymbol, toWireSymbol } from './symbols.ts';
+import { fromWireSymbol, toAlpaca, toWireSymbol } from './symbols.ts';
 import { WireTradeUpdate, executionIdOf, type WireOrderT, type WireTradeUpdateT } from './wire.ts';
 
 export const ALPACA_CAPABILITIES: VenueCapabilities = {
@@ -205,7 +205,7 @@ export class AlpacaExecution implements ExecutionClient {
     const inst = this.inst(r.symbol);
     const wire = toWireSymbol(r.symbol, inst?.assetClass);
     if (r.reduceOnly === true) {
-      const pos = await this.opts.rest.position(wire);
+      const pos = await this.opts.rest.positionOf(r.symbol, inst?.assetClass);
       const held = pos === null ? 0 : pos.qty;
       const room = r.side === 'buy' ? -held : held;
       if (room < r.qty - EPS) {
@@ -538,7 +538,8 @@ export class AlpacaExecution implements ExecutionClient {
   }
 
   private async queryPositions(): Promise<VenuePosition[]> {
-    return (await this.opts.rest.positions()).map((p) => ({ symbol: fromWireSymbol(p.symbol), qty: p.side === 'short' && p.qty > 0 ? -p.qty : p.qty, avgPrice: p.avg_entry_price }));
+    // Alpaca spells crypto positions without the slash (BTCUSD): rest.ts normalizes them.
+    return this.opts.rest.openPositions();
   }
 
   private async queryAccount(): Promise<VenueAccount> {
@@ -562,12 +563,18 @@ export class AlpacaExecution implements ExecutionClient {
       }
       if (cid === null) continue;
       out.push({
-        clientOrderId: cid, execId: executionIdOf(f.id), symbol: fromWireSymbol(f.symbol), side: f.side === 'sell' || f.side === 'sell_short' ? 'sell' : 'buy',
+        clientOrderId: cid, execId: executionIdOf(f.id), symbol: this.symbolOfActivity(f.symbol), side: f.side === 'sell' || f.side === 'sell_short' ? 'sell' : 'buy',
         qty: f.qty, price: f.price, fee: 0, ts: f.transaction_time, venueOrderId: f.order_id,
         ...(f.cum_qty !== undefined && f.cum_qty !== null ? { venueCumQty: f.cum_qty } : {}),
       });
     }
     return out;
+  }
+
+  /** An activity's symbol in parity's spelling: "BTC/USD", or "BTCUSD" as positions spell it, both become BTC-USD. */
+  private symbolOfActivity(wire: string): string {
+    for (const i of this.opts.instruments.all()) if (toAlpaca(i.symbol, 'position', i.assetClass) === wire) return i.symbol;
+    return fromWireSymbol(wire);
   }
 
   // ---------- plumbing ----------
