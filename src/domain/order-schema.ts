@@ -35,4 +35,6 @@ export const orderViewFields = {
   reason: z.string().nullable(),
   flagged: z.string().nullable(),
   external: z.boolean(),
+  /** An external order the operator chose to leave alone (absent in older files: false). */
+  leftAlone: z.boolean().default(false),
 };

@@ -23,6 +23,7 @@ import type { RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
+import { type Hold, TradingHolds } from '../risk/trading-holds.ts';
 import { type AdmissionContext, type CommandSource, admitReplace, admitSubmit } from '../risk/admission.ts';
 import { type RiskLimits, NO_LIMITS } from '../risk/limits.ts';
 import { DEFAULT_FLATTEN_COLLAR, flattenOrder } from '../risk/flatten.ts';
@@ -54,6 +55,8 @@ export interface EngineObserver {
   /** An order intent about to leave the process (journal it durably here). */
   beforeSend?(order: OrderView, engine: Engine): void;
   onStop?(engine: Engine): void;
+  /** The operator decided what to do with an external order (the journal records it). */
+  onExternalDecision?(order: OrderView, decision: ExternalDecision, engine: Engine): void;
   /** History bars about to be fed as warm-up (order entry off), before the strategy sees them (recording). */
   onWarmup?(bars: readonly Bar[], engine: Engine): void;
   /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
@@ -64,6 +67,9 @@ export interface EngineObserver {
    */
   ready?(engine: Engine): Promise<void>;
 }
+
+/** What the operator may do with an order the venue works that this store did not place. */
+export type ExternalDecision = 'adopt' | 'cancel' | 'leave';
 
 export interface EngineOptions {
   readonly instruments: InstrumentProvider;
@@ -142,6 +148,7 @@ export class Engine {
   private readonly onTradeH: ((t: Trade, ctx: StrategyContext<StrategyParams>) => void) | undefined;
   private readonly marketObservers: EngineObserver[];
   private state: TradingState = INITIAL_TRADING_STATE;
+  private readonly holds = new TradingHolds();
   private time = Number.NEGATIVE_INFINITY;
   private started = false;
   private stopped = false;
@@ -769,6 +776,59 @@ export class Engine {
     return o;
   }
 
+  /**
+   * An order the venue works under our client-id prefix that the journal does not know (a lost
+   * journal, a second console on the same store): shown as external, and trading halts until the
+   * operator decides on each. Orders of other origin (placed by hand) are left alone from the start.
+   */
+  holdForExternal(state: VenueOrderState, ours: boolean): Order {
+    const o = this.adoptExternal(state);
+    if (!ours) {
+      o.leftAlone = true;
+      this.log('info', 'orders', `venue order ${o.clientOrderId} was not placed by parity: left alone (never touched, outside flatten and reconciliation)`);
+      return o;
+    }
+    this.holdPendingExternal();
+    return o;
+  }
+
+  /** External orders still waiting for the operator's decision. */
+  pendingExternal(): OrderView[] {
+    const out: OrderView[] = [];
+    for (const o of this.orders.openOrders()) if (o.external && !o.leftAlone) out.push(viewOf(o));
+    return out;
+  }
+
+  /**
+   * The operator's decision on one external order: adopt (managed as ours from now on), cancel (sent
+   * to the venue, then it ends like any order), or leave (never touched, outside flatten and
+   * reconciliation). Returns null when done, or why it cannot be.
+   */
+  decideExternal(id: string, decision: ExternalDecision): string | null {
+    const o = this.orders.get(id);
+    if (o === undefined) return `no order ${id}`;
+    if (!o.external) return `${id} is not an external order`;
+    if (!isOpen(o.status)) return `${id} is already ${o.status}`;
+    if (decision === 'adopt') { o.external = false; o.leftAlone = false; }
+    else if (decision === 'leave') o.leftAlone = true;
+    else {
+      o.leftAlone = true; // until its cancel lands it is neither ours nor pending
+      this.sendCancel(o);
+    }
+    this.log('warn', 'operator', `external order ${id} (${describeOrder(o.request)}): ${decision === 'adopt' ? 'adopted, managed as ours from now on' : decision === 'leave' ? 'left alone' : 'cancel sent'}`);
+    const view = viewOf(o);
+    for (const ob of this.observers) ob.onExternalDecision?.(view, decision, this);
+    this.holdPendingExternal();
+    this.flushIfIdle();
+    return null;
+  }
+
+  private holdPendingExternal(): void {
+    const pending = this.pendingExternal();
+    if (pending.length === 0) { this.release((k) => k === 'external', 'every external order has a decision'); return; }
+    this.hold('external', 'halted', `${pending.length} order(s) at the venue carry our client-id prefix but are not in the journal (${pending.map((p) => p.clientOrderId).join(', ')}): decide on each (adopt, cancel or leave: parity ctl external <id> <decision>)`);
+  }
+
   /** Daily-loss state, persisted by the store (so a restart keeps the day's starting equity). */
   dailyLossState(): DailyLossState | null {
     return this.dailyLoss?.state() ?? null;
@@ -858,11 +918,43 @@ export class Engine {
 
   // ---------- trading state and operator commands ----------
 
+  /**
+   * The engine's own hold ('engine'): a strategy error, the daily loss limit, a journal that cannot
+   * be written, a re-run replaying a recorded state. 'active' lifts only this hold.
+   */
   setTradingState(status: TradingStatus, reason: string): void {
-    if (this.state.status === status && this.state.reason === reason) return;
-    this.state = { status, reason, since: Number.isFinite(this.time) ? this.time : 0 };
-    this.log(status === 'active' ? 'info' : 'warn', 'engine', `trading ${status}: ${reason}`);
+    if (status === 'active') this.release((k) => k === 'engine', reason);
+    else this.hold('engine', status, reason);
+  }
+
+  /** Set a named hold (risk/trading-holds.ts TRIGGERS says who uses which). The one way to stop trading. */
+  hold(key: string, status: 'paused' | 'halted', reason: string): void {
+    if (this.holds.hold(key, status, reason, this.nowOrZero())) this.applyHolds(reason);
+  }
+
+  /** Lift the holds whose key matches; the state is what the remaining holds call for. */
+  release(match: (key: string) => boolean, why: string): string[] {
+    const lifted = this.holds.release(match);
+    if (lifted.length > 0) this.applyHolds(why);
+    return lifted;
+  }
+
+  /** Every hold in force, with its reason (console, ctl status, the guard). */
+  tradingHolds(): readonly Hold[] {
+    return this.holds.list();
+  }
+
+  private applyHolds(why: string): void {
+    const d = this.holds.desired();
+    const reason = d.status === 'active' ? (why === '' ? 'resumed' : why) : d.reason;
+    if (this.state.status === d.status && this.state.reason === reason) return;
+    this.state = { status: d.status, reason, since: this.nowOrZero() };
+    this.log(d.status === 'active' ? 'info' : 'warn', 'engine', `trading ${d.status}: ${reason}`);
     for (const o of this.observers) o.onTradingState?.(this.state, this);
+  }
+
+  private nowOrZero(): number {
+    return Number.isFinite(this.time) ? this.time : 0;
   }
 
   /** Cancel every open order of ours (never external ones). Returns the ids asked to cancel. */

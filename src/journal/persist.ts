@@ -5,7 +5,7 @@
  *
  * Crash points (crash-point.ts) sit exactly where the torture test needs them.
  */
-import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { Engine, EngineObserver, ExternalDecision } from '../engine/engine.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
@@ -18,7 +18,7 @@ export function toStored(o: Order, strategy: string | null, intentWall: number |
   return {
     clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status: o.status, returnTo: o.returnTo,
     filledQty: o.filledQty, avgFillPrice: o.avgFillPrice, fees: o.fees, createdAt: o.createdAt, updatedAt: o.updatedAt,
-    reason: o.reason, flagged: o.flagged, external: o.external, execIds: [...o.execIds], intentWall, strategy,
+    reason: o.reason, flagged: o.flagged, external: o.external, leftAlone: o.leftAlone, execIds: [...o.execIds], intentWall, strategy,
   };
 }
 
@@ -44,6 +44,14 @@ export class StorePersister implements EngineObserver {
   onOrderEvent(ev: OrderEvent, engine: Engine): void {
     if (ev.kind === 'submit') return; // the intent record already holds it
     const o = engine.orders.get(ev.clientOrderId);
+    if (o === undefined) return;
+    const prev = this.store.state.orders[o.clientOrderId];
+    this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });
+  }
+
+  /** The operator decided on an external order (adopt, leave; a cancel goes the usual way): recorded as the order now stands. */
+  onExternalDecision(view: OrderView, _decision: ExternalDecision, engine: Engine): void {
+    const o = engine.orders.get(view.clientOrderId);
     if (o === undefined) return;
     const prev = this.store.state.orders[o.clientOrderId];
     this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });

@@ -18,6 +18,7 @@ import type { VenueExecution, VenueQueries } from '../ports/index.ts';
 import type { Store } from './store.ts';
 import type { StoredPosition, StoredTradingState } from './state.ts';
 import { isTerminal } from '../orders/fsm.ts';
+import { parseDurableId } from '../orders/client-ids.ts';
 
 export interface RecoveryOptions {
   readonly store: Store;
@@ -126,7 +127,9 @@ export async function recover(engine: Engine, opts: RecoveryOptions): Promise<Re
       warnings.push(`the venue works order ${v.clientOrderId} on ${v.request.symbol}, which this run does not trade: leave it or cancel it at the venue`);
       continue;
     }
-    engine.adoptExternal(v);
+    // Our prefix (this store's id) but not in the journal: trading halts until the operator decides.
+    const ours = parseDurableId(v.clientOrderId)?.storeId === st.storeId;
+    engine.holdForExternal(v, ours);
     adopted.push(v.clientOrderId);
   }
 

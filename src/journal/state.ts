@@ -101,7 +101,7 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
       const d = rec.data as OrderData;
       const prev = s.orders[d.order.clientOrderId];
       // Fills are recorded by their own records: keep the exec ids already known.
-      s.orders[d.order.clientOrderId] = { ...d.order, execIds: prev?.execIds ?? d.order.execIds, intentWall: prev?.intentWall ?? d.order.intentWall };
+      s.orders[d.order.clientOrderId] = { ...d.order, execIds: [...new Set([...(prev?.execIds ?? []), ...d.order.execIds])], intentWall: prev?.intentWall ?? d.order.intentWall };
       if (d.nextSeq !== undefined && d.nextSeq > s.nextSeq) s.nextSeq = d.nextSeq;
       return;
     }
@@ -110,8 +110,8 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
       const o = s.orders[f.clientOrderId];
       if (f.order !== undefined) {
         // The order's state after the fill, in the same record (atomic with the execution).
-        const execIds = [...(o?.execIds ?? [])];
-        if (!execIds.includes(f.execId)) execIds.push(f.execId);
+        // Union: the order's own ids carry each fill's second identity (venue order @ cumulative lots).
+        const execIds = [...new Set([...(o?.execIds ?? []), ...f.order.execIds, f.execId])];
         s.orders[f.clientOrderId] = { ...f.order, execIds, intentWall: o?.intentWall ?? f.order.intentWall };
       } else if (o !== undefined && !o.execIds.includes(f.execId)) o.execIds.push(f.execId);
       applyFillToPosition(s, f);

@@ -1,33 +1,22 @@
 /**
- * One owner for the engine's trading state while a session runs. Several things may want trading
- * stopped at once (the operator's kill switch, a failing pre-flight gate, a watchdog, the engine
- * itself after a strategy error or a loss-limit halt); each one is a named "hold". The engine's state
- * is the most severe hold (halted > paused > active), so lifting one reason never silently lifts
- * another: resuming the kill switch while a gate still fails leaves trading halted, and says why.
- *
- * A change the engine makes by itself (strategy error, loss limit) becomes the 'engine' hold and is
- * reported through `onExternal`, so the kill switch can latch and persist it: only the operator's
- * explicit resume lifts it (a kill switch that trips and lets the strategy carry on is the classic
- * failure).
+ * The operations layer's handle on the engine's holds. The engine owns the trading state (one
+ * TradingHolds, risk/trading-holds.ts); this guard only lets operations code set and lift named holds
+ * before the engine has started (the persisted kill latch, "gates running" are in force before the
+ * strategy's first callback) and tells the kill switch when the engine stopped trading by itself
+ * (strategy error, loss limit), so it can latch: only the operator's explicit resume lifts that
+ * (a kill switch that trips and lets the strategy carry on is the classic failure).
  */
 import type { Engine, EngineObserver } from '../engine/engine.ts';
+import { type Hold, type HoldStatus, TradingHolds } from '../risk/trading-holds.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 
-export type HoldStatus = 'paused' | 'halted';
-
-export interface Hold {
-  /** 'kill', 'gates', 'engine', 'watchdog:<name>'. */
-  readonly key: string;
-  readonly status: HoldStatus;
-  readonly reason: string;
-  /** Wall time (epoch ms) the hold was set. */
-  readonly since: number;
-}
+export type { Hold, HoldStatus } from '../risk/trading-holds.ts';
 
 export class TradingGuard implements EngineObserver {
-  private readonly holds = new Map<string, Hold>();
+  /** Holds set before the engine exists; handed over on attach. */
+  private readonly early = new TradingHolds();
   private engine: Engine | null = null;
-  private applying = false;
+  private engineHold: string | null = null;
   /** Called when the engine changed its own state (strategy error, loss-limit halt). */
   onExternal: ((state: TradingState) => void) | null = null;
 
@@ -41,66 +30,32 @@ export class TradingGuard implements EngineObserver {
   attach(engine: Engine): void {
     if (this.engine === engine) return;
     this.engine = engine;
-    this.apply('start');
+    for (const h of this.early.list()) engine.hold(h.key, h.status, h.reason);
+    this.early.release(() => true);
   }
 
   hold(key: string, status: HoldStatus, reason: string): void {
-    const prev = this.holds.get(key);
-    if (prev !== undefined && prev.status === status && prev.reason === reason) return;
-    this.holds.set(key, { key, status, reason, since: prev?.since ?? this.wallNow() });
-    this.apply(reason);
+    if (this.engine === null) this.early.hold(key, status, reason, this.wallNow());
+    else this.engine.hold(key, status, reason);
   }
 
   /** Lift holds whose key matches; returns the keys lifted. */
   release(match: (key: string) => boolean, why: string): string[] {
-    const lifted: string[] = [];
-    for (const k of [...this.holds.keys()]) if (match(k)) { this.holds.delete(k); lifted.push(k); }
-    if (lifted.length > 0) this.apply(why);
-    return lifted;
+    return this.engine === null ? this.early.release(match) : this.engine.release(match, why);
   }
 
   has(key: string): boolean {
-    return this.holds.has(key);
+    return this.list().some((h) => h.key === key);
   }
 
   list(): Hold[] {
-    return [...this.holds.values()];
-  }
-
-  /** The state the holds call for: the most severe one, with the reasons behind it. */
-  desired(): { status: TradingState['status']; reason: string } {
-    const all = [...this.holds.values()];
-    if (all.length === 0) return { status: 'active', reason: '' };
-    const halted = all.filter((h) => h.status === 'halted');
-    const top = halted.length > 0 ? halted : all;
-    const reason = top.map((h) => h.reason).join('; ');
-    return { status: halted.length > 0 ? 'halted' : 'paused', reason };
+    return this.engine === null ? this.early.list() : [...this.engine.tradingHolds()];
   }
 
   onTradingState(state: TradingState): void {
-    if (this.applying) return;
-    if (state.status === 'active') {
-      // Someone else resumed while we hold: our holds win (say so in the log).
-      if (this.holds.size > 0) this.apply('holds still in force');
-      return;
-    }
-    this.holds.set('engine', { key: 'engine', status: state.status, reason: state.reason, since: this.wallNow() });
-    this.onExternal?.(state);
-    this.apply(state.reason);
-  }
-
-  private apply(why: string): void {
-    const e = this.engine;
-    if (e === null) return;
-    const d = this.desired();
-    const reason = d.status === 'active' ? (why === '' ? 'resumed' : why) : d.reason;
-    const cur = e.tradingState();
-    if (cur.status === d.status && (d.status === 'active' || cur.reason === reason)) return;
-    this.applying = true;
-    try {
-      e.setTradingState(d.status, reason);
-    } finally {
-      this.applying = false;
-    }
+    const h = this.engine?.tradingHolds().find((x) => x.key === 'engine');
+    const sig = h === undefined ? null : `${h.status}:${h.reason}`;
+    if (sig !== null && sig !== this.engineHold) this.onExternal?.(state);
+    this.engineHold = sig;
   }
 }

@@ -19,8 +19,13 @@ export interface Order {
   reason: string | null;
   /** Set when something impossible happened (invalid transition, overfill): reconciliation decides. */
   flagged: string | null;
-  /** Orders found at the venue that this store did not create. */
-  readonly external: boolean;
+  /**
+   * Found at the venue, not created by this store: never traded by us until the operator adopts it
+   * (then false: managed as ours from there on).
+   */
+  external: boolean;
+  /** External, and the operator chose to leave it: never touched, outside flatten and reconciliation. */
+  leftAlone: boolean;
   /** Internal: filled quantity in integer lots (exact). */
   filledLots: number;
   /** Internal: sum of fill price ticks x lots, for an exact average. */
@@ -46,6 +51,7 @@ export interface OrderView {
   readonly reason: string | null;
   readonly flagged: string | null;
   readonly external: boolean;
+  readonly leftAlone: boolean;
 }
 
 export function viewOf(o: Order): OrderView {
@@ -62,6 +68,7 @@ export function viewOf(o: Order): OrderView {
     reason: o.reason,
     flagged: o.flagged,
     external: o.external,
+    leftAlone: o.leftAlone,
   };
 }
 

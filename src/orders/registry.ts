@@ -64,7 +64,7 @@ export class OrderRegistry {
     const o: Order = {
       clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
       filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: ts, updatedAt: ts, reason: null, flagged: null,
-      external, filledLots: 0, fillTickLots: 0, execIds: new Set(), lastVenueSeq: -1, lastStatusTs: Number.NEGATIVE_INFINITY,
+      external, leftAlone: false, filledLots: 0, fillTickLots: 0, execIds: new Set(), lastVenueSeq: -1, lastStatusTs: Number.NEGATIVE_INFINITY,
     };
     this.orders.set(clientOrderId, o);
     return o;
@@ -107,6 +107,7 @@ export class OrderRegistry {
     o.updatedAt = s.updatedAt;
     o.reason = s.reason;
     o.flagged = s.flagged;
+    o.leftAlone = s.leftAlone;
     for (const e of s.execIds) o.execIds.add(e);
     if (s.filledQty > 0 && inst !== undefined) {
       o.filledLots = toLots(s.filledQty, inst.lotSize);

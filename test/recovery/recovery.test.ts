@@ -160,6 +160,66 @@ describe('crash recovery', () => {
     void dir;
   });
 
+  it('a venue order with our client-id prefix that the journal lost halts trading until the operator decides on it', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    sim.connect(() => undefined);
+    sim.onMarketData(bar(0, 105));
+    // The store's own id scheme, with a sequence the journal never wrote (a lost journal, a second console).
+    const { store: probe } = Store.open({ dir, venue: 'sim', account: 'test' });
+    const storeId = probe.state.storeId;
+    probe.close();
+    const ours = `${storeId}0000zztest`;
+    sim.submit({ clientOrderId: ours, request: { symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 90, qty: 5 }, ts: T0 });
+    sim.submit({ clientOrderId: 'manual2', request: { symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 80, qty: 1 }, ts: T0 });
+    const link = countingLink(sim);
+    const s = await session(dir, link);
+    const e = s.h.engine;
+    expect(e.orders.get(ours)!.external).toBe(true);
+    expect(e.tradingState().status).toBe('halted');
+    expect(e.tradingState().reason).toMatch(new RegExp(`${ours}.*adopt, cancel or leave`));
+    // An order placed by hand (no prefix) is left alone from the start and halts nothing.
+    expect(e.orders.get('manual2')!.leftAlone).toBe(true);
+    expect(e.pendingExternal().map((o) => o.clientOrderId)).toEqual([ours]);
+    // Not ours until adopted: the strategy's cancel-all and flatten leave it be.
+    expect(e.cancelAll()).toEqual([]);
+    await s.h.step(() => { expect(e.decideExternal(ours, 'adopt')).toBeNull(); });
+    expect(e.tradingState().status).toBe('active');
+    expect(e.orders.get(ours)!.external).toBe(false);
+    await s.h.step(() => { expect(e.cancelAll()).toEqual([ours]); });
+    expect(e.orders.get(ours)!.status).toBe('canceled');
+    await s.h.finish();
+    s.store.close();
+    // The decision is journaled: a restart neither halts again nor forgets the order is ours.
+    const s2 = await session(dir, countingLink(sim));
+    expect(s2.h.engine.tradingState().status).toBe('active');
+    expect(s2.h.engine.orders.get(ours)!.external).toBe(false);
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('an external order left alone stays untouched across a restart without halting again', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    sim.connect(() => undefined);
+    sim.onMarketData(bar(0, 105));
+    const { store: probe } = Store.open({ dir, venue: 'sim', account: 'test' });
+    const ours = `${probe.state.storeId}0000zyleft`;
+    probe.close();
+    sim.submit({ clientOrderId: ours, request: { symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 90, qty: 5 }, ts: T0 });
+    const s = await session(dir, countingLink(sim));
+    expect(s.h.engine.tradingState().status).toBe('halted');
+    await s.h.step(() => { expect(s.h.engine.decideExternal(ours, 'leave')).toBeNull(); });
+    expect(s.h.engine.tradingState().status).toBe('active');
+    await s.h.finish();
+    s.store.close();
+    const s2 = await session(dir, countingLink(sim));
+    expect(s2.h.engine.tradingState().status).toBe('active');
+    expect(s2.h.engine.orders.get(ours)).toMatchObject({ external: true, leftAlone: true, status: 'accepted' });
+    await s2.h.finish();
+    s2.store.close();
+  });
+
   it('warm-up bars produce no orders; the strategy is warm at its first live bar', async () => {
     const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
     const link = countingLink(sim);
