@@ -11,6 +11,7 @@ import type { EngineObserver } from '../engine/engine.ts';
 import { startPaper, type PaperSession } from '../modes/paper.ts';
 import { startAlpaca } from '../modes/alpaca.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
+import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
 import { ConsoleModel, type ConsoleSnapshot } from '../console/model.ts';
 import { SessionOps } from '../ops/session-ops.ts';
@@ -85,6 +86,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   const out = (s: string) => { if (!detached) process.stdout.write(s); };
 
   let reconcileImpl: (() => Promise<ReconcileSummary>) | null = null;
+  let acceptImpl: ((by: string) => Promise<AcceptVenueResult>) | null = null;
   const model = new ConsoleModel({
     info: { mode: 'paper', venue: 'sim', account: 'paper', strategy: '', session: '', sessionDir: '', pace: config.run.speed === 'max' ? 'max' : `${config.run.speed}x`, inProcessVenue: true },
     maxFps: 10,
@@ -95,6 +97,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca',
     // --venue alpaca: the session's reconciliation (bound by startAlpaca before the engine starts).
     reconcile: () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))),
+    acceptVenue: (by) => (acceptImpl !== null ? acceptImpl(by) : Promise.reject(new Error('the session has not started'))),
     confirmTimeoutMs: flags.confirmTimeout,
     lastQuote: (s) => model.lastQuote(s),
     onChange: () => model.invalidate(),
@@ -149,13 +152,16 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
     });
   const p = paper;
+  // The operator's remedy for a reconciliation difference, and every result for the pane.
+  acceptImpl = (by) => p.reconciler.acceptVenue(by);
+  p.reconciler.onResult((r) => ops.showReconciliation(summarizeReconcile(r)));
   model.setInfo({ ...model.get().info, strategy: p.parts.strategy.definition.name, session: p.session.name, sessionDir: p.session.dir });
   for (const w of p.parts.warnings) {
     if (tty) model.note('warn', w);
     else process.stderr.write(`warning: ${w}\n`);
   }
   const server = await ops.startControl({ id: p.session.id, name: p.session.name, dir: p.session.dir });
-  p.engine.log('info', 'operator', `control socket ${server.socket}: parity ctl status|pause|resume|cancel-all|flatten|shutdown`);
+  p.engine.log('info', 'operator', `control socket ${server.socket}: parity ctl status|pause|resume|cancel-all|flatten|shutdown|accept-venue`);
 
   const dispatch = (command: CommandName, by: string): Promise<CommandResult> => ops.bus.dispatch({ command, by });
 

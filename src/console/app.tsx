@@ -147,6 +147,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       tradingActive: snap.trading.status === 'active',
       can: { command: keys.command !== undefined, reconcile: true, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
       page: Math.max(1, layout.pageRows),
+      reconDifference: reconDifference(snap),
     };
     const out = onKey(uiRef.current, input, key as KeyInfo, ctx, (keys.extra ?? []).map((x) => x.key));
     if (out.state !== uiRef.current) { uiRef.current = out.state; setUi(out.state); }
@@ -297,6 +298,7 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['f f', 'L3 flatten: pause, cancel, close every parity position (second f within 3 s)', 'command'],
   ['X X', 'L4 flatten, save state, disconnect and exit (second X within 3 s)', 'command'],
   ['r', 'reconcile now: compare positions, orders and cash with the venue', null],
+  ['a a', "accept the venue's state while reconciliation shows a difference: repair our positions, cash and the differing orders from the venue, lift the reconciliation pause (second a within 3 s)", 'command'],
   ['g', 're-run the pre-flight gates', 'rerunGates'],
   ['tab / shift-tab', 'move between panes (orders, positions, gates, reconciliation, events)', null],
   ['↑ ↓ PgUp PgDn', 'scroll the focused pane (events: up = older)', null],
@@ -323,10 +325,16 @@ function Help({ width, height, keys }: { width: number; height: number; keys: Co
   const note = (t: string) => wrapWords(t, Math.max(20, width - 4)).map((text) => ({ text, tone: 'dim' as const }));
   const more = [
     { text: '' },
-    ...note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status'),
+    ...note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status, accept-venue'),
     ...note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.'),
   ];
   return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
+}
+
+/** The reconciliation pane shows a difference, or its pause is still in force: `a a` has something to accept. */
+function reconDifference(snap: ConsoleSnapshot): boolean {
+  const r = snap.ops.reconciliation;
+  return (r !== null && !r.clean) || snap.ops.holds.some((h) => h.key === 'reconcile');
 }
 
 function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKeys; armed: ArmedAction | null; snap: ConsoleSnapshot }) {
@@ -342,6 +350,7 @@ function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKe
       parts.push(resume ? 'p RESUME' : 'p pause', short ? 'c cancel' : 'c cancel-all', short ? 'f flat' : 'f flatten', short ? 'X exit' : 'X exit flat');
     }
     parts.push(short ? 'r recon' : 'r reconcile');
+    if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
     if (keys.rerunGates !== undefined) parts.push('g gates');
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
     parts.push(short ? 'tab' : 'tab pane', short ? '↑↓' : '↑↓ scroll', '? help');

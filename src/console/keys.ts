@@ -12,7 +12,7 @@ export type PaneId = (typeof PANES)[number];
 export const ARM_MS = 3000;
 export const QUIT_ARM_MS = 10_000;
 
-export type ArmedAction = 'flatten' | 'shutdown' | 'quit';
+export type ArmedAction = 'flatten' | 'shutdown' | 'quit' | 'accept';
 
 export interface Armed {
   readonly action: ArmedAction;
@@ -57,6 +57,8 @@ export interface KeyContext {
   readonly can: Readonly<Record<'command' | 'reconcile' | 'gates' | 'quit', boolean>>;
   /** Rows one page scrolls. */
   readonly page: number;
+  /** The reconciliation pane shows a difference (or its pause is in force): `a a` accepts the venue's state. */
+  readonly reconDifference?: boolean;
 }
 
 export type Effect =
@@ -76,6 +78,7 @@ const ARM_TEXT: Record<ArmedAction, string> = {
   flatten: 'press f again within 3 s to FLATTEN (cancel all, close every position); any other key aborts',
   shutdown: 'press X again within 3 s to FLATTEN, SAVE STATE AND EXIT; any other key aborts',
   quit: 'QUIT? q/y yes · any key stays',
+  accept: "press a again within 3 s to ACCEPT THE VENUE'S STATE (our positions, cash and the differing orders become the venue's); any other key aborts",
 };
 
 export const armText = (a: ArmedAction): string => ARM_TEXT[a];
@@ -91,7 +94,8 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
     if (armed.action === 'flatten' && input === 'f' && !key.ctrl) return { state: disarmed, effect: { kind: 'command', command: 'flatten' } };
     if (armed.action === 'shutdown' && input === 'X') return { state: disarmed, effect: { kind: 'command', command: 'shutdown' } };
     if (armed.action === 'quit' && (input === 'q' || input === 'y' || input === 'Y' || isCtrlC)) return { state: disarmed, effect: { kind: 'quit' } };
-    return { state: disarmed, effect: { kind: 'notice', text: `${armed.action === 'quit' ? 'quit' : armed.action} aborted`, level: 'info' } };
+    if (armed.action === 'accept' && input === 'a' && !key.ctrl) return { state: disarmed, effect: { kind: 'command', command: 'accept-venue' } };
+    return { state: disarmed, effect: { kind: 'notice', text: `${armed.action === 'accept' ? 'accept venue state' : armed.action} aborted`, level: 'info' } };
   }
 
   if (key.escape) return { state: { ...base, help: false }, effect: null };
@@ -126,6 +130,9 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
         return { state: { ...base, armed: { action: 'flatten', until: ctx.now + ARM_MS } }, effect: null };
       case 'X':
         return { state: { ...base, armed: { action: 'shutdown', until: ctx.now + ARM_MS } }, effect: null };
+      case 'a':
+        if (ctx.reconDifference !== true) return { state: base, effect: { kind: 'notice', text: 'nothing to accept: the reconciliation pane shows no difference (r reconciles now)', level: 'info' } };
+        return { state: { ...base, armed: { action: 'accept', until: ctx.now + ARM_MS } }, effect: null };
     }
   }
   if (input === 'r' && ctx.can.reconcile) return { state: base, effect: { kind: 'reconcile' } };

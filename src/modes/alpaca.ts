@@ -48,7 +48,7 @@ export interface AlpacaSessionOptions {
   readonly ackTimeoutMs?: number;
   /** An intent the venue never received is resent after a crash only this long after it was journaled. Default 5000. */
   readonly resendFreshMs?: number;
-  /** Periodic reconciliation every this many ms (0 = off). Default 60 000. */
+  /** Periodic reconciliation every this many ms (0 = off). Default 30 000 (a new difference is re-checked 5 s after). */
   readonly reconcilePeriodMs?: number;
   /**
    * Called before the engine starts with the session's reconciliation (it waits for crash recovery
@@ -170,15 +170,21 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     const reconciler = new ReconcileService(engine, {
       ...(opts.reconcilePeriodMs !== undefined ? { periodMs: opts.reconcilePeriodMs } : {}),
       ...(opts.reconcileHold !== undefined ? { pause: opts.reconcileHold.pause, resume: opts.reconcileHold.resume } : {}),
+      // The operator's "accept venue state" replaces our positions and cash: the store follows, as after recovery.
+      journal: (book) => { d.store.append('venue_book', book, true); },
     });
     engine.addObserver(reconciler);
+    let wasClean = true;
     reconciler.onResult((r) => {
-      if (r.diffs.length === 0) engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
+      // A clean periodic run every 30 s is not news; the first clean one after a difference is.
+      if (r.diffs.length === 0 && (!wasClean || (r.reason !== 'periodic' && r.reason !== 'recheck'))) engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
+      wasClean = r.diffs.length === 0;
     });
     // Reconciliation compares only after recovery settled the books with the venue.
     const reconcile = async (): Promise<ReconcileSummary> => {
       await recovered;
-      return summarizeReconcile(await reconciler.reconcileNow('start'));
+      // A difference is re-checked before the state gate answers: a confirmed one fails it (halted).
+      return summarizeReconcile(await reconciler.reconcileConfirmed('start'));
     };
     if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
     void recovered.then(async () => {

@@ -7,7 +7,7 @@ import type { KillLevel } from './kill-state.ts';
 import type { KillResult, KillSwitch } from './kill-switch.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 
-export const COMMANDS = ['pause', 'resume', 'cancel-all', 'flatten', 'shutdown', 'status'] as const;
+export const COMMANDS = ['pause', 'resume', 'cancel-all', 'flatten', 'shutdown', 'status', 'accept-venue'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const isCommandName = (s: string): s is CommandName => (COMMANDS as readonly string[]).includes(s);
@@ -52,6 +52,11 @@ export interface CommandBusDeps {
   readonly status: () => Promise<StatusReport>;
   /** Called after a shutdown command has been answered (the runtime disconnects and exits). */
   readonly onShutdown: (result: CommandResult) => void;
+  /**
+   * The operator accepts the venue's state after a reconciliation difference: our books are repaired
+   * from the venue and the reconciliation pause lifted. Absent: the session cannot (no reconciler).
+   */
+  readonly acceptVenue?: (by: string) => Promise<{ readonly ok: boolean; readonly message: string }>;
 }
 
 export class CommandBus {
@@ -66,7 +71,7 @@ export class CommandBus {
 
   async dispatch(req: CommandRequest): Promise<CommandResult> {
     const k = this.deps.kill;
-    let r: KillResult | null = null;
+    let r: Pick<KillResult, 'ok' | 'message' | 'level' | 'incomplete'> | null = null;
     let res: CommandResult;
     try {
       switch (req.command) {
@@ -76,6 +81,13 @@ export class CommandBus {
         case 'flatten': r = await k.flatten(req.by); break;
         case 'shutdown': r = await k.shutdown(req.by); break;
         case 'status': break;
+        case 'accept-venue': {
+          const a = this.deps.acceptVenue === undefined
+            ? { ok: false, message: 'accept-venue is not available: this session has no reconciliation' }
+            : await this.deps.acceptVenue(req.by);
+          r = { ok: a.ok, message: a.message, level: k.level(), incomplete: [] };
+          break;
+        }
       }
       res = r === null
         ? { ok: true, command: req.command, message: 'status', level: k.level(), incomplete: [], status: await this.deps.status() }

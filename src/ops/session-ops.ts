@@ -35,6 +35,8 @@ export interface SessionOpsOptions {
   /** Engine time follows the wall clock (live feeds). */
   readonly realtime: boolean;
   readonly reconcile?: (() => Promise<ReconcileSummary>) | null;
+  /** The operator accepts the venue's state (a a, parity ctl accept-venue): the reconciler's acceptVenue. */
+  readonly acceptVenue?: ((by: string) => Promise<{ readonly ok: boolean; readonly message: string }>) | null;
   readonly gates?: readonly Gate[];
   readonly thresholds?: Partial<GateThresholds>;
   readonly confirmTimeoutMs?: number;
@@ -121,7 +123,10 @@ export class SessionOps implements EngineObserver {
     this.guard.attach(engine);
     if (restored !== null && restored.level > 0) engine.log('warn', 'operator', `kill switch restored at level ${restored.level} (${restored.reason}, ${restored.at}): trading paused until you resume (p / parity ctl resume)`);
     this.killSwitch.subscribe(() => this.o.onChange?.());
-    this.commandBus = new CommandBus({ kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown });
+    this.commandBus = new CommandBus({
+      kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown,
+      ...(this.o.acceptVenue != null ? { acceptVenue: (by: string) => this.acceptVenue(by) } : {}),
+    });
     this.watchdogs = new Watchdogs({
       engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow, lastDataWall: () => this.lastDataWall,
     });
@@ -189,6 +194,19 @@ export class SessionOps implements EngineObserver {
     this.reconciliation = r;
     this.o.onChange?.();
     return r.clean ? 'reconciliation clean: books agree with the venue' : `reconciliation found ${r.lines.length} difference(s): see the reconciliation pane`;
+  }
+
+  /** Every reconciliation result (periodic runs, re-checks, reconnects), for the pane. */
+  showReconciliation(r: ReconcileSummary): void {
+    this.reconciliation = r;
+    this.o.onChange?.();
+  }
+
+  /** Repair our books from the venue; a state gate that failed on the difference runs again. */
+  private async acceptVenue(by: string): Promise<{ readonly ok: boolean; readonly message: string }> {
+    const r = await this.o.acceptVenue!(by);
+    if (r.ok && this.gates.some((g) => g.id === 'state' && g.status === 'fail')) await this.rerunGates();
+    return r;
   }
 
   /** The journal store calls this when it cannot write (watchdog: pause with the reason). */

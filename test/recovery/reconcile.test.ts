@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ReconcileService } from '../../src/ops/reconcile.ts';
 import { diffBooks, DEFAULT_TOLERANCES } from '../../src/ops/reconcile-diff.ts';
 import { SimVenue } from '../../src/venues/sim/sim-venue.ts';
+import { ManualScheduler } from '../../src/ports/scheduler.ts';
 import { ACCOUNT, INSTRUMENTS, Link, ScriptVenue, T0, bar, start } from '../orders/helpers.ts';
 
 const LMT = (id: string, qty: number, px: number) => ({ clientOrderId: id, status: 'accepted' as const, request: { symbol: 'AAPL', side: 'buy' as const, type: 'limit' as const, limitPrice: px, qty }, filledQty: 0, flagged: null, lotSize: 1 });
@@ -51,21 +52,22 @@ describe('reconciliation service', () => {
     await h.finish();
   });
 
-  it('a diff persisting across a quiet window pauses new signals until the operator resolves it', async () => {
+  it('a diff confirmed by its re-check pauses new signals until the operator resolves it', async () => {
     const venue = new ScriptVenue();
     const h = await start(venue);
     venue.positions = [{ symbol: 'AAPL', qty: 5, avgPrice: 100 }]; // the venue holds something we do not
-    let wall = 0;
-    const rec = new ReconcileService(h.engine, { quietWindowMs: 10_000, wallNow: () => wall });
+    const sched = new ManualScheduler(0);
+    const rec = new ReconcileService(h.engine, { recheckMs: 10_000, scheduler: sched });
     h.engine.addObserver(rec);
     const r1 = await rec.reconcileNow();
     expect(r1.diffs.map((d) => d.kind)).toEqual(['extra']);
+    expect(r1.recheckAt).toBe(10_000);
     expect(h.engine.tradingState().status).toBe('active'); // one sighting is not alarming
-    wall = 5_000;
-    expect((await rec.reconcileNow()).halted).toBe(false);
-    wall = 11_000;
-    const r3 = await rec.reconcileNow();
-    expect(r3.halted).toBe(true);
+    await sched.advance(5_000);
+    expect((await rec.reconcileNow()).halted).toBe(false); // too early to count as the re-check
+    await sched.advance(6_000); // the re-check at 10 s finds it unchanged
+    expect(rec.last()!.reason).toBe('recheck');
+    expect(rec.last()!.halted).toBe(true);
     expect(h.engine.tradingState().status).toBe('paused');
     // Paused: a new entry is denied (an order in the denied state, with the reason).
     let id = '';
@@ -74,23 +76,25 @@ describe('reconciliation service', () => {
     expect(h.engine.orders.get(id)!.reason).toMatch(/reconciliation/);
     rec.resolve();
     expect(h.engine.tradingState().status).toBe('active');
-    wall = 30_000;
+    await sched.advance(20_000);
     expect((await rec.reconcileNow()).diffs).toEqual([]); // acknowledged as it stands
     await h.finish();
   });
 
-  it('order activity inside the window restarts it (reports may still be travelling)', async () => {
+  it('order activity between the sightings does not restart the count (it used to, forever)', async () => {
     const venue = new ScriptVenue();
     const h = await start(venue);
     venue.positions = [{ symbol: 'AAPL', qty: 5, avgPrice: 100 }];
-    let wall = 0;
-    const rec = new ReconcileService(h.engine, { quietWindowMs: 10_000, wallNow: () => wall });
+    const sched = new ManualScheduler(0);
+    const rec = new ReconcileService(h.engine, { recheckMs: 10_000, scheduler: sched });
     h.engine.addObserver(rec);
     await rec.reconcileNow();
-    wall = 5_000;
+    await sched.advance(5_000);
+    // An order acknowledged (no longer in flight): activity, but nothing that explains 5 AAPL.
     await h.step(() => { const id = h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 90, qty: 1 }); venue.emit({ kind: 'accepted', clientOrderId: id, venueOrderId: 'V1', ts: T0 }); });
-    wall = 11_000;
-    expect((await rec.reconcileNow()).halted).toBe(false);
+    await h.step();
+    await sched.advance(6_000);
+    expect(rec.last()!.halted).toBe(true);
     await h.finish();
   });
 });

@@ -103,8 +103,15 @@ export function reconLines(snap: ConsoleSnapshot, _w: number): Line[] {
   const r = snap.ops.reconciliation;
   if (r === null) return [{ text: snap.ops.reconcileUnavailable ?? 'not run yet: press r to reconcile now', tone: 'dim' }];
   const when = `ran ${age(snap.wallTime - r.at)} ago (${new Date(r.at).toISOString().slice(11, 19)}Z)`;
+  if (r.clean && r.paused === true) return [{ text: `clean now, ${when}; new signals stay paused from a confirmed difference: a a accepts the venue's state`, tone: 'warn' }];
   if (r.clean) return [{ text: `clean: books agree with the venue (positions, orders, cash), ${when}`, tone: 'good' }];
-  return [{ text: `DIFFERENCES, ${when}:`, tone: 'bad', bold: true }, ...r.lines.map((l) => ({ text: l, tone: 'bad' as const }))];
+  const state = r.status === 'confirmed'
+    ? `confirmed by a re-check${r.paused === true ? ', new signals paused' : ''}: a a accepts the venue's state`
+    : r.status === 'rechecking' && r.recheckAt != null ? `re-checking at ${new Date(r.recheckAt).toISOString().slice(11, 19)}Z` : null;
+  return [
+    { text: `DIFFERENCES, ${when}${state !== null ? `; ${state}` : ''}:`, tone: 'bad', bold: true },
+    ...r.lines.map((l) => ({ text: l, tone: 'bad' as const })),
+  ];
 }
 
 const KIND_TONE: Record<EventRow['kind'], Tone | null> = { order: null, fill: 'good', info: 'dim', warn: 'warn', error: 'bad', state: 'warn', operator: 'accent' };

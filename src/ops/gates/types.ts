@@ -27,6 +27,12 @@ export interface ReconcileSummary {
   /** Wall time it ran. */
   readonly at: number;
   readonly lines: readonly string[];
+  /** clean; rechecking (seen, a re-check is due); confirmed (a re-check found it again). Absent: clean or not says it all. */
+  readonly status?: 'clean' | 'rechecking' | 'confirmed';
+  /** Wall time of the pending re-check. */
+  readonly recheckAt?: number | null;
+  /** A confirmed difference holds new signals paused until the operator accepts the venue's state. */
+  readonly paused?: boolean;
 }
 
 export interface GateContext {

@@ -62,8 +62,8 @@ export const stateCoherenceGate: Gate = {
     try {
       const r = await withTimeout(ctx.reconcile(), 15_000, 'reconciliation');
       if (r.clean) return pass('startup reconciliation clean: books agree with the venue');
-      return fail(`books differ from the venue: ${r.lines.slice(0, 3).join('; ')}${r.lines.length > 3 ? ` (+${r.lines.length - 3})` : ''}`,
-        'review the reconciliation pane, resolve the differences, then re-run gates (g)');
+      return fail(`books differ from the venue${r.status === 'confirmed' ? ' (confirmed by a re-check)' : ''}: ${r.lines.slice(0, 3).join('; ')}${r.lines.length > 3 ? ` (+${r.lines.length - 3})` : ''}`,
+        "review the reconciliation pane; accept the venue's state (a a, or parity ctl accept-venue: the gates re-run by themselves) or fix it at the venue and re-run gates (g)");
     } catch (err) {
       return fail(`reconciliation failed: ${(err as Error).message}`, 'check the venue connection, then re-run gates (g)');
     }
