@@ -18,7 +18,7 @@ const WRITES = 2_000;
 function order(id: string, status: StoredOrder['status'], t: number): StoredOrder {
   return {
     clientOrderId: id, venueOrderId: null, request: { symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 100, qty: 10 }, status, returnTo: null,
-    filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: t, updatedAt: t, reason: null, flagged: null, external: false, execIds: [], intentWall: null, strategy: 'bench',
+    filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: t, updatedAt: t, reason: null, flagged: null, external: false, leftAlone: false, execIds: [], intentWall: null, strategy: 'bench',
   };
 }
 

@@ -20,6 +20,7 @@ import { makeInstrument } from '../src/domain/instrument.ts';
 import { DEFAULT_ACCOUNT } from '../src/portfolio/portfolio.ts';
 import type { Bar } from '../src/domain/market.ts';
 import type { OrderView } from '../src/orders/order.ts';
+import { recordedHandle } from '../src/orders/order.ts';
 import { Recorder } from '../src/recording/recorder.ts';
 import { FileSink } from '../src/recording/sink.ts';
 import { openRecording } from '../src/recording/recording.ts';
@@ -51,7 +52,7 @@ export async function benchReplay(): Promise<Record<string, unknown>> {
     const series = synthBars({ bars: EVENTS, seed: 5, symbol: 'BTC-USD' });
     const order: OrderView = {
       clientOrderId: 'bench1', venueOrderId: 'S1', request: { symbol: 'BTC-USD', side: 'buy', type: 'market', qty: 1 },
-      status: 'submitted', filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: 0, updatedAt: 0, reason: null, flagged: null, external: false,
+      status: 'submitted', filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: 0, updatedAt: 0, reason: null, flagged: null, external: false, leftAlone: false,
     };
     const file = join(dir, 'events.jsonl');
     const rec = new Recorder({ sink: new FileSink(file), header, flushMs: 0 });
@@ -65,7 +66,7 @@ export async function benchReplay(): Promise<Record<string, unknown>> {
       rec.onMarket(bar, engine);
       written++;
       if (i % 1000 === 999 && written + 4 <= EVENTS) {
-        rec.onOrderEvent({ clientOrderId: 'bench1', kind: 'submit', from: 'initialized', to: 'submitted', ts: bar.ts, order }, engine);
+        rec.onOrderEvent({ clientOrderId: 'bench1', kind: 'submit', from: 'initialized', to: 'submitted', ts: bar.ts, order, handle: recordedHandle(order) }, engine);
         rec.onReport({ kind: 'accepted', clientOrderId: 'bench1', venueOrderId: 'S1', ts: bar.ts }, engine);
         rec.onFill({ clientOrderId: 'bench1', execId: `x${i}`, symbol: 'BTC-USD', side: 'buy', qty: 1, price: bar.close, fee: 0, liquidity: 'taker', ts: bar.ts }, engine);
         written += 4; // decision + order + report + fill

@@ -1,7 +1,7 @@
 /**
- * Engine events as lines: human text on a terminal, JSON lines for `--headless` (scripts, logs).
+ * EngineView events as lines: human text on a terminal, JSON lines for `--headless` (scripts, logs).
  */
-import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
+import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent } from '../orders/order.ts';
 import { describeOrder } from '../domain/order.ts';
@@ -23,7 +23,7 @@ export class EventLines implements EngineObserver {
       { clientOrderId: ev.clientOrderId, event: ev.kind, from: ev.from, to: ev.to, request: o.request, reason: ev.reason ?? null });
   }
 
-  onFill(f: Fill, engine: Engine): void {
+  onFill(f: Fill, engine: EngineView): void {
     const pos = engine.portfolio.position(f.symbol);
     this.write('fill', f.ts, `${f.side.toUpperCase()} ${f.qty} ${f.symbol} @ ${f.price} fee ${f.fee} -> position ${pos.qty}, equity ${engine.portfolio.equity().toFixed(2)}`,
       { ...f, position: pos.qty, equity: engine.portfolio.equity() });
@@ -38,7 +38,7 @@ export class EventLines implements EngineObserver {
     this.write('state', s.since, `trading ${s.status}: ${s.reason}`, { status: s.status, reason: s.reason });
   }
 
-  onStop(engine: Engine): void {
+  onStop(engine: EngineView): void {
     const a = engine.portfolio.account();
     this.write('stop', engine.now(), `session ended: equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}, fees ${a.fees.toFixed(2)}`,
       { equity: a.equity, realizedPnl: a.realizedPnl, fees: a.fees, events: engine.eventsProcessed() });

@@ -6,7 +6,7 @@
  * engine drops intermediate frames, never events. The full record of a session is the recording /
  * journal; the ring here holds what a screen can show.
  */
-import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
+import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import { describeOrder } from '../domain/order.ts';
@@ -14,6 +14,7 @@ import type { ConnectionState } from '../ports/index.ts';
 import { isOpen } from '../orders/fsm.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
+import { dayKey } from '../risk/daily-loss.ts';
 import { INITIAL_TRADING_STATE, type TradingState } from '../risk/trading-state.ts';
 import { EMPTY_OPS, type OpsView } from '../ops/view.ts';
 
@@ -36,7 +37,7 @@ export type EventKind = 'order' | 'fill' | 'info' | 'warn' | 'error' | 'state' |
 
 export interface EventRow {
   readonly seq: number;
-  /** Engine time. */
+  /** EngineView time. */
   readonly ts: number;
   readonly kind: EventKind;
   readonly text: string;
@@ -104,15 +105,15 @@ export interface ConsoleModelOptions {
   readonly maxEvents?: number;
   readonly maxClosedOrders?: number;
   readonly maxEquitySamples?: number;
-  /** Engine-time spacing of equity samples (default: one a minute of data). */
+  /** EngineView-time spacing of equity samples (default: one a minute of data). */
   readonly sampleEveryMs?: number;
   readonly wallNow?: () => number;
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export class ConsoleModel implements EngineObserver, SnapshotSource {
-  private engine: Engine | null = null;
+  private engine: EngineView | null = null;
   private info: SessionInfo;
   private ops: () => OpsView;
   private readonly maxEvents: number;
@@ -127,7 +128,15 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private eventSeq = 0;
   private readonly equity: number[] = [];
   private nextSample = Number.NEGATIVE_INFINITY;
-  private nextDay = Number.NEGATIVE_INFINITY;
+  /**
+   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey): the
+   * New York date once a US equity trades in the session (the engine's rule: any equity = New York
+   * days), else the UTC date.
+   */
+  private dayCalendar: 'us_equity' | '24x7' = '24x7';
+  private day: string | null = null;
+  /** The UTC hour `day` was last checked in: both calendars' days turn on whole UTC hours. */
+  private dayHour = Number.NaN;
   private dayStartEquity: number | null = null;
   private readonly quotes = new Map<string, { bid: number; ask: number }>();
   private trading: TradingState = INITIAL_TRADING_STATE;
@@ -177,20 +186,29 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
 
   // ---------- EngineObserver ----------
 
-  onStart(engine: Engine): void {
+  onStart(engine: EngineView): void {
     this.engine = engine;
     this.trading = engine.tradingState();
     this.dirty = true;
   }
 
-  onMarket(ev: MarketEvent, engine: Engine): void {
+  onMarket(ev: MarketEvent, engine: EngineView): void {
     if (this.engine === null) this.engine = engine;
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     const ts = ev.ts;
-    if (ts >= this.nextDay) {
-      this.nextDay = (Math.floor(ts / DAY_MS) + 1) * DAY_MS;
-      this.dayStartEquity = engine.portfolio.equity();
+    if (this.dayCalendar === '24x7' && engine.instrument(ev.symbol)?.calendar === 'us_equity') {
+      this.dayCalendar = 'us_equity';
+      this.dayHour = Number.NaN;
+    }
+    const hour = Math.floor(ts / HOUR_MS);
+    if (hour !== this.dayHour) {
+      this.dayHour = hour;
+      const day = dayKey(ts, this.dayCalendar);
+      if (day !== this.day) {
+        this.day = day;
+        this.dayStartEquity = engine.portfolio.equity();
+      }
     }
     if (ts >= this.nextSample) {
       this.nextSample = ts + this.sampleEvery;
@@ -217,7 +235,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.push(kind, ev.ts, `${ev.clientOrderId} ${describeOrder(o.request)} ${ev.from} -> ${ev.to}${why}`);
   }
 
-  onFill(f: Fill, engine: Engine): void {
+  onFill(f: Fill, engine: EngineView): void {
     const pos = engine.portfolio.qty(f.symbol);
     this.push('fill', f.ts, `${f.side.toUpperCase()} ${f.qty} ${f.symbol} @ ${f.price}${f.fee ? ` fee ${f.fee}` : ''} -> position ${pos}`);
   }
@@ -234,7 +252,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.dirty = true;
   }
 
-  onStop(engine: Engine): void {
+  onStop(engine: EngineView): void {
     this.ended = engine.eventsProcessed() > 0 ? 'session ended: data exhausted or stopped' : 'session ended';
     this.dirty = true;
   }

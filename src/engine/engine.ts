@@ -40,32 +40,33 @@ type StrategyParams = Record<string, unknown>;
 import { type ClientOrderIdSource, SequentialIds } from '../orders/client-ids.ts';
 import { mulberry32 } from '../util/random.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import type { EngineControl, EngineView, LogLevel } from './view.ts';
+export type { EngineControl, EngineView, LogLevel } from './view.ts';
 export interface LogEntry { readonly ts: number; readonly level: LogLevel; readonly source: string; readonly message: string; readonly fields?: Record<string, unknown> }
 
 /** Everything outside the core that wants to know what happened (recorder, console, backtest stats). */
 export interface EngineObserver {
-  onMarket?(event: MarketEvent, engine: Engine): void;
+  onMarket?(event: MarketEvent, engine: EngineView): void;
   /** A venue report as received, before it is applied (recording, diagnostics). */
-  onReport?(report: ExecutionReport, engine: Engine): void;
-  onOrderEvent?(event: OrderEvent, engine: Engine): void;
-  onFill?(fill: Fill, engine: Engine): void;
-  onLog?(entry: LogEntry, engine: Engine): void;
-  onTradingState?(state: TradingState, engine: Engine): void;
+  onReport?(report: ExecutionReport, engine: EngineView): void;
+  onOrderEvent?(event: OrderEvent, engine: EngineView): void;
+  onFill?(fill: Fill, engine: EngineView): void;
+  onLog?(entry: LogEntry, engine: EngineView): void;
+  onTradingState?(state: TradingState, engine: EngineView): void;
   /** An order intent about to leave the process (journal it durably here). */
-  beforeSend?(order: OrderView, engine: Engine): void;
-  onStop?(engine: Engine): void;
+  beforeSend?(order: OrderView, engine: EngineView): void;
+  onStop?(engine: EngineView): void;
   /** The operator decided what to do with an external order (the journal records it). */
-  onExternalDecision?(order: OrderView, decision: ExternalDecision, engine: Engine): void;
+  onExternalDecision?(order: OrderView, decision: ExternalDecision, engine: EngineView): void;
   /** History bars about to be fed as warm-up (order entry off), before the strategy sees them (recording). */
-  onWarmup?(bars: readonly Bar[], engine: Engine): void;
+  onWarmup?(bars: readonly Bar[], engine: EngineView): void;
   /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
-  onStart?(engine: Engine): void;
+  onStart?(engine: EngineControl): void;
   /**
    * Real-time runs only: awaited after the venue is connected and recovery has run, before the
    * strategy's onStart and before any market data flows (the first pre-flight gate run).
    */
-  ready?(engine: Engine): Promise<void>;
+  ready?(engine: EngineControl): Promise<void>;
 }
 
 /** What the operator may do with an order the venue works that this store did not place. */
@@ -121,7 +122,7 @@ type Internal =
   | { readonly type: 'market'; readonly event: MarketEvent }
   | { readonly type: 'call'; readonly fn: () => void };
 
-export class Engine {
+export class Engine implements EngineControl {
   readonly portfolio: Portfolio;
   readonly orders: OrderRegistry;
   readonly execution: ExecutionClient;
@@ -937,6 +938,19 @@ export class Engine {
     const lifted = this.holds.release(match);
     if (lifted.length > 0) this.applyHolds(why);
     return lifted;
+  }
+
+  flag(clientOrderId: string, reason: string | null): void {
+    const o = this.orders.get(clientOrderId);
+    if (o === undefined) return;
+    o.flagged = reason;
+    if (reason !== null) this.log('error', 'orders', `${clientOrderId} flagged: ${reason}`);
+  }
+
+  /** Reconciliation's remedy (accept venue state): the venue's positions and cash become ours. */
+  restoreBooks(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
+    this.portfolio.restore(cash, positions);
+    this.log('warn', 'engine', `books repaired from the venue: ${positions.length} position(s), cash ${Object.entries(cash).map(([c, v]) => `${c} ${v.toFixed(2)}`).join(', ')}`);
   }
 
   /** Every hold in force, with its reason (console, ctl status, the guard). */

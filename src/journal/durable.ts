@@ -5,10 +5,10 @@
  *
  *   const { store } = Store.open({ dir: storeDir('state', venue, account), venue, account });
  *   const durable = makeDurable(store, { strategy: def.name, venue: execution });
- *   new Engine({ ..., clientIds: durable.clientIds, observers: [...durable.observers], startup: durable.startup });
+ *   new EngineControl({ ..., clientIds: durable.clientIds, observers: [...durable.observers], startup: durable.startup });
  *   setInterval(() => durable.persister.tick(), 1000).unref();
  */
-import type { Engine } from '../engine/engine.ts';
+import type { EngineControl } from '../engine/engine.ts';
 import type { ExecutionClient } from '../ports/index.ts';
 import { DurableIds } from '../orders/client-ids.ts';
 import { recover, type RecoveryReport } from './recovery.ts';
@@ -34,7 +34,7 @@ export interface Durable {
   readonly clientIds: DurableIds;
   readonly persister: StorePersister;
   readonly observers: readonly StorePersister[];
-  readonly startup: (engine: Engine) => Promise<void>;
+  readonly startup: (engine: EngineControl) => Promise<void>;
   /** Set once recovery ran. */
   recovery: RecoveryReport | null;
 }

@@ -5,16 +5,17 @@
  *
  * Crash points (crash-point.ts) sit exactly where the torture test needs them.
  */
-import type { Engine, EngineObserver, ExternalDecision } from '../engine/engine.ts';
+import type { EngineView, EngineObserver, ExternalDecision } from '../engine/engine.ts';
+import type { ReadonlyOrder } from '../engine/view.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import type { Fill } from '../domain/fill.ts';
-import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
+import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { crashPoint } from './crash-point.ts';
 import type { FillData, StoredOrder } from './state.ts';
 import type { Store } from './store.ts';
 
-export function toStored(o: Order, strategy: string | null, intentWall: number | null): StoredOrder {
+export function toStored(o: ReadonlyOrder, strategy: string | null, intentWall: number | null): StoredOrder {
   return {
     clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status: o.status, returnTo: o.returnTo,
     filledQty: o.filledQty, avgFillPrice: o.avgFillPrice, fees: o.fees, createdAt: o.createdAt, updatedAt: o.updatedAt,
@@ -27,7 +28,7 @@ export class StorePersister implements EngineObserver {
 
   constructor(private readonly store: Store) {}
 
-  beforeSend(view: OrderView, engine: Engine): void {
+  beforeSend(view: OrderView, engine: EngineView): void {
     const o = engine.orders.get(view.clientOrderId);
     if (o === undefined) return;
     // THE durable record: after this line returns, the intent survives a power cut.
@@ -41,7 +42,7 @@ export class StorePersister implements EngineObserver {
     this.store.append('report', { report: rep });
   }
 
-  onOrderEvent(ev: OrderEvent, engine: Engine): void {
+  onOrderEvent(ev: OrderEvent, engine: EngineView): void {
     if (ev.kind === 'submit') return; // the intent record already holds it
     const o = engine.orders.get(ev.clientOrderId);
     if (o === undefined) return;
@@ -50,14 +51,14 @@ export class StorePersister implements EngineObserver {
   }
 
   /** The operator decided on an external order (adopt, leave; a cancel goes the usual way): recorded as the order now stands. */
-  onExternalDecision(view: OrderView, _decision: ExternalDecision, engine: Engine): void {
+  onExternalDecision(view: OrderView, _decision: ExternalDecision, engine: EngineView): void {
     const o = engine.orders.get(view.clientOrderId);
     if (o === undefined) return;
     const prev = this.store.state.orders[o.clientOrderId];
     this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });
   }
 
-  onFill(fill: Fill, engine: Engine): void {
+  onFill(fill: Fill, engine: EngineView): void {
     // The order as the book holds it after this fill (filled quantity, average, status) travels in
     // the same record: a crash between this record and the order event that follows must not
     // leave the store with the execution booked but the order still unfilled.

@@ -13,7 +13,7 @@
  * Never submits a new order; the only send is the resend of a fresh intent the venue has not seen,
  * under its own id, which a venue refuses as a duplicate if it did see it after all.
  */
-import type { Engine } from '../engine/engine.ts';
+import type { EngineControl } from '../engine/engine.ts';
 import type { VenueExecution, VenueQueries } from '../ports/index.ts';
 import type { Store } from './store.ts';
 import type { StoredPosition, StoredTradingState } from './state.ts';
@@ -48,7 +48,7 @@ export interface RecoveryReport {
 
 export const DEFAULT_RESEND_FRESH_MS = 5000;
 
-export async function recover(engine: Engine, opts: RecoveryOptions): Promise<RecoveryReport> {
+export async function recover(engine: EngineControl, opts: RecoveryOptions): Promise<RecoveryReport> {
   const store = opts.store;
   const st = store.state;
   const wallNow = opts.wallNow ?? Date.now;
@@ -104,8 +104,7 @@ export async function recover(engine: Engine, opts: RecoveryOptions): Promise<Re
           lost.push(o.clientOrderId);
         }
       } else {
-        o.flagged = `the venue has no record of ${o.clientOrderId}, which was ${o.status}`;
-        engine.log('error', 'recovery', `${o.flagged}: reconciliation will report it`);
+        engine.flag(o.clientOrderId, `the venue has no record of ${o.clientOrderId}, which was ${o.status}: reconciliation will report it`);
         unknownAtVenue.push(o.clientOrderId);
       }
       continue;
@@ -118,8 +117,7 @@ export async function recover(engine: Engine, opts: RecoveryOptions): Promise<Re
     const known = engine.orders.get(v.clientOrderId);
     if (known !== undefined) {
       if (isTerminal(known.status)) {
-        known.flagged = `the venue still works ${v.clientOrderId}, which we recorded as ${known.status}`;
-        engine.log('error', 'recovery', known.flagged);
+        engine.flag(v.clientOrderId, `the venue still works ${v.clientOrderId}, which we recorded as ${known.status}`);
       }
       continue;
     }
@@ -137,9 +135,9 @@ export async function recover(engine: Engine, opts: RecoveryOptions): Promise<Re
   return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'venue', warnings };
 }
 
-async function restoreFromVenue(engine: Engine, q: VenueQueries, store: Store, warnings: string[]): Promise<void> {
+async function restoreFromVenue(engine: EngineControl, q: VenueQueries, store: Store, warnings: string[]): Promise<void> {
   const [positions, account] = await Promise.all([q.positions(), q.account()]);
-  const list: { instrument: NonNullable<ReturnType<Engine['instrument']>>; qty: number; avgPrice: number }[] = [];
+  const list: { instrument: NonNullable<ReturnType<EngineControl['instrument']>>; qty: number; avgPrice: number }[] = [];
   for (const p of positions) {
     const inst = engine.instrument(p.symbol);
     if (inst === undefined) {
@@ -148,11 +146,11 @@ async function restoreFromVenue(engine: Engine, q: VenueQueries, store: Store, w
     }
     list.push({ instrument: inst, qty: p.qty, avgPrice: p.avgPrice });
   }
-  engine.portfolio.restore(account.cash, list);
+  engine.restoreBooks(account.cash, list);
   store.append('venue_book', { positions: positions.map((p): StoredPosition => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice })), cash: { ...account.cash } });
 }
 
-function restoreFromStore(engine: Engine, positions: Readonly<Record<string, StoredPosition>>, cash: Readonly<Record<string, number>> | null, warnings: string[]): void {
+function restoreFromStore(engine: EngineControl, positions: Readonly<Record<string, StoredPosition>>, cash: Readonly<Record<string, number>> | null, warnings: string[]): void {
   if (cash === null && Object.keys(positions).length === 0) return;
   const list = [];
   for (const p of Object.values(positions)) {
@@ -160,5 +158,5 @@ function restoreFromStore(engine: Engine, positions: Readonly<Record<string, Sto
     if (inst === undefined) { warnings.push(`stored position ${p.qty} ${p.symbol} is not traded by this run`); continue; }
     list.push({ instrument: inst, qty: p.qty, avgPrice: p.avgPrice });
   }
-  engine.portfolio.restore(cash ?? engine.portfolio.account().cashByCurrency, list);
+  engine.restoreBooks(cash ?? engine.portfolio.account().cashByCurrency, list);
 }

@@ -19,7 +19,7 @@
  * venue that cannot be asked (no queries) gets the books' answer, and the message says so.
  * The level is persisted on every change (see kill-state.ts).
  */
-import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
@@ -51,7 +51,7 @@ export interface KillResult {
 }
 
 export interface KillSwitchOptions {
-  readonly engine: Engine;
+  readonly engine: EngineControl;
   readonly guard: TradingGuard;
   readonly store: KillStateStore;
   /** Price collar (fraction) for marketable limits when market orders are refused. Default 0.05. */
@@ -69,7 +69,7 @@ export class KillSwitch implements EngineObserver {
   private current: ActionProgress | null = null;
   private readonly waiters = new Set<() => void>();
   private readonly listeners = new Set<() => void>();
-  private readonly engine: Engine;
+  private readonly engine: EngineControl;
   private readonly guard: TradingGuard;
   private readonly store: KillStateStore;
   private readonly collar: number;

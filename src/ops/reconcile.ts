@@ -15,7 +15,7 @@
  *
  * Every timer goes through the Scheduler (ports/scheduler.ts): WallScheduler by default.
  */
-import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import type { ReconcileSummary } from './gates/types.ts';
 import type { VenueAccount, VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
@@ -143,7 +143,7 @@ export class ReconcileService implements EngineObserver {
   private running: Promise<ReconcileResult> | null = null;
   private readonly listeners: ((r: ReconcileResult) => void)[] = [];
 
-  constructor(private readonly engine: Engine, opts: ReconcileOptions = {}) {
+  constructor(private readonly engine: EngineControl, opts: ReconcileOptions = {}) {
     this.tol = opts.tolerances ?? DEFAULT_TOLERANCES;
     this.recheckMs = opts.recheckMs ?? DEFAULT_RECHECK_MS;
     this.confirmMs = Math.max(this.recheckMs, opts.confirmWithinMs ?? DEFAULT_CONFIRM_WITHIN_MS);
@@ -353,7 +353,7 @@ export class ReconcileService implements EngineObserver {
         const since = known.length > 0 ? Math.min(...known.map((o) => o.createdAt)) : Number.NaN;
         const execs = known.length > 0 ? await q.executionsSince(Number.isFinite(since) ? since : 0) : [];
         const answers = await Promise.all(known.map(async (o) => [o.clientOrderId, await q.order(o.clientOrderId)] as const));
-        const list: { instrument: NonNullable<ReturnType<Engine['instrument']>>; qty: number; avgPrice: number }[] = [];
+        const list: { instrument: NonNullable<ReturnType<EngineControl['instrument']>>; qty: number; avgPrice: number }[] = [];
         for (const p of c.positions) {
           const inst = e.instrument(p.symbol);
           if (inst === undefined) { repaired.push(`the venue holds ${p.qty} ${p.symbol}, which this run does not trade: left out of the portfolio`); continue; }
@@ -366,7 +366,7 @@ export class ReconcileService implements EngineObserver {
               const was = `${o.status} ${o.filledQty}/${o.request.qty}`;
               if (v !== null) e.applyVenueState(id, v, execs);
               else if (isOpen(o.status)) e.markLost(id, 'accepted venue state: the venue has no record of it');
-              o.flagged = null;
+              e.flag(id, null);
               repaired.push(`order ${id}: ${was} -> ${o.status} ${o.filledQty}/${o.request.qty}${v === null ? ' (unknown at the venue)' : ''}`);
             }
             for (const v of adopt) {
@@ -374,7 +374,7 @@ export class ReconcileService implements EngineObserver {
               e.holdForExternal(v, false);
               repaired.push(`order ${v.clientOrderId}: adopted as external`);
             }
-            e.portfolio.restore(c.account.cash, list);
+            e.restoreBooks(c.account.cash, list);
             resolve();
           });
           if (e.isStopped()) resolve();

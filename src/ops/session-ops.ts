@@ -10,7 +10,7 @@
  * view of the trading state, and lets the operator's own flatten through. A second, parallel gate
  * check would be a second path to keep in sync.
  */
-import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';
@@ -32,7 +32,7 @@ export interface SessionOpsOptions {
   /** Root of the persisted state (kill latch, lock): `<root>/<venue>-<account>/`. */
   readonly stateRoot: string;
   readonly limits: RiskLimits;
-  /** Engine time follows the wall clock (live feeds). */
+  /** EngineControl time follows the wall clock (live feeds). */
   readonly realtime: boolean;
   readonly reconcile?: (() => Promise<ReconcileSummary>) | null;
   /** The operator accepts the venue's state (a a, parity ctl accept-venue): the reconciler's acceptVenue. */
@@ -57,7 +57,7 @@ export class SessionOps implements EngineObserver {
   lock: StateLock;
   /** Who this session trades for; a broker's account id is known only once its venue answers. */
   private id: { mode: 'paper' | 'live'; venue: string; account: string };
-  private engine: Engine | null = null;
+  private engine: EngineControl | null = null;
   private killSwitch: KillSwitch | null = null;
   private commandBus: CommandBus | null = null;
   private watchdogs: Watchdogs | null = null;
@@ -111,7 +111,7 @@ export class SessionOps implements EngineObserver {
 
   // ---------- engine observer ----------
 
-  onStart(engine: Engine): void {
+  onStart(engine: EngineControl): void {
     this.engine = engine;
     // Holds first, then attach: the engine's very first state already carries them.
     this.guard.hold('gates', 'halted', 'pre-flight gates running: no orders until they pass');

@@ -6,7 +6,7 @@
  * (strategy error, loss limit), so it can latch: only the operator's explicit resume lifts that
  * (a kill switch that trips and lets the strategy carry on is the classic failure).
  */
-import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import { type Hold, type HoldStatus, TradingHolds } from '../risk/trading-holds.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 
@@ -15,19 +15,19 @@ export type { Hold, HoldStatus } from '../risk/trading-holds.ts';
 export class TradingGuard implements EngineObserver {
   /** Holds set before the engine exists; handed over on attach. */
   private readonly early = new TradingHolds();
-  private engine: Engine | null = null;
+  private engine: EngineControl | null = null;
   private engineHold: string | null = null;
   /** Called when the engine changed its own state (strategy error, loss-limit halt). */
   onExternal: ((state: TradingState) => void) | null = null;
 
   constructor(private readonly wallNow: () => number = Date.now) {}
 
-  /** Engine hook: runs before the strategy's onStart, so no order leaves before the holds apply. */
-  onStart(engine: Engine): void {
+  /** EngineControl hook: runs before the strategy's onStart, so no order leaves before the holds apply. */
+  onStart(engine: EngineControl): void {
     this.attach(engine);
   }
 
-  attach(engine: Engine): void {
+  attach(engine: EngineControl): void {
     if (this.engine === engine) return;
     this.engine = engine;
     for (const h of this.early.list()) engine.hold(h.key, h.status, h.reason);

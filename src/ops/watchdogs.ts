@@ -6,11 +6,11 @@
  * A tripped watchdog is a sticky 'watchdog:<name>' hold: trading stays paused until the operator
  * resumes, because after a gap the books need a look (reconcile) before new exposure.
  */
-import type { Engine } from '../engine/engine.ts';
+import type { EngineControl } from '../engine/engine.ts';
 import type { TradingGuard } from './trading-guard.ts';
 import { usEquitySession } from '../domain/market-hours.ts';
 
-function anyMarketOpen(e: Engine, wall: number): boolean {
+function anyMarketOpen(e: EngineControl, wall: number): boolean {
   for (const sym of e.context().symbols) {
     const i = e.instrument(sym);
     if (i === undefined || i.calendar === '24x7' || usEquitySession(wall).open) return true;
@@ -19,9 +19,9 @@ function anyMarketOpen(e: Engine, wall: number): boolean {
 }
 
 export interface WatchdogOptions {
-  readonly engine: Engine;
+  readonly engine: EngineControl;
   readonly guard: TradingGuard;
-  /** Engine time follows the wall clock (live feeds). File replays have no staleness to judge. */
+  /** EngineControl time follows the wall clock (live feeds). File replays have no staleness to judge. */
   readonly realtime: boolean;
   readonly staleDataMs?: number;
   readonly heartbeatMs?: number;

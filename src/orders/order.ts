@@ -35,6 +35,7 @@ export interface Order {
   lastVenueSeq: number;
   /** Timestamp of the newest status report applied: a status report older than it is stale. */
   lastStatusTs: number;
+  readonly handle: OrderHandle;
 }
 
 /** What the strategy and the UI see of an order: a plain, frozen snapshot. */
@@ -72,6 +73,17 @@ export function viewOf(o: Order): OrderView {
   };
 }
 
+/**
+ * A reference to one of our orders that outlives any single event: `view()` is the order as it
+ * stands now. Events carry the handle so that consumers which only count or route (the columnar
+ * event store the performance work builds, the persister) need not build a view per event; `order`
+ * stays the snapshot at the event for those that keep it (strategy, recorder).
+ */
+export interface OrderHandle {
+  readonly clientOrderId: string;
+  view(): OrderView;
+}
+
 /** What happened to an order, as told to the strategy (onOrderEvent) and to observers. */
 export interface OrderEvent {
   readonly clientOrderId: string;
@@ -81,4 +93,8 @@ export interface OrderEvent {
   readonly ts: number;
   readonly reason?: string;
   readonly order: OrderView;
+  readonly handle: OrderHandle;
 }
+
+/** A handle on a recorded view (replays, re-runs, tests): the order as it was, not as it is. */
+export const recordedHandle = (v: OrderView): OrderHandle => ({ clientOrderId: v.clientOrderId, view: () => v });

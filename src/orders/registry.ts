@@ -61,8 +61,9 @@ export class OrderRegistry {
 
   create(clientOrderId: string, request: OrderRequest, ts: number, external = false): Order {
     if (this.orders.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
+    const handle = { clientOrderId, view: (): OrderView => viewOf(o) };
     const o: Order = {
-      clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
+      handle, clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
       filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: ts, updatedAt: ts, reason: null, flagged: null,
       external, leftAlone: false, filledLots: 0, fillTickLots: 0, execIds: new Set(), lastVenueSeq: -1, lastStatusTs: Number.NEGATIVE_INFINITY,
     };
@@ -89,8 +90,8 @@ export class OrderRegistry {
     if (isOpen(o.status)) this.open.set(o.clientOrderId, o);
     else this.open.delete(o.clientOrderId);
     return reason === undefined
-      ? { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, order: viewOf(o) }
-      : { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, reason, order: viewOf(o) };
+      ? { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, order: viewOf(o), handle: o.handle }
+      : { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, reason, order: viewOf(o), handle: o.handle };
   }
 
   /**

@@ -18,7 +18,7 @@
  * Replace changes are visible only at the execution client, so `wrapExecution` puts a thin
  * pass-through in front of the venue; everything else comes through the observer hooks.
  */
-import type { Engine, EngineObserver, LogEntry } from '../engine/engine.ts';
+import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { ExecutionClient, ExecutionReport } from '../ports/index.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
@@ -52,9 +52,9 @@ export interface RecorderOptions {
   /** Exact strings scrubbed from every non-market line (secret env values, see redact.ts). */
   readonly secrets?: readonly string[];
   /** Called synchronously when the strategy (or the operator) decides something. */
-  readonly onDecision?: (d: DecisionRecord, engine: Engine) => void;
+  readonly onDecision?: (d: DecisionRecord, engine: EngineView) => void;
   /** Extension point: what the decision was made from (features, model predictions). */
-  readonly decisionInputs?: (engine: Engine) => Record<string, unknown> | undefined;
+  readonly decisionInputs?: (engine: EngineView) => Record<string, unknown> | undefined;
 }
 
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000'];
@@ -102,7 +102,7 @@ export class Recorder implements EngineObserver {
   private operatorDepth = 0;
   private operatorT = Number.NaN;
   private wrapped = false;
-  private engine: Engine | null = null;
+  private engine: EngineView | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly recentClosed = new Map<string, OrderView>();
@@ -134,7 +134,7 @@ export class Recorder implements EngineObserver {
 
   // ---------- hot path ----------
 
-  onMarket(ev: MarketEvent, engine: Engine): void {
+  onMarket(ev: MarketEvent, engine: EngineView): void {
     this.markets = engine.eventsProcessed();
     this.operatorT = Number.NaN;
     const sym = ev.symbol;
@@ -153,7 +153,7 @@ export class Recorder implements EngineObserver {
 
   // ---------- everything else ----------
 
-  onReport(report: ExecutionReport, engine: Engine): void {
+  onReport(report: ExecutionReport, engine: EngineView): void {
     this.engine = engine;
     const { raw, ...r } = report as ExecutionReport & { raw?: unknown };
     const inMarket = this.inMarket(engine);
@@ -162,7 +162,7 @@ export class Recorder implements EngineObserver {
     this.emit(rec, engine);
   }
 
-  onOrderEvent(ev: OrderEvent, engine: Engine): void {
+  onOrderEvent(ev: OrderEvent, engine: EngineView): void {
     this.engine = engine;
     const o = ev.order;
     if (ev.kind === 'submit' || ev.kind === 'deny') {
@@ -188,7 +188,7 @@ export class Recorder implements EngineObserver {
     this.emit(rec, engine);
   }
 
-  onFill(fill: Fill, engine: Engine): void {
+  onFill(fill: Fill, engine: EngineView): void {
     this.engine = engine;
     this.counts.fills++;
     this.recentFills.push(fill);
@@ -197,7 +197,7 @@ export class Recorder implements EngineObserver {
     this.emit({ k: 'fill', t: this.time(engine), f: fill, pos: engine.portfolio.position(fill.symbol), acct: engine.portfolio.account() }, engine);
   }
 
-  onLog(entry: LogEntry, engine: Engine): void {
+  onLog(entry: LogEntry, engine: EngineView): void {
     this.engine = engine;
     // The kill switch announces itself in the log, then acts at the same engine time, outside any
     // market event: what it submits or cancels then is the operator's decision, not the strategy's.
@@ -216,7 +216,7 @@ export class Recorder implements EngineObserver {
   }
 
   /** Warm-up bars, in the order fed, so a re-run warms the strategy up with the very same history. */
-  onWarmup(bars: readonly Bar[], engine: Engine): void {
+  onWarmup(bars: readonly Bar[], engine: EngineView): void {
     this.engine = engine;
     const t = this.time(engine);
     for (let i = 0; i < bars.length; i += WARMUP_CHUNK) {
@@ -225,12 +225,12 @@ export class Recorder implements EngineObserver {
     }
   }
 
-  onTradingState(state: TradingState, engine: Engine): void {
+  onTradingState(state: TradingState, engine: EngineView): void {
     this.engine = engine;
     this.emit({ k: 'state', t: this.time(engine), st: state, ...(this.inMarket(engine) ? { m: 1 as const } : {}) }, engine);
   }
 
-  onStop(engine: Engine): void {
+  onStop(engine: EngineView): void {
     this.engine = engine;
     if (this.closed) return;
     this.writeDeferred(null, -1);
@@ -327,16 +327,16 @@ export class Recorder implements EngineObserver {
     this.sink.close();
   }
 
-  private time(engine: Engine): number {
+  private time(engine: EngineView): number {
     const t = engine.now();
     return Number.isFinite(t) ? t : 0;
   }
 
-  private inMarket(engine: Engine): boolean {
+  private inMarket(engine: EngineView): boolean {
     return engine.eventsProcessed() > this.markets;
   }
 
-  private decide(d: Decision, engine: Engine, flatten: boolean): void {
+  private decide(d: Decision, engine: EngineView, flatten: boolean): void {
     const inMarket = this.inMarket(engine);
     const t = this.time(engine);
     const x = this.decisionInputs?.(engine);
@@ -350,7 +350,7 @@ export class Recorder implements EngineObserver {
     this.emit(rec, engine);
   }
 
-  private emit(rec: EventRecord, engine: Engine): void {
+  private emit(rec: EventRecord, engine: EngineView): void {
     if (this.closed) return;
     if (this.inMarket(engine)) this.deferred.push(rec);
     else {
@@ -381,7 +381,7 @@ export class Recorder implements EngineObserver {
     }
   }
 
-  private snapshot(engine: Engine): void {
+  private snapshot(engine: EngineView): void {
     this.lastSnapN = this.n;
     const p = engine.portfolio;
     const marks: Record<string, number> = {};

@@ -12,7 +12,7 @@ import type { TradingStatus } from './trading-state.ts';
 export type HoldStatus = Exclude<TradingStatus, 'active'>;
 
 export interface Hold {
-  /** 'kill', 'gates', 'engine', 'reconcile', 'external', 'watchdog:<name>', 'hangup', 'journal'. */
+  /** 'kill', 'gates', 'engine', 'reconcile', 'external', 'watchdog:<name>' (TRIGGERS lists who sets each). */
   readonly key: string;
   readonly status: HoldStatus;
   readonly reason: string;
@@ -38,13 +38,19 @@ export const TRIGGERS: readonly Trigger[] = [
   { trigger: 'operator L4 shutdown (X, ctl shutdown)', hold: 'kill', sets: 'paused', flows: EXITS, lifts: 'operator resume after the restart' },
   { trigger: 'daily loss limit breached', hold: 'engine', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
   { trigger: 'strategy threw in a callback', hold: 'engine', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
-  { trigger: 'journal cannot be written', hold: 'engine', sets: 'halted', flows: CANCELS, lifts: 'operator resume (with a writable journal)' },
+  { trigger: 'an intent the journal cannot record (never sent)', hold: 'engine', sets: 'halted', flows: CANCELS, lifts: 'operator resume (with a writable journal)' },
   { trigger: 'pre-flight gate fails (or still running)', hold: 'gates', sets: 'halted', flows: CANCELS, lifts: 'the gates passing on a re-run (g)' },
   { trigger: 'reconciliation difference confirmed by the re-check', hold: 'reconcile', sets: 'paused', flows: EXITS, lifts: 'the difference clearing, or accept venue state (a a, ctl accept-venue)' },
   { trigger: 'an order with our client-id prefix the journal does not know', hold: 'external', sets: 'halted', flows: CANCELS, lifts: 'a decision on every such order (adopt, cancel or leave)' },
-  { trigger: 'watchdog: stale data, lost heartbeat', hold: 'watchdog:<name>', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
-  { trigger: 'terminal hangup (SIGHUP)', hold: 'hangup', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
+  { trigger: 'watchdog: stale data, lost heartbeat, a store write that failed', hold: 'watchdog:<name>', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
+  { trigger: 'terminal hangup (SIGHUP, --on-hangup pause)', hold: 'kill', sets: 'paused', flows: EXITS, lifts: 'operator resume' },
 ];
+
+/** TRIGGERS as a Markdown table (`parity doc trading`, the README). */
+export function triggersTable(): string {
+  const rows = TRIGGERS.map((t) => `| ${t.trigger} | \`${t.hold}\` | ${t.sets} | ${t.flows} | ${t.lifts} |`);
+  return ['| trigger | hold | sets | what still flows | what lifts it |', '|---|---|---|---|---|', ...rows].join('\n');
+}
 
 export class TradingHolds {
   private readonly holds = new Map<string, Hold>();

@@ -4,6 +4,7 @@ import type { Bar } from '../../src/domain/market.ts';
 import type { Fill } from '../../src/domain/fill.ts';
 import type { LogEntry } from '../../src/engine/engine.ts';
 import type { OrderEvent, OrderView } from '../../src/orders/order.ts';
+import { recordedHandle } from '../../src/orders/order.ts';
 import type { OrderStatus } from '../../src/orders/fsm.ts';
 
 /** A stand-in for the engine: equity and positions are set by the test; reads are counted. */
@@ -104,9 +105,9 @@ describe('BacktestCollector', () => {
     const c = new BacktestCollector();
     const view = (id: string, status: OrderStatus): OrderView => ({
       clientOrderId: id, venueOrderId: null, request: { symbol: 'A', side: 'buy', type: 'market', qty: 1 }, status,
-      filledQty: status === 'filled' ? 1 : 0, avgFillPrice: 0, fees: 0, createdAt: 0, updatedAt: 0, reason: null, flagged: null, external: false,
+      filledQty: status === 'filled' ? 1 : 0, avgFillPrice: 0, fees: 0, createdAt: 0, updatedAt: 0, reason: null, flagged: null, external: false, leftAlone: false,
     });
-    const ev = (id: string, from: OrderStatus, to: OrderStatus): OrderEvent => ({ clientOrderId: id, kind: 'accept', from, to, ts: 0, order: view(id, to) });
+    const ev = (id: string, from: OrderStatus, to: OrderStatus): OrderEvent => ({ clientOrderId: id, kind: 'accept', from, to, ts: 0, order: view(id, to), handle: recordedHandle(view(id, to)) });
     c.onOrderEvent(ev('P1', 'initialized', 'submitted'));
     c.onOrderEvent(ev('P2', 'initialized', 'submitted'));
     c.onOrderEvent(ev('P1', 'submitted', 'accepted'));

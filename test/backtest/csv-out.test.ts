@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { csvField, csvLine, equityCsv, toCsv, writeOutputs } from '../../src/backtest/csv-out.ts';
 import { BacktestCollector, type CollectedEngine } from '../../src/backtest/collector.ts';
 import type { OrderView } from '../../src/orders/order.ts';
+import { recordedHandle } from '../../src/orders/order.ts';
 
 describe('CSV quoting', () => {
   it('quotes commas, quotes, line breaks and edge spaces; doubles quotes', () => {
@@ -41,9 +42,9 @@ describe('writeOutputs', () => {
     const order: OrderView = {
       clientOrderId: 'P1', venueOrderId: 'V1', request: { symbol: 'A', side: 'buy', type: 'limit', limitPrice: 9.5, qty: 3, tag: 'entry "one"' },
       status: 'rejected', filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: 60_000, updatedAt: 60_000,
-      reason: 'price off, too far\nfrom last', flagged: null, external: false,
+      reason: 'price off, too far\nfrom last', flagged: null, external: false, leftAlone: false,
     };
-    c.onOrderEvent({ clientOrderId: 'P1', kind: 'reject', from: 'submitted', to: 'rejected', ts: 60_000, order });
+    c.onOrderEvent({ clientOrderId: 'P1', kind: 'reject', from: 'submitted', to: 'rejected', ts: 60_000, order, handle: recordedHandle(order) });
     c.onFill({ clientOrderId: 'P2', execId: 'X1', symbol: 'A', side: 'sell', qty: 2, price: 10.25, fee: 0.01, liquidity: 'maker', ts: 60_000 }, engine);
     c.onStop(engine);
     return c;

@@ -9,7 +9,7 @@ export const T = Date.UTC(2024, 2, 4, 12, 0);
 export function order(id: string, over: Partial<OrderView> = {}): OrderView {
   return {
     clientOrderId: id, venueOrderId: 'V1', request: { symbol: 'BTC-USD', side: 'buy', type: 'limit', limitPrice: 60000, qty: 0.5 },
-    status: 'accepted', filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: T - 90_000, updatedAt: T - 90_000, reason: null, flagged: null, external: false, ...over,
+    status: 'accepted', filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: T - 90_000, updatedAt: T - 90_000, reason: null, flagged: null, external: false, leftAlone: false, ...over,
   };
 }
 

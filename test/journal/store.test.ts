@@ -15,7 +15,7 @@ const T = Date.UTC(2024, 0, 2, 15);
 function order(id: string, status: StoredOrder['status'] = 'submitted'): StoredOrder {
   return {
     clientOrderId: id, venueOrderId: null, request: { symbol: 'AAPL', side: 'buy', type: 'market', qty: 1 }, status, returnTo: null,
-    filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: T, updatedAt: T, reason: null, flagged: null, external: false, execIds: [], intentWall: null, strategy: 's',
+    filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: T, updatedAt: T, reason: null, flagged: null, external: false, leftAlone: false, execIds: [], intentWall: null, strategy: 's',
   };
 }
 

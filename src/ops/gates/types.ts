@@ -4,7 +4,7 @@
  * event in hand), so a file-fed paper session under a replay clock passes the same gates a live one
  * does on wall time.
  */
-import type { Engine } from '../../engine/engine.ts';
+import type { EngineControl } from '../../engine/engine.ts';
 import type { ExecutionClient } from '../../ports/index.ts';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { RiskLimits } from '../../risk/limits.ts';
@@ -37,7 +37,7 @@ export interface ReconcileSummary {
 
 export interface GateContext {
   readonly mode: 'paper' | 'live';
-  readonly engine: Engine;
+  readonly engine: EngineControl;
   readonly execution: ExecutionClient;
   readonly instruments: readonly Instrument[];
   readonly limits: RiskLimits;
