@@ -12,7 +12,7 @@ import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { crashPoint } from './crash-point.ts';
-import type { FillData, StoredOrder } from './state.ts';
+import type { FillData, StoredOrder, StoredPosition } from './state.ts';
 import type { Store } from './store.ts';
 
 export function toStored(o: ReadonlyOrder, strategy: string | null, intentWall: number | null): StoredOrder {
@@ -21,6 +21,11 @@ export function toStored(o: ReadonlyOrder, strategy: string | null, intentWall: 
     filledQty: o.filledQty, avgFillPrice: o.avgFillPrice, fees: o.fees, createdAt: o.createdAt, updatedAt: o.updatedAt,
     reason: o.reason, flagged: o.flagged, external: o.external, leftAlone: o.leftAlone, execIds: [...o.execIds], intentWall, strategy,
   };
+}
+
+function bookPosition(engine: EngineView, symbol: string): StoredPosition {
+  const p = engine.portfolio.position(symbol);
+  return { symbol, qty: p.qty, avgPrice: p.avgPrice };
 }
 
 export class StorePersister implements EngineObserver {
@@ -67,6 +72,9 @@ export class StorePersister implements EngineObserver {
     const f: FillData = {
       clientOrderId: fill.clientOrderId, execId: fill.execId, symbol: fill.symbol, side: fill.side, qty: fill.qty, price: fill.price, fee: fill.fee, ts: fill.ts,
       ...(o !== undefined ? { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null) } : {}),
+      // The ledger's own figures after this fill (exact integer arithmetic), so the store keeps no
+      // rounded copy of its own: one ledger rule, the portfolio's.
+      book: { position: bookPosition(engine, fill.symbol), cash: { ...engine.portfolio.account().cashByCurrency } },
     };
     this.store.append('fill', f);
     const day = engine.dailyLossState();

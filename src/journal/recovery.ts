@@ -8,7 +8,8 @@
  * 3. an intent the venue never received is resent under the SAME client order id while it is fresh
  *    (default 5 s after it was journaled), otherwise marked `lost` and the strategy is told;
  * 4. orders the venue works that the store does not know are adopted as `external` (shown);
- * 5. positions and cash are taken from the venue (the store's copy when the venue cannot be asked).
+ * 5. positions and cash are the store's (the venue's only on a store's first run, when it has none):
+ *    start-up reconciliation compares them with the venue and halts on a confirmed difference.
  *
  * Never submits a new order; the only send is the resend of a fresh intent the venue has not seen,
  * under its own id, which a venue refuses as a duplicate if it did see it after all.
@@ -77,9 +78,15 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
     restored++;
   }
 
+  // Our books come from our journal, before the venue's answers are applied on top of them (fills
+  // while we were down). Start-up never copies the venue's state over ours: the start comparison
+  // (reconciliation) judges the two, and only the operator's "accept venue state" repairs ours.
+  // A store that has never held a book (its first run) takes the venue's, at the end.
+  const storeHasBook = st.cash !== null;
+  if (storeHasBook) restoreFromStore(engine, st.positions, st.cash, warnings);
   const q = engine.execution.queries;
   if (q === undefined) {
-    restoreFromStore(engine, store.state.positions, store.state.cash, warnings);
+    if (!storeHasBook) restoreFromStore(engine, store.state.positions, store.state.cash, warnings);
     warnings.push('the venue cannot be queried: open orders are kept as the store recorded them; check them at the venue');
     return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
   }
@@ -131,6 +138,7 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
     adopted.push(v.clientOrderId);
   }
 
+  if (storeHasBook) return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
   await restoreFromVenue(engine, q, store, warnings);
   return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'venue', warnings };
 }

@@ -70,6 +70,8 @@ export interface FillData {
   readonly qty: number; readonly price: number; readonly fee: number; readonly ts: number;
   /** The order right after this fill (absent in journals written before it was added). */
   readonly order?: StoredOrder;
+  /** The ledger's position in the symbol and cash right after this fill (absent in older journals). */
+  readonly book?: { readonly position: StoredPosition; readonly cash: Readonly<Record<string, number>> };
 }
 export interface ReportData { readonly report: { readonly kind: string; readonly clientOrderId: string; readonly ts: number } }
 
@@ -114,7 +116,12 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
         const execIds = [...new Set([...(o?.execIds ?? []), ...f.order.execIds, f.execId])];
         s.orders[f.clientOrderId] = { ...f.order, execIds, intentWall: o?.intentWall ?? f.order.intentWall };
       } else if (o !== undefined && !o.execIds.includes(f.execId)) o.execIds.push(f.execId);
-      applyFillToPosition(s, f);
+      if (f.book !== undefined) {
+        const p = f.book.position;
+        if (p.qty === 0) delete s.positions[p.symbol];
+        else s.positions[p.symbol] = { ...p };
+        s.cash = { ...f.book.cash };
+      } else applyFillToPosition(s, f); // journals written before fills carried the ledger's figures
       if (s.lastReportTs === null || f.ts > s.lastReportTs) s.lastReportTs = f.ts;
       return;
     }

@@ -10,6 +10,7 @@ import type { Engine, EngineObserver } from '../../src/engine/engine.ts';
 import type { StrategyHandlers } from '../../src/engine/strategy.ts';
 import type { OrderEvent } from '../../src/orders/order.ts';
 import { SimVenue } from '../../src/venues/sim/sim-venue.ts';
+import { ReconcileService } from '../../src/ops/reconcile.ts';
 import { ACCOUNT, INSTRUMENTS, Link, T0, bar, start, type Harness } from '../orders/helpers.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'parity-recovery-'));
@@ -216,6 +217,31 @@ describe('crash recovery', () => {
     const s2 = await session(dir, countingLink(sim));
     expect(s2.h.engine.tradingState().status).toBe('active');
     expect(s2.h.engine.orders.get(ours)).toMatchObject({ external: true, leftAlone: true, status: 'accepted' });
+    await s2.h.finish();
+    s2.store.close();
+  });
+
+  it('start-up keeps our books and reports a difference with the venue instead of copying the venue over them', async () => {
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const s1 = await session(dir, countingLink(sim));
+    s1.h.market(bar(0, 100));
+    await s1.h.step(() => { s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 }); });
+    s1.h.market(bar(1, 100));
+    await s1.h.step();
+    expect(s1.h.engine.portfolio.qty('AAPL')).toBe(10);
+    await s1.h.finish();
+    s1.store.close();
+    // While parity is down, someone sells the 10 at the venue by hand.
+    sim.submit({ clientOrderId: 'byhand', request: { symbol: 'AAPL', side: 'sell', type: 'market', qty: 10 }, ts: T0 + 120_000 });
+    sim.onMarketData(bar(2, 101));
+    sim.onMarketData(bar(3, 101));
+    expect((await sim.queries.positions()).filter((p) => p.qty !== 0)).toEqual([]);
+    const s2 = await session(dir, countingLink(sim));
+    expect(s2.durable.recovery!.positionsFrom).toBe('store');
+    expect(s2.h.engine.portfolio.qty('AAPL')).toBe(10);
+    const r = await new ReconcileService(s2.h.engine, { periodMs: 0 }).reconcileNow('start');
+    expect(r.diffs.map((d) => d.message)).toContain('position 10 AAPL here, none at the venue');
     await s2.h.finish();
     s2.store.close();
   });
