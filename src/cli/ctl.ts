@@ -23,11 +23,12 @@ export function registerCtl(program: Command): void {
     .command('ctl')
     .description(`control a running console from another terminal: ${COMMANDS.join(' | ')} | list`)
     .argument('<command>', `${COMMANDS.join(', ')}, or list`)
+    .argument('[args...]', 'external: <client order id> <adopt|cancel|leave> (an order with our prefix the journal does not know)')
     .option('--session <id|name|folder>', 'which console, when several run (default: the only one)')
     .option('--json', 'print one JSON object (for scripts)')
     .option('--timeout <ms>', 'how long to wait for the result (cancel and flatten wait for the venue)', '30000')
-    .action(async (command: string, flags: CtlFlags) => {
-      process.exitCode = await ctl(command, flags);
+    .action(async (command: string, args: string[], flags: CtlFlags) => {
+      process.exitCode = await ctl(command, flags, args);
     });
 }
 
@@ -56,7 +57,7 @@ export function resolveTarget(session: string | undefined, entries: readonly Reg
   return { socket: entries[0]!.socket, entry: entries[0]! };
 }
 
-export async function ctl(command: string, flags: CtlFlags): Promise<number> {
+export async function ctl(command: string, flags: CtlFlags, args: readonly string[] = []): Promise<number> {
   const entries = listConsoles();
   if (command === 'list') {
     print(flags, entries, entries.length === 0 ? 'no running parity console' : entries.map(describe).join('\n'));
@@ -75,6 +76,7 @@ export async function ctl(command: string, flags: CtlFlags): Promise<number> {
   const reply = await sendCommand(t.socket, command, {
     acceptMs: 1000,
     resultMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    args,
     onAccepted: () => { if (!flags.json && command !== 'status') process.stderr.write(`${command}: accepted by ${t.entry?.name ?? t.socket}, waiting for the venue...\n`); },
   });
   if (reply.result === null) {

@@ -7,7 +7,11 @@ import type { KillLevel } from './kill-state.ts';
 import type { KillResult, KillSwitch } from './kill-switch.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 
-export const COMMANDS = ['pause', 'resume', 'cancel-all', 'flatten', 'shutdown', 'status', 'accept-venue'] as const;
+export const COMMANDS = ['pause', 'resume', 'cancel-all', 'flatten', 'shutdown', 'status', 'accept-venue', 'external'] as const;
+
+/** What the operator may decide on an external order (`external <client order id> <decision>`). */
+export const EXTERNAL_DECISIONS = ['adopt', 'cancel', 'leave'] as const;
+export type ExternalDecisionName = (typeof EXTERNAL_DECISIONS)[number];
 export type CommandName = (typeof COMMANDS)[number];
 
 export const isCommandName = (s: string): s is CommandName => (COMMANDS as readonly string[]).includes(s);
@@ -45,6 +49,8 @@ export interface CommandRequest {
   readonly command: CommandName;
   /** Who asked: console, ctl, sighup, sigterm. */
   readonly by: string;
+  /** Arguments, for the commands that take them (external: client order id, decision). */
+  readonly args?: readonly string[];
 }
 
 export interface CommandBusDeps {
@@ -57,6 +63,8 @@ export interface CommandBusDeps {
    * from the venue and the reconciliation pause lifted. Absent: the session cannot (no reconciler).
    */
   readonly acceptVenue?: (by: string) => Promise<{ readonly ok: boolean; readonly message: string }>;
+  /** The operator's decision on an order the venue works that the journal does not know. */
+  readonly external?: (clientOrderId: string, decision: ExternalDecisionName, by: string) => Promise<{ readonly ok: boolean; readonly message: string }>;
 }
 
 export class CommandBus {
@@ -81,6 +89,17 @@ export class CommandBus {
         case 'flatten': r = await k.flatten(req.by); break;
         case 'shutdown': r = await k.shutdown(req.by); break;
         case 'status': break;
+        case 'external': {
+          const [id, decision] = req.args ?? [];
+          const known = (EXTERNAL_DECISIONS as readonly string[]).includes(decision ?? '');
+          const a = id === undefined || !known
+            ? { ok: false, message: `usage: external <client order id> <${EXTERNAL_DECISIONS.join('|')}>` }
+            : this.deps.external === undefined
+              ? { ok: false, message: 'external decisions are not available in this session' }
+              : await this.deps.external(id, decision as ExternalDecisionName, req.by);
+          r = { ok: a.ok, message: a.message, level: k.level(), incomplete: [] };
+          break;
+        }
         case 'accept-venue': {
           const a = this.deps.acceptVenue === undefined
             ? { ok: false, message: 'accept-venue is not available: this session has no reconciliation' }

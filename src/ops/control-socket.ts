@@ -119,13 +119,14 @@ export async function startControlServer(bus: CommandBus, entry: Omit<RegistryEn
     if (!conn.destroyed) conn.write(`${JSON.stringify(obj)}\n`);
   };
   const handle = async (conn: Socket, line: string) => {
-    let msg: { id?: unknown; command?: unknown };
+    let msg: { id?: unknown; command?: unknown; args?: unknown };
     try { msg = JSON.parse(line) as typeof msg; } catch { send(conn, { type: 'error', ok: false, message: 'not JSON' }); return; }
     const id = msg.id ?? null;
     const command = typeof msg.command === 'string' ? msg.command : '';
     if (!isCommandName(command)) { send(conn, { id, type: 'result', ok: false, command, message: `unknown command "${command}"` }); return; }
+    const args = Array.isArray(msg.args) && msg.args.every((a) => typeof a === 'string' && a.length <= 200) ? (msg.args as string[]).slice(0, 4) : [];
     send(conn, { id, type: 'accepted', command });
-    const res = await bus.dispatch({ command, by: 'ctl' });
+    const res = await bus.dispatch({ command, by: 'ctl', args });
     send(conn, { id, type: 'result', ...res });
   };
   // Create the socket with no access for others, then set its mode explicitly.
@@ -168,7 +169,7 @@ export interface CtlReply {
  * Send one command and wait for its result. `acceptMs`: the console must acknowledge within this
  * (a frozen console is an error, not a hang); `resultMs`: how long to wait for the venue's answer.
  */
-export function sendCommand(socket: string, command: string, opts: { acceptMs?: number; resultMs?: number; onAccepted?: () => void } = {}): Promise<CtlReply> {
+export function sendCommand(socket: string, command: string, opts: { acceptMs?: number; resultMs?: number; onAccepted?: () => void; args?: readonly string[] } = {}): Promise<CtlReply> {
   const acceptMs = opts.acceptMs ?? 1000;
   const resultMs = opts.resultMs ?? 30_000;
   return new Promise((resolve) => {
@@ -185,7 +186,7 @@ export function sendCommand(socket: string, command: string, opts: { acceptMs?: 
     };
     let timer = setTimeout(() => finish({ accepted, result: null, error: `the console did not answer within ${acceptMs} ms (frozen or busy?)` }), acceptMs);
     conn.setEncoding('utf8');
-    conn.on('connect', () => conn.write(`${JSON.stringify({ id: 1, command })}\n`));
+    conn.on('connect', () => conn.write(`${JSON.stringify({ id: 1, command, ...(opts.args !== undefined && opts.args.length > 0 ? { args: opts.args } : {}) })}\n`));
     conn.on('data', (chunk: string) => {
       buf += chunk;
       let nl: number;

@@ -126,6 +126,14 @@ export class SessionOps implements EngineObserver {
     this.commandBus = new CommandBus({
       kill: this.killSwitch, status: () => this.status(), onShutdown: this.o.onShutdown,
       ...(this.o.acceptVenue != null ? { acceptVenue: (by: string) => this.acceptVenue(by) } : {}),
+      external: (id, decision, by) => new Promise((resolve) => {
+        if (engine.isStopped()) { resolve({ ok: false, message: 'the engine has stopped' }); return; }
+        engine.schedule(engine.now(), () => {
+          const why = engine.decideExternal(id, decision);
+          if (why === null) engine.log('warn', 'operator', `external ${id}: ${decision} by ${by}`);
+          resolve(why === null ? { ok: true, message: `${id}: ${decision === 'adopt' ? 'adopted, managed as ours from now on' : decision === 'leave' ? 'left alone' : 'cancel sent'}` } : { ok: false, message: why });
+        });
+      }),
     });
     this.watchdogs = new Watchdogs({
       engine, guard: this.guard, realtime: this.o.realtime, ...this.o.watchdog, wallNow: this.wallNow, lastDataWall: () => this.lastDataWall,
