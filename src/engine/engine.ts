@@ -160,7 +160,7 @@ export class Engine implements EngineControl {
   private readonly ackQueries: number;
   private readonly commandTimeoutMs: number | null;
   private readonly cancelRetries: number;
-  private readonly scheduler: Scheduler;
+  readonly scheduler: Scheduler;
   private readonly ackTimers = new Map<string, TimerHandle>();
   private readonly commandTimers = new Map<string, TimerHandle>();
   /** Orders someone asked to cancel, with the number of retries spent (a cancel stands until it lands). */
@@ -372,7 +372,9 @@ export class Engine implements EngineControl {
       if (handled >= this.batchSize) { await yieldToEventLoop(); continue; }
       const wait = next === Number.POSITIVE_INFINITY ? 1000 : Math.max(0, Math.min(1000, this.clock.delayUntil(next)));
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { this.wake = null; resolve(); }, wait);
+        // The loop's idle wait belongs to the Clock (when is the next event due), not to a timer that
+        // guards work: those run on the scheduler.
+        const t = setTimeout(() => { this.wake = null; resolve(); }, wait); // timer-ok: the clock's idle wait
         this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
       });
     }

@@ -18,6 +18,7 @@ import type { ExecutionClient, ExecutionReport, VenueExecution, VenueOrderState 
 import type { CommandSource } from '../risk/admission.ts';
 import type { DailyLossState } from '../risk/daily-loss.ts';
 import type { Hold } from '../risk/trading-holds.ts';
+import type { Scheduler } from '../ports/scheduler.ts';
 import type { TradingState, TradingStatus } from '../risk/trading-state.ts';
 import type { StrategyContext } from './strategy.ts';
 
@@ -40,6 +41,8 @@ export interface EngineView {
   readonly strategyName: string;
   readonly portfolio: PortfolioView;
   readonly orders: OrderRegistryView;
+  /** Every timer, retry, timeout and periodic check of the core and its services runs here. */
+  readonly scheduler: Scheduler;
   /** The venue behind the engine: its name, capabilities, connection and queries (read-only asks). */
   readonly execution: ExecutionClient;
   now(): number;

@@ -6,9 +6,10 @@
  *   const { store } = Store.open({ dir: storeDir('state', venue, account), venue, account });
  *   const durable = makeDurable(store, { strategy: def.name, venue: execution });
  *   new EngineControl({ ..., clientIds: durable.clientIds, observers: [...durable.observers], startup: durable.startup });
- *   setInterval(() => durable.persister.tick(), 1000).unref();
+ *   scheduler.every(1000, () => durable.persister.tick());
  */
 import type { EngineControl } from '../engine/engine.ts';
+import { type Scheduler, WallScheduler } from '../ports/scheduler.ts';
 import type { ExecutionClient } from '../ports/index.ts';
 import { DurableIds } from '../orders/client-ids.ts';
 import { recover, type RecoveryReport } from './recovery.ts';
@@ -71,10 +72,11 @@ export function makeDurable(store: Store, opts: DurableOptions): Durable {
  * For node assemblies (alpaca.ts): pass the result as `durable` to makeEngine, then call
  * `stop()` after the engine finishes (writes the last snapshot, releases the lock).
  */
-export function openDurable(root: string, venueName: string, account: string, opts: DurableOptions): { durable: Durable; store: Store; warnings: string[]; stop: () => void } {
+export function openDurable(
+  root: string, venueName: string, account: string, opts: DurableOptions, scheduler: Scheduler = new WallScheduler(),
+): { durable: Durable; store: Store; warnings: string[]; stop: () => void } {
   const { store, warnings } = Store.open({ dir: storeDir(root, venueName, account), venue: venueName, account });
   const durable = makeDurable(store, opts);
-  const timer = setInterval(() => durable.persister.tick(), 1000);
-  timer.unref();
-  return { durable, store, warnings, stop: () => { clearInterval(timer); store.close(); } };
+  const timer = scheduler.every(1000, () => durable.persister.tick());
+  return { durable, store, warnings, stop: () => { timer.cancel(); store.close(); } };
 }

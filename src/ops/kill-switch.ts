@@ -20,6 +20,7 @@
  * The level is persisted on every change (see kill-state.ts).
  */
 import type { EngineControl, EngineObserver } from '../engine/engine.ts';
+import type { TimerHandle } from '../ports/scheduler.ts';
 import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
@@ -241,7 +242,7 @@ export class KillSwitch implements EngineObserver {
         return this.finish(action, by, true, `${msg}; the venue lists none of ours open${others > 0 ? ` (${others} order(s) parity did not place left alone)` : ''}`, []);
       }
       if (Date.now() >= deadline) return this.finish(action, by, false, `cancel not confirmed by the venue: ${problems.join('; ')}`, problems);
-      await sleep(VENUE_POLL_MS);
+      await this.engine.scheduler.sleep(VENUE_POLL_MS);
     }
   }
 
@@ -251,17 +252,17 @@ export class KillSwitch implements EngineObserver {
   private async askVenue<T>(fn: (q: VenueQueries) => Promise<T>): Promise<VenueRead<T>> {
     const q = this.engine.execution.queries;
     if (q === undefined) return { kind: 'cannot-ask' };
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     try {
       const value = await Promise.race([
         fn(q),
-        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${this.readTimeoutMs} ms`)), this.readTimeoutMs); }),
+        new Promise<never>((_, reject) => { timer = this.engine.scheduler.after(this.readTimeoutMs, () => reject(new Error(`no answer within ${this.readTimeoutMs} ms`))); }),
       ]);
       return { kind: 'read', value };
     } catch (err) {
       return { kind: 'failed', why: err instanceof Error ? err.message : String(err) };
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.cancel();
     }
   }
 
@@ -287,7 +288,7 @@ export class KillSwitch implements EngineObserver {
       }
       if (problems.length === 0) return { ok: true, how: 'flat, the venue confirmed (no positions, none of our orders open)' };
       if (Date.now() >= deadline) return { ok: false, problems };
-      await sleep(VENUE_POLL_MS);
+      await this.engine.scheduler.sleep(VENUE_POLL_MS);
     }
   }
 
@@ -328,16 +329,16 @@ export class KillSwitch implements EngineObserver {
     return new Promise((resolve) => {
       const finish = (ok: boolean) => {
         this.waiters.delete(check);
-        clearInterval(poll);
-        clearTimeout(timer);
+        poll.cancel();
+        timer.cancel();
         resolve(ok);
       };
       const check = () => { if (done()) finish(true); };
       this.waiters.add(check);
       // Reports drive `check`; the poll covers a venue that confirms by other means, the timer the
       // venue that never does.
-      const poll = setInterval(check, 100);
-      const timer = setTimeout(() => finish(done()), this.timeoutMs);
+      const poll = this.engine.scheduler.every(100, check);
+      const timer = this.engine.scheduler.after(this.timeoutMs, () => finish(done()));
     });
   }
 
@@ -401,4 +402,3 @@ type VenueRead<T> = { readonly kind: 'read'; readonly value: T } | { readonly ki
 const VENUE_POLL_MS = 200;
 /** Below this a position is flat (float dust from fractional fills). */
 const QTY_EPS = 1e-9;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -245,7 +245,7 @@ export class SessionOps implements EngineObserver {
       try {
         const [orders, positions] = await Promise.race([
           Promise.all([q.openOrders(), q.positions()]),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+          new Promise<never>((_, reject) => { e!.scheduler.after(2000, () => reject(new Error('timeout'))); }),
         ]);
         atVenue = { openOrders: orders.length, positions: positions.filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty })) };
       } catch {

@@ -7,6 +7,7 @@
  * resumes, because after a gap the books need a look (reconcile) before new exposure.
  */
 import type { EngineControl } from '../engine/engine.ts';
+import type { TimerHandle } from '../ports/scheduler.ts';
 import type { TradingGuard } from './trading-guard.ts';
 import { usEquitySession } from '../domain/market-hours.ts';
 
@@ -35,7 +36,7 @@ export interface WatchdogOptions {
 }
 
 export class Watchdogs {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private readonly staleMs: number;
   private readonly hbMs: number;
   private readonly wallNow: () => number;
@@ -50,12 +51,11 @@ export class Watchdogs {
 
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => this.check(), this.o.intervalMs ?? 1000);
-    this.timer.unref();
+    this.timer = this.o.engine.scheduler.every(this.o.intervalMs ?? 1000, () => this.check());
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 

@@ -19,6 +19,7 @@
  * pass-through in front of the venue; everything else comes through the observer hooks.
  */
 import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
+import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
 import type { ExecutionClient, ExecutionReport } from '../ports/index.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
@@ -43,6 +44,8 @@ const PENDING = -2;
 
 export interface RecorderOptions {
   readonly sink: RecordSink;
+  /** Where the periodic flush runs (default: the wall clock). */
+  readonly scheduler?: Scheduler;
   /** First line of the recording; null for a recorder whose output nobody reads (re-runs). */
   readonly header: Header | null;
   readonly snapshotEvery?: number;
@@ -103,7 +106,7 @@ export class Recorder implements EngineObserver {
   private operatorT = Number.NaN;
   private wrapped = false;
   private engine: EngineView | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private closed = false;
   private readonly recentClosed = new Map<string, OrderView>();
   private readonly recentFills: RecordedFill[] = [];
@@ -122,8 +125,7 @@ export class Recorder implements EngineObserver {
     }
     const ms = opts.flushMs ?? FLUSH_MS;
     if (ms > 0) {
-      this.timer = setInterval(() => this.flush(), ms);
-      this.timer.unref();
+      this.timer = (opts.scheduler ?? new WallScheduler()).every(ms, () => this.flush());
     }
   }
 
@@ -321,7 +323,7 @@ export class Recorder implements EngineObserver {
   /** Flush and close the sink (idempotent; onStop does it on a clean stop). */
   close(): void {
     if (this.closed) return;
-    if (this.timer !== null) { clearInterval(this.timer); this.timer = null; }
+    if (this.timer !== null) { this.timer.cancel(); this.timer = null; }
     this.flush();
     this.closed = true;
     this.sink.close();

@@ -13,7 +13,7 @@ export async function runGates(ctx: GateContext, gates: readonly Gate[] = DEFAUL
     try {
       const r = await Promise.race([
         Promise.resolve(g.check(ctx)),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref()),
+        new Promise<never>((_, reject) => { ctx.engine.scheduler.after(timeoutMs, () => reject(new Error(`no answer within ${timeoutMs / 1000} s`))); }),
       ]);
       return { id: g.id, title: g.title, ...r };
     } catch (err) {

@@ -1,11 +1,12 @@
 /** Gates that ask the venue: clock skew, authentication, startup reconciliation. */
+import type { Scheduler, TimerHandle } from '../../ports/scheduler.ts';
 import { type Gate, fail, pass, th, warn } from './types.ts';
 
 /** A venue that never answers must not hold the gates (or the process) forever. */
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+function withTimeout<T>(scheduler: Scheduler, p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: TimerHandle | undefined;
+  const late = new Promise<T>((_, reject) => { timer = scheduler.after(ms, () => reject(new Error(`${what} timed out after ${ms} ms`))); });
+  return Promise.race([p, late]).finally(() => timer?.cancel());
 }
 
 export const clockSkewGate: Gate = {
@@ -17,7 +18,7 @@ export const clockSkewGate: Gate = {
     if (q === undefined) return warn('the venue has no clock to compare with', 'keep the machine on NTP (timedatectl)');
     try {
       const before = ctx.wallNow();
-      const venue = await withTimeout(q.time(), 5000, 'venue time');
+      const venue = await withTimeout(ctx.engine.scheduler, q.time(), 5000, 'venue time');
       const after = ctx.wallNow();
       const skew = venue - (before + after) / 2;
       const t = th(ctx);
@@ -39,7 +40,7 @@ export const authGate: Gate = {
     const q = ctx.execution.queries;
     if (q === undefined) return fail('the venue adapter cannot query the account', 'use an adapter with account queries');
     try {
-      const a = await withTimeout(q.account(), 10_000, 'account query');
+      const a = await withTimeout(ctx.engine.scheduler, q.account(), 10_000, 'account query');
       if (a.status !== 'active') return fail(`account ${a.accountId} is ${a.status}`, 'check the account at the broker');
       if (ctx.mode === 'live' && !a.live) return fail(`account ${a.accountId} is a paper account, but this is a live session`, 'use live keys or drop --live');
       if (ctx.mode === 'paper' && a.live) return fail(`account ${a.accountId} trades real money, but this is a paper session`, 'use paper keys, or run with --live');
@@ -60,7 +61,7 @@ export const stateCoherenceGate: Gate = {
       return ctx.mode === 'live' ? fail(d, 'use a venue adapter with reconciliation') : warn(d, 'compare orders and positions with the broker by hand');
     }
     try {
-      const r = await withTimeout(ctx.reconcile(), 15_000, 'reconciliation');
+      const r = await withTimeout(ctx.engine.scheduler, ctx.reconcile(), 15_000, 'reconciliation');
       if (r.clean) return pass('startup reconciliation clean: books agree with the venue');
       return fail(`books differ from the venue${r.status === 'confirmed' ? ' (confirmed by a re-check)' : ''}: ${r.lines.slice(0, 3).join('; ')}${r.lines.length > 3 ? ` (+${r.lines.length - 3})` : ''}`,
         "review the reconciliation pane; accept the venue's state (a a, or parity ctl accept-venue: the gates re-run by themselves) or fix it at the venue and re-run gates (g)");
