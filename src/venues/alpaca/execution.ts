@@ -252,15 +252,23 @@ export class AlpacaExecution implements ExecutionClient {
     this.problem(new AlpacaNetworkError(`order ${root}: outcome unknown after ${attempts + 1} attempts; the engine will ask the venue again`));
   }
 
-  private async doCancel(root: string, ts: number): Promise<void> {
-    let live: Live | null;
+  /**
+   * Where a root's chain stands, before a cancel or replace acts on it; when the venue cannot be
+   * asked, the command is refused as transient (the engine retries) and undefined is returned.
+   */
+  private async liveBefore(root: string, ts: number, refusal: 'cancel_rejected' | 'replace_rejected'): Promise<Live | null | undefined> {
     try {
-      live = await this.resolveLive(root);
+      return await this.resolveLive(root);
     } catch (err) {
       this.problem(asProblem(err));
-      this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
-      return;
+      this.emit({ kind: refusal, clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
+      return undefined;
     }
+  }
+
+  private async doCancel(root: string, ts: number): Promise<void> {
+    const live = await this.liveBefore(root, ts, 'cancel_rejected');
+    if (live === undefined) return;
     if (live === null) {
       this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `the venue has no order ${root}`, ts });
       return;
@@ -288,14 +296,8 @@ export class AlpacaExecution implements ExecutionClient {
   }
 
   private async doReplace(root: string, ch: ReplaceRequest, ts: number): Promise<void> {
-    let live: Live | null;
-    try {
-      live = await this.resolveLive(root);
-    } catch (err) {
-      this.problem(asProblem(err));
-      this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
-      return;
-    }
+    const live = await this.liveBefore(root, ts, 'replace_rejected');
+    if (live === undefined) return;
     if (live === null || !WORKING.has(live.order.status)) {
       this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: live === null ? `the venue has no order ${root}` : `the order is ${live.order.status} at the venue`, ts });
       return;
