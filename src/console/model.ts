@@ -62,6 +62,8 @@ export interface ConsoleSnapshot {
   readonly realized: number;
   readonly fees: number;
   readonly connection: ConnectionView;
+  /** Live market events dropped because they did not advance (shown in the status bar when > 0). */
+  readonly droppedMarketEvents?: number;
   readonly trading: TradingState;
   readonly ops: OpsView;
   /** Working orders first (newest first), then recent closed ones. */
@@ -324,6 +326,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       realized: acct?.realizedPnl ?? 0,
       fees: acct?.fees ?? 0,
       connection,
+      droppedMarketEvents: e?.droppedMarketEvents() ?? 0,
       trading: e?.tradingState() ?? this.trading,
       ops: this.ops(),
       orders: [...open, ...closed],

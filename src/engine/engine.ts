@@ -24,6 +24,7 @@ import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
 import { type Hold, TradingHolds } from '../risk/trading-holds.ts';
+import { MarketOrderGuard } from './market-order.ts';
 import { type AdmissionContext, type CommandSource, admitReplace, admitSubmit } from '../risk/admission.ts';
 import { type RiskLimits, NO_LIMITS } from '../risk/limits.ts';
 import { DEFAULT_FLATTEN_COLLAR, flattenOrder } from '../risk/flatten.ts';
@@ -150,6 +151,7 @@ export class Engine implements EngineControl {
   private readonly marketObservers: EngineObserver[];
   private state: TradingState = INITIAL_TRADING_STATE;
   private readonly holds = new TradingHolds();
+  private readonly marketOrder = new MarketOrderGuard();
   private time = Number.NEGATIVE_INFINITY;
   private started = false;
   private stopped = false;
@@ -283,6 +285,7 @@ export class Engine implements EngineControl {
     this.warmingUp = true;
     try {
       for (const b of bars) {
+        this.marketOrder.seen(b);
         let ring = this.rings.get(b.symbol);
         if (ring === undefined) { ring = new BarRing(this.historyCapacity); this.rings.set(b.symbol, ring); }
         ring.push(b);
@@ -411,10 +414,24 @@ export class Engine implements EngineControl {
     return best;
   }
 
-  /** Push feeds and adapters put market data here; it is handled in (ts, arrival) order. */
+  /**
+   * Push feeds and adapters put market data here; it is handled in (ts, arrival) order. An event
+   * that does not advance for its symbol and kind is dropped here, counted and logged (the log is
+   * recorded, and the recording holds only what the strategy saw, so a re-run sees the same stream).
+   */
   enqueueMarket(event: MarketEvent): void {
+    const why = this.marketOrder.admit(event);
+    if (why !== null) {
+      this.log('warn', 'data', why, { dropped: this.marketOrder.count() });
+      return;
+    }
     this.queue.push(event.ts, { type: 'market', event });
     this.poke();
+  }
+
+  /** Live market events dropped because they did not advance (status bar, ctl status). */
+  droppedMarketEvents(): number {
+    return this.marketOrder.count();
   }
 
   /** Run a function inside the loop at engine time `ts` (operator commands, timers). */

@@ -47,6 +47,8 @@ export interface EngineView {
   readonly execution: ExecutionClient;
   now(): number;
   eventsProcessed(): number;
+  /** Live market events dropped because their timestamp did not advance for their symbol and kind. */
+  droppedMarketEvents(): number;
   tradingState(): TradingState;
   tradingHolds(): readonly Hold[];
   instrument(symbol: string): Instrument | undefined;

@@ -28,6 +28,15 @@ describe('console panes', () => {
     expect(top).toContain('2024-03-04 12:00:00Z');
   });
 
+  it('dropped live events show in the status bar, and the line still fits 80 columns', () => {
+    const f = frame(new StaticSource(snapshot({ droppedMarketEvents: 3 })), SMALL);
+    const top = f.split('\n').slice(0, 2);
+    expect(top.join('\n')).toContain('3 dropped');
+    for (const l of top) expect(l.length).toBeLessThanOrEqual(80);
+    expect(frame(new StaticSource(snapshot({ droppedMarketEvents: 3 }))).split('\n')[0]).toContain('3 dropped');
+    expect(frame(new StaticSource(snapshot()), SMALL).split('\n').slice(0, 2).join('\n')).not.toContain('dropped');
+  });
+
   it('LIVE is unmistakable, connection shows heartbeat age', () => {
     const f = frame(new StaticSource(snapshot({ info: { ...snapshot().info, mode: 'live' }, connection: { state: 'connected', heartbeatAgeMs: 4000, detail: '' } })), WIDE, 'live');
     expect(f.split('\n')[0]).toContain('LIVE — REAL MONEY');

@@ -1,7 +1,8 @@
 /**
  * The top line(s): mode, venue and account, equity, day P&L, connection, kill level, trading, clock.
  * Built as segments whose widths add up to exactly the terminal width (a line that wraps would push
- * the whole screen down); the venue / strategy part gives way first.
+ * the whole screen down); the venue / strategy part gives way first. "N dropped" (live market events
+ * that did not advance, dropped before the strategy) appears only once one was.
  */
 import { Box, Text } from 'ink';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
@@ -31,6 +32,8 @@ export function statusSegments(snap: ConsoleSnapshot): { mode: Seg; who: Seg; mo
       // A replay has no venue and no kill switch: those segments give their room to the cursor.
       ...(r !== undefined ? [] : [
         { text: connText, tone: connTone },
+        // Only when it happened: the venue / strategy part gives way to it first.
+        ...((snap.droppedMarketEvents ?? 0) > 0 ? [{ text: `${snap.droppedMarketEvents} dropped`, tone: 'warn' } satisfies Seg] : []),
         { text: kl === 0 ? 'kill off' : `KILL ${KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 },
       ] satisfies Seg[]),
       { text: snap.running ? t.toUpperCase() : 'STOPPED', tone: !snap.running ? 'dim' : t === 'active' ? 'good' : t === 'paused' ? 'warn' : 'bad', bold: true },
