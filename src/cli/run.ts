@@ -143,8 +143,9 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
         ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
         model.setInfo({ ...model.get().info, mode, venue: venueName, account: account.accountId, inProcessVenue: false });
       },
-      // The kill switch's latch (ops) carries the pauses that outlive a restart.
+      // The kill switch's latch (ops) carries the pauses that outlive a restart; it lives in the store.
       restoreTradingState: false,
+      onStore: (store) => ops.bindStore(store),
       reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
     })
     : await startPaper(config, observers, {

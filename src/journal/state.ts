@@ -35,6 +35,19 @@ export const StoredTradingStateSchema = z.object({
 });
 export type StoredTradingState = z.infer<typeof StoredTradingStateSchema>;
 
+/**
+ * The operator's kill-switch latch, journaled with the store: a side file that can be deleted must
+ * not be what keeps a flattened account from trading again.
+ */
+export const KillLatchSchema = z.object({
+  level: z.number().int().min(0).max(4),
+  reason: z.string(),
+  by: z.string(),
+  at: z.string(),
+  engineTime: num.nullable(),
+});
+export type KillLatchRecord = z.infer<typeof KillLatchSchema>;
+
 export const StoreStateSchema = z.object({
   version: z.literal(1),
   /** Six letters/digits, fixed for the life of the store: part of every client order id. */
@@ -51,12 +64,14 @@ export const StoreStateSchema = z.object({
   day: z.object({ key: z.string(), startEquity: num }).nullable(),
   /** Engine time of the newest venue report applied (executionsSince after a restart). */
   lastReportTs: num.nullable(),
+  /** The kill-switch latch (absent in stores written before it moved here). */
+  kill: KillLatchSchema.nullable().default(null),
 });
 export type StoreState = z.infer<typeof StoreStateSchema>;
 
 export function emptyState(storeId: string, venue: string, account: string): StoreState {
   return {
-    version: 1, storeId, venue, account, nextSeq: 1, tradingState: null, orders: {}, positions: {}, cash: null, day: null, lastReportTs: null,
+    version: 1, storeId, venue, account, nextSeq: 1, tradingState: null, orders: {}, positions: {}, cash: null, day: null, lastReportTs: null, kill: null,
   };
 }
 
@@ -141,6 +156,9 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
       s.cash = { ...d.cash };
       return;
     }
+    case 'kill':
+      s.kill = KillLatchSchema.parse(rec.data);
+      return;
     case 'day':
       s.day = rec.data as { key: string; startEquity: number };
       return;

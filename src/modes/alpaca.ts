@@ -21,6 +21,7 @@ import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import type { PushFeed } from '../ports/index.ts';
 import { openDurable } from '../journal/durable.ts';
+import type { Store } from '../journal/store.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { RecoveryReport } from '../journal/recovery.ts';
 import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
@@ -63,6 +64,8 @@ export interface AlpacaSessionOptions {
   readonly restoreTradingState?: boolean;
   /** How a persisting reconciliation difference pauses and resumes new signals (default: the engine's state). */
   readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
+  /** The account's journaled store is open, before the engine starts (the kill latch lives in it). */
+  readonly onStore?: (store: Store) => void;
   /** Bars per history request when warming up (default 10 000, Alpaca's largest page; tests make it small). */
   readonly warmupPageSize?: number;
 }
@@ -145,6 +148,7 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
     ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
   });
   try {
+    opts.onStore?.(d.store);
     const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);
     const recorder = startRecording(session.dir, {
       sessionId: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, account: { id: account.accountId, live: settings.live }, config,

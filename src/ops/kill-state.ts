@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable } from '../util/durable-file.ts';
-import { storeDir } from '../journal/store.ts';
+import { type Store, storeDir } from '../journal/store.ts';
 
 export type KillLevel = 0 | 1 | 2 | 3 | 4;
 
@@ -33,7 +33,37 @@ export interface KillState {
 /** The venue account's state folder: the same folder as its durable store (journal/store.ts). */
 export const accountStateDir: (stateRoot: string, venue: string, account: string) => string = storeDir;
 
-export class KillStateStore {
+/** Where the latch lives: a file for the in-process sim, the journaled store for venue accounts. */
+export interface KillLatch {
+  /** Where it is kept, in words (shown when the console ends). */
+  readonly path: string;
+  load(): KillState | null;
+  save(state: KillState): void;
+}
+
+/**
+ * The latch inside the account's journaled store (each change an fsynced journal record), so
+ * deleting a side file cannot lift it. A latch left in the old side file by an earlier version is
+ * read once and carried over.
+ */
+export class JournaledKillLatch implements KillLatch {
+  readonly path: string;
+  constructor(private readonly store: Store, private readonly legacy: KillStateStore | null = null) {
+    this.path = `${store.dir} (journaled)`;
+  }
+  load(): KillState | null {
+    const k = this.store.state.kill;
+    if (k !== null) return { ...k, level: k.level as KillLevel };
+    const old = this.legacy?.load() ?? null;
+    if (old !== null) this.save(old);
+    return old;
+  }
+  save(state: KillState): void {
+    this.store.append('kill', state, true);
+  }
+}
+
+export class KillStateStore implements KillLatch {
   readonly path: string;
   constructor(readonly dir: string) {
     this.path = join(dir, 'kill-switch.json');

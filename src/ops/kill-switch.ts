@@ -23,7 +23,7 @@ import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import type { TimerHandle } from '../ports/scheduler.ts';
 import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
-import { type KillLevel, type KillState, type KillStateStore, KILL_LEVEL_NAMES } from './kill-state.ts';
+import { type KillLatch, type KillLevel, type KillState, KILL_LEVEL_NAMES } from './kill-state.ts';
 import type { TradingGuard } from './trading-guard.ts';
 import { DEFAULT_FLATTEN_COLLAR, type PositionLeft } from '../risk/flatten.ts';
 
@@ -54,7 +54,7 @@ export interface KillResult {
 export interface KillSwitchOptions {
   readonly engine: EngineControl;
   readonly guard: TradingGuard;
-  readonly store: KillStateStore;
+  readonly store: KillLatch;
   /** Price collar (fraction) for marketable limits when market orders are refused. Default 0.05. */
   readonly priceCollar?: number;
   /** How long to wait for the venue to confirm cancels / flat positions. Default 15 s. */
@@ -72,7 +72,7 @@ export class KillSwitch implements EngineObserver {
   private readonly listeners = new Set<() => void>();
   private readonly engine: EngineControl;
   private readonly guard: TradingGuard;
-  private readonly store: KillStateStore;
+  private readonly store: KillLatch;
   private readonly collar: number;
   private readonly timeoutMs: number;
   private readonly readTimeoutMs: number;

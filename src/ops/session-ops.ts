@@ -18,7 +18,8 @@ import type { RiskLimits } from '../risk/limits.ts';
 import { CommandBus, type CommandResult, type StatusReport } from './commands.ts';
 import { type ControlServer, type RegistryEntry, startControlServer } from './control-socket.ts';
 import { DEFAULT_GATES, type Gate, type GateResult, type GateThresholds, type ReconcileSummary, gateHoldReason, runGates } from './gates/index.ts';
-import { KillStateStore, accountStateDir } from './kill-state.ts';
+import { JournaledKillLatch, type KillLatch, KillStateStore, accountStateDir } from './kill-state.ts';
+import type { Store } from '../journal/store.ts';
 import { KillSwitch } from './kill-switch.ts';
 import { FileStateLock, type StateLock } from './lock.ts';
 import { TradingGuard } from './trading-guard.ts';
@@ -53,7 +54,7 @@ export interface SessionOpsOptions {
 export class SessionOps implements EngineObserver {
   readonly guard: TradingGuard;
   stateDir: string;
-  store: KillStateStore;
+  store: KillLatch;
   lock: StateLock;
   /** Who this session trades for; a broker's account id is known only once its venue answers. */
   private id: { mode: 'paper' | 'live'; venue: string; account: string };
@@ -92,6 +93,15 @@ export class SessionOps implements EngineObserver {
     this.stateDir = accountStateDir(this.o.stateRoot, venue, account);
     this.store = new KillStateStore(this.stateDir);
     this.lock = lock ?? this.o.lock ?? new FileStateLock(this.stateDir);
+  }
+
+  /**
+   * The account's journaled store is open (venue sessions): the kill latch lives in it from now on
+   * (a latch left in the old side file is carried over once).
+   */
+  bindStore(store: Store): void {
+    if (this.engine !== null) throw new Error('bindStore after the engine started');
+    this.store = new JournaledKillLatch(store, new KillStateStore(this.stateDir));
   }
 
   get kill(): KillSwitch {
