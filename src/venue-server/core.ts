@@ -10,7 +10,7 @@
  * the slice to the new order (the sim replaces in place, atomically, with its own funds check).
  */
 import { randomUUID } from 'node:crypto';
-import { makeInstrument, type Instrument } from '../domain/instrument.ts';
+import { fromSteps, makeInstrument, toLots, type Instrument } from '../domain/instrument.ts';
 import type { Bar } from '../domain/market.ts';
 import type { OrderRequest } from '../domain/order.ts';
 import type { ExecutionReport, InstrumentProvider } from '../ports/index.ts';
@@ -47,8 +47,14 @@ interface Slice {
   simFilled: number;
 }
 
-const EPS = 1e-9;
-const rq = (x: number): number => Math.round(x * 1e9) / 1e9;
+/**
+ * Quantities are added, subtracted and compared as integer lots of the instrument's grid, as the
+ * portfolio keeps them (domain/instrument.ts toLots / fromSteps), and turned back into the exact
+ * decimal once: no float running totals, no rounding that stops holding at large sizes.
+ */
+const plusQty = (a: number, b: number, inst: Instrument): number => fromSteps(toLots(a, inst.lotSize) + toLots(b, inst.lotSize), inst.lotSize);
+const minusQty = (a: number, b: number, inst: Instrument): number => fromSteps(toLots(a, inst.lotSize) - toLots(b, inst.lotSize), inst.lotSize);
+const atLeastQty = (a: number, b: number, inst: Instrument): boolean => toLots(a, inst.lotSize) >= toLots(b, inst.lotSize);
 const fail = (status: number, code: number, message: string): Result<never> => ({ ok: false, status, code, message });
 
 /** Instruments made on demand from a symbol's shape (crypto pairs, equities), one registry per venue. */
@@ -77,7 +83,8 @@ export class VenueCore {
   private readonly slices = new Map<string, Slice>();
   private readonly sliceOf = new Map<string, Slice>();
   private readonly unsliced = new Map<string, number>();
-  private readonly posQty = new Map<string, number>();
+  /** Signed position per parity symbol, in integer lots (what position_qty on the stream reports). */
+  private readonly posLots = new Map<string, number>();
   private readonly pendingSlices: string[] = [];
   /** Reports the sim produced during a command, looked at once the command returns. */
   private captured: ExecutionReport[] | null = null;
@@ -107,11 +114,11 @@ export class VenueCore {
     if (s.positions.length > 0 || s.orders.length > 0) {
       this.sim.restoreBooks(s.cash, s.positions.map((p) => ({ instrument: this.inst(p.symbol), qty: p.qty, avgPrice: p.avgPrice })));
     }
-    for (const p of s.positions) this.posQty.set(p.symbol, p.qty);
+    for (const p of s.positions) this.posLots.set(p.symbol, toLots(p.qty, this.inst(p.symbol).lotSize));
     const now = this.opts.now();
     for (const o of s.orders) {
       if (!OPEN_STATUSES.has(o.status)) continue;
-      const reps = this.command(() => this.newSlice(o, rq(o.qty - o.filledQty), now));
+      const reps = this.command(() => this.newSlice(o, minusQty(o.qty, o.filledQty, this.inst(fromWireSymbol(o.symbol))), now));
       const rej = reps.find((r) => r.kind === 'rejected');
       if (rej !== undefined && rej.kind === 'rejected') {
         this.opts.log(`restore: order ${o.id} could not be resumed (${rej.reason}); canceling it`);
@@ -151,11 +158,11 @@ export class VenueCore {
     }
     let first = rec.qty;
     if (this.faults.partialFill > 0) {
-      const half = Math.floor(rec.qty / 2 / inst.lotSize + EPS) * inst.lotSize;
-      if (half > 0) {
+      const halfLots = Math.floor(toLots(rec.qty, inst.lotSize) / 2);
+      if (halfLots > 0) {
         this.faults.partialFill--;
-        first = rq(half);
-        this.unsliced.set(rec.id, rq(rec.qty - first));
+        first = fromSteps(halfLots, inst.lotSize);
+        this.unsliced.set(rec.id, minusQty(rec.qty, first, inst));
       }
     }
     const reps = this.command(() => this.newSlice(rec, first, now));
@@ -205,7 +212,8 @@ export class VenueCore {
     const slice = this.sliceOf.get(old.id);
     if (slice === undefined) return fail(422, 42210000, 'order is not working');
     // qty of a replacement is what it has left to trade: it is a new order, starting unfilled.
-    const newQty = body.qty ?? rq(old.qty - old.filledQty);
+    const oldInst = this.inst(fromWireSymbol(old.symbol));
+    const newQty = body.qty ?? minusQty(old.qty, old.filledQty, oldInst);
     const now = this.opts.now();
     if (this.faults.rejectReplacement > 0) {
       // Accepted, then rejected: the answer names the new order, the stream then rejects it, and
@@ -229,7 +237,7 @@ export class VenueCore {
       return { ok: true, value: answer };
     }
     const changes = {
-      qty: rq(slice.simFilled + newQty),
+      qty: plusQty(slice.simFilled, newQty, oldInst),
       ...(body.limit_price !== undefined ? { limitPrice: body.limit_price } : {}),
       ...(body.stop_price !== undefined ? { stopPrice: body.stop_price } : {}),
     };
@@ -364,23 +372,26 @@ export class VenueCore {
     if (o === undefined) return;
     this.dirty = true;
     if (rep.kind === 'fill') {
-      slice.simFilled = rq(slice.simFilled + rep.qty);
-      o.filledQty = rq(o.filledQty + rep.qty);
+      const sym = fromWireSymbol(o.symbol);
+      const inst = this.inst(sym);
+      slice.simFilled = plusQty(slice.simFilled, rep.qty, inst);
+      o.filledQty = plusQty(o.filledQty, rep.qty, inst);
       o.filledValue += rep.qty * rep.price;
       o.updatedAt = rep.ts;
-      const done = o.filledQty >= o.qty - EPS;
+      const done = atLeastQty(o.filledQty, o.qty, inst);
       o.status = done ? 'filled' : 'partially_filled';
       if (done) o.filledAt = rep.ts;
-      const sym = fromWireSymbol(o.symbol);
-      const pos = rq((this.posQty.get(sym) ?? 0) + (o.side === 'buy' ? rep.qty : -rep.qty));
-      this.posQty.set(sym, pos);
+      const fillLots = toLots(rep.qty, inst.lotSize);
+      const posLots = (this.posLots.get(sym) ?? 0) + (o.side === 'buy' ? fillLots : -fillLots);
+      this.posLots.set(sym, posLots);
+      const pos = fromSteps(posLots, inst.lotSize);
       const executionId = randomUUID();
       this.state.fills.push({
         activityId: `${activityStamp(rep.ts)}::${executionId}`, executionId, orderId: o.id, symbol: o.symbol, side: o.side,
-        qty: rep.qty, price: rep.price, ts: rep.ts, cumQty: o.filledQty, leavesQty: rq(o.qty - o.filledQty), orderStatus: o.status,
+        qty: rep.qty, price: rep.price, ts: rep.ts, cumQty: o.filledQty, leavesQty: minusQty(o.qty, o.filledQty, inst), orderStatus: o.status,
       });
       if (done) this.dropSlice(o.id);
-      else if (slice.simFilled >= slice.simQty - EPS && (this.unsliced.get(o.id) ?? 0) > 0) this.pendingSlices.push(o.id);
+      else if (atLeastQty(slice.simFilled, slice.simQty, inst) && (this.unsliced.get(o.id) ?? 0) > 0) this.pendingSlices.push(o.id);
       this.opts.emit({ event: done ? 'fill' : 'partial_fill', order: { ...o }, ts: rep.ts, executionId, price: rep.price, qty: rep.qty, positionQty: pos });
     } else if (rep.kind === 'canceled') {
       if (OPEN_STATUSES.has(o.status)) this.finish(o, 'canceled', rep.ts, rep.reason ?? null);
