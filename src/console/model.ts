@@ -131,9 +131,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private readonly equity: number[] = [];
   private nextSample = Number.NEGATIVE_INFINITY;
   /**
-   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey): the
-   * New York date once a US equity trades in the session (the engine's rule: any equity = New York
-   * days), else the UTC date.
+   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey, on the
+   * engine's tradingDayCalendar(): New York dates when any instrument is a US equity, else UTC).
    */
   private dayCalendar: 'us_equity' | '24x7' = '24x7';
   private day: string | null = null;
@@ -199,10 +198,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     const ts = ev.ts;
-    if (this.dayCalendar === '24x7' && engine.instrument(ev.symbol)?.calendar === 'us_equity') {
-      this.dayCalendar = 'us_equity';
-      this.dayHour = Number.NaN;
-    }
+    // The engine's rule, not a guess from the data: the same days as the daily loss limit.
+    this.dayCalendar = engine.tradingDayCalendar();
     const hour = Math.floor(ts / HOUR_MS);
     if (hour !== this.dayHour) {
       this.dayHour = hour;

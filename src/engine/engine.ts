@@ -152,6 +152,7 @@ export class Engine implements EngineControl {
   private state: TradingState = INITIAL_TRADING_STATE;
   private readonly holds = new TradingHolds();
   private readonly marketOrder = new MarketOrderGuard();
+  private readonly dayCalendar: Instrument['calendar'];
   private time = Number.NEGATIVE_INFINITY;
   private started = false;
   private stopped = false;
@@ -199,8 +200,8 @@ export class Engine implements EngineControl {
     this.scheduler = opts.scheduler ?? new WallScheduler();
     this.startup = opts.startup;
     this.warmupSource = opts.warmup;
-    const cal = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
-    this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, cal);
+    this.dayCalendar = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
+    this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, this.dayCalendar);
   }
 
   // ---------- wiring ----------
@@ -427,6 +428,14 @@ export class Engine implements EngineControl {
     }
     this.queue.push(event.ts, { type: 'market', event });
     this.poke();
+  }
+
+  /**
+   * The calendar whose days the daily loss limit counts (New York days when any instrument is a US
+   * equity, else UTC days): the console's day P&L counts the same days (risk/daily-loss.ts dayKey).
+   */
+  tradingDayCalendar(): Instrument['calendar'] {
+    return this.dayCalendar;
   }
 
   /** Live market events dropped because they did not advance (status bar, ctl status). */

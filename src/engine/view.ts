@@ -47,6 +47,8 @@ export interface EngineView {
   readonly execution: ExecutionClient;
   now(): number;
   eventsProcessed(): number;
+  /** The calendar whose trading days the daily loss limit (and the console's day P&L) count. */
+  tradingDayCalendar(): Instrument['calendar'];
   /** Live market events dropped because their timestamp did not advance for their symbol and kind. */
   droppedMarketEvents(): number;
   tradingState(): TradingState;

@@ -8,7 +8,7 @@
  *   a session) is for the next session, as at US brokers.
  */
 import type { Instrument } from '../../domain/instrument.ts';
-import { nextUsEquitySession, usEquityHoursOn } from '../../domain/market-hours.ts';
+import { nextUsEquitySession } from '../../domain/market-hours.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -16,9 +16,4 @@ export function dayExpiry(ts: number, calendar: Instrument['calendar']): number 
   if (!Number.isFinite(ts)) throw new RangeError(`day expiry of a non-finite time: ${ts}`);
   if (calendar === '24x7') return Math.floor(ts / DAY_MS) * DAY_MS + DAY_MS;
   return nextUsEquitySession(ts).close;
-}
-
-/** The regular close on the New York date `dayNumber` (days since 1970-01-01), or null without a session (weekend, holiday). */
-export function nyCloseOf(dayNumber: number): number | null {
-  return usEquityHoursOn(dayNumber)?.close ?? null;
 }

@@ -7,4 +7,4 @@ export {
 export type { CommissionModel, Execution } from './commission.ts';
 export { IntrabarPath, NO_SLIPPAGE, fillPrice } from './fill-model.ts';
 export type { FillModelOptions, SlippageModel } from './fill-model.ts';
-export { dayExpiry, nyCloseOf } from './calendar.ts';
+export { dayExpiry } from './calendar.ts';
