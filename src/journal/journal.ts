@@ -11,14 +11,15 @@
  * - Rotation starts a new file whose first record (`checkpoint`) holds the whole coalesced state and
  *   chains to the last record of the old file; the old file moves to `history/`. So the current file
  *   alone rebuilds the state, and it stays small after months.
+ *
+ * Every file operation goes through the file-system port (`fs`, the real disk by default), so a test
+ * can run the journal on a MemoryFileSystem and cut its power.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync,
-} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fsyncDir } from '../util/durable-file.ts';
+import type { FileHandle, FileSystem } from '../ports/file-system.ts';
+import { nodeFileSystem } from '../util/node-file-system.ts';
 import { JournalCorruptError, JournalTamperedError } from './errors.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -57,10 +58,11 @@ export interface JournalReadResult {
  * hash of the file before it, or GENESIS_HASH); null = do not check the first link (the previous file
  * was rotated away). A torn last line is cut off the file when `repair` is set.
  */
-export function readJournal(file: string, expectPrev: string | null, repair: boolean): JournalReadResult {
+export function readJournal(file: string, expectPrev: string | null, repair: boolean, fs: FileSystem = nodeFileSystem): JournalReadResult {
   const warnings: string[] = [];
-  if (!existsSync(file)) return { records: [], warnings };
-  const buf = readFileSync(file);
+  if (!fs.exists(file)) return { records: [], warnings };
+  const bytes = fs.readFile(file);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: JournalRecord[] = [];
   let prev = expectPrev;
   let lastSeq: number | null = null;
@@ -86,7 +88,7 @@ export function readJournal(file: string, expectPrev: string | null, repair: boo
     if (parsed === null) {
       if (isLast) {
         warnings.push(`journal ${file}: the last line (${lineNo}) is torn (${text.length} bytes, ${why}); it was skipped, every record before it is intact`);
-        if (repair) cutAt(file, goodEnd);
+        if (repair) cutAt(file, goodEnd, fs);
         break;
       }
       throw new JournalCorruptError(file, lineNo, why);
@@ -106,7 +108,7 @@ export function readJournal(file: string, expectPrev: string | null, repair: boo
     goodEnd = complete ? end + 1 : end;
     if (!complete && repair) {
       // A complete, verified record whose newline did not make it: keep it, finish the line.
-      appendRaw(file, '\n');
+      appendRaw(file, '\n', fs);
       goodEnd++;
     }
     start = end + 1;
@@ -114,23 +116,23 @@ export function readJournal(file: string, expectPrev: string | null, repair: boo
   return { records, warnings };
 }
 
-function cutAt(file: string, size: number): void {
-  const fd = openSync(file, 'r+');
+function cutAt(file: string, size: number, fs: FileSystem): void {
+  const h = fs.open(file, 'update');
   try {
-    ftruncateSync(fd, size);
-    fdatasyncSync(fd);
+    h.truncate(size);
+    h.datasync();
   } finally {
-    closeSync(fd);
+    h.close();
   }
 }
 
-function appendRaw(file: string, text: string): void {
-  const fd = openSync(file, 'a');
+function appendRaw(file: string, text: string, fs: FileSystem): void {
+  const h = fs.open(file, 'append');
   try {
-    writeSync(fd, text);
-    fdatasyncSync(fd);
+    h.write(text);
+    h.datasync();
   } finally {
-    closeSync(fd);
+    h.close();
   }
 }
 
@@ -138,6 +140,8 @@ export interface JournalOptions {
   readonly dir: string;
   /** Wall clock for record timestamps (tests pass their own). */
   readonly wallNow?: () => number;
+  /** The disk (default: the real one, node:fs). */
+  readonly fs?: FileSystem;
 }
 
 export interface OpenedJournal {
@@ -151,13 +155,13 @@ const NEXT_FILE = 'journal.next.jsonl';
 
 /** The writer. One per store, guarded by the store's lock. */
 export class Journal {
-  private fd: number;
+  private fd: FileHandle;
   private seq: number;
   private prev: string;
   private readonly wallNow: () => number;
   private bytes: number;
 
-  private constructor(private readonly dir: string, fd: number, lastSeq: number, lastHash: string, bytes: number, wallNow: () => number) {
+  private constructor(private readonly dir: string, private readonly fs: FileSystem, fd: FileHandle, lastSeq: number, lastHash: string, bytes: number, wallNow: () => number) {
     this.fd = fd;
     this.seq = lastSeq;
     this.prev = lastHash;
@@ -172,20 +176,25 @@ export class Journal {
   /** Open (creating) the journal in `dir`, finish an interrupted rotation, verify and read it back. */
   static open(opts: JournalOptions): OpenedJournal {
     const dir = opts.dir;
-    mkdirSync(dir, { recursive: true });
+    const fs = opts.fs ?? nodeFileSystem;
+    fs.mkdir(dir);
     const file = join(dir, JOURNAL_FILE);
     const next = join(dir, NEXT_FILE);
-    if (existsSync(next)) finishRotation(dir);
-    const { records, warnings } = readJournal(file, null, true);
+    if (fs.exists(next)) finishRotation(dir, fs);
+    const existed = fs.exists(file);
+    const { records, warnings } = readJournal(file, null, true, fs);
     // The first record of a rotated file chains to the previous file; the genesis file starts at zero.
     const first = records[0];
     if (first !== undefined && first.kind !== 'checkpoint' && first.prevHash !== GENESIS_HASH) {
       throw new JournalTamperedError(file, 1, first.seq, 'the file does not start with a checkpoint or the genesis record (records before it were removed)');
     }
     const last = records[records.length - 1];
-    const fd = openSync(file, 'a', 0o600);
-    const bytes = fstatSync(fd).size;
-    const j = new Journal(dir, fd, last?.seq ?? 0, last?.hash ?? GENESIS_HASH, bytes, opts.wallNow ?? Date.now);
+    const fd = fs.open(file, 'append', 0o600);
+    // A new journal's name in the folder must be durable too, or a power cut takes the file, fsynced
+    // intents and all (POSIX: an entry is durable once its folder is synced).
+    if (!existed) fs.syncDir(dir);
+    const bytes = fd.size();
+    const j = new Journal(dir, fs, fd, last?.seq ?? 0, last?.hash ?? GENESIS_HASH, bytes, opts.wallNow ?? Date.now);
     return { journal: j, records, warnings };
   }
 
@@ -212,9 +221,8 @@ export class Journal {
     const hash = hashRecord(seq, ts, kind, dataJson, this.prev);
     const line = `{"seq":${seq},"ts":${ts},"kind":${JSON.stringify(kind)},"data":${dataJson},"prevHash":"${this.prev}","hash":"${hash}"}\n`;
     const buf = Buffer.from(line);
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    if (sync) fdatasyncSync(this.fd);
+    this.fd.write(buf);
+    if (sync) this.fd.datasync();
     const rec: JournalRecord<D> = { seq, ts, kind, data, prevHash: this.prev, hash };
     this.seq = seq;
     this.prev = hash;
@@ -224,7 +232,7 @@ export class Journal {
 
   /** Make everything appended so far durable (clean stop, before a snapshot). */
   sync(): void {
-    fdatasyncSync(this.fd);
+    this.fd.datasync();
   }
 
   /**
@@ -240,16 +248,16 @@ export class Journal {
     const dataJson = JSON.stringify(checkpoint);
     const hash = hashRecord(seq, ts, 'checkpoint', dataJson, this.prev);
     const line = `{"seq":${seq},"ts":${ts},"kind":"checkpoint","data":${dataJson},"prevHash":"${this.prev}","hash":"${hash}"}\n`;
-    const fd = openSync(nextPath, 'w', 0o600);
+    const fd = this.fs.open(nextPath, 'write', 0o600);
     try {
-      writeSync(fd, line);
-      fdatasyncSync(fd);
+      fd.write(line);
+      fd.datasync();
     } finally {
-      closeSync(fd);
+      fd.close();
     }
-    closeSync(this.fd);
-    finishRotation(this.dir);
-    this.fd = openSync(join(this.dir, JOURNAL_FILE), 'a', 0o600);
+    this.fd.close();
+    finishRotation(this.dir, this.fs);
+    this.fd = this.fs.open(join(this.dir, JOURNAL_FILE), 'append', 0o600);
     this.bytes = Buffer.byteLength(line);
     const rec: JournalRecord = { seq, ts, kind: 'checkpoint', data: checkpoint, prevHash: this.prev, hash };
     this.seq = seq;
@@ -259,34 +267,34 @@ export class Journal {
 
   close(): void {
     try {
-      fdatasyncSync(this.fd);
+      this.fd.datasync();
     } finally {
-      closeSync(this.fd);
+      this.fd.close();
     }
   }
 }
 
 /** Move journal.jsonl to history/ (named by its seq range) and journal.next.jsonl into its place. */
-function finishRotation(dir: string): void {
+function finishRotation(dir: string, fs: FileSystem): void {
   const file = join(dir, JOURNAL_FILE);
   const next = join(dir, NEXT_FILE);
-  if (existsSync(file)) {
-    const { records } = readJournal(file, null, true);
-    const nextRecs = readJournal(next, null, false).records;
+  if (fs.exists(file)) {
+    const { records } = readJournal(file, null, true, fs);
+    const nextRecs = readJournal(next, null, false, fs).records;
     const chk = nextRecs[0];
     const last = records[records.length - 1];
     // journal.next is only valid if its checkpoint chains to the last record of the current file.
     if (chk === undefined || (last !== undefined && chk.prevHash !== last.hash)) {
-      renameSync(next, join(dir, `journal.next.abandoned-${Date.now()}.jsonl`));
+      fs.rename(next, join(dir, `journal.next.abandoned-${Date.now()}.jsonl`));
       return;
     }
     const hist = join(dir, 'history');
-    mkdirSync(hist, { recursive: true });
+    fs.mkdir(hist);
     const from = records[0]?.seq ?? 0;
     const to = last?.seq ?? 0;
-    renameSync(file, join(hist, `journal-${String(from).padStart(10, '0')}-${String(to).padStart(10, '0')}.jsonl`));
-    fsyncDir(hist);
+    fs.rename(file, join(hist, `journal-${String(from).padStart(10, '0')}-${String(to).padStart(10, '0')}.jsonl`));
+    fs.syncDir(hist);
   }
-  renameSync(next, file);
-  fsyncDir(dir);
+  fs.rename(next, file);
+  fs.syncDir(dir);
 }

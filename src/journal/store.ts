@@ -11,13 +11,18 @@
  * The journal is the durable record; the snapshot only saves replaying it. On open, the snapshot is
  * used when the journal confirms it (the record at its seq has its hash); otherwise the state is
  * rebuilt from the journal and the disagreement is reported.
+ *
+ * Every file of the store (lock, journal, snapshot) is on the file-system port (`fs` in the options,
+ * the real disk by default). lowdb only calls our adapter's read/write, so the snapshot goes through
+ * the port too; lowdb's own file adapters (and their node:fs) are not used.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LowSync, type SyncAdapter } from 'lowdb';
 import { z } from 'zod';
+import type { FileSystem } from '../ports/file-system.ts';
 import { writeFileDurable } from '../util/durable-file.ts';
+import { nodeFileSystem } from '../util/node-file-system.ts';
 import { StoreError } from './errors.ts';
 import { Journal, type JournalRecord } from './journal.ts';
 import { StoreLock } from './lock.ts';
@@ -34,16 +39,16 @@ type Snapshot = z.infer<typeof SnapshotSchema>;
 
 /** lowdb adapter: zod-checked read, durable whole-file write. */
 export class DurableJsonAdapter<T> implements SyncAdapter<T> {
-  constructor(private readonly path: string, private readonly schema: z.ZodType<T>) {}
+  constructor(private readonly path: string, private readonly schema: z.ZodType<T>, private readonly fs: FileSystem = nodeFileSystem) {}
   read(): T | null {
-    if (!existsSync(this.path)) return null;
-    const text = readFileSync(this.path, 'utf8');
+    if (!this.fs.exists(this.path)) return null;
+    const text = this.fs.readText(this.path);
     const r = this.schema.safeParse(JSON.parse(text));
     if (!r.success) throw new StoreError(`${this.path} is not a valid store snapshot (${r.error.issues[0]?.message ?? 'bad shape'}): delete it and parity rebuilds it from the journal`);
     return r.data;
   }
   write(data: T): void {
-    writeFileDurable(this.path, JSON.stringify(data));
+    writeFileDurable(this.path, JSON.stringify(data), this.fs);
   }
 }
 
@@ -57,6 +62,8 @@ export interface StoreOptions {
   readonly snapshotEveryMs?: number;
   /** Rotate the journal past this size (bytes) or when the UTC day changes. Default 16 MiB. */
   readonly rotateBytes?: number;
+  /** The disk (default: the real one, node:fs). */
+  readonly fs?: FileSystem;
 }
 
 /** `state/<venue>-<account>`: the folder of one account at one venue. */
@@ -101,15 +108,16 @@ export class Store {
 
   static open(opts: StoreOptions): StoreOpenResult {
     const dir = resolve(opts.dir);
-    mkdirSync(dir, { recursive: true });
-    const lock = StoreLock.acquire(dir);
+    const fs = opts.fs ?? nodeFileSystem;
+    fs.mkdir(dir);
+    const lock = StoreLock.acquire(dir, 'localhost', fs);
     try {
       const warnings: string[] = [];
       if (lock.tookOverFrom !== null) warnings.push(`took over the store lock left by process ${lock.tookOverFrom.pid} (no longer running)`);
-      const opened = Journal.open({ dir, ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}) });
+      const opened = Journal.open({ dir, fs, ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}) });
       warnings.push(...opened.warnings);
       const records = opened.records;
-      const db = new LowSync<Snapshot | null>(new DurableJsonAdapter(join(dir, 'state.json'), SnapshotSchema.nullable()), null);
+      const db = new LowSync<Snapshot | null>(new DurableJsonAdapter(join(dir, 'state.json'), SnapshotSchema.nullable(), fs), null);
       let snap: Snapshot | null = null;
       try {
         db.read();

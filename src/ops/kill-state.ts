@@ -2,10 +2,12 @@
  * The persisted kill-switch latch: `<state-dir>/<venue>-<account>/kill-switch.json`. Written durably
  * (temp file, fsync, rename) every time the level changes, so a console restarted after `c`, `f`, `X`
  * or a loss-limit halt comes back paused and only an explicit resume lifts it.
+ * On the file-system port (the real disk by default), like the store beside it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FileSystem } from '../ports/file-system.ts';
 import { writeFileDurable } from '../util/durable-file.ts';
+import { nodeFileSystem } from '../util/node-file-system.ts';
 import { type Store, storeDir } from '../journal/store.ts';
 
 export type KillLevel = 0 | 1 | 2 | 3 | 4;
@@ -65,15 +67,15 @@ export class JournaledKillLatch implements KillLatch {
 
 export class KillStateStore implements KillLatch {
   readonly path: string;
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, private readonly fs: FileSystem = nodeFileSystem) {
     this.path = join(dir, 'kill-switch.json');
   }
 
   load(): KillState | null {
-    if (!existsSync(this.path)) return null;
+    if (!this.fs.exists(this.path)) return null;
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(this.path, 'utf8'));
+      raw = JSON.parse(this.fs.readText(this.path));
     } catch (err) {
       // A latch we cannot read must not fail open: treat it as a level-1 pause.
       return { level: 1, reason: `kill-switch state unreadable (${(err as Error).message}): paused until you resume`, by: 'load', at: new Date().toISOString(), engineTime: null };
@@ -90,7 +92,7 @@ export class KillStateStore implements KillLatch {
   }
 
   save(state: KillState): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileDurable(this.path, `${JSON.stringify(state, null, 2)}\n`);
+    this.fs.mkdir(this.dir, 0o700);
+    writeFileDurable(this.path, `${JSON.stringify(state, null, 2)}\n`, this.fs);
   }
 }

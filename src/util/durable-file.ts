@@ -1,33 +1,36 @@
 /**
  * Durable whole-file replacement: write a temp file, fsync it, rename it over the target, fsync the
  * folder. After a crash the file is either the old version or the new one, never a torn mix.
+ *
+ * The disk is the file-system port's (src/ports/file-system.ts); the real one by default.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { nodeFileSystem } from './node-file-system.ts';
 
-export function writeFileDurable(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+/**
+ * What a durable replace needs of a file system. util may import nothing else of src/, so it names
+ * these members itself; the port's FileSystem has them with these signatures (and so passes here).
+ */
+export interface DurableWriteFs {
+  open(path: string, mode: 'write', perm?: number): { write(data: Uint8Array | string): void; sync(): void; close(): void };
+  rename(from: string, to: string): void;
+  syncDir(path: string): void;
 }
 
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
+export function writeFileDurable(path: string, data: string | Uint8Array, fs: DurableWriteFs = nodeFileSystem): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const h = fs.open(tmp, 'write', 0o600);
   try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic there.
+    h.write(data);
+    h.sync();
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    h.close();
   }
+  fs.rename(tmp, path);
+  fs.syncDir(dirname(path));
+}
+
+/** fsync a folder (best effort: some file systems refuse it; the rename itself is still atomic there). */
+export function fsyncDir(dir: string, fs: Pick<DurableWriteFs, 'syncDir'> = nodeFileSystem): void {
+  fs.syncDir(dir);
 }
