@@ -3,13 +3,15 @@
  * is frozen or its SSH link is gone. Finds the running console by itself (the registry in the
  * runtime folder), from any working directory; `--session` picks one when several run.
  * Exit codes: 0 done, 1 the command did not complete, 2 usage (several consoles, unknown session),
- * 3 no console reachable.
+ * 3 no console reachable, 4 refused: the runtime folder, a registry entry, the pointer file or the
+ * socket failed its safety check (not ours, open to others, a symlink; see ops/control-socket.ts).
+ * Nothing is sent then, and no other folder is tried.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { COMMANDS, type CommandResult, isCommandName } from '../ops/commands.ts';
-import { type RegistryEntry, POINTER_FILE, listConsoles, runtimeDirs, sendCommand } from '../ops/control-socket.ts';
+import { type RegistryEntry, RuntimeDirError, listConsoles, readPointer, runtimeDir, sendCommand } from '../ops/control-socket.ts';
 import { KILL_LEVEL_NAMES } from '../ops/kill-state.ts';
 
 interface CtlFlags {
@@ -40,24 +42,41 @@ function describe(e: RegistryEntry): string {
   return `${e.id}  ${e.name}  pid ${e.pid}  ${e.mode} ${e.venue} ${e.strategy}  started ${new Date(e.startedAt).toISOString().slice(0, 19)}Z`;
 }
 
-/** The socket for `--session` (an id, a session name, or a session folder) or the only console. */
+const isDir = (p: string): boolean => {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+};
+
+/**
+ * The socket for `--session` (an id, a session name, or a session folder) or the only console.
+ * Throws RuntimeDirError when the session folder's pointer file fails its check.
+ */
 export function resolveTarget(session: string | undefined, entries: readonly RegistryEntry[]): { socket: string; entry: RegistryEntry | null } | { error: string; code: number } {
   if (session !== undefined) {
     const dir = resolve(session);
-    if (existsSync(join(dir, POINTER_FILE)) && statSync(dir).isDirectory()) {
-      return { socket: readFileSync(join(dir, POINTER_FILE), 'utf8').trim(), entry: entries.find((e) => resolve(e.sessionDir) === dir) ?? null };
-    }
+    const socket = isDir(dir) ? readPointer(dir) : null;
+    if (socket !== null) return { socket, entry: entries.find((e) => resolve(e.sessionDir) === dir) ?? null };
     const m = entries.filter((e) => e.id === session || e.name === session || basename(e.sessionDir) === session || e.name.endsWith(session));
     if (m.length === 1) return { socket: m[0]!.socket, entry: m[0]! };
     if (m.length === 0) return { error: `no running console matches --session ${session}${entries.length ? `; running:\n  ${entries.map(describe).join('\n  ')}` : ''}`, code: 3 };
     return { error: `--session ${session} matches several consoles:\n  ${m.map(describe).join('\n  ')}`, code: 2 };
   }
-  if (entries.length === 0) return { error: `no running parity console found (looked in ${runtimeDirs().join(', ')})`, code: 3 };
+  if (entries.length === 0) return { error: `no running parity console found (looked in ${runtimeDir()})`, code: 3 };
   if (entries.length > 1) return { error: `several consoles are running; pick one with --session <id>:\n  ${entries.map(describe).join('\n  ')}`, code: 2 };
   return { socket: entries[0]!.socket, entry: entries[0]! };
 }
 
 export async function ctl(command: string, flags: CtlFlags, args: readonly string[] = []): Promise<number> {
+  try {
+    return await ctlChecked(command, flags, args);
+  } catch (err) {
+    if (!(err instanceof RuntimeDirError)) throw err;
+    const msg = `parity ctl: refusing to use the control socket: ${err.message}`;
+    print(flags, { ok: false, command, refused: true, error: msg }, msg);
+    return 4;
+  }
+}
+
+async function ctlChecked(command: string, flags: CtlFlags, args: readonly string[]): Promise<number> {
   const entries = listConsoles();
   if (command === 'list') {
     print(flags, entries, entries.length === 0 ? 'no running parity console' : entries.map(describe).join('\n'));
@@ -80,8 +99,8 @@ export async function ctl(command: string, flags: CtlFlags, args: readonly strin
     onAccepted: () => { if (!flags.json && command !== 'status') process.stderr.write(`${command}: accepted by ${t.entry?.name ?? t.socket}, waiting for the venue...\n`); },
   });
   if (reply.result === null) {
-    print(flags, { ok: false, command, accepted: reply.accepted, error: reply.error }, `${command}: ${reply.error}`);
-    return reply.accepted ? 1 : 3;
+    print(flags, { ok: false, command, accepted: reply.accepted, error: reply.error, ...(reply.refused === true ? { refused: true } : {}) }, `${command}: ${reply.error}`);
+    return reply.refused === true ? 4 : reply.accepted ? 1 : 3;
   }
   const r = reply.result;
   print(flags, r, human(r));

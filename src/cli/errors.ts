@@ -17,7 +17,7 @@ export class UsageError extends Error {
 const USER_ERRORS = new Set([
   'ConfigError', 'StrategyLoadError', 'DataError', 'UsageError', 'LedgerOverflowError', 'RecordingError',
   'StoreError', 'StoreLockedError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
-  'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError',
+  'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError', 'RuntimeDirError',
 ]);
 
 export function isUserError(err: unknown): err is Error {

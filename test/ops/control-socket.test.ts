@@ -41,7 +41,7 @@ describe('control socket', () => {
   it('cleans registry entries whose process is dead', () => {
     const dir = tempDir('prt-');
     const env = { PARITY_RUNTIME_DIR: dir };
-    writeFileSync(join(dir, 'dead.console.json'), JSON.stringify({ id: 'dead', name: 'x', pid: 2 ** 22 + 4242, startedAt: 0, socket: join(dir, 'dead.sock'), sessionDir: dir, mode: 'paper', venue: 'sim', strategy: 's' }));
+    writeFileSync(join(dir, 'dead.console.json'), JSON.stringify({ id: 'dead', name: 'x', pid: 2 ** 22 + 4242, startedAt: 0, socket: join(dir, 'dead.sock'), sessionDir: dir, mode: 'paper', venue: 'sim', strategy: 's' }), { mode: 0o600 });
     expect(listConsoles(env)).toEqual([]);
     expect(existsSync(join(dir, 'dead.console.json'))).toBe(false);
   });
