@@ -10,6 +10,8 @@ import { registerVenue } from './venue.ts';
 import { registerReplay } from './replay.ts';
 import { registerSessions } from './sessions.ts';
 import { reportError } from './errors.ts';
+import { guardStream, secrets } from '../util/secrets.ts';
+import { secretValuesFromEnv } from '../recording/redact.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -31,6 +33,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Every byte this process writes to the terminal passes the one scrubber, fed with every secret
+  // it holds: secret-looking environment variables now, venue keys (from .env too) as they resolve.
+  secrets.add(...secretValuesFromEnv());
+  guardStream(process.stdout);
+  guardStream(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

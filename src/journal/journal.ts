@@ -15,6 +15,7 @@
  * Every file operation goes through the file-system port (`fs`, the real disk by default), so a test
  * can run the journal on a MemoryFileSystem and cut its power.
  */
+import { secrets } from '../util/secrets.ts';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -217,7 +218,8 @@ export class Journal {
   append<D>(kind: string, data: D, sync: boolean): JournalRecord<D> {
     const seq = this.seq + 1;
     const ts = this.wallNow();
-    const dataJson = JSON.stringify(data);
+    // Scrubbed before it is hashed: the chain covers exactly what is on disk, and no secret is.
+    const dataJson = secrets.scrub(JSON.stringify(data));
     const hash = hashRecord(seq, ts, kind, dataJson, this.prev);
     const line = `{"seq":${seq},"ts":${ts},"kind":${JSON.stringify(kind)},"data":${dataJson},"prevHash":"${this.prev}","hash":"${hash}"}\n`;
     const buf = Buffer.from(line);

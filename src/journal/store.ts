@@ -16,6 +16,7 @@
  * the real disk by default). lowdb only calls our adapter's read/write, so the snapshot goes through
  * the port too; lowdb's own file adapters (and their node:fs) are not used.
  */
+import { secrets } from '../util/secrets.ts';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { LowSync, type SyncAdapter } from 'lowdb';
@@ -48,7 +49,7 @@ export class DurableJsonAdapter<T> implements SyncAdapter<T> {
     return r.data;
   }
   write(data: T): void {
-    writeFileDurable(this.path, JSON.stringify(data), this.fs);
+    writeFileDurable(this.path, secrets.scrub(JSON.stringify(data)), this.fs);
   }
 }
 

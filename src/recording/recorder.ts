@@ -33,6 +33,7 @@ import type {
 import { WARMUP_CHUNK } from './format.ts';
 import type { RecordSink } from './sink.ts';
 import { scrub } from './redact.ts';
+import { secrets } from '../util/secrets.ts';
 
 export const BATCH_LINES = 4096;
 export const FLUSH_MS = 100;
@@ -400,6 +401,6 @@ export class Recorder implements EngineObserver {
   }
 
   private clean(line: string): string {
-    return this.secrets.length === 0 ? line : scrub(line, this.secrets);
+    return secrets.scrub(this.secrets.length === 0 ? line : scrub(line, this.secrets));
   }
 }

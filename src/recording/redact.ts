@@ -7,7 +7,8 @@
  *    adapter's error message that echoes a key, a log line with a token): the exact strings are
  *    replaced wherever they appear. Market lines are numbers and symbols and skip this (hot path).
  */
-export const REDACTED = '[REDACTED]';
+export { REDACTED } from '../util/secrets.ts';
+import { REDACTED } from '../util/secrets.ts';
 
 const SECRET_KEY = /(key|secret|token|passw(or)?d|passphrase|credential|auth|signature|private|cookie|session_?id|bearer)/i;
 /** Keys that match the pattern above but name something harmless. */
@@ -50,15 +51,5 @@ export function secretValuesFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** Replace every occurrence of each secret in a line of text. */
-export function scrub(line: string, secrets: readonly string[]): string {
-  let s = line;
-  for (let i = 0; i < secrets.length; i++) {
-    const v = secrets[i]!;
-    if (s.includes(v)) s = s.split(v).join(REDACTED);
-    // JSON escapes some characters; look for the escaped form too.
-    const esc = JSON.stringify(v).slice(1, -1);
-    if (esc !== v && s.includes(esc)) s = s.split(esc).join(REDACTED);
-  }
-  return s;
-}
+/** The one scrubbing function (util/secrets.ts), re-exported where the recording has always found it. */
+export { scrub } from '../util/secrets.ts';

@@ -83,6 +83,8 @@ export const FaultsBody = z.strictObject({
     path: z.string().min(1),
     status: z.number().int().min(400).max(599).default(500),
     apply: z.boolean().default(false),
+    /** The error's message (a venue that echoes what it was sent: the secret-scrubbing tests). */
+    message: z.string().optional(),
   })).optional(),
   /** Send the next N fill / partial_fill events without an execution_id (some venues have none). */
   omitExecutionId: Count.optional(),

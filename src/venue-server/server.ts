@@ -55,7 +55,7 @@ interface Faults {
   http429: number;
   retryAfterSec: number | null;
   streamDownUntil: number;
-  failNext: { method: string; path: RegExp; status: number; apply: boolean }[];
+  failNext: { method: string; path: RegExp; status: number; apply: boolean; message?: string | undefined }[];
   omitExecutionId: number;
   dropFills: number;
 }
@@ -258,7 +258,7 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
         route(method, path, url.searchParams, body, lost);
         persist();
       }
-      sendErr(res, f.status, f.status * 100_000, `injected fault: HTTP ${f.status}${f.apply ? ' (the request was carried out)' : ''}`);
+      sendErr(res, f.status, f.status * 100_000, f.message ?? `injected fault: HTTP ${f.status}${f.apply ? ' (the request was carried out)' : ''}`);
       return;
     }
     route(method, path, url.searchParams, body, res);

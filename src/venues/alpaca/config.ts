@@ -4,6 +4,7 @@
  * account, and a URL that contradicts the chosen mode refuses to start: a paper session must never
  * reach api.alpaca.markets, a live one never paper-api.
  */
+import { secrets } from '../../util/secrets.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { AlpacaConfigError } from './errors.ts';
@@ -66,6 +67,8 @@ function checkMode(name: string, u: URL, live: boolean): void {
 export function resolveAlpacaSettings(env: Env, opts: { readonly live: boolean }): AlpacaSettings {
   const keyId = env.ALPACA_KEY_ID?.trim() ?? '';
   const secretKey = env.ALPACA_SECRET_KEY?.trim() ?? '';
+  // The values this process now holds are scrubbed from every sink (journal, store, recording, terminal).
+  secrets.add(secretKey, keyId);
   const missing = [keyId === '' ? 'ALPACA_KEY_ID' : null, secretKey === '' ? 'ALPACA_SECRET_KEY' : null].filter((x) => x !== null);
   if (missing.length > 0) throw new AlpacaConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: put them in the environment or in .env (see .env.example)`);
 
