@@ -2,12 +2,14 @@
  * Alpaca settings from the environment (or a `.env` file): keys, and where the REST API and the
  * two streams are. Paper is the default; only `live: true` (the --live flag) selects a live
  * account, and a URL that contradicts the chosen mode refuses to start: a paper session must never
- * reach api.alpaca.markets, a live one never paper-api.
+ * reach api.alpaca.markets, a live one never paper-api. Hosts are compared canonically by the
+ * shared live-host guard (../endpoint-guard.ts): a trailing dot, upper case or userinfo does not
+ * disguise the live API, and an unknown host is live (--live and the typed confirm) or refused.
  */
-import { secrets } from '../../util/secrets.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { AlpacaConfigError } from './errors.ts';
+import { type EndpointSet, checkEndpoint, isLoopbackHost } from '../endpoint-guard.ts';
 
 export const PAPER_BASE_URL = 'https://paper-api.alpaca.markets';
 export const LIVE_BASE_URL = 'https://api.alpaca.markets';
@@ -39,53 +41,40 @@ export function envWithDotEnv(env: Env = process.env, file = '.env'): Env {
   return { ...fromFile, ...env };
 }
 
-const isLoopback = (u: URL): boolean => u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]';
+/** Alpaca's hosts, for the live-host guard (../endpoint-guard.ts). */
+export const ALPACA_ENDPOINTS: EndpointSet = {
+  venue: 'Alpaca',
+  live: ['api.alpaca.markets'],
+  paper: ['paper-api.alpaca.markets'],
+  shared: ['stream.data.alpaca.markets', 'data.alpaca.markets'],
+};
 
-function parseUrl(name: string, value: string, protocols: readonly string[]): URL {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new AlpacaConfigError(`${name} is not a URL: "${value}"`);
-  }
-  if (!protocols.includes(u.protocol)) throw new AlpacaConfigError(`${name} must be a ${protocols.join(' or ')} URL, got "${value}"`);
-  // Plain http / ws only to this machine: keys never cross a network unencrypted.
-  if ((u.protocol === 'http:' || u.protocol === 'ws:') && !isLoopback(u)) throw new AlpacaConfigError(`${name} uses ${u.protocol} to ${u.hostname}: only 127.0.0.1 or localhost may be plain, use https / wss`);
-  return u;
-}
-
-function checkMode(name: string, u: URL, live: boolean): void {
-  const h = u.hostname.toLowerCase();
-  if (!live && (h === 'api.alpaca.markets')) {
-    throw new AlpacaConfigError(`${name} points at Alpaca's LIVE API (${h}) but --live was not given: refusing to start. Remove ${name} for paper trading, or pass --live to trade real money.`);
-  }
-  if (live && h.startsWith('paper-api.')) {
-    throw new AlpacaConfigError(`--live was given but ${name} points at the paper API (${h}): refusing to start. Remove ${name} or drop --live.`);
-  }
+/** One endpoint through the guard: canonical host, the mode's rules, plain only to this machine. */
+function endpoint(name: string, value: string, live: boolean, protocols: readonly string[]): URL {
+  const v = checkEndpoint(name, value, ALPACA_ENDPOINTS, { live, protocols });
+  if (!v.ok) throw new AlpacaConfigError(v.message);
+  return v.url;
 }
 
 export function resolveAlpacaSettings(env: Env, opts: { readonly live: boolean }): AlpacaSettings {
   const keyId = env.ALPACA_KEY_ID?.trim() ?? '';
   const secretKey = env.ALPACA_SECRET_KEY?.trim() ?? '';
-  // The values this process now holds are scrubbed from every sink (journal, store, recording, terminal).
-  secrets.add(secretKey, keyId);
   const missing = [keyId === '' ? 'ALPACA_KEY_ID' : null, secretKey === '' ? 'ALPACA_SECRET_KEY' : null].filter((x) => x !== null);
   if (missing.length > 0) throw new AlpacaConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: put them in the environment or in .env (see .env.example)`);
 
   const live = opts.live;
-  const base = parseUrl('ALPACA_BASE_URL', (env.ALPACA_BASE_URL?.trim() || (live ? LIVE_BASE_URL : PAPER_BASE_URL)), ['https:', 'http:']);
-  checkMode('ALPACA_BASE_URL', base, live);
+  const base = endpoint('ALPACA_BASE_URL', (env.ALPACA_BASE_URL?.trim() || (live ? LIVE_BASE_URL : PAPER_BASE_URL)), live, ['https:', 'http:']);
   const wsProto = base.protocol === 'http:' ? 'ws:' : 'wss:';
-  const stream = parseUrl('ALPACA_STREAM_URL', env.ALPACA_STREAM_URL?.trim() || `${wsProto}//${base.host}/stream`, ['wss:', 'ws:']);
-  checkMode('ALPACA_STREAM_URL', stream, live);
+  const stream = endpoint('ALPACA_STREAM_URL', env.ALPACA_STREAM_URL?.trim() || `${wsProto}//${base.host}/stream`, live, ['wss:', 'ws:']);
   // A local venue serves market data on its own port too; a real one uses Alpaca's data host.
-  const data = parseUrl('ALPACA_DATA_URL', env.ALPACA_DATA_URL?.trim() || (isLoopback(base) ? `${wsProto}//${base.host}` : DATA_STREAM_URL), ['wss:', 'ws:']);
+  const data = endpoint('ALPACA_DATA_URL', env.ALPACA_DATA_URL?.trim() || (isLoopbackHost(base.hostname) ? `${wsProto}//${base.host}` : DATA_STREAM_URL), live, ['wss:', 'ws:']);
+  const dataRest = endpoint('the market data REST origin (from ALPACA_DATA_URL)', dataRestOrigin(data), live, ['https:', 'http:']);
   return {
     keyId, secretKey, live,
     baseUrl: base.href.replace(/\/$/, ''),
     streamUrl: stream.href,
     dataUrl: data.href.replace(/\/$/, ''),
-    dataRestUrl: dataRestOrigin(data),
+    dataRestUrl: dataRest.origin,
   };
 }
 
