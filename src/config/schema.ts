@@ -8,6 +8,22 @@ import { z } from 'zod';
 const positive = z.number().positive();
 const nonNeg = z.number().nonnegative();
 
+/**
+ * A number in a sane range, the range named in the error: `(lo, hi]` when `lo` itself is not
+ * allowed, `[lo, hi]` when it is. Fractions and rates get these, so a unit mistake (`priceCollar: 7`
+ * for 7%) is refused instead of trading with a 700% collar.
+ */
+function bounded(lo: number, hi: number, opts: { readonly loOpen: boolean; readonly unit: string }) {
+  const range = `${opts.loOpen ? '(' : '['}${lo}, ${hi}]`;
+  const error = (iss: { readonly input?: unknown }) => `must be ${opts.unit} in ${range}, got ${JSON.stringify(iss.input)}`;
+  const n = z.number({ error });
+  return (opts.loOpen ? n.gt(lo, { error }) : n.min(lo, { error })).max(hi, { error });
+}
+/** Basis points of notional or price: at most 1000 (10%). */
+const bps = bounded(0, 1000, { loOpen: false, unit: 'basis points (1 bp = 0.01%)' });
+/** A share of something (a spread, a bar's volume): 1 = all of it. */
+const share = (loOpen: boolean) => bounded(0, 1, { loOpen, unit: 'a fraction (0.1 = 10%)' });
+
 export const InstrumentSpec = z.strictObject({
   symbol: z.string().min(1),
   assetClass: z.enum(['equity', 'etf', 'crypto_spot', 'crypto_perp']).optional(),
@@ -21,15 +37,15 @@ export const InstrumentSpec = z.strictObject({
 
 export const CommissionSpec = z.discriminatedUnion('model', [
   z.strictObject({ model: z.literal('zero') }),
-  z.strictObject({ model: z.literal('bps'), bps: nonNeg }),
+  z.strictObject({ model: z.literal('bps'), bps }),
   z.strictObject({ model: z.literal('ibkr_fixed') }),
   z.strictObject({ model: z.literal('ibkr_tiered') }),
-  z.strictObject({ model: z.literal('crypto'), makerBps: nonNeg, takerBps: nonNeg }),
+  z.strictObject({ model: z.literal('crypto'), makerBps: bps, takerBps: bps }),
 ]);
 
 export const SlippageSpec = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('bps'), bps: nonNeg }),
-  z.strictObject({ kind: z.literal('spread'), share: z.number().min(0).max(1) }),
+  z.strictObject({ kind: z.literal('bps'), bps }),
+  z.strictObject({ kind: z.literal('spread'), share: share(false) }),
 ]);
 
 export const ConfigSchema = z.strictObject({
@@ -50,7 +66,7 @@ export const ConfigSchema = z.strictObject({
       slippage: SlippageSpec.default({ kind: 'bps', bps: 0 }),
       latency: z.strictObject({ submitMs: nonNeg.default(0), ackMs: nonNeg.default(0) }).prefault({}),
       /** Share of each bar's volume an order may take; null = no cap. */
-      volumeShare: z.number().gt(0).max(1).nullable().default(null),
+      volumeShare: share(true).nullable().default(null),
     })
     .prefault({}),
   risk: z
@@ -58,7 +74,8 @@ export const ConfigSchema = z.strictObject({
       maxOrderQty: positive.optional(),
       maxOrderNotional: positive.optional(),
       maxPositionQty: positive.optional(),
-      priceCollar: positive.optional(),
+      /** Limit / stop prices at most this fraction from the last price; also the flatten collar. */
+      priceCollar: bounded(0, 0.5, { loOpen: true, unit: 'a fraction of the last price (0.05 = 5%)' }).optional(),
       maxOrdersPerSecond: positive.optional(),
       maxDailyLoss: positive.optional(),
     })
