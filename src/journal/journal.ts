@@ -178,7 +178,7 @@ export class Journal {
   static open(opts: JournalOptions): OpenedJournal {
     const dir = opts.dir;
     const fs = opts.fs ?? nodeFileSystem;
-    fs.mkdir(dir);
+    fs.mkdir(dir, 0o700);
     const file = join(dir, JOURNAL_FILE);
     const next = join(dir, NEXT_FILE);
     if (fs.exists(next)) finishRotation(dir, fs);
@@ -291,7 +291,7 @@ function finishRotation(dir: string, fs: FileSystem): void {
       return;
     }
     const hist = join(dir, 'history');
-    fs.mkdir(hist);
+    fs.mkdir(hist, 0o700);
     const from = records[0]?.seq ?? 0;
     const to = last?.seq ?? 0;
     fs.rename(file, join(hist, `journal-${String(from).padStart(10, '0')}-${String(to).padStart(10, '0')}.jsonl`));

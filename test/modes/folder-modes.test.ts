@@ -43,11 +43,8 @@ describe('folder modes', () => {
     }
   });
 
-  // Known failure, left to the journal store's owner: src/journal/store.ts `Store.open` makes its
-  // folder with `fs.mkdir(dir)` (no mode: 0755 under umask 022), which is where an Alpaca session's
-  // state/ and state/<venue>-<account>/ come from. When that line passes 0o700, this test starts
-  // failing: turn `it.fails` into `it`.
-  it.fails('the journal store folder (an Alpaca account\'s state) is 0700', () => {
+  // The journal store makes an Alpaca session's state/ and state/<venue>-<account>/ folders.
+  it('the journal store folder (an Alpaca account\'s state) is 0700', () => {
     const root = join(tmp(), 'state');
     const { store } = Store.open({ dir: storeDir(root, 'alpaca', 'PA1'), venue: 'alpaca', account: 'PA1' });
     try {
