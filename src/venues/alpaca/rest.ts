@@ -7,12 +7,12 @@
  * POST is never repeated behind our back. There is deliberately no "cancel all orders" here:
  * DELETE /v2/orders cancels the whole account's orders, not only parity's.
  */
-import { Alpaca, ApiError } from '@alpacahq/alpaca-trade-api';
+import { Alpaca, ApiError, FetchError } from '@alpacahq/alpaca-trade-api';
 import type { z } from 'zod';
 import { guessAssetClass, type AssetClass } from '../../domain/instrument.ts';
 import type { VenuePosition } from '../../ports/index.ts';
 import type { AlpacaSettings } from './config.ts';
-import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError } from './errors.ts';
+import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, fetchFailureOf, keysRefusedMessage, unreachableMessage } from './errors.ts';
 import { fromAlpaca, fromWireSymbol, toAlpaca } from './symbols.ts';
 import {
   WireAccount, WireAsset, WireBarsPage, WireClock, WireError, WireFillActivity, WireOrder, WirePosition, WireVenueTime,
@@ -85,15 +85,17 @@ export class AlpacaRest {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timeoutMs: number;
 
   constructor(readonly settings: AlpacaSettings, private readonly opts: RestOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.sdk = new Alpaca({
       keyId: settings.keyId,
       secret: settings.secretKey,
       paper: !settings.live,
       retry: false,
       ...(opts.clientRateLimit === false ? { rateLimit: false as const } : {}),
-      timeoutMs: opts.timeoutMs ?? 15_000,
+      timeoutMs: this.timeoutMs,
       fetchApi: redirectingFetch(settings.baseUrl, settings.dataRestUrl),
     });
     this.maxAttempts = opts.maxAttempts ?? 6;
@@ -262,7 +264,7 @@ export class AlpacaRest {
       try {
         return await fn();
       } catch (err) {
-        const e = await toTyped(what, err);
+        const e = this.toTyped(what, err);
         if (e instanceof AlpacaApiError && e.status === 429 && attempt < this.maxAttempts) {
           const base = Math.min(8_000, this.backoffMs * 2 ** (attempt - 1));
           const wait = e.retryAfterMs ?? base * (0.8 + Math.random() * 0.4);
@@ -274,6 +276,70 @@ export class AlpacaRest {
       }
     }
   }
+
+  /**
+   * Where `what` ("GET /v2/account") goes and which setting chose that host, for the messages of
+   * requests that failed. Market data paths go to the data host (redirectingFetch does the same).
+   */
+  private endpointOf(what: string): { readonly url: string; readonly setting: string } {
+    const path = what.slice(what.indexOf(' ') + 1);
+    const data = /^\/(v1beta\d+|v2\/stocks)\//.test(path) && this.settings.dataRestUrl !== '' && this.settings.dataRestUrl !== undefined;
+    const origin = (data ? this.settings.dataRestUrl : this.settings.baseUrl).replace(/\/$/, '');
+    const ownHost = data && new URL(origin).host !== new URL(this.settings.baseUrl).host;
+    return { url: `${origin}${path}`, setting: ownHost ? 'ALPACA_DATA_URL' : 'ALPACA_BASE_URL' };
+  }
+
+  /**
+   * SDK errors become typed errors whose message says what failed and what to check: the URL, the
+   * cause (refused, DNS, TLS, timeout; the keys on 401 / 403) and the setting. Never the keys.
+   */
+  private toTyped(what: string, err: unknown): Error {
+    if (err instanceof AlpacaApiError || err instanceof AlpacaNetworkError || err instanceof AlpacaProtocolError) return err;
+    if (err instanceof ApiError) {
+      const status = typeof err.status === 'number' ? err.status : 0;
+      let message = err.message;
+      let code: number | string | undefined = err.code as number | string | undefined;
+      const parsed = WireError.safeParse({ code, message });
+      if (parsed.success) {
+        message = parsed.data.message;
+        code = parsed.data.code;
+      }
+      const retryAfterMs = typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
+      if (status >= 500) return new AlpacaNetworkError(`${what}: HTTP ${status} ${message}`, err);
+      if (status === 401 || (status === 403 && keysRefused(what, message))) {
+        return new AlpacaApiError(status, code, keysRefusedMessage(status, this.answeredUrl(err) ?? this.endpointOf(what).url, message, this.settings.live), retryAfterMs);
+      }
+      return new AlpacaApiError(status, code, `${what}: ${message}`, retryAfterMs);
+    }
+    if (isFetchFailure(err)) {
+      const { url, setting } = this.endpointOf(what);
+      return new AlpacaNetworkError(unreachableMessage(url, setting, fetchFailureOf(err, this.timeoutMs)), err);
+    }
+    return new AlpacaNetworkError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
+
+  /** The URL an HTTP error came from (the redirected one), without its query. */
+  private answeredUrl(err: ApiError): string | undefined {
+    const raw = (err as { response?: { url?: unknown } }).response?.url;
+    if (typeof raw !== 'string' || raw === '') return undefined;
+    try {
+      const u = new URL(raw);
+      return `${u.origin}${u.pathname}`;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * A 403 means the keys (or their permissions) on a read; on an order write it is usually the
+ * venue's business answer (buying power, wash trade), and a market data 403 about SIP is the
+ * subscription: those keep the venue's words.
+ */
+function keysRefused(what: string, message: string): boolean {
+  if (/\b(sip|subscription)\b/i.test(message)) return false;
+  if (what.startsWith('GET ')) return true;
+  return /\b(forbidden|not authorized|unauthorized|access key|api key)\b/i.test(message);
 }
 
 /** An Alpaca position in parity's terms: parity's symbol, quantity signed (negative = short). */
@@ -281,19 +347,8 @@ export function venuePositionOf(p: WirePositionT): VenuePosition {
   return { symbol: fromAlpaca(p.symbol, p.asset_class), qty: p.side === 'short' && p.qty > 0 ? -p.qty : p.qty, avgPrice: p.avg_entry_price };
 }
 
-async function toTyped(what: string, err: unknown): Promise<Error> {
-  if (err instanceof ApiError) {
-    const status = typeof err.status === 'number' ? err.status : 0;
-    let message = err.message;
-    let code: number | string | undefined = err.code as number | string | undefined;
-    const parsed = WireError.safeParse({ code, message });
-    if (parsed.success) {
-      message = parsed.data.message;
-      code = parsed.data.code;
-    }
-    if (status >= 500) return new AlpacaNetworkError(`${what}: HTTP ${status} ${message}`, err);
-    return new AlpacaApiError(status, code, `${what}: ${message}`, typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined);
-  }
-  if (err instanceof AlpacaApiError || err instanceof AlpacaNetworkError || err instanceof AlpacaProtocolError) return err;
-  return new AlpacaNetworkError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+/** A request that never got an HTTP answer: the SDK's FetchError, or fetch's own TypeError. */
+function isFetchFailure(err: unknown): boolean {
+  return err instanceof FetchError || (err instanceof TypeError && err.message === 'fetch failed')
+    || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'));
 }
