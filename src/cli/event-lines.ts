@@ -13,7 +13,13 @@ export class EventLines implements EngineObserver {
   constructor(private readonly out: NodeJS.WritableStream, private readonly json: boolean) {}
 
   private write(kind: string, ts: number, text: string, data: Record<string, unknown>): void {
-    if (this.json) this.out.write(`${JSON.stringify({ ts: iso(ts), kind, ...data })}\n`);
+    if (this.json) {
+      // `ts` and `kind` mean the same on every line: a payload's own (a fill's epoch-ms ts) does not override them.
+      const line: Record<string, unknown> = { ts: iso(ts), kind, ...data };
+      line['ts'] = iso(ts);
+      line['kind'] = kind;
+      this.out.write(`${JSON.stringify(line)}\n`);
+    }
     else this.out.write(`${iso(ts)}  ${kind.padEnd(7)} ${text}\n`);
   }
 

@@ -83,7 +83,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   let detached = false;
   let unmount: (() => void) | null = null;
   let exitCode = 0;
-  const out = (s: string) => { if (!detached) process.stdout.write(s); };
+  // Human text: the terminal after the console unmounts; headless, stderr (stdout is JSON lines only).
+  const out = (s: string) => { if (!detached) (tty ? process.stdout : process.stderr).write(s); };
 
   let reconcileImpl: (() => Promise<ReconcileSummary>) | null = null;
   let acceptImpl: ((by: string) => Promise<AcceptVenueResult>) | null = null;
@@ -130,6 +131,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   };
 
   const lines = new EventLines(process.stdout, true);
+  // Headless stdout is for `jq`: a strategy's (or a library's) console.log goes to stderr instead.
+  if (!tty) console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
   const observers: EngineObserver[] = tty ? [ops, model] : [ops, lines];
   paper = flags.venue === 'alpaca'
     ? await startAlpaca(config, observers, {
