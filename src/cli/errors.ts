@@ -16,7 +16,7 @@ export class UsageError extends Error {
  */
 const USER_ERRORS = new Set([
   'ConfigError', 'StrategyLoadError', 'DataError', 'UsageError', 'LedgerOverflowError', 'RecordingError',
-  'StoreError', 'StoreLockedError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
+  'StoreError', 'StoreLockedError', 'StoreStateLostError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
   'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError', 'RuntimeDirError',
 ]);
 

@@ -28,3 +28,25 @@ export class JournalCorruptError extends StoreError {
       + 'Restore the file from a backup, or move the store folder aside to start from the venue\'s state');
   }
 }
+
+/** The command that archives a store folder so the next start begins a fresh store (`parity state reset`). */
+export function resetCommand(dir: string): string {
+  return `parity state reset --confirm ${/^[\w./@%+=:,-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`}`;
+}
+
+/**
+ * The store folder says it has recorded before (a snapshot, rotated journal files), but its journal
+ * is missing, shorter than the snapshot says, or another store's. Starting anyway would begin a fresh
+ * store that trades as if no order, fill or kill-switch level had ever been recorded, so it refuses.
+ */
+export class StoreStateLostError extends StoreError {
+  readonly resetCommand: string;
+  constructor(readonly dir: string, readonly missing: string) {
+    const cmd = resetCommand(dir);
+    super(`the store ${dir} refuses to start: ${missing}. Starting anyway would trade as if the orders, fills and `
+      + `kill-switch level recorded there had never been. Restore the journal from a backup (journal.jsonl, and history/ `
+      + `if it went too), or, to give up what was recorded and start a fresh store (the venue's state is taken at its `
+      + `first run), archive what is there with: ${cmd}`);
+    this.resetCommand = cmd;
+  }
+}

@@ -152,7 +152,10 @@ export interface OpenedJournal {
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
-const NEXT_FILE = 'journal.next.jsonl';
+/** The file a rotation writes first; open() finishes a rotation it finds half done. */
+export const NEXT_FILE = 'journal.next.jsonl';
+/** Where rotated journal files go, named by their seq range. */
+export const HISTORY_DIR = 'history';
 
 /** The writer. One per store, guarded by the store's lock. */
 export class Journal {
@@ -290,7 +293,7 @@ function finishRotation(dir: string, fs: FileSystem): void {
       fs.rename(next, join(dir, `journal.next.abandoned-${Date.now()}.jsonl`));
       return;
     }
-    const hist = join(dir, 'history');
+    const hist = join(dir, HISTORY_DIR);
     fs.mkdir(hist, 0o700);
     const from = records[0]?.seq ?? 0;
     const to = last?.seq ?? 0;

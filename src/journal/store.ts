@@ -12,6 +12,16 @@
  * used when the journal confirms it (the record at its seq has its hash); otherwise the state is
  * rebuilt from the journal and the disagreement is reported.
  *
+ * State loss is not silent: a folder that has recorded before (a snapshot, or history/) whose journal
+ * is missing, empty, ends before the snapshot's seq, or was written for another store id refuses to
+ * start (StoreStateLostError), writing nothing, and names the remedies: restore the journal, or
+ * `parity state reset --confirm <folder>` (resetStore below), which archives the folder's files so the
+ * next start begins a fresh store. A rotated journal still opens: rotation continues the seq with a
+ * checkpoint, so it never ends before a snapshot. history/ is the audit trail only (the current file's
+ * checkpoint holds the whole state): missing beside a rotated journal, it is a warning. What cannot be
+ * seen: one history file deleted out of several (the port cannot list a folder), and a journal cut
+ * short, or deleted, together with the snapshot in a store that never rotated (nothing else remembers).
+ *
  * Every file of the store (lock, journal, snapshot) is on the file-system port (`fs` in the options,
  * the real disk by default). lowdb only calls our adapter's read/write, so the snapshot goes through
  * the port too; lowdb's own file adapters (and their node:fs) are not used.
@@ -24,8 +34,8 @@ import { z } from 'zod';
 import type { FileSystem } from '../ports/file-system.ts';
 import { writeFileDurable } from '../util/durable-file.ts';
 import { nodeFileSystem } from '../util/node-file-system.ts';
-import { StoreError } from './errors.ts';
-import { Journal, type JournalRecord } from './journal.ts';
+import { StoreError, StoreStateLostError } from './errors.ts';
+import { HISTORY_DIR, JOURNAL_FILE, Journal, type JournalRecord, NEXT_FILE } from './journal.ts';
 import { StoreLock } from './lock.ts';
 import {
   type StoreState, type StoredTradingState, StoreStateSchema, emptyState, pruneHistory, reduce, utcDay,
@@ -37,6 +47,8 @@ const SnapshotSchema = z.object({
   writtenAt: z.string(),
 });
 type Snapshot = z.infer<typeof SnapshotSchema>;
+
+const SNAPSHOT_FILE = 'state.json';
 
 /** lowdb adapter: zod-checked read, durable whole-file write. */
 export class DurableJsonAdapter<T> implements SyncAdapter<T> {
@@ -110,21 +122,50 @@ export class Store {
   static open(opts: StoreOptions): StoreOpenResult {
     const dir = resolve(opts.dir);
     const fs = opts.fs ?? nodeFileSystem;
-    fs.mkdir(dir, 0o700); // account ids and journals are no one else's business
+    fs.mkdir(dir);
     const lock = StoreLock.acquire(dir, 'localhost', fs);
+    let journal: Journal | null = null;
     try {
       const warnings: string[] = [];
       if (lock.tookOverFrom !== null) warnings.push(`took over the store lock left by process ${lock.tookOverFrom.pid} (no longer running)`);
-      const opened = Journal.open({ dir, fs, ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}) });
-      warnings.push(...opened.warnings);
-      const records = opened.records;
-      const db = new LowSync<Snapshot | null>(new DurableJsonAdapter(join(dir, 'state.json'), SnapshotSchema.nullable(), fs), null);
+      const db = new LowSync<Snapshot | null>(new DurableJsonAdapter(join(dir, SNAPSHOT_FILE), SnapshotSchema.nullable(), fs), null);
       let snap: Snapshot | null = null;
       try {
         db.read();
         snap = db.data;
       } catch (err) {
         warnings.push(`${err instanceof Error ? err.message : String(err)}; rebuilding from the journal`);
+      }
+      // What says this folder has recorded before: then its journal must be there, whole, and its own.
+      const hasSnapshotFile = fs.exists(join(dir, SNAPSHOT_FILE));
+      const hasHistory = fs.exists(join(dir, HISTORY_DIR));
+      const traces = recordedTraces(snap, hasSnapshotFile, hasHistory);
+      // Checked before the journal is opened, which would create an empty one: a refusal writes nothing.
+      if (traces !== null && !fs.exists(join(dir, JOURNAL_FILE)) && !fs.exists(join(dir, NEXT_FILE))) {
+        throw new StoreStateLostError(dir, `${JOURNAL_FILE} is missing, but ${traces}`);
+      }
+      const opened = Journal.open({ dir, fs, ...(opts.wallNow !== undefined ? { wallNow: opts.wallNow } : {}) });
+      journal = opened.journal;
+      warnings.push(...opened.warnings);
+      const records = opened.records;
+      if (traces !== null && records.length === 0) throw new StoreStateLostError(dir, `${JOURNAL_FILE} is empty, but ${traces}`);
+      if (snap !== null && records.length > 0) {
+        const journalId = storeIdOf(records[0]!);
+        if (journalId !== null && journalId !== snap.state.storeId) {
+          throw new StoreStateLostError(dir, `${JOURNAL_FILE} belongs to store ${journalId}, but ${SNAPSHOT_FILE} is a snapshot of store ${snap.state.storeId} `
+            + '(the journal of another store, or of an earlier store in this folder, was put here)');
+        }
+        const lastSeq = opened.journal.lastSeq();
+        // Rotation never lowers the seq (a new file continues it with a checkpoint), so this is loss.
+        if (lastSeq < snap.journal.seq) {
+          throw new StoreStateLostError(dir, `${JOURNAL_FILE} ends at seq ${lastSeq}, but ${SNAPSHOT_FILE} is a snapshot at journal seq ${snap.journal.seq}: `
+            + `record${snap.journal.seq - lastSeq > 1 ? `s ${lastSeq + 1}-${snap.journal.seq} are` : ` ${snap.journal.seq} is`} missing (the journal was cut short, or replaced by an older copy)`);
+        }
+      }
+      const first = records[0];
+      if (first !== undefined && first.kind === 'checkpoint' && !hasHistory) {
+        warnings.push(`the store's ${HISTORY_DIR}/ is missing: the rotated journal files before seq ${first.seq} (the audit trail) are gone. `
+          + `The state is whole (${JOURNAL_FILE} starts with a checkpoint of it); restore ${HISTORY_DIR}/ from a backup to keep the record`);
       }
       let state: StoreState;
       let source: StoreOpenResult['source'];
@@ -139,7 +180,10 @@ export class Store {
         from = records.length;
         source = 'snapshot+journal';
       } else {
-        if (snap !== null) {
+        if (snap !== null && first !== undefined && first.kind === 'checkpoint' && snap.journal.seq < first.seq) {
+          // A rotation that ended before the snapshot after it was written: the checkpoint is newer.
+          warnings.push(`the store snapshot (journal seq ${snap.journal.seq}) is older than the journal's checkpoint (seq ${first.seq}), as a rotation interrupted before its snapshot leaves it: rebuilt from the checkpoint`);
+        } else if (snap !== null) {
           warnings.push(`the store snapshot (journal seq ${snap.journal.seq}) disagrees with the journal (seq ${records[0]?.seq ?? 0}-${opened.journal.lastSeq()}): rebuilt from the journal`);
         }
         state = emptyState('000000', opts.venue, opts.account);
@@ -157,6 +201,7 @@ export class Store {
       if (source === 'journal') store.snapshot(true);
       return { store, warnings, source };
     } catch (err) {
+      try { journal?.close(); } catch { /* the refusal matters more than the handle */ }
       lock.release();
       throw err;
     }
@@ -246,4 +291,99 @@ function newStoreId(): string {
   let s = '';
   for (const b of randomBytes(6)) s += alphabet[b % 36];
   return s;
+}
+
+
+/** The store id a journal file was written for: its first record is the genesis or a checkpoint. */
+function storeIdOf(first: JournalRecord): string | null {
+  if (first.kind !== 'genesis' && first.kind !== 'checkpoint') return null;
+  const id = (first.data as { storeId?: unknown } | null)?.storeId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** What in the folder shows the store has recorded before (for the refusal's message), or null: a fresh folder. */
+function recordedTraces(snap: Snapshot | null, hasSnapshotFile: boolean, hasHistory: boolean): string | null {
+  const hist = `${HISTORY_DIR}/ holds rotated journal files`;
+  if (snap !== null) {
+    return `${SNAPSHOT_FILE} is a snapshot of store ${snap.state.storeId} at journal seq ${snap.journal.seq}${hasHistory ? ` and ${hist}` : ''}`;
+  }
+  if (hasSnapshotFile) return `${SNAPSHOT_FILE} is there (a snapshot of a store that recorded before)${hasHistory ? ` and ${hist}` : ''}`;
+  if (hasHistory) return `${SNAPSHOT_FILE} is missing too, and ${hist} of a store that recorded before`;
+  return null;
+}
+
+// ---------- parity state reset ----------
+
+/**
+ * What a store folder may hold (beside LOCK and earlier archives): the journal and its rotation
+ * files, the snapshot, history/, the sim's (or an older version's) kill-switch latch, and the temp
+ * files a crash can leave. Anything else means the folder is not a store folder: nothing is moved.
+ */
+const STORE_ENTRY = /^(?:journal\.jsonl|journal\.next\.jsonl|journal\.next\.abandoned-\d+\.jsonl|state\.json|history|kill-switch\.json|\.(?:state|kill-switch)\.json\.\d+\.tmp|\.write-probe-\d+)$/;
+const KEEP_ENTRY = /^(?:LOCK(?:\.stale-\d+)?|archive-.+)$/;
+
+export interface StoreResetOptions {
+  /** The store folder (`storeDir(root, venue, account)`). */
+  readonly dir: string;
+  /** The names in a folder (the port cannot list one; the CLI passes readdirSync). */
+  readonly list: (dir: string) => readonly string[];
+  /** Move the files (true), or only say what would move. */
+  readonly confirm: boolean;
+  readonly fs?: FileSystem;
+  /** Wall clock for the archive's name. */
+  readonly now?: () => number;
+}
+
+export interface StoreResetResult {
+  readonly dir: string;
+  /** What is archived (or would be), by name in the folder, sorted. */
+  readonly entries: readonly string[];
+  /** `<dir>/archive-<ISO time>`: where they go. */
+  readonly archive: string;
+  /** Whether anything was moved. */
+  readonly done: boolean;
+}
+
+/**
+ * `parity state reset`: move a store's files into `<dir>/archive-<ISO time>/` (nothing is deleted), so
+ * the next start begins a fresh store with a new store id. Takes the store's lock for the move, so it
+ * refuses (StoreLockedError) while a live console holds the store, and no console starts in between.
+ * The journal moves first: a reset cut short leaves a folder that refuses to start, and running it
+ * again moves the rest. Folders (history/) move whole, which the real disk does (the in-memory one
+ * does not rename folders).
+ */
+export function resetStore(opts: StoreResetOptions): StoreResetResult {
+  const dir = resolve(opts.dir);
+  const fs = opts.fs ?? nodeFileSystem;
+  if (!fs.exists(dir)) throw new StoreError(`no store folder at ${dir}: nothing to reset (a store folder is <state-dir>/<venue>-<account>)`);
+  const entries = (): string[] => {
+    const names = opts.list(dir).filter((n) => !KEEP_ENTRY.test(n)).sort();
+    const foreign = names.filter((n) => !STORE_ENTRY.test(n));
+    if (foreign.length > 0) {
+      throw new StoreError(`${dir} holds ${foreign.length === 1 ? 'an entry' : 'entries'} a store does not (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}): `
+        + 'is it a store folder (<state-dir>/<venue>-<account>)? Nothing was moved');
+    }
+    return names;
+  };
+  const stamp = new Date((opts.now ?? Date.now)()).toISOString();
+  const archiveName = (): string => {
+    let name = join(dir, `archive-${stamp}`);
+    for (let n = 2; fs.exists(name); n++) name = join(dir, `archive-${stamp}-${n}`);
+    return name;
+  };
+  entries(); // a folder that is not a store's is refused before the lock file is written into it
+  const lock = StoreLock.acquire(dir, 'localhost', fs);
+  try {
+    const names = entries();
+    const archive = archiveName();
+    if (!opts.confirm || names.length === 0) return { dir, entries: names, archive, done: false };
+    fs.mkdir(archive, 0o700);
+    const order = [...names.filter((n) => n === JOURNAL_FILE || n === NEXT_FILE), ...names.filter((n) => n !== JOURNAL_FILE && n !== NEXT_FILE)];
+    for (const n of order) fs.rename(join(dir, n), join(archive, n));
+    fs.syncDir(archive);
+    fs.syncDir(dir);
+    return { dir, entries: names, archive, done: true };
+  } finally {
+    lock.release();
+  }
 }
