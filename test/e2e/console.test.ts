@@ -100,7 +100,7 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
     await waitScreen(e, /press f again within 3 s to FLATTEN/);
     keys(e, 'f');
     // The strategy may have exited by itself just before: either way the console must say flat.
-    await waitScreen(e, /flatten: (flat: every parity position closed, no open orders|no open orders, no positions: flat)/);
+    await waitScreen(e, /flatten: (every parity position closed, no open orders: flat|no open orders, no positions: flat)/);
     const st = ctl(e, 'status', '--json').json!;
     expect(st.status.positions).toEqual([]);
     expect(st.status.openOrders).toBe(0);
