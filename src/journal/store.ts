@@ -122,7 +122,7 @@ export class Store {
   static open(opts: StoreOptions): StoreOpenResult {
     const dir = resolve(opts.dir);
     const fs = opts.fs ?? nodeFileSystem;
-    fs.mkdir(dir);
+    fs.mkdir(dir, 0o700); // account ids and journals are no one else's business
     const lock = StoreLock.acquire(dir, 'localhost', fs);
     let journal: Journal | null = null;
     try {

@@ -6,6 +6,7 @@
  * shared live-host guard (../endpoint-guard.ts): a trailing dot, upper case or userinfo does not
  * disguise the live API, and an unknown host is live (--live and the typed confirm) or refused.
  */
+import { secrets } from '../../util/secrets.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { AlpacaConfigError } from './errors.ts';
@@ -59,6 +60,8 @@ function endpoint(name: string, value: string, live: boolean, protocols: readonl
 export function resolveAlpacaSettings(env: Env, opts: { readonly live: boolean }): AlpacaSettings {
   const keyId = env.ALPACA_KEY_ID?.trim() ?? '';
   const secretKey = env.ALPACA_SECRET_KEY?.trim() ?? '';
+  // The values this process now holds are scrubbed from every sink (journal, store, recording, terminal).
+  secrets.add(secretKey, keyId);
   const missing = [keyId === '' ? 'ALPACA_KEY_ID' : null, secretKey === '' ? 'ALPACA_SECRET_KEY' : null].filter((x) => x !== null);
   if (missing.length > 0) throw new AlpacaConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: put them in the environment or in .env (see .env.example)`);
 
