@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { register } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StrategyDefinition } from '../engine/strategy.ts';
 
 export class StrategyLoadError extends Error {
@@ -59,24 +60,59 @@ export function lintStrategySource(source: string): { line: number; text: string
 
 export async function loadStrategy(file: string, cwd = process.cwd()): Promise<LoadedStrategy> {
   const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new StrategyLoadError(`strategy file ${file} does not exist (shipped examples are in strategies/)`);
+  if (!existsSync(path)) throw new StrategyLoadError(`strategy file ${path} does not exist (shipped examples are in strategies/; \`parity new strategy <name>\` writes a template)`);
   const source = readFileSync(path, 'utf8');
   const problems = lintStrategySource(source);
   if (problems.length > 0) {
-    const list = problems.map((p) => `  ${file}:${p.line}: ${p.text}\n    use ${p.use} instead`).join('\n');
-    throw new StrategyLoadError(`strategy ${file} reaches the wall clock or randomness directly, which breaks backtest/live parity:\n${list}`);
+    const list = problems.map((p) => `  ${path}:${p.line}: ${p.text}\n    use ${p.use} instead`).join('\n');
+    throw new StrategyLoadError(`strategy ${path} reaches the wall clock or randomness directly, which breaks backtest/live parity:\n${list}`);
   }
+  resolveParityFromAnywhere();
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (err) {
-    throw new StrategyLoadError(`strategy ${file} failed to load: ${(err as Error).message}`);
+    throw new StrategyLoadError(`strategy ${path} failed to load: ${(err as Error).message}${loadHint(err)}`);
   }
   const def = mod.default;
   if (!isDefinition(def)) {
-    throw new StrategyLoadError(`strategy ${file} must \`export default defineStrategy({ name, params, create })\` (see strategies/sma-cross.ts)`);
+    throw new StrategyLoadError(`strategy ${path} must \`export default defineStrategy({ name, params, create })\` (see strategies/sma-cross.ts, or run \`parity new strategy <name>\`)`);
   }
   return { definition: def, path, sourceHash: createHash('sha256').update(source).digest('hex') };
+}
+
+/** What to do about the usual ways an import fails. */
+function loadHint(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ERR_MODULE_NOT_FOUND') {
+    return `\n  a strategy imports the strategy API from '${PACKAGE.name}' (which resolves to this installation from any folder), `
+      + 'its own files by relative path with their extension (./helpers.ts), and any other package from a node_modules folder above the strategy file';
+  }
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_CYCLE_MODULE') {
+    return `\n  a strategy is an ES module: \`import { defineStrategy, z } from '${PACKAGE.name}'\` and \`export default defineStrategy(...)\`, not require() / module.exports`;
+  }
+  return '';
+}
+
+/** This installation's package name and the file its "." export points at: what `import ... from 'parity'` means. */
+const PACKAGE = ((): { name: string; api: string } => {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: { '.': string } };
+  return { name: pkg.name, api: pathToFileURL(join(root, pkg.exports['.'])).href };
+})();
+
+let hooksRegistered = false;
+
+/**
+ * Make `import ... from 'parity'` resolve for a strategy in any folder, and load an import/export
+ * strategy as an ES module whatever package.json (or none) is near it (see resolve-hooks.mjs).
+ * Node consults these hooks only for modules it loads itself (the CLI under tsx); a test runner
+ * with its own module graph resolves strategies its own way.
+ */
+function resolveParityFromAnywhere(): void {
+  if (hooksRegistered) return;
+  hooksRegistered = true;
+  register(new URL('./resolve-hooks.mjs', import.meta.url), { data: PACKAGE });
 }
 
 function isDefinition(x: unknown): x is StrategyDefinition {
