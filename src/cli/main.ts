@@ -9,6 +9,7 @@ import { registerDoc } from './doc.ts';
 import { registerVenue } from './venue.ts';
 import { registerReplay } from './replay.ts';
 import { registerSessions } from './sessions.ts';
+import { registerNew } from './new.ts';
 import { registerState } from './state.ts';
 import { reportError } from './errors.ts';
 import { guardStream, secrets } from '../util/secrets.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerVenue(program);
   registerReplay(program);
   registerSessions(program);
+  registerNew(program);
   registerState(program);
   return program;
 }
