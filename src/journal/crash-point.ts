@@ -7,8 +7,17 @@
  * When armed, reaching the point kills the process with SIGKILL: no finally blocks, no exit hooks,
  * no flushing, exactly what a power cut or `kill -9` leaves behind. Unarmed, a crash point costs one
  * comparison against a string read once at startup.
+ *
+ *   after-journal-before-send     the intent is durable, the order has not left (persist.ts beforeSend)
+ *   after-accept-before-journal   the venue acknowledged the order, the ack is not journaled (persist.ts onReport)
+ *   mid-fill                      a fill arrived, its report is not journaled, nothing is booked (persist.ts onReport)
+ *   after-fill-journaled          the fill is journaled with the order's state after it; the strategy,
+ *                                 the recording and the console have not seen it (persist.ts onFill)
+ *   after-replace-sent            a replace reached the venue and its answer reached the process; the
+ *                                 engine has not applied it and the journal still says pending_replace
+ *                                 (the recorder's execution wrapper, recording/recorder.ts)
  */
-export const CRASH_POINTS = ['after-journal-before-send', 'after-accept-before-journal', 'mid-fill'] as const;
+export const CRASH_POINTS = ['after-journal-before-send', 'after-accept-before-journal', 'mid-fill', 'after-fill-journaled', 'after-replace-sent'] as const;
 export type CrashPointName = (typeof CRASH_POINTS)[number];
 
 interface Armed { readonly name: string; remaining: number }

@@ -77,6 +77,7 @@ export class StorePersister implements EngineObserver {
       book: { position: bookPosition(engine, fill.symbol), cash: { ...engine.portfolio.account().cashByCurrency } },
     };
     this.store.append('fill', f);
+    crashPoint('after-fill-journaled');
     const day = engine.dailyLossState();
     if (day !== null && day.key !== this.dayKey) {
       this.dayKey = day.key;

@@ -34,6 +34,7 @@ import { WARMUP_CHUNK } from './format.ts';
 import type { RecordSink } from './sink.ts';
 import { scrub } from './redact.ts';
 import { secrets } from '../util/secrets.ts';
+import { crashPoint } from '../journal/crash-point.ts';
 
 export const BATCH_LINES = 4096;
 export const FLUSH_MS = 100;
@@ -294,7 +295,9 @@ export class Recorder implements EngineObserver {
       get venue() { return inner.venue; },
       get capabilities() { return inner.capabilities; },
       get queries() { return inner.queries; },
-      connect: (sink) => inner.connect(sink),
+      // The transport hooks go through (round-trip timers start when a request really left). The
+      // answer to a replace is where the torture test's after-replace-sent crash point kills.
+      connect: (sink, transport) => inner.connect((rep) => { if (rep.kind === 'replaced' || rep.kind === 'replace_rejected') crashPoint('after-replace-sent'); sink(rep); }, transport),
       submit: (cmd) => inner.submit(cmd),
       cancel: (id, ts) => inner.cancel(id, ts),
       replace: (id: string, changes: ReplaceRequest, ts: number) => {
