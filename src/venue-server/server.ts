@@ -70,6 +70,8 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
   const accountType = opts.accountType ?? 'cash';
   const loaded = opts.statePath !== undefined ? loadState(opts.statePath) : null;
   const state: VenueStateData = loaded ?? freshState(randomUUID(), opts.accountCash ?? 100_000, 'USD', Date.now());
+  /** DELETE /v2/orders/{id} requests per client order id of the order named, whatever the answer (this run only). */
+  const cancelRequests: Record<string, number> = {};
 
   // ---------- market data ----------
   const bars: Bar[] = [];
@@ -346,6 +348,8 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
         if (o === undefined) sendErr(res, 404, 40410000, 'order not found');
         else send(res, 200, orderJson(o));
       } else if (method === 'DELETE') {
+        const c = core.order(id)?.clientOrderId;
+        if (c !== undefined) cancelRequests[c] = (cancelRequests[c] ?? 0) + 1;
         sendResult(res, core.cancel(id), () => send(res, 204, undefined));
       } else if (method === 'PATCH') {
         const p = PatchOrderBody.safeParse(body);
@@ -421,7 +425,7 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
       const s = core.stateData();
       const total = Object.values(s.submissions).reduce((a, b) => a + b, 0);
       send(res, 200, {
-        accountId: s.accountId, submissions: s.submissions, duplicates: s.duplicates, throttled: s.throttled,
+        accountId: s.accountId, submissions: s.submissions, duplicates: s.duplicates, throttled: s.throttled, cancelRequests,
         totalSubmissions: total, orders: s.orders.length, openOrders: s.orders.filter((o) => OPEN_STATUSES.has(o.status)).length,
         fills: s.fills.length, cancelAllCalls: s.cancelAllCalls, dataTime: s.dataTime, replayRemaining: replay?.remaining ?? 0,
         tradeClients: [...tradeClients].filter((c) => c.listening).length, dataClients: dataClients.size,
