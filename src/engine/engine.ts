@@ -792,7 +792,11 @@ export class Engine implements EngineControl {
 
   /** Recovery: put back an order from the store, as it was recorded. */
   restoreOrder(s: RestoredOrder): Order {
-    return this.orders.restore(s);
+    const o = this.orders.restore(s);
+    // A cancel the journal recorded still stands after a restart: if the venue says it never
+    // landed, it is sent again (the retry list lives in memory, the intent in the journal).
+    if (o.status === 'pending_cancel' && !o.external && this.commandTimeoutMs !== null) this.cancelWanted.set(o.clientOrderId, 0);
+    return o;
   }
 
   /** An order at the venue we did not create: adopted as external (shown, never traded by us). */

@@ -82,6 +82,8 @@ export interface EngineControl extends EngineView {
   applyVenueState(id: string, state: VenueOrderState, executions: readonly VenueExecution[]): void;
   /** A venue report that did not come through the adapter's sink (fills recovered after a gap). */
   injectReport(rep: ExecutionReport): void;
+  /** Apply a report at once (recovery, before the run starts: positions must be right before onStart). */
+  applyReportNow(rep: ExecutionReport): void;
   /** Mark (or clear, with null) one of our orders as contradicting the venue: reconciliation reports it. */
   flag(clientOrderId: string, reason: string | null): void;
   /** An order the venue works that this store did not place (recovery, accept-venue). */

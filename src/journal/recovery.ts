@@ -19,6 +19,7 @@ import type { VenueExecution, VenueQueries } from '../ports/index.ts';
 import type { Store } from './store.ts';
 import type { StoredPosition, StoredTradingState } from './state.ts';
 import { isTerminal } from '../orders/fsm.ts';
+import { fillReport } from '../orders/venue-sync.ts';
 import { parseDurableId } from '../orders/client-ids.ts';
 
 export interface RecoveryOptions {
@@ -94,12 +95,30 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
   const open = [...engine.orders.openOrders()].filter((o) => !o.external);
   let executions: VenueExecution[] = [];
   if (open.length > 0) {
-    const since = Math.min(...open.map((o) => o.createdAt));
+    // Executions are dated by the venue's clock; an order's createdAt is engine time, which in a
+    // live session is the wall clock and can be far from the venue's (a replayed market). The newest
+    // report we applied is on the venue's clock: ask from a little before it (and no later than
+    // the oldest order, for a venue whose clock is ours).
+    const since = Math.min(...open.map((o) => o.createdAt), st.lastReportTs ?? Number.POSITIVE_INFINITY) - 60_000;
     executions = await q.executionsSince(Number.isFinite(since) ? since : 0);
+    // Fills missed while down are booked first, across orders, in the venue's time order: the
+    // ledger's average price and realized P&L depend on the order of fills, and the venue's is truth.
+    // Each is known by its exec id and its (venue order, cumulative quantity): nothing is booked twice.
+    const ours = new Set(open.map((o) => o.clientOrderId));
+    for (const x of [...executions].sort((a, b) => a.ts - b.ts)) {
+      if (ours.has(x.clientOrderId)) engine.applyReportNow(fillReport(x, x.ts));
+    }
   }
   for (const o of open) {
     const v = await q.order(o.clientOrderId);
     if (v === null) {
+      if (o.status === 'pending_cancel' && (o.returnTo === 'submitted' || o.returnTo === 'unconfirmed')) {
+        // Canceled before its request ever left (held in a client-side rate limit when the process
+        // died): the venue never had it, and the cancel asked for stands.
+        engine.applyReportNow({ kind: 'canceled', clientOrderId: o.clientOrderId, reason: 'canceled before it reached the venue', ts: engine.now() });
+        settled.push(o.clientOrderId);
+        continue;
+      }
       if (o.status === 'submitted' || o.status === 'unconfirmed') {
         const written = st.orders[o.clientOrderId]?.intentWall ?? null;
         const age = written === null ? Number.POSITIVE_INFINITY : wallNow() - written;
@@ -116,7 +135,15 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
       }
       continue;
     }
+    const wasCanceling = o.status === 'pending_cancel';
     engine.applyVenueState(o.clientOrderId, v, executions);
+    // The journal recorded a cancel the venue never got (the process died before the DELETE): the
+    // cancel still stands, and goes out now, in this start-up, before anything else can happen.
+    const now = engine.orders.get(o.clientOrderId);
+    if (wasCanceling && now !== undefined && !isTerminal(now.status) && now.status !== 'pending_cancel') {
+      engine.log('warn', 'recovery', `${o.clientOrderId}: the cancel recorded before the restart never reached the venue; sending it again`);
+      engine.cancel(o.clientOrderId);
+    }
     settled.push(o.clientOrderId);
   }
 

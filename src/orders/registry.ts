@@ -188,15 +188,14 @@ export class OrderRegistry {
         if (o.status !== 'pending_replace') {
           // The same confirmation heard twice (the stream and a query): already applied, quiet.
           if (rep.qty === o.request.qty && (rep.limitPrice ?? null) === (limitPriceOf(o.request) ?? null) && (rep.stopPrice ?? null) === (stopPriceOf(o.request) ?? null)) return NO_OUTCOME;
-          return { ...NO_OUTCOME, problem: `replace confirmation for ${o.clientOrderId} in ${o.status}` };
+          if (!isOpen(o.status)) return { ...NO_OUTCOME, problem: `replace confirmation for ${o.clientOrderId} in ${o.status}` };
+          // A working order whose replace landed while we were not listening (a crash after the
+          // PATCH, then a cancel): the venue's terms are the order's terms; its state does not move.
+          o.request = replacedTerms(o.request, rep);
+          o.updatedAt = rep.ts;
+          return NO_OUTCOME;
         }
-        const r = o.request;
-        const next: OrderRequest =
-          r.type === 'market' ? { ...r, qty: rep.qty }
-          : r.type === 'limit' ? { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice }
-          : r.type === 'stop' ? { ...r, qty: rep.qty, stopPrice: rep.stopPrice ?? r.stopPrice }
-          : { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice, stopPrice: rep.stopPrice ?? r.stopPrice };
-        o.request = next;
+        o.request = replacedTerms(o.request, rep);
         return this.outcome(this.apply(o, 'replaced', rep.ts), o);
       }
       case 'fill':
@@ -252,4 +251,12 @@ export class OrderRegistry {
 export function legKey(rep: { readonly venueOrderId?: string; readonly venueCumQty?: number }, lotSize: number): string | null {
   if (rep.venueOrderId === undefined || rep.venueCumQty === undefined) return null;
   return `${rep.venueOrderId}@${toLots(rep.venueCumQty, lotSize)}`;
+}
+
+/** An order's terms after the venue confirmed a replace (the type never changes). */
+function replacedTerms(r: OrderRequest, rep: { readonly qty: number; readonly limitPrice?: number; readonly stopPrice?: number }): OrderRequest {
+  return r.type === 'market' ? { ...r, qty: rep.qty }
+    : r.type === 'limit' ? { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice }
+    : r.type === 'stop' ? { ...r, qty: rep.qty, stopPrice: rep.stopPrice ?? r.stopPrice }
+    : { ...r, qty: rep.qty, limitPrice: rep.limitPrice ?? r.limitPrice, stopPrice: rep.stopPrice ?? r.stopPrice };
 }

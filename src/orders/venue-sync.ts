@@ -61,7 +61,13 @@ export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: r
     case 'accepted':
     case 'partially_filled':
       if (o.status === 'submitted' || o.status === 'unconfirmed') out.push({ kind: 'accepted', clientOrderId: id, venueOrderId: v.venueOrderId, ts });
+      else if ((o.status === 'accepted' || o.status === 'partially_filled') && !sameTerms(o.request, v.request)) {
+        // A replace that landed while we were not listening: the venue's terms are the order's.
+        out.push(replacedReport(id, v.request, ts));
+      }
       else if (o.status === 'pending_cancel') {
+        // A replace that landed before the cancel was asked (and was never heard of) first.
+        if (!sameTerms(o.request, v.request)) out.push(replacedReport(id, v.request, ts));
         out.push({ kind: 'cancel_rejected', clientOrderId: id, reason: 'the venue still works the order: the cancel did not reach it (send it again)', ts });
       } else if (o.status === 'pending_replace') {
         if (sameTerms(o.request, v.request)) out.push({ kind: 'replace_rejected', clientOrderId: id, reason: 'the venue still has the old terms: the replace did not reach it', ts });
