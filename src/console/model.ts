@@ -189,6 +189,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
 
   onStart(engine: EngineView): void {
     this.engine = engine;
+    // The engine's rule, not a guess from the data: the same days as the daily loss limit.
+    this.dayCalendar = engine.tradingDayCalendar();
     this.trading = engine.tradingState();
     this.dirty = true;
   }
@@ -198,8 +200,6 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     const ts = ev.ts;
-    // The engine's rule, not a guess from the data: the same days as the daily loss limit.
-    this.dayCalendar = engine.tradingDayCalendar();
     const hour = Math.floor(ts / HOUR_MS);
     if (hour !== this.dayHour) {
       this.dayHour = hour;

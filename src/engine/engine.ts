@@ -552,6 +552,8 @@ export class Engine implements EngineControl {
 
   /** Round trips the report settles, and cancels that must be tried again. */
   private afterReport(rep: ExecutionReport): void {
+    // Nothing in flight to settle (every backtest fill): no lookup on the hot path.
+    if (this.ackTimers.size === 0 && this.commandTimers.size === 0 && this.cancelWanted.size === 0) return;
     const o = this.orders.get(rep.clientOrderId);
     if (o === undefined) return;
     if (!isOpen(o.status)) {
@@ -792,15 +794,11 @@ export class Engine implements EngineControl {
 
   /** Recovery: put back an order from the store, as it was recorded. */
   restoreOrder(s: RestoredOrder): Order {
-    const o = this.orders.restore(s);
-    // A cancel the journal recorded still stands after a restart: if the venue says it never
-    // landed, it is sent again (the retry list lives in memory, the intent in the journal).
-    if (o.status === 'pending_cancel' && !o.external && this.commandTimeoutMs !== null) this.cancelWanted.set(o.clientOrderId, 0);
-    return o;
+    return this.orders.restore(s);
   }
 
   /** An order at the venue we did not create: adopted as external (shown, never traded by us). */
-  adoptExternal(state: VenueOrderState): Order {
+  private adoptExternal(state: VenueOrderState): Order {
     const o = this.orders.adoptExternal(
       state.clientOrderId, state.venueOrderId, state.request, state.status === 'partially_filled' ? 'partially_filled' : 'accepted',
       state.filledQty, state.avgFillPrice, this.time,
@@ -979,10 +977,9 @@ export class Engine implements EngineControl {
     if (reason !== null) this.log('error', 'orders', `${clientOrderId} flagged: ${reason}`);
   }
 
-  /** Reconciliation's remedy (accept venue state): the venue's positions and cash become ours. */
+  /** Recovery (the store's book) and accept-venue (the venue's): the caller says which, in its log. */
   restoreBooks(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
     this.portfolio.restore(cash, positions);
-    this.log('warn', 'engine', `books repaired from the venue: ${positions.length} position(s), cash ${Object.entries(cash).map(([c, v]) => `${c} ${v.toFixed(2)}`).join(', ')}`);
   }
 
   /** Every hold in force, with its reason (console, ctl status, the guard). */

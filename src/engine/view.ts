@@ -33,7 +33,7 @@ export interface OrderRegistryView {
 }
 
 /** The portfolio's read side (the ledger changes only through fills the engine books). */
-export type PortfolioView = Pick<Portfolio, 'qty' | 'lots' | 'position' | 'positionsList' | 'equity' | 'marginUsed' | 'buyingPower' | 'cashIn' | 'account' | 'settings'>;
+export type PortfolioView = Pick<Portfolio, 'qty' | 'lots' | 'position' | 'positionsList' | 'equity' | 'marginUsed' | 'buyingPower' | 'cashIn' | 'cashByCurrency' | 'account' | 'settings'>;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -96,6 +96,6 @@ export interface EngineControl extends EngineView {
   restoreOrder(s: RestoredOrder): ReadonlyOrder;
   /** Recovery: the day's starting equity for the daily loss limit. */
   restoreDailyLoss(s: DailyLossState | null): void;
-  /** Reconciliation's remedy: the venue's positions and cash become ours (journaled by the caller). */
+  /** Our positions and cash become these: the store's book at start-up, the venue's on accept-venue (the caller journals and logs). */
   restoreBooks(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void;
 }

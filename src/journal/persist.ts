@@ -49,18 +49,23 @@ export class StorePersister implements EngineObserver {
 
   onOrderEvent(ev: OrderEvent, engine: EngineView): void {
     if (ev.kind === 'submit') return; // the intent record already holds it
-    const o = engine.orders.get(ev.clientOrderId);
-    if (o === undefined) return;
-    const prev = this.store.state.orders[o.clientOrderId];
-    this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });
+    this.appendOrder(ev.clientOrderId, engine);
   }
 
   /** The operator decided on an external order (adopt, leave; a cancel goes the usual way): recorded as the order now stands. */
   onExternalDecision(view: OrderView, _decision: ExternalDecision, engine: EngineView): void {
-    const o = engine.orders.get(view.clientOrderId);
-    if (o === undefined) return;
+    this.appendOrder(view.clientOrderId, engine);
+  }
+
+  /** The order as it stands now, keeping the strategy and intent time the store already has. */
+  private stored(o: ReadonlyOrder, engine: EngineView): StoredOrder {
     const prev = this.store.state.orders[o.clientOrderId];
-    this.store.append('order', { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null), nextSeq: this.store.state.nextSeq });
+    return toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null);
+  }
+
+  private appendOrder(id: string, engine: EngineView): void {
+    const o = engine.orders.get(id);
+    if (o !== undefined) this.store.append('order', { order: this.stored(o, engine), nextSeq: this.store.state.nextSeq });
   }
 
   onFill(fill: Fill, engine: EngineView): void {
@@ -68,13 +73,12 @@ export class StorePersister implements EngineObserver {
     // the same record: a crash between this record and the order event that follows must not
     // leave the store with the execution booked but the order still unfilled.
     const o = engine.orders.get(fill.clientOrderId);
-    const prev = this.store.state.orders[fill.clientOrderId];
     const f: FillData = {
       clientOrderId: fill.clientOrderId, execId: fill.execId, symbol: fill.symbol, side: fill.side, qty: fill.qty, price: fill.price, fee: fill.fee, ts: fill.ts,
-      ...(o !== undefined ? { order: toStored(o, prev?.strategy ?? engine.strategyName, prev?.intentWall ?? null) } : {}),
+      ...(o !== undefined ? { order: this.stored(o, engine) } : {}),
       // The ledger's own figures after this fill (exact integer arithmetic), so the store keeps no
       // rounded copy of its own: one ledger rule, the portfolio's.
-      book: { position: bookPosition(engine, fill.symbol), cash: { ...engine.portfolio.account().cashByCurrency } },
+      book: { position: bookPosition(engine, fill.symbol), cash: engine.portfolio.cashByCurrency() },
     };
     this.store.append('fill', f);
     crashPoint('after-fill-journaled');

@@ -46,7 +46,6 @@ export const KillLatchSchema = z.object({
   at: z.string(),
   engineTime: num.nullable(),
 });
-export type KillLatchRecord = z.infer<typeof KillLatchSchema>;
 
 export const StoreStateSchema = z.object({
   version: z.literal(1),

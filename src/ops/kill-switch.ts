@@ -20,7 +20,7 @@
  * The level is persisted on every change (see kill-state.ts).
  */
 import type { EngineControl, EngineObserver } from '../engine/engine.ts';
-import type { TimerHandle } from '../ports/scheduler.ts';
+import { withTimeout } from '../ports/scheduler.ts';
 import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLatch, type KillLevel, type KillState, KILL_LEVEL_NAMES } from './kill-state.ts';
@@ -178,7 +178,7 @@ export class KillSwitch implements EngineObserver {
     if (sent.length === 0 && denied.length === 0) {
       // The books say flat. Nothing was sent, so nothing is on its way: one fresh read decides.
       this.setProgress({ action, by, state: 'working', detail: 'our books are flat: asking the venue' });
-      const v = await this.confirmFlat(Date.now());
+      const v = await this.confirmFlat(this.engine.scheduler.now());
       if (v.ok) return this.finish(action, by, true, `no open orders, no positions: ${v.how}`, []);
       return this.finish(action, by, false, `not flat: ${v.problems.join('; ')}`, v.problems);
     }
@@ -190,7 +190,7 @@ export class KillSwitch implements EngineObserver {
     if (!flat || denied.length > 0) return this.finish(action, by, false, `flatten did not complete within ${Math.round(this.timeoutMs / 1000)} s: ${problems.join('; ')}`, problems);
     // The books are flat; the claim waits for the venue (it may list a fill's effect a moment later).
     this.setProgress({ action, by, state: 'working', detail: 'our books are flat: waiting for the venue to confirm' });
-    const v = await this.confirmFlat(Date.now() + this.timeoutMs);
+    const v = await this.confirmFlat(this.engine.scheduler.now() + this.timeoutMs);
     if (v.ok) return this.finish(action, by, true, `every parity position closed, no open orders: ${v.how}`, []);
     return this.finish(action, by, false, `not flat within ${Math.round(this.timeoutMs / 1000)} s: ${v.problems.join('; ')}`, v.problems);
   }
@@ -232,7 +232,7 @@ export class KillSwitch implements EngineObserver {
     // Flatten goes on to close positions whatever the venue lists (its own end checks the venue).
     if (!final) return this.result(action, true, msg, []);
     this.setProgress({ action, by, state: 'working', detail: `${msg}: asking the venue for its open orders` });
-    const deadline = Date.now() + (ids.length === 0 ? 0 : this.timeoutMs);
+    const deadline = this.engine.scheduler.now() + (ids.length === 0 ? 0 : this.timeoutMs);
     for (;;) {
       const v = await this.askVenue((q) => q.openOrders());
       if (v.kind === 'cannot-ask') return this.finish(action, by, true, `${msg} (engine books; this venue cannot be asked)`, []);
@@ -241,7 +241,7 @@ export class KillSwitch implements EngineObserver {
         const others = v.kind === 'read' ? this.othersOpenAtVenue(v.value) : 0;
         return this.finish(action, by, true, `${msg}; the venue lists none of ours open${others > 0 ? ` (${others} order(s) parity did not place left alone)` : ''}`, []);
       }
-      if (Date.now() >= deadline) return this.finish(action, by, false, `cancel not confirmed by the venue: ${problems.join('; ')}`, problems);
+      if (this.engine.scheduler.now() >= deadline) return this.finish(action, by, false, `cancel not confirmed by the venue: ${problems.join('; ')}`, problems);
       await this.engine.scheduler.sleep(VENUE_POLL_MS);
     }
   }
@@ -252,17 +252,10 @@ export class KillSwitch implements EngineObserver {
   private async askVenue<T>(fn: (q: VenueQueries) => Promise<T>): Promise<VenueRead<T>> {
     const q = this.engine.execution.queries;
     if (q === undefined) return { kind: 'cannot-ask' };
-    let timer: TimerHandle | undefined;
     try {
-      const value = await Promise.race([
-        fn(q),
-        new Promise<never>((_, reject) => { timer = this.engine.scheduler.after(this.readTimeoutMs, () => reject(new Error(`no answer within ${this.readTimeoutMs} ms`))); }),
-      ]);
-      return { kind: 'read', value };
+      return { kind: 'read', value: await withTimeout(this.engine.scheduler, fn(q), this.readTimeoutMs, 'the venue') };
     } catch (err) {
       return { kind: 'failed', why: err instanceof Error ? err.message : String(err) };
-    } finally {
-      timer?.cancel();
     }
   }
 
@@ -287,7 +280,7 @@ export class KillSwitch implements EngineObserver {
         }
       }
       if (problems.length === 0) return { ok: true, how: 'flat, the venue confirmed (no positions, none of our orders open)' };
-      if (Date.now() >= deadline) return { ok: false, problems };
+      if (this.engine.scheduler.now() >= deadline) return { ok: false, problems };
       await this.engine.scheduler.sleep(VENUE_POLL_MS);
     }
   }

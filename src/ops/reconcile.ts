@@ -98,7 +98,6 @@ interface Comparison {
   readonly all: ReconcileDiff[];
   readonly inFlight: number;
   readonly inFlightSymbols: ReadonlySet<string>;
-  readonly venueOrders: readonly VenueOrderState[];
   readonly positions: readonly VenuePosition[];
   readonly account: VenueAccount;
 }
@@ -203,7 +202,7 @@ export class ReconcileService implements EngineObserver {
     // Orders in flight are compared on neither side: the venue may not have caught up with them.
     const venueOrders = orders.filter((o) => !ours.inFlightIds.has(o.clientOrderId));
     const all = diffBooks(ours.book, { orders: venueOrders, positions, cash: account.cash, equity: account.equity }, this.tol);
-    return { all, inFlight: ours.inFlightIds.size, inFlightSymbols: ours.inFlightSymbols, venueOrders: orders, positions, account };
+    return { all, inFlight: ours.inFlightIds.size, inFlightSymbols: ours.inFlightSymbols, positions, account };
   }
 
   /** Could an order still in flight explain this difference (its report on the way)? */

@@ -20,6 +20,7 @@ import { type ControlServer, type RegistryEntry, startControlServer } from './co
 import { DEFAULT_GATES, type Gate, type GateResult, type GateThresholds, type ReconcileSummary, gateHoldReason, runGates } from './gates/index.ts';
 import { JournaledKillLatch, type KillLatch, KillStateStore, accountStateDir } from './kill-state.ts';
 import type { Store } from '../journal/store.ts';
+import { withTimeout } from '../ports/scheduler.ts';
 import { KillSwitch } from './kill-switch.ts';
 import { FileStateLock, type StateLock } from './lock.ts';
 import { TradingGuard } from './trading-guard.ts';
@@ -253,10 +254,7 @@ export class SessionOps implements EngineObserver {
     const q = e?.execution.queries;
     if (q !== undefined) {
       try {
-        const [orders, positions] = await Promise.race([
-          Promise.all([q.openOrders(), q.positions()]),
-          new Promise<never>((_, reject) => { e!.scheduler.after(2000, () => reject(new Error('timeout'))); }),
-        ]);
+        const [orders, positions] = await withTimeout(e!.scheduler, Promise.all([q.openOrders(), q.positions()]), 2000, 'the venue status');
         atVenue = { openOrders: orders.length, positions: positions.filter((p) => p.qty !== 0).map((p) => ({ symbol: p.symbol, qty: p.qty })) };
       } catch {
         atVenue = null;

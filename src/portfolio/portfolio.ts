@@ -215,13 +215,18 @@ export class Portfolio {
     return toNumber(this.cash.get(ccy) ?? ZERO);
   }
 
-  account(): AccountView {
+  /** Cash per currency, without the equity and margin figures account() also computes. */
+  cashByCurrency(): Record<string, number> {
     const byCcy: Record<string, number> = {};
     for (const [c, m] of this.cash) byCcy[c] = toNumber(m);
+    return byCcy;
+  }
+
+  account(): AccountView {
     return {
       currency: this.settings.currency,
       cash: this.cashIn(this.settings.currency),
-      cashByCurrency: byCcy,
+      cashByCurrency: this.cashByCurrency(),
       equity: this.equity(),
       buyingPower: this.buyingPower(),
       marginUsed: this.marginUsed(),

@@ -116,3 +116,13 @@ export class ManualScheduler implements Scheduler {
 
 /** Let pending promise callbacks (and the I/O they wait on, one turn) run. */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `p`, or a rejection with "<what> timed out after <ms> ms" once `ms` pass on the scheduler; the
+ * timer is canceled when `p` settles first (a venue that never answers must not hold anyone forever).
+ */
+export function withTimeout<T>(scheduler: Scheduler, p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: TimerHandle | undefined;
+  const late = new Promise<never>((_, reject) => { timer = scheduler.after(ms, () => reject(new Error(`${what} timed out after ${ms} ms`))); });
+  return Promise.race([p, late]).finally(() => timer?.cancel());
+}

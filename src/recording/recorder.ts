@@ -32,7 +32,6 @@ import type {
 } from './format.ts';
 import { WARMUP_CHUNK } from './format.ts';
 import type { RecordSink } from './sink.ts';
-import { scrub } from './redact.ts';
 import { secrets } from '../util/secrets.ts';
 import { crashPoint } from '../journal/crash-point.ts';
 
@@ -90,7 +89,6 @@ export class Recorder implements EngineObserver {
   private readonly sink: RecordSink;
   private readonly every: number;
   private readonly batchLines: number;
-  private readonly secrets: readonly string[];
   private readonly onDecision: RecorderOptions['onDecision'];
   private readonly decisionInputs: RecorderOptions['decisionInputs'];
   private chunks: string[] = [];
@@ -118,7 +116,8 @@ export class Recorder implements EngineObserver {
     this.sink = opts.sink;
     this.every = Math.max(1, opts.snapshotEvery ?? SNAPSHOT_EVERY);
     this.batchLines = Math.max(1, opts.batchLines ?? BATCH_LINES);
-    this.secrets = opts.secrets ?? [];
+    // The recorder's own secrets join the process's: one scrubber, one pass per line.
+    secrets.add(...(opts.secrets ?? []));
     this.onDecision = opts.onDecision;
     this.decisionInputs = opts.decisionInputs;
     if (opts.header !== null) {
@@ -404,6 +403,6 @@ export class Recorder implements EngineObserver {
   }
 
   private clean(line: string): string {
-    return secrets.scrub(this.secrets.length === 0 ? line : scrub(line, this.secrets));
+    return secrets.scrub(line);
   }
 }

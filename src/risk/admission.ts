@@ -13,26 +13,20 @@
 import type { Instrument } from '../domain/instrument.ts';
 import { type OrderRequest, type ReplaceRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { VenueCapabilities } from '../ports/index.ts';
-import { type RiskLimits, checkLimits } from './limits.ts';
+import { type LimitInput, type RiskLimits, checkLimits } from './limits.ts';
 import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from './pre-trade.ts';
 import type { TradingState } from './trading-state.ts';
 
 export type CommandSource = 'strategy' | 'operator';
 
-export interface AdmissionContext {
+/** What the limits read (limits.ts LimitInput), plus what admission itself needs. */
+export interface AdmissionContext extends Pick<LimitInput, 'position' | 'last' | 'now' | 'recentSubmits' | 'equity' | 'realizedToday'> {
   readonly instrument: Instrument | undefined;
   readonly capabilities: VenueCapabilities;
   readonly state: TradingState;
   readonly limits: RiskLimits;
-  /** Signed position in the symbol. */
-  readonly position: number;
   /** Quantity of other working orders on the same side that already reduce the position. */
   readonly pendingReduce: number;
-  readonly last: number | undefined;
-  readonly now: number;
-  readonly recentSubmits: number[];
-  readonly equity: () => number;
-  readonly realizedToday: () => number;
   /** The daily-loss verdict (null when within the limit or off); may pause trading as a side effect. */
   readonly dailyLoss: (() => string | null) | null;
 }

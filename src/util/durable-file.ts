@@ -29,8 +29,3 @@ export function writeFileDurable(path: string, data: string | Uint8Array, fs: Du
   fs.rename(tmp, path);
   fs.syncDir(dirname(path));
 }
-
-/** fsync a folder (best effort: some file systems refuse it; the rename itself is still atomic there). */
-export function fsyncDir(dir: string, fs: Pick<DurableWriteFs, 'syncDir'> = nodeFileSystem): void {
-  fs.syncDir(dir);
-}

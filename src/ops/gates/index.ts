@@ -1,4 +1,5 @@
 /** The gate runner: every gate, each with a time limit; a gate that throws fails with the reason. */
+import { withTimeout } from '../../ports/scheduler.ts';
 import { environmentGate } from './environment.ts';
 import { marketGate, riskLimitsGate } from './market.ts';
 import type { Gate, GateContext, GateResult } from './types.ts';
@@ -11,10 +12,7 @@ export const DEFAULT_GATES: readonly Gate[] = [environmentGate, clockSkewGate, a
 export async function runGates(ctx: GateContext, gates: readonly Gate[] = DEFAULT_GATES, timeoutMs = 20_000): Promise<GateResult[]> {
   return Promise.all(gates.map(async (g): Promise<GateResult> => {
     try {
-      const r = await Promise.race([
-        Promise.resolve(g.check(ctx)),
-        new Promise<never>((_, reject) => { ctx.engine.scheduler.after(timeoutMs, () => reject(new Error(`no answer within ${timeoutMs / 1000} s`))); }),
-      ]);
+      const r = await withTimeout(ctx.engine.scheduler, Promise.resolve(g.check(ctx)), timeoutMs, 'the check');
       return { id: g.id, title: g.title, ...r };
     } catch (err) {
       return { id: g.id, title: g.title, status: 'fail', detail: `the check itself failed: ${(err as Error).message}`, fix: 'see the error; re-run gates (g) once fixed' };

@@ -1,13 +1,6 @@
 /** Gates that ask the venue: clock skew, authentication, startup reconciliation. */
-import type { Scheduler, TimerHandle } from '../../ports/scheduler.ts';
+import { withTimeout } from '../../ports/scheduler.ts';
 import { type Gate, fail, pass, th, warn } from './types.ts';
-
-/** A venue that never answers must not hold the gates (or the process) forever. */
-function withTimeout<T>(scheduler: Scheduler, p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: TimerHandle | undefined;
-  const late = new Promise<T>((_, reject) => { timer = scheduler.after(ms, () => reject(new Error(`${what} timed out after ${ms} ms`))); });
-  return Promise.race([p, late]).finally(() => timer?.cancel());
-}
 
 export const clockSkewGate: Gate = {
   id: 'clock',

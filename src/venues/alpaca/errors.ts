@@ -1,4 +1,5 @@
 /** Typed failures of the Alpaca adapter: the engine logs them and carries on; none of them crashes it. */
+import { isLoopbackHost } from '../endpoint-guard.ts';
 
 /** The API answered with an error status ({code, message}). */
 export class AlpacaApiError extends Error {
@@ -99,8 +100,6 @@ function hostOf(e: unknown): string {
   return typeof h === 'string' && h !== '' ? ` ${h}` : '';
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /**
  * The message for a request that got no answer: the URL, the cause, and the setting to check.
  * `setting` is the environment variable that chose this host (ALPACA_BASE_URL, ALPACA_DATA_URL).
@@ -108,7 +107,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 export function unreachableMessage(url: string, setting: string, f: FetchFailure): string {
   let host = '';
   try { host = new URL(url).hostname; } catch { /* not a URL: no host hint */ }
-  const local = LOOPBACK.has(host);
+  const local = host !== '' && isLoopbackHost(host);
   const hint = (() => {
     switch (f.kind) {
       case 'refused': return local ? `is parity venue running? check ${setting}` : `check ${setting}`;
