@@ -9,7 +9,7 @@ export function registerData(program: Command): void {
     .command('synth')
     .description('write synthetic one-minute bars (fat tails, volatility clustering, intraday volume pattern)')
     .requiredOption('--bars <n>', 'number of bars', parseNumberFlag('bars', 1))
-    .requiredOption('--out <file>', 'CSV file to write')
+    .requiredOption('--out <file>', 'CSV file to write (timestamp,symbol,open,high,low,close,volume)')
     .option('--seed <n>', 'random seed: the same seed writes the same file', parseNumberFlag('seed'), 1)
     .option('--symbol <symbol>', 'symbol name', 'BTC-USD')
     .option('--start <time>', 'first bar time (ISO with offset, date or epoch ms)', parseTimeFlag('start'), Date.parse('2024-03-04T00:00:00Z'))
@@ -17,7 +17,8 @@ export function registerData(program: Command): void {
     .option('--tick <n>', 'tick size (default 0.01; 0.001 for small crypto)', parseNumberFlag('tick', 0))
     .action((f: { bars: number; out: string; seed: number; symbol: string; start: number; price?: number; tick?: number }) => {
       const series = synthBars({ bars: Math.floor(f.bars), seed: f.seed, symbol: f.symbol, start: f.start, ...(f.price !== undefined ? { startPrice: f.price } : {}), ...(f.tick !== undefined ? { tickSize: f.tick } : {}) });
-      writeCsv(series, f.out);
+      // The symbol column makes the file self-describing: `big.csv` is still ETH-USD when loaded.
+      writeCsv(series, f.out, { symbolColumn: true });
       process.stderr.write(`wrote ${series.length} bars of ${f.symbol} to ${f.out}\n`);
     });
 }

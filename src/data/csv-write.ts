@@ -1,8 +1,8 @@
 /**
  * The canonical bar CSV: `timestamp,open,high,low,close,volume`, ISO timestamps with Z, numbers in
  * their shortest exact form (`String(x)`, which `parseDecimal` reads back to the same double).
- * With several series a `symbol` column is added and rows are merged by time (ties in the order
- * given), which `loadBars` reads back to the same series.
+ * With several series (or `symbolColumn`) a `symbol` column is added and rows are merged by time
+ * (ties in the order given), which `loadBars` reads back to the same series.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,9 +12,14 @@ import { formatTs } from './timestamps.ts';
 
 const CHUNK_ROWS = 65_536;
 
-function* csvChunks(series: BarSeries | readonly BarSeries[]): Generator<string> {
+export interface CsvWriteOptions {
+  /** Write the symbol column even for one series, so the file says what it holds whatever its name. */
+  readonly symbolColumn?: boolean;
+}
+
+function* csvChunks(series: BarSeries | readonly BarSeries[], opts: CsvWriteOptions = {}): Generator<string> {
   const list: readonly BarSeries[] = Array.isArray(series) ? (series as readonly BarSeries[]) : [series as BarSeries];
-  const multi = list.length > 1;
+  const multi = list.length > 1 || opts.symbolColumn === true;
   yield multi ? 'timestamp,symbol,open,high,low,close,volume\n' : 'timestamp,open,high,low,close,volume\n';
   // Rows are gathered in an array and joined per chunk: a flat string, not a rope of a million pieces.
   let rows: string[] = [];
@@ -37,16 +42,16 @@ function* csvChunks(series: BarSeries | readonly BarSeries[]): Generator<string>
 }
 
 /** The CSV as one string (tests, benchmarks that time the parse without disk I/O). */
-export function formatCsv(series: BarSeries | readonly BarSeries[]): string {
-  return [...csvChunks(series)].join('');
+export function formatCsv(series: BarSeries | readonly BarSeries[], opts: CsvWriteOptions = {}): string {
+  return [...csvChunks(series, opts)].join('');
 }
 
 /** Write the CSV, creating the directory if needed; written in chunks (a million rows is ~65 MB). */
-export function writeCsv(series: BarSeries | readonly BarSeries[], path: string): void {
+export function writeCsv(series: BarSeries | readonly BarSeries[], path: string, opts: CsvWriteOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, 'w');
   try {
-    for (const c of csvChunks(series)) writeSync(fd, c);
+    for (const c of csvChunks(series, opts)) writeSync(fd, c);
   } finally {
     closeSync(fd);
   }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { registerData } from '../../src/cli/data.ts';
+import { loadBars } from '../../src/data/load.ts';
+
+async function synth(args: string[]): Promise<void> {
+  const program = new Command().exitOverride();
+  registerData(program);
+  const err = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    await program.parseAsync(['node', 'parity', 'data', 'synth', ...args]);
+  } finally {
+    process.stderr.write = err;
+  }
+}
+
+describe('parity data synth', () => {
+  it('writes a symbol column, so the file says what it is whatever its name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-synth-'));
+    try {
+      const path = join(dir, 'big.csv');
+      await synth(['--bars', '20', '--out', path, '--symbol', 'ETH-USD', '--seed', '3']);
+      const lines = readFileSync(path, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe('timestamp,symbol,open,high,low,close,volume');
+      expect(lines).toHaveLength(21);
+      expect(lines.slice(1).every((l) => l.split(',')[1] === 'ETH-USD')).toBe(true);
+      const series = loadBars(path);
+      expect(series.map((s) => [s.symbol, s.length])).toEqual([['ETH-USD', 20]]);
+      // --symbol at load time still renames a one-symbol file, as for any file with a symbol column.
+      expect(loadBars(path, { symbol: 'ETH-USDT' })[0]!.symbol).toBe('ETH-USDT');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
