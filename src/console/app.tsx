@@ -12,10 +12,11 @@
  *   e.g. space to pause playback, through `extra`).
  * Navigation (tab / shift-tab, arrows, page up/down, ?) always works.
  */
-import { Box, Text, useInput, useStdout } from 'ink';
+import { Box, Text, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { CommandName, CommandResult } from '../ops/commands.ts';
 import { fit } from './format.ts';
+import { KeyReader, type ParsedKey } from './key-input.ts';
 import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
 import { Pane, windowOf } from './panes/pane.tsx';
@@ -71,6 +72,30 @@ function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: 
     return () => { stdout.off('resize', on); };
   }, [stdout, fixed?.columns, fixed?.rows]);
   return size;
+}
+
+/**
+ * Every key, one at a time and in order. Ink's useInput hands a chunk of text ("ff" from SSH or mosh
+ * batching two presses) over as one input, which reads as no key at all; so the console listens to
+ * Ink's raw input events (text runs and whole escape sequences) and cuts them into keys itself
+ * (key-input.ts), bracketed pastes apart. The handler is read through a ref: keys in one chunk
+ * must each see the state the previous one left.
+ */
+function useKeys(handler: (item: ReturnType<KeyReader['push']>[number]) => void): void {
+  const { setRawMode, isRawModeSupported, internal_eventEmitter: events } = useStdin();
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    if (!isRawModeSupported) return;
+    setRawMode(true);
+    return () => { setRawMode(false); };
+  }, [isRawModeSupported, setRawMode]);
+  useEffect(() => {
+    const reader = new KeyReader();
+    const on = (event: string) => { for (const item of reader.push(event)) ref.current(item); };
+    events.on('input', on);
+    return () => { events.off('input', on); };
+  }, [events]);
 }
 
 export function App(props: AppProps) {
@@ -139,7 +164,8 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   const compact = columns < 100 || rows < 30;
   const layout = computeLayout(columns, rows, compact, ui.focus);
 
-  useInput((input, key) => {
+  const onOneKey = (k: ParsedKey) => {
+    const { input, ...key } = k;
     if (keys.input?.(input, key) === true) return;
     const ctx = {
       now: wallNow(),
@@ -149,9 +175,17 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       page: Math.max(1, layout.pageRows),
       reconDifference: reconDifference(snap),
     };
-    const out = onKey(uiRef.current, input, key as KeyInfo, ctx, (keys.extra ?? []).map((x) => x.key));
+    const out = onKey(uiRef.current, input, key, ctx, (keys.extra ?? []).map((x) => x.key));
     if (out.state !== uiRef.current) { uiRef.current = out.state; setUi(out.state); }
     if (out.effect !== null) run(out.effect);
+  };
+  useKeys((item) => {
+    if (item.kind === 'key') { onOneKey(item.key); return; }
+    // A paste is text, never keys: "ff" or "X X" pasted by mistake must not flatten. An open text
+    // prompt (replay's jump-to) takes it as typed text, control characters left out.
+    const text = item.text.replace(/[\u0000-\u001f\u007f]/g, '');
+    if (snapRef.current.replay?.prompt != null && keys.input !== undefined && text !== '') { keys.input(text, {}); return; }
+    say(`paste ignored (${item.text.length} characters): keys are typed, never pasted`, 'warn', 4000);
   });
 
   const now = wallNow();
