@@ -98,6 +98,8 @@ export class AlpacaExecution implements ExecutionClient {
   private readonly rootByVenueId = new Map<string, string>();
   /** Commands per root, one after another (plumbing, not order state). */
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per root with a replace under way: the total quantity the chain may trade once replaced. */
+  private readonly replaceTargets = new Map<string, number>();
   private state: ConnectionState = 'disconnected';
   private lastHeartbeat: number | null = null;
   private detail: string | undefined;
@@ -303,6 +305,8 @@ export class AlpacaExecution implements ExecutionClient {
       return;
     }
     let qty: string | undefined;
+    // The chain's total as the venue holds it now (earlier links' fills plus this link's quantity).
+    const total = rq(live.filledBefore + (live.order.qty ?? 0));
     if (ch.qty !== undefined) {
       // A replacement is a new order for what is left: what earlier links and this one have filled.
       const left = rq(ch.qty - live.filledBefore - live.order.filled_qty);
@@ -311,7 +315,15 @@ export class AlpacaExecution implements ExecutionClient {
         return;
       }
       qty = dec(left);
+    } else if (live.order.filled_qty > 0) {
+      // A PATCH without qty gives the replacement the link's ORIGINAL quantity, fills and all
+      // (alpacahq/Alpaca-API#165): a price change on a partly filled order would buy the filled
+      // part again. Always say what is left.
+      qty = dec(rq((live.order.qty ?? 0) - live.order.filled_qty));
     }
+    // What the whole chain may trade once replaced: a fill on the old link that lands after this
+    // PATCH (the replacement keeps the quantity computed here) is trimmed off when 'replaced' comes.
+    this.replaceTargets.set(root, ch.qty ?? total);
     let index = live.links + 1;
     for (let tries = 0; tries < 4; tries++, index++) {
       try {
@@ -364,6 +376,38 @@ export class AlpacaExecution implements ExecutionClient {
     else if (o.status === 'expired') this.emit({ kind: 'expired', clientOrderId: root, ts: at });
     else if (o.status === 'rejected' && live.links === 0) this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts: at });
     else this.emit({ kind: `${asked}_rejected`, clientOrderId: root, reason: `order already ${o.status}`, ts });
+  }
+
+  /**
+   * Replace race: the old link kept filling after the PATCH left, and the replacement (sized from
+   * the fills known then) now lets the chain trade more than the engine asked for. Shrink the
+   * replacement to what is left (a second PATCH), or cancel it when nothing is. True when it
+   * acted: the confirmation of the corrected chain comes as its own 'replaced' (or 'canceled').
+   */
+  private async trimmed(root: string, live: Live, ts: number): Promise<boolean> {
+    const target = this.replaceTargets.get(root);
+    const total = rq(live.filledBefore + (live.order.qty ?? 0));
+    if (target === undefined || total <= target + EPS || !WORKING.has(live.order.status)) return false;
+    const left = rq(target - live.filledBefore - live.order.filled_qty);
+    this.problem(new AlpacaProtocolError('replace', `${root}: the old order filled after the replace was sent; the chain would trade ${total} of ${target}: ${left > 0 ? `shrinking the replacement to ${left}` : 'canceling the replacement'}`));
+    const cancel = async (): Promise<void> => {
+      this.replaceTargets.delete(root);
+      this.transport?.sent(root, 'cancel');
+      await this.opts.rest.cancelOrder(live.order.id);
+    };
+    if (left <= 0) {
+      await cancel();
+      return true;
+    }
+    try {
+      const n = await this.opts.rest.replaceOrder(live.order.id, { qty: dec(left), clientOrderId: `${root}-r${live.links + 1}` });
+      this.rootByVenueId.set(n.id, root);
+    } catch (err) {
+      // The replacement cannot be changed (still pending_new, say): cancel it rather than overtrade.
+      this.problem(asProblem(err));
+      await cancel();
+    }
+    return true;
   }
 
   /** A replacement confirmed: our order's terms as the venue now holds them (qty counts earlier links' fills). */
@@ -439,7 +483,10 @@ export class AlpacaExecution implements ExecutionClient {
         // `order` is the order that was replaced: the chain's end carries the new terms.
         this.enqueue(root, async () => {
           const live = await this.resolveLive(root);
-          if (live !== null && live.order.id !== o.id) this.emitReplaced(root, live);
+          if (live === null || live.order.id === o.id) return;
+          if (await this.trimmed(root, live, ts)) return;
+          this.replaceTargets.delete(root);
+          this.emitReplaced(root, live);
         });
         return;
       case 'order_cancel_rejected':
@@ -582,6 +629,7 @@ export class AlpacaExecution implements ExecutionClient {
   // ---------- plumbing ----------
 
   private emit(rep: ExecutionReport): void {
+    if (rep.kind === 'replace_rejected' || rep.kind === 'replaced') this.replaceTargets.delete(rep.clientOrderId);
     if (this.closed) return;
     this.sink?.(rep);
   }
