@@ -28,6 +28,11 @@ export interface RestOptions {
   readonly backoffMs?: number;
   /** The SDK's proactive client-side limiter (~200 requests/min). Default on; tests turn it off. */
   readonly clientRateLimit?: boolean;
+  /**
+   * The longest a 429's Retry-After (or rate-limit reset) is honoured (default 30 s): a hint of an
+   * hour, or a reset stamped by a skewed clock, must not park an order's cancel behind it.
+   */
+  readonly maxRetryAfterMs?: number;
   /** Told about every 429 (logging, the console's status line). */
   readonly onThrottle?: (what: string, waitMs: number, attempt: number) => void;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -267,7 +272,7 @@ export class AlpacaRest {
         const e = this.toTyped(what, err);
         if (e instanceof AlpacaApiError && e.status === 429 && attempt < this.maxAttempts) {
           const base = Math.min(8_000, this.backoffMs * 2 ** (attempt - 1));
-          const wait = e.retryAfterMs ?? base * (0.8 + Math.random() * 0.4);
+          const wait = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, this.opts.maxRetryAfterMs ?? 30_000) : base * (0.8 + Math.random() * 0.4);
           this.opts.onThrottle?.(what, wait, attempt);
           await this.sleep(wait);
           continue;
