@@ -4,6 +4,8 @@
  * operations layer runs: kill switch, pre-flight gates, watchdogs and the control socket that
  * `parity ctl` talks to.
  */
+import { closeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -13,7 +15,7 @@ import { startAlpaca } from '../modes/alpaca.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
-import { ConsoleModel, type ConsoleSnapshot } from '../console/model.ts';
+import { ConsoleModel, type ConsoleSnapshot, type SessionInfo } from '../console/model.ts';
 import { SessionOps } from '../ops/session-ops.ts';
 import { terminalPrompt } from '../ops/live-confirm.ts';
 import { lockHeldByStore } from '../ops/lock.ts';
@@ -80,7 +82,10 @@ export function registerRun(program: Command): void {
 async function runSession(config: Config, flags: RunFlags, tty: boolean): Promise<void> {
   let paper: PaperSession | null = null;
   let exiting = false;
+  /** The terminal is gone (reads and writes fail): nothing is drawn or printed any more. */
   let detached = false;
+  /** SIGHUP arrived (the terminal may still be there: a signal from kill, a supervisor, a multiplexer). */
+  let hungUp = false;
   let unmount: (() => void) | null = null;
   let exitCode = 0;
   // Human text: the terminal after the console unmounts; headless, stderr (stdout is JSON lines only).
@@ -88,16 +93,23 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
 
   let reconcileImpl: (() => Promise<ReconcileSummary>) | null = null;
   let acceptImpl: ((by: string) => Promise<AcceptVenueResult>) | null = null;
-  const model = new ConsoleModel({
-    info: { mode: 'paper', venue: 'sim', account: 'paper', strategy: '', session: '', sessionDir: '', pace: config.run.speed === 'max' ? 'max' : `${config.run.speed}x`, inProcessVenue: true },
-    maxFps: 10,
-  });
+  // The session's description, kept here: the model's snapshot of it can be a frame old.
+  let info: SessionInfo = { mode: 'paper', venue: 'sim', account: 'paper', strategy: '', session: '', sessionDir: '', pace: config.run.speed === 'max' ? 'max' : `${config.run.speed}x`, inProcessVenue: true };
+  const model = new ConsoleModel({ info, maxFps: 10 });
+  const setInfo = (change: Partial<SessionInfo>): void => { info = { ...info, ...change }; model.setInfo(info); };
   const ops = new SessionOps({
     // The account is named once the venue answers (bindAccount); the sim's is always sim-paper.
     // Alpaca's feed follows the wall clock: silence there means stale data.
     mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca',
-    // --venue alpaca: the session's reconciliation (bound by startAlpaca before the engine starts).
-    reconcile: () => (reconcileImpl !== null ? reconcileImpl() : Promise.reject(new Error('the session has not started'))),
+    // The session's reconciliation (bound by startPaper / startAlpaca before the engine starts). Every
+    // answer reaches the pane from here, the start-up gate's included: the reconciler's own result
+    // listener is attached only once the session has started, after that first run may have answered.
+    reconcile: async () => {
+      if (reconcileImpl === null) throw new Error('the session has not started');
+      const r = await reconcileImpl();
+      ops.showReconciliation(r);
+      return r;
+    },
     acceptVenue: (by) => (acceptImpl !== null ? acceptImpl(by) : Promise.reject(new Error('the session has not started'))),
     confirmTimeoutMs: flags.confirmTimeout,
     lastQuote: (s) => model.lastQuote(s),
@@ -123,11 +135,16 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       out(`parity: ${why}\n  session ${paper.session.name} ended (${by}); equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}\n  kill switch level ${k?.level ?? 0} saved in ${ops.store.path}\n`);
     }
     process.exitCode = exitCode;
-    // Ink and the socket leave handles behind on some terminals: leave deliberately. With the terminal
-    // gone, Node 20's exit restores the tty's modes, gets EIO and aborts with a native assertion
-    // (nodejs/node#51519, fixed in later majors): everything is saved and flushed by now, so a
-    // detached console ends itself without that exit path.
-    setTimeout(() => (detached ? process.kill(process.pid, 'SIGKILL') : process.exit(exitCode)), 50);
+    // Ink and the socket leave handles behind on some terminals: leave deliberately, with the status
+    // a supervisor expects (0 after a clean shutdown), whether or not the terminal is still there.
+    setTimeout(() => { releaseDeadTerminal(); process.exit(exitCode); }, 50);
+  };
+
+  /** The terminal went away: stop drawing (Ink off, no more reads); the engine runs on. */
+  const detach = (): void => {
+    detached = true;
+    if (unmount !== null) { const u = unmount; unmount = null; try { u(); } catch { /* tty gone */ } }
+    try { process.stdin.pause(); } catch { /* tty gone */ }
   };
 
   const lines = new EventLines(process.stdout, true);
@@ -144,7 +161,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
         const mode = account.live ? 'live' : 'paper';
         // The account's durable store takes the folder's lock as it opens: one lock, not two.
         ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
-        model.setInfo({ ...model.get().info, mode, venue: venueName, account: account.accountId, inProcessVenue: false });
+        setInfo({ mode, venue: venueName, account: account.accountId, inProcessVenue: false });
       },
       // The kill switch's latch (ops) carries the pauses that outlive a restart; it lives in the store.
       restoreTradingState: false,
@@ -159,7 +176,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   // The operator's remedy for a reconciliation difference, and every result for the pane.
   acceptImpl = (by) => p.reconciler.acceptVenue(by);
   p.reconciler.onResult((r) => ops.showReconciliation(summarizeReconcile(r)));
-  model.setInfo({ ...model.get().info, strategy: p.parts.strategy.definition.name, session: p.session.name, sessionDir: p.session.dir });
+  setInfo({ strategy: p.parts.strategy.definition.name, session: p.session.name, id: p.session.id, sessionDir: p.session.dir });
   for (const w of p.parts.warnings) {
     if (tty) model.note('warn', w);
     else process.stderr.write(`warning: ${w}\n`);
@@ -172,14 +189,16 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   process.on('SIGTERM', () => void finish(0, 'sigterm', 'SIGTERM: state saved, exiting cleanly (positions left as they are)'));
   if (!tty) process.on('SIGINT', () => void finish(0, 'sigint', 'interrupted: state saved, exiting (positions left as they are)'));
   process.on('SIGHUP', () => {
-    // The terminal is gone: stop drawing, keep the engine (and recording) running, apply the action.
-    detached = true;
+    // Keep the engine (and recording) running and apply the action. A terminal that is gone stops
+    // the drawing; one still there (the pane is open: the signal came from kill, a supervisor, a
+    // multiplexer) keeps it, so the screen shows the level the engine really holds, and the console
+    // keeps reading its keys in raw mode (nothing typed echoes over the screen).
+    hungUp = true;
     // Reads and writes on a hung-up terminal fail with EIO: they must not take the engine down.
     for (const s of [process.stdout, process.stderr, process.stdin]) s.on('error', () => {});
-    if (unmount !== null) { try { unmount(); } catch { /* tty gone */ } unmount = null; }
-    try { process.stdin.pause(); } catch { /* tty gone */ }
-    // A session whose data already ran out has nothing left to run: with its screen gone, end it.
-    if (p.engine.isStopped()) { void finish(0, 'sighup', 'terminal gone after the session ended: state saved'); return; }
+    if (terminalGone()) detach();
+    // A session whose data already ran out has nothing left to run: its operator hung up, end it.
+    if (p.engine.isStopped()) { void finish(0, 'sighup', 'terminal hung up after the session ended: state saved'); return; }
     const action = flags.onHangup as HangupAction;
     p.engine.log('warn', 'operator', `terminal hung up (SIGHUP): engine keeps running; action: ${action}; reach it with parity ctl`);
     if (action !== 'none' && (COMMANDS as readonly string[]).includes(action)) void dispatch(action as CommandName, 'sighup');
@@ -190,7 +209,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     // that must never take the engine down. Other stream errors still surface.
     for (const s of [process.stdout, process.stderr, process.stdin]) {
       s.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO' || err.code === 'EBADF') { detached = true; return; }
+        if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO' || err.code === 'EBADF') { detach(); return; }
         p.engine.log('error', 'console', `terminal stream error: ${err.message}`);
       });
     }
@@ -212,16 +231,41 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       },
     });
     unmount = () => inst.unmount();
+    // The terminal may have gone while the console was being mounted.
+    if (detached || terminalGone()) detach();
   }
 
   await p.done;
   if (exiting) return;
-  if (!tty || detached) {
-    // Headless: the data is exhausted, the session is over. Detached consoles end the same way.
+  if (!tty || detached || hungUp) {
+    // Headless: the data is exhausted, the session is over. Consoles whose terminal hung up end the same way.
     await finish(0, 'end', 'data exhausted: session complete');
     return;
   }
   model.setEnded('data exhausted: the session is over (engine stopped)');
+}
+
+/** Which standard descriptors were terminals when the process started (what Node 20 restores on exit). */
+const TTY_AT_START: readonly boolean[] = [0, 1, 2].map((fd) => isatty(fd));
+
+/**
+ * A hung-up terminal is still open as a descriptor but answers every terminal request with EIO,
+ * so it no longer reads as a terminal. Only stdin and stdout matter for the console.
+ */
+function terminalGone(): boolean {
+  return [0, 1].some((fd) => TTY_AT_START[fd] === true && !isatty(fd));
+}
+
+/**
+ * Node 20 restores each standard terminal's modes at exit and asserts that tcsetattr succeeded (or
+ * failed with EPERM): on a hung-up terminal it fails with EIO and the process aborts (status 134,
+ * "Assertion failed ... ResetStdio"; later majors ignore the error). The restore skips a descriptor
+ * that is closed, and a dead terminal has no modes worth restoring: close those just before exit.
+ */
+function releaseDeadTerminal(): void {
+  for (const fd of [0, 1, 2]) {
+    if (TTY_AT_START[fd] === true && !isatty(fd)) { try { closeSync(fd); } catch { /* already closed */ } }
+  }
 }
 
 /** What quitting leaves behind, in the confirm prompt. */

@@ -26,6 +26,8 @@ export interface SessionInfo {
   readonly account: string;
   readonly strategy: string;
   readonly session: string;
+  /** The session's short id: what `parity ctl --session` and `parity replay` take (status bar). */
+  readonly id?: string;
   readonly sessionDir: string;
   /** '300x', 'max', 'live'. */
   readonly pace: string;
