@@ -10,12 +10,13 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { COMMANDS, type CommandResult, isCommandName } from '../ops/commands.ts';
+import { COMMANDS, CONFIRM_ARG, type CommandResult, isCommandName } from '../ops/commands.ts';
 import { type RegistryEntry, RuntimeDirError, listConsoles, readPointer, runtimeDir, sendCommand } from '../ops/control-socket.ts';
 import { KILL_LEVEL_NAMES } from '../ops/kill-state.ts';
 
 interface CtlFlags {
   session?: string;
+  confirm?: boolean;
   json?: boolean;
   timeout: string;
 }
@@ -25,8 +26,9 @@ export function registerCtl(program: Command): void {
     .command('ctl')
     .description(`control a running console from another terminal: ${COMMANDS.join(' | ')} | list`)
     .argument('<command>', `${COMMANDS.join(', ')}, or list`)
-    .argument('[args...]', 'external: <client order id> <adopt|cancel|leave> (an order with our prefix the journal does not know)')
+    .argument('[args...]', 'external: <client order id> <adopt|cancel|leave> (an order with our prefix the journal does not know); cancel-order: <client order id>; close-position: <symbol>')
     .option('--session <id|name|folder>', 'which console, when several run (default: the only one)')
+    .option('--confirm', 'resume: confirm a resume from a halt (loss limit, strategy error, failing journal) or from kill level L3/L4, which is refused without it')
     .option('--json', 'print one JSON object (for scripts)')
     .option('--timeout <ms>', 'how long to wait for the result (cancel and flatten wait for the venue)', '30000')
     .action(async (command: string, args: string[], flags: CtlFlags) => {
@@ -91,11 +93,17 @@ async function ctlChecked(command: string, flags: CtlFlags, args: readonly strin
     print(flags, { ok: false, command, error: t.error }, t.error);
     return t.code;
   }
+  if (flags.confirm === true && command !== 'resume') {
+    print(flags, { ok: false, command, error: '--confirm only goes with resume' }, `--confirm only goes with resume (parity ctl resume --confirm)`);
+    return 2;
+  }
+  // The confirm travels as an argument: the command bus decides whether this resume needed it.
+  const sent = flags.confirm === true ? [...args, CONFIRM_ARG] : args;
   const timeout = Number(flags.timeout);
   const reply = await sendCommand(t.socket, command, {
     acceptMs: 1000,
     resultMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
-    args,
+    args: sent,
     onAccepted: () => { if (!flags.json && command !== 'status') process.stderr.write(`${command}: accepted by ${t.entry?.name ?? t.socket}, waiting for the venue...\n`); },
   });
   if (reply.result === null) {

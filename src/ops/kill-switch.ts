@@ -24,10 +24,12 @@ import { withTimeout } from '../ports/scheduler.ts';
 import type { VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type KillLatch, type KillLevel, type KillState, KILL_LEVEL_NAMES } from './kill-state.ts';
-import type { TradingGuard } from './trading-guard.ts';
-import { DEFAULT_FLATTEN_COLLAR, type PositionLeft } from '../risk/flatten.ts';
+import type { Hold, TradingGuard } from './trading-guard.ts';
+import { DEFAULT_FLATTEN_COLLAR, type PositionLeft, flattenOrder } from '../risk/flatten.ts';
+import { isOpen } from '../orders/fsm.ts';
 
-export type KillAction = 'pause' | 'resume' | 'cancel-all' | 'flatten' | 'shutdown';
+/** The four levels and resume, plus the per-row actions (one order, one position), which change no level. */
+export type KillAction = 'pause' | 'resume' | 'cancel-all' | 'flatten' | 'shutdown' | 'cancel-order' | 'close-position';
 
 export interface ActionProgress {
   readonly action: KillAction;
@@ -106,6 +108,15 @@ export class KillSwitch implements EngineObserver {
 
   levelReason(): string {
     return this.reason;
+  }
+
+  /** The trading state and every hold behind it (the command bus judges a resume by them). */
+  tradingState(): TradingState {
+    return this.engine.tradingState();
+  }
+
+  holds(): readonly Hold[] {
+    return this.guard.list();
   }
 
   progress(): ActionProgress | null {
@@ -193,6 +204,58 @@ export class KillSwitch implements EngineObserver {
     const v = await this.confirmFlat(this.engine.scheduler.now() + this.timeoutMs);
     if (v.ok) return this.finish(action, by, true, `every parity position closed, no open orders: ${v.how}`, []);
     return this.finish(action, by, false, `not flat within ${Math.round(this.timeoutMs / 1000)} s: ${v.problems.join('; ')}`, v.problems);
+  }
+
+  /**
+   * Cancel one order of ours (the console's `d d` on the orders pane, `parity ctl cancel-order`).
+   * No kill level changes: the strategy keeps running. Done when the venue confirms it closed.
+   */
+  async cancelOne(id: string, by: string): Promise<KillResult> {
+    const action: KillAction = 'cancel-order';
+    const why = await this.inLoop((): string | true => {
+      const o = this.engine.orders.get(id);
+      if (o === undefined) return `no order ${id} in this session`;
+      if (!isOpen(o.status)) return `order ${id} is already ${o.status}`;
+      if (o.external) return `order ${id} was not placed by parity: decide on it first (parity ctl external ${id} adopt|cancel|leave)`;
+      this.log('warn', `cancel of order ${id} by ${by}`);
+      this.engine.cancel(id);
+      return true;
+    });
+    if (why === null) return this.result(action, false, 'the engine has stopped: the order cannot be canceled from here', [id]);
+    if (why !== true) return this.result(action, false, why, []);
+    this.setProgress({ action, by, state: 'working', detail: `canceling ${id}, waiting for the venue` });
+    const done = await this.waitFor(() => !isOpen(this.engine.orders.get(id)?.status ?? 'canceled'));
+    const st = this.engine.orders.get(id)?.status ?? 'unknown';
+    if (!done) return this.finish(action, by, false, `order ${id} still ${st} after ${Math.round(this.timeoutMs / 1000)} s`, [`${id} ${st}`]);
+    return this.finish(action, by, st === 'canceled', st === 'canceled' ? `order ${id} canceled, the venue confirmed` : `order ${id} ended ${st} before the cancel took effect`, st === 'canceled' ? [] : [`${id} ${st}`]);
+  }
+
+  /**
+   * Close one position of ours with the flatten rule (risk/flatten.ts: market, or a marketable limit
+   * inside the collar): the console's `d d` on the positions pane. No kill level changes.
+   */
+  async closeOne(symbol: string, by: string): Promise<KillResult> {
+    const action: KillAction = 'close-position';
+    const sent = await this.inLoop((): { id: string; text: string } | string => {
+      const p = this.engine.portfolio.positionsList().find((x) => x.symbol === symbol && x.qty !== 0);
+      if (p === undefined) return `no open position in ${symbol}`;
+      const inst = this.engine.instrument(symbol);
+      if (inst === undefined) return `${symbol}: unknown instrument`;
+      const req = flattenOrder(p, inst, this.engine.now(), this.engine.last(symbol), this.engine.execution.capabilities, this.collar);
+      if (typeof req === 'string') return req;
+      this.log('warn', `close of the ${symbol} position (${p.qty}) by ${by}`);
+      const id = this.engine.submit(req, 'operator');
+      const o = this.engine.orders.get(id);
+      if (o !== undefined && o.status === 'denied') return `${symbol}: ${o.reason ?? 'denied'}`;
+      return { id, text: `${id} ${req.side} ${req.qty} ${symbol} ${req.type === 'limit' ? `limit ${req.limitPrice}` : 'market'}` };
+    });
+    if (sent === null) return this.result(action, false, 'the engine has stopped: the position cannot be closed from here', [symbol]);
+    if (typeof sent === 'string') return this.result(action, false, sent, []);
+    this.setProgress({ action, by, state: 'working', detail: `closing ${symbol}: ${sent.text}` });
+    const flat = await this.waitFor(() => !this.positionsLeft().some((p) => p.symbol === symbol));
+    const left = this.positionsLeft().filter((p) => p.symbol === symbol).map(fmtPos);
+    if (!flat) return this.finish(action, by, false, `${symbol} not flat after ${Math.round(this.timeoutMs / 1000)} s (${sent.text}): ${left.join(', ')}`, left);
+    return this.finish(action, by, true, `${symbol} position closed (${sent.text})`, []);
   }
 
   /** L4: flatten, then persist level 4; the runtime disconnects and exits after this resolves. */

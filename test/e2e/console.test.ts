@@ -120,7 +120,12 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
     start(e2);
     spawnSync('tmux', [...TMUX, 'kill-session', '-t', e.name]);
     await waitScreen(e2, /KILL L4 shut down[\s\S]*PAUSED/);
-    const r = ctl(e2, 'resume', '--json');
+    // From L4 a resume must be confirmed (issue 10 item 5): refused without --confirm, and it says so.
+    const refused = ctl(e2, 'resume');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/not resumed: kill switch L4[\s\S]*parity ctl resume --confirm/);
+    expect(killState(e2).level).toBe(4);
+    const r = ctl(e2, 'resume', '--confirm', '--json');
     expect(r.code).toBe(0);
     await waitScreen(e2, /kill off[\s\S]*ACTIVE/);
   }, 90_000);

@@ -113,7 +113,9 @@ describe('kill switch', () => {
     // Something else flipping the engine back to active does not lift our holds.
     r.engine.setTradingState('active', 'someone else');
     expect(r.engine.tradingState().status).not.toBe('active');
-    await r.ops.bus.dispatch({ command: 'resume', by: 'test' });
+    // A loss-limit halt lifts only on a confirmed resume (issue 10 item 5; test/ops/resume-confirm.test.ts).
+    expect((await r.ops.bus.dispatch({ command: 'resume', by: 'test' })).ok).toBe(false);
+    await r.ops.bus.dispatch({ command: 'resume', by: 'test', args: ['--confirm'] });
     expect(r.engine.tradingState().status).toBe('active');
   });
 });
