@@ -128,3 +128,8 @@ export function keysRefusedMessage(status: number, url: string, venueSays: strin
   const said = venueSays !== '' && !/^Response returned an error code/.test(venueSays) ? `: ${venueSays}` : '';
   return `Alpaca refused the keys (HTTP ${status}${said}) at ${url}: check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that they are ${live ? 'live keys for the live host (--live)' : 'paper keys for the paper host'}`;
 }
+
+/** The message for keys the trade_updates stream refused (the SDK does not retry): never the keys. */
+export function streamKeysRefusedMessage(url: string, live: boolean): string {
+  return `Alpaca refused the keys on the trade_updates stream at ${url} (unauthorized): check ALPACA_KEY_ID / ALPACA_SECRET_KEY and that they are ${live ? 'live keys for the live host (--live)' : 'paper keys for the paper host'}`;
+}

@@ -24,7 +24,8 @@ import type {
   VenueAccount, VenueCapabilities, VenueExecution, VenueOrderState, VenueOrderStatus, VenuePosition, VenueQueries,
 } from '../../ports/index.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../../ports/scheduler.ts';
-import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, type AlpacaProblem } from './errors.ts';
+import { scrub } from '../../util/secrets.ts';
+import { AlpacaApiError, AlpacaNetworkError, AlpacaProtocolError, streamKeysRefusedMessage, type AlpacaProblem } from './errors.ts';
 import type { AlpacaRest } from './rest.ts';
 import { fromWireSymbol, toAlpaca, toWireSymbol } from './symbols.ts';
 import { WireTradeUpdate, executionIdOf, type WireOrderT, type WireTradeUpdateT } from './wire.ts';
@@ -79,6 +80,8 @@ interface Live {
   readonly valueBefore: number;
   /** How many replacements the chain has had (the next replacement id continues after it). */
   readonly links: number;
+  /** When the venue took the chain's first order (its clock). */
+  readonly createdAt: number;
 }
 
 const EPS = 1e-9;
@@ -86,7 +89,11 @@ const rq = (x: number): number => Math.round(x * 1e9) / 1e9;
 const dec = (n: number): string => String(Number(n.toPrecision(12)));
 export const rootOf = (cid: string): string => cid.replace(/-r\d+$/, '');
 const replaceIndex = (cid: string): number => Number(/-r(\d+)$/.exec(cid)?.[1] ?? 0);
-const WORKING = new Set<WireOrderT['status']>(['new', 'accepted', 'pending_new', 'partially_filled', 'pending_cancel', 'pending_replace', 'held', 'accepted_for_bidding', 'stopped', 'calculated', 'suspended', 'done_for_day']);
+/** The SDK's words for a refused authentication on the stream (it then stops for good). */
+const AUTH_REFUSED = /\bauth(entication)? failed\b|\bunauthori[sz]ed\b|\bnot authenticated\b/i;
+/** The SDK's words for a frame it could not decode or dispatch. */
+const UNREADABLE = /^failed to (decode|process) message/;
+const WORKING = new Set<WireOrderT['status']>(['unknown', 'new', 'accepted', 'pending_new', 'partially_filled', 'pending_cancel', 'pending_replace', 'held', 'accepted_for_bidding', 'stopped', 'calculated', 'suspended', 'done_for_day']);
 
 export class AlpacaExecution implements ExecutionClient {
   readonly venue = 'alpaca';
@@ -107,6 +114,7 @@ export class AlpacaExecution implements ExecutionClient {
   private lastEventTs: number | null = null;
   private heartbeat: TimerHandle | null = null;
   private recovering: Promise<void> | null = null;
+  private recoverAgain: string | null = null;
   private closed = false;
   private readonly scheduler: Scheduler;
 
@@ -133,11 +141,27 @@ export class AlpacaExecution implements ExecutionClient {
       this.state = st === 'authenticated' ? 'connected' : st === 'disconnected' ? 'disconnected' : 'connecting';
       this.detail = st;
     });
-    s.onError((e) => this.problem(new AlpacaProtocolError('trade_updates', e)));
+    const settings = this.opts.rest.settings;
+    let refused: ((err: Error) => void) | null = null;
+    s.onError((raw) => {
+      // The venue's words may echo what we sent (the keys): scrubbed before they go anywhere.
+      const e = scrub(raw, [settings.secretKey, settings.keyId]);
+      if (AUTH_REFUSED.test(e)) {
+        // Terminal at the SDK (it never retries refused keys): say so, and which settings to check.
+        const err = new AlpacaApiError(401, undefined, streamKeysRefusedMessage(settings.streamUrl, settings.live));
+        this.problem(err);
+        refused?.(err);
+        return;
+      }
+      this.problem(new AlpacaProtocolError('trade_updates', e));
+      // A frame that could not be read may have been a fill: ask the venue what happened.
+      if (UNREADABLE.test(e)) void this.recover('an unreadable trade update');
+    });
     s.onReconnected(() => { void this.recover('stream reconnected'); });
     const waitMs = this.opts.connectTimeoutMs ?? 10_000;
     const listening = new Promise<void>((resolve, reject) => {
-      const t = this.scheduler.after(waitMs, () => reject(new AlpacaNetworkError(`trade_updates stream: no subscription within ${waitMs} ms (${this.opts.rest.settings.streamUrl})`)));
+      const t = this.scheduler.after(waitMs, () => reject(new AlpacaNetworkError(`trade_updates stream: no subscription within ${waitMs} ms (${settings.streamUrl}; check ALPACA_STREAM_URL)`)));
+      refused = (err) => { t.cancel(); reject(err); };
       s.on('subscription', (streams) => {
         this.beat();
         if (Array.isArray(streams) && streams.includes('trade_updates')) {
@@ -175,7 +199,7 @@ export class AlpacaExecution implements ExecutionClient {
   /** Settles when every command queued so far has had its answer (tests, orderly shutdown). */
   async idle(): Promise<void> {
     await Promise.all([...this.chains.values()]);
-    if (this.recovering !== null) await this.recovering;
+    while (this.recovering !== null) await this.recovering;
   }
 
   // ---------- commands ----------
@@ -430,6 +454,8 @@ export class AlpacaExecution implements ExecutionClient {
     if (!p.success) {
       const i = p.error.issues[0];
       this.problem(new AlpacaProtocolError('trade_updates', `unexpected frame: ${i?.path.join('.') ?? ''} ${i?.message ?? ''}`.trim(), raw));
+      // It may have carried a fill or an order's end: the venue's lists have them.
+      void this.recover('an unreadable trade update');
       return;
     }
     try {
@@ -510,6 +536,7 @@ export class AlpacaExecution implements ExecutionClient {
   private async resolveLive(root: string): Promise<Live | null> {
     let o = await this.opts.rest.orderByClientId(root);
     if (o === null) return null;
+    const createdAt = o.created_at;
     let filledBefore = 0;
     let valueBefore = 0;
     let links = 0;
@@ -522,7 +549,7 @@ export class AlpacaExecution implements ExecutionClient {
       links = Math.max(links, replaceIndex(o.client_order_id));
     }
     this.rootByVenueId.set(o.id, root);
-    return { order: o, filledBefore: rq(filledBefore), valueBefore, links };
+    return { order: o, filledBefore: rq(filledBefore), valueBefore, links, createdAt };
   }
 
   // ---------- after a gap ----------
@@ -532,7 +559,11 @@ export class AlpacaExecution implements ExecutionClient {
    * registry knows each fill by its exec id and by (order, cumulative quantity), so repeats are harmless.
    */
   recover(why: string): Promise<void> {
-    if (this.recovering !== null) return this.recovering;
+    if (this.recovering !== null) {
+      // A reason that arrives during a run may concern a fill that run has already missed: one more.
+      this.recoverAgain = why;
+      return this.recovering;
+    }
     this.opts.onInfo?.(`recovering after ${why}`);
     const run = async (): Promise<void> => {
       const since = (this.lastEventTs ?? Date.now() - 86_400_000) - 60_000;
@@ -551,7 +582,12 @@ export class AlpacaExecution implements ExecutionClient {
         else if (o.status === 'expired') this.emit({ kind: 'expired', clientOrderId: root, ts });
       }
     };
-    this.recovering = run().catch((err: unknown) => this.problem(asProblem(err))).finally(() => { this.recovering = null; });
+    this.recovering = run().catch((err: unknown) => this.problem(asProblem(err))).finally(() => {
+      this.recovering = null;
+      const again = this.recoverAgain;
+      this.recoverAgain = null;
+      if (again !== null && !this.closed) void this.recover(again);
+    });
     return this.recovering;
   }
 
@@ -560,7 +596,7 @@ export class AlpacaExecution implements ExecutionClient {
   private async queryOrder(cid: string): Promise<VenueOrderState | null> {
     const live = await this.resolveLive(cid);
     if (live === null) return null;
-    return this.stateOf(live.order, cid, live.filledBefore, live.valueBefore);
+    return this.stateOf(live.order, cid, live.filledBefore, live.valueBefore, live.createdAt);
   }
 
   private async queryOpenOrders(): Promise<VenueOrderState[]> {
@@ -572,17 +608,17 @@ export class AlpacaExecution implements ExecutionClient {
       if (o.replaces === null || o.replaces === undefined) { out.push(this.stateOf(o, root, 0, 0)); continue; }
       // A replacement: its root's terms count what earlier links filled.
       const live = await this.resolveLive(root);
-      out.push(live === null ? this.stateOf(o, root, 0, 0) : this.stateOf(live.order, root, live.filledBefore, live.valueBefore));
+      out.push(live === null ? this.stateOf(o, root, 0, 0) : this.stateOf(live.order, root, live.filledBefore, live.valueBefore, live.createdAt));
     }
     return out;
   }
 
-  private stateOf(o: WireOrderT, cid: string, filledBefore: number, valueBefore: number): VenueOrderState {
+  private stateOf(o: WireOrderT, cid: string, filledBefore: number, valueBefore: number, createdAt = o.created_at): VenueOrderState {
     const filled = rq(filledBefore + o.filled_qty);
     const value = valueBefore + o.filled_qty * (o.filled_avg_price ?? 0);
     return {
       clientOrderId: cid, venueOrderId: o.id, request: requestOf(o, filledBefore), status: statusOf(o.status),
-      filledQty: filled, avgFillPrice: filled > 0 ? value / filled : 0, updatedAt: o.updated_at ?? o.created_at,
+      filledQty: filled, avgFillPrice: filled > 0 ? value / filled : 0, createdAt, updatedAt: o.updated_at ?? o.created_at,
     };
   }
 
@@ -656,6 +692,7 @@ function asProblem(err: unknown): AlpacaProblem {
 function statusOf(s: WireOrderT['status']): VenueOrderStatus {
   switch (s) {
     case 'new': case 'accepted': case 'pending_cancel': case 'pending_replace': case 'held': case 'accepted_for_bidding': case 'stopped': case 'calculated': case 'suspended': case 'done_for_day':
+    case 'unknown': // a status newer than this version: still at the venue, as far as we can tell
       return 'accepted';
     case 'pending_new': return 'pending';
     case 'partially_filled': return 'partially_filled';

@@ -9,6 +9,7 @@
  */
 import { Alpaca, ApiError, FetchError } from '@alpacahq/alpaca-trade-api';
 import type { z } from 'zod';
+import { scrub } from '../../util/secrets.ts';
 import { guessAssetClass, type AssetClass } from '../../domain/instrument.ts';
 import type { VenuePosition } from '../../ports/index.ts';
 import type { AlpacaSettings } from './config.ts';
@@ -309,6 +310,8 @@ export class AlpacaRest {
         message = parsed.data.message;
         code = parsed.data.code;
       }
+      // The venue's message may echo a request's headers (the keys): never pass that on.
+      message = scrub(message, [this.settings.secretKey, this.settings.keyId]);
       const retryAfterMs = typeof err.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
       if (status >= 500) return new AlpacaNetworkError(`${what}: HTTP ${status} ${message}`, err);
       if (status === 401 || (status === 403 && keysRefused(what, message))) {

@@ -32,7 +32,13 @@ export const ORDER_STATUSES = [
   'pending_replace', 'accepted', 'pending_new', 'accepted_for_bidding', 'stopped', 'rejected', 'suspended',
   'calculated', 'held',
 ] as const;
-export type WireOrderStatus = (typeof ORDER_STATUSES)[number];
+export type WireOrderStatus = (typeof ORDER_STATUSES)[number] | 'unknown';
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(ORDER_STATUSES);
+/**
+ * An order status; one this version does not know (Alpaca adds them) is 'unknown' rather than a
+ * reason to drop the whole frame: a fill in it must still be booked. Unknown counts as working.
+ */
+const OrderStatus = z.string().min(1).transform((s): WireOrderStatus => (KNOWN_STATUSES.has(s) ? (s as WireOrderStatus) : 'unknown'));
 
 export const WireOrder = z.object({
   id: z.string().min(1),
@@ -48,7 +54,7 @@ export const WireOrder = z.object({
   filled_avg_price: OptNum,
   limit_price: OptNum,
   stop_price: OptNum,
-  status: z.enum(ORDER_STATUSES),
+  status: OrderStatus,
   created_at: Time,
   updated_at: OptTime,
   submitted_at: OptTime,
