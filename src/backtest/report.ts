@@ -5,6 +5,9 @@
  */
 import asciichart from 'asciichart';
 import { Chalk } from 'chalk';
+import type { BarSeries } from '../data/series.ts';
+import type { Fill } from '../domain/fill.ts';
+import { type OhlcBar, priceChart } from '../util/text-chart.ts';
 import type { BacktestSummary } from './metrics.ts';
 
 // ---------- number formatting ----------
@@ -190,15 +193,23 @@ export interface ChartOptions {
   readonly width?: number;
   /** Rows of the plot area; default 12. */
   readonly height?: number;
+  /** No line wider than this, y-axis labels included (default 80: an 80-column terminal never wraps it). */
+  readonly columns?: number;
   readonly color?: boolean;
 }
 
 /** The equity curve as an ASCII line chart, with a line under it naming the first and last dates. */
 export function renderEquityChart(ts: ArrayLike<number>, equity: ArrayLike<number>, length: number, opts: ChartOptions = {}): string {
-  const width = opts.width ?? 72;
   const height = Math.max(1, Math.floor(opts.height ?? 12));
   const n = Math.min(length, ts.length, equity.length);
   if (n === 0) return '(no equity samples)';
+  // The labels' width comes from the whole curve's range (min/max survive downsampling), so the
+  // points that fit beside them are known before downsampling.
+  let gLo = equity[0]!;
+  let gHi = equity[0]!;
+  for (let i = 1; i < n; i++) { const v = equity[i]!; if (v < gLo) gLo = v; if (v > gHi) gHi = v; }
+  const columns = Math.max(20, Math.floor(opts.columns ?? 80));
+  const width = Math.min(opts.width ?? 72, columns - Math.max(formatMoney(gLo).length, formatMoney(gHi).length) - 2);
   const d = downsampleMinMax(equity, n, width);
   // asciichart needs two points to draw a segment: a single sample is drawn flat.
   const series = d.values.length === 1 ? [d.values[0]!, d.values[0]!] : d.values;
@@ -215,11 +226,60 @@ export function renderEquityChart(ts: ArrayLike<number>, equity: ArrayLike<numbe
   const rows = plot.split('\n').map((r) => r.trimEnd());
 
   // The axis sits at column labelWidth + 1 and point k at column labelWidth + 1 + k.
-  const first = shortTime(new Date(ts[0]!).toISOString());
-  const last = shortTime(new Date(ts[n - 1]!).toISOString());
+  // Both ends in one format: a date alone only when both are midnight (daily bars).
+  const daily = ts[0]! % 86_400_000 === 0 && ts[n - 1]! % 86_400_000 === 0;
+  const when = (t: number) => (daily ? shortTime(new Date(t).toISOString()) : new Date(t).toISOString().slice(0, 16).replace('T', ' '));
+  const first = when(ts[0]!);
+  const last = when(ts[n - 1]!);
   const axis = labelWidth + 1;
   const lastCol = axis + series.length - 1;
   const pad = Math.max(2, lastCol + 1 - axis - first.length - last.length);
-  rows.push(`${' '.repeat(axis)}${first}${' '.repeat(pad)}${last}`);
+  rows.push(`${' '.repeat(axis)}${first}${' '.repeat(pad)}${last}`.slice(0, columns));
   return rows.join('\n');
+}
+
+// ---------- price chart ----------
+
+export interface PriceChartRenderOptions {
+  /** No line wider than this (default 80). */
+  readonly columns?: number;
+  /** Lines under the title: the plot and its time axis (default 12). */
+  readonly height?: number;
+  /** Symbols charted at most (default 4), in the order of the series. */
+  readonly maxSymbols?: number;
+}
+
+/**
+ * Bars into at most `n` buckets (first open, highest high, lowest low, last close), read straight
+ * from the columns: a million-bar run never becomes a million bar objects for a chart.
+ */
+function bucketSeries(s: BarSeries, n: number): OhlcBar[] {
+  const out: OhlcBar[] = [];
+  const k = Math.min(n, s.length);
+  for (let j = 0; j < k; j++) {
+    const a = Math.floor((j * s.length) / k);
+    const b = Math.max(a + 1, Math.floor(((j + 1) * s.length) / k));
+    let high = -Infinity;
+    let low = Infinity;
+    for (let i = a; i < b; i++) { if (s.high[i]! > high) high = s.high[i]!; if (s.low[i]! < low) low = s.low[i]!; }
+    out.push({ ts: s.ts[a]!, open: s.open[a]!, high, low, close: s.close[b - 1]! });
+  }
+  return out;
+}
+
+/** Each symbol's bars over the whole run with our fills marked (▲ buy, ▼ sell), under a title naming it. */
+export function renderPriceChart(series: readonly BarSeries[], fills: readonly Fill[], opts: PriceChartRenderOptions = {}): string {
+  const columns = Math.max(20, Math.floor(opts.columns ?? 80));
+  const height = Math.max(3, Math.floor(opts.height ?? 12));
+  const out: string[] = [];
+  for (const s of series.slice(0, opts.maxSymbols ?? 4)) {
+    if (s.length === 0) continue;
+    const mine = fills.filter((f) => f.symbol === s.symbol);
+    // Eight buckets a column, so the chart's own merge into columns stays even in time.
+    const bars = bucketSeries(s, columns * 8);
+    const title = `Price ${s.symbol}  ${s.length} bars${mine.length > 0 ? `, ${mine.length} fill${mine.length === 1 ? '' : 's'}` : ''}  (▲ buy ▼ sell, █ up ░ down)`;
+    const plot = priceChart(bars, mine, columns, height, { fit: true, endTs: s.ts[s.length - 1]! });
+    out.push([title.slice(0, columns), ...plot].join('\n'));
+  }
+  return out.join('\n\n');
 }

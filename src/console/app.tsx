@@ -17,6 +17,9 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
 import type { CommandName, CommandResult } from '../ops/commands.ts';
 import { fit } from './format.ts';
 import { KeyReader, type ParsedKey } from './key-input.ts';
+import { useLook, type LookState } from './look.ts';
+import { chartPane } from './panes/chart.ts';
+import { filterNote, promptText, visibleEvents, visibleOrders } from './search.ts';
 import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
 import { Pane, windowOf } from './panes/pane.tsx';
@@ -163,10 +166,14 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
 
   const compact = columns < 100 || rows < 30;
   const layout = computeLayout(columns, rows, compact, ui.focus);
+  // `/` filters and `v` charts (look.ts): their own state, offered each key around the hotkeys.
+  const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current }), (t) => say(t, 'dim', 4000));
 
   const onOneKey = (k: ParsedKey) => {
     const { input, ...key } = k;
+    if (look.key(input, key, 'first')) return;
     if (keys.input?.(input, key) === true) return;
+    if (look.key(input, key, 'then')) return;
     const ctx = {
       now: wallNow(),
       killLevel: snap.ops.killLevel,
@@ -184,21 +191,23 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
     // A paste is text, never keys: "ff" or "X X" pasted by mistake must not flatten. An open text
     // prompt (replay's jump-to) takes it as typed text, control characters left out.
     const text = item.text.replace(/[\u0000-\u001f\u007f]/g, '');
+    if (look.paste(text)) return;
     if (snapRef.current.replay?.prompt != null && keys.input !== undefined && text !== '') { keys.input(text, {}); return; }
     say(`paste ignored (${item.text.length} characters): keys are typed, never pasted`, 'warn', 4000);
   });
 
   const now = wallNow();
   const armed = ui.armed !== null && ui.armed.until > now ? ui.armed : null;
-  const message = messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armText(armed.action), notice !== null && notice.until > now ? notice : null, now);
+  const prompt = promptText(look.state.search);
+  const message = armed === null && prompt !== null ? { text: ` ${prompt}`, tone: 'accent' as const, inverse: false } : messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armText(armed.action), notice !== null && notice.until > now ? notice : null, now);
   const W = columns;
 
   return (
     <Box flexDirection="column" width={W} height={layout.total}>
       <StatusBar snap={snap} width={W} compact={compact} />
       <Text inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(message.text, W)}</Text>
-      {ui.help ? <Help width={W} height={layout.body} keys={keys} /> : <Body snap={snap} ui={ui} layout={layout} width={W} compact={compact} />}
-      <HelpLine width={W} keys={keys} armed={armed?.action ?? null} snap={snap} />
+      {ui.help ? <Help width={W} height={layout.body} keys={keys} /> : <Body snap={snap} ui={ui} look={look.state} layout={layout} width={W} compact={compact} />}
+      <HelpLine width={W} keys={keys} armed={armed?.action ?? null} snap={snap} typing={look.state.search.editing !== null} />
     </Box>
   );
 }
@@ -250,21 +259,44 @@ function messageLine(snap: ConsoleSnapshot, armed: string | null, notice: Notice
   return { text: ` ${g.text}`, tone: g.tone, inverse: false };
 }
 
-function Body({ snap, ui, layout, width, compact }: { snap: ConsoleSnapshot; ui: UiState; layout: Layout; width: number; compact: boolean }) {
+function Body({ snap, ui, look, layout, width, compact }: { snap: ConsoleSnapshot; ui: UiState; look: LookState; layout: Layout; width: number; compact: boolean }) {
   const f = ui.focus;
+  const q = look.search.query;
+  if (look.chart !== null) {
+    // The 80x24 rule: a chart takes the rows of the orders pane and the events band, which give
+    // way while it is shown (v cycles on, then back); positions, P&L and gates stay in view.
+    const posW = Math.floor(width * (compact ? 0.6 : 0.55));
+    const g = gateSummary(snap);
+    const c = chartPane(snap, look.chart, width, layout.top + layout.events);
+    return (
+      <Box flexDirection="column" width={width} height={layout.body}>
+        <Pane title={c.title} note={c.note} width={width} height={layout.top + layout.events} focused={false} lines={c.lines} />
+        <Box width={width} height={layout.mid}>
+          <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
+          <Pane title={compact ? 'P&L' : 'P&L (session equity)'} width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
+        </Box>
+        {compact ? <GateStrip text={g.text} tone={g.tone} width={width} /> : (
+          <Box width={width} height={layout.mid2}>
+            <GatesPane snap={snap} width={Math.floor(width * 0.6)} height={layout.mid2} focused={f === 'gates'} offset={ui.scroll.gates} />
+            <ReconPane snap={snap} width={width - Math.floor(width * 0.6)} height={layout.mid2} focused={f === 'recon'} offset={ui.scroll.recon} />
+          </Box>
+        )}
+      </Box>
+    );
+  }
   if (compact) {
     const posW = Math.floor(width * 0.6);
     const g = gateSummary(snap);
     const bottom = f === 'gates' || f === 'recon' ? f : 'events';
     return (
       <Box flexDirection="column" width={width} height={layout.body}>
-        <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} />
+        <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} query={q.orders} />
         <Box width={width} height={layout.mid}>
           <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
           <Pane title="P&L" width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
         </Box>
         <GateStrip text={g.text} tone={g.tone} width={width} />
-        {bottom === 'events' ? <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} />
+        {bottom === 'events' ? <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} query={q.events} />
           : bottom === 'gates' ? <GatesPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.gates} />
           : <ReconPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.recon} />}
       </Box>
@@ -274,7 +306,7 @@ function Body({ snap, ui, layout, width, compact }: { snap: ConsoleSnapshot; ui:
   const gatesW = Math.floor(width * 0.6);
   return (
     <Box flexDirection="column" width={width} height={layout.body}>
-      <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} />
+      <OrdersPane snap={snap} width={width} height={layout.top} focused={f === 'orders'} offset={ui.scroll.orders} query={q.orders} />
       <Box width={width} height={layout.mid}>
         <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
         <Pane title="P&L (session equity)" width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
@@ -283,7 +315,7 @@ function Body({ snap, ui, layout, width, compact }: { snap: ConsoleSnapshot; ui:
         <GatesPane snap={snap} width={gatesW} height={layout.mid2} focused={f === 'gates'} offset={ui.scroll.gates} />
         <ReconPane snap={snap} width={width - gatesW} height={layout.mid2} focused={f === 'recon'} offset={ui.scroll.recon} />
       </Box>
-      <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} />
+      <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} query={q.events} />
     </Box>
   );
 }
@@ -295,12 +327,16 @@ function GateStrip({ text, tone: t, width }: { text: string; tone: Tone; width: 
 
 interface PaneArgs { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; offset: number }
 
-function OrdersPane({ snap, width, height, focused, offset }: PaneArgs) {
-  const all = orderLines(snap, width - 1);
+function OrdersPane({ snap, width, height, focused, offset, query = '' }: PaneArgs & { query?: string }) {
+  // A `/` filter (search.ts) narrows the list the pane shows; the counts stay the whole book's.
+  const shown = query === '' ? snap : { ...snap, orders: visibleOrders(snap, query) };
+  const all = orderLines(shown, width - 1);
   const w = windowOf(all, Math.max(0, height - 2), offset);
-  const note = `${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
+  const filter = filterNote(query, shown.orders.length, snap.orders.length);
+  const note = `${filter !== '' ? `${filter}  ` : ''}${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
+  const empty = query !== '' && snap.orders.length > 0 ? `no order matches /${query}/ (esc clears the filter)` : 'no orders yet';
   return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1)} width={width} height={height} focused={focused}
-    lines={all.length === 0 ? [{ text: 'no orders yet', tone: 'dim' }] : w.items} />;
+    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : w.items} />;
 }
 
 function PositionsPane({ snap, width, height, focused, offset }: PaneArgs) {
@@ -321,9 +357,12 @@ function ReconPane({ snap, width, height, focused, offset }: PaneArgs) {
   return <Pane title="Reconciliation" note={w.note} width={width} height={height} focused={focused} lines={w.items} />;
 }
 
-function EventsPane({ snap, width, height, focused, back }: { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; back: number }) {
-  const e = eventLines(snap, Math.max(0, height - 1), back);
-  return <Pane title="Events" note={e.note} width={width} height={height} focused={focused} lines={e.lines} />;
+function EventsPane({ snap, width, height, focused, back, query = '' }: { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; back: number; query?: string }) {
+  const shown = query === '' ? snap : { ...snap, events: visibleEvents(snap, query) };
+  const e = eventLines(shown, Math.max(0, height - 1), back);
+  const note = query === '' ? e.note : `${filterNote(query, shown.events.length, snap.events.length)}${e.note.startsWith('scrolled') ? `  ${e.note}` : ''}`;
+  const lines = e.lines.length === 0 && query !== '' ? [{ text: `no event matches /${query}/ (esc clears the filter)`, tone: 'dim' as const }] : e.lines;
+  return <Pane title="Events" note={note} width={width} height={height} focused={focused} lines={lines} />;
 }
 
 const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[] = [
@@ -336,6 +375,8 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['g', 're-run the pre-flight gates', 'rerunGates'],
   ['tab / shift-tab', 'move between panes (orders, positions, gates, reconciliation, events)', null],
   ['↑ ↓ PgUp PgDn', 'scroll the focused pane (events: up = older)', null],
+  ['/', 'filter the focused orders or events pane: type to filter live (letters are text, never hotkeys, until enter or esc), enter keeps the filter (named in the pane title), esc clears it; case-insensitive, over the whole row', null],
+  ['v', 'charts in place of the orders and events panes: each symbol\'s last bars with our fills (▲ buy ▼ sell), then equity with an axis, then back', null],
   ['?  / esc', 'this help / close it', null],
   ['q  / Ctrl-C', 'quit (asks first and says what stays open)', 'quit'],
 ];
@@ -371,12 +412,13 @@ function reconDifference(snap: ConsoleSnapshot): boolean {
   return (r !== null && !r.clean) || snap.ops.holds.some((h) => h.key === 'reconcile');
 }
 
-function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKeys; armed: ArmedAction | null; snap: ConsoleSnapshot }) {
+function HelpLine({ width, keys, armed, snap, typing = false }: { width: number; keys: ConsoleKeys; armed: ArmedAction | null; snap: ConsoleSnapshot; typing?: boolean }) {
   const tone = useTone();
   const short = width < 110;
   let text: string;
   if (armed === 'quit') text = ' q or y quits · any other key stays';
   else if (armed !== null) text = ' confirm with the same key · any other key aborts';
+  else if (typing) text = ' typing a filter: keys are text, not hotkeys · enter keeps · esc clears';
   else {
     const parts: string[] = [];
     if (keys.command !== undefined) {
@@ -387,7 +429,10 @@ function HelpLine({ width, keys, armed, snap }: { width: number; keys: ConsoleKe
     if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
     if (keys.rerunGates !== undefined) parts.push('g gates');
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
-    parts.push(short ? 'tab' : 'tab pane', short ? '↑↓' : '↑↓ scroll', '? help');
+    // The 80x24 rule: on a short line `/` and `v` push out the tab and arrow hints (both in ? help).
+    parts.push('/ find', 'v chart');
+    if (!short) parts.push('tab pane', '↑↓ scroll');
+    parts.push('? help');
     if (keys.quit !== undefined) parts.push('q quit');
     text = ` ${parts.join(short ? ' ' : ' · ')}`;
   }

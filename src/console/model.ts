@@ -17,6 +17,7 @@ import type { PositionView } from '../portfolio/portfolio.ts';
 import { dayKey } from '../risk/daily-loss.ts';
 import { INITIAL_TRADING_STATE, type TradingState } from '../risk/trading-state.ts';
 import { EMPTY_OPS, type OpsView } from '../ops/view.ts';
+import { BarRing, type ChartData } from './bar-ring.ts';
 
 export type ConsoleMode = 'paper' | 'live' | 'replay';
 
@@ -76,6 +77,10 @@ export interface ConsoleSnapshot {
   readonly events: readonly EventRow[];
   readonly eventsTotal: number;
   readonly equitySeries: readonly number[];
+  /** Engine time of each equity sample (the equity chart's dates); absent where unknown (replay). */
+  readonly equityTimes?: readonly number[];
+  /** The last bars per symbol and our last fills, for the price chart (`v`). */
+  readonly chart?: ChartData;
   readonly eventsProcessed: number;
   /** Replay only (issue 5, src/console/replay-source.ts): the cursor and the player's settings. */
   readonly replay?: ReplayView;
@@ -131,6 +136,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private readonly events: EventRow[] = [];
   private eventSeq = 0;
   private readonly equity: number[] = [];
+  private readonly equityTs: number[] = [];
+  private readonly bars = new BarRing();
   private nextSample = Number.NEGATIVE_INFINITY;
   /**
    * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey, on the
@@ -201,6 +208,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     if (this.engine === null) this.engine = engine;
     this.dirty = true;
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
+    this.bars.onMarket(ev);
     const ts = ev.ts;
     const hour = Math.floor(ts / HOUR_MS);
     if (hour !== this.dayHour) {
@@ -214,7 +222,11 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     if (ts >= this.nextSample) {
       this.nextSample = ts + this.sampleEvery;
       this.equity.push(engine.portfolio.equity());
-      if (this.equity.length > this.maxSamples) this.equity.splice(0, this.equity.length - this.maxSamples);
+      this.equityTs.push(ts);
+      if (this.equity.length > this.maxSamples) {
+        this.equity.splice(0, this.equity.length - this.maxSamples);
+        this.equityTs.splice(0, this.equityTs.length - this.maxSamples);
+      }
     }
   }
 
@@ -238,6 +250,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
 
   onFill(f: Fill, engine: EngineView): void {
     const pos = engine.portfolio.qty(f.symbol);
+    this.bars.onFill(f);
     this.push('fill', f.ts, `${f.side.toUpperCase()} ${f.qty} ${f.symbol} @ ${f.price}${f.fee ? ` fee ${f.fee}` : ''} -> position ${pos}`);
   }
 
@@ -334,6 +347,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       events,
       eventsTotal: this.eventSeq,
       equitySeries: this.equity.slice(),
+      equityTimes: this.equityTs.slice(),
+      chart: this.bars.view(),
       eventsProcessed: e?.eventsProcessed() ?? 0,
     };
   }
