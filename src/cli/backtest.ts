@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { runBacktest } from '../modes/backtest.ts';
-import { renderEquityChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
+import { renderEquityChart, renderPriceChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
 import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
 
@@ -59,7 +59,9 @@ export function registerBacktest(program: Command): void {
       }
       const color = flags.color && process.env.NO_COLOR === undefined && process.stdout.isTTY === true;
       const curve = result.collector.result();
-      process.stdout.write(`${renderSummary(result.summary, { color })}\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color })}\n`);
+      // Charts as wide as the terminal (at most 120 columns); 80 when piped, so a file reads the same anywhere.
+      const columns = process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(120, process.stdout.columns) : 80;
+      process.stdout.write(`${renderSummary(result.summary, { color })}\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color, columns, width: columns })}\n\n${renderPriceChart(result.parts.series, curve.fills, { columns })}\n`);
     });
 }
 
