@@ -3,6 +3,7 @@
  * reset mid-answer, a rejection after pending_new, positions in both spellings, strings of decimals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlpacaFake } from './alpaca-fake.ts';
 import { rig, reportsOf, until, type Rig } from './alpaca-harness.ts';
 
 let r: Rig | null = null;
@@ -115,5 +116,26 @@ describe('hostile alpaca: REST', () => {
     r.place('ro1', { symbol: 'AAPL', side: 'buy', qty: 5, type: 'market', reduceOnly: true });
     await until(() => reportsOf(r!, 'accepted', 'ro1').length + reportsOf(r!, 'rejected', 'ro1').length > 0, 5000, 'an outcome');
     expect(reportsOf(r, 'accepted', 'ro1')).toHaveLength(1);
+  });
+});
+
+describe('hostile alpaca: clocks', () => {
+  it('with the venue\'s clock 2 s behind ours, a cancel retried after a reset in transit still ends canceled', async () => {
+    const fake = await AlpacaFake.start();
+    fake.skewMs = -2000;
+    r = await rig({ fake });
+    r.place('skew1', { symbol: 'BTC-USD', side: 'buy', qty: 1, type: 'limit', limitPrice: 100 });
+    await until(() => reportsOf(r!, 'accepted', 'skew1').length === 1, 5000, 'accepted');
+    r.fake.mustOrder(r.fake.byClientId('skew1')!.id).status = 'new';
+    r.fake.script('DELETE', /^\/v2\/orders\//, { reset: 'before' });
+    r.registry.apply(r.registry.get('skew1')!, 'cancel_request', Date.now());
+    r.exec.cancel('skew1', Date.now());
+    await until(() => reportsOf(r!, 'cancel_rejected', 'skew1').length === 1, 5000, 'transient cancel reject');
+    expect(r.registry.get('skew1')!.status).toBe('accepted');
+    // The engine retries the cancel; this time it lands and the venue says canceled (on its clock).
+    r.registry.apply(r.registry.get('skew1')!, 'cancel_request', Date.now());
+    r.exec.cancel('skew1', Date.now());
+    await until(() => reportsOf(r!, 'canceled', 'skew1').length === 1, 5000, 'canceled report');
+    expect(r.registry.get('skew1')!.status).toBe('canceled');
   });
 });

@@ -93,8 +93,9 @@ export class AlpacaFake {
     id: 'acct-hostile-1', account_number: 'PA1HOSTILE', status: 'ACTIVE', currency: 'USD',
     cash: '100000.000000001', equity: '100000.000000001', buying_power: '200000', trading_blocked: false, account_blocked: false,
   };
-  /** Venue time (ms): tests move it forward; timestamps derive from it. */
-  now = Date.parse('2026-12-01T15:00:00Z');
+  /** The venue's clock minus ours (ms): negative = Alpaca's clock is behind this machine's. */
+  skewMs = 0;
+  private last = 0;
   private readonly scripts: Script[] = [];
   private readonly sockets = new Set<WebSocket>();
   private readonly tcp = new Set<Socket>();
@@ -117,6 +118,12 @@ export class AlpacaFake {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return fake;
+  }
+
+  /** The venue's clock now, strictly increasing (every event gets its own instant). */
+  get now(): number {
+    this.last = Math.max(Date.now() + this.skewMs, this.last + 1);
+    return this.last;
   }
 
   get port(): number {
@@ -219,13 +226,13 @@ export class AlpacaFake {
     o.filled_avg_price = trim((prevQty * prevAvg + Number(qty) * Number(price)) / cum);
     const full = cum >= Number(o.qty) - 1e-12;
     o.status = full ? 'filled' : 'partially_filled';
-    this.now += 1000;
-    o.updated_at = nanoTime(this.now);
+    const at = this.now;
+    o.updated_at = nanoTime(at);
     if (full) o.filled_at = o.updated_at;
     const execId = opts.executionId ?? randomUUID();
     this.activities.push({
-      id: `${new Date(this.now).toISOString().replace(/\D/g, '').slice(0, 17)}::${randomUUID()}`,
-      activity_type: 'FILL', transaction_time: nanoTime(this.now), type: full ? 'fill' : 'partial_fill',
+      id: `${new Date(at).toISOString().replace(/\D/g, '').slice(0, 17)}::${randomUUID()}`,
+      activity_type: 'FILL', transaction_time: o.updated_at, type: full ? 'fill' : 'partial_fill',
       price, qty, side: o.side, symbol: o.symbol, leaves_qty: trim(Number(o.qty) - cum), cum_qty: o.filled_qty,
       order_id: o.id, order_status: o.status,
     });
@@ -240,7 +247,6 @@ export class AlpacaFake {
   end(orderId: string, status: 'canceled' | 'expired' | 'rejected' | 'done_for_day', opts: { readonly stream?: boolean } = {}): void {
     const o = this.mustOrder(orderId);
     o.status = status;
-    this.now += 1000;
     o.updated_at = nanoTime(this.now);
     if (status === 'canceled') o.canceled_at = o.updated_at;
     if (status === 'expired') o.expired_at = o.updated_at;
@@ -291,7 +297,8 @@ export class AlpacaFake {
     let g: RegExpExecArray | null;
     if (method === 'GET' && path === '/v2/account') return { status: 200, body: this.account };
     if (method === 'GET' && path === '/v2/clock') {
-      return { status: 200, body: { timestamp: nanoTime(Date.now()), is_open: true, next_open: nanoTime(Date.now() + 86_400_000), next_close: nanoTime(Date.now() + 3_600_000) } };
+      const t = this.now;
+      return { status: 200, body: { timestamp: nanoTime(t), is_open: true, next_open: nanoTime(t + 86_400_000), next_close: nanoTime(t + 3_600_000) } };
     }
     if (method === 'GET' && path === '/v2/positions') return { status: 200, body: this.positions };
     if (method === 'GET' && (g = m(/^\/v2\/positions\/(.+)$/)) !== null) {
@@ -347,13 +354,13 @@ export class AlpacaFake {
     if (TERMINAL.has(old.status)) return { status: 422, body: { code: 42210000, message: `order is already in "${old.status}" state` } };
     const cid = typeof b.client_order_id === 'string' ? b.client_order_id : randomUUID();
     if (this.byClientId(cid) !== undefined) return { status: 422, body: { code: 40010001, message: 'client_order_id must be unique' } };
-    this.now += 1000;
+    const t = nanoTime(this.now);
     const n = this.seedOrder({
       ...old, id: randomUUID(), client_order_id: cid, status: 'pending_new', filled_qty: '0', filled_avg_price: null, filled_at: null,
       qty: typeof b.qty === 'string' ? b.qty : old.qty,
       limit_price: typeof b.limit_price === 'string' ? b.limit_price : old.limit_price,
       stop_price: typeof b.stop_price === 'string' ? b.stop_price : old.stop_price,
-      replaces: old.id, replaced_by: null, created_at: nanoTime(this.now), updated_at: nanoTime(this.now), submitted_at: nanoTime(this.now),
+      replaces: old.id, replaced_by: null, created_at: t, updated_at: t, submitted_at: t,
     });
     old.status = 'pending_replace';
     return { status: 200, body: { ...n } };
@@ -363,7 +370,6 @@ export class AlpacaFake {
   completeReplace(newId: string): void {
     const n = this.mustOrder(newId);
     const old = this.mustOrder(n.replaces ?? '');
-    this.now += 1000;
     old.status = 'replaced';
     old.replaced_by = n.id;
     old.replaced_at = nanoTime(this.now);

@@ -115,6 +115,10 @@ export class AlpacaExecution implements ExecutionClient {
   private heartbeat: TimerHandle | null = null;
   private recovering: Promise<void> | null = null;
   private recoverAgain: string | null = null;
+  /** See syncClock(): venue clock minus ours (0 until the venue was asked). */
+  private venueOffset = 0;
+  /** The newest time the venue has stamped on anything we heard (stream events, order answers). */
+  private newestVenueTs: number | null = null;
   private closed = false;
   private readonly scheduler: Scheduler;
 
@@ -176,10 +180,11 @@ export class AlpacaExecution implements ExecutionClient {
     this.state = 'connected';
     // The id map is rebuilt from the venue: orders placed by an earlier process route like our own.
     for (const o of await this.opts.rest.openOrders()) this.rootByVenueId.set(o.id, rootOf(o.client_order_id));
+    await this.syncClock().catch((err: unknown) => this.problem(asProblem(err)));
     const hb = this.opts.heartbeatMs ?? 15_000;
     if (hb > 0) {
       this.heartbeat = this.scheduler.every(hb, () => {
-        this.opts.rest.clock().then(() => this.beat(), (err: unknown) => this.problem(asProblem(err)));
+        this.syncClock().then(() => this.beat(), (err: unknown) => this.problem(asProblem(err)));
       });
     }
   }
@@ -235,7 +240,7 @@ export class AlpacaExecution implements ExecutionClient {
       const held = pos === null ? 0 : pos.qty;
       const room = r.side === 'buy' ? -held : held;
       if (room < r.qty - EPS) {
-        this.emit({ kind: 'rejected', clientOrderId: root, reason: `reduce-only ${r.side} of ${r.qty} but the venue position is ${held}`, ts });
+        this.emit({ kind: 'rejected', clientOrderId: root, reason: `reduce-only ${r.side} of ${r.qty} but the venue position is ${held}`, ts: this.stamp() });
         return;
       }
     }
@@ -257,10 +262,10 @@ export class AlpacaExecution implements ExecutionClient {
             // An earlier attempt landed (or the id was used before): take what Alpaca has.
             const o = await this.opts.rest.orderByClientId(root);
             if (o !== null) this.acknowledge(root, o);
-            else this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts });
+            else this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts: this.stamp() });
             return;
           }
-          this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts });
+          this.emit({ kind: 'rejected', clientOrderId: root, reason: err.message, ts: this.stamp() });
           return;
         }
         if (!(err instanceof AlpacaNetworkError)) throw err;
@@ -287,7 +292,7 @@ export class AlpacaExecution implements ExecutionClient {
       return await this.resolveLive(root);
     } catch (err) {
       this.problem(asProblem(err));
-      this.emit({ kind: refusal, clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts, transient: true });
+      this.emit({ kind: refusal, clientOrderId: root, reason: `could not ask the venue where ${root} stands (${errText(err)})`, ts: this.stamp(), transient: true });
       return undefined;
     }
   }
@@ -296,7 +301,7 @@ export class AlpacaExecution implements ExecutionClient {
     const live = await this.liveBefore(root, ts, 'cancel_rejected');
     if (live === undefined) return;
     if (live === null) {
-      this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `the venue has no order ${root}`, ts });
+      this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `the venue has no order ${root}`, ts: this.stamp() });
       return;
     }
     if (!WORKING.has(live.order.status)) {
@@ -309,7 +314,7 @@ export class AlpacaExecution implements ExecutionClient {
       // The outcome comes on the stream ('canceled', or a fill that won the race).
     } catch (err) {
       if (err instanceof AlpacaApiError) {
-        this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: err.message, ts });
+        this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: err.message, ts: this.stamp() });
         return;
       }
       if (!(err instanceof AlpacaNetworkError)) throw err;
@@ -317,7 +322,7 @@ export class AlpacaExecution implements ExecutionClient {
       // The DELETE may or may not have landed: the venue says which; a live order is retried by the engine.
       const now = await this.resolveLive(root).catch(() => null);
       if (now !== null && !WORKING.has(now.order.status)) this.reportEnd(root, now, ts, 'cancel');
-      else this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `cancel failed in transit (${err.message})`, ts, transient: true });
+      else this.emit({ kind: 'cancel_rejected', clientOrderId: root, reason: `cancel failed in transit (${err.message})`, ts: this.stamp(), transient: true });
     }
   }
 
@@ -325,7 +330,7 @@ export class AlpacaExecution implements ExecutionClient {
     const live = await this.liveBefore(root, ts, 'replace_rejected');
     if (live === undefined) return;
     if (live === null || !WORKING.has(live.order.status)) {
-      this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: live === null ? `the venue has no order ${root}` : `the order is ${live.order.status} at the venue`, ts });
+      this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: live === null ? `the venue has no order ${root}` : `the order is ${live.order.status} at the venue`, ts: this.stamp() });
       return;
     }
     let qty: string | undefined;
@@ -335,7 +340,7 @@ export class AlpacaExecution implements ExecutionClient {
       // A replacement is a new order for what is left: what earlier links and this one have filled.
       const left = rq(ch.qty - live.filledBefore - live.order.filled_qty);
       if (left <= 0) {
-        this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `new quantity ${ch.qty} is not above the ${rq(live.filledBefore + live.order.filled_qty)} already filled`, ts });
+        this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `new quantity ${ch.qty} is not above the ${rq(live.filledBefore + live.order.filled_qty)} already filled`, ts: this.stamp() });
         return;
       }
       qty = dec(left);
@@ -361,13 +366,13 @@ export class AlpacaExecution implements ExecutionClient {
         this.rootByVenueId.set(n.id, root);
         // Confirmation comes from the stream ('replaced' on the old order): an answer naming the new
         // order is not yet proof, since Alpaca may still reject the replacement.
-        if (n.status === 'rejected') this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'replacement rejected by Alpaca', ts });
+        if (n.status === 'rejected') this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'replacement rejected by Alpaca', ts: this.stamp() });
         return;
       } catch (err) {
         if (err instanceof AlpacaApiError) {
           // A replacement id used by an earlier (rejected) replacement: take the next one.
           if (err.duplicateClientOrderId) continue;
-          this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: err.message, ts });
+          this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: err.message, ts: this.stamp() });
           return;
         }
         if (!(err instanceof AlpacaNetworkError)) throw err;
@@ -375,11 +380,11 @@ export class AlpacaExecution implements ExecutionClient {
         // The PATCH may have landed with its answer lost: the chain at the venue says which.
         const now = await this.resolveLive(root).catch(() => null);
         if (now !== null && now.order.id !== live.order.id) this.emitReplaced(root, now);
-        else this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `replace failed in transit (${err.message}); the venue has the old terms`, ts, transient: true });
+        else this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: `replace failed in transit (${err.message}); the venue has the old terms`, ts: this.stamp(), transient: true });
         return;
       }
     }
-    this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'no free replacement client order id after 4 tries', ts });
+    this.emit({ kind: 'replace_rejected', clientOrderId: root, reason: 'no free replacement client order id after 4 tries', ts: this.stamp() });
   }
 
   // ---------- what Alpaca says ----------
@@ -388,6 +393,7 @@ export class AlpacaExecution implements ExecutionClient {
   private acknowledge(root: string, o: WireOrderT): void {
     this.rootByVenueId.set(o.id, root);
     const ts = o.updated_at ?? o.created_at;
+    this.noteVenueTs(ts);
     if (o.status === 'rejected') this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts });
     else this.emit({ kind: 'accepted', clientOrderId: root, venueOrderId: o.id, ts: o.submitted_at ?? o.created_at });
   }
@@ -399,7 +405,7 @@ export class AlpacaExecution implements ExecutionClient {
     if (o.status === 'canceled') this.emit({ kind: 'canceled', clientOrderId: root, reason: 'canceled at the venue', ts: at });
     else if (o.status === 'expired') this.emit({ kind: 'expired', clientOrderId: root, ts: at });
     else if (o.status === 'rejected' && live.links === 0) this.emit({ kind: 'rejected', clientOrderId: root, reason: 'rejected by Alpaca', ts: at });
-    else this.emit({ kind: `${asked}_rejected`, clientOrderId: root, reason: `order already ${o.status}`, ts });
+    else this.emit({ kind: `${asked}_rejected`, clientOrderId: root, reason: `order already ${o.status}`, ts: this.stamp(o.updated_at) });
   }
 
   /**
@@ -472,6 +478,7 @@ export class AlpacaExecution implements ExecutionClient {
     this.rootByVenueId.set(o.id, root);
     const ts = u.timestamp ?? o.updated_at ?? o.created_at;
     if (this.lastEventTs === null || ts > this.lastEventTs) this.lastEventTs = ts;
+    this.noteVenueTs(ts);
     const isReplacement = o.replaces !== null && o.replaces !== undefined;
     switch (u.event) {
       case 'new': case 'accepted': case 'pending_new':
@@ -672,6 +679,29 @@ export class AlpacaExecution implements ExecutionClient {
 
   private beat(): void {
     this.lastHeartbeat = Date.now();
+  }
+
+  /**
+   * The venue's clock minus ours, as a lower bound (the answer left the venue before we read it),
+   * from /v2/clock. The registry orders an order's status reports by their time, and a report
+   * this adapter makes up itself (a cancel refused in transit) must sit on the venue's clock
+   * like the stream's: stamped with our own clock running ahead of Alpaca's, it made the venue's
+   * later 'canceled' look older and be ignored as stale.
+   */
+  private async syncClock(): Promise<void> {
+    const venue = await this.opts.rest.venueTime();
+    this.venueOffset = venue - this.scheduler.now();
+    this.noteVenueTs(venue);
+  }
+
+  private noteVenueTs(ts: number): void {
+    if (this.newestVenueTs === null || ts > this.newestVenueTs) this.newestVenueTs = ts;
+  }
+
+  /** A time for a report the adapter makes up: the venue's now, never before what it already said. */
+  private stamp(atLeast?: number | null): number {
+    const now = this.scheduler.now() + this.venueOffset;
+    return Math.max(now, this.newestVenueTs ?? now, atLeast ?? now);
   }
 
   private problem(p: AlpacaProblem): void {
