@@ -14,15 +14,16 @@
  */
 import { Box, Text, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { CommandName, CommandResult } from '../ops/commands.ts';
+import { type CommandName, type CommandResult, resumeNeedsConfirm } from '../ops/commands.ts';
 import { fit } from './format.ts';
 import { KeyReader, type ParsedKey } from './key-input.ts';
 import { useLook, type LookState } from './look.ts';
 import { chartPane } from './panes/chart.ts';
 import { filterNote, promptText, visibleEvents, visibleOrders } from './search.ts';
-import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, onKey } from './keys.ts';
+import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, armedPrompt, onKey } from './keys.ts';
+import { detailView, rowAction, selectedRow, wrapText } from './panes/detail.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
-import { Pane, windowOf } from './panes/pane.tsx';
+import { type Line, Pane, windowOf } from './panes/pane.tsx';
 import { StatusBar } from './panes/status-bar.tsx';
 import { ORDER_HEADER, POSITION_HEADER, eventLines, gateLines, gateSummary, orderLines, pnlLines, positionLines, reconLines } from './panes/tables.ts';
 import { ColorContext, type Tone, useTone } from './theme.tsx';
@@ -34,8 +35,11 @@ export interface ExtraKey {
 }
 
 export interface ConsoleKeys {
-  /** Kill-switch commands through the command bus (the same path `parity ctl` uses). */
-  readonly command?: (name: CommandName) => Promise<CommandResult>;
+  /**
+   * Kill-switch commands through the command bus (the same path `parity ctl` uses). `args`: the
+   * confirmed resume (--confirm), the order or symbol of a per-row `d d`.
+   */
+  readonly command?: (name: CommandName, args?: readonly string[]) => Promise<CommandResult>;
   /** Reconcile now; resolves to a one-line summary. */
   readonly reconcile?: () => Promise<string>;
   readonly rerunGates?: () => Promise<void>;
@@ -121,6 +125,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   const [notice, setNotice] = useState<Notice | null>(null);
   const [, setTick] = useState(0);
   const tone = useTone();
+  const layoutRef = useRef<Layout>(computeLayout(columns, rows, columns < 100 || rows < 30, ui.focus));
 
   // Re-render when an armed window or a notice expires, so the prompt disappears on time.
   const expiry = Math.min(ui.armed?.until ?? Infinity, notice?.until ?? Infinity);
@@ -137,7 +142,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       case 'command':
         if (keys.command === undefined) return;
         say(`${e.command}: sent…`, 'accent', 60_000);
-        keys.command(e.command).then(
+        keys.command(e.command, e.args).then(
           (r) => say(`${e.command}: ${r.message}`, r.ok ? 'good' : 'bad', r.ok ? 15_000 : 60_000),
           (err: unknown) => say(`${e.command} failed: ${(err as Error).message}`, 'bad', 60_000),
         );
@@ -165,12 +170,21 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   }, [keys, say]);
 
   const compact = columns < 100 || rows < 30;
-  const layout = computeLayout(columns, rows, compact, ui.focus);
   // `/` filters and `v` charts (look.ts): their own state, offered each key around the hotkeys.
   const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current }), (t) => say(t, 'dim', 4000));
+  // What the selection points at, with the rows as the panes show them (a `/` filter narrows them).
+  const sq = look.state.search.query;
+  const sel = {
+    orders: sq.orders === '' ? snap.orders : visibleOrders(snap, sq.orders),
+    events: sq.events === '' ? snap.events : visibleEvents(snap, sq.events),
+    eventRows: Math.max(1, layoutRef.current.events - 1),
+    gateLines: gateLines(snap, columns),
+    reconLines: reconLines(snap, columns),
+  };
 
   const onOneKey = (k: ParsedKey) => {
     const { input, ...key } = k;
+    const layout = layoutRef.current;
     if (look.key(input, key, 'first')) return;
     if (keys.input?.(input, key) === true) return;
     if (look.key(input, key, 'then')) return;
@@ -181,6 +195,9 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       can: { command: keys.command !== undefined, reconcile: true, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
       page: Math.max(1, layout.pageRows),
       reconDifference: reconDifference(snap),
+      resumeConfirm: resumeNeedsConfirm({ killLevel: snap.ops.killLevel, killReason: snap.ops.killReason, trading: snap.trading, holds: snap.ops.holds }),
+      rows: { orders: sel.orders.length, positions: snap.positions.length, gates: sel.gateLines.length, recon: sel.reconLines.length },
+      rowAction: rowAction(selectedRow(snap, { ...sel, pane: uiRef.current.focus, index: uiRef.current.scroll[uiRef.current.focus] })),
     };
     const out = onKey(uiRef.current, input, key, ctx, (keys.extra ?? []).map((x) => x.key));
     if (out.state !== uiRef.current) { uiRef.current = out.state; setUi(out.state); }
@@ -199,14 +216,21 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   const now = wallNow();
   const armed = ui.armed !== null && ui.armed.until > now ? ui.armed : null;
   const prompt = promptText(look.state.search);
-  const message = armed === null && prompt !== null ? { text: ` ${prompt}`, tone: 'accent' as const, inverse: false } : messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armText(armed.action), notice !== null && notice.until > now ? notice : null, now);
+  const message = armed === null && prompt !== null ? { text: ` ${prompt}`, tone: 'accent' as const, inverse: false } : messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armedPrompt(armed), notice !== null && notice.until > now ? notice : null, now);
   const W = columns;
+  // The 80x24 rule: a message longer than the line (a halt reason, what resuming means) wraps onto
+  // up to three rows, taken from the panes, instead of being cut mid-word.
+  const messageRows = messageText(message.text, W);
+  const layout = computeLayout(columns, rows, compact, ui.focus, messageRows.length);
+  layoutRef.current = layout;
 
   return (
     <Box flexDirection="column" width={W} height={layout.total}>
       <StatusBar snap={snap} width={W} compact={compact} />
-      <Text inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(message.text, W)}</Text>
-      {ui.help ? <Help width={W} height={layout.body} keys={keys} /> : <Body snap={snap} ui={ui} look={look.state} layout={layout} width={W} compact={compact} />}
+      {messageRows.map((t, i) => <Text key={`m${i}`} inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(t, W)}</Text>)}
+      {ui.help ? <Help width={W} height={layout.body} keys={keys} />
+        : ui.detail ? <Detail view={detailView(selectedRow(snap, { ...sel, pane: ui.focus, index: ui.scroll[ui.focus] }), W)} width={W} height={layout.body} />
+        : <Body snap={snap} ui={ui} look={look.state} layout={layout} width={W} compact={compact} />}
       <HelpLine width={W} keys={keys} armed={armed?.action ?? null} snap={snap} typing={look.state.search.editing !== null} />
     </Box>
   );
@@ -222,11 +246,21 @@ interface Layout {
   readonly pageRows: number;
 }
 
-/** Rows for each band. One row is left free so Ink never takes its clear-the-screen path (flicker). */
-export function computeLayout(columns: number, rows: number, compact: boolean, _focus: PaneId): Layout {
+/** The message line's rows: one when it fits, else the words wrapped onto at most three. */
+export function messageText(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines = wrapText(text, Math.max(10, width - 1)).map((l) => ` ${l}`);
+  return lines.length <= 3 ? lines : [...lines.slice(0, 2), `${lines[2]!.slice(0, Math.max(0, width - 1))}…`];
+}
+
+/**
+ * Rows for each band. One row is left free so Ink never takes its clear-the-screen path (flicker).
+ * A message that wraps (`messageRows` > 1) takes its extra rows from the panes.
+ */
+export function computeLayout(columns: number, rows: number, compact: boolean, _focus: PaneId, messageRows = 1): Layout {
   const total = Math.max(10, rows - 1);
   const status = compact ? 2 : 1;
-  const body = Math.max(4, total - status - 2);
+  const body = Math.max(4, total - status - 1 - messageRows);
   if (compact) {
     const top = Math.min(7, Math.max(3, Math.floor(body * 0.4)));
     const mid = Math.min(5, Math.max(2, Math.floor(body * 0.25)));
@@ -335,26 +369,26 @@ function OrdersPane({ snap, width, height, focused, offset, query = '' }: PaneAr
   const filter = filterNote(query, shown.orders.length, snap.orders.length);
   const note = `${filter !== '' ? `${filter}  ` : ''}${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
   const empty = query !== '' && snap.orders.length > 0 ? `no order matches /${query}/ (esc clears the filter)` : 'no orders yet';
-  return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1)} width={width} height={height} focused={focused}
-    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : w.items} />;
+  return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1, shown)} width={width} height={height} focused={focused}
+    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : w.items} {...(focused && all.length > 0 ? { selected: w.selected } : {})} />;
 }
 
 function PositionsPane({ snap, width, height, focused, offset }: PaneArgs) {
   const all = positionLines(snap, width - 1);
   const w = windowOf(all, Math.max(0, height - 2), offset);
-  return <Pane title="Positions" note={w.note} header={POSITION_HEADER(width - 1)} width={width} height={height} focused={focused} lines={w.items} />;
+  return <Pane title="Positions" note={w.note} header={POSITION_HEADER(width - 1, snap)} width={width} height={height} focused={focused} lines={w.items} {...(focused && snap.positions.length > 0 ? { selected: w.selected } : {})} />;
 }
 
 function GatesPane({ snap, width, height, focused, offset }: PaneArgs) {
   const all = gateLines(snap, width);
   const w = windowOf(all, Math.max(0, height - 1), offset);
-  return <Pane title="Pre-flight gates" note={`${gateSummary(snap).text.replace(/^gates: /, '')}${w.note ? `  ${w.note}` : ''}`} width={width} height={height} focused={focused} lines={w.items} />;
+  return <Pane title="Pre-flight gates" note={`${gateSummary(snap).text.replace(/^gates: /, '')}${w.note ? `  ${w.note}` : ''}`} width={width} height={height} focused={focused} lines={w.items} {...(focused ? { selected: w.selected } : {})} />;
 }
 
 function ReconPane({ snap, width, height, focused, offset }: PaneArgs) {
   const all = reconLines(snap, width);
   const w = windowOf(all, Math.max(0, height - 1), offset);
-  return <Pane title="Reconciliation" note={w.note} width={width} height={height} focused={focused} lines={w.items} />;
+  return <Pane title="Reconciliation" note={w.note} width={width} height={height} focused={focused} lines={w.items} {...(focused ? { selected: w.selected } : {})} />;
 }
 
 function EventsPane({ snap, width, height, focused, back, query = '' }: { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; back: number; query?: string }) {
@@ -362,7 +396,8 @@ function EventsPane({ snap, width, height, focused, back, query = '' }: { snap: 
   const e = eventLines(shown, Math.max(0, height - 1), back);
   const note = query === '' ? e.note : `${filterNote(query, shown.events.length, snap.events.length)}${e.note.startsWith('scrolled') ? `  ${e.note}` : ''}`;
   const lines = e.lines.length === 0 && query !== '' ? [{ text: `no event matches /${query}/ (esc clears the filter)`, tone: 'dim' as const }] : e.lines;
-  return <Pane title="Events" note={note} width={width} height={height} focused={focused} lines={lines} />;
+  // The bottom row shown is the selected one (enter opens it): up scrolls back and selects older.
+  return <Pane title="Events" note={note} width={width} height={height} focused={focused} lines={lines} {...(focused && e.lines.length > 0 ? { selected: lines.length - 1 } : {})} />;
 }
 
 const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[] = [
@@ -390,6 +425,10 @@ export function wrapWords(text: string, w: number): string[] {
   }
   if (line !== '') out.push(line);
   return out;
+}
+
+function Detail({ view, width, height }: { view: { title: string; lines: Line[] }; width: number; height: number }) {
+  return <Pane title={view.title} width={width} height={height} focused lines={view.lines} />;
 }
 
 function Help({ width, height, keys }: { width: number; height: number; keys: ConsoleKeys }) {

@@ -84,3 +84,79 @@ function bucket(values: readonly number[], n: number): number[] {
   }
   return out;
 }
+
+// ---------- fitting numbers and columns into a width (the 80x24 rule: never cut a number) ----------
+
+export type NumberKind = 'money' | 'pnl' | 'qty' | 'price';
+
+const UNITS: readonly (readonly [number, string])[] = [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
+
+/**
+ * Every way to write `n`, most precise first: the full figure, then fewer decimals, then k / M / B
+ * with at least two significant digits (so a shortened figure is off by at most 5%). A pane shows
+ * the first form that fits its column; a cut figure ("+744." for +744.12) is never one of them.
+ */
+export function numberForms(n: number, kind: NumberKind): string[] {
+  if (!Number.isFinite(n)) return ['-'];
+  const signed = kind === 'pnl';
+  const full = kind === 'money' || kind === 'pnl' ? money(n, signed) : kind === 'qty' ? qty(n) : price(n);
+  if (full === '-') return [full];
+  const sign = n < 0 ? '-' : signed && n > 0 ? '+' : '';
+  const a = Math.abs(n);
+  const forms = [full];
+  const add = (s: string) => { if (!forms.includes(s)) forms.push(s); };
+  const grouped = (v: number, d: number) => v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  // Fewer decimals, at least two significant digits (0.004 stays 0.00, never "0").
+  for (const d of [1, 0]) if (Math.round(a * 10 ** d) >= 10) add(`${sign}${grouped(a, d)}`);
+  for (const [size, unit] of UNITS) {
+    if (a < size) continue;
+    const m = a / size;
+    for (const d of [3, 2, 1, 0]) if (m >= 10 || d >= 1) add(`${sign}${m.toFixed(d)}${unit}`);
+    break;
+  }
+  return forms;
+}
+
+/** The most precise form of `n` that fits `w` columns; when none does, the shortest (wider than asked, never cut). */
+export function fitNumber(n: number, kind: NumberKind, w: number): string {
+  const forms = numberForms(n, kind);
+  return forms.find((f) => f.length <= w) ?? forms.reduce((a, b) => (b.length < a.length ? b : a));
+}
+
+export interface ColumnFit {
+  /** Width wanted (the longest full value or header). */
+  readonly ideal: number;
+  /** Width below which the column is dropped rather than cut (a number's shortest form). */
+  readonly min: number;
+  /** 0: never dropped; otherwise the highest number gives way first. */
+  readonly priority: number;
+  /** Takes what is left over (a reason, a message), and goes when less than `min` is left. */
+  readonly flex?: boolean;
+}
+
+/**
+ * Widths for columns in `width` (0 = dropped), one space between columns. The order things give
+ * way: first whole columns, lowest priority first (the flex column among them by its priority);
+ * only when the never-dropped columns alone do not fit are they narrowed toward their minimum
+ * (numbers then take their k / M forms). The flex column gets whatever is left.
+ */
+export function fitColumns(cols: readonly ColumnFit[], width: number, gap = 1): number[] {
+  const w = cols.map((c) => (c.flex ? c.min : c.ideal));
+  const total = () => {
+    const on = w.filter((x) => x > 0);
+    return on.reduce((a, b) => a + b, 0) + Math.max(0, on.length - 1) * gap;
+  };
+  while (total() > width) {
+    let drop = -1;
+    cols.forEach((c, i) => { if (w[i]! > 0 && c.priority > 0 && (drop < 0 || c.priority >= cols[drop]!.priority)) drop = i; });
+    if (drop >= 0) { w[drop] = 0; continue; }
+    // Only essentials left: narrow the one furthest above its minimum.
+    let shrink = -1;
+    cols.forEach((c, i) => { if (w[i]! > c.min && (shrink < 0 || w[i]! - c.min > w[shrink]! - cols[shrink]!.min)) shrink = i; });
+    if (shrink < 0) break;
+    w[shrink] = w[shrink]! - 1;
+  }
+  const flex = cols.findIndex((c, i) => c.flex === true && w[i]! > 0);
+  if (flex >= 0) w[flex] = Math.min(Math.max(cols[flex]!.ideal, cols[flex]!.min), w[flex]! + width - total());
+  return w;
+}

@@ -3,7 +3,7 @@
  * only runs the effect (a command on the bus, a reconcile, a quit). Destructive keys arm first and
  * act on the second press inside the window (lazygit / k9s style), never a modal maze.
  */
-import type { CommandName } from '../ops/commands.ts';
+import { CONFIRM_ARG, type CommandName, type ResumeConfirm } from '../ops/commands.ts';
 import type { KillLevel } from '../ops/kill-state.ts';
 
 export const PANES = ['orders', 'positions', 'gates', 'recon', 'events'] as const;
@@ -12,20 +12,29 @@ export type PaneId = (typeof PANES)[number];
 export const ARM_MS = 3000;
 export const QUIT_ARM_MS = 10_000;
 
-export type ArmedAction = 'flatten' | 'shutdown' | 'quit' | 'accept';
+export type ArmedAction = 'flatten' | 'shutdown' | 'quit' | 'accept' | 'resume' | 'cancel-order' | 'close-position';
 
 export interface Armed {
   readonly action: ArmedAction;
   /** Wall time the window closes. */
   readonly until: number;
+  /** What a per-row action acts on (the order's client id, the position's symbol). */
+  readonly target?: string;
+  /** The prompt, when it depends on the moment (what tripped, which order). */
+  readonly text?: string;
 }
 
 export interface UiState {
   readonly focus: PaneId;
-  /** Rows scrolled back from the newest (events) or from the top (other panes). */
+  /**
+   * Events: rows scrolled back from the newest; the bottom row shown is the selected one. Other
+   * panes: the selected row, counted from the top (the window follows it).
+   */
   readonly scroll: Readonly<Record<PaneId, number>>;
   readonly armed: Armed | null;
   readonly help: boolean;
+  /** The selected row's full text is open (enter opens, esc closes). */
+  readonly detail: boolean;
 }
 
 export const INITIAL_UI: UiState = {
@@ -33,6 +42,7 @@ export const INITIAL_UI: UiState = {
   scroll: { orders: 0, positions: 0, gates: 0, recon: 0, events: 0 },
   armed: null,
   help: false,
+  detail: false,
 };
 
 export interface KeyInfo {
@@ -59,10 +69,24 @@ export interface KeyContext {
   readonly page: number;
   /** The reconciliation pane shows a difference (or its pause is in force): `a a` accepts the venue's state. */
   readonly reconDifference?: boolean;
+  /** Why a resume needs the second p (ops/commands.ts resumeNeedsConfirm); null or absent: one press. */
+  readonly resumeConfirm?: ResumeConfirm | null;
+  /** Rows in each pane, so the selection stays on a row. */
+  readonly rows?: Partial<Record<PaneId, number>>;
+  /** What `d` would act on in the focused pane's selected row (a string: why nothing). */
+  readonly rowAction?: RowAction | string | null;
+}
+
+/** `d d` on the selected row: cancel that order (orders pane) or close that position (positions pane). */
+export interface RowAction {
+  readonly action: 'cancel-order' | 'close-position';
+  readonly target: string;
+  /** The row in words, for the prompt. */
+  readonly label: string;
 }
 
 export type Effect =
-  | { readonly kind: 'command'; readonly command: CommandName }
+  | { readonly kind: 'command'; readonly command: CommandName; readonly args?: readonly string[] }
   | { readonly kind: 'reconcile' }
   | { readonly kind: 'gates' }
   | { readonly kind: 'quit' }
@@ -79,27 +103,45 @@ const ARM_TEXT: Record<ArmedAction, string> = {
   shutdown: 'press X again within 3 s to FLATTEN, SAVE STATE AND EXIT; any other key aborts',
   quit: 'QUIT? q/y yes · any key stays',
   accept: "press a again within 3 s to ACCEPT THE VENUE'S STATE (our positions, cash and the differing orders become the venue's); any other key aborts",
+  resume: 'press p again within 3 s to RESUME; any other key aborts',
+  'cancel-order': 'press d again within 3 s to CANCEL the selected order; any other key aborts',
+  'close-position': 'press d again within 3 s to CLOSE the selected position; any other key aborts',
 };
 
 export const armText = (a: ArmedAction): string => ARM_TEXT[a];
+
+/** The prompt an armed window shows (its own text when it has one). */
+export const armedPrompt = (a: Armed): string => a.text ?? ARM_TEXT[a.action];
+
+const ABORTED: Record<ArmedAction, string> = {
+  flatten: 'flatten aborted', shutdown: 'shutdown aborted', quit: 'quit aborted', accept: 'accept venue state aborted',
+  resume: 'resume aborted: still stopped', 'cancel-order': 'cancel of the order aborted', 'close-position': 'close of the position aborted',
+};
 
 export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, extraKeys: readonly string[] = []): KeyOutcome {
   const armed = s.armed !== null && s.armed.until > ctx.now ? s.armed : null;
   const base: UiState = armed === s.armed ? s : { ...s, armed };
   const isCtrlC = key.ctrl === true && input === 'c';
 
-  // A second press inside the window acts; anything else disarms first.
+  // A second press inside the window acts; anything else disarms first. The second press is the
+  // exact key (never its case twin): caps lock must not confirm, and a stray key aborts.
   if (armed !== null) {
     const disarmed = { ...base, armed: null };
-    if (armed.action === 'flatten' && input === 'f' && !key.ctrl) return { state: disarmed, effect: { kind: 'command', command: 'flatten' } };
+    const plain = !key.ctrl;
+    if (armed.action === 'flatten' && input === 'f' && plain) return { state: disarmed, effect: { kind: 'command', command: 'flatten' } };
     if (armed.action === 'shutdown' && input === 'X') return { state: disarmed, effect: { kind: 'command', command: 'shutdown' } };
     if (armed.action === 'quit' && (input === 'q' || input === 'y' || input === 'Y' || isCtrlC)) return { state: disarmed, effect: { kind: 'quit' } };
-    if (armed.action === 'accept' && input === 'a' && !key.ctrl) return { state: disarmed, effect: { kind: 'command', command: 'accept-venue' } };
-    return { state: disarmed, effect: { kind: 'notice', text: `${armed.action === 'accept' ? 'accept venue state' : armed.action} aborted`, level: 'info' } };
+    if (armed.action === 'accept' && input === 'a' && plain) return { state: disarmed, effect: { kind: 'command', command: 'accept-venue' } };
+    if (armed.action === 'resume' && input === 'p' && plain) return { state: disarmed, effect: { kind: 'command', command: 'resume', args: [CONFIRM_ARG] } };
+    if ((armed.action === 'cancel-order' || armed.action === 'close-position') && input === 'd' && plain && armed.target !== undefined) {
+      return { state: disarmed, effect: { kind: 'command', command: armed.action, args: [armed.target] } };
+    }
+    return { state: disarmed, effect: { kind: 'notice', text: ABORTED[armed.action], level: 'info' } };
   }
 
-  if (key.escape) return { state: { ...base, help: false }, effect: null };
+  if (key.escape) return { state: { ...base, help: false, detail: false }, effect: null };
   if (input === '?') return { state: { ...base, help: !base.help }, effect: null };
+  if (key.return) return { state: { ...base, detail: !base.detail, help: false }, effect: null };
 
   if (isCtrlC || input === 'q') {
     if (!ctx.can.quit) return { state: base, effect: null };
@@ -109,21 +151,37 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
   if (key.tab) {
     const i = PANES.indexOf(base.focus);
     const next = PANES[(i + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!;
-    return { state: { ...base, focus: next }, effect: null };
+    return { state: { ...base, focus: next, detail: false }, effect: null };
   }
   const step = key.upArrow ? 1 : key.downArrow ? -1 : key.pageUp ? ctx.page : key.pageDown ? -ctx.page : 0;
   if (step !== 0) {
-    // Events scroll back in time (up = older); lists scroll down (down = further rows).
+    // Events scroll back in time (up = older; the bottom row shown is the selected one); in the
+    // other panes the arrows move the selection (down = the next row), and the window follows it.
     const delta = base.focus === 'events' ? step : -step;
     const cur = base.scroll[base.focus];
-    return { state: { ...base, scroll: { ...base.scroll, [base.focus]: Math.max(0, cur + delta) } }, effect: null };
+    const n = ctx.rows?.[base.focus];
+    const max = n === undefined ? Number.POSITIVE_INFINITY : Math.max(0, n - 1);
+    return { state: { ...base, scroll: { ...base.scroll, [base.focus]: Math.min(max, Math.max(0, cur + delta)) } }, effect: null };
   }
   if (key.ctrl) return { state: base, effect: null };
 
   if (ctx.can.command) {
     switch (input) {
-      case 'p':
-        return { state: base, effect: { kind: 'command', command: ctx.killLevel > 0 || !ctx.tradingActive ? 'resume' : 'pause' } };
+      case 'p': {
+        if (!(ctx.killLevel > 0 || !ctx.tradingActive)) return { state: base, effect: { kind: 'command', command: 'pause' } };
+        const why = ctx.resumeConfirm ?? null;
+        // A pause the operator made lifts with one press; a halt, L3/L4 or a loss limit asks again.
+        if (why === null) return { state: base, effect: { kind: 'command', command: 'resume' } };
+        const text = `press p again within 3 s to RESUME from ${why.tripped}. Resuming means ${why.means}. Any other key aborts`;
+        return { state: { ...base, armed: { action: 'resume', until: ctx.now + ARM_MS, text } }, effect: null };
+      }
+      case 'd': {
+        const r = ctx.rowAction ?? null;
+        if (r === null) return { state: base, effect: null };
+        if (typeof r === 'string') return { state: base, effect: { kind: 'notice', text: r, level: 'info' } };
+        const what = r.action === 'cancel-order' ? 'CANCEL order' : 'CLOSE the position';
+        return { state: { ...base, armed: { action: r.action, until: ctx.now + ARM_MS, target: r.target, text: `press d again within 3 s to ${what} ${r.label}; any other key aborts` } }, effect: null };
+      }
       case 'c':
         return { state: base, effect: { kind: 'command', command: 'cancel-all' } };
       case 'f':

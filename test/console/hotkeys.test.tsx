@@ -25,17 +25,43 @@ function setup(over: Partial<ConsoleKeys> = {}, snapOps = {}) {
 }
 
 describe('hotkeys', () => {
-  it('p pauses; p again resumes from any level', async () => {
+  it('p pauses; from L1 one p resumes', async () => {
     const t = setup();
     await tick();
     await t.press('p');
     expect(t.sent).toEqual(['pause']);
-    t.src.set(snapshot({}, { killLevel: 3 }));
+    t.src.set(snapshot({}, { killLevel: 1, killReason: 'paused by console' }));
     await tick();
     expect(t.frame()).toContain('p RESUME');
     await t.press('p');
     expect(t.sent).toEqual(['pause', 'resume']);
     expect(t.frame()).toContain('resume: resume done');
+  });
+
+  it('from L3 or a halt p arms, says what tripped, and only the second p resumes (confirmed)', async () => {
+    const args: (readonly string[] | undefined)[] = [];
+    const t = setup({ command: async (name, a) => { args.push(a); return { ok: true, command: name, message: `${name} done`, level: 0, incomplete: [] }; } });
+    t.src.set(snapshot({}, { killLevel: 3, killReason: 'flatten by console' }));
+    await tick();
+    await t.press('p');
+    expect(args).toEqual([]);
+    expect(t.frame()).toContain('press p again within 3 s to RESUME from kill switch L3');
+    await t.press('P'); // caps lock: the twin aborts, never confirms
+    expect(args).toEqual([]);
+    expect(t.frame()).toContain('resume aborted');
+    await t.press('pp');
+    expect(args).toEqual([['--confirm']]);
+
+    const reason = 'daily loss 1200.00 exceeds the max daily loss 1000 (equity 98800.00, day start 100000.00 on 2024-03-04)';
+    t.src.set(snapshot({ trading: { status: 'paused', reason, since: 0 } }, { killLevel: 1, killReason: `engine paused: ${reason}`, holds: [{ key: 'engine', status: 'paused', reason, since: 0 }] }));
+    await tick();
+    await t.press('p');
+    const flat = t.frame().split('\n').map((l) => l.trim()).join(' ');
+    expect(flat).toContain('RESUME from the loss limit');
+    expect(flat).toMatch(/next order that adds exposure pauses it again/);
+    t.advance(3500);
+    await t.press('p'); // the window closed: this only arms again
+    expect(args).toHaveLength(1);
   });
 
   it('c cancels all at once', async () => {

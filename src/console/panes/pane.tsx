@@ -22,10 +22,12 @@ export interface PaneProps {
   readonly lines: readonly Line[];
   /** A fixed column header under the title (not scrolled). */
   readonly header?: string;
+  /** Index into `lines` of the selected row (drawn inverse; enter opens it, d acts on it). */
+  readonly selected?: number;
   readonly children?: ReactNode;
 }
 
-export function Pane({ title, note, width, height, focused, lines, header }: PaneProps) {
+export function Pane({ title, note, width, height, focused, lines, header, selected }: PaneProps) {
   const tone = useTone();
   const body = Math.max(0, height - 1 - (header !== undefined && height > 2 ? 1 : 0));
   const head = `${focused ? '▶ ' : '  '}${title}${note ? `  ${note}` : ''}`;
@@ -35,17 +37,21 @@ export function Pane({ title, note, width, height, focused, lines, header }: Pan
       <Text bold inverse={focused} color={focused ? tone('accent') : undefined} wrap="truncate">{fit(head, width)}</Text>
       {header !== undefined && height > 2 ? <Text color={tone('dim')} wrap="truncate">{fit(` ${header}`, width)}</Text> : null}
       {shown.map((l, i) => (
-        <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={l.inverse} wrap="truncate">{fit(` ${l.text}`, width)}</Text>
+        <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={l.inverse === true || i === selected} wrap="truncate">{fit(`${i === selected ? '›' : ' '}${l.text}`, width)}</Text>
       ))}
       {Array.from({ length: body - shown.length }, (_, i) => <Text key={`pad${i}`}>{' '.repeat(Math.max(0, width))}</Text>)}
     </Box>
   );
 }
 
-/** A window of `rows` lines starting `offset` rows in (clamped), with a position note. */
-export function windowOf<T>(items: readonly T[], rows: number, offset: number): { items: T[]; note: string; offset: number } {
+/**
+ * A window of `rows` lines that keeps the selected row (`sel`, clamped) in view: the window moves
+ * only when the selection passes its edge (lazygit's list). `selected` is the row's index in the window.
+ */
+export function windowOf<T>(items: readonly T[], rows: number, sel: number): { items: T[]; note: string; offset: number; selected: number } {
   const max = Math.max(0, items.length - rows);
-  const o = Math.min(Math.max(0, offset), max);
+  const s = Math.min(Math.max(0, sel), Math.max(0, items.length - 1));
+  const o = Math.min(Math.max(0, s - rows + 1), max);
   const note = items.length > rows ? `${o + 1}-${Math.min(items.length, o + rows)}/${items.length}` : '';
-  return { items: items.slice(o, o + rows), note, offset: o };
+  return { items: items.slice(o, o + rows), note, offset: o, selected: s - o };
 }

@@ -5,36 +5,43 @@
 import type { OrderView } from '../../orders/order.ts';
 import { isOpen } from '../../orders/fsm.ts';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
-import { age, fit, hms, money, price, qty, sparkRows } from '../format.ts';
+import { age, fit, hms, money, sparkRows } from '../format.ts';
+import type { PositionView } from '../../portfolio/portfolio.ts';
+import { type TableCol, fitTable } from './table-fit.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
 import type { Line } from './pane.tsx';
 import type { Tone } from '../theme.tsx';
 
-interface Col { readonly name: string; readonly w: number; readonly right?: boolean; readonly drop: number }
-
-/** Columns in display order; `drop` says which go first when the pane is narrow (higher = earlier). */
-const ORDER_COLS: readonly Col[] = [
-  { name: 'client id', w: 16, drop: 0 }, { name: 'symbol', w: 9, drop: 0 }, { name: 'side', w: 4, drop: 0 },
-  { name: 'type', w: 6, drop: 3 }, { name: 'qty', w: 10, right: true, drop: 0 }, { name: 'filled', w: 10, right: true, drop: 2 },
-  { name: 'price', w: 10, right: true, drop: 0 }, { name: 'state', w: 15, drop: 0 }, { name: 'age', w: 5, right: true, drop: 1 },
+/**
+ * Orders, in display order. The give-way order at a narrow width (README "80x24"): type, then
+ * filled, then age, then the reason column (its full text is in the row's detail view: enter);
+ * id, symbol, side, qty, price and state never go, and no number is ever cut.
+ */
+const ORDER_COLS: readonly TableCol<{ o: OrderView; now: number }>[] = [
+  { head: ['client id', 'id'], priority: 0, min: 10, cell: ({ o }) => o.clientOrderId },
+  { head: ['symbol'], priority: 0, min: 7, cell: ({ o }) => o.request.symbol },
+  { head: ['side'], priority: 0, cell: ({ o }) => o.request.side },
+  { head: ['type'], priority: 5, cell: ({ o }) => o.request.type },
+  { head: ['qty'], priority: 0, align: 'right', cell: ({ o }) => ({ n: o.request.qty, kind: 'qty' }) },
+  { head: ['filled'], priority: 4, align: 'right', cell: ({ o }) => ({ n: o.filledQty, kind: 'qty' }) },
+  { head: ['price'], priority: 0, align: 'right', cell: ({ o }) => { const p = orderPrice(o); return p === undefined ? '-' : { n: p, kind: 'price' }; } },
+  { head: ['state'], priority: 0, min: 8, cell: ({ o }) => o.status + (o.external ? ' ext' : '') },
+  { head: ['age'], priority: 3, align: 'right', cell: ({ o, now }) => age(now - o.createdAt) },
+  { head: ['reason'], priority: 2, flex: true, min: 12, cell: ({ o }) => orderReason(o) },
 ];
 
-function orderColumns(w: number): boolean[] {
-  const keep = ORDER_COLS.map(() => true);
-  const width = () => ORDER_COLS.reduce((a, c, i) => a + (keep[i] ? c.w + 1 : 0), 0);
-  for (let d = 3; d >= 1 && width() > w; d--) ORDER_COLS.forEach((c, i) => { if (c.drop === d) keep[i] = false; });
-  return keep;
+/** Why an order is where it is: flagged, the venue's or risk's reason, or its tag. */
+export function orderReason(o: OrderView): string {
+  return o.flagged ?? o.reason ?? (o.request.tag ? `(${o.request.tag})` : '');
 }
 
-export const ORDER_HEADER = (w: number): string => orderCells(w, ['client id', 'symbol', 'side', 'type', 'qty', 'filled', 'price', 'state', 'age', 'reason']);
-
-function orderCells(w: number, c: readonly string[]): string {
-  const keep = orderColumns(w);
-  let s = '';
-  ORDER_COLS.forEach((col, i) => { if (keep[i]) s += fit(c[i]!, col.w, col.right ? 'right' : 'left') + ' '; });
-  const rest = Math.max(0, w - s.length);
-  return (s + fit(c[9] ?? '', rest)).slice(0, w);
+function orderTable(snap: ConsoleSnapshot, w: number): { header: string; rows: string[] } {
+  const now = snap.engineTime ?? 0;
+  return fitTable(ORDER_COLS, snap.orders.map((o) => ({ o, now })), w);
 }
+
+/** The orders pane's column header for these orders (the columns depend on what they must show). */
+export const ORDER_HEADER = (w: number, snap?: ConsoleSnapshot): string => (snap === undefined ? fitTable(ORDER_COLS, [], w).header : orderTable(snap, w).header);
 
 function orderPrice(o: OrderView): number | undefined {
   if (o.avgFillPrice > 0) return o.avgFillPrice;
@@ -43,33 +50,34 @@ function orderPrice(o: OrderView): number | undefined {
 }
 
 export function orderLines(snap: ConsoleSnapshot, w: number): Line[] {
-  const now = snap.engineTime ?? 0;
-  return snap.orders.map((o) => {
-    const r = o.request;
+  const t = orderTable(snap, w);
+  return snap.orders.map((o, i) => {
     const open = isOpen(o.status);
     const tone: Tone | null = o.status === 'denied' || o.status === 'rejected' || o.flagged ? 'bad' : o.status === 'filled' ? 'good' : open ? 'accent' : 'dim';
-    const reason = o.flagged ?? o.reason ?? (r.tag ? `(${r.tag})` : '');
-    return {
-      text: orderCells(w, [o.clientOrderId, r.symbol, r.side, r.type, qty(r.qty), qty(o.filledQty), price(orderPrice(o)), o.status + (o.external ? ' ext' : ''), age(now - o.createdAt), reason]),
-      tone,
-    };
+    return { text: t.rows[i]!, tone };
   });
 }
 
-export const POSITION_HEADER = (w: number): string => positionCells(w, ['symbol', 'qty', 'avg', 'last', 'unrealized', 'realized']);
+/**
+ * Positions. Give-way order: avg, then last, then realized (also on the P&L line); symbol, qty and
+ * unrealized never go, and their figures shorten to k / M before anything is cut.
+ */
+const POSITION_COLS: readonly TableCol<PositionView>[] = [
+  { head: ['symbol'], priority: 0, min: 7, cell: (p) => p.symbol },
+  { head: ['qty'], priority: 0, align: 'right', cell: (p) => ({ n: p.qty, kind: 'qty' }) },
+  { head: ['avg'], priority: 3, align: 'right', cell: (p) => (p.avgPrice ? { n: p.avgPrice, kind: 'price' } : '-') },
+  { head: ['last'], priority: 2, align: 'right', cell: (p) => (p.lastPrice ? { n: p.lastPrice, kind: 'price' } : '-') },
+  { head: ['unrealized', 'unreal', 'upnl'], priority: 0, align: 'right', cell: (p) => ({ n: p.unrealizedPnl, kind: 'pnl' }) },
+  { head: ['realized', 'real', 'rpnl'], priority: 1, align: 'right', cell: (p) => ({ n: p.realizedPnl, kind: 'pnl' }) },
+];
 
-function positionCells(w: number, c: readonly string[]): string {
-  const widths = w >= 70 ? [10, 12, 11, 11, 12, 12] : w >= 58 ? [9, 9, 9, 9, 10, 10] : [8, 8, 9, 9, 10, 0];
-  // Narrow: the realized column goes first (it is also in the P&L line).
-  let s = '';
-  for (let i = 0; i < widths.length; i++) if (widths[i]! > 0) s += fit(c[i]!, widths[i]!, i === 0 ? 'left' : 'right') + ' ';
-  return s.slice(0, Math.max(0, w - 1));
-}
+export const POSITION_HEADER = (w: number, snap?: ConsoleSnapshot): string => fitTable(POSITION_COLS, snap?.positions ?? [], w).header;
 
 export function positionLines(snap: ConsoleSnapshot, w: number): Line[] {
   if (snap.positions.length === 0) return [{ text: 'flat: no positions', tone: 'dim' }];
-  return snap.positions.map((p) => ({
-    text: positionCells(w, [p.symbol, qty(p.qty), price(p.avgPrice), price(p.lastPrice), money(p.unrealizedPnl, true), money(p.realizedPnl, true)]),
+  const t = fitTable(POSITION_COLS, snap.positions, w);
+  return snap.positions.map((p, i) => ({
+    text: t.rows[i]!,
     tone: p.qty === 0 ? 'dim' : p.unrealizedPnl < 0 ? 'bad' : 'good',
   }));
 }
