@@ -104,3 +104,28 @@ describe('d d on the selected row', () => {
     expect(t.sent).toEqual([{ name: 'close-position', args: ['ETH-USD'] }]);
   });
 });
+
+describe('80x24 status bar and P&L line', () => {
+  it('keeps LIVE, the kill level, the trading state and whole figures when squeezed', async () => {
+    const snap = snapshot({
+      info: { ...snapshot().info, mode: 'live', venue: 'alpaca', account: 'live-account-with-a-long-name' },
+      connection: { state: 'connected', heartbeatAgeMs: 4000, detail: '' },
+      droppedMarketEvents: 12_345, equity: 12_345_678.9, dayPnl: -1_234_567.89,
+      trading: { status: 'halted', reason: 'x', since: 0 },
+      equitySeries: [12_000_000, 13_580_246.8, 12_345_678.9],
+    }, { killLevel: 3, killReason: 'flatten by console' });
+    const src = new StaticSource(snap);
+    const r = render(<App source={src} mode="live" keys={{ quit: () => {} }} size={SMALL} colors={false} />);
+    await tick();
+    const f = r.lastFrame() ?? '';
+    const top = f.split('\n').slice(0, 2).join('\n');
+    for (const l of f.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(top).toContain('LIVE');
+    expect(top).toContain('KILL L3');
+    expect(top).toContain('HALTED');
+    expect(shows(top, 12_345_678.9, 'pnl') || numberForms(12_345_678.9, 'money').some((x) => top.includes(`eq ${x} `) || top.includes(`eq ${x}│`))).toBe(true);
+    expect(numberForms(-1_234_567.89, 'pnl').some((x) => top.includes(`day ${x} `))).toBe(true);
+    // The P&L pane's first line: equity and change whole (lo / hi gave way), never a cut figure.
+    expect(f).not.toMatch(/\d…/);
+  });
+});

@@ -6,17 +6,25 @@
  */
 import { Box, Text } from 'ink';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
-import { age, clock, fit, money } from '../format.ts';
+import { age, clock, fit, fitNumber, money } from '../format.ts';
 import type { ConsoleSnapshot } from '../model.ts';
 import { type Tone, useTone } from '../theme.tsx';
 
 interface Seg { readonly text: string; readonly tone?: Tone | null; readonly bold?: boolean; readonly inverse?: boolean; readonly flex?: boolean }
 
-export function statusSegments(snap: ConsoleSnapshot): { mode: Seg; who: Seg; money: Seg[]; state: Seg[]; clock: Seg } {
+/**
+ * How far the bar is squeezed to fit (the 80x24 rule; README "80x24"). Each step gives way in this
+ * order, and a number is never cut: 1 "N dropped" → "N drop", 2 the heartbeat age goes, 3 equity in
+ * k / M, 4 day P&L in k / M, 5 the kill level's name goes (L3 stays), 6 LIVE's banner shortens
+ * (LIVE stays), 7 the clock shows the time only. The venue / strategy text gives way before all of them.
+ */
+export const SQUEEZE_STEPS = 7;
+
+export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg; who: Seg; money: Seg[]; state: Seg[]; clock: Seg } {
   const m = snap.info.mode;
-  const mode: Seg = { text: m === 'live' ? ' ■ LIVE — REAL MONEY ■ ' : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
+  const mode: Seg = { text: m === 'live' ? (squeeze >= 6 ? ' ■ LIVE ■ ' : ' ■ LIVE — REAL MONEY ■ ') : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
   const c = snap.connection;
-  const connText = c.state === 'in-process' ? 'in-process' : `${c.state}${c.heartbeatAgeMs !== null ? ` ${age(c.heartbeatAgeMs)}` : ''}`;
+  const connText = c.state === 'in-process' ? 'in-process' : `${c.state}${c.heartbeatAgeMs !== null && squeeze < 2 ? ` ${age(c.heartbeatAgeMs)}` : ''}`;
   const connTone: Tone = c.state === 'in-process' || c.state === 'connected' ? (c.heartbeatAgeMs !== null && c.heartbeatAgeMs > 10_000 ? 'warn' : 'good') : 'bad';
   const kl = snap.ops.killLevel;
   const t = snap.trading.status;
@@ -25,20 +33,20 @@ export function statusSegments(snap: ConsoleSnapshot): { mode: Seg; who: Seg; mo
     mode,
     who: { text: `${snap.info.venue}:${snap.info.account} ${snap.info.strategy}`, flex: true },
     money: [
-      { text: `eq ${money(snap.equity)}` },
-      { text: `day ${money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
+      { text: `eq ${squeeze >= 3 ? fitNumber(snap.equity, 'money', 6) : money(snap.equity)}` },
+      { text: `day ${squeeze >= 4 ? fitNumber(snap.dayPnl, 'pnl', 6) : money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
     ],
     state: [
       // A replay has no venue and no kill switch: those segments give their room to the cursor.
       ...(r !== undefined ? [] : [
         { text: connText, tone: connTone },
         // Only when it happened: the venue / strategy part gives way to it first.
-        ...((snap.droppedMarketEvents ?? 0) > 0 ? [{ text: `${snap.droppedMarketEvents} dropped`, tone: 'warn' } satisfies Seg] : []),
-        { text: kl === 0 ? 'kill off' : `KILL ${KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 },
+        ...((snap.droppedMarketEvents ?? 0) > 0 ? [{ text: `${snap.droppedMarketEvents} ${squeeze >= 1 ? 'drop' : 'dropped'}`, tone: 'warn' } satisfies Seg] : []),
+        { text: kl === 0 ? 'kill off' : `KILL ${squeeze >= 5 ? `L${kl}` : KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 },
       ] satisfies Seg[]),
       { text: snap.running ? t.toUpperCase() : 'STOPPED', tone: !snap.running ? 'dim' : t === 'active' ? 'good' : t === 'paused' ? 'warn' : 'bad', bold: true },
     ],
-    clock: r === undefined ? { text: clock(snap.engineTime), tone: 'dim' }
+    clock: r === undefined ? { text: squeeze >= 7 && snap.engineTime !== null ? `${clock(snap.engineTime).slice(11)}` : clock(snap.engineTime), tone: 'dim' }
       : { text: `${r.playing ? '▶' : '❚❚'} ${r.speed} n:${r.seekKind} │ event ${r.cursor + 1}/${r.total} │ ${snap.engineTime === null ? '-' : new Date(snap.engineTime).toISOString().replace('T', ' ').slice(0, 19)}Z`, tone: 'accent' },
   };
 }
@@ -74,15 +82,26 @@ function Line({ segs }: { segs: readonly Seg[] }) {
 
 const join = (segs: readonly Seg[]): Seg[] => segs.flatMap((s, i) => (i === 0 ? [s] : [SEP, s]));
 
+const fixedWidth = (segs: readonly Seg[]): number => segs.filter((x) => !x.flex).reduce((a, x) => a + x.text.length, 0);
+
+/** The status bar's lines at the least squeeze that fits (a line cut from the right is the last resort). */
+export function statusLines(snap: ConsoleSnapshot, width: number, compact: boolean): Seg[][] {
+  const build = (sq: number): Seg[][] => {
+    const s = statusSegments(snap, sq);
+    if (!compact) return [[s.mode, s.who, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock]];
+    return [[s.mode, { text: ' ' }, s.who, { text: ' ' }, s.clock], [...join([...s.money, ...s.state]), { text: '', flex: true }]];
+  };
+  let lines = build(0);
+  for (let sq = 1; sq <= SQUEEZE_STEPS && lines.some((l) => fixedWidth(l) > width); sq++) lines = build(sq);
+  return lines.map((l) => fitLine(l, width));
+}
+
 export function StatusBar({ snap, width, compact }: { snap: ConsoleSnapshot; width: number; compact: boolean }) {
-  const s = statusSegments(snap);
-  if (!compact) {
-    return <Line segs={fitLine([s.mode, s.who, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock], width)} />;
-  }
+  const lines = statusLines(snap, width, compact);
+  if (!compact) return <Line segs={lines[0]!} />;
   return (
     <Box flexDirection="column" width={width}>
-      <Line segs={fitLine([s.mode, { text: ' ' }, s.who, { text: ' ' }, s.clock], width)} />
-      <Line segs={fitLine([...join([...s.money, ...s.state]), { text: '', flex: true }], width)} />
+      {lines.map((l, i) => <Line key={i} segs={l} />)}
     </Box>
   );
 }

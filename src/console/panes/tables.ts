@@ -5,7 +5,7 @@
 import type { OrderView } from '../../orders/order.ts';
 import { isOpen } from '../../orders/fsm.ts';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
-import { age, fit, hms, money, sparkRows } from '../format.ts';
+import { age, fit, fitNumber, hms, money, sparkRows } from '../format.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
 import { type TableCol, fitTable } from './table-fit.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
@@ -142,7 +142,18 @@ export function pnlLines(snap: ConsoleSnapshot, w: number, rows: number): Line[]
   const first = s[0]!;
   const last = s[s.length - 1]!;
   const chg = last - first;
-  const label = `${money(last)}  ${money(chg, true)} (${first !== 0 ? ((chg / first) * 100).toFixed(2) : '0'}%)  lo ${money(Math.min(...s))} hi ${money(Math.max(...s))}`;
+  // The 80x24 rule: lo / hi give way first, then the percentage; the figures shorten to k / M before
+  // any is cut.
+  const pct = `(${first !== 0 ? ((chg / first) * 100).toFixed(2) : '0'}%)`;
+  const lo = Math.min(...s);
+  const hi = Math.max(...s);
+  const tries = [
+    `${money(last)}  ${money(chg, true)} ${pct}  lo ${money(lo)} hi ${money(hi)}`,
+    `${money(last)}  ${money(chg, true)} ${pct}`,
+    `${money(last)}  ${money(chg, true)}`,
+    `${fitNumber(last, 'money', 7)} ${fitNumber(chg, 'pnl', 7)}`,
+  ];
+  const label = tries.find((t) => t.length <= w) ?? tries[tries.length - 1]!;
   const chart = sparkRows(s, Math.max(1, w - 2), Math.max(1, rows - 1));
   const tone: Tone = chg >= 0 ? 'good' : 'bad';
   return [{ text: label, tone }, ...chart.map((c) => ({ text: c, tone }))];
