@@ -223,7 +223,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       source: model,
       mode: flags.live === true || flags.mode === 'live' ? 'live' : 'paper',
       keys: {
-        command: (name) => dispatch(name, 'console'),
+        // args: the confirmed resume (p p from a halt or L3/L4), the order or symbol of a `d d`.
+        command: (name, args) => ops.bus.dispatch({ command: name, by: 'console', ...(args !== undefined ? { args } : {}) }),
         reconcile: () => ops.reconcileNow(),
         rerunGates: async () => { await ops.rerunGates(); },
         quit: () => void finish(0, 'quit', 'quit by the operator: state saved'),
