@@ -59,6 +59,20 @@ export interface BacktestSummary {
   readonly to: string | null;
   /** Periods per year used to annualize Sharpe and Sortino. */
   readonly periodsPerYear: number;
+  /** Calendar days the curve spans (first bar's start to the last sample), the span CAGR is taken over. */
+  readonly spanDays: number;
+}
+
+/**
+ * The shortest span whose CAGR is shown: compounding three lucky days into a year gives +879%, a
+ * number that means nothing. Below it the reports say "n/a (span 3 d < 30 d)" and `--json` gives
+ * null; Sharpe and Sortino are still annualized there, with the span printed beside them.
+ */
+export const MIN_CAGR_DAYS = 30;
+
+/** The CAGR when the span is long enough to mean something (MIN_CAGR_DAYS), else null. */
+export function meaningfulCagr(s: Pick<BacktestSummary, 'cagr' | 'spanDays'>): number | null {
+  return s.spanDays >= MIN_CAGR_DAYS ? s.cagr : null;
 }
 
 export interface RoundTrip {
@@ -273,8 +287,8 @@ export function summarize(input: MetricsInput): BacktestSummary {
 
   // CAGR over calendar time: from the start of the first bar (the anchor) to the last sample.
   let cagr = 0;
+  const years = n > 0 ? (ts[n - 1]! - ts[0]! + Math.max(0, intervalMs)) / YEAR_MS : 0;
   if (n > 0 && startCash > 0) {
-    const years = (ts[n - 1]! - ts[0]! + Math.max(0, intervalMs)) / YEAR_MS;
     if (final <= 0) cagr = -1;
     else if (years > 0) cagr = finite(Math.pow(final / startCash, 1 / years) - 1);
   }
@@ -308,5 +322,6 @@ export function summarize(input: MetricsInput): BacktestSummary {
     from: n > 0 ? iso(ts[0]!) : null,
     to: n > 0 ? iso(ts[n - 1]!) : null,
     periodsPerYear: ppy,
+    spanDays: finite((years * YEAR_MS) / DAY_MS),
   };
 }

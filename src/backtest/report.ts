@@ -8,7 +8,20 @@ import { Chalk } from 'chalk';
 import type { BarSeries } from '../data/series.ts';
 import type { Fill } from '../domain/fill.ts';
 import { type OhlcBar, priceChart } from '../util/text-chart.ts';
-import type { BacktestSummary } from './metrics.ts';
+import { MIN_CAGR_DAYS, meaningfulCagr, type BacktestSummary } from './metrics.ts';
+import { displayPath, paramsText, spanText, specSourceText, type RunDescription } from './run-info.ts';
+
+/** What the run was and what went wrong in it, beside the figures (the CLI fills it in). */
+export interface RunReport {
+  readonly description?: RunDescription;
+  /** Strategy exceptions, orders the venue rejected, orders pre-trade risk denied. */
+  readonly counts?: { readonly errors: number; readonly rejections: number; readonly denials: number };
+  /** False when a strategy error stopped the run before the data ended. */
+  readonly completed?: boolean;
+}
+
+/** "3.0 d" / "45 d": a span short enough to matter gets its decimal. */
+const days = (d: number): string => (d < 10 ? `${d.toFixed(1)} d` : `${Math.round(d)} d`);
 
 // ---------- number formatting ----------
 
@@ -48,6 +61,7 @@ function shortTime(isoTime: string | null): string {
 export interface RenderOptions {
   /** ANSI colors; the caller passes false for NO_COLOR, --no-color or a non-TTY stream. */
   readonly color?: boolean;
+  readonly run?: RunReport;
 }
 
 type Tone = 'plain' | 'good' | 'bad';
@@ -60,40 +74,68 @@ export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): str
   const c = new Chalk({ level: opts.color === true ? 1 : 0 });
   const paint = (text: string, tone: Tone): string => (tone === 'good' ? c.green(text) : tone === 'bad' ? c.red(text) : text);
 
-  const header: Cell[] = [
+  const run = opts.run ?? {};
+  const d = run.description;
+  const header: Cell[] = [];
+  if (d !== undefined) {
+    header.push({ label: 'Strategy', value: `${d.strategy.name}  ${displayPath(d.strategy.file)}  ${paramsText(d.strategy.params)}`, tone: 'plain' });
+    for (const i of d.instruments) {
+      const guessed = i.symbolFrom === 'file name';
+      header.push({ label: 'Symbol', value: `${i.symbol}  ${i.assetClass}  spec: ${specSourceText(i)}${guessed ? '  WARNING' : ''}`, tone: guessed ? 'bad' : 'plain' });
+    }
+    header.push({ label: 'Data', value: spanText(d.data), tone: 'plain' });
+  }
+  if (run.completed === false) header.push({ label: 'Stopped', value: 'by a strategy error: the figures cover the run up to it', tone: 'bad' });
+  // Annualized figures on a short span: the span beside them; CAGR left out below the minimum.
+  const short = s.spanDays < MIN_CAGR_DAYS;
+  const cagr = meaningfulCagr(s);
+  const beside = short && s.bars > 0 ? ` (${days(s.spanDays)})` : '';
+  header.push(
     { label: 'Period', value: `${shortTime(s.from)} -> ${shortTime(s.to)}  (${s.bars} bars)`, tone: 'plain' },
     { label: 'Equity', value: `${formatMoney(s.startEquity)} -> ${formatMoney(s.finalEquity)}`, tone: 'plain' },
-  ];
+  );
   const left: Cell[] = [
     { label: 'Return', value: formatPercent(s.totalReturn, true), tone: toneOf(s.totalReturn) },
-    { label: 'Sharpe', value: formatRatio(s.sharpe), tone: 'plain' },
+    { label: 'Sharpe', value: `${formatRatio(s.sharpe)}${beside}`, tone: 'plain' },
     { label: 'Max drawdown', value: formatPercent(s.maxDrawdown), tone: s.maxDrawdown > 0 ? 'bad' : 'plain' },
     { label: 'Trades', value: String(s.trades), tone: 'plain' },
     { label: 'Fills', value: String(s.fills), tone: 'plain' },
     { label: 'Turnover', value: `${formatRatio(s.turnover)}x`, tone: 'plain' },
   ];
   const right: Cell[] = [
-    { label: 'CAGR', value: formatPercent(s.cagr, true), tone: toneOf(s.cagr) },
-    { label: 'Sortino', value: formatRatio(s.sortino), tone: 'plain' },
+    cagr === null
+      ? { label: 'CAGR', value: `n/a (span ${days(s.spanDays)} < ${MIN_CAGR_DAYS} d)`, tone: 'plain' }
+      : { label: 'CAGR', value: formatPercent(cagr, true), tone: toneOf(cagr) },
+    { label: 'Sortino', value: `${formatRatio(s.sortino)}${beside}`, tone: 'plain' },
     { label: 'Exposure', value: formatPercent(s.exposure), tone: 'plain' },
     { label: 'Win rate', value: formatPercent(s.winRate), tone: 'plain' },
     { label: 'Fees', value: formatMoney(s.fees), tone: 'plain' },
   ];
 
-  const lw = Math.max(...[...header, ...left].map((x) => x.label.length));
+  // Problems show only when there were some: a clean run's summary stays as it was.
+  const problems: Cell[] = [];
+  const k = run.counts;
+  if (k !== undefined) {
+    if (k.errors > 0) problems.push({ label: 'Errors', value: `${k.errors} (strategy exceptions)`, tone: 'bad' });
+    if (k.rejections > 0) problems.push({ label: 'Rejections', value: `${k.rejections} (orders the venue rejected)`, tone: 'bad' });
+    if (k.denials > 0) problems.push({ label: 'Denials', value: `${k.denials} (orders pre-trade risk refused)`, tone: 'bad' });
+  }
+
+  const lw = Math.max(...[...header, ...left, ...problems].map((x) => x.label.length));
   const lv = Math.max(...left.map((x) => x.value.length));
   const rw = Math.max(...right.map((x) => x.label.length));
   const rv = Math.max(...right.map((x) => x.value.length));
 
   const lines: string[] = [];
-  for (const h of header) lines.push(`${c.dim(h.label.padEnd(lw))}  ${h.value}`);
+  for (const h of header) lines.push(`${c.dim(h.label.padEnd(lw))}  ${paint(h.value, h.tone)}`);
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
     const l = left[i];
     const r = right[i];
-    let line = l === undefined ? ' '.repeat(lw + 2 + lv) : `${c.dim(l.label.padEnd(lw))}  ${paint(l.value.padStart(lv), l.tone)}`;
-    if (r !== undefined) line += `    ${c.dim(r.label.padEnd(rw))}  ${paint(r.value.padStart(rv), r.tone)}`;
+    let line = l === undefined ? ' '.repeat(lw + 2 + lv) : `${c.dim(l.label.padEnd(lw))}  ${`${' '.repeat(lv - l.value.length)}${paint(l.value, l.tone)}`}`;
+    if (r !== undefined) line += `    ${c.dim(r.label.padEnd(rw))}  ${`${' '.repeat(rv - r.value.length)}${paint(r.value, r.tone)}`}`;
     lines.push(line.trimEnd());
   }
+  for (const p of problems) lines.push(`${c.dim(p.label.padEnd(lw))}  ${paint(p.value, p.tone)}`);
   return lines.join('\n');
 }
 
@@ -116,17 +158,31 @@ export interface SummaryJson {
   readonly maxDrawdown: number;
   readonly sharpe: number;
   readonly sortino: number;
-  readonly cagr: number;
+  /** null when the span is shorter than MIN_CAGR_DAYS (metrics.ts). */
+  readonly cagr: number | null;
   readonly winRate: number;
   readonly turnover: number;
   readonly exposure: number;
   readonly bars: number;
   readonly from: string | null;
   readonly to: string | null;
+  readonly spanDays: number;
+  readonly errors: number;
+  readonly rejections: number;
+  readonly denials: number;
+  /** False when a strategy error stopped the run before the data ended. */
+  readonly completed: boolean;
+  readonly strategy?: { readonly name: string; readonly file: string; readonly params: Readonly<Record<string, unknown>> };
+  readonly instruments?: readonly { readonly symbol: string; readonly assetClass: string; readonly specSource: string; readonly symbolFrom: string; readonly tickSize: number; readonly lotSize: number }[];
+  readonly data?: { readonly first: string | null; readonly last: string | null; readonly bars: number };
+  readonly warnings?: readonly string[];
 }
 
 /** The object `--json` prints: fixed key order, rounded numbers, so identical runs give identical bytes. */
-export function summaryJson(s: BacktestSummary): SummaryJson {
+export function summaryJson(s: BacktestSummary, run: RunReport = {}): SummaryJson {
+  const d = run.description;
+  const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  const cagr = meaningfulCagr(s);
   return {
     trades: s.trades,
     fills: s.fills,
@@ -137,13 +193,24 @@ export function summaryJson(s: BacktestSummary): SummaryJson {
     maxDrawdown: round10(s.maxDrawdown),
     sharpe: round10(s.sharpe),
     sortino: round10(s.sortino),
-    cagr: round10(s.cagr),
+    cagr: cagr === null ? null : round10(cagr),
     winRate: round10(s.winRate),
     turnover: round10(s.turnover),
     exposure: round10(s.exposure),
     bars: s.bars,
     from: s.from,
     to: s.to,
+    spanDays: round10(s.spanDays),
+    errors: run.counts?.errors ?? 0,
+    rejections: run.counts?.rejections ?? 0,
+    denials: run.counts?.denials ?? 0,
+    completed: run.completed ?? true,
+    ...(d === undefined ? {} : {
+      strategy: { name: d.strategy.name, file: d.strategy.file, params: d.strategy.params },
+      instruments: d.instruments.map((i) => ({ symbol: i.symbol, assetClass: i.assetClass, specSource: i.specSource, symbolFrom: i.symbolFrom, tickSize: i.tickSize, lotSize: i.lotSize })),
+      data: { first: isoOrNull(d.data.first), last: isoOrNull(d.data.last), bars: d.data.bars },
+      warnings: d.warnings,
+    }),
   };
 }
 

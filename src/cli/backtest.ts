@@ -6,6 +6,18 @@ import { runBacktest } from '../modes/backtest.ts';
 import { renderEquityChart, renderPriceChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
 import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
+import { UsageError } from './errors.ts';
+import { strategyErrorLines } from './strategy-errors.ts';
+
+const ON_ERROR = ['stop', 'skip'] as const;
+type OnError = (typeof ON_ERROR)[number];
+
+function parseOnError(value: string): OnError {
+  if (!(ON_ERROR as readonly string[]).includes(value)) {
+    throw new UsageError(`--on-error takes ${ON_ERROR.join(' or ')} (stop: end the backtest at the first strategy exception; skip: go on, count them), got "${value}"`);
+  }
+  return value as OnError;
+}
 
 interface BacktestFlags {
   config?: string;
@@ -22,6 +34,8 @@ interface BacktestFlags {
   out?: string;
   json?: boolean;
   color: boolean;
+  onError: OnError;
+  typecheck: boolean;
 }
 
 export function registerBacktest(program: Command): void {
@@ -42,26 +56,40 @@ export function registerBacktest(program: Command): void {
     .option('-o, --out <dir>', 'write orders.csv, fills.csv and equity.csv here')
     .option('--json', 'print the summary as one JSON object (no chart, no progress)')
     .option('--no-color', 'plain text output (NO_COLOR is respected too)')
+    .option('--on-error <policy>', 'a strategy exception: stop (end the run, exit 1) or skip (go on; identical ones collapsed, counted in the summary)', parseOnError, 'stop')
+    .option('--no-typecheck', 'skip type-checking the strategy against the strategy API before it loads')
     .action(async (flags: BacktestFlags) => {
       const { config } = loadConfig(flags.config, flagsToConfig(flags));
       const progress = flags.json === true ? null : new ProgressBar(process.stderr);
-      const result = await runBacktest(config, { from: flags.from, to: flags.to }, progress === null ? undefined : (d, t) => progress.update(d, t));
+      const result = await runBacktest(config, { from: flags.from, to: flags.to }, {
+        onError: flags.onError, ...(progress === null ? {} : { onProgress: (d: number, t: number) => progress.update(d, t) }),
+      });
       progress?.done();
-      for (const w of result.parts.warnings) process.stderr.write(`warning: ${w}\n`);
-      for (const e of result.collector.problems()) process.stderr.write(`${e.level}: ${e.message}\n`);
+      for (const w of [...result.description.warnings, ...result.parts.warnings]) process.stderr.write(`warning: ${w}\n`);
+      // Strategy exceptions are printed collapsed below, not once per log entry.
+      for (const e of result.collector.problems()) if (e.source !== 'strategy') process.stderr.write(`${e.level}: ${e.message}\n`);
+      for (const l of strategyErrorLines(result.errors)) process.stderr.write(`${l}\n`);
+      if (!result.completed) {
+        process.stderr.write(`parity: backtest stopped at the strategy's first exception (${result.engine.eventsProcessed()} bars in): fix the strategy, or run with --on-error skip to go on past exceptions\n`);
+        process.exitCode = 1;
+      }
       if (flags.out !== undefined) {
         const paths = writeOutputs(flags.out, result.collector);
         if (flags.json !== true) process.stderr.write(`wrote ${paths.join(', ')}\n`);
       }
+      const run = { description: result.description, counts: result.counts, completed: result.completed };
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(summaryJson(result.summary))}\n`);
+        process.stdout.write(`${JSON.stringify(summaryJson(result.summary, run))}\n`);
         return;
       }
       const color = flags.color && process.env.NO_COLOR === undefined && process.stdout.isTTY === true;
       const curve = result.collector.result();
       // Charts as wide as the terminal (at most 120 columns); 80 when piped, so a file reads the same anywhere.
       const columns = process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(120, process.stdout.columns) : 80;
-      process.stdout.write(`${renderSummary(result.summary, { color })}\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color, columns, width: columns })}\n\n${renderPriceChart(result.parts.series, curve.fills, { columns })}\n`);
+      const chart = result.completed
+        ? `\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color, columns, width: columns })}\n\n${renderPriceChart(result.parts.series, curve.fills, { columns })}`
+        : '';
+      process.stdout.write(`${renderSummary(result.summary, { color, run })}${chart}\n`);
     });
 }
 
@@ -74,7 +102,7 @@ function flagsToConfig(f: BacktestFlags): DeepPartial<Config> {
       commission: f.commissionBps !== undefined ? { model: 'bps', bps: f.commissionBps } : undefined,
       slippage: f.slippageBps !== undefined ? { kind: 'bps', bps: f.slippageBps } : undefined,
     },
-    strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined },
+    strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
     data: { files: f.data.length > 0 ? f.data : undefined, symbol: f.symbol, tz: f.tz },
   } as DeepPartial<Config>;
 }

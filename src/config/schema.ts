@@ -84,6 +84,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       file: z.string().min(1).default('strategies/sma-cross.ts'),
       params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+      /** Type-check the strategy against the strategy API before it loads (strategy/typecheck.ts); --no-typecheck sets false. */
+      typecheck: z.boolean().default(true),
     })
     .prefault({}),
   data: z

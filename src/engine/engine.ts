@@ -35,6 +35,7 @@ import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
 import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
+import { StrategyErrors, describeStrategyError, type StrategyErrorPolicy } from './strategy-errors.ts';
 
 /** The engine runs any strategy: it sees parameters as the plain record they were parsed into. */
 type StrategyParams = Record<string, unknown>;
@@ -76,7 +77,10 @@ export type ExternalDecision = 'adopt' | 'cancel' | 'leave';
 export interface EngineOptions {
   readonly instruments: InstrumentProvider;
   readonly execution: ExecutionClient;
-  readonly strategy: { readonly name: string; readonly handlers: StrategyHandlers<StrategyParams>; readonly params: Record<string, unknown> };
+  /** `file`: the strategy's path, so an exception names the strategy's own file:line (strategy-errors.ts). */
+  readonly strategy: { readonly name: string; readonly handlers: StrategyHandlers<StrategyParams>; readonly params: Record<string, unknown>; readonly file?: string };
+  /** What a throw in a strategy callback does (strategy-errors.ts): 'pause' (default), 'stop' or 'skip'. */
+  readonly onStrategyError?: StrategyErrorPolicy;
   readonly account?: AccountSettings;
   readonly limits?: RiskLimits;
   readonly clientIds?: ClientOrderIdSource;
@@ -173,6 +177,9 @@ export class Engine implements EngineControl {
   private warmingUp = false;
   private starting = false;
   private readonly dailyLoss: DailyLossGuard | null;
+  private readonly strategyErrs: StrategyErrors;
+  /** Set by a strategy throw under the 'stop' policy: the run loops end at the next event. */
+  private aborted = false;
 
   constructor(opts: EngineOptions) {
     this.instruments = opts.instruments;
@@ -202,6 +209,7 @@ export class Engine implements EngineControl {
     this.warmupSource = opts.warmup;
     this.dayCalendar = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
     this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, this.dayCalendar);
+    this.strategyErrs = new StrategyErrors(opts.onStrategyError ?? 'pause', opts.strategy.file);
   }
 
   // ---------- wiring ----------
@@ -292,7 +300,7 @@ export class Engine implements EngineControl {
         ring.push(b);
         this.lastPrice.set(b.symbol, b.close);
         this.portfolio.mark(b.symbol, b.close);
-        if (this.onBarH !== undefined) this.callStrategy(this.onBarH, b);
+        if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
     } finally {
       this.warmingUp = false;
@@ -323,7 +331,7 @@ export class Engine implements EngineControl {
     const feeds = this.pullFeeds;
     const single = feeds.length === 1 ? feeds[0]! : null;
     let n = 0;
-    for (;;) {
+    while (!this.aborted) {
       let feed: PullFeed | null = single;
       let ft: number;
       if (single !== null) ft = single.peekTime();
@@ -362,7 +370,7 @@ export class Engine implements EngineControl {
       if (Number.isFinite(ft)) this.clock.anchor?.(ft);
       const due = this.clock.now();
       let handled = 0;
-      while (handled < this.batchSize && !this.stopped) {
+      while (handled < this.batchSize && !this.stopped && !this.aborted) {
         const feed = this.nextPullFeed();
         const pt = feed === null ? Number.POSITIVE_INFINITY : feed.peekTime();
         const qt = this.queue.peekTime();
@@ -370,7 +378,7 @@ export class Engine implements EngineControl {
         if (feed !== null && pt < qt && pt <= due) { this.handleMarket(feed.next()); handled++; continue; }
         break;
       }
-      if (this.stopped) break;
+      if (this.stopped || this.aborted) break;
       const next = Math.min(this.nextPullTime(), this.queue.peekTime());
       if (next === Number.POSITIVE_INFINITY && pushOpen === 0 && this.queue.size === 0) break;
       if (handled >= this.batchSize) { await yieldToEventLoop(); continue; }
@@ -484,27 +492,27 @@ export class Engine implements EngineControl {
       ring.push(ev);
       this.lastPrice.set(sym, ev.close);
       this.portfolio.mark(sym, ev.close);
-      if (this.onBarH !== undefined) this.callStrategy(this.onBarH, ev);
+      if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, ev);
     } else if (ev.kind === 'quote') {
       const mid = (ev.bid + ev.ask) / 2;
       this.lastPrice.set(sym, mid);
       this.portfolio.mark(sym, mid);
-      if (this.onQuoteH !== undefined) this.callStrategy(this.onQuoteH, ev);
+      if (this.onQuoteH !== undefined) this.callStrategy('onQuote', this.onQuoteH, ev);
     } else {
       this.lastPrice.set(sym, ev.price);
       this.portfolio.mark(sym, ev.price);
-      if (this.onTradeH !== undefined) this.callStrategy(this.onTradeH, ev);
+      if (this.onTradeH !== undefined) this.callStrategy('onTrade', this.onTradeH, ev);
     }
     if (this.notifications.length > 0) this.flush();
     const obs = this.marketObservers;
     for (let i = 0; i < obs.length; i++) obs[i]!.onMarket!(ev, this);
   }
 
-  private callStrategy<E>(fn: (e: E, ctx: StrategyContext<StrategyParams>) => void, ev: E): void {
+  private callStrategy<E>(where: string, fn: (e: E, ctx: StrategyContext<StrategyParams>) => void, ev: E): void {
     try {
       fn(ev, this.ctx);
     } catch (err) {
-      this.strategyError('onBar/onQuote/onTrade', err);
+      this.strategyError(where, err);
     }
   }
 
@@ -516,11 +524,27 @@ export class Engine implements EngineControl {
     }
   }
 
-  /** A throwing strategy pauses trading instead of crashing the process (positions stay managed). */
+  /**
+   * A throwing strategy never crashes the process (positions stay managed): the throw is counted,
+   * logged once per place (with its stack; repeats only count), and the policy decides the rest.
+   */
   private strategyError(where: string, err: unknown): void {
-    const msg = err instanceof Error ? err.message : String(err);
-    this.log('error', 'strategy', `strategy threw in ${where}: ${msg}`, err instanceof Error && err.stack ? { stack: err.stack } : undefined);
-    this.setTradingState('paused', `strategy error in ${where}: ${msg}`);
+    const { rec, first } = this.strategyErrs.record(where, err, this.time);
+    const what = describeStrategyError(rec);
+    if (first) this.log('error', 'strategy', `strategy threw in ${what}`, rec.stack !== null ? { stack: rec.stack } : undefined);
+    if (this.strategyErrs.policy === 'stop') this.aborted = true;
+    // The first message of that place: a stable reason, so a repeat does not re-log the hold.
+    else if (this.strategyErrs.policy === 'pause') this.setTradingState('paused', `strategy error in ${what}`);
+  }
+
+  /** Every strategy throw so far, collapsed by place (strategy-errors.ts). */
+  strategyErrors(): Pick<StrategyErrors, 'count' | 'list' | 'policy'> {
+    return this.strategyErrs;
+  }
+
+  /** The run ended early because the strategy threw under the 'stop' policy. */
+  stoppedByStrategyError(): boolean {
+    return this.aborted;
   }
 
   /** Strategy notifications are delivered after the callback that caused them returns, in order. */

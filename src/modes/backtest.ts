@@ -3,33 +3,64 @@ import type { Config } from '../config/schema.ts';
 import { BacktestCollector, summarize, type BacktestSummary } from '../backtest/index.ts';
 import { SeriesFeed, describeInterval } from '../data/index.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { StrategyErrorPolicy, StrategyErrorRecord } from '../engine/strategy-errors.ts';
 import { idPrefix } from '../orders/client-ids.ts';
 import { loadRunParts, makeEngine, makeSimVenue, type RunParts, type TimeRange } from './parts.ts';
+import { describeRun, type RunDescription } from './run-description.ts';
+
+export interface BacktestOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+  /** What a strategy throw does (engine/strategy-errors.ts); a backtest stops at the first by default. */
+  readonly onError?: Exclude<StrategyErrorPolicy, 'pause'>;
+}
 
 export interface BacktestResult {
   readonly summary: BacktestSummary;
   readonly collector: BacktestCollector;
   readonly engine: Engine;
   readonly parts: RunParts;
+  readonly description: RunDescription;
+  /** Strategy exceptions, venue rejections and pre-trade risk denials over the run. */
+  readonly counts: { readonly errors: number; readonly rejections: number; readonly denials: number };
+  /** The strategy's throws, collapsed by place, in the order they first happened. */
+  readonly errors: readonly StrategyErrorRecord[];
+  /** False when a strategy error stopped the run (policy 'stop') before the data ended. */
+  readonly completed: boolean;
 }
 
-export async function runBacktest(config: Config, range: TimeRange = {}, onProgress?: (done: number, total: number) => void): Promise<BacktestResult> {
+export async function runBacktest(config: Config, range: TimeRange = {}, opts: BacktestOptions = {}): Promise<BacktestResult> {
   const parts = await loadRunParts(config, range);
-  return backtestParts(config, parts, onProgress);
+  return backtestParts(config, parts, opts);
 }
 
 /** The synchronous core of a backtest, on parts already loaded (the benchmark calls this too). */
-export function backtestParts(config: Config, parts: RunParts, onProgress?: (done: number, total: number) => void): BacktestResult {
+export function backtestParts(config: Config, parts: RunParts, opts: BacktestOptions = {}): BacktestResult {
   const venue = makeSimVenue(config, parts.instruments);
   const collector = new BacktestCollector();
-  const engine = makeEngine(config, parts, venue, { observers: [collector], idPrefix: idPrefix(parts.strategy.definition.name, 'bt') });
+  const engine = makeEngine(config, parts, venue, {
+    observers: [collector], idPrefix: idPrefix(parts.strategy.definition.name, 'bt'), onStrategyError: opts.onError ?? 'stop',
+  });
   const feed = new SeriesFeed(parts.series);
   engine.addFeed(feed);
   const total = feed.size ?? 0;
+  const onProgress = opts.onProgress;
   engine.runToEnd(onProgress === undefined ? undefined : (n) => onProgress(n, total));
   const first = parts.series[0];
   const intervalMs = first === undefined ? 60_000 : describeInterval(first);
   const calendar = parts.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
   const summary = summarize({ ...collector.result(), startCash: config.account.cash, intervalMs, calendar });
-  return { summary, collector, engine, parts };
+  let rejections = 0;
+  let denials = 0;
+  for (const o of collector.orders()) {
+    if (o.status === 'rejected') rejections++;
+    else if (o.status === 'denied') denials++;
+  }
+  const errs = engine.strategyErrors();
+  return {
+    summary, collector, engine, parts,
+    description: describeRun(config, parts),
+    counts: { errors: errs.count, rejections, denials },
+    errors: errs.list(),
+    completed: !engine.stoppedByStrategyError(),
+  };
 }

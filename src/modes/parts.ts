@@ -17,6 +17,7 @@ import { SimVenue } from '../venues/sim/index.ts';
 import { buildInstruments } from './instruments.ts';
 import { SequentialIds } from '../orders/client-ids.ts';
 import type { Durable } from '../journal/durable.ts';
+import type { StrategyErrorPolicy } from '../engine/strategy-errors.ts';
 
 export interface RunParts {
   readonly strategy: LoadedStrategy;
@@ -83,6 +84,8 @@ export interface EngineExtras {
   readonly ackTimeoutMs?: number;
   /** History bars fed to the strategy at start with order entry off (engine.ts EngineOptions.warmup). */
   readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
+  /** What a strategy throw does (engine/strategy-errors.ts); the engine's default is 'pause'. */
+  readonly onStrategyError?: StrategyErrorPolicy;
 }
 
 export function makeEngine(config: Config, parts: RunParts, execution: ExecutionClient, extras: EngineExtras): Engine {
@@ -90,7 +93,8 @@ export function makeEngine(config: Config, parts: RunParts, execution: Execution
   return new Engine({
     instruments: parts.instruments,
     execution,
-    strategy: { name: def.name, handlers: def.create(parts.params), params: parts.params },
+    strategy: { name: def.name, handlers: def.create(parts.params), params: parts.params, file: parts.strategy.path },
+    ...(extras.onStrategyError !== undefined ? { onStrategyError: extras.onStrategyError } : {}),
     account: config.account,
     limits: config.risk,
     clientIds: extras.durable?.clientIds ?? new SequentialIds(extras.idPrefix, extras.idStart ?? 1),

@@ -112,3 +112,51 @@ describe('renderEquityChart', () => {
     expect(renderEquityChart(ts, eq, 3)).toBe(renderEquityChart(ts, eq, 3));
   });
 });
+
+describe('what the run ran, and short spans', () => {
+  const description = (symbolFrom: 'data' | 'config' | 'file name') => ({
+    strategy: { name: 'sma-cross', file: '/x/strategies/sma-cross.ts', params: { fast: 10, slow: 30 } },
+    instruments: [{ symbol: 'BIG', assetClass: 'equity' as const, specSource: 'default' as const, symbolFrom, tickSize: 0.01, lotSize: 1, file: '/x/big.csv' }],
+    data: { first: T0, last: T0 + 3 * DAY, bars: 4 },
+    warnings: [],
+  });
+
+  it('shows the strategy and params, the symbol with its asset class and spec source, and the data span', () => {
+    const text = renderSummary(sample(), { run: { description: description('data') } });
+    expect(text).toMatch(/Strategy\s+sma-cross\s+\/x\/strategies\/sma-cross\.ts\s+fast=10 slow=30/);
+    expect(text).toMatch(/Symbol\s+BIG\s+equity\s+spec: default for equity$/m);
+    expect(text).toMatch(/Data\s+2024-01-01 00:00 \.\. 2024-01-04 00:00 UTC \(4 bars, 3\.0 d\)/);
+    expect(text).not.toMatch(/WARNING/);
+  });
+
+  it('a symbol guessed from the file name is a WARNING in the summary', () => {
+    expect(renderSummary(sample(), { run: { description: description('file name') } })).toMatch(/Symbol\s+BIG\s+equity\s+spec: default for equity; symbol guessed from the file name\s+WARNING/);
+  });
+
+  it('CAGR is n/a below 30 days (null in JSON); Sharpe and Sortino carry the span', () => {
+    const s = sample();
+    expect(s.spanDays).toBeCloseTo(4, 10);
+    const text = renderSummary(s);
+    expect(text).toMatch(/CAGR\s+n\/a \(span 4\.0 d < 30 d\)/);
+    expect(text).toMatch(/Sharpe\s+-?\d+\.\d\d \(4\.0 d\)/);
+    expect(summaryJson(s).cagr).toBeNull();
+  });
+
+  it('CAGR is shown over 30 days or more', () => {
+    const equity = Float64Array.from({ length: 40 }, (_, i) => 100_000 + i * 100);
+    const s = summarize({ ts: Float64Array.from({ length: 40 }, (_, i) => T0 + i * DAY), equity, length: 40, startCash: 100_000, fills: [], exposureBars: 0, intervalMs: DAY, calendar: '24x7' });
+    expect(renderSummary(s)).toMatch(/CAGR\s+\+\d/);
+    expect(summaryJson(s).cagr).toBeGreaterThan(0);
+  });
+
+  it('error, rejection and denial counts show when non-zero and are always in the JSON', () => {
+    const none = renderSummary(sample(), { run: { counts: { errors: 0, rejections: 0, denials: 0 } } });
+    expect(none).not.toMatch(/Errors|Rejections|Denials/);
+    const some = renderSummary(sample(), { run: { counts: { errors: 2, rejections: 0, denials: 158 } } });
+    expect(some).toMatch(/Errors\s+2/);
+    expect(some).toMatch(/Denials\s+158/);
+    expect(some).not.toMatch(/Rejections/);
+    const j = summaryJson(sample(), { counts: { errors: 2, rejections: 1, denials: 158 } });
+    expect([j.errors, j.rejections, j.denials]).toEqual([2, 1, 158]);
+  });
+});

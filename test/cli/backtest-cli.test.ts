@@ -8,7 +8,8 @@ const SAMPLE = 'data/sample/BTC-USD-1m.csv';
 describe('parity backtest (CLI)', () => {
   it('prints a JSON summary with the documented keys', () => {
     const r = parity(['backtest', '--data', SAMPLE, '--json']);
-    expect(r.stderr).toBe('');
+    // The sample has no symbol column: the one thing said is that its symbol came from the file name.
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !/^warning: symbol BTC-USD was guessed from the file name/.test(l))).toEqual([]);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as Record<string, number>;
     for (const k of ['trades', 'fills', 'fees', 'finalEquity', 'totalReturn', 'maxDrawdown', 'sharpe']) expect(s).toHaveProperty(k);
@@ -99,5 +100,33 @@ describe('several instruments in one account', () => {
     const windowed = JSON.parse(parity(['backtest', '-d', SAMPLE, '--from', '2024-03-05', '--to', '2024-03-06', '--json']).stdout) as { bars: number; from: string };
     expect(windowed.bars).toBe(1440);
     expect(windowed.from).toMatch(/^2024-03-05T00:00/);
+  });
+});
+
+describe('parity backtest says what it ran', () => {
+  it('big.csv without a symbol column: the guessed equity BIG is a warning, in the summary and the JSON', () => {
+    const dir = tempDir();
+    const file = join(dir, 'big.csv');
+    writeFileSync(file, readFileSync(SAMPLE, 'utf8'));
+    const human = parity(['backtest', '-d', file]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Symbol\s+BIG\s+equity\s+spec: default for equity; symbol guessed from the file name\s+WARNING/);
+    expect(human.stdout).toMatch(/Strategy\s+sma-cross\s+strategies\/sma-cross\.ts\s+fast=10 slow=30/);
+    expect(human.stdout).toMatch(/Data\s+2024-03-04 00:00 \.\. 2024-03-06 23:59 UTC \(4,320 bars, 3\.0 d\)/);
+    expect(human.stdout).toMatch(/CAGR\s+n\/a \(span 3\.0 d < 30 d\)/);
+    expect(human.stderr).toMatch(/warning: symbol BIG was guessed from the file name .*big\.csv/);
+    const j = JSON.parse(parity(['backtest', '-d', file, '--json']).stdout) as {
+      instruments: { symbol: string; assetClass: string; specSource: string; symbolFrom: string }[]; cagr: number | null; data: { bars: number };
+    };
+    expect(j.instruments).toEqual([expect.objectContaining({ symbol: 'BIG', assetClass: 'equity', specSource: 'default', symbolFrom: 'file name' })]);
+    expect(j.cagr).toBeNull();
+    expect(j.data.bars).toBe(4320);
+  });
+
+  it('--symbol names it: no warning, the spec source is still said', () => {
+    const r = parity(['backtest', '-d', SAMPLE, '--symbol', 'ETH-USD']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Symbol\s+ETH-USD\s+crypto_spot\s+spec: default for crypto_spot$/m);
+    expect(r.stderr).not.toMatch(/guessed/);
   });
 });
