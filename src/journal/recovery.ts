@@ -15,7 +15,7 @@
  * under its own id, which a venue refuses as a duplicate if it did see it after all.
  */
 import type { EngineControl } from '../engine/engine.ts';
-import type { VenueExecution, VenueQueries } from '../ports/index.ts';
+import type { VenueExecution, VenueOrderState, VenueQueries } from '../ports/index.ts';
 import type { Store } from './store.ts';
 import type { StoredPosition, StoredTradingState } from './state.ts';
 import { isTerminal } from '../orders/fsm.ts';
@@ -93,14 +93,12 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
   }
 
   const open = [...engine.orders.openOrders()].filter((o) => !o.external);
+  // What the venue says of each: asked first, because its answers are dated on the venue's clock.
+  const answers = new Map<string, VenueOrderState | null>();
+  for (const o of open) answers.set(o.clientOrderId, await q.order(o.clientOrderId));
   let executions: VenueExecution[] = [];
   if (open.length > 0) {
-    // Executions are dated by the venue's clock; an order's createdAt is engine time, which in a
-    // live session is the wall clock and can be far from the venue's (a replayed market). The newest
-    // report we applied is on the venue's clock: ask from a little before it (and no later than
-    // the oldest order, for a venue whose clock is ours).
-    const since = Math.min(...open.map((o) => o.createdAt), st.lastReportTs ?? Number.POSITIVE_INFINITY) - 60_000;
-    executions = await q.executionsSince(Number.isFinite(since) ? since : 0);
+    executions = await q.executionsSince(executionsFrom(open, answers, st.lastReportTs));
     // Fills missed while down are booked first, across orders, in the venue's time order: the
     // ledger's average price and realized P&L depend on the order of fills, and the venue's is truth.
     // Each is known by its exec id and its (venue order, cumulative quantity): nothing is booked twice.
@@ -109,8 +107,13 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
       if (ours.has(x.clientOrderId)) engine.applyReportNow(fillReport(x, x.ts));
     }
   }
-  for (const o of open) {
-    const v = await q.order(o.clientOrderId);
+  // Then each order's own answer, in the order the venue last changed them: a venue that reports
+  // only cumulative quantities gets its synthetic fills booked in its own order too.
+  // (Orders the venue does not know change no books: they keep their place, first.)
+  const changed = (id: string) => answers.get(id)?.updatedAt ?? Number.MIN_SAFE_INTEGER;
+  const byVenueTime = [...open].sort((a, b) => changed(a.clientOrderId) - changed(b.clientOrderId));
+  for (const o of byVenueTime) {
+    const v = answers.get(o.clientOrderId) ?? null;
     if (v === null) {
       if (o.status === 'pending_cancel' && (o.returnTo === 'submitted' || o.returnTo === 'unconfirmed')) {
         // Canceled before its request ever left (held in a client-side rate limit when the process
@@ -168,6 +171,20 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
   if (storeHasBook) return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
   await restoreFromVenue(engine, q, store, warnings);
   return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'venue', warnings };
+}
+
+/**
+ * Where to start asking for executions. A venue dates them on its clock, which is not the engine's
+ * (our journal's order and self-made report times are the engine's: the wall clock live, while a
+ * replayed market's venue runs in the past). The venue's own "created" time of the oldest open order
+ * is on the right clock: no execution of these orders can be older. Only when the venue has none of
+ * them does the journal's newest venue report, or an order's own time, stand in.
+ */
+function executionsFrom(open: readonly { readonly clientOrderId: string; readonly createdAt: number }[], answers: ReadonlyMap<string, VenueOrderState | null>, lastReportTs: number | null): number {
+  const venueTimes = [...answers.values()].flatMap((v) => (v === null ? [] : [v.createdAt]));
+  if (venueTimes.length > 0) return Math.min(...venueTimes) - 1000;
+  const since = Math.min(...open.map((o) => o.createdAt), lastReportTs ?? Number.POSITIVE_INFINITY) - 60_000;
+  return Number.isFinite(since) ? since : 0;
 }
 
 async function restoreFromVenue(engine: EngineControl, q: VenueQueries, store: Store, warnings: string[]): Promise<void> {

@@ -110,6 +110,9 @@ export interface VenueOrderState {
   readonly status: VenueOrderStatus;
   readonly filledQty: number;
   readonly avgFillPrice: number;
+  /** The venue's clock (as its executions are dated): when it took the order (the first link of a replace chain). */
+  readonly createdAt: number;
+  /** The venue's clock: its last change (an execution, a replace, the end). */
   readonly updatedAt: number;
 }
 

@@ -7,7 +7,7 @@ afterEach(async () => { await r?.stop(); r = null; });
 
 const venueOrder = (id: string) => ({
   clientOrderId: id, venueOrderId: `V-${id}`, request: { symbol: 'BTC-USD', side: 'buy', type: 'limit', limitPrice: 10, qty: 1, tif: 'gtc' } as const,
-  status: 'accepted' as const, filledQty: 0, avgFillPrice: 0, updatedAt: 0,
+  status: 'accepted' as const, filledQty: 0, avgFillPrice: 0, createdAt: 0, updatedAt: 0,
 });
 
 describe('external orders through the command bus', () => {

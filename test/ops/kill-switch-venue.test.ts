@@ -115,7 +115,7 @@ describe('kill switch: flat only when the venue says so', () => {
     const id = r.ctx().submit({ symbol: 'BTC-USD', side: 'buy', type: 'limit', limitPrice: 50, qty: 1 });
     await r.bars(1, [100]);
     // The venue still lists our order although its cancel was confirmed on the report stream.
-    venueSays = [{ clientOrderId: id, venueOrderId: 'v1', request: { symbol: 'BTC-USD', side: 'buy', type: 'limit', limitPrice: 50, qty: 1 }, status: 'accepted', filledQty: 0, avgFillPrice: 0, updatedAt: 0 }];
+    venueSays = [{ clientOrderId: id, venueOrderId: 'v1', request: { symbol: 'BTC-USD', side: 'buy', type: 'limit', limitPrice: 50, qty: 1 }, status: 'accepted', filledQty: 0, avgFillPrice: 0, createdAt: 0, updatedAt: 0 }];
     const res = await r.ops.bus.dispatch({ command: 'cancel-all', by: 'test' });
     expect(res.ok).toBe(false);
     expect(res.message).toContain(id);

@@ -43,7 +43,7 @@ export class ScriptVenue implements ExecutionClient {
   disconnect(): void { this.sink = null; }
   submit(cmd: SubmitCommand): void {
     this.sent.push(cmd);
-    if (this.receive) this.orders.set(cmd.clientOrderId, { clientOrderId: cmd.clientOrderId, venueOrderId: `V${this.sent.length}`, request: cmd.request, status: 'accepted', filledQty: 0, avgFillPrice: 0, updatedAt: cmd.ts });
+    if (this.receive) this.orders.set(cmd.clientOrderId, { clientOrderId: cmd.clientOrderId, venueOrderId: `V${this.sent.length}`, request: cmd.request, status: 'accepted', filledQty: 0, avgFillPrice: 0, createdAt: cmd.ts, updatedAt: cmd.ts });
   }
   cancel(id: string): void { this.cancels.push(id); }
   replace(id: string, changes: ReplaceRequest): void { this.replaces.push({ id, changes }); }

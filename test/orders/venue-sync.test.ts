@@ -9,7 +9,7 @@ const ours = {
   request: { symbol: 'AAPL', side: 'buy' as const, type: 'limit' as const, limitPrice: 100, qty: 10 },
 };
 const venue = (over: Partial<VenueOrderState>): VenueOrderState => ({
-  clientOrderId: 'A1', venueOrderId: 'V1', request: { ...ours.request, qty: 5 }, status: 'filled', filledQty: 5, avgFillPrice: 100, updatedAt: 0, ...over,
+  clientOrderId: 'A1', venueOrderId: 'V1', request: { ...ours.request, qty: 5 }, status: 'filled', filledQty: 5, avgFillPrice: 100, createdAt: 0, updatedAt: 0, ...over,
 });
 
 describe('reportsFromVenue', () => {

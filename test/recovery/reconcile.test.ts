@@ -6,7 +6,7 @@ import { ManualScheduler } from '../../src/ports/scheduler.ts';
 import { ACCOUNT, INSTRUMENTS, Link, ScriptVenue, T0, bar, start } from '../orders/helpers.ts';
 
 const LMT = (id: string, qty: number, px: number) => ({ clientOrderId: id, status: 'accepted' as const, request: { symbol: 'AAPL', side: 'buy' as const, type: 'limit' as const, limitPrice: px, qty }, filledQty: 0, flagged: null, lotSize: 1 });
-const VLMT = (id: string, qty: number, px: number, filled = 0) => ({ clientOrderId: id, venueOrderId: 'V', request: { symbol: 'AAPL', side: 'buy' as const, type: 'limit' as const, limitPrice: px, qty }, status: 'accepted' as const, filledQty: filled, avgFillPrice: 0, updatedAt: 0 });
+const VLMT = (id: string, qty: number, px: number, filled = 0) => ({ clientOrderId: id, venueOrderId: 'V', request: { symbol: 'AAPL', side: 'buy' as const, type: 'limit' as const, limitPrice: px, qty }, status: 'accepted' as const, filledQty: filled, avgFillPrice: 0, createdAt: 0, updatedAt: 0 });
 
 describe('reconciliation diff', () => {
   const none = () => false;

@@ -306,6 +306,75 @@ describe('crash recovery', () => {
     await s3.h.finish();
     s3.store.close();
   });
+  describe('fills missed while down are booked in the venue\'s order (average price depends on it)', () => {
+    // Found by the crash torture test: the venue filled a market buy, then a sell; recovery booked
+    // the sell first (our order list's order), went flat, and the buy's average became the position's
+    // (97.04 here, 98.735 at the venue), so start-up halted on a difference it had made itself.
+    // Long 10 @ 100; while down: B (buy 10, market) fills at 101, then A (sell 10, limit 103) at 104.
+    // The venue's order leaves 10 @ 100.5; A before B would leave 10 @ 101.
+    async function downWhileTwoFill(dir: string, sim: SimVenue, beforeCrash?: (s: Session) => void): Promise<void> {
+      const link1 = countingLink(sim);
+      const s1 = await session(dir, link1);
+      s1.h.market(bar(0, 100));
+      await s1.h.step(() => { s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 }); });
+      s1.h.market(bar(1, 100, 100.5, 99.5, 100));
+      await s1.h.settle();
+      expect(s1.h.engine.portfolio.qty('AAPL')).toBe(10);
+      link1.up = false; // both go out; every answer is lost
+      await s1.h.step(() => {
+        s1.h.engine.submit({ symbol: 'AAPL', side: 'sell', type: 'limit', limitPrice: 103, qty: 10 });
+        s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'market', qty: 10 });
+      });
+      beforeCrash?.(s1);
+      await crash(s1);
+      sim.onMarketData(bar(2, 101, 101.5, 100.5, 101)); // B fills
+      sim.onMarketData(bar(3, 104, 105, 103.5, 104)); // then A
+    }
+    const venueAvg = (sim: SimVenue) => sim.snapshot().positions.find((p) => p.symbol === 'AAPL')!.avgPrice;
+
+    it('a venue that reports only cumulative quantities: synthetic fills follow the venue\'s clock', async () => {
+      const dir = tmp();
+      const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+      await downWhileTwoFill(dir, sim);
+      expect(venueAvg(sim)).toBeCloseTo(100.5, 6);
+      const link2 = countingLink(sim);
+      Object.defineProperty(link2, 'queries', { get: () => ({ ...sim.queries, executionsSince: async () => [] }) });
+      const s2 = await session(dir, link2);
+      expect(s2.h.engine.portfolio.qty('AAPL')).toBe(10);
+      expect(s2.h.engine.portfolio.position('AAPL').avgPrice).toBeCloseTo(venueAvg(sim), 6);
+      await s2.h.finish();
+      s2.store.close();
+    });
+
+    it('executions are asked from when the venue took the orders, on the venue\'s clock, not the journal\'s', async () => {
+      // The journal dates orders and the reports the engine makes itself on the engine's clock; a
+      // venue dates executions on its own (the torture test's venue replays 2024 while the engine
+      // runs on the wall clock). Here the venue's clock runs 30 days behind ours.
+      const dir = tmp();
+      const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+      await downWhileTwoFill(dir, sim);
+      const behind = 30 * 86_400_000;
+      const asked: number[] = [];
+      const q = sim.queries;
+      const link2 = countingLink(sim);
+      Object.defineProperty(link2, 'queries', {
+        get: () => ({
+          ...q,
+          order: async (id: string) => { const v = await q.order(id); return v === null ? null : { ...v, createdAt: v.createdAt - behind, updatedAt: v.updatedAt - behind }; },
+          executionsSince: async (ts: number) => { asked.push(ts); return (await q.executionsSince(0)).map((x) => ({ ...x, ts: x.ts - behind })).filter((x) => x.ts >= ts); },
+        }),
+      });
+      const s2 = await session(dir, link2);
+      expect(asked.length).toBe(1);
+      expect(asked[0]).toBeLessThanOrEqual(T0 + 2 * 60_000 - behind);
+      expect(s2.h.engine.portfolio.position('AAPL').avgPrice).toBeCloseTo(venueAvg(sim), 6);
+      // Booked from the venue's executions (their ids), not synthesized from cumulative quantities.
+      expect([...s2.h.engine.orders.all()].flatMap((o) => [...o.execIds]).some((x) => x.startsWith('sync-'))).toBe(false);
+      await s2.h.finish();
+      s2.store.close();
+    });
+  });
+
   it('a hold this run sets before recovery is not "restored" as a pause of its own; a pause of the previous run is', async () => {
     // Found wiring the Alpaca session: the console's "gates running" halt (set in onStart, before
     // recovery) was journaled, then recovery "restored" it, and the kill switch latched it: a fresh

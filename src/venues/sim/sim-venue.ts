@@ -131,6 +131,8 @@ class SimOrder {
   life: Life = 'working';
   filledLots = 0;
   execCount = 0;
+  /** Venue clock of the last change (an execution or the end): what a query reports as updatedAt. NaN = none yet. */
+  updatedTs = Number.NaN;
   /** Stop / stop-limit: the stop has been reached (a stop is then a market order, a stop-limit a limit). */
   triggered = false;
   /** Has been through at least one event it could match without completing: later fills are maker fills. */
@@ -296,7 +298,8 @@ export class SimVenue implements ExecutionClient {
       avg = q > 0 ? n / q : 0;
     }
     const status = o.life === 'working' ? (o.filledLots > 0 ? 'partially_filled' : 'accepted') : o.life;
-    return { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status, filledQty, avgFillPrice: avg, updatedAt: this.lastTs() };
+    return { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status, filledQty, avgFillPrice: avg,
+      createdAt: o.submitTs, updatedAt: Number.isNaN(o.updatedTs) ? o.submitTs : o.updatedTs };
   }
 
   submit(cmd: SubmitCommand): void {
@@ -532,7 +535,7 @@ export class SimVenue implements ExecutionClient {
       this.emit({ kind: 'cancel_rejected', clientOrderId: id, reason: this.notWorking(id), ts });
       return;
     }
-    this.close(o, 'canceled');
+    this.close(o, 'canceled', ts);
     this.emit({ kind: 'canceled', clientOrderId: id, ts });
   }
 
@@ -565,6 +568,7 @@ export class SimVenue implements ExecutionClient {
     o.reserveLots = remaining;
     // A replaced order loses its place: it is judged as newly arrived at the next event.
     o.rested = false;
+    o.updatedTs = ts;
     this.emit(
       next.type === 'market' ? { kind: 'replaced', clientOrderId: id, qty, ts }
       : next.type === 'limit' ? { kind: 'replaced', clientOrderId: id, qty, limitPrice: next.limitPrice, ts }
@@ -611,7 +615,7 @@ export class SimVenue implements ExecutionClient {
       let eT = Number.POSITIVE_INFINITY;
       for (const o of this.live) if (o.life === 'working' && o.expiresAt < eT) { eT = o.expiresAt; first = o; }
       if (first !== null && eT <= now && eT <= aT) {
-        this.close(first, 'expired');
+        this.close(first, 'expired', eT + this.ackMs);
         this.emit({ kind: 'expired', clientOrderId: first.clientOrderId, ts: eT + this.ackMs });
         continue;
       }
@@ -796,6 +800,7 @@ export class SimVenue implements ExecutionClient {
     const fee = toNumber(feeM as Money);
     o.filledLots += lots;
     o.execCount++;
+    o.updatedTs = ts + this.ackMs;
     this.monthVolume += qty;
     this.ledger.applyFill(inst, side, qty, price, fee);
     const execId = `${o.venueOrderId}-${o.execCount}`;
@@ -804,7 +809,7 @@ export class SimVenue implements ExecutionClient {
       kind: 'fill', clientOrderId: o.clientOrderId, execId,
       qty, price, fee, liquidity, ts: ts + this.ackMs,
     });
-    if (o.filledLots >= o.qtyLots) this.close(o, 'filled');
+    if (o.filledLots >= o.qtyLots) this.close(o, 'filled', ts + this.ackMs);
   }
 
   /** After an event: ioc / fok remainders die, everything else that saw the event has now rested. */
@@ -822,7 +827,7 @@ export class SimVenue implements ExecutionClient {
   }
 
   private cancelAtVenue(o: SimOrder, ts: number, reason: string): void {
-    this.close(o, 'canceled');
+    this.close(o, 'canceled', ts + this.ackMs);
     this.emit({ kind: 'canceled', clientOrderId: o.clientOrderId, reason, ts: ts + this.ackMs });
   }
 
@@ -839,8 +844,9 @@ export class SimVenue implements ExecutionClient {
 
   // ---------- bookkeeping ----------
 
-  private close(o: SimOrder, life: Exclude<Life, 'working'>): void {
+  private close(o: SimOrder, life: Exclude<Life, 'working'>, ts: number): void {
     o.life = life;
+    o.updatedTs = ts;
     this.ended.set(o.clientOrderId, o);
     this.orders.delete(o.clientOrderId);
     this.closed.set(o.clientOrderId, life);
