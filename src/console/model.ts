@@ -14,7 +14,7 @@ import type { ConnectionState } from '../ports/index.ts';
 import { isOpen } from '../orders/fsm.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
-import { dayKey } from '../risk/daily-loss.ts';
+import { DayTracker } from './day-pnl.ts';
 import { INITIAL_TRADING_STATE, type TradingState } from '../risk/trading-state.ts';
 import { EMPTY_OPS, type OpsView } from '../ops/view.ts';
 import { BarRing, type ChartData } from './bar-ring.ts';
@@ -119,8 +119,6 @@ export interface ConsoleModelOptions {
   readonly wallNow?: () => number;
 }
 
-const HOUR_MS = 3_600_000;
-
 export class ConsoleModel implements EngineObserver, SnapshotSource {
   private engine: EngineView | null = null;
   private info: SessionInfo;
@@ -140,14 +138,10 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   private readonly bars = new BarRing();
   private nextSample = Number.NEGATIVE_INFINITY;
   /**
-   * Day P&L counts the trading day the max-daily-loss guard counts (risk/daily-loss.ts dayKey, on the
-   * engine's tradingDayCalendar(): New York dates when any instrument is a US equity, else UTC).
+   * Day P&L counts the trading day the max-daily-loss guard counts, by the rule a replay uses too
+   * (day-pnl.ts, on the engine's tradingDayCalendar()).
    */
-  private dayCalendar: 'us_equity' | '24x7' = '24x7';
-  private day: string | null = null;
-  /** The UTC hour `day` was last checked in: both calendars' days turn on whole UTC hours. */
-  private dayHour = Number.NaN;
-  private dayStartEquity: number | null = null;
+  private days = new DayTracker('24x7');
   private readonly quotes = new Map<string, { bid: number; ask: number }>();
   private trading: TradingState = INITIAL_TRADING_STATE;
   private ended: string | null = null;
@@ -199,7 +193,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
   onStart(engine: EngineView): void {
     this.engine = engine;
     // The engine's rule, not a guess from the data: the same days as the daily loss limit.
-    this.dayCalendar = engine.tradingDayCalendar();
+    if (engine.tradingDayCalendar() !== this.days.calendar) this.days = new DayTracker(engine.tradingDayCalendar());
     this.trading = engine.tradingState();
     this.dirty = true;
   }
@@ -210,15 +204,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     if (ev.kind === 'quote') this.quotes.set(ev.symbol, { bid: ev.bid, ask: ev.ask });
     this.bars.onMarket(ev);
     const ts = ev.ts;
-    const hour = Math.floor(ts / HOUR_MS);
-    if (hour !== this.dayHour) {
-      this.dayHour = hour;
-      const day = dayKey(ts, this.dayCalendar);
-      if (day !== this.day) {
-        this.day = day;
-        this.dayStartEquity = engine.portfolio.equity();
-      }
-    }
+    this.days.onMarket(ts, engine.portfolio);
     if (ts >= this.nextSample) {
       this.nextSample = ts + this.sampleEvery;
       this.equity.push(engine.portfolio.equity());
@@ -334,7 +320,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       ended: this.ended,
       currency: acct?.currency ?? 'USD',
       equity,
-      dayPnl: this.dayStartEquity === null ? 0 : equity - this.dayStartEquity,
+      dayPnl: this.days.pnl(equity),
       realized: acct?.realizedPnl ?? 0,
       fees: acct?.fees ?? 0,
       connection,

@@ -14,6 +14,8 @@ import { type ConsoleSnapshot, type EventKind as RowKind, type EventRow, type Sn
 import { EMPTY_OPS } from '../ops/view.ts';
 import { FLAG, NAV_KINDS, NAV_LABEL, type NavKind } from '../recording/format.ts';
 import type { Recording } from '../recording/recording.ts';
+import { tradingDayCalendarOf } from '../risk/daily-loss.ts';
+import { DayTracker } from './day-pnl.ts';
 
 /** Data-time multiples of wall time; 0 = as fast as the screen redraws (one frame's worth of events). */
 export const SPEEDS: readonly number[] = [1, 10, 60, 300, 1800, 3600, 36_000, 0];
@@ -89,6 +91,32 @@ function rowKind(kind: string, flags: number, text: string): RowKind {
   return 'info';
 }
 
+/**
+ * Where each trading day of a recording began: its market events fed, in order, through the tracker
+ * the live console uses, on the calendar the engine used (from the recorded instruments). A market
+ * event is recorded as it arrives, before the fills and orders it causes; the live console sees it
+ * once all of those are handled, so its equity is the one just before the next market event.
+ */
+function dayStartsOf(rec: Recording): { index: number; equity: number }[] {
+  const days = new DayTracker(tradingDayCalendarOf(rec.header?.instruments ?? []));
+  const out: { index: number; equity: number }[] = [];
+  const book = { at: 0, equity: () => rec.equityOf(book.at) };
+  let pending = -1;
+  const handled = (next: number): void => {
+    if (pending < 0) return;
+    book.at = next - 1;
+    if (days.onMarket(rec.timeOf(pending), book)) out.push({ index: pending, equity: days.dayStart()!.equity });
+  };
+  for (let i = 0; i < rec.total; i++) {
+    const k = rec.kindOf(i);
+    if (k !== 'bar' && k !== 'quote' && k !== 'trade') continue;
+    handled(i);
+    pending = i;
+  }
+  handled(rec.total);
+  return out;
+}
+
 export class ReplayPlayer implements SnapshotSource {
   private cursorIdx: number;
   private speedIdx = DEFAULT_SPEED;
@@ -104,9 +132,12 @@ export class ReplayPlayer implements SnapshotSource {
   private playT = 0;
   private readonly wallNow: () => number;
   private lastTick = 0;
+  /** Event index and equity where each trading day began (the live console's rule, day-pnl.ts). */
+  private readonly dayStarts: readonly { readonly index: number; readonly equity: number }[];
 
   constructor(readonly rec: Recording, opts: PlayerOptions = {}) {
     this.wallNow = opts.wallNow ?? Date.now;
+    this.dayStarts = dayStartsOf(rec);
     this.cursorIdx = rec.total === 0 ? -1 : Math.max(0, Math.min(rec.total - 1, opts.start ?? 0));
     if (rec.warnings.length > 0) this.message = `${rec.warnings.length} warning(s) opening the recording: ${rec.warnings.map((w) => w.message).join(' | ')}`;
     this.snap = this.build();
@@ -287,13 +318,17 @@ export class ReplayPlayer implements SnapshotSource {
     for (const l of this.listeners) l();
   }
 
-  /** Equity at the start of the cursor's UTC day (day P&L as the live console shows it). */
-  private dayStartEquity(i: number, fallback: number): number {
-    const t = this.rec.timeOf(i);
-    const day = Math.floor(t / 86_400_000) * 86_400_000;
-    if (this.rec.timeOf(0) >= day) return this.rec.header?.account.cash ?? fallback;
-    const j = this.rec.indexAtTime(day - 1);
-    return this.rec.equityOf(j);
+  /** Day P&L at event i, as the live console showed it after that event (0 before any market data). */
+  private dayPnl(i: number, equity: number): number {
+    const d = this.dayStarts;
+    let lo = 0;
+    let hi = d.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (d[mid]!.index <= i) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return best < 0 ? 0 : equity - d[best]!.equity;
   }
 
   private build(): ConsoleSnapshot {
@@ -324,7 +359,7 @@ export class ReplayPlayer implements SnapshotSource {
       ended: null,
       currency: st.account.currency,
       equity,
-      dayPnl: i >= 0 ? equity - this.dayStartEquity(i, equity) : 0,
+      dayPnl: i >= 0 ? this.dayPnl(i, equity) : 0,
       realized: st.account.realizedPnl,
       fees: st.account.fees,
       connection: { state: 'in-process', heartbeatAgeMs: null, detail: 'replay: no venue, no orders can be placed' },

@@ -20,7 +20,7 @@ import { viewOf } from '../orders/order.ts';
 import { isOpen, isTerminal } from '../orders/fsm.ts';
 import { reportsFromVenue } from '../orders/venue-sync.ts';
 import type { RestoredOrder } from '../orders/registry.ts';
-import { DailyLossGuard, type DailyLossState } from '../risk/daily-loss.ts';
+import { DailyLossGuard, type DailyLossState, tradingDayCalendarOf } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
 import { type Hold, TradingHolds } from '../risk/trading-holds.ts';
@@ -207,7 +207,7 @@ export class Engine implements EngineControl {
     this.scheduler = opts.scheduler ?? new WallScheduler();
     this.startup = opts.startup;
     this.warmupSource = opts.warmup;
-    this.dayCalendar = this.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
+    this.dayCalendar = tradingDayCalendarOf(this.instruments.all());
     this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, this.dayCalendar);
     this.strategyErrs = new StrategyErrors(opts.onStrategyError ?? 'pause', opts.strategy.file);
   }

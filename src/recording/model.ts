@@ -46,6 +46,8 @@ export class ReplayModel {
   private readonly currency: string;
   private readonly startCash: number;
   private marks = new Map<string, number>();
+  /** Engine time of the market record each mark came from (absent: from a fill or a snapshot). */
+  private markT = new Map<string, number>();
   private positions = new Map<string, PosRef>();
   private acct!: RecordedAccount;
   private acctMarks = new Map<string, number>();
@@ -71,6 +73,7 @@ export class ReplayModel {
   /** Back to the session's start (null) or to a recorded snapshot. */
   reset(snap: SnapRecord | null): void {
     this.marks = new Map();
+    this.markT = new Map();
     this.positions = new Map();
     this.acctMarks = new Map();
     this.open = new Map();
@@ -105,17 +108,22 @@ export class ReplayModel {
   apply(r: EventRecord): void {
     this.t = r.t;
     switch (r.k) {
-      case 'bar': this.marks.set(r.s, r.c); return;
-      case 'quote': this.marks.set(r.s, (r.b + r.a) / 2); return;
-      case 'trade': this.marks.set(r.s, r.p); return;
+      case 'bar': this.marks.set(r.s, r.c); this.markT.set(r.s, r.t); return;
+      case 'quote': this.marks.set(r.s, (r.b + r.a) / 2); this.markT.set(r.s, r.t); return;
+      case 'trade': this.marks.set(r.s, r.p); this.markT.set(r.s, r.t); return;
       // The engine marks positions at warm-up closes too.
       case 'warmup': for (const b of r.bars) this.marks.set(b.s, b.c); return;
       case 'fill': {
         const f = r.f;
-        this.marks.set(f.symbol, f.price);
-        this.positions.set(f.symbol, { view: r.pos, mark: r.pos.lastPrice });
+        // The engine's account in the record values this position at the fill price. A fill the
+        // venue made on a market event is recorded after that event but happened before the engine
+        // marked the symbol to it: the event's price stays the mark (what the engine shows once the
+        // event is handled). A fill between market events leaves the fill price as the mark.
         this.acct = r.acct;
         this.acctMarks = new Map(this.marks);
+        this.acctMarks.set(f.symbol, r.pos.lastPrice);
+        if (this.markT.get(f.symbol) !== r.t) { this.marks.set(f.symbol, f.price); this.markT.delete(f.symbol); }
+        this.positions.set(f.symbol, { view: r.pos, mark: r.pos.lastPrice });
         this.fills.push(f);
         if (this.fills.length > RECENT_FILLS) this.fills.shift();
         this.counts.fills++;

@@ -20,6 +20,14 @@ export function dayKey(ts: number, calendar: Instrument['calendar']): string {
   return calendar === 'us_equity' ? nyLocal(ts).date : new Date(ts).toISOString().slice(0, 10);
 }
 
+/**
+ * The calendar whose days a session counts (the loss limit, the console's and replay's day P&L):
+ * New York days when any instrument is a US equity, else UTC days.
+ */
+export function tradingDayCalendarOf(instruments: readonly Pick<Instrument, 'calendar'>[]): Instrument['calendar'] {
+  return instruments.some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
+}
+
 export class DailyLossGuard {
   private day: DailyLossState | null = null;
 
