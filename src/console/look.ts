@@ -41,7 +41,8 @@ export interface LookOutcome {
 
 export function onLookKey(s: LookState, input: string, key: SearchKey, ctx: LookContext, turn: 'first' | 'then'): LookOutcome {
   if (turn === 'first') {
-    if (s.search.editing === null) return { state: s, used: false };
+    // An arm (Ctrl-C's quit confirm, the one key that passes the prompt) gets the next key.
+    if (s.search.editing === null || ctx.armed) return { state: s, used: false };
     const r = onSearchKey(s.search, input, key, ctx);
     return { state: r.state === s.search ? s : { ...s, search: r.state }, used: r.used };
   }

@@ -9,8 +9,24 @@ import { App, type ConsoleKeys } from '../../src/console/app.tsx';
 import type { CommandName, CommandResult } from '../../src/ops/commands.ts';
 import { INITIAL_SEARCH, eventSearchText, matches, onSearchKey, onSearchPaste, orderSearchText, searchTarget, visibleEvents, visibleOrders } from '../../src/console/search.ts';
 import { StaticSource, T, order, snapshot, tick } from './fixtures.ts';
+import { INITIAL_LOOK, onLookKey } from '../../src/console/look.ts';
 
 afterEach(() => cleanup());
+
+describe('look keys (pure)', () => {
+  const ctx = { focus: 'events' as const, help: false, armed: false, snap: snapshot() };
+  it('v and / are no case twins: V does nothing; while an arm is open nothing here takes a key', () => {
+    expect(onLookKey(INITIAL_LOOK, 'V', {}, ctx, 'then').used).toBe(false);
+    expect(onLookKey(INITIAL_LOOK, 'v', {}, ctx, 'then').state.chart).toEqual({ kind: 'equity' });
+    expect(onLookKey(INITIAL_LOOK, '/', {}, { ...ctx, armed: true }, 'then').used).toBe(false);
+    expect(onLookKey(INITIAL_LOOK, 'v', {}, { ...ctx, armed: true }, 'then').used).toBe(false);
+    // Ctrl-C passes the open prompt to arm quit; the next key is the arm's (q quits), not the prompt's.
+    const open = onLookKey(INITIAL_LOOK, '/', {}, ctx, 'then').state;
+    expect(onLookKey(open, 'c', { ctrl: true }, ctx, 'first').used).toBe(false);
+    expect(onLookKey(open, 'q', {}, { ...ctx, armed: true }, 'first').used).toBe(false);
+    expect(onLookKey(open, 'q', {}, ctx, 'first').used).toBe(true);
+  });
+});
 
 describe('search state (pure)', () => {
   it('matches case-insensitively on substrings; an empty query matches everything', () => {
