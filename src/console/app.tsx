@@ -412,8 +412,9 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['↑ ↓ PgUp PgDn', 'select a row in the focused pane (events: scroll, up = older; the bottom row is selected)', null],
   ['enter', 'open the selected row in full (every field, the whole reason); esc closes', null],
   ['d d', 'orders pane: cancel the selected order; positions pane: close the selected position (second d within 3 s)', 'command'],
-  ['/', 'filter the focused orders or events pane: type to filter live (letters are text, never hotkeys, until enter or esc), enter keeps the filter (named in the pane title), esc clears it; case-insensitive, over the whole row', null],
-  ['v', 'charts in place of the orders and events panes: each symbol\'s last bars with our fills (▲ buy ▼ sell), then equity with an axis, then back', null],
+  // One line each at 80 columns: the help screen is already taller than 80x24's body.
+  ['/', 'filter orders or events as you type; enter keeps, esc clears', null],
+  ['v', 'charts: price with our fills ▲ buy ▼ sell, equity, back', null],
   ['?  / esc', 'this help / close it', null],
   ['q  / Ctrl-C', 'quit (asks first and says what stays open)', 'quit'],
 ];
