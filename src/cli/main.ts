@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerBacktest } from './backtest.ts';
+import { registerCheck } from './check.ts';
 import { registerRun } from './run.ts';
 import { registerCtl } from './ctl.ts';
 import { registerData } from './data.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCtl(program);
   registerBacktest(program);
+  registerCheck(program);
   registerData(program);
   registerDoc(program);
   registerVenue(program);

@@ -41,6 +41,7 @@ interface RunFlags {
   confirmAccount?: string;
   onHangup: string;
   confirmTimeout: number;
+  typecheck: boolean;
 }
 
 const HANGUP_ACTIONS = ['none', 'pause', 'cancel-all', 'flatten', 'shutdown'] as const;
@@ -64,6 +65,7 @@ export function registerRun(program: Command): void {
     .option('--live', 'trade real money (needs a live venue and the account id typed at the prompt)')
     .option('--confirm-account <id>', 'live without a terminal: the account id, instead of the typed prompt')
     .option('--on-hangup <action>', `what a lost terminal (SIGHUP) does: ${HANGUP_ACTIONS.join(' | ')}`, 'pause')
+    .option('--no-typecheck', 'skip type-checking the strategy against the strategy API before it loads')
     .option('--confirm-timeout <ms>', 'how long cancel / flatten wait for the venue to confirm', parseNumberFlag('confirm-timeout', 100), 15_000)
     .action(async (flags: RunFlags) => {
       if (flags.live === true || flags.mode === 'live') {
@@ -280,7 +282,7 @@ export function quitWarning(snap: ConsoleSnapshot): string {
 function flagsToConfig(f: RunFlags): DeepPartial<Config> {
   const params = parseParamFlags(f.param);
   return {
-    strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined },
+    strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
     data: { files: f.data.length > 0 ? f.data : undefined },
     run: { speed: f.speed, sessionsDir: f.sessionsDir },
   } as DeepPartial<Config>;

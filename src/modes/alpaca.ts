@@ -129,7 +129,7 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
   if (symbols.length === 0) throw new AlpacaConfigError('no symbols to trade: give --symbol (repeatable)');
   const instruments = new InstrumentRegistry(await loadAlpacaInstruments(venue.rest, [...new Set(symbols)]));
 
-  const strategy = await loadStrategy(config.strategy.file);
+  const strategy = await loadStrategy(config.strategy.file, process.cwd(), { typecheck: config.strategy.typecheck });
   const params = parseParams(strategy.definition, config.strategy.params);
   const parts: RunParts = { strategy, params, series: [], instruments, warnings: [] };
   const def = strategy.definition;

@@ -44,7 +44,7 @@ export function resolveShipped(path: string, cwd = process.cwd()): string {
 }
 
 export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim'): Promise<RunParts> {
-  const strategy = await loadStrategy(resolveShipped(config.strategy.file));
+  const strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
   const params = parseParams(strategy.definition, config.strategy.params);
   const raw: BarSeries[] = [];
   for (const file of config.data.files) {

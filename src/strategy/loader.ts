@@ -11,6 +11,7 @@ import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StrategyDefinition } from '../engine/strategy.ts';
+import { isTypeScriptFile, typecheckStrategy, type TypecheckResult } from './typecheck.ts';
 
 export class StrategyLoadError extends Error {
   constructor(message: string) {
@@ -24,6 +25,15 @@ export interface LoadedStrategy {
   readonly path: string;
   /** sha256 of the source: recorded with every session so a re-run knows whether the code changed. */
   readonly sourceHash: string;
+  /** The type check's verdict; null when it was skipped (--no-typecheck, a JavaScript file). */
+  readonly typecheck: TypecheckResult | null;
+}
+
+export interface LoadOptions {
+  /** Type-check against the strategy API before loading (default true; typecheck.ts). */
+  readonly typecheck?: boolean;
+  /** The type check's cache folder (default: typecheck.ts defaultCacheDir). */
+  readonly cacheDir?: string;
 }
 
 const BANNED: readonly { readonly re: RegExp; readonly use: string }[] = [
@@ -58,7 +68,7 @@ export function lintStrategySource(source: string): { line: number; text: string
   return found;
 }
 
-export async function loadStrategy(file: string, cwd = process.cwd()): Promise<LoadedStrategy> {
+export async function loadStrategy(file: string, cwd = process.cwd(), opts: LoadOptions = {}): Promise<LoadedStrategy> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new StrategyLoadError(`strategy file ${path} does not exist (shipped examples are in strategies/; \`parity new strategy <name>\` writes a template)`);
   const source = readFileSync(path, 'utf8');
@@ -67,7 +77,10 @@ export async function loadStrategy(file: string, cwd = process.cwd()): Promise<L
     const list = problems.map((p) => `  ${path}:${p.line}: ${p.text}\n    use ${p.use} instead`).join('\n');
     throw new StrategyLoadError(`strategy ${path} reaches the wall clock or randomness directly, which breaks backtest/live parity:\n${list}`);
   }
+  const typecheck = opts.typecheck === false || !isTypeScriptFile(path) ? null : checkTypes(path, opts.cacheDir);
   resolveParityFromAnywhere();
+  // Stack frames name the .ts file and line (tsx compiles with inline source maps; this makes Node use them).
+  process.setSourceMapsEnabled(true);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
@@ -78,7 +91,22 @@ export async function loadStrategy(file: string, cwd = process.cwd()): Promise<L
   if (!isDefinition(def)) {
     throw new StrategyLoadError(`strategy ${path} must \`export default defineStrategy({ name, params, create })\` (see strategies/sma-cross.ts, or run \`parity new strategy <name>\`)`);
   }
-  return { definition: def, path, sourceHash: createHash('sha256').update(source).digest('hex') };
+  return { definition: def, path, sourceHash: createHash('sha256').update(source).digest('hex'), typecheck };
+}
+
+/** Type errors refuse the strategy, each with its file:line, before any of its code runs. */
+function checkTypes(path: string, cacheDir: string | undefined): TypecheckResult {
+  let r: TypecheckResult;
+  try {
+    r = typecheckStrategy(path, cacheDir !== undefined ? { cacheDir } : {});
+  } catch (err) {
+    throw new StrategyLoadError(`strategy ${path} could not be type-checked: ${(err as Error).message}`);
+  }
+  if (!r.ok) {
+    const list = r.problems.map((p) => `  ${p}`).join('\n');
+    throw new StrategyLoadError(`strategy ${path} does not type-check against the strategy API (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}):\n${list}\n  fix these, or pass --no-typecheck to run it unchecked`);
+  }
+  return r;
 }
 
 /** What to do about the usual ways an import fails. */
