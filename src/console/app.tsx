@@ -401,7 +401,7 @@ function EventsPane({ snap, width, height, focused, back, query = '' }: { snap: 
 }
 
 const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[] = [
-  ['p', 'L1 pause: no new exposure (exits and cancels still flow); p again RESUMES. From a halt, L3/L4 or the loss limit the first p only asks (it says what tripped and what resuming means): p again within 3 s resumes', 'command'],
+  ['p', 'L1 pause: no new exposure; p again resumes (from a halt, L3/L4 or the loss limit: p p)', 'command'],
   ['c', 'L2 cancel every open order parity made (never external ones); also pauses', 'command'],
   ['f f', 'L3 flatten: pause, cancel, close every parity position (second f within 3 s)', 'command'],
   ['X X', 'L4 flatten, save state, disconnect and exit (second X within 3 s)', 'command'],
@@ -409,9 +409,9 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['a a', "accept the venue's state while reconciliation shows a difference: repair our positions, cash and the differing orders from the venue, lift the reconciliation pause (second a within 3 s)", 'command'],
   ['g', 're-run the pre-flight gates', 'rerunGates'],
   ['tab / shift-tab', 'move between panes (orders, positions, gates, reconciliation, events)', null],
-  ['↑ ↓ PgUp PgDn', 'select a row in the focused pane (events: scroll, up = older; the bottom row is selected)', null],
-  ['enter', 'open the selected row in full (every field, the whole reason); esc closes', null],
-  ['d d', 'orders pane: cancel the selected order; positions pane: close the selected position (second d within 3 s)', 'command'],
+  ['↑ ↓ PgUp PgDn', 'select a row (events: scroll back, up = older)', null],
+  ['enter', 'the selected row in full (esc closes)', null],
+  ['d d', 'cancel the selected order / close the selected position', 'command'],
   // One line each at 80 columns: the help screen is already taller than 80x24's body.
   ['/', 'filter orders or events as you type; enter keeps, esc clears', null],
   ['v', 'charts: price with our fills ▲ buy ▼ sell, equity, back', null],
@@ -443,7 +443,6 @@ function Help({ width, height, keys }: { width: number; height: number; keys: Co
   const more = [
     { text: '' },
     ...note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status, accept-venue; resume --confirm from a halt or L3/L4; cancel-order <id>, close-position <symbol>'),
-    ...note('Keys are read one at a time however they arrive; a paste is never a key (bracketed paste). Caps lock never escalates: F, D, x, P, C do nothing.'),
     ...note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.'),
   ];
   return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
