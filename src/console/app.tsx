@@ -473,10 +473,10 @@ function HelpLine({ width, keys, armed, snap, typing = false }: { width: number;
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
     // The 80x24 rule: on a short line `/` and `v` push out the tab and arrow hints (both in ? help).
     parts.push('/ find', 'v chart');
-    if (!short) parts.push('tab pane', '↑↓ scroll');
-    parts.push('? help');
-    if (keys.quit !== undefined) parts.push('q quit');
-    text = ` ${parts.join(short ? ' ' : ' · ')}`;
+    const tail = ['? help', ...(keys.quit !== undefined ? ['q quit'] : [])];
+    const sep = short ? ' ' : ' · ';
+    const full = ` ${[...parts, 'tab pane', '↑↓ scroll', ...tail].join(sep)}`;
+    text = !short && full.length <= width ? full : ` ${[...parts, ...tail].join(sep)}`;
   }
   return <Text color={tone('dim')} wrap="truncate">{fit(text, width)}</Text>;
 }

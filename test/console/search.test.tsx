@@ -109,6 +109,8 @@ function setup(size = { columns: 80, rows: 24 }) {
   const keys: ConsoleKeys = {
     command: async (name) => { sent.push(name); return { ok: true, command: name, message: `${name} done`, level: 1, incomplete: [] } satisfies CommandResult; },
     quit: () => {},
+    reconcile: async () => 'clean',
+    rerunGates: async () => {},
   };
   const src = new StaticSource(snapshot());
   const r = render(<App source={src} mode="paper" keys={keys} size={size} wallNow={() => 1_000_000} />);
@@ -158,6 +160,18 @@ describe('/ in the console', () => {
     expect(f).toContain('sma3');
     expect(f).not.toContain('sma1 ');
     expect(f).not.toContain('sma2');
+  });
+
+  it('the help line names / and v and never loses ? help or q quit (80, 120 and 140 columns)', async () => {
+    for (const columns of [80, 120, 140]) {
+      const t = setup({ columns, rows: columns === 80 ? 24 : 40 });
+      await tick();
+      const help = t.frame().split('\n').filter((l) => l.includes('? help'));
+      expect(help).toHaveLength(1);
+      expect(help[0]).toMatch(/\/ find.*v chart.*\? help.*q quit/);
+      if (columns === 140) expect(help[0]).toContain('tab pane');
+      cleanup();
+    }
   });
 
   it('/ on a pane it cannot filter says where it works', async () => {
