@@ -21,7 +21,7 @@ import { useLook, type LookState } from './look.ts';
 import { chartPane } from './panes/chart.ts';
 import { filterNote, promptText, visibleEvents, visibleOrders } from './search.ts';
 import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, armedPrompt, onKey } from './keys.ts';
-import { detailView, rowAction, selectedRow, wrapText } from './panes/detail.ts';
+import { detailView, reasonFooter, rowAction, selectedRow, wrapText } from './panes/detail.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
 import { type Line, Pane, windowOf } from './panes/pane.tsx';
 import { StatusBar } from './panes/status-bar.tsx';
@@ -365,12 +365,17 @@ function OrdersPane({ snap, width, height, focused, offset, query = '' }: PaneAr
   // A `/` filter (search.ts) narrows the list the pane shows; the counts stay the whole book's.
   const shown = query === '' ? snap : { ...snap, orders: visibleOrders(snap, query) };
   const all = orderLines(shown, width - 1);
-  const w = windowOf(all, Math.max(0, height - 2), offset);
+  // The 80x24 rule: the selected order's reason, when its column cut it, is shown whole under the list.
+  const chosen = focused && shown.orders.length > 0 ? Math.min(Math.max(0, offset), shown.orders.length - 1) : -1;
+  const foot = chosen < 0 || height < 6 ? [] : reasonFooter(shown.orders[chosen]!, all[chosen]!.text, width - 1);
+  const listRows = Math.max(1, height - 2 - foot.length);
+  const w = windowOf(all, listRows, offset);
   const filter = filterNote(query, shown.orders.length, snap.orders.length);
   const note = `${filter !== '' ? `${filter}  ` : ''}${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
   const empty = query !== '' && snap.orders.length > 0 ? `no order matches /${query}/ (esc clears the filter)` : 'no orders yet';
   return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1, shown)} width={width} height={height} focused={focused}
-    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : w.items} {...(focused && all.length > 0 ? { selected: w.selected } : {})} />;
+    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : [...w.items, ...Array.from({ length: foot.length > 0 ? listRows - w.items.length : 0 }, () => ({ text: '' })), ...foot]}
+    {...(focused && all.length > 0 ? { selected: w.selected } : {})} />;
 }
 
 function PositionsPane({ snap, width, height, focused, offset }: PaneArgs) {
@@ -471,13 +476,12 @@ function HelpLine({ width, keys, armed, snap, typing = false }: { width: number;
     if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
     if (keys.rerunGates !== undefined) parts.push('g gates');
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
-    // The 80x24 rule: `/` and `v` push out the tab and arrow hints (both in ? help) on a line too
-    // short for all of them, so `? help` and `q quit` are never the ones cut.
+    // The 80x24 rule: on a short line `/` and `v` push out the tab and arrow hints (both in ? help).
     parts.push('/ find', 'v chart');
-    const tail = ['? help', ...(keys.quit !== undefined ? ['q quit'] : [])];
-    const sep = short ? ' ' : ' · ';
-    const full = ` ${[...parts, 'tab pane', '↑↓ scroll', ...tail].join(sep)}`;
-    text = !short && full.length <= width ? full : ` ${[...parts, ...tail].join(sep)}`;
+    if (!short) parts.push('tab pane', '↑↓ scroll');
+    parts.push('? help');
+    if (keys.quit !== undefined) parts.push('q quit');
+    text = ` ${parts.join(short ? ' ' : ' · ')}`;
   }
   return <Text color={tone('dim')} wrap="truncate">{fit(text, width)}</Text>;
 }

@@ -74,9 +74,20 @@ describe('80x24 never cuts money or reasons', () => {
     const flat = t.frame().split('\n').map((l) => l.trim()).join(' ');
     expect(flat).toContain('sma3');
     expect(flat).toContain('after open orders');
+    expect(t.frame()).toContain('Order sma3 (esc closes)');
     await t.press('\x1b');
     await tick(80);
-    expect(t.frame()).not.toContain('after open orders');
+    expect(t.frame()).not.toContain('Order sma3 (esc closes)');
+  });
+});
+
+describe('the selected order\'s reason', () => {
+  it('shows whole under the orders list when its column cut it', async () => {
+    const t = setup(snapshot({ orders: [order('sma3', { status: 'rejected', reason: 'insufficient buying power for 2.5 BTC-USD at 61,000.00' }), order('sma1', {})], openOrders: 1 }));
+    await tick();
+    expect(t.frame()).toContain('↳ insufficient buying power for 2.5 BTC-USD at 61,000.00');
+    await t.press('\x1b[B'); // sma1 has no reason: no footer
+    expect(t.frame()).not.toContain('↳');
   });
 });
 

@@ -134,3 +134,18 @@ export function detailView(sel: Selected, w: number): { title: string; lines: Li
       return { title: `${sel.pane === 'gates' ? 'Pre-flight gate' : 'Reconciliation'} (esc closes)`, lines: wrapText(sel.text.trim(), Math.max(10, w - 2)).map((text) => ({ text })) };
   }
 }
+
+/**
+ * The selected order's reason under the list when its column cut it (80x24): up to `rows` wrapped
+ * lines; a reason longer than that ends with a pointer to the detail view, which has it all.
+ */
+export function reasonFooter(o: OrderView, rowText: string, w: number, rows = 2): Line[] {
+  const reason = orderReason(o);
+  if (reason === '' || rowText.includes(reason) || rows <= 0) return [];
+  const lines = wrapText(`↳ ${reason}`, Math.max(10, w - 1));
+  const tone = o.status === 'denied' || o.status === 'rejected' || o.flagged !== null ? 'bad' as const : 'dim' as const;
+  if (lines.length <= rows) return lines.map((text) => ({ text, tone }));
+  const more = ' … (enter: all)';
+  const last = lines[rows - 1]!;
+  return [...lines.slice(0, rows - 1), `${last.slice(0, Math.max(0, w - 1 - more.length))}${more}`].map((text) => ({ text, tone }));
+}
