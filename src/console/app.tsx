@@ -18,7 +18,7 @@ import { type CommandName, type CommandResult, resumeNeedsConfirm } from '../ops
 import { fit } from './format.ts';
 import { KeyReader, type ParsedKey } from './key-input.ts';
 import { useLook, type LookState } from './look.ts';
-import { chartPane } from './panes/chart.ts';
+import { chartPane, selectedSymbol } from './panes/chart.ts';
 import { filterNote, promptText, visibleEvents, visibleOrders } from './search.ts';
 import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, armedPrompt, onKey } from './keys.ts';
 import { detailView, reasonFooter, rowAction, selectedRow, wrapText } from './panes/detail.ts';
@@ -171,7 +171,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
 
   const compact = columns < 100 || rows < 30;
   // `/` filters and `v` charts (look.ts): their own state, offered each key around the hotkeys.
-  const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current }), (t) => say(t, 'dim', 4000));
+  const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current, symbol: selectedSymbol(selectedRow(snapRef.current, { ...sel, pane: uiRef.current.focus, index: uiRef.current.scroll[uiRef.current.focus] })) }), (t) => say(t, 'dim', 4000));
   // What the selection points at, with the rows as the panes show them (a `/` filter narrows them).
   const sq = look.state.search.query;
   const sel = {

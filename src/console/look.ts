@@ -31,6 +31,8 @@ export interface LookContext {
   /** A destructive key is armed (f, X, a, q): its confirm window is open. */
   readonly armed: boolean;
   readonly snap: ConsoleSnapshot;
+  /** The symbol of the selected row in the focused pane, if it has one: `v` charts it first. */
+  readonly symbol?: string;
 }
 
 export interface LookOutcome {
@@ -47,7 +49,7 @@ export function onLookKey(s: LookState, input: string, key: SearchKey, ctx: Look
     return { state: r.state === s.search ? s : { ...s, search: r.state }, used: r.used };
   }
   if (ctx.armed) return { state: s, used: false };
-  if (input === 'v' && key.ctrl !== true && key.meta !== true) return { state: { ...s, chart: nextChartView(s.chart, ctx.snap) }, used: true };
+  if (input === 'v' && key.ctrl !== true && key.meta !== true) return { state: { ...s, chart: nextChartView(s.chart, ctx.snap, ctx.symbol) }, used: true };
   const r = onSearchKey(s.search, input, key, ctx);
   return { state: r.state === s.search ? s : { ...s, search: r.state }, used: r.used, ...(r.notice !== undefined ? { notice: r.notice } : {}) };
 }

@@ -147,6 +147,11 @@ describe('chart view', () => {
     v = nextChartView(v, snap);
     expect(v).toEqual({ kind: 'equity' });
     expect(nextChartView(v, snap)).toBeNull();
+    // The selected row's symbol comes first, then the others.
+    expect(nextChartView(null, snap, 'ETH-USD')).toEqual({ kind: 'price', symbol: 'ETH-USD' });
+    expect(nextChartView({ kind: 'price', symbol: 'ETH-USD' }, snap, 'ETH-USD')).toEqual({ kind: 'price', symbol: 'BTC-USD' });
+    expect(nextChartView({ kind: 'price', symbol: 'BTC-USD' }, snap, 'ETH-USD')).toEqual({ kind: 'equity' });
+    expect(nextChartView(null, snap, 'XRP-USD')).toEqual({ kind: 'price', symbol: 'BTC-USD' });
     // No bars (a replay, a fresh start): straight to equity.
     expect(nextChartView(null, snapshot())).toEqual({ kind: 'equity' });
   });

@@ -181,4 +181,29 @@ describe('/ in the console', () => {
     await t.press('/');
     expect(t.frame()).toContain('tab to the orders or events pane');
   });
+
+  it('v charts the symbol of the selected row first, and fits 80x24 whole', async () => {
+    const bars = (base: number) => Array.from({ length: 40 }, (_, i) => ({ ts: T + i * 60_000, open: base + i, high: base + i + 2, low: base + i - 1, close: base + i + 1 }));
+    const pos = snapshot().positions[0]!;
+    const keys: ConsoleKeys = { quit: () => {} };
+    const src = new StaticSource(snapshot({
+      positions: [pos, { ...pos, symbol: 'ETH-USD', qty: 2, avgPrice: 3000, lastPrice: 3040 }],
+      chart: { bars: { 'BTC-USD': bars(60_000), 'ETH-USD': bars(3000) }, fills: [{ symbol: 'ETH-USD', ts: T + 10 * 60_000, side: 'buy', price: 3011 }] },
+    }));
+    const r = render(<App source={src} mode="paper" keys={keys} size={{ columns: 80, rows: 24 }} wallNow={() => 1_000_000} />);
+    const press = async (s: string) => { r.stdin.write(s); await tick(50); };
+    await tick();
+    await press('\t'); // positions
+    await press('\x1b[B'); // select ETH-USD
+    await press('v');
+    const f = r.lastFrame() ?? '';
+    expect(f).toMatch(/Price ETH-USD {2}40 bars, 1 fill/);
+    expect(f).toContain('▲');
+    expect(f).toContain('Positions');
+    const lines = f.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    await press('v');
+    expect(r.lastFrame()).toMatch(/Price BTC-USD/);
+  });
 });

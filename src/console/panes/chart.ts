@@ -8,6 +8,7 @@ import { renderEquityChart } from '../../backtest/report.ts';
 import { drawPriceChart } from '../../util/text-chart.ts';
 import { sparkRows } from '../format.ts';
 import type { ConsoleSnapshot } from '../model.ts';
+import type { Selected } from './detail.ts';
 import type { Line } from './pane.tsx';
 import type { Tone } from '../theme.tsx';
 
@@ -20,9 +21,18 @@ export function chartSymbols(snap: ConsoleSnapshot): string[] {
   return [...held, ...have.filter((s) => !held.includes(s)).sort()];
 }
 
-/** `v`: each symbol's price chart, then equity, then back to the panes (null). */
-export function nextChartView(v: ChartView, snap: ConsoleSnapshot): ChartView {
-  const syms = chartSymbols(snap);
+/** The symbol a selected row is about (an order's, a position's); none for events and lines. */
+export function selectedSymbol(sel: Selected): string | undefined {
+  return sel?.kind === 'order' ? sel.order.request.symbol : sel?.kind === 'position' ? sel.position.symbol : undefined;
+}
+
+/**
+ * `v`: each symbol's price chart, then equity, then back to the panes (null). `focused` is the
+ * symbol of the row selected in the focused pane (an order, a position): its chart comes first.
+ */
+export function nextChartView(v: ChartView, snap: ConsoleSnapshot, focused?: string): ChartView {
+  const all = chartSymbols(snap);
+  const syms = focused !== undefined && all.includes(focused) ? [focused, ...all.filter((s) => s !== focused)] : all;
   if (v === null) return syms.length > 0 ? { kind: 'price', symbol: syms[0]! } : { kind: 'equity' };
   if (v.kind === 'equity') return null;
   const i = syms.indexOf(v.symbol);
