@@ -103,7 +103,10 @@ function checkTypes(path: string, cacheDir: string | undefined): TypecheckResult
     throw new StrategyLoadError(`strategy ${path} could not be type-checked: ${(err as Error).message}`);
   }
   if (!r.ok) {
-    const list = r.problems.map((p) => `  ${p}`).join('\n');
+    // A deep import is the usual reason the API is not found: say what to import instead.
+    const deep = new RegExp(`Cannot find module '${PACKAGE.name}/`);
+    const hint = (p: string): string => (deep.test(p) ? `${p}\n    only '${PACKAGE.name}' is the strategy API: import from '${PACKAGE.name}' (everything a strategy may use is exported there)` : p);
+    const list = r.problems.map((p) => `  ${hint(p)}`).join('\n');
     throw new StrategyLoadError(`strategy ${path} does not type-check against the strategy API (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}):\n${list}\n  fix these, or pass --no-typecheck to run it unchecked`);
   }
   return r;
