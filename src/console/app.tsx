@@ -192,7 +192,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
       now: wallNow(),
       killLevel: snap.ops.killLevel,
       tradingActive: snap.trading.status === 'active',
-      can: { command: keys.command !== undefined, reconcile: true, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
+      can: { command: keys.command !== undefined, reconcile: keys.reconcile !== undefined, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
       page: Math.max(1, layout.pageRows),
       reconDifference: reconDifference(snap),
       resumeConfirm: resumeNeedsConfirm({ killLevel: snap.ops.killLevel, killReason: snap.ops.killReason, trading: snap.trading, holds: snap.ops.holds }),
@@ -410,7 +410,7 @@ const HELP_TEXT: readonly (readonly [string, string, keyof ConsoleKeys | null])[
   ['c', 'L2 cancel every open order parity made (never external ones); also pauses', 'command'],
   ['f f', 'L3 flatten: pause, cancel, close every parity position (second f within 3 s)', 'command'],
   ['X X', 'L4 flatten, save state, disconnect and exit (second X within 3 s)', 'command'],
-  ['r', 'reconcile now: compare positions, orders and cash with the venue', null],
+  ['r', 'reconcile now: compare positions, orders and cash with the venue', 'reconcile'],
   ['a a', "accept the venue's state while reconciliation shows a difference: repair our positions, cash and the differing orders from the venue, lift the reconciliation pause (second a within 3 s)", 'command'],
   ['g', 're-run the pre-flight gates', 'rerunGates'],
   ['tab / shift-tab', 'move between panes (orders, positions, gates, reconciliation, events)', null],
@@ -445,10 +445,12 @@ function Help({ width, height, keys }: { width: number; height: number; keys: Co
   const lines = HELP_TEXT.filter(([, , need]) => need === null || keys[need] !== undefined).flatMap(([k, d]) => entry(k, d));
   const extra = (keys.extra ?? []).flatMap((x) => entry(x.key, x.label));
   const note = (t: string) => wrapWords(t, Math.max(20, width - 4)).map((text) => ({ text, tone: 'dim' as const }));
+  // A replay has no engine to reach: the ctl and hangup notes are for sessions that trade.
+  const live = keys.command !== undefined;
   const more = [
     { text: '' },
-    ...note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status, accept-venue; resume --confirm from a halt or L3/L4; cancel-order <id>, close-position <symbol>'),
-    ...note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.'),
+    ...(!live ? [] : note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status, accept-venue; resume --confirm from a halt or L3/L4; cancel-order <id>, close-position <symbol>')),
+    ...(!live ? [] : note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.')),
   ];
   return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
 }
@@ -472,7 +474,7 @@ function HelpLine({ width, keys, armed, snap, typing = false }: { width: number;
       const resume = snap.ops.killLevel > 0 || snap.trading.status !== 'active';
       parts.push(resume ? 'p RESUME' : 'p pause', short ? 'c cancel' : 'c cancel-all', short ? 'f flat' : 'f flatten', short ? 'X exit' : 'X exit flat');
     }
-    parts.push(short ? 'r recon' : 'r reconcile');
+    if (keys.reconcile !== undefined) parts.push(short ? 'r recon' : 'r reconcile');
     if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
     if (keys.rerunGates !== undefined) parts.push('g gates');
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);

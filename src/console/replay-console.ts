@@ -44,6 +44,7 @@ export async function runReplayConsole(rec: Recording, opts: ReplayConsoleOption
           { key: 'g', label: 'jump to time', run: () => player.handleKey('g', {}) },
           { key: 'n/N', label: 'next/prev of kind', run: () => undefined },
           { key: 'k', label: 'kind', run: () => player.cycleKind() },
+          { key: '0/$', label: 'start/end', run: () => undefined },
         ],
       },
     });

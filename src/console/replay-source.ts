@@ -12,6 +12,7 @@ import type { PositionView } from '../portfolio/portfolio.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { type ConsoleSnapshot, type EventKind as RowKind, type EventRow, type SnapshotSource } from './model.ts';
 import { EMPTY_OPS } from '../ops/view.ts';
+import type { GateResult } from '../ops/gates/types.ts';
 import { FLAG, NAV_KINDS, NAV_LABEL, type NavKind } from '../recording/format.ts';
 import type { Recording } from '../recording/recording.ts';
 import { tradingDayCalendarOf } from '../risk/daily-loss.ts';
@@ -92,6 +93,38 @@ function rowKind(kind: string, flags: number, text: string): RowKind {
 }
 
 /**
+ * The gate results a recording holds, in event order. The gates report through the engine log
+ * (source "gates", the result as fields; older recordings: the text "PASS Title: detail (fix)"),
+ * and a `gate` record may carry one too.
+ */
+function gateResultsOf(rec: Recording): { index: number; result: GateResult }[] {
+  const out: { index: number; result: GateResult }[] = [];
+  for (let i = 0; i < rec.total; i++) {
+    const k = rec.kindOf(i);
+    if (k !== 'log' && k !== 'gate') continue;
+    const r = rec.record(i);
+    if (r.k === 'gate') {
+      out.push({ index: i, result: { id: r.name, title: r.name, status: r.ok ? 'pass' : 'fail', detail: r.detail ?? '', fix: '' } });
+      continue;
+    }
+    if (r.k !== 'log' || r.src !== 'gates') continue;
+    const g = gateFromFields(r.fields?.['gate']);
+    if (g !== null) { out.push({ index: i, result: g }); continue; }
+    const m = /^(PASS|WARN|FAIL) ([^:]+): ([\s\S]*)$/.exec(r.msg);
+    if (m !== null) out.push({ index: i, result: { id: m[2]!, title: m[2]!, status: m[1]!.toLowerCase() as GateResult['status'], detail: m[3]!, fix: '' } });
+  }
+  return out;
+}
+
+function gateFromFields(v: unknown): GateResult | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const str = (x: unknown): x is string => typeof x === 'string';
+  if (!str(o['id']) || !str(o['title']) || !str(o['detail']) || !(o['status'] === 'pass' || o['status'] === 'warn' || o['status'] === 'fail')) return null;
+  return { id: o['id'], title: o['title'], status: o['status'], detail: o['detail'], fix: str(o['fix']) ? o['fix'] : '' };
+}
+
+/**
  * Where each trading day of a recording began: its market events fed, in order, through the tracker
  * the live console uses, on the calendar the engine used (from the recorded instruments). A market
  * event is recorded as it arrives, before the fills and orders it causes; the live console sees it
@@ -134,10 +167,13 @@ export class ReplayPlayer implements SnapshotSource {
   private lastTick = 0;
   /** Event index and equity where each trading day began (the live console's rule, day-pnl.ts). */
   private readonly dayStarts: readonly { readonly index: number; readonly equity: number }[];
+  /** Every recorded gate result with its event index (the gates pane at a cursor). */
+  private readonly gateResults: readonly { readonly index: number; readonly result: GateResult }[];
 
   constructor(readonly rec: Recording, opts: PlayerOptions = {}) {
     this.wallNow = opts.wallNow ?? Date.now;
     this.dayStarts = dayStartsOf(rec);
+    this.gateResults = gateResultsOf(rec);
     this.cursorIdx = rec.total === 0 ? -1 : Math.max(0, Math.min(rec.total - 1, opts.start ?? 0));
     if (rec.warnings.length > 0) this.message = `${rec.warnings.length} warning(s) opening the recording: ${rec.warnings.map((w) => w.message).join(' | ')}`;
     this.snap = this.build();
@@ -331,6 +367,16 @@ export class ReplayPlayer implements SnapshotSource {
     return best < 0 ? 0 : equity - d[best]!.equity;
   }
 
+  /** The latest recorded result of each gate at or before event i, in the order the gates first reported. */
+  private gatesAt(i: number): GateResult[] {
+    const latest = new Map<string, GateResult>();
+    for (const g of this.gateResults) {
+      if (g.index > i) break;
+      latest.set(g.result.id, g.result);
+    }
+    return [...latest.values()];
+  }
+
   private build(): ConsoleSnapshot {
     const rec = this.rec;
     const h = rec.header;
@@ -351,7 +397,7 @@ export class ReplayPlayer implements SnapshotSource {
       seq: ++this.seq,
       info: {
         mode: 'replay', venue: h?.venue ?? '?', account: h?.account.id ?? '-', strategy: h?.strategy.name ?? '?',
-        session: name, sessionDir: rec.dir, pace: speedLabel(this.speed), inProcessVenue: true,
+        session: name, ...(h !== null ? { id: h.sessionId } : {}), sessionDir: rec.dir, pace: speedLabel(this.speed), inProcessVenue: true,
       },
       wallTime: this.wallNow(),
       engineTime: i >= 0 ? rec.timeOf(i) : null,
@@ -364,7 +410,7 @@ export class ReplayPlayer implements SnapshotSource {
       fees: st.account.fees,
       connection: { state: 'in-process', heartbeatAgeMs: null, detail: 'replay: no venue, no orders can be placed' },
       trading: st.tradingState as TradingState,
-      ops: { ...EMPTY_OPS, reconcileUnavailable: 'replay: there is no venue to reconcile with' },
+      ops: { ...EMPTY_OPS, gates: this.gatesAt(i), reconcileUnavailable: 'replay: there is no venue to reconcile with' },
       orders: [...open, ...closed],
       openOrders: open.length,
       positions: st.positions as readonly PositionView[],

@@ -198,7 +198,8 @@ export class SessionOps implements EngineObserver {
     this.gatesRunning = false;
     for (const r of results) {
       const level = r.status === 'pass' ? 'info' : r.status === 'warn' ? 'warn' : 'error';
-      e.log(level, 'gates', `${r.status.toUpperCase()} ${r.title}: ${r.detail}${r.fix ? ` (${r.fix})` : ''}`);
+      // The result itself rides along as fields: a replay shows the gates pane from the recording.
+      e.log(level, 'gates', `${r.status.toUpperCase()} ${r.title}: ${r.detail}${r.fix ? ` (${r.fix})` : ''}`, { gate: { ...r } });
     }
     const hold = gateHoldReason(results);
     if (hold === null) this.guard.release((k) => k === 'gates', 'pre-flight gates pass');

@@ -2,7 +2,9 @@
  * The top line(s): mode, venue and account, equity, day P&L, connection, kill level, trading, clock.
  * Built as segments whose widths add up to exactly the terminal width (a line that wraps would push
  * the whole screen down); the venue / strategy part gives way first. "N dropped" (live market events
- * that did not advance, dropped before the strategy) appears only once one was.
+ * that did not advance, dropped before the strategy) appears only once one was. The session id
+ * ("id k3f9x2", what `parity ctl --session` takes) gives way before anything else, once the venue /
+ * strategy text is down to 12 columns.
  */
 import { Box, Text } from 'ink';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
@@ -20,7 +22,7 @@ interface Seg { readonly text: string; readonly tone?: Tone | null; readonly bol
  */
 export const SQUEEZE_STEPS = 7;
 
-export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg; who: Seg; money: Seg[]; state: Seg[]; clock: Seg } {
+export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg; who: Seg; session: Seg | null; money: Seg[]; state: Seg[]; clock: Seg } {
   const m = snap.info.mode;
   const mode: Seg = { text: m === 'live' ? (squeeze >= 6 ? ' ■ LIVE ■ ' : ' ■ LIVE — REAL MONEY ■ ') : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
   const c = snap.connection;
@@ -32,6 +34,8 @@ export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg;
   return {
     mode,
     who: { text: `${snap.info.venue}:${snap.info.account} ${snap.info.strategy}`, flex: true },
+    // What `parity ctl --session` (and `parity replay`) take. The lowest priority: it gives way first.
+    session: snap.info.id !== undefined && snap.info.id !== '' ? { text: `id ${snap.info.id}`, tone: 'dim' } : null,
     money: [
       { text: `eq ${squeeze >= 3 ? fitNumber(snap.equity, 'money', 6) : money(snap.equity)}` },
       { text: `day ${squeeze >= 4 ? fitNumber(snap.dayPnl, 'pnl', 6) : money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
@@ -82,15 +86,24 @@ function Line({ segs }: { segs: readonly Seg[] }) {
 
 const join = (segs: readonly Seg[]): Seg[] => segs.flatMap((s, i) => (i === 0 ? [s] : [SEP, s]));
 
+/** Columns the venue / strategy text keeps before the session id gives way. */
+const MIN_WHO = 12;
+
 const fixedWidth = (segs: readonly Seg[]): number => segs.filter((x) => !x.flex).reduce((a, x) => a + x.text.length, 0);
 
 /** The status bar's lines at the least squeeze that fits (a line cut from the right is the last resort). */
 export function statusLines(snap: ConsoleSnapshot, width: number, compact: boolean): Seg[][] {
-  const build = (sq: number): Seg[][] => {
+  const build = (sq: number, withSession = false): Seg[][] => {
     const s = statusSegments(snap, sq);
-    if (!compact) return [[s.mode, s.who, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock]];
-    return [[s.mode, { text: ' ' }, s.who, { text: ' ' }, s.clock], [...join([...s.money, ...s.state]), { text: '', flex: true }]];
+    const id: Seg[] = withSession && s.session !== null ? [{ text: ' ' }, s.session] : [];
+    if (!compact) return [[s.mode, s.who, ...id, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock]];
+    return [[s.mode, { text: ' ' }, s.who, ...id, { text: ' ' }, s.clock], [...join([...s.money, ...s.state]), { text: '', flex: true }]];
   };
+  // The session id shows only where everything else fits unsqueezed beside it and the venue /
+  // strategy text keeps at least MIN_WHO columns (or all of it, when shorter); else it gives way first.
+  const whole = build(0, true);
+  const minWho = Math.min(MIN_WHO, statusSegments(snap).who.text.length);
+  if (whole.every((l) => fixedWidth(l) + (l.some((x) => x.flex === true && x.text !== '') ? minWho : 0) <= width)) return whole.map((l) => fitLine(l, width));
   let lines = build(0);
   for (let sq = 1; sq <= SQUEEZE_STEPS && lines.some((l) => fixedWidth(l) > width); sq++) lines = build(sq);
   return lines.map((l) => fitLine(l, width));

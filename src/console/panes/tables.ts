@@ -85,9 +85,15 @@ export function positionLines(snap: ConsoleSnapshot, w: number): Line[] {
 const GATE_MARK = { pass: '✔ pass', warn: '! warn', fail: '✖ FAIL' } as const;
 
 export function gateLines(snap: ConsoleSnapshot, _w: number): Line[] {
+  // What the session runs comes first: the checks below are about that strategy on those instruments.
+  const run: Line[] = (snap.info.run ?? []).map((r) => ({ text: r.text, tone: r.warn ? 'warn' : 'dim' }));
   const g = snap.ops.gates;
-  if (g.length === 0) return [{ text: snap.ops.gatesRunning ? 'running pre-flight checks…' : 'no gates run (g runs them)', tone: 'dim' }];
-  const out: Line[] = [];
+  if (g.length === 0) {
+    // A replay shows what was recorded; its g is "jump", not "run gates".
+    const none = snap.replay !== undefined ? 'no gate results recorded up to this event' : snap.ops.gatesRunning ? 'running pre-flight checks…' : 'no gates run (g runs them)';
+    return [...run, { text: none, tone: 'dim' }];
+  }
+  const out: Line[] = [...run];
   for (const r of g) {
     const tone: Tone = r.status === 'pass' ? 'good' : r.status === 'warn' ? 'warn' : 'bad';
     out.push({ text: `${GATE_MARK[r.status]}  ${fit(r.title, 16)} ${r.detail}`, tone, bold: r.status === 'fail' });
@@ -99,7 +105,7 @@ export function gateLines(snap: ConsoleSnapshot, _w: number): Line[] {
 
 export function gateSummary(snap: ConsoleSnapshot): { text: string; tone: Tone } {
   const g = snap.ops.gates;
-  if (g.length === 0) return { text: snap.ops.gatesRunning ? 'gates: running…' : 'gates: not run', tone: 'dim' };
+  if (g.length === 0) return { text: snap.ops.gatesRunning ? 'gates: running…' : snap.replay !== undefined ? 'gates: none recorded yet' : 'gates: not run', tone: 'dim' };
   const fails = g.filter((x) => x.status === 'fail');
   const warns = g.filter((x) => x.status === 'warn');
   if (fails.length > 0) return { text: `gates: ${fails.length} FAIL (${fails.map((f) => f.title).join(', ')}): no orders until fixed`, tone: 'bad' };
@@ -124,15 +130,41 @@ export function reconLines(snap: ConsoleSnapshot, _w: number): Line[] {
 
 const KIND_TONE: Record<EventRow['kind'], Tone | null> = { order: null, fill: 'good', info: 'dim', warn: 'warn', error: 'bad', state: 'warn', operator: 'accent' };
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Event times carry the (UTC) date when the events held and the engine clock fall on more than one
+ * day: "23:59:00" and "00:01:00" alone would not say which came first. Judged on the whole ring, not
+ * the rows in view, so the column does not change width while scrolling.
+ */
+export function eventsSpanDays(snap: ConsoleSnapshot): boolean {
+  let day: number | null = null;
+  const seen = (ts: number | null): boolean => {
+    if (ts === null || !Number.isFinite(ts) || ts <= 0) return false; // notes from before the engine started
+    const d = Math.floor(ts / DAY_MS);
+    if (day === null) { day = d; return false; }
+    return d !== day;
+  };
+  if (seen(snap.engineTime)) return true;
+  for (const e of snap.events) if (seen(e.ts)) return true;
+  return false;
+}
+
+function eventTime(ts: number, dated: boolean): string {
+  if (!dated) return hms(ts);
+  return Number.isFinite(ts) && ts > 0 ? `${new Date(ts).toISOString().slice(5, 10)} ${hms(ts)}` : `      ${hms(ts)}`;
+}
+
 /** The newest `rows` events, scrolled back `back` rows. */
 export function eventLines(snap: ConsoleSnapshot, rows: number, back: number): { lines: Line[]; note: string } {
+  const dated = eventsSpanDays(snap);
   const ev = snap.events;
   const maxBack = Math.max(0, ev.length - rows);
   const b = Math.min(Math.max(0, back), maxBack);
   const end = ev.length - b;
   const slice = ev.slice(Math.max(0, end - rows), end);
   const note = b > 0 ? `scrolled back ${b} (↓ to follow)` : `${snap.eventsTotal} total`;
-  return { lines: slice.map((e) => ({ text: `${hms(e.ts)} ${fit(e.kind, 8)} ${e.text}`, tone: KIND_TONE[e.kind], bold: e.kind === 'error' })), note };
+  return { lines: slice.map((e) => ({ text: `${eventTime(e.ts, dated)} ${fit(e.kind, 8)} ${e.text}`, tone: KIND_TONE[e.kind], bold: e.kind === 'error' })), note };
 }
 
 export function pnlLines(snap: ConsoleSnapshot, w: number, rows: number): Line[] {
