@@ -22,10 +22,22 @@ export interface LoadOptions {
   readonly to?: number;
 }
 
-class SymbolRows extends SeriesBuilder {
+/** One symbol's state while a file is read: its order check, and its columns (series mode). */
+export class SymbolRows {
+  readonly symbol: string;
+  /** First-seen order in the file: the series order, and the tie order of equal timestamps. */
+  readonly index: number;
   /** Last timestamp and its line, over every row of the symbol (kept or filtered out). */
   lastTs = Number.NEGATIVE_INFINITY;
   lastLine = 0;
+  /** The columns, when the collector keeps series (null when it streams). */
+  readonly builder: SeriesBuilder | null;
+
+  constructor(symbol: string, index: number, builder: SeriesBuilder | null) {
+    this.symbol = symbol;
+    this.index = index;
+    this.builder = builder;
+  }
 }
 
 export class BarCollector {
@@ -33,8 +45,8 @@ export class BarCollector {
   readonly zone: ZoneConverter | null;
   private readonly from: number;
   private readonly to: number;
-  private readonly bySymbol = new Map<string, SymbolRows>();
-  private readonly order: SymbolRows[] = [];
+  protected readonly bySymbol = new Map<string, SymbolRows>();
+  protected readonly order: SymbolRows[] = [];
   private current: SymbolRows | null = null;
   private readonly capacityHint: number;
   private lastTs = Number.NEGATIVE_INFINITY;
@@ -69,12 +81,22 @@ export class BarCollector {
     if (cur !== null && cur.symbol === symbol) return cur;
     let r = this.bySymbol.get(symbol);
     if (r === undefined) {
-      r = new SymbolRows(symbol, this.order.length === 0 ? this.capacityHint : 1024);
+      r = new SymbolRows(symbol, this.order.length, this.newBuilder(symbol, this.order.length === 0 ? this.capacityHint : 1024));
       this.bySymbol.set(symbol, r);
       this.order.push(r);
     }
     this.current = r;
     return r;
+  }
+
+  /** The columns a new symbol's rows go to; a streaming collector keeps none. */
+  protected newBuilder(symbol: string, capacity: number): SeriesBuilder | null {
+    return new SeriesBuilder(symbol, capacity);
+  }
+
+  /** A checked row inside from/to: kept in the symbol's columns (a streaming collector overrides). */
+  protected keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, _line: number): void {
+    r.builder!.push(ts, o, h, l, c, v);
   }
 
   /** The previous timestamp of a symbol: a zone resolves a repeated DST hour against it. */
@@ -105,7 +127,7 @@ export class BarCollector {
     r.lastLine = line;
     if (ts !== this.lastTs) { this.lastTs = ts; this.lastLine = line; this.lastSymbol = symbol; }
     this.rows++;
-    if (ts >= this.from && ts < this.to) r.push(ts, o, h, l, c, v);
+    if (ts >= this.from && ts < this.to) this.keep(r, ts, o, h, l, c, v, line);
   }
 
   symbols(): string[] {
@@ -120,10 +142,15 @@ export class BarCollector {
   finish(opts: { symbol?: string | undefined; fixedSymbol: boolean }): BarSeries[] {
     if (this.rows === 0) this.fail(0, 'no data rows');
     const all = this.order;
-    if (opts.symbol === undefined || opts.fixedSymbol) return all.map((r) => r.build(this.source));
-    if (all.length === 1) return [all[0]!.build(this.source, opts.symbol)];
+    if (opts.symbol === undefined || opts.fixedSymbol) return all.map((r) => r.builder!.build(this.source));
+    if (all.length === 1) return [all[0]!.builder!.build(this.source, opts.symbol)];
     const pick = this.bySymbol.get(opts.symbol);
-    if (pick === undefined) this.fail(0, `symbol ${opts.symbol} is not in the file (it has ${this.symbols().join(', ')})`);
-    return [pick.build(this.source)];
+    if (pick === undefined) this.fail(0, notInFile(opts.symbol, this.symbols()));
+    return [pick.builder!.build(this.source)];
   }
+}
+
+/** The words for `--symbol X` on a multi-symbol file without X. */
+export function notInFile(symbol: string, has: readonly string[]): string {
+  return `symbol ${symbol} is not in the file (it has ${has.join(', ')})`;
 }

@@ -16,9 +16,9 @@ import { timestampProblem } from './timestamp-problem.ts';
 export const BAR_FIELDS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 // Column roles.
-const IGNORE = 0, TS = 1, OPEN = 2, HIGH = 3, LOW = 4, CLOSE = 5, VOLUME = 6, SYMBOL = 7;
+export const IGNORE = 0, TS = 1, OPEN = 2, HIGH = 3, LOW = 4, CLOSE = 5, VOLUME = 6, SYMBOL = 7;
 const ROLE_OF = new Map<string, number>([['timestamp', TS], ['open', OPEN], ['high', HIGH], ['low', LOW], ['close', CLOSE], ['volume', VOLUME], ['symbol', SYMBOL]]);
-const NAME_OF = ['', 'timestamp', 'open', 'high', 'low', 'close', 'volume', 'symbol'] as const;
+export const NAME_OF = ['', 'timestamp', 'open', 'high', 'low', 'close', 'volume', 'symbol'] as const;
 
 /** Count of '\n' in the text: sizes the columns once for a single-symbol file. */
 function countLines(text: string): number {
@@ -29,6 +29,29 @@ function countLines(text: string): number {
 
 function headerNames(line: string): string[] {
   return line.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+}
+
+/** Column roles of a header line, or the DataError a header gets (shared by both CSV readers). */
+export function csvHeader(header: string, source: string, headerLine: number): { ncols: number; roles: Uint8Array; hasSymbol: boolean } {
+  const names = headerNames(header);
+  const ncols = names.length;
+  const roles = new Uint8Array(ncols);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < ncols; i++) {
+    const n = names[i]!;
+    const role = ROLE_OF.get(n) ?? IGNORE;
+    if (role !== IGNORE && seen.has(n)) throw new DataError(source, headerLine, `column '${n}' appears twice in the header`);
+    seen.set(n, i);
+    roles[i] = role;
+  }
+  const missing = BAR_FIELDS.filter((f) => !seen.has(f));
+  if (missing.length > 0) {
+    const looksLikeData = /^\s*"?[\d-]/.test(header);
+    throw new DataError(source, headerLine,
+      `header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` +
+      (looksLikeData ? ` (the first line looks like data: add a header line timestamp,open,high,low,close,volume)` : ` (found: ${names.join(', ')})`));
+  }
+  return { ncols, roles, hasSymbol: seen.has('symbol') };
 }
 
 /**
@@ -54,25 +77,7 @@ export function parseCsvBars(text: string, source: string, opts: LoadOptions = {
   if (header === '') throw new DataError(source, 0, 'file is empty');
   const headerLine = line;
 
-  const names = headerNames(header);
-  const ncols = names.length;
-  const roles = new Uint8Array(ncols);
-  const seen = new Map<string, number>();
-  for (let i = 0; i < ncols; i++) {
-    const n = names[i]!;
-    const role = ROLE_OF.get(n) ?? IGNORE;
-    if (role !== IGNORE && seen.has(n)) throw new DataError(source, headerLine, `column '${n}' appears twice in the header`);
-    seen.set(n, i);
-    roles[i] = role;
-  }
-  const missing = BAR_FIELDS.filter((f) => !seen.has(f));
-  if (missing.length > 0) {
-    const looksLikeData = /^\s*"?[\d-]/.test(header);
-    throw new DataError(source, headerLine,
-      `header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` +
-      (looksLikeData ? ` (the first line looks like data: add a header line timestamp,open,high,low,close,volume)` : ` (found: ${names.join(', ')})`));
-  }
-  const hasSymbol = seen.has('symbol');
+  const { ncols, roles, hasSymbol } = csvHeader(header, source, headerLine);
   const fixed = hasSymbol ? '' : (opts.symbol ?? symbolFromFileName(source));
 
   const rows = new BarCollector(source, opts, hasSymbol ? 1024 : countLines(text) - headerLine + 1);

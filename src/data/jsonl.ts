@@ -10,6 +10,7 @@ import { parseDecimal } from './numbers.ts';
 import { TS_NAIVE, TS_UTC, scanTimestamp, type TsKind, type TsScan } from './timestamps.ts';
 import { symbolFromFileName } from './symbol-name.ts';
 import { timestampProblem } from './timestamp-problem.ts';
+import type { LineReader } from './lines.ts';
 
 const FIELDS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
 type Field = (typeof FIELDS)[number];
@@ -21,25 +22,31 @@ function fieldsOf(obj: Record<string, unknown>): Map<string, unknown> {
   return m;
 }
 
-export function parseJsonlBars(text: string, source: string, opts: LoadOptions = {}): BarSeries[] {
-  const len = text.length;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  if (text.slice(pos).trim() === '') throw new DataError(source, 0, 'file is empty');
-  const rows = new BarCollector(source, opts);
-  const zone = rows.zone;
-  const scan: TsScan = { ms: 0 };
-  let line = 0;
-  let withSymbol: boolean | null = null; // decided by the first data line
-  let firstLine = 0;
-  const fallback = opts.symbol ?? symbolFromFileName(source);
+/**
+ * The JSONL rules for one line at a time, into a collector: shared by `parseJsonlBars` (text) and
+ * the chunked reader (`JsonlByteReader`), so both refuse the same things with the same words.
+ */
+export class JsonlRows {
+  private readonly source: string;
+  private readonly rows: BarCollector;
+  private readonly scan: TsScan = { ms: 0 };
+  private readonly fallback: string;
+  /** Decided by the first data line. */
+  withSymbol: boolean | null = null;
+  private firstLine = 0;
 
-  while (pos < len) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = len;
-    line++;
-    const raw = text.slice(pos, end).trim();
-    pos = end + 1;
-    if (raw === '') continue;
+  constructor(source: string, opts: LoadOptions, rows: BarCollector) {
+    this.source = source;
+    this.rows = rows;
+    this.fallback = opts.symbol ?? symbolFromFileName(source);
+  }
+
+  /** One line, already trimmed and not blank. */
+  line(raw: string, line: number): void {
+    const source = this.source;
+    const rows = this.rows;
+    const zone = rows.zone;
+    const scan = this.scan;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -55,13 +62,13 @@ export function parseJsonlBars(text: string, source: string, opts: LoadOptions =
 
     const symRaw = f.get('symbol');
     const has = symRaw !== undefined && symRaw !== null;
-    if (withSymbol === null) { withSymbol = has; firstLine = line; }
-    else if (has !== withSymbol) {
+    if (this.withSymbol === null) { this.withSymbol = has; this.firstLine = line; }
+    else if (has !== this.withSymbol) {
       throw new DataError(source, line, has
-        ? `this line has a symbol but line ${firstLine} has none: give every line a symbol or none`
-        : `this line has no symbol but line ${firstLine} has one: give every line a symbol or none`);
+        ? `this line has a symbol but line ${this.firstLine} has none: give every line a symbol or none`
+        : `this line has no symbol but line ${this.firstLine} has one: give every line a symbol or none`);
     }
-    let symbol = fallback;
+    let symbol = this.fallback;
     if (has) {
       if (typeof symRaw !== 'string' || symRaw.trim() === '') throw new DataError(source, line, `symbol ${JSON.stringify(symRaw)} is not a non-empty string`);
       symbol = symRaw.trim();
@@ -97,5 +104,94 @@ export function parseJsonlBars(text: string, source: string, opts: LoadOptions =
     }
     rows.add(symbol, ts, o, h, l, c, v, line);
   }
-  return rows.finish({ symbol: opts.symbol, fixedSymbol: withSymbol !== true });
+}
+
+export function parseJsonlBars(text: string, source: string, opts: LoadOptions = {}): BarSeries[] {
+  const len = text.length;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (text.slice(pos).trim() === '') throw new DataError(source, 0, 'file is empty');
+  const rows = new BarCollector(source, opts);
+  const reader = new JsonlRows(source, opts, rows);
+  let line = 0;
+  while (pos < len) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = len;
+    line++;
+    const raw = text.slice(pos, end).trim();
+    pos = end + 1;
+    if (raw !== '') reader.line(raw, line);
+  }
+  return rows.finish({ symbol: opts.symbol, fixedSymbol: reader.withSymbol !== true });
+}
+
+/** JSONL in chunks of bytes: a line is decoded only to be given to JSON.parse. */
+export class JsonlByteReader {
+  private readonly lines: LineReader;
+  private readonly reader: JsonlRows;
+  private readonly source: string;
+  private sawContent = false;
+  private done = false;
+
+  constructor(lines: LineReader, source: string, opts: LoadOptions, rows: BarCollector) {
+    this.lines = lines;
+    this.source = source;
+    this.reader = new JsonlRows(source, opts, rows);
+  }
+
+  get withSymbol(): boolean | null {
+    return this.reader.withSymbol;
+  }
+
+  get consumed(): number {
+    return this.lines.consumed;
+  }
+
+  /** Up to `maxRows` data lines into the collector; false once the file is done (and closed). */
+  pump(maxRows: number): boolean {
+    if (this.done) return false;
+    const lines = this.lines;
+    let n = 0;
+    while (n < maxRows) {
+      if (!lines.next()) {
+        this.done = true;
+        lines.close();
+        if (!this.sawContent) throw new DataError(this.source, 0, 'file is empty');
+        return false;
+      }
+      const raw = lines.buf.toString('utf8', lines.start, lines.end).trim();
+      if (raw === '') continue;
+      this.sawContent = true;
+      this.reader.line(raw, lines.line);
+      n++;
+    }
+    return true;
+  }
+
+  close(): void {
+    this.done = true;
+    this.lines.close();
+  }
+}
+
+/** The distinct symbols of a JSONL file, first-seen order (empty when its lines carry none). */
+export function jsonlSymbols(lines: LineReader): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  try {
+    while (lines.next()) {
+      const raw = lines.buf.toString('utf8', lines.start, lines.end).trim();
+      if (raw === '') continue;
+      let parsed: unknown;
+      try { parsed = JSON.parse(raw); } catch { continue; } // the reading pass reports it
+      if (parsed === null || typeof parsed !== 'object') continue;
+      const f = fieldsOf(parsed as Record<string, unknown>);
+      const sym = f.get('symbol');
+      if (typeof sym !== 'string' || sym.trim() === '') continue;
+      const t = sym.trim();
+      if (!seen.has(t)) { seen.add(t); out.push(t); }
+    }
+  } finally {
+    lines.close();
+  }
+  return out;
 }

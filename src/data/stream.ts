@@ -1,0 +1,386 @@
+/**
+ * Bars streamed from files into the engine: memory flat in the length of history. Each file is
+ * read a block of rows at a time (csv-bytes.ts, jsonl.ts, parquet.ts), checked as `loadBars`
+ * checks it, put on the instrument's tick grid as `putOnGrid` would, and handed out through the
+ * same `PullFeed` interface as `SeriesFeed`, in the same order: several files are merged by time
+ * with ties in file order, and equal timestamps inside one file come in first-seen symbol order
+ * (the series order `loadBars` gives), so a streamed backtest is the in-memory one, bar for bar.
+ *
+ * Two passes over a file that names its symbols: a quick one for the symbol names (instruments
+ * must exist before the first bar), then the reading one. A bad row deep in a file is reported
+ * when the run reaches it, with the same words and line as `loadBars` would give before the run.
+ */
+import type { Bar } from '../domain/market.ts';
+import type { PullFeed } from '../ports/index.ts';
+import { BarCollector, notInFile, type LoadOptions, type SymbolRows } from './collect.ts';
+import { csvSymbols } from './csv-bytes.ts';
+import { DataError } from './errors.ts';
+import { gridRounder } from './grid.ts';
+import { isOnGrid } from '../domain/instrument.ts';
+import { jsonlSymbols } from './jsonl.ts';
+import { LineReader, fileBytes } from './lines.ts';
+import { barFileKind, openRowReader, type RowReader } from './load.ts';
+import { parquetSymbols } from './parquet.ts';
+import type { SeriesBuilder } from './series.ts';
+import { symbolFromFileName } from './symbol-name.ts';
+
+const BLOCK_ROWS = 65_536;
+
+/** Rows of one file waiting for the feed, columns like a series plus the symbol per row. */
+export class BarBlock {
+  n = 0;
+  /** Start of the run of rows sharing the last timestamp (it may continue in the next pump). */
+  groupStart = 0;
+  ts: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  sym: Int32Array;
+
+  constructor(cap = BLOCK_ROWS) {
+    this.ts = new Float64Array(cap);
+    this.open = new Float64Array(cap);
+    this.high = new Float64Array(cap);
+    this.low = new Float64Array(cap);
+    this.close = new Float64Array(cap);
+    this.volume = new Float64Array(cap);
+    this.sym = new Int32Array(cap);
+  }
+
+  get capacity(): number {
+    return this.ts.length;
+  }
+
+  /** A row; one with the same timestamp as the last is placed among its run by symbol order. */
+  push(k: number, t: number, o: number, h: number, l: number, c: number, v: number): void {
+    if (this.n === this.ts.length) this.grow();
+    let i = this.n;
+    if (i > 0 && this.ts[i - 1] === t) {
+      const g = this.groupStart;
+      while (i > g && this.sym[i - 1]! > k) { this.move(i - 1, i); i--; }
+    } else {
+      this.groupStart = i;
+    }
+    this.ts[i] = t; this.open[i] = o; this.high[i] = h; this.low[i] = l; this.close[i] = c; this.volume[i] = v; this.sym[i] = k;
+    this.n++;
+  }
+
+  /** Drops rows [0, from): the rest moves to the front. */
+  shift(from: number): void {
+    if (from === 0) return;
+    const n = this.n;
+    for (const a of [this.ts, this.open, this.high, this.low, this.close, this.volume]) a.copyWithin(0, from, n);
+    this.sym.copyWithin(0, from, n);
+    this.n = n - from;
+    this.groupStart = Math.max(0, this.groupStart - from);
+  }
+
+  private move(from: number, to: number): void {
+    this.ts[to] = this.ts[from]!; this.open[to] = this.open[from]!; this.high[to] = this.high[from]!;
+    this.low[to] = this.low[from]!; this.close[to] = this.close[from]!; this.volume[to] = this.volume[from]!; this.sym[to] = this.sym[from]!;
+  }
+
+  private grow(): void {
+    const cap = this.ts.length * 2;
+    const g = (a: Float64Array): Float64Array => { const b = new Float64Array(cap); b.set(a); return b; };
+    this.ts = g(this.ts); this.open = g(this.open); this.high = g(this.high); this.low = g(this.low);
+    this.close = g(this.close); this.volume = g(this.volume);
+    const s = new Int32Array(cap); s.set(this.sym); this.sym = s;
+  }
+}
+
+/** The tick size of a symbol's instrument (the grid its prices are put on). */
+export type TickFor = (symbol: string) => number;
+
+/** Checks rows as `BarCollector` does, keeps none: rows inside from/to go on the grid and into the block. */
+class StreamCollector extends BarCollector {
+  readonly block: BarBlock;
+  /** Output name per symbol index (a one-symbol file may be renamed by `--symbol`). */
+  readonly names: string[] = [];
+  private readonly rename: string | null;
+  private readonly pick: string | null;
+  private readonly tickFor: TickFor;
+  private readonly round: ((p: number) => number)[] = [];
+  readonly ticks: number[] = [];
+  readonly moved: number[] = [];
+  /** Spacing counts of the interval symbol's kept bars (describeInterval, streamed). */
+  private readonly intervalSymbol: string | null;
+  private intervalLast = Number.NaN;
+  private runDelta = Number.NaN;
+  private runCount = 0;
+  readonly spacings = new Map<number, number>();
+
+  constructor(source: string, opts: LoadOptions, block: BarBlock, tickFor: TickFor, naming: { rename: string | null; pick: string | null; intervalSymbol: string | null }) {
+    super(source, opts);
+    this.block = block;
+    this.tickFor = tickFor;
+    this.rename = naming.rename;
+    this.pick = naming.pick;
+    this.intervalSymbol = naming.intervalSymbol;
+  }
+
+  protected override newBuilder(symbol: string): SeriesBuilder | null {
+    const name = this.rename ?? symbol;
+    const tick = this.tickFor(name);
+    this.names.push(name);
+    this.ticks.push(tick);
+    this.round.push(gridRounder(tick));
+    this.moved.push(0);
+    return null;
+  }
+
+  protected override keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, line: number): void {
+    if (this.pick !== null && r.symbol !== this.pick) return;
+    const k = r.index;
+    const round = this.round[k]!;
+    const qo = round(o), qh = round(h), ql = round(l), qc = round(c);
+    if (qo !== o || qh !== h || ql !== l || qc !== c) this.offGrid(k, [o, h, l, c], [qo, qh, ql, qc], line);
+    if (r.symbol === this.intervalSymbol || (this.intervalSymbol === null && k === 0)) this.spacing(ts);
+    this.block.push(k, ts, qo, qh, ql, qc, v);
+  }
+
+  /** As putOnGrid: count prices moved by more than float noise; refuse one that rounds to zero. */
+  private offGrid(k: number, raw: number[], q: number[], line: number): void {
+    const tick = this.ticks[k]!;
+    for (let i = 0; i < 4; i++) {
+      if (q[i] === raw[i]) continue;
+      if (!(q[i]! > 0)) throw new DataError(this.source, line, `${this.names[k]} price ${raw[i]} rounds to ${q[i]} on the tick grid ${tick} of ${this.names[k]}: the tick size does not fit this data`);
+      if (!isOnGrid(raw[i]!, tick)) this.moved[k]!++;
+    }
+  }
+
+  private spacing(ts: number): void {
+    const last = this.intervalLast;
+    this.intervalLast = ts;
+    if (last !== last) return;
+    const d = ts - last;
+    if (d === this.runDelta) { this.runCount++; return; }
+    this.flushSpacing();
+    this.runDelta = d;
+    this.runCount = 1;
+  }
+
+  flushSpacing(): void {
+    if (this.runCount > 0) this.spacings.set(this.runDelta, (this.spacings.get(this.runDelta) ?? 0) + this.runCount);
+    this.runCount = 0;
+    this.runDelta = Number.NaN;
+  }
+}
+
+/** What a file will give, from its names alone (the quick pass). */
+interface FilePlan {
+  readonly path: string;
+  /** Output symbols, first-seen order. */
+  readonly symbols: string[];
+  readonly rename: string | null;
+  readonly pick: string | null;
+}
+
+function planFile(path: string, opts: LoadOptions): FilePlan {
+  const kind = barFileKind(path);
+  const named = kind === 'parquet' ? parquetSymbols(path)
+    : kind === 'csv' ? csvSymbols(new LineReader(fileBytes(path)), path)
+    : jsonlSymbols(new LineReader(fileBytes(path)));
+  if (named.length === 0) return { path, symbols: [opts.symbol ?? symbolFromFileName(path)], rename: null, pick: null };
+  if (opts.symbol === undefined) return { path, symbols: named, rename: null, pick: null };
+  if (named.length === 1) return { path, symbols: [opts.symbol], rename: opts.symbol, pick: null };
+  if (!named.includes(opts.symbol)) throw new DataError(path, 0, notInFile(opts.symbol, named));
+  return { path, symbols: [opts.symbol], rename: null, pick: opts.symbol };
+}
+
+class FileStream {
+  readonly plan: FilePlan;
+  readonly rows: StreamCollector;
+  readonly block: BarBlock;
+  private readonly reader: RowReader;
+  pos = 0;
+  ready = 0;
+  private eof = false;
+
+  constructor(plan: FilePlan, opts: LoadOptions, tickFor: TickFor, intervalFile: boolean, tuning: StreamTuning) {
+    this.plan = plan;
+    this.block = new BarBlock(tuning.blockRows);
+    this.rows = new StreamCollector(plan.path, opts, this.block, tickFor, {
+      rename: plan.rename, pick: plan.pick, intervalSymbol: intervalFile ? plan.pick : '\u0000none',
+    });
+    this.reader = openRowReader(plan.path, opts, this.rows, tuning.chunkBytes);
+    this.refill();
+  }
+
+  /** Timestamp of the next row, Infinity when done. */
+  headTs(): number {
+    return this.pos < this.ready ? this.block.ts[this.pos]! : Number.POSITIVE_INFINITY;
+  }
+
+  take(): Bar {
+    const b = this.block;
+    const i = this.pos++;
+    const bar: Bar = { kind: 'bar', symbol: this.rows.names[b.sym[i]!]!, ts: b.ts[i]!, open: b.open[i]!, high: b.high[i]!, low: b.low[i]!, close: b.close[i]!, volume: b.volume[i]! };
+    if (this.pos === this.ready) this.refill();
+    return bar;
+  }
+
+  /** Rows this file should give in all (an estimate from the bytes read so far, for progress). */
+  estimate(): number {
+    const seen = this.rows.rows;
+    const consumed = this.reader.consumed;
+    if (this.eof || seen === 0 || consumed === 0) return seen;
+    return Math.round((seen * this.reader.total) / consumed);
+  }
+
+  get done(): boolean {
+    return this.eof && this.pos >= this.ready;
+  }
+
+  private refill(): void {
+    const b = this.block;
+    b.shift(this.pos);
+    this.pos = 0;
+    this.ready = 0;
+    while (!this.eof) {
+      const more = this.reader.pump(Math.max(16, b.capacity - b.n));
+      if (!more) {
+        this.eof = true;
+        this.reader.close();
+        if (this.rows.rows === 0) throw new DataError(this.plan.path, 0, 'no data rows');
+        this.rows.flushSpacing();
+        break;
+      }
+      if (b.groupStart > 0 && b.n >= b.capacity / 2) break;
+    }
+    this.ready = this.eof ? b.n : b.groupStart;
+  }
+
+  warnings(): string[] {
+    const out: string[] = [];
+    this.rows.moved.forEach((m, k) => {
+      if (m > 0) out.push(`${this.plan.path}: ${m} prices were not on the ${this.rows.names[k]} tick grid (${this.rows.ticks[k]}) and were rounded to it`);
+    });
+    return out;
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}
+
+/** The pull feed over streamed files. */
+export class StreamFeed implements PullFeed {
+  readonly kind = 'pull' as const;
+  private readonly files: FileStream[];
+  private cur = -1;
+  private emitted = 0;
+  private readonly warningsOut: string[];
+  private finished = false;
+
+  constructor(files: FileStream[], warnings: string[]) {
+    this.files = files;
+    this.warningsOut = warnings;
+    this.cur = this.scan();
+    if (this.cur < 0) this.finish();
+  }
+
+  /** Bars expected in all (estimated while files are being read; exact at the end). */
+  get size(): number {
+    let n = 0;
+    for (const f of this.files) n += f.estimate();
+    return Math.max(n, this.emitted);
+  }
+
+  get position(): number {
+    return this.emitted;
+  }
+
+  peekTime(): number {
+    const k = this.cur;
+    return k < 0 ? Number.POSITIVE_INFINITY : this.files[k]!.headTs();
+  }
+
+  next(): Bar {
+    const k = this.cur;
+    if (k < 0) throw new Error('StreamFeed.next() called on an exhausted feed');
+    const bar = this.files[k]!.take();
+    this.emitted++;
+    this.cur = this.files.length === 1 ? (this.files[0]!.done ? -1 : 0) : this.scan();
+    if (this.cur < 0) this.finish();
+    return bar;
+  }
+
+  /** describeInterval of the first series, computed as its bars went by (NaN when under two). */
+  intervalMs(): number {
+    const counts = this.files[0]?.rows.spacings;
+    if (counts === undefined) return Number.NaN;
+    let total = 0;
+    for (const c of counts.values()) total += c;
+    if (total === 0) return Number.NaN;
+    const keys = [...counts.keys()].sort((a, b) => a - b);
+    const target = Math.floor((total - 1) / 2);
+    let seen = 0;
+    for (const k of keys) {
+      seen += counts.get(k)!;
+      if (seen > target) return k;
+    }
+    return keys[keys.length - 1]!;
+  }
+
+  /** Closes every file (a run stopped early). */
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+
+  /** The file with the earliest next row; the first such on ties. */
+  private scan(): number {
+    let best = -1;
+    let bt = Number.POSITIVE_INFINITY;
+    const fs = this.files;
+    for (let k = 0; k < fs.length; k++) {
+      const t = fs[k]!.headTs();
+      if (t < bt) { bt = t; best = k; }
+    }
+    return best;
+  }
+
+  /** The grid warnings, in file order as loadRunParts gives them, once every file is read. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const f of this.files) this.warningsOut.push(...f.warnings());
+  }
+}
+
+/** Sizes (tests use tiny ones to cross every block and chunk boundary). */
+export interface StreamTuning {
+  readonly blockRows?: number;
+  readonly chunkBytes?: number;
+}
+
+export interface BarStreamPlan {
+  /** Every symbol the files will give, file order then first-seen order (the series order). */
+  readonly symbols: string[];
+  /** Opens the files (headers and first blocks are read and checked here) as one feed. */
+  open(tickFor: TickFor, warnings: string[]): StreamFeed;
+}
+
+/**
+ * Plans a stream over files: the quick pass for symbols happens here, so the caller can build
+ * instruments before opening the feed.
+ */
+export function planBarStream(paths: readonly string[], opts: LoadOptions = {}, tuning: StreamTuning = {}): BarStreamPlan {
+  const plans = paths.map((p) => planFile(p, opts));
+  const symbols = [...new Set(plans.flatMap((p) => p.symbols))];
+  return {
+    symbols,
+    open(tickFor, warnings) {
+      const files: FileStream[] = [];
+      try {
+        plans.forEach((p, i) => files.push(new FileStream(p, opts, tickFor, i === 0, tuning)));
+      } catch (err) {
+        for (const f of files) f.close();
+        throw err;
+      }
+      return new StreamFeed(files, warnings);
+    },
+  };
+}
