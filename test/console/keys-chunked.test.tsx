@@ -83,6 +83,20 @@ describe('keys in one chunk', () => {
   });
 });
 
+describe('a paste into a text prompt', () => {
+  it("replay's jump prompt takes pasted text as typed text (control characters left out)", async () => {
+    const got: string[] = [];
+    const base = snapshot();
+    const replay = { cursor: 0, total: 10, playing: false, speed: '1x', seekKind: 'fill', prompt: '', message: null, clean: true, warnings: 0 };
+    const src = new StaticSource({ ...base, info: { ...base.info, mode: 'replay' }, replay });
+    const r = render(<App source={src} mode="replay" keys={{ quit: () => {}, input: (input) => { got.push(input); return true; } }} size={{ columns: 120, rows: 40 }} />);
+    await tick();
+    r.stdin.write('\x1b[200~14:30\n\x1b[201~');
+    await tick(50);
+    expect(got).toEqual(['14:30']);
+  });
+});
+
 describe('KeyReader', () => {
   const inputs = (chunks: string[]) => {
     const r = new KeyReader();
