@@ -61,7 +61,9 @@ export function runDescriptionLines(d: RunDescription, cwd = process.cwd()): { t
   const out: { text: string; warn: boolean }[] = [];
   out.push({ text: `strategy ${d.strategy.name} (${displayPath(d.strategy.file, cwd)}) ${paramsText(d.strategy.params)}`, warn: false });
   for (const i of d.instruments) {
-    out.push({ text: `${i.symbol} ${i.assetClass}, spec: ${specSourceText(i)}`, warn: i.symbolFrom === 'file name' });
+    // Short enough for an 80-column pane: "BTC-USD crypto_spot, spec default, symbol guessed from file name".
+    const spec = i.specSource === 'default' ? 'spec default' : `spec from ${i.specSource}`;
+    out.push({ text: `${i.symbol} ${i.assetClass}, ${spec}${i.symbolFrom === 'file name' ? ', symbol guessed from file name' : ''}`, warn: i.symbolFrom === 'file name' });
   }
   out.push({ text: `data ${spanText(d.data)}`, warn: false });
   return out;

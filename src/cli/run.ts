@@ -11,6 +11,8 @@ import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { EngineObserver } from '../engine/engine.ts';
 import { startPaper, type PaperSession } from '../modes/paper.ts';
+import { describeRun } from '../modes/run-description.ts';
+import { runDescriptionLines } from '../backtest/run-info.ts';
 import { startAlpaca } from '../modes/alpaca.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
@@ -178,8 +180,9 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   // The operator's remedy for a reconciliation difference, and every result for the pane.
   acceptImpl = (by) => p.reconciler.acceptVenue(by);
   p.reconciler.onResult((r) => ops.showReconciliation(summarizeReconcile(r)));
-  setInfo({ strategy: p.parts.strategy.definition.name, session: p.session.name, id: p.session.id, sessionDir: p.session.dir });
-  for (const w of p.parts.warnings) {
+  const described = describeRun(config, p.parts);
+  setInfo({ strategy: p.parts.strategy.definition.name, session: p.session.name, id: p.session.id, sessionDir: p.session.dir, run: runDescriptionLines(described) });
+  for (const w of [...described.warnings, ...p.parts.warnings]) {
     if (tty) model.note('warn', w);
     else process.stderr.write(`warning: ${w}\n`);
   }

@@ -34,6 +34,11 @@ export interface SessionInfo {
   readonly pace: string;
   /** The venue lives in this process (the simulator): nothing stays open at a broker on exit. */
   readonly inProcessVenue: boolean;
+  /**
+   * What the session runs (backtest/run-info.ts runDescriptionLines): the strategy file and params,
+   * each symbol's asset class and spec source, the data span. `warn` marks a guessed symbol.
+   */
+  readonly run?: readonly { readonly text: string; readonly warn: boolean }[];
 }
 
 export type EventKind = 'order' | 'fill' | 'info' | 'warn' | 'error' | 'state' | 'operator';
