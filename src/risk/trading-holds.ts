@@ -37,7 +37,7 @@ export const TRIGGERS: readonly Trigger[] = [
   { trigger: 'operator L3 flatten (f, ctl flatten)', hold: 'kill', sets: 'paused', flows: EXITS, lifts: 'operator resume, confirmed (p p, ctl resume --confirm)' },
   { trigger: 'operator L4 shutdown (X, ctl shutdown)', hold: 'kill', sets: 'paused', flows: EXITS, lifts: 'operator resume after the restart, confirmed (p p, ctl resume --confirm)' },
   { trigger: 'daily loss limit breached', hold: 'engine', sets: 'paused', flows: EXITS, lifts: 'operator resume, confirmed (p p, ctl resume --confirm); a new trading day allows it, never performs it' },
-  { trigger: 'strategy threw in a callback', hold: 'engine', sets: 'paused', flows: EXITS, lifts: 'operator resume, confirmed (p p, ctl resume --confirm)' },
+  { trigger: 'strategy threw in a callback (paper/live: the reason names the callback and file:line; a backtest stops or skips instead, --on-error)', hold: 'engine', sets: 'paused', flows: EXITS, lifts: 'operator resume, confirmed (p p, ctl resume --confirm)' },
   { trigger: 'an intent the journal cannot record (never sent)', hold: 'engine', sets: 'halted', flows: CANCELS, lifts: 'operator resume, confirmed (with a writable journal)' },
   { trigger: 'pre-flight gate fails (or still running)', hold: 'gates', sets: 'halted', flows: CANCELS, lifts: 'the gates passing on a re-run (g)' },
   { trigger: 'reconciliation difference confirmed by the re-check', hold: 'reconcile', sets: 'paused', flows: EXITS, lifts: 'the difference clearing, or accept venue state (a a, ctl accept-venue)' },
