@@ -5,7 +5,8 @@
  * nodejs/node#51519). After a hangup with the pane still open, the screen shows what the engine
  * really holds (PAUSED) and typed keys do not echo. Skipped, with the reason, where tmux is missing.
  *
- * Budget: each case about 10 s here (most of it is the CLI's start-up).
+ * Budget: each case within 20 s: measured 15-17 s each on this 2-core machine under a load average of
+ * 8 (most of it the CLI's start-up, about 5 s, and each `parity ctl`, about 2 s).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
