@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerBacktest } from './backtest.ts';
+import { registerSweep } from './sweep.ts';
 import { registerCheck } from './check.ts';
 import { registerRun } from './run.ts';
 import { registerCtl } from './ctl.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCtl(program);
   registerBacktest(program);
+  registerSweep(program);
   registerCheck(program);
   registerData(program);
   registerDoc(program);

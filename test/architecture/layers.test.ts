@@ -25,7 +25,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   engine: 3, strategy: 3, backtest: 3,
   journal: 4, recording: 4, ops: 4, config: 4,
   venues: 5, 'venue-server': 5,
-  modes: 6,
+  modes: 6, sweep: 6,
   api: 7, console: 7, cli: 7,
 };
 

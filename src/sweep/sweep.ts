@@ -1,0 +1,168 @@
+/**
+ * `parity sweep` without the terminal: a grid of parameter combinations (and optionally
+ * walk-forward windows) run on a pool of worker threads, each run the same computation as
+ * `parity backtest` with those parameters over that window, ranked by one metric.
+ */
+import type { Config } from '../config/schema.ts';
+import type { SummaryJson } from '../backtest/index.ts';
+import { resolveShipped, type TimeRange } from '../modes/parts.ts';
+import { loadStrategy } from '../strategy/loader.ts';
+import { checkGrid, type Axis, type ParamValue, type SkippedCombination } from './grid.ts';
+import { SweepPool } from './pool.ts';
+import { metricOf, rankOrder, type RankKey } from './rank.ts';
+import { windowsFor, type WalkForwardSpec, type Window } from './windows.ts';
+import type { SweepJob, SweepReply, SweepTask } from './worker.ts';
+
+export interface SweepRequest {
+  readonly config: Config;
+  readonly axes: readonly Axis[];
+  readonly walkForward: WalkForwardSpec | null;
+  readonly rank: RankKey;
+  readonly workers: number;
+  readonly range: TimeRange;
+  readonly onError: 'stop' | 'skip';
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepRun {
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly summary: SummaryJson;
+}
+
+export interface WindowResult {
+  readonly index: number;
+  readonly train: { readonly from: string; readonly to: string };
+  readonly test: { readonly from: string; readonly to: string };
+  /** The combination that ranked first in sample. */
+  readonly best: Readonly<Record<string, ParamValue>>;
+  readonly inSampleMetric: number | null;
+  readonly inSample: SummaryJson;
+  /** The best in-sample combination over the test span that follows it: the figure that counts. */
+  readonly outOfSample: SummaryJson;
+}
+
+export interface WalkForwardReport {
+  readonly spec: string;
+  readonly anchored: boolean;
+  readonly windows: readonly WindowResult[];
+  /** Out-of-sample returns compounded over the test spans (each test span starts flat, with the starting cash). */
+  readonly outOfSampleReturn: number;
+  readonly outOfSampleTrades: number;
+  readonly meanOutOfSampleSharpe: number;
+  /** Data after the last whole test span, not used (ms). */
+  readonly unusedMs: number;
+}
+
+export interface SweepReport {
+  readonly strategy: { readonly name: string; readonly file: string; readonly hash: string };
+  readonly rank: RankKey;
+  readonly workers: number;
+  readonly grid: readonly { readonly name: string; readonly values: readonly ParamValue[] }[];
+  readonly skipped: readonly SkippedCombination[];
+  /** Whole-range runs, best first (no walk-forward), or empty. */
+  readonly runs: readonly SweepRun[];
+  readonly walkForward: WalkForwardReport | null;
+  readonly data: { readonly first: string | null; readonly last: string | null; readonly bars: number };
+  /** Data loads over all workers: at most one per worker. */
+  readonly loads: number;
+  readonly runsExecuted: number;
+  readonly elapsedMs: number;
+}
+
+function fail(reply: Extract<SweepReply, { ok: false }>, what: string): never {
+  const e = new Error(what === '' ? reply.error.message : `${what}: ${reply.error.message}`);
+  e.name = reply.error.name;
+  throw e;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export async function runSweep(req: SweepRequest): Promise<SweepReport> {
+  const t0 = performance.now();
+  const config = req.config;
+  // The strategy and the whole grid are checked here, before any thread starts or any data loads.
+  const strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
+  const grid = checkGrid(strategy.definition, req.axes, config.strategy.params);
+  const job: SweepJob = { config, strategyHash: strategy.sourceHash, range: req.range, onError: req.onError };
+  const pool = new SweepPool(req.workers);
+  const loadsByThread = new Map<number, number>();
+  let executed = 0;
+  let done = 0;
+  let total = 0;
+  const note = (r: SweepReply): void => {
+    if (r.ok) loadsByThread.set(r.thread, r.loads);
+  };
+  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<SummaryJson> => {
+    const task: SweepTask = { kind: 'run', job, given, ...(window === undefined ? {} : { window }) };
+    const r = await pool.run(task);
+    if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
+    note(r);
+    if (r.kind !== 'run') throw new Error('sweep worker answered a run with a probe');
+    executed++;
+    done++;
+    req.onProgress?.(done, total);
+    return r.summary;
+  };
+  try {
+    const probe = await pool.run({ kind: 'probe', job });
+    if (!probe.ok) fail(probe, '');
+    note(probe);
+    if (probe.kind !== 'probe') throw new Error('sweep worker answered a probe with a run');
+    const span = probe.span;
+    const data = { first: span.first === null ? null : iso(span.first), last: span.last === null ? null : iso(span.last), bars: span.bars };
+    const combos = grid.combinations;
+    let runs: SweepRun[] = [];
+    let walkForward: WalkForwardReport | null = null;
+    if (req.walkForward === null) {
+      total = combos.length;
+      req.onProgress?.(0, total);
+      const summaries = await Promise.all(combos.map((c) => run(c.given)));
+      runs = rankOrder(req.rank, summaries).map((i) => ({ params: combos[i]!.given, summary: summaries[i]! }));
+    } else {
+      if (span.first === null || span.last === null) throw Object.assign(new Error('the data has no bars in the chosen range: nothing to walk forward over'), { name: 'UsageError' });
+      const dataEnd = span.last + span.intervalMs;
+      const windows = windowsFor(req.walkForward, span.first, dataEnd);
+      total = windows.length * (combos.length + 1);
+      req.onProgress?.(0, total);
+      // Every in-sample run is queued at once; a window's out-of-sample run follows as soon as its ranking is known.
+      const results = await Promise.all(windows.map(async (w: Window): Promise<WindowResult> => {
+        const inSample = await Promise.all(combos.map((c) => run(c.given, w.train)));
+        const bestIdx = rankOrder(req.rank, inSample)[0]!;
+        const best = combos[bestIdx]!.given;
+        const outOfSample = await run(best, w.test);
+        return {
+          index: w.index,
+          train: { from: iso(w.train.from), to: iso(w.train.to) },
+          test: { from: iso(w.test.from), to: iso(w.test.to) },
+          best, inSampleMetric: metricOf(req.rank, inSample[bestIdx]!), inSample: inSample[bestIdx]!, outOfSample,
+        };
+      }));
+      let growth = 1;
+      let trades = 0;
+      let sharpe = 0;
+      for (const r of results) {
+        growth *= 1 + r.outOfSample.totalReturn;
+        trades += r.outOfSample.trades;
+        sharpe += r.outOfSample.sharpe;
+      }
+      const lastTest = windows[windows.length - 1]!.test.to;
+      walkForward = {
+        spec: req.walkForward.text, anchored: req.walkForward.anchored, windows: results,
+        outOfSampleReturn: Number((growth - 1).toFixed(10)), outOfSampleTrades: trades,
+        meanOutOfSampleSharpe: Number((sharpe / results.length).toFixed(10)),
+        unusedMs: Math.max(0, dataEnd - lastTest),
+      };
+    }
+    let loads = 0;
+    for (const n of loadsByThread.values()) loads += n;
+    return {
+      strategy: { name: strategy.definition.name, file: strategy.path, hash: strategy.sourceHash },
+      rank: req.rank, workers: req.workers,
+      grid: req.axes.map((a) => ({ name: a.name, values: a.values })),
+      skipped: grid.skipped, runs, walkForward, data, loads, runsExecuted: executed,
+      elapsedMs: Math.round(performance.now() - t0),
+    };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The sweep's parts: the grid syntax and its schema check, walk-forward windows, ranking, windows
+ * cut from loaded data, and the pool's runs against single in-process backtests.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { loadStrategy } from '../../src/strategy/loader.ts';
+import type { StrategyDefinition } from '../../src/engine/strategy.ts';
+import { checkGrid, parseAxes, parseAxis, product } from '../../src/sweep/grid.ts';
+import { parseWalkForward, windowsFor } from '../../src/sweep/windows.ts';
+import { rankOrder } from '../../src/sweep/rank.ts';
+import { runOne, sliceSeries } from '../../src/sweep/run-one.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { loadRunParts } from '../../src/modes/parts.ts';
+import { runBacktest } from '../../src/modes/backtest.ts';
+import { loadBars } from '../../src/data/index.ts';
+import { summaryJson, type SummaryJson } from '../../src/backtest/index.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SAMPLE = resolve(ROOT, 'data/sample/BTC-USD-1m.csv');
+const DAY = 86_400_000;
+
+async function smaCross(): Promise<StrategyDefinition> {
+  return (await loadStrategy('strategies/sma-cross.ts', ROOT, { typecheck: false })).definition;
+}
+
+const config = () => loadConfig(undefined, { strategy: { typecheck: false } }, ROOT).config;
+
+describe('grid syntax', () => {
+  it('reads values, lists, ranges with steps and mixes', () => {
+    expect(parseAxis('fast=10').values).toEqual([10]);
+    expect(parseAxis('slow=20,30,50').values).toEqual([20, 30, 50]);
+    expect(parseAxis('fast=5..20:5').values).toEqual([5, 10, 15, 20]);
+    expect(parseAxis('fast=5..8').values).toEqual([5, 6, 7, 8]);
+    expect(parseAxis('fast=5..19:5').values).toEqual([5, 10, 15]);
+    expect(parseAxis('x=2,5..15:5').values).toEqual([2, 5, 10, 15]);
+    expect(parseAxis('q=0.1..0.3:0.1').values).toEqual([0.1, 0.2, 0.3]);
+    expect(parseAxis('q=-1..1').values).toEqual([-1, 0, 1]);
+    expect(parseAxis('on=true,false').values).toEqual([true, false]);
+  });
+
+  it('refuses what it cannot read, with the fix in the message', () => {
+    expect(() => parseAxis('fast')).toThrow(/name=values/);
+    expect(() => parseAxis('fast=')).toThrow(/no values/);
+    expect(() => parseAxis('fast=20..5')).toThrow(/backwards.*5\.\.20/);
+    expect(() => parseAxis('fast=5..20:0')).toThrow(/step .* must be positive/);
+    expect(() => parseAxis('fast=5..x')).toThrow(/cannot read "5..x" as a range/);
+    expect(() => parseAxis('fast=5,,6')).toThrow(/empty item/);
+    expect(() => parseAxis('fast=5,5')).toThrow(/listed twice/);
+    expect(() => parseAxes(['fast=5', 'fast=6'])).toThrow(/given twice/);
+    expect(() => parseAxis('fast=0..1:0.000001')).toThrow(/is the step right/);
+  });
+
+  it('makes the cartesian product, the last axis fastest', () => {
+    expect(product(parseAxes(['a=1,2', 'b=x,y']))).toEqual([{ a: 1, b: 'x' }, { a: 1, b: 'y' }, { a: 2, b: 'x' }, { a: 2, b: 'y' }]);
+    expect(product([])).toEqual([{}]);
+  });
+});
+
+describe('grid against the strategy schema', () => {
+  it('refuses a name the strategy does not have, listing the ones it has', async () => {
+    const def = await smaCross();
+    expect(() => checkGrid(def, parseAxes(['fsat=5']))).toThrow(/no parameter "fsat"; it takes: fast, slow, qty/);
+  });
+
+  it('refuses a value a parameter refuses, naming it', async () => {
+    const def = await smaCross();
+    expect(() => checkGrid(def, parseAxes(['fast=-5,5', 'slow=30']))).toThrow(/refuses --param fast=-5: fast: /);
+    expect(() => checkGrid(def, parseAxes(['fast=2.5', 'slow=30']))).toThrow(/fast=2.5/);
+  });
+
+  it('skips combinations only a cross-parameter rule refuses, and fails when none is left', async () => {
+    const def = await smaCross();
+    const g = checkGrid(def, parseAxes(['fast=5..20:5', 'slow=20,30,50']));
+    expect(g.skipped).toEqual([{ given: { fast: 20, slow: 20 }, reason: 'fast must be smaller than slow' }]);
+    expect(g.combinations).toHaveLength(11);
+    expect(g.combinations[0]).toEqual({ given: { fast: 5, slow: 20 }, params: { fast: 5, slow: 20 } });
+    expect(() => checkGrid(def, parseAxes(['fast=30', 'slow=20']))).toThrow(/refuses every combination.*fast=30 slow=20/);
+  });
+});
+
+describe('walk-forward windows', () => {
+  it('reads the spec', () => {
+    expect(parseWalkForward('train=30d,test=7d')).toMatchObject({ trainMs: 30 * DAY, testMs: 7 * DAY, stepMs: 7 * DAY, anchored: false });
+    expect(parseWalkForward('train=2w,test=12h,step=90m,anchored')).toMatchObject({ trainMs: 14 * DAY, testMs: DAY / 2, stepMs: 5_400_000, anchored: true });
+    expect(() => parseWalkForward('train=30d')).toThrow(/needs both train= and test=/);
+    expect(() => parseWalkForward('train=30x,test=1d')).toThrow(/unit m, h, d or w/);
+    expect(() => parseWalkForward('train=1d,test=1d,foo=2')).toThrow(/train=SPAN,test=SPAN/);
+  });
+
+  it('tiles the test spans, each right after its training span, whole spans only', () => {
+    const first = Date.UTC(2024, 0, 1);
+    const end = first + 10 * DAY; // ten days of minute bars: the last at end - 1 minute
+    const w = windowsFor(parseWalkForward('train=3d,test=2d'), first, end);
+    expect(w.map((x) => [(x.train.from - first) / DAY, (x.train.to - first) / DAY, (x.test.from - first) / DAY, (x.test.to - first) / DAY]))
+      .toEqual([[0, 3, 3, 5], [2, 5, 5, 7], [4, 7, 7, 9]]);
+    const a = windowsFor(parseWalkForward('train=3d,test=2d,anchored'), first, end);
+    expect(a.every((x) => x.train.from === first)).toBe(true);
+    expect(windowsFor(parseWalkForward('train=5d,test=5d'), first, end)).toHaveLength(1);
+    expect(() => windowsFor(parseWalkForward('train=5d,test=5d,step=1m'), first, end - 1)).toThrow(/one window needs 10.00/);
+    expect(() => windowsFor(parseWalkForward('train=30d,test=7d'), first, end)).toThrow(/spans 10.00 days, one window needs 37.00/);
+  });
+});
+
+describe('ranking', () => {
+  const s = (over: Partial<SummaryJson>): SummaryJson => ({ sharpe: 0, totalReturn: 0, maxDrawdown: 0, completed: true, cagr: null, ...over }) as SummaryJson;
+  it('puts the best first, the drawdown smallest first, unrankable runs last, ties in grid order', () => {
+    const runs = [s({ sharpe: 1, maxDrawdown: 0.2 }), s({ sharpe: 3, maxDrawdown: 0.1 }), s({ sharpe: 5, completed: false }), s({ sharpe: 1, maxDrawdown: 0.05 })];
+    expect(rankOrder('sharpe', runs)).toEqual([1, 0, 3, 2]);
+    expect(rankOrder('drawdown', runs)).toEqual([3, 1, 0, 2]);
+    expect(rankOrder('cagr', runs)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('runs on loaded data', () => {
+  it('a window cut from the loaded bars is what loading with --from/--to keeps', () => {
+    const [all] = loadBars(SAMPLE, {});
+    const from = all!.ts[100]! + 1;
+    const to = all!.ts[2000]!;
+    const [cut] = loadBars(SAMPLE, { from, to });
+    const s = sliceSeries(all!, { from, to });
+    expect(s.length).toBe(cut!.length);
+    for (const k of ['ts', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Array.from(s[k])).toEqual(Array.from(cut![k]));
+    expect(sliceSeries(all!, { from: all!.ts[all!.length - 1]! + 1 }).length).toBe(0);
+  });
+
+  it('one combination over a window is the backtest of those params over that window', async () => {
+    const base = config();
+    const loaded = await loadRunParts(base);
+    const first = loaded.series[0]!.ts[0]!;
+    const cases = [
+      { given: { fast: 5, slow: 20 }, range: {} },
+      { given: { fast: 10, slow: 50 }, range: { from: first + DAY, to: first + 2 * DAY } },
+      { given: { fast: 20, slow: 30 }, range: { from: first + DAY / 2 + 7 * 60_000 } },
+    ];
+    for (const c of cases) {
+      const alone = await runBacktest({ ...base, strategy: { ...base.strategy, params: c.given } }, c.range);
+      const expected = summaryJson(alone.summary, { description: alone.description, counts: alone.counts, completed: alone.completed });
+      expect(runOne({ config: base, loaded, given: c.given, range: c.range, onError: 'stop' })).toEqual(expected);
+    }
+  });
+});
+
+describe('the pool', () => {
+  it('runs the grid on workers that load the data once each, with the results of single runs', async () => {
+    const base = config();
+    const loaded = await loadRunParts(base);
+    const r = await runSweep({ config: base, axes: parseAxes(['fast=5,10,20', 'slow=30,50']), walkForward: null, rank: 'return', workers: 2, range: {}, onError: 'stop' });
+    expect(r.runsExecuted).toBe(6);
+    expect(r.loads).toBeGreaterThanOrEqual(1);
+    expect(r.loads).toBeLessThanOrEqual(2);
+    const returns = r.runs.map((x) => x.summary.totalReturn);
+    expect([...returns].sort((a, b) => b - a)).toEqual(returns);
+    for (const run of r.runs) expect(run.summary).toEqual(runOne({ config: base, loaded, given: run.params, onError: 'stop' }));
+  });
+
+  it('walks forward: the best in-sample combination of each window is the one run out of sample', async () => {
+    const base = config();
+    const loaded = await loadRunParts(base);
+    const r = await runSweep({ config: base, axes: parseAxes(['fast=5,10', 'slow=20,30']), walkForward: parseWalkForward('train=1d,test=12h'), rank: 'sharpe', workers: 2, range: {}, onError: 'stop' });
+    const wf = r.walkForward!;
+    expect(wf.windows).toHaveLength(4); // three days: tests at 1-1.5, 1.5-2, 2-2.5 and 2.5-3 days
+    expect(r.loads).toBeLessThanOrEqual(2);
+    let growth = 1;
+    for (const w of wf.windows) {
+      const train = { from: Date.parse(w.train.from), to: Date.parse(w.train.to) };
+      const test = { from: Date.parse(w.test.from), to: Date.parse(w.test.to) };
+      expect(test.from).toBe(train.to);
+      const sharpes = [[5, 20], [5, 30], [10, 20], [10, 30]].map(([fast, slow]) => runOne({ config: base, loaded, given: { fast: fast!, slow: slow! }, range: train, onError: 'stop' }).sharpe);
+      expect(w.inSampleMetric).toBe(Math.max(...sharpes));
+      expect(w.outOfSample).toEqual(runOne({ config: base, loaded, given: w.best, range: test, onError: 'stop' }));
+      growth *= 1 + w.outOfSample.totalReturn;
+    }
+    expect(wf.outOfSampleReturn).toBeCloseTo(growth - 1, 9);
+  });
+});
