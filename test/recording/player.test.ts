@@ -144,28 +144,35 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 describe.skipIf(!hasTmux)('replay in a real terminal (tmux)', () => {
   it('steps forward and back to the same screen, and quits', async () => {
     const name = `parity-replay-${process.pid}`;
-    const tmux = (...a: string[]) => spawnSync('tmux', a, { encoding: 'utf8' });
-    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // A tmux server of our own: the operator's sessions are never touched.
+    const tmux = (...a: string[]) => spawnSync('tmux', ['-L', `parity-player-${process.pid}`, ...a], { encoding: 'utf8' });
     const screen = () => tmux('capture-pane', '-p', '-t', name).stdout;
+    /** Poll the screen until it passes `ok` (no fixed sleeps: a loaded machine only makes it slower). */
+    const until = async (what: string, ok: (s: string) => boolean, ms = 15_000): Promise<string> => {
+      const end = Date.now() + ms;
+      let s = screen();
+      while (!ok(s)) {
+        if (Date.now() > end) throw new Error(`the screen never showed ${what}:\n${s}`);
+        await new Promise((r) => setTimeout(r, 50));
+        s = screen();
+      }
+      return s;
+    };
     tmux('new-session', '-d', '-s', name, '-x', '140', '-y', '40', `cd ${process.cwd()} && NO_COLOR=1 node bin/parity.js replay ${SAMPLE} --at '#200'; echo EXITED; sleep 30`);
     try {
-      let s = '';
-      for (let i = 0; i < 60 && !s.includes('REPLAY'); i++) { await wait(100); s = screen(); }
-      expect(s).toContain(`event 200/${rec.total}`);
-      const at200 = s;
-      for (let i = 0; i < 5; i++) { tmux('send-keys', '-t', name, 'Right'); await wait(60); }
-      await wait(300);
-      expect(screen()).toContain(`event 205/${rec.total}`);
-      for (let i = 0; i < 5; i++) { tmux('send-keys', '-t', name, 'Left'); await wait(60); }
-      await wait(300);
-      expect(screen()).toBe(at200);
+      const at200 = await until('event 200', (s) => s.includes(`event 200/${rec.total}`) && s.includes('▶ #200'));
+      for (let i = 0; i < 5; i++) tmux('send-keys', '-t', name, 'Right');
+      await until('event 205', (s) => s.includes(`event 205/${rec.total}`));
+      for (let i = 0; i < 5; i++) tmux('send-keys', '-t', name, 'Left');
+      // Back at event 200: the very same screen as before the steps.
+      const back = await until('event 200 again', (s) => s.includes(`event 200/${rec.total}`));
+      expect(back).toBe(at200);
       tmux('send-keys', '-t', name, 'q');
-      await wait(200);
+      await until('the quit confirm', (s) => /q or y quits/.test(s));
       tmux('send-keys', '-t', name, 'q');
-      for (let i = 0; i < 30 && !screen().includes('EXITED'); i++) await wait(100);
-      expect(screen()).toContain('EXITED');
+      await until('the exit', (s) => s.includes('EXITED'));
     } finally {
-      tmux('kill-session', '-t', name);
+      tmux('kill-server');
     }
-  }, 30_000);
+  }, 40_000);
 });
