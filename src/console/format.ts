@@ -6,6 +6,16 @@ export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): str
   return align === 'left' ? s.padEnd(w) : s.padStart(w);
 }
 
+/**
+ * `fit` for free text (event lines, notes): a line too long is cut at the last space that leaves
+ * most of it, so a figure is never cut in half ("@ 60391.1…"); the whole line is in the detail view.
+ */
+export function fitText(s: string, w: number): string {
+  if (s.length <= w || w <= 1) return fit(s, w);
+  const space = s.lastIndexOf(' ', w - 1);
+  return space >= Math.floor(w * 0.6) ? `${s.slice(0, space)}…`.padEnd(w) : fit(s, w);
+}
+
 export function money(n: number, signed = false): string {
   if (!Number.isFinite(n)) return '-';
   const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });

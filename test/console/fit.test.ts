@@ -1,7 +1,7 @@
 /** Item 6 of issue 10: numbers are never cut; columns give way by priority; k/M only when they must. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitColumns, fitNumber, numberForms } from '../../src/console/format.ts';
+import { fitColumns, fitNumber, fitText, numberForms } from '../../src/console/format.ts';
 
 describe('fitNumber', () => {
   it('shows the full figure when it fits, k/M when it must, and never cuts', () => {
@@ -56,5 +56,13 @@ describe('fitColumns', () => {
     const withReason = [...cols.slice(0, 2), { ideal: 40, min: 8, priority: 1, flex: true }];
     expect(fitColumns(withReason, 40)).toEqual([8, 6, 24]);
     expect(fitColumns(withReason, 20)).toEqual([8, 6, 0]);
+  });
+});
+
+describe('fitText', () => {
+  it('cuts free text at a word, never through a figure', () => {
+    expect(fitText('SELL 1.56853 BTC-USD @ 60391.13 -> position 0', 30)).toBe('SELL 1.56853 BTC-USD @…'.padEnd(30));
+    expect(fitText('short', 10)).toBe('short     ');
+    expect(fitText('averyveryverylongwordwithoutspaces', 10)).toBe('averyvery…');
   });
 });

@@ -1,7 +1,7 @@
 /** A titled block of pre-cut lines: the layout decides the size, the pane never wraps or overflows. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { fit } from '../format.ts';
+import { fit, fitText } from '../format.ts';
 import { type Tone, useTone } from '../theme.tsx';
 
 export interface Line {
@@ -37,7 +37,7 @@ export function Pane({ title, note, width, height, focused, lines, header, selec
       <Text bold inverse={focused} color={focused ? tone('accent') : undefined} wrap="truncate">{fit(head, width)}</Text>
       {header !== undefined && height > 2 ? <Text color={tone('dim')} wrap="truncate">{fit(` ${header}`, width)}</Text> : null}
       {shown.map((l, i) => (
-        <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={l.inverse === true || i === selected} wrap="truncate">{fit(`${i === selected ? '›' : ' '}${l.text}`, width)}</Text>
+        <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={l.inverse === true || i === selected} wrap="truncate">{fitText(`${i === selected ? '›' : ' '}${l.text}`, width)}</Text>
       ))}
       {Array.from({ length: body - shown.length }, (_, i) => <Text key={`pad${i}`}>{' '.repeat(Math.max(0, width))}</Text>)}
     </Box>
