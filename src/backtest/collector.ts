@@ -8,18 +8,20 @@
  * value can have changed: a position is open (every mark moves it) or a fill happened since the
  * last read (cash and fees moved). While flat, equity is cash, and cash only moves on fills.
  *
- * Sampling: observers see an event after the engine has fully handled it (venue fills, ledger,
- * strategy), so at `onMarket` the portfolio already holds the state *after* this event. The engine
- * gives no way to read the state of timestamp t once the first event of t+1 has been handled, so
- * the sample slot of t is written by every event of t and the last one wins: the stored value is
- * the equity after all events of that timestamp. With one symbol (one event per timestamp) that is
- * exactly one read per timestamp. `onStop` writes the final state (orders the strategy's onStop
- * caused, reports that arrived after the last bar).
+ * Sampling: one equity read per timestamp, however many symbols trade. The engine calls
+ * `onTimestampDone(t)` once every event stamped t has been handled (each symbol's bar, the reports
+ * due then, the strategy) and before time moves on: the sample of t is the equity then. (With an
+ * engine that never calls it, such as a test's fake, every event of t writes the slot and the last
+ * one wins: the same value.) `onStop` writes the final state (orders the strategy's onStop caused,
+ * reports that arrived after the last bar).
+ *
+ * Orders: the collector keeps each order's handle and builds the views once, at the end (so the
+ * engine need not snapshot every order event for it).
  */
 import type { EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
-import type { OrderEvent, OrderView } from '../orders/order.ts';
+import type { OrderEvent, OrderHandle, OrderView } from '../orders/order.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import type { MetricsInput } from './metrics.ts';
 
@@ -45,6 +47,8 @@ const DEFAULT_CAPACITY = 4096;
 const DEFAULT_MAX_LOGS = 1000;
 
 export class BacktestCollector implements EngineObserver {
+  /** Reads order handles only, never keeps an event's snapshot (engine.ts EngineObserver). */
+  readonly readsOrderHandles = true;
   private tsBuf: Float64Array;
   private eqBuf: Float64Array;
   /** 1 when at least one position was open at the sample. */
@@ -58,9 +62,13 @@ export class BacktestCollector implements EngineObserver {
   private stale = true;
   private lastEquity = 0;
   private startCashSeen: number | null = null;
+  /** The engine tells when a timestamp is done: sample then, not per event. */
+  private timed = false;
+  /** The current slot has not been written since its first event. */
+  private pending = false;
 
   private readonly fillList: Fill[] = [];
-  private readonly finalOrders = new Map<string, OrderView>();
+  private readonly finalOrders = new Map<string, OrderHandle>();
   private readonly logRing: LogEntry[] = [];
   private readonly maxLogs: number;
   private logStart = 0;
@@ -87,6 +95,19 @@ export class BacktestCollector implements EngineObserver {
       this.tsBuf[this.n++] = t;
       if (this.startCashSeen === null) this.startCashSeen = engine.portfolio.settings.cash;
     }
+    if (this.timed) this.pending = true;
+    else this.sample(engine);
+  }
+
+  onTimestampDone(_ts: number, engine: CollectedEngine): void {
+    if (!this.timed) { this.timed = true; this.pending = this.n > 0; }
+    if (!this.pending) return;
+    this.pending = false;
+    this.sample(engine);
+  }
+
+  /** Write the current slot: equity is read again only when it can have moved. */
+  private sample(engine: CollectedEngine): void {
     const i = this.n - 1;
     if (this.openPositions !== 0 || this.stale) {
       this.lastEquity = engine.portfolio.equity();
@@ -110,7 +131,7 @@ export class BacktestCollector implements EngineObserver {
   onOrderEvent(event: OrderEvent): void {
     // Each event carries a snapshot; the last one is the order's final state. A Map keeps the
     // order of first appearance, i.e. creation order: stable output.
-    this.finalOrders.set(event.clientOrderId, event.order);
+    this.finalOrders.set(event.clientOrderId, event.handle);
   }
 
   onLog(entry: LogEntry): void {
@@ -124,6 +145,7 @@ export class BacktestCollector implements EngineObserver {
   onStop(engine: CollectedEngine): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.pending = false;
     const t = engine.now();
     if (!Number.isFinite(t) && this.n === 0) return; // nothing ever happened
     if (this.startCashSeen === null) this.startCashSeen = engine.portfolio.settings.cash;
@@ -182,7 +204,9 @@ export class BacktestCollector implements EngineObserver {
 
   /** The final state of every order seen, in order of creation. */
   orders(): OrderView[] {
-    return [...this.finalOrders.values()];
+    const out: OrderView[] = [];
+    for (const h of this.finalOrders.values()) out.push(h.view());
+    return out;
   }
 
   /** The newest warn/error log entries (up to maxLogs), oldest first. */

@@ -49,6 +49,17 @@ export interface LogEntry { readonly ts: number; readonly level: LogLevel; reado
 /** Everything outside the core that wants to know what happened (recorder, console, backtest stats). */
 export interface EngineObserver {
   onMarket?(event: MarketEvent, engine: EngineView): void;
+  /**
+   * Every event stamped `ts` has been handled (market data, the reports due then, the strategy):
+   * called once, before engine time moves past `ts`. The state then is the state "at ts" (the
+   * backtest collector samples equity here, once per timestamp however many symbols there are).
+   */
+  onTimestampDone?(ts: number, engine: EngineView): void;
+  /**
+   * True when this observer reads `OrderEvent.handle` (or nothing of the order) and never keeps
+   * an event past the call: the engine then need not snapshot the order at every event.
+   */
+  readonly readsOrderHandles?: boolean;
   /** A venue report as received, before it is applied (recording, diagnostics). */
   onReport?(report: ExecutionReport, engine: EngineView): void;
   onOrderEvent?(event: OrderEvent, engine: EngineView): void;
@@ -138,9 +149,14 @@ export class Engine implements EngineControl {
   private readonly queue = new EventQueue<Internal>();
   private readonly pullFeeds: PullFeed[] = [];
   private readonly pushFeeds: PushFeed[] = [];
-  private readonly rings = new Map<string, BarRing>();
-  private readonly lastPrice = new Map<string, number>();
+  /** Per symbol: history ring and last price, resolved by one lookup per event (see slotOf). */
+  private readonly slots = new Map<string, SymbolSlot>();
+  private lastSlot: SymbolSlot | null = null;
   private readonly observers: EngineObserver[];
+  private readonly timeObservers: EngineObserver[];
+  private sendObservers = 0;
+  /** Admission's view of the engine, refilled per command: no object or closure per order. */
+  private readonly admission: MutableAdmission;
   private readonly limits: RiskLimits;
   private readonly clientIds: ClientOrderIdSource;
   private readonly historyCapacity: number;
@@ -190,6 +206,7 @@ export class Engine implements EngineControl {
     this.orders = new OrderRegistry((s) => this.instruments.get(s));
     this.observers = [...(opts.observers ?? [])];
     this.marketObservers = this.observers.filter((o) => o.onMarket !== undefined);
+    this.timeObservers = this.observers.filter((o) => o.onTimestampDone !== undefined);
     this.limits = opts.limits ?? NO_LIMITS;
     this.clientIds = opts.clientIds ?? new SequentialIds('P');
     this.historyCapacity = opts.historyCapacity ?? 500;
@@ -210,6 +227,33 @@ export class Engine implements EngineControl {
     this.dayCalendar = tradingDayCalendarOf(this.instruments.all());
     this.dailyLoss = this.limits.maxDailyLoss === undefined ? null : new DailyLossGuard(this.limits.maxDailyLoss, this.dayCalendar);
     this.strategyErrs = new StrategyErrors(opts.onStrategyError ?? 'pause', opts.strategy.file);
+    this.admission = {
+      instrument: undefined, capabilities: this.execution.capabilities, state: this.state, limits: this.limits,
+      position: 0, pendingReduce: 0, last: undefined, now: this.time, recentSubmits: this.submittedTimes,
+      equity: () => this.portfolio.equity(), realizedToday: () => this.portfolio.account().realizedPnl,
+      dailyLoss: this.dailyLoss === null ? null : () => this.checkDailyLoss(),
+    };
+    this.observersChanged();
+  }
+
+  /** Snapshots per order event only when someone keeps them; intent views only when someone journals. */
+  private observersChanged(): void {
+    const keeps = this.handlers.onOrderEvent !== undefined
+      || this.observers.some((o) => o.onOrderEvent !== undefined && o.readsOrderHandles !== true);
+    this.orders.snapshots = keeps;
+    this.sendObservers = this.observers.filter((o) => o.beforeSend !== undefined).length;
+  }
+
+  private slotOf(symbol: string): SymbolSlot {
+    const c = this.lastSlot;
+    if (c !== null && c.symbol === symbol) return c;
+    let s = this.slots.get(symbol);
+    if (s === undefined) {
+      s = new SymbolSlot(symbol, new BarRing(this.historyCapacity));
+      this.slots.set(symbol, s);
+    }
+    this.lastSlot = s;
+    return s;
   }
 
   // ---------- wiring ----------
@@ -222,6 +266,8 @@ export class Engine implements EngineControl {
   addObserver(o: EngineObserver): void {
     this.observers.push(o);
     if (o.onMarket !== undefined) this.marketObservers.push(o);
+    if (o.onTimestampDone !== undefined) this.timeObservers.push(o);
+    this.observersChanged();
   }
 
   /** Engine time: the timestamp of the event being handled. */
@@ -246,7 +292,7 @@ export class Engine implements EngineControl {
   }
 
   last(symbol: string): number | undefined {
-    return this.lastPrice.get(symbol);
+    return this.slots.get(symbol)?.last;
   }
 
   // ---------- running ----------
@@ -295,10 +341,9 @@ export class Engine implements EngineControl {
     try {
       for (const b of bars) {
         this.marketOrder.seen(b);
-        let ring = this.rings.get(b.symbol);
-        if (ring === undefined) { ring = new BarRing(this.historyCapacity); this.rings.set(b.symbol, ring); }
-        ring.push(b);
-        this.lastPrice.set(b.symbol, b.close);
+        const slot = this.slotOf(b.symbol);
+        slot.ring.push(b);
+        slot.last = b.close;
         this.portfolio.mark(b.symbol, b.close);
         if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
@@ -462,9 +507,18 @@ export class Engine implements EngineControl {
     this.poke();
   }
 
+  /** Time moves past `this.time`: everything stamped with it is done. */
+  private timestampDone(): void {
+    const obs = this.timeObservers;
+    for (let i = 0; i < obs.length; i++) obs[i]!.onTimestampDone!(this.time, this);
+  }
+
   private handleQueued(): void {
     const q = this.queue.pop()!;
-    if (q.ts > this.time) this.time = q.ts;
+    if (q.ts > this.time) {
+      if (this.timeObservers.length > 0) this.timestampDone();
+      this.time = q.ts;
+    }
     const it = q.item;
     if (it.type === 'report') this.applyReport(it.report);
     else if (it.type === 'market') this.handleMarket(it.event);
@@ -478,7 +532,10 @@ export class Engine implements EngineControl {
   }
 
   private handleMarket(ev: MarketEvent): void {
-    if (ev.ts > this.time) this.time = ev.ts;
+    if (ev.ts > this.time) {
+      if (this.timeObservers.length > 0) this.timestampDone();
+      this.time = ev.ts;
+    }
     this.processed++;
     const sym = ev.symbol;
     const exec = this.execution;
@@ -486,20 +543,19 @@ export class Engine implements EngineControl {
       exec.onMarketData(ev);
       if (this.queue.size > 0) this.drainDue();
     }
+    const slot = this.slotOf(sym);
     if (ev.kind === 'bar') {
-      let ring = this.rings.get(sym);
-      if (ring === undefined) { ring = new BarRing(this.historyCapacity); this.rings.set(sym, ring); }
-      ring.push(ev);
-      this.lastPrice.set(sym, ev.close);
+      slot.ring.push(ev);
+      slot.last = ev.close;
       this.portfolio.mark(sym, ev.close);
       if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, ev);
     } else if (ev.kind === 'quote') {
       const mid = (ev.bid + ev.ask) / 2;
-      this.lastPrice.set(sym, mid);
+      slot.last = mid;
       this.portfolio.mark(sym, mid);
       if (this.onQuoteH !== undefined) this.callStrategy('onQuote', this.onQuoteH, ev);
     } else {
-      this.lastPrice.set(sym, ev.price);
+      slot.last = ev.price;
       this.portfolio.mark(sym, ev.price);
       if (this.onTradeH !== undefined) this.callStrategy('onTrade', this.onTradeH, ev);
     }
@@ -645,6 +701,7 @@ export class Engine implements EngineControl {
    * operator has a writable journal again. Returns whether the order may be sent.
    */
   private journalIntent(order: Order): boolean {
+    if (this.sendObservers === 0) return true; // nobody journals (backtests): no view to build
     const view = viewOf(order);
     try {
       for (const o of this.observers) o.beforeSend?.(view, this);
@@ -908,15 +965,20 @@ export class Engine implements EngineControl {
     return admitSubmit(order.request, source, this.admissionContext(order.request.symbol, order.request.side, order.clientOrderId));
   }
 
-  /** What admission needs to know about one symbol, now (risk/admission.ts decides). */
+  /**
+   * What admission needs to know about one symbol, now (risk/admission.ts decides). One object,
+   * refilled per command (admission reads it synchronously and keeps nothing).
+   */
   private admissionContext(symbol: string, side: 'buy' | 'sell', except: string): AdmissionContext {
-    return {
-      instrument: this.instruments.get(symbol), capabilities: this.execution.capabilities, state: this.state, limits: this.limits,
-      position: this.portfolio.qty(symbol), pendingReduce: this.pendingReduce(symbol, side, except),
-      last: this.lastPrice.get(symbol), now: this.time, recentSubmits: this.submittedTimes,
-      equity: () => this.portfolio.equity(), realizedToday: () => this.portfolio.account().realizedPnl,
-      dailyLoss: this.dailyLoss === null ? null : () => this.checkDailyLoss(),
-    };
+    const a = this.admission;
+    a.instrument = this.instruments.get(symbol);
+    a.state = this.state;
+    a.position = this.portfolio.qty(symbol);
+    a.pendingReduce = this.pendingReduce(symbol, side, except);
+    a.last = this.slots.get(symbol)?.last;
+    a.now = this.time;
+    a.recentSubmits = this.submittedTimes;
+    return a;
   }
 
   private pendingReduce(symbol: string, side: 'buy' | 'sell', except: string): number {
@@ -1046,7 +1108,7 @@ export class Engine implements EngineControl {
       if (p.qty === 0) continue;
       const inst = this.instruments.get(p.symbol);
       if (inst === undefined) { refused.push(`${p.symbol}: unknown instrument`); continue; }
-      const req = flattenOrder(p, inst, this.time, this.lastPrice.get(p.symbol), this.execution.capabilities, collar);
+      const req = flattenOrder(p, inst, this.time, this.slots.get(p.symbol)?.last, this.execution.capabilities, collar);
       if (typeof req === 'string') { refused.push(req); continue; }
       const id = this.submit(req, 'operator');
       const o = this.orders.get(id);
@@ -1082,7 +1144,7 @@ export class Engine implements EngineControl {
       replace: (id, ch) => { if (this.warmingUp) this.log('debug', 'engine', `warm-up: replace of ${id} not sent`); else this.replace(id, ch); },
       position: (s) => this.portfolio.position(s),
       account: () => this.portfolio.account(),
-      history: (s, n): BarHistory => new HistoryView(s, this.rings.get(s) ?? emptyRing, Math.min(n, this.historyCapacity)),
+      history: (s, n): BarHistory => new HistoryView(s, this.slots.get(s)?.ring ?? emptyRing, Math.min(n, this.historyCapacity)),
       instrument: (s) => {
         const i = this.instruments.get(s);
         if (i === undefined) throw new Error(`unknown symbol ${s}`);
@@ -1097,3 +1159,11 @@ export class Engine implements EngineControl {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** One symbol's engine state: found once per event instead of one Map lookup per field. */
+class SymbolSlot {
+  last: number | undefined = undefined;
+  constructor(readonly symbol: string, readonly ring: BarRing) {}
+}
+
+type MutableAdmission = { -readonly [K in keyof AdmissionContext]: AdmissionContext[K] };

@@ -31,6 +31,9 @@ export interface Order {
   /** Internal: sum of fill price ticks x lots, for an exact average. */
   fillTickLots: number;
   readonly execIds: Set<string>;
+  /** Whether an execution id is already booked (cheaper than execIds for a single fill). */
+  hasExec(id: string): boolean;
+  addExec(id: string): void;
   /** Venue sequence of the newest status report applied (-1 = none): older ones are stale. */
   lastVenueSeq: number;
   /** Timestamp of the newest status report applied: a status report older than it is stale. */
@@ -75,13 +78,69 @@ export function viewOf(o: Order): OrderView {
 
 /**
  * A reference to one of our orders that outlives any single event: `view()` is the order as it
- * stands now. Events carry the handle so that consumers which only count or route (the columnar
- * event store the performance work builds, the persister) need not build a view per event; `order`
- * stays the snapshot at the event for those that keep it (strategy, recorder).
+ * stands now. Events carry the handle so that consumers which only count or route (the backtest
+ * collector, the persister) need not build a view per event; `order` stays the snapshot at the
+ * event for those that keep it (strategy, recorder, console).
  */
 export interface OrderHandle {
   readonly clientOrderId: string;
   view(): OrderView;
+}
+
+/**
+ * The registry's order: one object per order, its own handle (no closure per order), execution
+ * ids held as the first id plus a Set only from the second on (most orders fill once).
+ */
+export class OrderRecord implements Order, OrderHandle {
+  request: OrderRequest;
+  venueOrderId: string | null = null;
+  status: OrderStatus = 'initialized';
+  returnTo: OrderStatus | null = null;
+  filledQty = 0;
+  avgFillPrice = 0;
+  fees = 0;
+  updatedAt: number;
+  reason: string | null = null;
+  flagged: string | null = null;
+  leftAlone = false;
+  filledLots = 0;
+  fillTickLots = 0;
+  lastVenueSeq = -1;
+  lastStatusTs = Number.NEGATIVE_INFINITY;
+  private firstExec: string | null = null;
+  private execSet: Set<string> | null = null;
+
+  constructor(readonly clientOrderId: string, request: OrderRequest, readonly createdAt: number, public external: boolean) {
+    this.request = request;
+    this.updatedAt = createdAt;
+  }
+
+  get handle(): OrderHandle {
+    return this;
+  }
+
+  view(): OrderView {
+    return viewOf(this);
+  }
+
+  /** Every execution id booked (the journal persists them): a Set from here on. */
+  get execIds(): Set<string> {
+    if (this.execSet === null) {
+      this.execSet = new Set();
+      if (this.firstExec !== null) this.execSet.add(this.firstExec);
+    }
+    return this.execSet;
+  }
+
+  hasExec(id: string): boolean {
+    return this.execSet !== null ? this.execSet.has(id) : this.firstExec === id;
+  }
+
+  addExec(id: string): void {
+    if (this.execSet !== null) this.execSet.add(id);
+    else if (this.firstExec === null) this.firstExec = id;
+    else if (this.firstExec !== id) this.execIds.add(id);
+  }
 }
 
 /** What happened to an order, as told to the strategy (onOrderEvent) and to observers. */
@@ -94,6 +153,40 @@ export interface OrderEvent {
   readonly reason?: string;
   readonly order: OrderView;
   readonly handle: OrderHandle;
+}
+
+/**
+ * The registry's event. `order` is the snapshot at the event: taken at once when someone keeps
+ * snapshots (the registry's `snapshots` switch: a strategy with onOrderEvent, the recorder, the
+ * console), else built on first read, which during the synchronous observer call that receives
+ * the event is the same state (nothing moves the order between its event and that call).
+ */
+export class RegistryOrderEvent implements OrderEvent {
+  private snap: OrderView | null;
+  readonly clientOrderId: string;
+  constructor(
+    readonly handle: OrderHandle,
+    readonly kind: import('./fsm.ts').OrderEventKind,
+    readonly from: OrderStatus,
+    readonly to: OrderStatus,
+    readonly ts: number,
+    readonly reason: string | undefined,
+    snapshot: boolean,
+  ) {
+    this.clientOrderId = handle.clientOrderId;
+    this.snap = snapshot ? handle.view() : null;
+  }
+
+  get order(): OrderView {
+    if (this.snap === null) this.snap = this.handle.view();
+    return this.snap;
+  }
+
+  /** Take the snapshot now (the event is kept past the call that received it). */
+  freeze(): this {
+    if (this.snap === null) this.snap = this.handle.view();
+    return this;
+  }
 }
 
 /** A handle on a recorded view (replays, re-runs, tests): the order as it was, not as it is. */

@@ -6,7 +6,7 @@ import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrumen
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
-import { type Order, type OrderEvent, type OrderView, viewOf } from './order.ts';
+import { type Order, type OrderEvent, type OrderView, OrderRecord, RegistryOrderEvent } from './order.ts';
 
 export interface BookedFill {
   readonly order: Order;
@@ -39,6 +39,12 @@ const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
 export class OrderRegistry {
   private readonly orders = new Map<string, Order>();
   private readonly open = new Map<string, Order>();
+  /**
+   * Take each event's order snapshot when it happens (someone keeps them: a strategy with
+   * onOrderEvent, the recorder, the console). Off, the snapshot is built only if read (the engine
+   * decides from who listens; a backtest collector reads handles).
+   */
+  snapshots = true;
 
   constructor(private readonly instrumentOf: (symbol: string) => Instrument | undefined) {}
 
@@ -61,12 +67,7 @@ export class OrderRegistry {
 
   create(clientOrderId: string, request: OrderRequest, ts: number, external = false): Order {
     if (this.orders.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
-    const handle = { clientOrderId, view: (): OrderView => viewOf(o) };
-    const o: Order = {
-      handle, clientOrderId, request, venueOrderId: null, status: 'initialized', returnTo: null,
-      filledQty: 0, avgFillPrice: 0, fees: 0, createdAt: ts, updatedAt: ts, reason: null, flagged: null,
-      external, leftAlone: false, filledLots: 0, fillTickLots: 0, execIds: new Set(), lastVenueSeq: -1, lastStatusTs: Number.NEGATIVE_INFINITY,
-    };
+    const o = new OrderRecord(clientOrderId, request, ts, external);
     this.orders.set(clientOrderId, o);
     return o;
   }
@@ -89,9 +90,7 @@ export class OrderRegistry {
     }
     if (isOpen(o.status)) this.open.set(o.clientOrderId, o);
     else this.open.delete(o.clientOrderId);
-    return reason === undefined
-      ? { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, order: viewOf(o), handle: o.handle }
-      : { clientOrderId: o.clientOrderId, kind, from, to: o.status, ts, reason, order: viewOf(o), handle: o.handle };
+    return new RegistryOrderEvent(o.handle, kind, from, o.status, ts, reason, this.snapshots);
   }
 
   /**
@@ -109,7 +108,7 @@ export class OrderRegistry {
     o.reason = s.reason;
     o.flagged = s.flagged;
     o.leftAlone = s.leftAlone;
-    for (const e of s.execIds) o.execIds.add(e);
+    for (const e of s.execIds) o.addExec(e);
     if (s.filledQty > 0 && inst !== undefined) {
       o.filledLots = toLots(s.filledQty, inst.lotSize);
       o.fillTickLots = toTicks(s.avgFillPrice, inst.tickSize) * o.filledLots;
@@ -204,7 +203,7 @@ export class OrderRegistry {
   }
 
   private applyFill(o: Order, rep: Extract<ExecutionReport, { kind: 'fill' }>): ReportOutcome {
-    if (o.execIds.has(rep.execId)) return { ...NO_OUTCOME, problem: null }; // duplicate report: already booked
+    if (o.hasExec(rep.execId)) return NO_OUTCOME; // duplicate report: already booked
     const inst = this.instrumentOf(o.request.symbol);
     if (inst === undefined) return { ...NO_OUTCOME, problem: `fill for ${o.clientOrderId} on unknown symbol ${o.request.symbol}` };
     // The same execution from another source (stream without an execution id, then the venue's
@@ -212,10 +211,10 @@ export class OrderRegistry {
     // quantity: that pair is its second identity, kept beside the exec ids (and persisted with them).
     const leg = legKey(rep, inst.lotSize);
     if (leg !== null) {
-      if (o.execIds.has(leg)) return { ...NO_OUTCOME, problem: null };
-      o.execIds.add(leg);
+      if (o.hasExec(leg)) return NO_OUTCOME;
+      o.addExec(leg);
     }
-    o.execIds.add(rep.execId);
+    o.addExec(rep.execId);
     const lots = toLots(rep.qty, inst.lotSize);
     const totalLots = toLots(o.request.qty, inst.lotSize);
     o.filledLots += lots;

@@ -13,7 +13,7 @@
 import type { Instrument } from '../domain/instrument.ts';
 import { type OrderRequest, type ReplaceRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { VenueCapabilities } from '../ports/index.ts';
-import { type LimitInput, type RiskLimits, checkLimits } from './limits.ts';
+import { type LimitInput, type RiskLimits, NO_LIMITS, anyLimit, checkLimits, trimRecentSubmits } from './limits.ts';
 import { checkCapabilities, checkGrid, checkTradingState, increasesExposure } from './pre-trade.ts';
 import type { TradingState } from './trading-state.ts';
 
@@ -108,6 +108,8 @@ export function addsRisk(cur: OrderRequest, next: OrderRequest, last: number | u
 }
 
 function limits(req: OrderRequest, remaining: number, increases: boolean, x: AdmissionContext): string | null {
+  // No limit configured (backtests by default): nothing to judge, and no object per order.
+  if (x.limits === NO_LIMITS || !anyLimit(x.limits)) { trimRecentSubmits(x.recentSubmits); return null; }
   // maxOrderQty judges the order's full size; the position check only what is still to fill (a
   // partly filled order's fills are in the position already).
   const { maxPositionQty, ...rest } = x.limits;

@@ -32,6 +32,17 @@ export interface LimitInput {
   readonly realizedToday: () => number;
 }
 
+/** True when at least one limit is set (with none, admission skips checkLimits altogether). */
+export function anyLimit(l: RiskLimits): boolean {
+  return l.maxOrderQty !== undefined || l.maxOrderNotional !== undefined || l.maxPositionQty !== undefined
+    || l.priceCollar !== undefined || l.maxOrdersPerSecond !== undefined;
+}
+
+/** The submit times kept when no rate limit reads them: trimmed in place to the newest 64. */
+export function trimRecentSubmits(s: number[]): void {
+  if (s.length > 128) s.splice(0, s.length - 64);
+}
+
 export function checkLimits(l: RiskLimits, x: LimitInput): string | null {
   const r = x.request;
   if (l.maxOrderQty !== undefined && r.qty > l.maxOrderQty) return `quantity ${r.qty} exceeds the max order quantity ${l.maxOrderQty}`;

@@ -11,13 +11,21 @@ export function checkGrid(req: OrderRequest, inst: Instrument): string | null {
   if (!(req.qty > 0) || !Number.isFinite(req.qty)) return `quantity must be a positive number, got ${req.qty}`;
   if (!isOnGrid(req.qty, inst.lotSize)) return `quantity ${req.qty} is not a multiple of the lot size ${inst.lotSize} for ${inst.symbol}`;
   if (req.qty < inst.minQty - 1e-12) return `quantity ${req.qty} is below the minimum ${inst.minQty} for ${inst.symbol}`;
-  const prices: [string, number][] = [];
-  if (req.type === 'limit' || req.type === 'stop_limit') prices.push(['limit price', req.limitPrice]);
-  if (req.type === 'stop' || req.type === 'stop_limit') prices.push(['stop price', req.stopPrice]);
-  for (const [what, p] of prices) {
-    if (!(p > 0) || !Number.isFinite(p)) return `${what} must be a positive number, got ${p}`;
-    if (!isOnGrid(p, inst.tickSize)) return `${what} ${p} is not on the tick grid (${inst.tickSize}) of ${inst.symbol}`;
+  // No array or tuple per order: this runs on every submit, in the engine and again in the sim.
+  if (req.type === 'limit' || req.type === 'stop_limit') {
+    const bad = checkPrice('limit price', req.limitPrice, inst);
+    if (bad !== null) return bad;
   }
+  if (req.type === 'stop' || req.type === 'stop_limit') {
+    const bad = checkPrice('stop price', req.stopPrice, inst);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+function checkPrice(what: string, p: number, inst: Instrument): string | null {
+  if (!(p > 0) || !Number.isFinite(p)) return `${what} must be a positive number, got ${p}`;
+  if (!isOnGrid(p, inst.tickSize)) return `${what} ${p} is not on the tick grid (${inst.tickSize}) of ${inst.symbol}`;
   return null;
 }
 

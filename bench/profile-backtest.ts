@@ -1,0 +1,82 @@
+/**
+ * Backtest scenarios for profiling and for the bench's order-path and symbol-scaling figures.
+ * Each runs the full engine (registry, FSM, risk, sim venue, ledger, collector, summary) exactly as
+ * `parity backtest` does, on bars generated in memory.
+ *
+ *   node --cpu-prof --import tsx bench/profile-backtest.ts <scenario> [repeat]
+ *     sma       sma-cross on 1,000,000 one-minute bars (the bench's headline run)
+ *     trader    a strategy that sends a market order on every bar (200,000 orders, 200,000 fills)
+ *     symbols1  sma-cross with a fixed size on 1 symbol x 1,000,000 bars
+ *     symbols50 the same on 50 symbols x 20,000 bars (same bars in all, same fill density)
+ *
+ * Prints one JSON line per run: wall seconds, ns per bar, fills, final equity.
+ */
+import { performance } from 'node:perf_hooks';
+import { ConfigSchema } from '../src/config/schema.ts';
+import { synthBars, type BarSeries } from '../src/data/index.ts';
+import { backtestParts, type BacktestResult } from '../src/modes/backtest.ts';
+import { buildInstruments } from '../src/modes/instruments.ts';
+import { loadStrategy, parseParams, type LoadedStrategy } from '../src/strategy/loader.ts';
+import { defineStrategy } from '../src/engine/strategy.ts';
+import { z } from 'zod';
+
+/** Buys a fixed quantity on one bar, sells it on the next: one market order per bar, every bar. */
+const everyBar = defineStrategy({
+  name: 'every-bar',
+  description: 'one market order per bar (bench: the order round trip)',
+  params: z.object({ qty: z.number().positive().default(0.01) }),
+  create(p) {
+    const held = new Map<string, boolean>();
+    return {
+      onBar(bar, ctx) {
+        const h = held.get(bar.symbol) === true;
+        ctx.submit({ symbol: bar.symbol, side: h ? 'sell' : 'buy', type: 'market', qty: p.qty });
+        held.set(bar.symbol, !h);
+      },
+    };
+  },
+});
+
+const inline = (definition: LoadedStrategy['definition']): LoadedStrategy => ({ definition, path: 'bench/profile-backtest.ts', sourceHash: '', typecheck: null });
+
+export interface Scenario {
+  readonly bars: number;
+  readonly run: () => BacktestResult;
+}
+
+/** sma-cross (or `every-bar`) over `symbols` series of `barsPerSymbol` bars each. */
+export async function scenario(name: string): Promise<Scenario> {
+  const config = ConfigSchema.parse({});
+  const sma = await loadStrategy('strategies/sma-cross.ts', process.cwd(), { typecheck: false });
+  const make = (symbols: number, barsPerSymbol: number, strategy: LoadedStrategy, raw: Record<string, unknown>): Scenario => {
+    const names = Array.from({ length: symbols }, (_, i) => (symbols === 1 ? 'BTC-USD' : `S${i}-USD`));
+    // The same generated path under every name: each symbol trades the same, so the fill density
+    // per bar is the same at 1 and at 50 symbols.
+    const base = synthBars({ bars: barsPerSymbol, seed: 11, symbol: 'BTC-USD' });
+    const series: BarSeries[] = names.map((symbol) => ({ ...base, symbol }));
+    const instruments = buildInstruments(names, [], 'sim');
+    const params = parseParams(strategy.definition, raw);
+    return { bars: symbols * barsPerSymbol, run: () => backtestParts(config, { strategy, params, series, instruments, warnings: [] }) };
+  };
+  switch (name) {
+    case 'sma': return make(1, 1_000_000, sma, {});
+    case 'trader': return make(1, 200_000, inline(everyBar as unknown as LoadedStrategy['definition']), {});
+    case 'symbols1': return make(1, 1_000_000, sma, { qty: 0.01 });
+    case 'symbols50': return make(50, 20_000, sma, { qty: 0.01 });
+    default: throw new Error(`unknown scenario ${name}: sma, trader, symbols1, symbols50`);
+  }
+}
+
+export function timeRun(s: Scenario): { sec: number; nsPerBar: number; fills: number; finalEquity: number } {
+  const t0 = performance.now();
+  const r = s.run();
+  const sec = (performance.now() - t0) / 1000;
+  return { sec, nsPerBar: (sec * 1e9) / s.bars, fills: r.summary.fills, finalEquity: r.summary.finalEquity };
+}
+
+if (process.argv[1]?.endsWith('profile-backtest.ts')) {
+  const name = process.argv[2] ?? 'sma';
+  const repeat = Number(process.argv[3] ?? '3');
+  const s = await scenario(name);
+  for (let i = 0; i < repeat; i++) process.stdout.write(`${JSON.stringify({ scenario: name, ...timeRun(s) })}\n`);
+}
