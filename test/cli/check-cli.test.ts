@@ -82,5 +82,10 @@ describe('parity backtest type-checks the strategy', () => {
     expect(r.stderr).toMatch(/--no-typecheck/);
     const unchecked = parity(['backtest', '-s', file, '-d', SAMPLE, '--no-typecheck', '--json'], { env });
     expect(unchecked.stderr).not.toMatch(/type-check/);
+    expect(unchecked.code).toBe(0);
+    // What the type check prevents: every order refused, now at least counted in the summary.
+    const j = JSON.parse(unchecked.stdout) as { rejections: number; denials: number; trades: number };
+    expect(j.rejections + j.denials).toBeGreaterThan(0);
+    expect(j.trades).toBe(0);
   });
 });
