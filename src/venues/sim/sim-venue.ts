@@ -123,6 +123,8 @@ class SymbolBook {
   readonly orders: SimOrder[] = [];
   last: MarketEvent | null = null;
   dirty = false;
+  /** The venue's ledger holds a position for this symbol (it has filled): marked before costing. */
+  traded = false;
   constructor(readonly symbol: string) {}
 }
 
@@ -141,6 +143,9 @@ class SimOrder {
   valueM = 0;
   variableM = 0;
   chargedM = 0;
+  /** Sums of qty x price and qty over this order's executions, in execution order (its average). */
+  fillValue = 0;
+  fillQty = 0;
   /** Candidate fill for the event in hand (scratch). */
   candPos = 0;
   candPx = 0;
@@ -208,8 +213,10 @@ export class SimVenue implements ExecutionClient {
   private lastBook: SymbolBook | null = null;
   /** Working orders by client order id. */
   private readonly orders = new Map<string, SimOrder>();
-  /** How every other order we heard of ended (a few bytes each, for cancel / replace answers). */
-  private readonly closed = new Map<string, Exclude<Life, 'working'> | 'rejected'>();
+  /** Buying power held by all working orders (the sum reservedExcept would take), kept as they change. */
+  private reservedTotal = 0;
+  /** Books whose symbol has a ledger position (marked before an order is costed). */
+  private readonly tradedBooks: SymbolBook[] = [];
   /** Working orders, arrival order. */
   private readonly live: SimOrder[] = [];
   private working = 0;
@@ -224,9 +231,15 @@ export class SimVenue implements ExecutionClient {
   private readonly cands: SimOrder[] = [];
   private monthKey = -1;
   private monthVolume = 0;
-  /** Finished orders (for queries by client order id) and every execution (executionsSince). */
-  private readonly ended = new Map<string, SimOrder>();
+  /**
+   * Every order that left the book, by client order id (queries, duplicate ids, cancel / replace
+   * answers), and 'rejected' for ids refused at entry (which may be used again).
+   */
+  private readonly ended = new Map<string, SimOrder | 'rejected'>();
+  /** Every execution, in time order (executionsSince finds its start by binary search). */
   private readonly executions: VenueExecution[] = [];
+  /** False once a late event (a push feed's) put an execution before an earlier one. */
+  private executionsInOrder = true;
   /**
    * What the venue says it holds, answered from its own books (crash recovery and reconciliation
    * run against the simulator exactly as against a broker).
@@ -240,7 +253,9 @@ export class SimVenue implements ExecutionClient {
       const a = this.ledger.account();
       return { accountId: 'sim', currency: a.currency, cash: a.cashByCurrency, equity: a.equity, status: 'active', live: false };
     },
-    executionsSince: async (ts) => this.executions.filter((e) => e.ts >= ts),
+    executionsSince: async (ts) => (this.executionsInOrder
+      ? this.executions.slice(firstAtOrAfter(this.executions, ts))
+      : this.executions.filter((e) => e.ts >= ts)),
     time: async () => this.lastTs(),
   };
 
@@ -285,18 +300,12 @@ export class SimVenue implements ExecutionClient {
 
   private orderState(id: string): VenueOrderState | null {
     const o = this.orders.get(id) ?? this.ended.get(id);
-    return o === undefined ? null : this.stateOf(o);
+    return o === undefined || o === 'rejected' ? null : this.stateOf(o);
   }
 
   private stateOf(o: SimOrder): VenueOrderState {
     const filledQty = fromSteps(o.filledLots, o.inst.lotSize);
-    let avg = 0;
-    if (o.filledLots > 0) {
-      let n = 0;
-      let q = 0;
-      for (const e of this.executions) if (e.clientOrderId === o.clientOrderId) { n += e.qty * e.price; q += e.qty; }
-      avg = q > 0 ? n / q : 0;
-    }
+    const avg = o.filledLots > 0 && o.fillQty > 0 ? o.fillValue / o.fillQty : 0;
     const status = o.life === 'working' ? (o.filledLots > 0 ? 'partially_filled' : 'accepted') : o.life;
     return { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status, filledQty, avgFillPrice: avg,
       createdAt: o.submitTs, updatedAt: Number.isNaN(o.updatedTs) ? o.submitTs : o.updatedTs };
@@ -311,7 +320,7 @@ export class SimVenue implements ExecutionClient {
     const req = cmd.request;
     const verdict = this.admit(id, req);
     if (typeof verdict === 'string') {
-      if (!this.orders.has(id) && !this.closed.has(id)) this.closed.set(id, 'rejected');
+      if (!this.orders.has(id) && !this.ended.has(id)) this.ended.set(id, 'rejected');
       this.emit({ kind: 'rejected', clientOrderId: id, reason: verdict, ts: reportTs });
       return;
     }
@@ -326,7 +335,8 @@ export class SimVenue implements ExecutionClient {
       limitOf(req), stopOf(req), expiresAt, verdict.reserveM, qtyLots,
     );
     this.orders.set(id, o);
-    this.closed.delete(id); // a rejected order never existed: its id may be used again
+    if (this.ended.size > 0) this.ended.delete(id); // a rejected order never existed: its id may be used again
+    this.reservedTotal += o.reserveM;
     book.orders.push(o);
     this.live.push(o);
     this.working++;
@@ -375,8 +385,12 @@ export class SimVenue implements ExecutionClient {
    * Only before any order exists; the caller resubmits what was still working.
    */
   restoreBooks(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
-    if (this.live.length > 0 || this.closed.size > 0) throw new Error('sim venue: restoreBooks() only before any order');
+    if (this.live.length > 0 || this.ended.size > 0) throw new Error('sim venue: restoreBooks() only before any order');
     this.ledger.restore(cash, positions);
+    for (const p of positions) {
+      const b = this.bookFor(p.instrument.symbol);
+      if (!b.traded) { b.traded = true; this.tradedBooks.push(b); }
+    }
   }
 
   /** Number of orders still working (cheap; for tests and the console). */
@@ -391,7 +405,7 @@ export class SimVenue implements ExecutionClient {
     if (id.length === 0 || id.length > rule.maxLength || !rule.pattern.test(id)) {
       return `client order id "${id}" must be 1-${rule.maxLength} letters, digits, "_" or "-"`;
     }
-    const ended = this.closed.get(id);
+    const ended = this.ended.get(id);
     if (this.orders.has(id) || (ended !== undefined && ended !== 'rejected')) return `duplicate client order id ${id}`;
     const inst = this.instruments.get(req.symbol);
     if (inst === undefined) return `unknown symbol ${req.symbol}`;
@@ -481,15 +495,9 @@ export class SimVenue implements ExecutionClient {
     return lots;
   }
 
-  /** Buying power held by working orders, in proportion to what is left of them. */
+  /** Buying power held by working orders, in proportion to what is left of them (a running total: exact integers). */
   private reservedExcept(self: SimOrder | null): number {
-    let sum = 0;
-    for (const o of this.live) {
-      if (o === self || o.life !== 'working' || o.reserveM === 0) continue;
-      const rem = o.remainingLots();
-      sum += rem >= o.reserveLots ? o.reserveM : mulDiv(o.reserveM, rem, o.reserveLots);
-    }
-    return sum;
+    return self === null || self.life !== 'working' ? this.reservedTotal : this.reservedTotal - held(self);
   }
 
   private fxRate(ccy: string): number | null {
@@ -500,7 +508,8 @@ export class SimVenue implements ExecutionClient {
 
   /** Positions are marked lazily (only when buying power or a snapshot is needed), not per event. */
   private markAll(): void {
-    for (const b of this.books.values()) {
+    // Only a symbol the ledger holds has a mark to move (mark() ignores the others).
+    for (const b of this.tradedBooks) {
       const ev = b.last;
       if (ev === null) continue;
       this.ledger.mark(b.symbol, ev.kind === 'bar' ? ev.close : ev.kind === 'trade' ? ev.price : (ev.bid + ev.ask) / 2);
@@ -560,12 +569,14 @@ export class SimVenue implements ExecutionClient {
       this.emit({ kind: 'replace_rejected', clientOrderId: id, reason: funds, ts });
       return;
     }
+    this.reservedTotal -= held(o);
     o.request = next;
     o.qtyLots = remaining + o.filledLots;
     o.limit = limitOf(next);
     o.stop = stopOf(next);
     o.reserveM = funds;
     o.reserveLots = remaining;
+    this.reservedTotal += held(o);
     // A replaced order loses its place: it is judged as newly arrived at the next event.
     o.rested = false;
     o.updatedTs = ts;
@@ -598,9 +609,9 @@ export class SimVenue implements ExecutionClient {
   }
 
   private notWorking(id: string): string {
-    const ended = this.closed.get(id);
+    const ended = this.ended.get(id);
     if (ended === undefined) return 'unknown order';
-    return ended === 'rejected' ? 'order was rejected' : `order already ${ended}`;
+    return ended === 'rejected' ? 'order was rejected' : `order already ${ended.life}`;
   }
 
   // ---------- time: expiries and delayed requests ----------
@@ -798,12 +809,19 @@ export class SimVenue implements ExecutionClient {
     const feeM = total - o.chargedM;
     o.chargedM = total;
     const fee = toNumber(feeM as Money);
+    const heldBefore = held(o);
     o.filledLots += lots;
+    this.reservedTotal += held(o) - heldBefore;
+    o.fillValue += qty * price;
+    o.fillQty += qty;
     o.execCount++;
     o.updatedTs = ts + this.ackMs;
     this.monthVolume += qty;
     this.ledger.applyFill(inst, side, qty, price, fee);
+    if (!o.book.traded) { o.book.traded = true; this.tradedBooks.push(o.book); }
     const execId = `${o.venueOrderId}-${o.execCount}`;
+    const last = this.executions[this.executions.length - 1];
+    if (last !== undefined && last.ts > ts + this.ackMs) this.executionsInOrder = false;
     this.executions.push({ clientOrderId: o.clientOrderId, execId, symbol: inst.symbol, side, qty, price, fee, ts: ts + this.ackMs });
     this.emit({
       kind: 'fill', clientOrderId: o.clientOrderId, execId,
@@ -845,11 +863,11 @@ export class SimVenue implements ExecutionClient {
   // ---------- bookkeeping ----------
 
   private close(o: SimOrder, life: Exclude<Life, 'working'>, ts: number): void {
+    this.reservedTotal -= held(o);
     o.life = life;
     o.updatedTs = ts;
     this.ended.set(o.clientOrderId, o);
     this.orders.delete(o.clientOrderId);
-    this.closed.set(o.clientOrderId, life);
     // The last working order gone and nothing travelling: back to the one-check idle path.
     if (--this.working === 0 && this.actionHead === this.actions.length) this.nextDue = Number.POSITIVE_INFINITY;
     this.liveDirty = true;
@@ -891,6 +909,25 @@ export class SimVenue implements ExecutionClient {
 }
 
 // ---------- helpers (module-level: no closures on the hot path) ----------
+
+/** Buying power a working order still holds: its reserve in proportion to what is left of it. */
+function held(o: SimOrder): number {
+  if (o.reserveM === 0) return 0;
+  const rem = o.remainingLots();
+  return rem >= o.reserveLots ? o.reserveM : mulDiv(o.reserveM, rem, o.reserveLots);
+}
+
+/** Index of the first execution at or after ts (executions are in time order). */
+function firstAtOrAfter(list: readonly VenueExecution[], ts: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.ts < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 function cand(o: SimOrder, pos: number, px: number, maker: boolean): true {
   o.candPos = pos;
