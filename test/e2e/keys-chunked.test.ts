@@ -81,8 +81,9 @@ describe.skipIf(!HAS_TMUX)('keys at 80x24 (tmux)', () => {
 
     // From L3 one p only asks (and says what tripped); the second p resumes.
     tmux('send-keys', '-t', NAME, 'p');
-    await waitScreen(/press p again within 3 s to RESUME from kill switch L3/);
-    expect(status()!.status.killLevel).toBe(3);
+    const asked = await waitScreen(/press p again within 3 s to RESUME from kill switch L3/);
+    // Still L3 after one p (read off the screen: a ctl round trip could outlast the 3 s window).
+    expect(asked).toMatch(/KILL L3/);
     tmux('send-keys', '-t', NAME, 'p');
     await waitStatus((s) => s.status.killLevel === 0 && s.status.trading.status === 'active', 'resumed');
 
