@@ -102,6 +102,8 @@ function gateResultsOf(rec: Recording): { index: number; result: GateResult }[] 
   for (let i = 0; i < rec.total; i++) {
     const k = rec.kindOf(i);
     if (k !== 'log' && k !== 'gate') continue;
+    // Only the gates' own log lines are parsed: a chatty strategy's million logs cost a text search each.
+    if (k === 'log' && !rec.lineIncludes(i, '"src":"gates"')) continue;
     const r = rec.record(i);
     if (r.k === 'gate') {
       out.push({ index: i, result: { id: r.name, title: r.name, status: r.ok ? 'pass' : 'fail', detail: r.detail ?? '', fix: '' } });

@@ -120,6 +120,13 @@ export class Recording {
     return this.total > 0 ? this.times[this.total - 1]! : 0;
   }
 
+  /** Whether event i's line contains `needle` (a cheap filter before parsing, e.g. `"src":"gates"`). */
+  lineIncludes(i: number, needle: string): boolean {
+    if (i < 0 || i >= this.total) return false;
+    // A bounded search: indexOf from the line's start would run on through the rest of the file.
+    return this.text.slice(this.starts[i]!, this.ends[i]!).includes(needle);
+  }
+
   /** Event i, parsed (it was validated when the file was opened). */
   record(i: number): EventRecord {
     if (i < 0 || i >= this.total) throw new RangeError(`event ${i} is outside 0..${this.total - 1}`);
