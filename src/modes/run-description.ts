@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { displayPath, type InstrumentDescription, type RunDescription, type SymbolFrom } from '../backtest/run-info.ts';
-import type { RunParts } from './parts.ts';
+import { seriesSummaries, type RunParts } from './parts.ts';
 
 export type { RunDescription } from '../backtest/run-info.ts';
 
@@ -33,6 +33,15 @@ function firstLine(path: string): string | null {
  * source that is no file (synthetic or in-memory series) named its symbol when it was made.
  */
 export function fileNamesSymbol(path: string): boolean {
+  // A sweep describes the same files once per combination: read each header once per process.
+  let known = headerNamesSymbol.get(path);
+  if (known === undefined) { known = readNamesSymbol(path); headerNamesSymbol.set(path, known); }
+  return known;
+}
+
+const headerNamesSymbol = new Map<string, boolean>();
+
+function readNamesSymbol(path: string): boolean {
   const line = firstLine(path);
   if (line === null) return true;
   if (extname(path).toLowerCase() === '.csv') return line.split(',').some((c) => c.trim().replace(/^"|"$/g, '').toLowerCase() === 'symbol');
@@ -51,11 +60,11 @@ export function describeRun(config: Config, parts: RunParts): RunDescription {
   let first: number | null = null;
   let last: number | null = null;
   let bars = 0;
-  for (const s of parts.series) {
+  for (const s of seriesSummaries(parts)) {
     bars += s.length;
-    if (s.length > 0) {
-      const a = s.ts[0]!;
-      const b = s.ts[s.length - 1]!;
+    if (s.first !== null && s.last !== null) {
+      const a = s.first;
+      const b = s.last;
       first = first === null ? a : Math.min(first, a);
       last = last === null ? b : Math.max(last, b);
     }
