@@ -6,7 +6,13 @@
  * - openMs: opening the file (read, validate every line, index, equity after every event);
  * - seekMs: the slowest of 200 seeks spread over the file (first to the middle, then random), each
  *   building the full state at the cursor.
- * Targets: >= 500,000 events/s, open < 2 s, any seek < 200 ms.
+ * - paperEventsPerSec: a paper session as `parity run --speed max --headless` assembles it
+ *   (startPaper: sma-cross, the simulated venue, the reconciler, the recorder writing events.jsonl)
+ *   over 300,000 synthetic one-minute bars from a CSV: engine events handled per second of wall
+ *   time from the first bar to the recording's fsync, loading excluded. The recorder alone above
+ *   is its upper bound; this is what a recorded session really runs at.
+ * Targets: >= 500,000 events/s recorded, open < 2 s, any seek < 200 ms, paper >= 100,000 events/s
+ * (20 times the 5,000/s the console is held to: a day of minute bars replays in under a second).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,8 +34,34 @@ import { buildHeader } from '../src/recording/session-recorder.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { synthBars } from '../src/data/index.ts';
 import { loadStrategy, parseParams } from '../src/strategy/loader.ts';
+import { writeCsv } from '../src/data/index.ts';
+import { startPaper } from '../src/modes/paper.ts';
+import { atLeast, below } from './targets.ts';
 
 const EVENTS = 1_000_000;
+const PAPER_BARS = Number(process.env['PARITY_BENCH_PAPER_BARS'] ?? 300_000);
+
+/** A paper session's engine + recorder throughput, loading excluded. */
+async function paperSession(dir: string): Promise<{ eventsPerSec: number; events: number; fills: number; seconds: number; fileMb: number }> {
+  const file = join(dir, 'BTC-USD.csv');
+  writeCsv(synthBars({ bars: PAPER_BARS, seed: 9, symbol: 'BTC-USD' }), file);
+  const config = ConfigSchema.parse({
+    strategy: { file: 'strategies/sma-cross.ts', typecheck: false }, data: { files: [file] },
+    run: { speed: 'max', sessionsDir: join(dir, 'sessions') },
+  });
+  let fills = 0;
+  const p = await startPaper(config, [{ onFill: () => { fills++; } }]);
+  // startPaper loads the data, then starts the engine: what it handled before returning is not timed.
+  const before = p.engine.eventsProcessed();
+  const t1 = performance.now();
+  await p.done;
+  const seconds = (performance.now() - t1) / 1000;
+  const events = p.engine.eventsProcessed() - before;
+  return {
+    eventsPerSec: Math.round(events / seconds), events: p.engine.eventsProcessed(), fills, seconds: Number(seconds.toFixed(2)),
+    fileMb: Math.round(statSync(join(p.session.dir, 'events.jsonl')).size / 1e5) / 10,
+  };
+}
 
 export async function benchReplay(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'parity-replay-bench-'));
@@ -94,14 +126,23 @@ export async function benchReplay(): Promise<Record<string, unknown>> {
     const midStart = performance.now();
     r.stateAt(r.indexAtTime(r.timeOf(Math.floor(r.total / 2))));
     const midMs = performance.now() - midStart;
+    const paper = await paperSession(dir);
+    const recordEventsPerSec = Math.round(r.total / recordSec);
     return {
-      recordEventsPerSec: Math.round(r.total / recordSec),
+      paperEventsPerSec: paper.eventsPerSec,
+      paper: { bars: PAPER_BARS, events: paper.events, fills: paper.fills, seconds: paper.seconds, fileMb: paper.fileMb },
+      recordEventsPerSec,
       openMs: Math.round(openMs),
       seekMs: Math.round(worst * 10) / 10,
       middleSeekMs: Math.round(midMs * 10) / 10,
       events: r.total,
       fileMb: Math.round(sizeMb * 10) / 10,
-      targets: { recordEventsPerSec: '>= 500000', openMs: '< 2000', seekMs: '< 200' },
+      targets: {
+        recordEventsPerSec: atLeast(recordEventsPerSec, 500_000, ' events/s'),
+        openMs: below(Math.round(openMs), 2000, ' ms'),
+        seekMs: below(Math.round(worst * 10) / 10, 200, ' ms'),
+        paperEventsPerSec: atLeast(paper.eventsPerSec, 100_000, ' events/s'),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
