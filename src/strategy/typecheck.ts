@@ -161,25 +161,34 @@ export function typecheckStrategy(file: string, opts: TypecheckOptions = {}): Ty
 
   mkdirSync(dir, { recursive: true });
   const config = join(dir, `tsconfig-${key}.json`);
-  writeFileSync(config, tsconfigFor(path));
+  writeAtomic(config, tsconfigFor(path));
   compilerRuns++;
   const cwd = dirname(path);
   const r = spawnSync(process.execPath, [tsc.tsc, '-p', config, '--pretty', 'false', '--listFiles'], { cwd, encoding: 'utf8', timeout: 120_000 });
   if (r.error !== undefined) throw new Error(`the TypeScript compiler could not run (${r.error.message}): pass --no-typecheck to skip the check`);
   const { problems, files } = parseDiagnostics(`${r.stdout}\n${r.stderr}`, cwd);
   const ok = r.status === 0 && problems.length === 0;
+  if (!ok && problems.length === 0) {
+    // The compiler died (killed, timed out, crashed) without saying why: a reason, and no verdict kept.
+    problems.push(`the TypeScript compiler ended with ${r.signal !== null ? `signal ${r.signal}` : `status ${String(r.status)}`} and no diagnostics: try again, or pass --no-typecheck`);
+    return done(false, problems, false);
+  }
   // Every file tsc read outside node_modules decides the verdict: the strategy, its imports, the API.
   const deps = [...new Set([path, ...files])].filter((f) => !f.includes('/node_modules/'));
   const entry: CacheEntry = { ok, problems, files: deps.map((f) => [f, fileHash(f) ?? ''] as const) };
-  // Written whole and renamed: sweep workers checking the same strategy never read half an entry.
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, cacheFile);
+    writeAtomic(cacheFile, JSON.stringify(entry));
   } catch {
     // A cache that cannot be written costs the next run a compile, nothing more.
   }
   return done(ok, problems, false);
+}
+
+/** Written whole and renamed: sweep workers checking the same strategy never read half a file. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 function readEntry(path: string): CacheEntry | null {
