@@ -15,7 +15,7 @@
  * (20 times the 5,000/s the console is held to: a day of minute bars replays in under a second).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../src/engine/engine.ts';
@@ -130,6 +130,7 @@ export async function benchReplay(): Promise<Record<string, unknown>> {
     const recordEventsPerSec = Math.round(r.total / recordSec);
     return {
       paperEventsPerSec: paper.eventsPerSec,
+      loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
       paper: { bars: PAPER_BARS, events: paper.events, fills: paper.fills, seconds: paper.seconds, fileMb: paper.fileMb },
       recordEventsPerSec,
       openMs: Math.round(openMs),
