@@ -24,8 +24,10 @@ import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent, OrderHandle, OrderView } from '../orders/order.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import type { MetricsInput } from './metrics.ts';
+import type { Instrument } from '../domain/instrument.ts';
+import { FillStats } from './fill-stats.ts';
 
-export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars'>;
+export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats'>;
 
 /**
  * The part of the engine the collector reads. `Engine` satisfies it; tests pass a small fake.
@@ -34,6 +36,8 @@ export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'f
 export interface CollectedEngine {
   readonly portfolio: Pick<Portfolio, 'equity' | 'lots'> & { readonly settings: { readonly cash: number } };
   now(): number;
+  /** The fill's instrument, for the streamed fill statistics (absent: the summary takes the BigInt path). */
+  instrument?(symbol: string): Instrument | undefined;
 }
 
 export interface CollectorOptions {
@@ -68,6 +72,8 @@ export class BacktestCollector implements EngineObserver {
   private pending = false;
 
   private readonly fillList: Fill[] = [];
+  /** Round trips, wins, notional and fees, kept per fill on integer units (fill-stats.ts). */
+  private readonly stats = new FillStats();
   private readonly finalOrders = new Map<string, OrderHandle>();
   private readonly logRing: LogEntry[] = [];
   private readonly maxLogs: number;
@@ -119,6 +125,7 @@ export class BacktestCollector implements EngineObserver {
 
   onFill(fill: Fill, engine: CollectedEngine): void {
     this.fillList.push(fill);
+    this.stats.add(fill, engine.instrument?.(fill.symbol));
     this.stale = true;
     // The engine books the fill into the portfolio before telling observers: this is the new size.
     const lots = engine.portfolio.lots(fill.symbol);
@@ -229,6 +236,9 @@ export class BacktestCollector implements EngineObserver {
    * `summarize({ ...collector.result(), startCash, intervalMs, calendar })`.
    */
   result(): CollectedResult {
-    return { ts: this.timestamps(), equity: this.equity(), length: this.n, fills: this.fillList, exposureBars: this.exposureBars() };
+    return {
+      ts: this.timestamps(), equity: this.equity(), length: this.n, fills: this.fillList, exposureBars: this.exposureBars(),
+      ...(this.stats.exact ? { fillStats: this.stats.result() } : {}),
+    };
   }
 }

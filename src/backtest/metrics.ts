@@ -13,6 +13,7 @@
  */
 import type { Fill } from '../domain/fill.ts';
 import { ONE, divRound, fromFixedBig, toFixedBig } from './decimal.ts';
+import type { FillStatsResult } from './fill-stats.ts';
 
 export type Calendar = 'us_equity' | '24x7';
 
@@ -30,6 +31,11 @@ export interface MetricsInput {
   readonly calendar: Calendar;
   /** Contract multiplier per symbol for P&L and notional (default 1: equities, crypto). */
   readonly multiplier?: (symbol: string) => number;
+  /**
+   * The same per-fill figures, already kept as the fills happened (collector.ts, fill-stats.ts):
+   * used instead of walking the fills again when no multiplier is given.
+   */
+  readonly fillStats?: FillStatsResult;
 }
 
 export interface BacktestSummary {
@@ -295,14 +301,22 @@ export function summarize(input: MetricsInput): BacktestSummary {
 
   const { sharpe, sortino } = returnStats(equity, n, startCash, ppy);
 
-  const trips = roundTrips(fills, mult);
+  const streamed = input.multiplier === undefined ? input.fillStats : undefined;
+  let tradeCount: number;
   let wins = 0;
-  for (const t of trips) if (t.pnl > 0) wins++;
+  if (streamed !== undefined) {
+    tradeCount = streamed.trades;
+    wins = streamed.wins;
+  } else {
+    const trips = roundTrips(fills, mult);
+    for (const t of trips) if (t.pnl > 0) wins++;
+    tradeCount = trips.length;
+  }
 
   let eqSum = 0;
   for (let i = 0; i < n; i++) eqSum += equity[i]!;
   const avgEquity = n > 0 ? eqSum / n : startCash;
-  const totals = fillTotals(fills, mult);
+  const totals = streamed ?? fillTotals(fills, mult);
 
   return {
     totalReturn,
@@ -310,9 +324,9 @@ export function summarize(input: MetricsInput): BacktestSummary {
     sharpe,
     sortino,
     maxDrawdown: maxDrawdown(equity, n, startCash),
-    trades: trips.length,
+    trades: tradeCount,
     fills: fills.length,
-    winRate: trips.length > 0 ? wins / trips.length : 0,
+    winRate: tradeCount > 0 ? wins / tradeCount : 0,
     turnover: avgEquity > 0 ? finite(totals.notional / avgEquity) : 0,
     fees: totals.fees,
     exposure: n > 0 ? Math.min(1, Math.max(0, input.exposureBars / n)) : 0,

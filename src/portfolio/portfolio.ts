@@ -66,6 +66,14 @@ export class Portfolio {
   private readonly cash = new Map<string, Money>();
   private realizedTotal: Money = ZERO;
   private feesTotal: Money = ZERO;
+  /**
+   * equity() as last computed, and whether anything it reads moved since (a fill, a restore, a
+   * new price on an open position). Read many times per change (the strategy's account(), buying
+   * power, the collector's sample, the sim's costing), computed once: the same sum, in the same
+   * order, so the same double.
+   */
+  private equityCache = 0;
+  private equityStale = true;
 
   constructor(readonly settings: AccountSettings = DEFAULT_ACCOUNT) {
     this.cash.set(settings.currency, money(settings.cash));
@@ -96,7 +104,8 @@ export class Portfolio {
     } else {
       const posDir = Math.sign(p.lots);
       const closeLots = Math.min(lots, Math.abs(p.lots));
-      const costClosed = mulDiv(p.cost, closeLots, Math.abs(p.lots)) as Money;
+      // A whole close takes the whole cost (what mulDiv gives, without its BigInt round trip).
+      const costClosed = (closeLots === Math.abs(p.lots) ? p.cost : mulDiv(p.cost, closeLots, Math.abs(p.lots))) as Money;
       const valueClosed = (posDir * notional(ticks, closeLots, tickSize, lotSize, multiplier)) as Money;
       realized = sub(valueClosed, costClosed);
       p.cost = sub(p.cost, costClosed);
@@ -120,13 +129,17 @@ export class Portfolio {
       ? (-dir * notional(ticks, lots, tickSize, lotSize, multiplier)) as Money
       : realized;
     this.cash.set(ccy, sub(add(before, cashDelta), feeM));
+    this.equityStale = true;
     return { realized: toNumber(realized), positionQty: fromSteps(p.lots, lotSize) };
   }
 
   /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
   mark(symbol: string, price: number): void {
     const p = this.positions.get(symbol);
-    if (p !== undefined) p.lastPrice = price;
+    if (p !== undefined && p.lastPrice !== price) {
+      p.lastPrice = price;
+      if (p.lots !== 0) this.equityStale = true;
+    }
   }
 
   qty(symbol: string): number {
@@ -171,6 +184,7 @@ export class Portfolio {
 
   /** Equity in the account currency: cash plus open positions at their last price. Hot path. */
   equity(): number {
+    if (!this.equityStale) return this.equityCache;
     let eq = 0;
     for (const [ccy, m] of this.cash) eq += toNumber(m) * this.rate(ccy);
     for (const p of this.positions.values()) {
@@ -180,6 +194,8 @@ export class Portfolio {
       const r = this.rate(i.quoteCurrency);
       eq += (settlementOf(i) === 'notional' ? value : value - toNumber(p.cost)) * r;
     }
+    this.equityCache = eq;
+    this.equityStale = false;
     return eq;
   }
 
@@ -237,6 +253,7 @@ export class Portfolio {
 
   /** Replace the whole book from a venue snapshot (crash recovery, reconciliation adoption). */
   restore(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
+    this.equityStale = true;
     this.cash.clear();
     for (const [c, v] of Object.entries(cash)) this.cash.set(c, money(v));
     this.positions.clear();
