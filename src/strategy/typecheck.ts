@@ -100,10 +100,22 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(tmpdir(), `parity-cache-${uid}`, 'typecheck');
 }
 
+/**
+ * Without @types/node (an install without dev dependencies) the ES library has no `console`: this
+ * declares the little a strategy's debugging print needs, so `console.log` is not a type error.
+ */
+const CONSOLE_ONLY = 'declare var console: { log(...data: unknown[]): void; info(...data: unknown[]): void; warn(...data: unknown[]): void; error(...data: unknown[]): void; debug(...data: unknown[]): void };\n';
+
 /** The tsconfig the strategy is checked under: the API by path, strict, nothing emitted. */
-function tsconfigFor(strategy: string): string {
+function tsconfigFor(strategy: string, dir: string): string {
   const types = join(ROOT, 'node_modules/@types');
   const hasNodeTypes = existsSync(join(types, 'node'));
+  const extra: string[] = [];
+  if (!hasNodeTypes) {
+    const globals = join(dir, 'console-globals.d.ts');
+    if (!existsSync(globals)) writeAtomic(globals, CONSOLE_ONLY);
+    extra.push(globals);
+  }
   return JSON.stringify({
     compilerOptions: {
       strict: true, noEmit: true, target: 'ES2022', lib: ['ES2023'],
@@ -113,7 +125,7 @@ function tsconfigFor(strategy: string): string {
       types: hasNodeTypes ? ['node'] : [], typeRoots: [types],
       paths: { parity: [API] },
     },
-    files: [strategy],
+    files: [strategy, ...extra],
   }, null, 2);
 }
 
@@ -161,7 +173,7 @@ export function typecheckStrategy(file: string, opts: TypecheckOptions = {}): Ty
 
   mkdirSync(dir, { recursive: true });
   const config = join(dir, `tsconfig-${key}.json`);
-  writeAtomic(config, tsconfigFor(path));
+  writeAtomic(config, tsconfigFor(path, dir));
   compilerRuns++;
   const cwd = dirname(path);
   const r = spawnSync(process.execPath, [tsc.tsc, '-p', config, '--pretty', 'false', '--listFiles'], { cwd, encoding: 'utf8', timeout: 120_000 });
