@@ -1,5 +1,5 @@
 /**
- * sweep: a 20-combination sma-cross grid (fast 5,8,10,12,15 x slow 30,40,50,60) over 300,000
+ * sweep: a 20-combination sma-cross grid (fast 5,8,10,12,15 x slow 30,40,50,60) over 500,000
  * one-minute bars in a temp CSV, through `runSweep` as `parity sweep` calls it, on 1 worker and
  * then on 2. The wall time includes starting the threads and each thread loading the file, as a
  * user waits for it. Both runs must rank the same summaries (checked). Target: speedup >= 1.8 on
@@ -15,7 +15,7 @@ import { parseAxes } from '../src/sweep/grid.ts';
 import { runSweep, type SweepReport } from '../src/sweep/sweep.ts';
 import { atLeast } from './targets.ts';
 
-const BARS = Number(process.env['PARITY_BENCH_SWEEP_BARS'] ?? 300_000);
+const BARS = Number(process.env['PARITY_BENCH_SWEEP_BARS'] ?? 500_000);
 
 export async function benchSweep(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'parity-sweep-bench-'));

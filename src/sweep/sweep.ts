@@ -80,11 +80,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   const t0 = performance.now();
   const config = req.config;
-  // The strategy and the whole grid are checked here, before any thread starts or any data loads.
-  const strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
-  const grid = checkGrid(strategy.definition, req.axes, config.strategy.params);
-  const job: SweepJob = { config, strategyHash: strategy.sourceHash, range: req.range, onError: req.onError };
+  // The threads start (tsx, the engine's modules) while this thread type-checks the strategy and
+  // checks the whole grid; no task reaches them, and no data loads, until both passed.
   const pool = new SweepPool(req.workers);
+  let strategy: Awaited<ReturnType<typeof loadStrategy>>;
+  let grid: ReturnType<typeof checkGrid>;
+  try {
+    strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
+    grid = checkGrid(strategy.definition, req.axes, config.strategy.params);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const job: SweepJob = { config, strategyHash: strategy.sourceHash, range: req.range, onError: req.onError };
   const loadsByThread = new Map<number, number>();
   let executed = 0;
   let done = 0;

@@ -16,6 +16,7 @@ import { loadRunParts } from '../../src/modes/parts.ts';
 import { runBacktest } from '../../src/modes/backtest.ts';
 import { loadBars } from '../../src/data/index.ts';
 import { summaryJson, type SummaryJson } from '../../src/backtest/index.ts';
+import { SweepProgress } from '../../src/sweep/progress.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE = resolve(ROOT, 'data/sample/BTC-USD-1m.csv');
@@ -173,5 +174,33 @@ describe('the pool', () => {
       growth *= 1 + w.outOfSample.totalReturn;
     }
     expect(wf.outOfSampleReturn).toBeCloseTo(growth - 1, 9);
+  });
+});
+
+describe('the progress line', () => {
+  const sink = (isTTY: boolean) => {
+    const out: string[] = [];
+    return { out, s: { isTTY, columns: 60, write: (c: string) => { out.push(c); return true; } } };
+  };
+  it('draws runs done, runs/s and ETA on a terminal, at most every 100 ms, always the last, and erases itself', () => {
+    let t = 0;
+    const { out, s } = sink(true);
+    const p = new SweepProgress(s, () => t);
+    t = 1000; p.update(2, 10);
+    t = 1050; p.update(3, 10); // too soon: skipped
+    t = 1200; p.update(10, 10); // the last one is always drawn
+    p.done();
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^\r\x1b\[2Ksweep \[#+-+\] 2\/10  2\.0 runs\/s  ETA 4s$/);
+    expect(out[1]).toMatch(/10\/10/);
+    expect(out[2]).toBe('\r\x1b[2K');
+    expect(out.every((l) => l.replace('\r\x1b[2K', '').length < 60)).toBe(true);
+  });
+  it('writes nothing when stderr is not a terminal', () => {
+    const { out, s } = sink(false);
+    const p = new SweepProgress(s, () => 0);
+    p.update(1, 2);
+    p.done();
+    expect(out).toEqual([]);
   });
 });
