@@ -63,6 +63,8 @@ export interface SweepReport {
   readonly runs: readonly SweepRun[];
   readonly walkForward: WalkForwardReport | null;
   readonly data: { readonly first: string | null; readonly last: string | null; readonly bars: number };
+  /** Things that make the ranking weaker than it looks (a metric no run has...). */
+  readonly warnings: readonly string[];
   /** Data loads over all workers: at most one per worker. */
   readonly loads: number;
   readonly runsExecuted: number;
@@ -161,13 +163,18 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
         unusedMs: Math.max(0, dataEnd - lastTest),
       };
     }
+    const warnings: string[] = [];
+    const ranked = walkForward === null ? runs.map((x) => x.summary) : walkForward.windows.map((w) => w.inSample);
+    if (ranked.every((x) => metricOf(req.rank, x) === null)) {
+      warnings.push(`no ${walkForward === null ? 'run' : 'window\'s best run'} has a ${req.rank} figure${req.rank === 'cagr' ? ' (CAGR needs a span of 30 days or more)' : ''}: the order is the grid's, not a ranking; pick another --rank`);
+    }
     let loads = 0;
     for (const n of loadsByThread.values()) loads += n;
     return {
       strategy: { name: strategy.definition.name, file: strategy.path, hash: strategy.sourceHash },
       rank: req.rank, workers: req.workers,
       grid: req.axes.map((a) => ({ name: a.name, values: a.values })),
-      skipped: grid.skipped, runs, walkForward, data, loads, runsExecuted: executed,
+      skipped: grid.skipped, runs, walkForward, data, warnings, loads, runsExecuted: executed,
       elapsedMs: Math.round(performance.now() - t0),
     };
   } finally {

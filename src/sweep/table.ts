@@ -38,6 +38,7 @@ export function renderSweep(r: SweepReport, opts: TableOptions): string {
   if (r.skipped.length > 0) {
     out.push(`skipped ${r.skipped.length} combination${r.skipped.length === 1 ? '' : 's'} the strategy refuses: ${r.skipped.slice(0, 3).map((s) => `${showGiven(s.given)} (${s.reason})`).join(', ')}${r.skipped.length > 3 ? ', ...' : ''}`);
   }
+  for (const w of r.warnings) out.push(`warning: ${w}`);
   out.push('');
   if (r.walkForward === null) {
     const shown = r.runs.slice(0, opts.top);

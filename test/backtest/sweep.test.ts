@@ -154,6 +154,13 @@ describe('the pool', () => {
     const returns = r.runs.map((x) => x.summary.totalReturn);
     expect([...returns].sort((a, b) => b - a)).toEqual(returns);
     for (const run of r.runs) expect(run.summary).toEqual(runOne({ config: base, loaded, given: run.params, onError: 'stop' }));
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('says so when no run has the ranking metric (CAGR on three days)', async () => {
+    const r = await runSweep({ config: config(), axes: parseAxes(['fast=5,10', 'slow=30']), walkForward: null, rank: 'cagr', workers: 1, range: {}, onError: 'stop' });
+    expect(r.warnings).toEqual([expect.stringMatching(/no run has a cagr figure \(CAGR needs a span of 30 days or more\): the order is the grid's/)]);
+    expect(r.runs.map((x) => x.params)).toEqual([{ fast: 5, slow: 30 }, { fast: 10, slow: 30 }]);
   });
 
   it('walks forward: the best in-sample combination of each window is the one run out of sample', async () => {
