@@ -61,17 +61,22 @@ export async function scenario(name: string): Promise<Scenario> {
   switch (name) {
     case 'sma': return make(1, 1_000_000, sma, {});
     case 'trader': return make(1, 200_000, inline(everyBar as unknown as LoadedStrategy['definition']), {});
+    case 'trader20k': return make(1, 20_000, inline(everyBar as unknown as LoadedStrategy['definition']), {});
     case 'symbols1': return make(1, 1_000_000, sma, { qty: 0.01 });
     case 'symbols50': return make(50, 20_000, sma, { qty: 0.01 });
     default: throw new Error(`unknown scenario ${name}: sma, trader, symbols1, symbols50`);
   }
 }
 
-export function timeRun(s: Scenario): { sec: number; nsPerBar: number; fills: number; finalEquity: number } {
+/** Wall and CPU time of one run (CPU time is steadier on a shared machine). */
+export function timeRun(s: Scenario): { sec: number; cpuSec: number; nsPerBar: number; cpuNsPerBar: number; fills: number; finalEquity: number } {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = s.run();
   const sec = (performance.now() - t0) / 1000;
-  return { sec, nsPerBar: (sec * 1e9) / s.bars, fills: r.summary.fills, finalEquity: r.summary.finalEquity };
+  const c = process.cpuUsage(c0);
+  const cpuSec = (c.user + c.system) / 1e6;
+  return { sec, cpuSec, nsPerBar: (sec * 1e9) / s.bars, cpuNsPerBar: (cpuSec * 1e9) / s.bars, fills: r.summary.fills, finalEquity: r.summary.finalEquity };
 }
 
 if (process.argv[1]?.endsWith('profile-backtest.ts')) {

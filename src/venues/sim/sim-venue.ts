@@ -66,6 +66,7 @@ import type {
 import { Portfolio, type AccountSettings, type AccountView, type PositionView } from '../../portfolio/portfolio.ts';
 import { checkCapabilities, checkGrid, increasesExposure } from '../../risk/pre-trade.ts';
 import { dayExpiry } from './calendar.ts';
+import { type EndedOrder, EndedOrders, ExecutionLog } from './archive.ts';
 import { type CommissionModel, ZERO_COMMISSION, feeStepUnits, orderFee, variableFee } from './commission.ts';
 import { type FillModelOptions, type SlippageModel, IntrabarPath, NO_SLIPPAGE, fillPrice } from './fill-model.ts';
 
@@ -235,11 +236,9 @@ export class SimVenue implements ExecutionClient {
    * Every order that left the book, by client order id (queries, duplicate ids, cancel / replace
    * answers), and 'rejected' for ids refused at entry (which may be used again).
    */
-  private readonly ended = new Map<string, SimOrder | 'rejected'>();
-  /** Every execution, in time order (executionsSince finds its start by binary search). */
-  private readonly executions: VenueExecution[] = [];
-  /** False once a late event (a push feed's) put an execution before an earlier one. */
-  private executionsInOrder = true;
+  private readonly ended = new EndedOrders();
+  /** Every execution (executionsSince), in columns (archive.ts). */
+  private readonly executions = new ExecutionLog();
   /**
    * What the venue says it holds, answered from its own books (crash recovery and reconciliation
    * run against the simulator exactly as against a broker).
@@ -253,9 +252,7 @@ export class SimVenue implements ExecutionClient {
       const a = this.ledger.account();
       return { accountId: 'sim', currency: a.currency, cash: a.cashByCurrency, equity: a.equity, status: 'active', live: false };
     },
-    executionsSince: async (ts) => (this.executionsInOrder
-      ? this.executions.slice(firstAtOrAfter(this.executions, ts))
-      : this.executions.filter((e) => e.ts >= ts)),
+    executionsSince: async (ts) => this.executions.since(ts),
     time: async () => this.lastTs(),
   };
 
@@ -300,14 +297,14 @@ export class SimVenue implements ExecutionClient {
 
   private orderState(id: string): VenueOrderState | null {
     const o = this.orders.get(id) ?? this.ended.get(id);
-    return o === undefined || o === 'rejected' ? null : this.stateOf(o);
+    return o === undefined ? null : this.stateOf(o);
   }
 
-  private stateOf(o: SimOrder): VenueOrderState {
+  private stateOf(o: SimOrder | EndedOrder): VenueOrderState {
     const filledQty = fromSteps(o.filledLots, o.inst.lotSize);
     const avg = o.filledLots > 0 && o.fillQty > 0 ? o.fillValue / o.fillQty : 0;
     const status = o.life === 'working' ? (o.filledLots > 0 ? 'partially_filled' : 'accepted') : o.life;
-    return { clientOrderId: o.clientOrderId, venueOrderId: o.venueOrderId, request: o.request, status, filledQty, avgFillPrice: avg,
+    return { clientOrderId: o.clientOrderId, venueOrderId: `S${o.seq}`, request: o.request, status, filledQty, avgFillPrice: avg,
       createdAt: o.submitTs, updatedAt: Number.isNaN(o.updatedTs) ? o.submitTs : o.updatedTs };
   }
 
@@ -320,7 +317,7 @@ export class SimVenue implements ExecutionClient {
     const req = cmd.request;
     const verdict = this.admit(id, req);
     if (typeof verdict === 'string') {
-      if (!this.orders.has(id) && !this.ended.has(id)) this.ended.set(id, 'rejected');
+      if (!this.orders.has(id) && !this.ended.has(id)) this.ended.refused(id);
       this.emit({ kind: 'rejected', clientOrderId: id, reason: verdict, ts: reportTs });
       return;
     }
@@ -335,7 +332,7 @@ export class SimVenue implements ExecutionClient {
       limitOf(req), stopOf(req), expiresAt, verdict.reserveM, qtyLots,
     );
     this.orders.set(id, o);
-    if (this.ended.size > 0) this.ended.delete(id); // a rejected order never existed: its id may be used again
+    this.ended.forget(id); // a rejected order never existed: its id may be used again
     this.reservedTotal += o.reserveM;
     book.orders.push(o);
     this.live.push(o);
@@ -405,7 +402,7 @@ export class SimVenue implements ExecutionClient {
     if (id.length === 0 || id.length > rule.maxLength || !rule.pattern.test(id)) {
       return `client order id "${id}" must be 1-${rule.maxLength} letters, digits, "_" or "-"`;
     }
-    const ended = this.ended.get(id);
+    const ended = this.ended.lifeOf(id);
     if (this.orders.has(id) || (ended !== undefined && ended !== 'rejected')) return `duplicate client order id ${id}`;
     const inst = this.instruments.get(req.symbol);
     if (inst === undefined) return `unknown symbol ${req.symbol}`;
@@ -609,9 +606,9 @@ export class SimVenue implements ExecutionClient {
   }
 
   private notWorking(id: string): string {
-    const ended = this.ended.get(id);
+    const ended = this.ended.lifeOf(id);
     if (ended === undefined) return 'unknown order';
-    return ended === 'rejected' ? 'order was rejected' : `order already ${ended.life}`;
+    return ended === 'rejected' ? 'order was rejected' : `order already ${ended}`;
   }
 
   // ---------- time: expiries and delayed requests ----------
@@ -820,9 +817,7 @@ export class SimVenue implements ExecutionClient {
     this.ledger.applyFill(inst, side, qty, price, fee);
     if (!o.book.traded) { o.book.traded = true; this.tradedBooks.push(o.book); }
     const execId = `${o.venueOrderId}-${o.execCount}`;
-    const last = this.executions[this.executions.length - 1];
-    if (last !== undefined && last.ts > ts + this.ackMs) this.executionsInOrder = false;
-    this.executions.push({ clientOrderId: o.clientOrderId, execId, symbol: inst.symbol, side, qty, price, fee, ts: ts + this.ackMs });
+    this.executions.add(o.clientOrderId, o.seq, o.execCount, inst.symbol, o.buy, qty, price, fee, ts + this.ackMs);
     this.emit({
       kind: 'fill', clientOrderId: o.clientOrderId, execId,
       qty, price, fee, liquidity, ts: ts + this.ackMs,
@@ -866,7 +861,7 @@ export class SimVenue implements ExecutionClient {
     this.reservedTotal -= held(o);
     o.life = life;
     o.updatedTs = ts;
-    this.ended.set(o.clientOrderId, o);
+    this.ended.add(o, life);
     this.orders.delete(o.clientOrderId);
     // The last working order gone and nothing travelling: back to the one-check idle path.
     if (--this.working === 0 && this.actionHead === this.actions.length) this.nextDue = Number.POSITIVE_INFINITY;
@@ -915,18 +910,6 @@ function held(o: SimOrder): number {
   if (o.reserveM === 0) return 0;
   const rem = o.remainingLots();
   return rem >= o.reserveLots ? o.reserveM : mulDiv(o.reserveM, rem, o.reserveLots);
-}
-
-/** Index of the first execution at or after ts (executions are in time order). */
-function firstAtOrAfter(list: readonly VenueExecution[], ts: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function cand(o: SimOrder, pos: number, px: number, maker: boolean): true {
