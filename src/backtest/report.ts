@@ -344,7 +344,9 @@ export function renderPriceChart(series: readonly BarSeries[], fills: readonly F
     const mine = fills.filter((f) => f.symbol === s.symbol);
     // Eight buckets a column, so the chart's own merge into columns stays even in time.
     const bars = bucketSeries(s, columns * 8);
-    const title = `Price ${s.symbol}  ${s.length} bars${mine.length > 0 ? `, ${mine.length} fill${mine.length === 1 ? '' : 's'}` : ''}  (▲ buy ▼ sell, █ up ░ down)`;
+    // A streamed run's series comes thinned (data/stream.ts ThinSeries): the title counts the bars it stands for.
+    const count = (s as { readonly barCount?: number }).barCount ?? s.length;
+    const title = `Price ${s.symbol}  ${count} bars${mine.length > 0 ? `, ${mine.length} fill${mine.length === 1 ? '' : 's'}` : ''}  (▲ buy ▼ sell, █ up ░ down)`;
     const plot = priceChart(bars, mine, columns, height, { fit: true, endTs: s.ts[s.length - 1]! });
     out.push([title.slice(0, columns), ...plot].join('\n'));
   }

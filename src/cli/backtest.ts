@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { runBacktest } from '../modes/backtest.ts';
+import { chartSeries } from '../modes/parts.ts';
 import { renderEquityChart, renderPriceChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
 import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
@@ -87,7 +88,7 @@ export function registerBacktest(program: Command): void {
       // Charts as wide as the terminal (at most 120 columns); 80 when piped, so a file reads the same anywhere.
       const columns = process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(120, process.stdout.columns) : 80;
       const chart = result.completed
-        ? `\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color, columns, width: columns })}\n\n${renderPriceChart(result.parts.series, curve.fills, { columns })}`
+        ? `\n\n${renderEquityChart(curve.ts, curve.equity, curve.length, { color, columns, width: columns })}\n\n${renderPriceChart(chartSeries(result.parts), curve.fills, { columns })}`
         : '';
       process.stdout.write(`${renderSummary(result.summary, { color, run })}${chart}\n`);
     });

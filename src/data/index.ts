@@ -14,5 +14,5 @@ export { writeCsv, formatCsv } from './csv-write.ts';
 export { synthToCsv, synthOptionsFromArgs, SAMPLE, type SynthFileOptions } from './make-sample.ts';
 export { ZoneConverter, isValidTimeZone } from './zone.ts';
 export { formatTs } from './timestamps.ts';
-export { planBarStream, StreamFeed, type BarStreamPlan, type TickFor } from './stream.ts';
+export { planBarStream, StreamFeed, summariesOf, type BarStreamPlan, type TickFor, type SeriesSummary, type ThinSeries } from './stream.ts';
 export { barFileKind, type BarFileKind } from './load.ts';

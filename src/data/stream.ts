@@ -21,7 +21,7 @@ import { jsonlSymbols } from './jsonl.ts';
 import { LineReader, fileBytes } from './lines.ts';
 import { barFileKind, openRowReader, type RowReader } from './load.ts';
 import { parquetSymbols } from './parquet.ts';
-import type { SeriesBuilder } from './series.ts';
+import type { BarSeries, SeriesBuilder } from './series.ts';
 import { symbolFromFileName } from './symbol-name.ts';
 
 const BLOCK_ROWS = 65_536;
@@ -91,6 +91,82 @@ export class BarBlock {
   }
 }
 
+/** What a series held, without its bars: a streamed run describes its data with these. */
+export interface SeriesSummary {
+  readonly symbol: string;
+  readonly source: string;
+  readonly length: number;
+  readonly first: number | null;
+  readonly last: number | null;
+}
+
+/** The summaries of series in memory (the same shape a stream gives). */
+export function summariesOf(series: readonly BarSeries[]): SeriesSummary[] {
+  return series.map((s) => ({ symbol: s.symbol, source: s.source, length: s.length, first: s.length > 0 ? s.ts[0]! : null, last: s.length > 0 ? s.ts[s.length - 1]! : null }));
+}
+
+/**
+ * A series thinned as it streams, for a chart of the whole run: at most `cap` buckets of equal bar
+ * count (open of the first, high/low over the bucket, close of the last, volume summed); when full,
+ * neighbours merge and the width doubles. `barCount` is how many bars it stands for.
+ */
+export interface ThinSeries extends BarSeries {
+  readonly barCount: number;
+}
+
+class Thinner {
+  private readonly cap: number;
+  private width = 1;
+  private inBucket = 0;
+  n = 0;
+  count = 0;
+  readonly ts: Float64Array;
+  readonly o: Float64Array;
+  readonly h: Float64Array;
+  readonly l: Float64Array;
+  readonly c: Float64Array;
+  readonly v: Float64Array;
+
+  constructor(cap = 4096) {
+    this.cap = cap;
+    this.ts = new Float64Array(cap); this.o = new Float64Array(cap); this.h = new Float64Array(cap);
+    this.l = new Float64Array(cap); this.c = new Float64Array(cap); this.v = new Float64Array(cap);
+  }
+
+  push(t: number, o: number, h: number, l: number, c: number, v: number): void {
+    this.count++;
+    if (this.inBucket === 0) {
+      if (this.n === this.cap) this.halve();
+      const i = this.n++;
+      this.ts[i] = t; this.o[i] = o; this.h[i] = h; this.l[i] = l; this.c[i] = c; this.v[i] = v;
+    } else {
+      const i = this.n - 1;
+      if (h > this.h[i]!) this.h[i] = h;
+      if (l < this.l[i]!) this.l[i] = l;
+      this.c[i] = c;
+      this.v[i] = this.v[i]! + v;
+    }
+    if (++this.inBucket === this.width) this.inBucket = 0;
+  }
+
+  private halve(): void {
+    const half = this.n >> 1;
+    for (let j = 0; j < half; j++) {
+      const a = 2 * j, b = a + 1;
+      this.ts[j] = this.ts[a]!; this.o[j] = this.o[a]!;
+      this.h[j] = Math.max(this.h[a]!, this.h[b]!); this.l[j] = Math.min(this.l[a]!, this.l[b]!);
+      this.c[j] = this.c[b]!; this.v[j] = this.v[a]! + this.v[b]!;
+    }
+    this.n = half;
+    this.width *= 2;
+  }
+
+  series(symbol: string, source: string): ThinSeries {
+    const n = this.n;
+    return { symbol, source, length: n, barCount: this.count, ts: this.ts.slice(0, n), open: this.o.slice(0, n), high: this.h.slice(0, n), low: this.l.slice(0, n), close: this.c.slice(0, n), volume: this.v.slice(0, n) };
+  }
+}
+
 /** The tick size of a symbol's instrument (the grid its prices are put on). */
 export type TickFor = (symbol: string) => number;
 
@@ -105,6 +181,11 @@ class StreamCollector extends BarCollector {
   private readonly round: ((p: number) => number)[] = [];
   readonly ticks: number[] = [];
   readonly moved: number[] = [];
+  /** Per symbol index: bars kept, first and last kept timestamp (what the run covered). */
+  readonly kept: number[] = [];
+  readonly keptFirst: number[] = [];
+  readonly keptLast: number[] = [];
+  readonly thin: Thinner[] = [];
   /** Spacing counts of the interval symbol's kept bars (describeInterval, streamed). */
   private readonly intervalSymbol: string | null;
   private intervalLast = Number.NaN;
@@ -128,6 +209,10 @@ class StreamCollector extends BarCollector {
     this.ticks.push(tick);
     this.round.push(gridRounder(tick));
     this.moved.push(0);
+    this.kept.push(0);
+    this.keptFirst.push(Number.NaN);
+    this.keptLast.push(Number.NaN);
+    this.thin.push(new Thinner());
     return null;
   }
 
@@ -138,7 +223,31 @@ class StreamCollector extends BarCollector {
     const qo = round(o), qh = round(h), ql = round(l), qc = round(c);
     if (qo !== o || qh !== h || ql !== l || qc !== c) this.offGrid(k, [o, h, l, c], [qo, qh, ql, qc], line);
     if (r.symbol === this.intervalSymbol || (this.intervalSymbol === null && k === 0)) this.spacing(ts);
+    if (this.kept[k]!++ === 0) this.keptFirst[k] = ts;
+    this.keptLast[k] = ts;
+    this.thin[k]!.push(ts, qo, qh, ql, qc, v);
     this.block.push(k, ts, qo, qh, ql, qc, v);
+  }
+
+  /** Each series of this file thinned for a chart, series order. */
+  thinned(): ThinSeries[] {
+    const out: ThinSeries[] = [];
+    this.names.forEach((symbol, k) => {
+      if (this.pick !== null && this.symbols()[k] !== this.pick) return;
+      out.push(this.thin[k]!.series(symbol, this.source));
+    });
+    return out;
+  }
+
+  /** What each series of this file held, series order (`loadBars` gives only the picked one). */
+  summaries(): SeriesSummary[] {
+    const out: SeriesSummary[] = [];
+    this.names.forEach((symbol, k) => {
+      if (this.pick !== null && this.symbols()[k] !== this.pick) return;
+      const n = this.kept[k]!;
+      out.push({ symbol, source: this.source, length: n, first: n > 0 ? this.keptFirst[k]! : null, last: n > 0 ? this.keptLast[k]! : null });
+    });
+    return out;
   }
 
   /** As putOnGrid: count prices moved by more than float noise; refuse one that rounds to zero. */
@@ -323,6 +432,16 @@ export class StreamFeed implements PullFeed {
       if (seen > target) return k;
     }
     return keys[keys.length - 1]!;
+  }
+
+  /** Per series (file order, then first-seen symbol order): symbol, file, bars, first and last time. */
+  summaries(): SeriesSummary[] {
+    return this.files.flatMap((f) => f.rows.summaries());
+  }
+
+  /** Every series thinned to at most 4,096 buckets (the price chart of a streamed run). */
+  thinned(): ThinSeries[] {
+    return this.files.flatMap((f) => f.rows.thinned());
   }
 
   /** Closes every file (a run stopped early). */

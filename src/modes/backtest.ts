@@ -29,7 +29,7 @@ export interface BacktestResult {
 }
 
 export async function runBacktest(config: Config, range: TimeRange = {}, opts: BacktestOptions = {}): Promise<BacktestResult> {
-  const parts = await loadRunParts(config, range);
+  const parts = await loadRunParts(config, range, 'sim', { stream: true });
   return backtestParts(config, parts, opts);
 }
 
@@ -40,13 +40,17 @@ export function backtestParts(config: Config, parts: RunParts, opts: BacktestOpt
   const engine = makeEngine(config, parts, venue, {
     observers: [collector], idPrefix: idPrefix(parts.strategy.definition.name, 'bt'), onStrategyError: opts.onError ?? 'stop',
   });
-  const feed = new SeriesFeed(parts.series);
+  const feed = parts.stream ?? new SeriesFeed(parts.series);
   engine.addFeed(feed);
-  const total = feed.size ?? 0;
   const onProgress = opts.onProgress;
-  engine.runToEnd(onProgress === undefined ? undefined : (n) => onProgress(n, total));
+  // A streamed feed's size is an estimate that firms up as it reads: asked on each report.
+  try {
+    engine.runToEnd(onProgress === undefined ? undefined : (n) => onProgress(n, feed.size));
+  } finally {
+    parts.stream?.close();
+  }
   const first = parts.series[0];
-  const intervalMs = first === undefined ? 60_000 : describeInterval(first);
+  const intervalMs = parts.stream !== undefined ? parts.stream.intervalMs() : first === undefined ? 60_000 : describeInterval(first);
   const calendar = parts.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
   const summary = summarize({ ...collector.result(), startCash: config.account.cash, intervalMs, calendar });
   let rejections = 0;

@@ -12,7 +12,7 @@ import type { Bar } from '../domain/market.ts';
 import type { ExecutionClient } from '../ports/index.ts';
 import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
-import { loadBars, putOnGrid, type BarSeries } from '../data/index.ts';
+import { loadBars, planBarStream, putOnGrid, summariesOf, type BarSeries, type SeriesSummary, type StreamFeed } from '../data/index.ts';
 import { SimVenue } from '../venues/sim/index.ts';
 import { buildInstruments } from './instruments.ts';
 import { SequentialIds } from '../orders/client-ids.ts';
@@ -23,6 +23,11 @@ export interface RunParts {
   readonly strategy: LoadedStrategy;
   readonly params: Record<string, unknown>;
   readonly series: BarSeries[];
+  /**
+   * Set (with `series` empty) when the bars stream from the files as the run reads them: memory
+   * flat in the length of history. One run only; a sweep that reruns parts loads `series`.
+   */
+  readonly stream?: StreamFeed;
   readonly instruments: InstrumentRegistry;
   /** Things the user should know but that do not stop the run (prices moved onto the grid...). */
   readonly warnings: string[];
@@ -43,9 +48,18 @@ export function resolveShipped(path: string, cwd = process.cwd()): string {
   return existsSync(shipped) ? shipped : resolve(cwd, path);
 }
 
-export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim'): Promise<RunParts> {
+export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim', opts: { stream?: boolean } = {}): Promise<RunParts> {
   const strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
   const params = parseParams(strategy.definition, config.strategy.params);
+  if (opts.stream === true) {
+    // Symbols first (a quick pass over each file), then the instruments, then the feed, which puts
+    // each bar on its instrument's grid as it reads it; the grid warnings arrive when the data ends.
+    const plan = planBarStream(config.data.files.map((f) => resolveShipped(f)), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to });
+    const instruments = buildInstruments(plan.symbols, config.instruments, venueName);
+    const warnings: string[] = [];
+    const stream = plan.open((sym) => instruments.get(sym)!.tickSize, warnings);
+    return { strategy, params, series: [], stream, instruments, warnings };
+  }
   const raw: BarSeries[] = [];
   for (const file of config.data.files) {
     raw.push(...loadBars(resolveShipped(file), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
@@ -106,4 +120,14 @@ export function makeEngine(config: Config, parts: RunParts, execution: Execution
     ...(extras.ackTimeoutMs !== undefined ? { ackTimeoutMs: extras.ackTimeoutMs } : {}),
     ...(extras.warmup !== undefined ? { warmup: extras.warmup } : {}),
   });
+}
+
+/** What each series of the run held (symbol, file, bars, first and last time), streamed or in memory. */
+export function seriesSummaries(parts: RunParts): SeriesSummary[] {
+  return parts.stream !== undefined ? parts.stream.summaries() : summariesOf(parts.series);
+}
+
+/** The bars to chart a run with: the series, or a streamed run's series thinned as they went by. */
+export function chartSeries(parts: RunParts): BarSeries[] {
+  return parts.stream !== undefined ? parts.stream.thinned() : parts.series;
 }

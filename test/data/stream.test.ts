@@ -7,6 +7,7 @@ import { loadBars } from '../../src/data/load.ts';
 import { putOnGrid } from '../../src/data/grid.ts';
 import { SeriesFeed } from '../../src/data/feed.ts';
 import { describeInterval } from '../../src/data/series.ts';
+import { summariesOf, type SeriesSummary } from '../../src/data/stream.ts';
 import { planBarStream, type StreamFeed } from '../../src/data/stream.ts';
 import { formatTs } from '../../src/data/timestamps.ts';
 import type { LoadOptions } from '../../src/data/collect.ts';
@@ -34,7 +35,7 @@ function drain(feed: { peekTime(): number; next(): unknown }): Bar[] {
 }
 
 /** Today's path: whole files into series, onto the grid, merged by SeriesFeed. */
-function inMemory(paths: string[], opts: LoadOptions): { bars: Bar[]; warnings: string[]; interval: number; symbols: string[] } {
+function inMemory(paths: string[], opts: LoadOptions): { bars: Bar[]; warnings: string[]; interval: number; symbols: string[]; summaries: SeriesSummary[] } {
   const raw = paths.flatMap((p) => loadBars(p, opts));
   const warnings: string[] = [];
   const series = raw.map((s) => {
@@ -42,7 +43,7 @@ function inMemory(paths: string[], opts: LoadOptions): { bars: Bar[]; warnings: 
     if (g.moved > 0) warnings.push(`${s.source}: ${g.moved} prices were not on the ${s.symbol} tick grid (${tickOf(s.symbol)}) and were rounded to it`);
     return g.series;
   });
-  return { bars: drain(new SeriesFeed(series)), warnings, interval: series[0] === undefined ? Number.NaN : describeInterval(series[0]), symbols: [...new Set(raw.map((s) => s.symbol))] };
+  return { bars: drain(new SeriesFeed(series)), warnings, interval: series[0] === undefined ? Number.NaN : describeInterval(series[0]), symbols: [...new Set(raw.map((s) => s.symbol))], summaries: summariesOf(series) };
 }
 
 function streamed(paths: string[], opts: LoadOptions, tuning = { blockRows: 4, chunkBytes: 32 }): { bars: Bar[]; warnings: string[]; interval: number; symbols: string[]; feed: StreamFeed } {
@@ -86,6 +87,7 @@ describe('streamed bars equal the in-memory path', () => {
       expect(b.bars).toEqual(a.bars);
       expect(b.warnings).toEqual(a.warnings);
       expect(b.interval).toEqual(a.interval);
+      expect(b.feed.summaries()).toEqual(a.summaries);
     }), { numRuns: 150 });
   });
 
@@ -99,6 +101,7 @@ describe('streamed bars equal the in-memory path', () => {
       expect(b.bars).toEqual(a.bars);
       expect(b.warnings).toEqual(a.warnings);
       expect(b.interval).toEqual(a.interval);
+      expect(b.feed.summaries()).toEqual(a.summaries);
     }), { numRuns: 80 });
   });
 
@@ -109,6 +112,7 @@ describe('streamed bars equal the in-memory path', () => {
     const pick = streamed([fixture('multi.csv')], { symbol: 'MSFT' });
     expect(pick.symbols).toEqual(['MSFT']);
     expect(pick.bars.map((b) => b.symbol)).toEqual(['MSFT', 'MSFT', 'MSFT']);
+    expect(pick.feed.summaries()).toEqual(summariesOf(loadBars(fixture('multi.csv'), { symbol: 'MSFT' })));
     expect(() => planBarStream([fixture('multi.csv')], { symbol: 'GOOG' })).toThrow('GOOG is not in the file (it has AAPL, MSFT)');
   });
 
