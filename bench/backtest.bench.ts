@@ -9,6 +9,7 @@ import { synthBars, formatCsv, parseCsvBars, type BarSeries } from '../src/data/
 import { backtestParts } from '../src/modes/backtest.ts';
 import { buildInstruments } from '../src/modes/instruments.ts';
 import { loadStrategy, parseParams } from '../src/strategy/loader.ts';
+import { benchOrderPath } from './profile-backtest.ts';
 
 const BARS = 1_000_000;
 
@@ -50,6 +51,9 @@ export async function benchBacktest(): Promise<Record<string, unknown>> {
   parseCsvBars(text, 'BTC-USD.csv');
   const parseSec = (performance.now() - t2) / 1000;
 
+  // The order round trip and the cost per bar at 50 symbols against 1 (profile-backtest.ts).
+  const orderPath = await benchOrderPath();
+
   const barsPerSec = BARS / engineSec;
   const baselineBarsPerSec = BARS / baseSec;
   return {
@@ -63,7 +67,8 @@ export async function benchBacktest(): Promise<Record<string, unknown>> {
     baselineFills: base.fills,
     finalEquity: Number(result.summary.finalEquity.toFixed(2)),
     baselineFinalEquity: Number(base.equity.toFixed(2)),
-    targets: { barsPerSec: '>= 2,000,000', ratioToBaseline: '>= 0.05', peakRssMb: '< 600' },
+    ...orderPath,
+    targets: { barsPerSec: '>= 2,000,000', ratioToBaseline: '>= 0.05', peakRssMb: '< 600', orderRoundTripUs: '<= 2', symbolScaling: '<= 1.3' },
   };
 }
 

@@ -8,6 +8,8 @@
  *     trader    a strategy that sends a market order on every bar (200,000 orders, 200,000 fills)
  *     symbols1  sma-cross with a fixed size on 1 symbol x 1,000,000 bars
  *     symbols50 the same on 50 symbols x 20,000 bars (same bars in all, same fill density)
+ *     symbols1-half, symbols50-half: the same at 500,000 bars (the bench's symbolScaling)
+ *   node --import tsx bench/profile-backtest.ts bench     the bench's order-path figures
  *
  * Prints one JSON line per run: wall seconds, ns per bar, fills, final equity.
  */
@@ -64,6 +66,8 @@ export async function scenario(name: string): Promise<Scenario> {
     case 'trader20k': return make(1, 20_000, inline(everyBar as unknown as LoadedStrategy['definition']), {});
     case 'symbols1': return make(1, 1_000_000, sma, { qty: 0.01 });
     case 'symbols50': return make(50, 20_000, sma, { qty: 0.01 });
+    case 'symbols1-half': return make(1, 500_000, sma, { qty: 0.01 });
+    case 'symbols50-half': return make(50, 10_000, sma, { qty: 0.01 });
     default: throw new Error(`unknown scenario ${name}: sma, trader, symbols1, symbols50`);
   }
 }
@@ -79,9 +83,57 @@ export function timeRun(s: Scenario): { sec: number; cpuSec: number; nsPerBar: n
   return { sec, cpuSec, nsPerBar: (sec * 1e9) / s.bars, cpuNsPerBar: (cpuSec * 1e9) / s.bars, fills: r.summary.fills, finalEquity: r.summary.finalEquity };
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * The bench's order-path figures (bench/backtest.bench.ts):
+ * - orderRoundTripUs: the every-bar trader's run time per order (submit -> ack -> fill through
+ *   registry, FSM, risk, sim, ledger, collector and summary; the per-bar share is ~0.1 us of it).
+ * - symbolScaling: ns per bar with 50 symbols / with 1, the same bars and the same fill density
+ *   (500,000 bars in both), variants interleaved, medians of three.
+ */
+export async function benchOrderPath(): Promise<Record<string, number>> {
+  const trader = await scenario('trader');
+  timeRun(trader); // warm
+  const rt: number[] = [];
+  let orders = 0;
+  for (let i = 0; i < 3; i++) {
+    const r = timeRun(trader);
+    orders = r.fills + 1; // one order per bar; the last bar's order is still working at the end
+    rt.push(r.sec);
+  }
+  const one = await scenario('symbols1-half');
+  const fifty = await scenario('symbols50-half');
+  timeRun(one);
+  timeRun(fifty);
+  const a: number[] = [];
+  const b: number[] = [];
+  let fills1 = 0;
+  let fills50 = 0;
+  for (let i = 0; i < 3; i++) {
+    const x = timeRun(one);
+    const y = timeRun(fifty);
+    a.push(x.nsPerBar);
+    b.push(y.nsPerBar);
+    fills1 = x.fills;
+    fills50 = y.fills;
+  }
+  return {
+    orderRoundTripUs: Number(((median(rt) * 1e6) / orders).toFixed(2)),
+    symbolScaling: Number((median(b) / median(a)).toFixed(3)),
+    nsPerBar1Symbol: Math.round(median(a)),
+    nsPerBar50Symbols: Math.round(median(b)),
+    fills1Symbol: fills1,
+    fills50Symbols: fills50,
+  };
+}
+
 if (process.argv[1]?.endsWith('profile-backtest.ts')) {
   const name = process.argv[2] ?? 'sma';
-  const repeat = Number(process.argv[3] ?? '3');
-  const s = await scenario(name);
-  for (let i = 0; i < repeat; i++) process.stdout.write(`${JSON.stringify({ scenario: name, ...timeRun(s) })}\n`);
+  if (name === 'bench') process.stdout.write(`${JSON.stringify(await benchOrderPath())}\n`);
+  else {
+    const repeat = Number(process.argv[3] ?? '3');
+    const s = await scenario(name);
+    for (let i = 0; i < repeat; i++) process.stdout.write(`${JSON.stringify({ scenario: name, ...timeRun(s) })}\n`);
+  }
 }
