@@ -3,6 +3,8 @@
  * terminal (counting the bytes an SSH link would carry), the engine fed bar events by a paced push
  * feed in 10 ms slices (what a busy websocket delivers), with a far limit order every 500 events.
  *
+ * - Idle for 2 s first (the console drawing, nothing fed): the lag the machine causes by itself,
+ *   to read the rest against.
  * - 5,000 events/s for 10 s: the process's CPU share (process.cpuUsage over wall time: engine,
  *   model, React, Ink and the feed itself, every thread), event-loop lag p99 and max
  *   (perf_hooks.monitorEventLoopDelay), frames actually drawn (Ink's render calls, not the model's
@@ -174,6 +176,12 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
 
+  // ---- idle: the console drawing its clock, nothing fed: the lag the machine itself causes ----
+  lag.reset();
+  await new Promise((res) => setTimeout(res, Math.min(2000, SECONDS * 1000)));
+  const idleLagP99Ms = ms(lag.percentile(99));
+  const idleLagMaxMs = ms(lag.max);
+
   // ---- 5,000 events/s ----
   lag.reset();
   r.frames.reset();
@@ -243,6 +251,7 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
     detail: {
       // Other processes on the cores starve the event loop: read lag and CPU next to the load.
       loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+      idle: { lagP99Ms: idleLagP99Ms, lagMaxMs: idleLagMaxMs },
       steady: {
         fedPerSec: 5000, seconds: Number(steady.wall.toFixed(2)), handledPerSec: Math.round(steady.sent / steady.wall), maxBacklog: steady.maxBacklog, endBacklog: steady.endBacklog,
         lagMeanMs, framesDrawn, framesPerSec: Number((framesDrawn / steady.wall).toFixed(1)), inkRenderMsPerFrame: inkRenderMs, writeMsPerFrame, renderP99MsPerFrame: renderP99Ms,
