@@ -5,8 +5,13 @@
  * Budget: 11 CLI processes on the 3-day sample (about 20 s on a quiet 2-core machine); the
  * parsing errors themselves are covered in test/backtest/sweep.test.ts.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parity } from './helpers.ts';
+import { parity, ROOT } from './helpers.ts';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+/** A tmux server of our own: the operator's sessions are never touched. */
+const TMUX = ['-L', `parity-sweep-${process.pid}`];
 
 const SAMPLE = 'data/sample/BTC-USD-1m.csv';
 
@@ -76,4 +81,33 @@ describe('parity sweep (CLI)', () => {
       expect(r.stdout).toBe('');
     }
   });
+
+  it.skipIf(!HAS_TMUX)('draws a progress line on a terminal and erases it before the table (tmux, within 40 s)', async () => {
+    const name = `sweep-${process.pid}`;
+    // 32 combinations on one worker: seconds of runs, long enough to see the line.
+    const cmd = `cd ${ROOT} && env -u CI node bin/parity.js sweep -d ${SAMPLE} -p fast=5..20 -p slow=30,50 --workers 1 --top 3; echo SWEEP-EXIT=$?; sleep 30`;
+    execFileSync('tmux', [...TMUX, 'new', '-d', '-s', name, '-x', '80', '-y', '24', cmd]);
+    const screen = (): string => execFileSync('tmux', [...TMUX, 'capture-pane', '-p', '-t', name], { encoding: 'utf8' });
+    try {
+      let sawProgress = '';
+      let s = '';
+      const end = Date.now() + 40_000;
+      while (Date.now() < end) {
+        s = screen();
+        const line = s.split('\n').find((l) => /^sweep \[[#-]+\] \d+\/32 /.test(l));
+        if (line !== undefined) sawProgress = line;
+        if (/SWEEP-EXIT=/.test(s)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(s).toMatch(/SWEEP-EXIT=0/);
+      expect(sawProgress).toMatch(/runs\/s {2}ETA/);
+      expect(sawProgress.length).toBeLessThan(80);
+      expect(s).not.toMatch(/sweep \[/); // erased before the table
+      expect(s).toMatch(/^sweep sma-cross: 32 combinations on 1 worker/m);
+      expect(s).toMatch(/\(29 more: --top 32 shows all/);
+    } finally {
+      spawnSync('tmux', [...TMUX, 'kill-server']);
+    }
+  });
 });
+
