@@ -1,6 +1,10 @@
-/** `parity data synth`: realistic synthetic minute bars, so nothing needs a download. */
+/**
+ * `parity data synth`: realistic synthetic minute bars, so nothing needs a download.
+ * `parity data convert`: bars between CSV, JSONL and Parquet, every row checked on the way.
+ */
 import type { Command } from 'commander';
 import { synthBars, writeCsv } from '../data/index.ts';
+import { WRITE_CODECS, convertBars, type WriteCodec } from '../data/convert.ts';
 import { parseNumberFlag, parseTimeFlag } from './options.ts';
 
 export function registerData(program: Command): void {
@@ -20,5 +24,21 @@ export function registerData(program: Command): void {
       // The symbol column makes the file self-describing: `big.csv` is still ETH-USD when loaded.
       writeCsv(series, f.out, { symbolColumn: true });
       process.stderr.write(`wrote ${series.length} bars of ${f.symbol} to ${f.out}\n`);
+    });
+  data
+    .command('convert')
+    .description('convert bars between CSV, JSONL and Parquet (by extension: .csv, .jsonl/.ndjson, .parquet); rows are checked as a backtest checks them')
+    .argument('<in>', 'bar file to read')
+    .argument('<out>', 'file to write (always with a symbol column)')
+    .option('--symbol <symbol>', 'symbol for an input without a symbol column (default: from the file name)')
+    .option('--tz <zone>', 'IANA zone for timestamps without an offset (e.g. America/New_York)')
+    .option('--codec <codec>', `Parquet compression: ${WRITE_CODECS.join(', ')}`, 'snappy')
+    .action((input: string, output: string, f: { symbol?: string; tz?: string; codec: string }) => {
+      const toParquet = /\.(parquet|pq)$/i.test(output);
+      const r = convertBars(input, output, {
+        ...(f.symbol !== undefined ? { symbol: f.symbol } : {}), ...(f.tz !== undefined ? { tz: f.tz } : {}),
+        ...(toParquet ? { codec: f.codec as WriteCodec } : {}),
+      });
+      process.stderr.write(`wrote ${r.rows} bars of ${r.symbols.join(', ')} to ${output}\n`);
     });
 }

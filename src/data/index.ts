@@ -16,3 +16,4 @@ export { ZoneConverter, isValidTimeZone } from './zone.ts';
 export { formatTs } from './timestamps.ts';
 export { planBarStream, StreamFeed, summariesOf, type BarStreamPlan, type TickFor, type SeriesSummary, type ThinSeries } from './stream.ts';
 export { barFileKind, type BarFileKind } from './load.ts';
+export { parquetNamesSymbol } from './parquet.ts';

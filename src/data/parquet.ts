@@ -317,3 +317,14 @@ export function parquetSymbols(path: string): string[] {
     r.close();
   }
 }
+
+/** Whether a Parquet file has a symbol column (footer only); null when it cannot be read. */
+export function parquetNamesSymbol(path: string): boolean | null {
+  try {
+    const r = new ParquetBarReader(path, {}, null as unknown as BarCollector);
+    r.close();
+    return r.namesSymbols;
+  } catch {
+    return null;
+  }
+}

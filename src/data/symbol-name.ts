@@ -12,7 +12,7 @@ const INTERVAL = /[-.](\d+(s|sec|m|min|mins|minute|minutes|h|hr|hour|hours|d|day
 
 export function symbolFromFileName(path: string): string {
   let stem = basename(path);
-  for (const ext of ['.csv', '.jsonl', '.ndjson']) {
+  for (const ext of ['.csv', '.jsonl', '.ndjson', '.parquet', '.pq']) {
     if (stem.toLowerCase().endsWith(ext)) { stem = stem.slice(0, -ext.length); break; }
   }
   const us = stem.indexOf('_');

@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { displayPath, type InstrumentDescription, type RunDescription, type SymbolFrom } from '../backtest/run-info.ts';
 import { seriesSummaries, type RunParts } from './parts.ts';
+import { parquetNamesSymbol } from '../data/index.ts';
 
 export type { RunDescription } from '../backtest/run-info.ts';
 
@@ -42,6 +43,8 @@ export function fileNamesSymbol(path: string): boolean {
 const headerNamesSymbol = new Map<string, boolean>();
 
 function readNamesSymbol(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return parquetNamesSymbol(path) ?? true;
   const line = firstLine(path);
   if (line === null) return true;
   if (extname(path).toLowerCase() === '.csv') return line.split(',').some((c) => c.trim().replace(/^"|"$/g, '').toLowerCase() === 'symbol');

@@ -45,6 +45,7 @@ describe('describeInterval', () => {
 describe('symbolFromFileName', () => {
   it.each([
     ['data/BTC-USD-1m.csv', 'BTC-USD'],
+    ['data/ETH-USD-1m.parquet', 'ETH-USD'],
     ['BTC-USD.csv', 'BTC-USD'],
     ['/x/y/aapl.csv', 'AAPL'],
     ['AAPL_1m_2024.csv', 'AAPL'],
