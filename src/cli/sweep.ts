@@ -48,19 +48,22 @@ function parseCount(name: string) {
 
 const HELP = `
 Grid (one --param per parameter; every combination runs):
-  fast=10            one value           slow=20,30,50     a list
-  fast=5..20:5       5,10,15,20          fast=5..8         step 1
-  A name the strategy does not have, or a value its schema refuses, stops the sweep before any run;
-  a combination only a rule across parameters refuses (fast < slow) is skipped and listed.
+  fast=10        one value            slow=20,30,50   a list
+  fast=5..20:5   5, 10, 15, 20        fast=5..8       step 1
+  A name the strategy does not have, or a value its schema refuses, stops the
+  sweep before any run; a combination only a rule across parameters refuses
+  (sma-cross: fast < slow) is skipped and listed.
 
-Walk-forward (--walk-forward train=SPAN,test=SPAN[,step=SPAN][,anchored]; SPAN is 90m, 12h, 30d, 2w):
-  window k trains on [first + k*step, +train) and tests on the test span right after it; step
-  defaults to test; anchored keeps every training span starting at the first bar. For each window
-  the grid runs in sample, the best by --rank runs out of sample, and the out-of-sample results
-  are what is reported.
+Walk-forward: --walk-forward train=SPAN,test=SPAN[,step=SPAN][,anchored]
+  SPAN is 90m, 12h, 30d or 2w. Window k trains on [first bar + k*step, +train)
+  and tests on the test span right after it; step defaults to test; anchored
+  starts every training span at the first bar. In each window the grid runs in
+  sample, the best by --rank runs out of sample, and the out-of-sample results
+  are what is reported (compounded over the windows).
 
-Each run is the computation \`parity backtest\` does with the same flags, --param values and
---from/--to: its --json summary is identical. --json prints one JSON document on stdout.`;
+Each run is the computation \`parity backtest\` does with the same flags,
+--param values and --from/--to: its --json summary is identical.
+--json prints one JSON document on stdout.`;
 
 export function registerSweep(program: Command): void {
   program
