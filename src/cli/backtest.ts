@@ -45,7 +45,7 @@ export function registerBacktest(program: Command): void {
     .description('run a strategy over historical bars on the simulated venue')
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
-    .option('-d, --data <file>', 'bars as CSV or JSONL; repeat for several files', collect, [])
+    .option('-d, --data <file>', 'bars as CSV, JSONL or Parquet (streamed from disk); repeat for several files', collect, [])
     .option('--symbol <symbol>', 'symbol for files without a symbol column')
     .option('--tz <zone>', 'IANA zone for timestamps without an offset (e.g. America/New_York)')
     .option('--cash <n>', 'starting cash (default 100000)', parseNumberFlag('cash', 0))
