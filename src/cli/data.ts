@@ -32,12 +32,11 @@ export function registerData(program: Command): void {
     .argument('<out>', 'file to write (always with a symbol column)')
     .option('--symbol <symbol>', 'symbol for an input without a symbol column (default: from the file name)')
     .option('--tz <zone>', 'IANA zone for timestamps without an offset (e.g. America/New_York)')
-    .option('--codec <codec>', `Parquet compression: ${WRITE_CODECS.join(', ')}`, 'snappy')
-    .action((input: string, output: string, f: { symbol?: string; tz?: string; codec: string }) => {
-      const toParquet = /\.(parquet|pq)$/i.test(output);
+    .option('--codec <codec>', `Parquet compression: ${WRITE_CODECS.join(', ')} (default snappy)`)
+    .action((input: string, output: string, f: { symbol?: string; tz?: string; codec?: string }) => {
       const r = convertBars(input, output, {
         ...(f.symbol !== undefined ? { symbol: f.symbol } : {}), ...(f.tz !== undefined ? { tz: f.tz } : {}),
-        ...(toParquet ? { codec: f.codec as WriteCodec } : {}),
+        ...(f.codec !== undefined ? { codec: f.codec as WriteCodec } : {}),
       });
       process.stderr.write(`wrote ${r.rows} bars of ${r.symbols.join(', ')} to ${output}\n`);
     });

@@ -315,7 +315,12 @@ class FileStream {
       rename: plan.rename, pick: plan.pick, intervalSymbol: intervalFile ? plan.pick : '\u0000none',
     });
     this.reader = openRowReader(plan.path, opts, this.rows, tuning.chunkBytes);
-    this.refill();
+    try {
+      this.refill();
+    } catch (err) {
+      this.reader.close();
+      throw err;
+    }
   }
 
   /** Timestamp of the next row, Infinity when done. */
