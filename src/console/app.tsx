@@ -478,12 +478,13 @@ function HelpLine({ width, keys, armed, snap, typing = false }: { width: number;
     if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
     if (keys.rerunGates !== undefined) parts.push('g gates');
     for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
-    // The 80x24 rule: on a short line `/` and `v` push out the tab and arrow hints (both in ? help).
+    // The 80x24 rule: `/` and `v` push out the tab and arrow hints (both in ? help) on a line too
+    // short for all of them, so `? help` and `q quit` are never the ones cut.
     parts.push('/ find', 'v chart');
-    if (!short) parts.push('tab pane', '↑↓ scroll');
-    parts.push('? help');
-    if (keys.quit !== undefined) parts.push('q quit');
-    text = ` ${parts.join(short ? ' ' : ' · ')}`;
+    const tail = ['? help', ...(keys.quit !== undefined ? ['q quit'] : [])];
+    const sep = short ? ' ' : ' · ';
+    const full = ` ${[...parts, 'tab pane', '↑↓ scroll', ...tail].join(sep)}`;
+    text = !short && full.length <= width ? full : ` ${[...parts, ...tail].join(sep)}`;
   }
   return <Text color={tone('dim')} wrap="truncate">{fit(text, width)}</Text>;
 }
