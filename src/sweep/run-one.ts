@@ -9,6 +9,7 @@ import type { BarSeries } from '../data/index.ts';
 import { backtestParts } from '../modes/backtest.ts';
 import type { RunParts, TimeRange } from '../modes/parts.ts';
 import { parseParams } from '../strategy/loader.ts';
+import { describeStrategyError } from '../engine/strategy-errors.ts';
 
 /** First index with ts >= t (ts strictly increasing). */
 function lowerBound(ts: Float64Array, n: number, t: number): number {
@@ -49,7 +50,18 @@ export interface RunOneInput {
   readonly onError: 'stop' | 'skip';
 }
 
+export interface RunOneResult {
+  readonly summary: SummaryJson;
+  /** The strategy's first exception in the run (callback, file:line, message), or null. */
+  readonly strategyError: string | null;
+}
+
+/** The summary `parity backtest --json` prints for these inputs. */
 export function runOne(input: RunOneInput): SummaryJson {
+  return runOneFull(input).summary;
+}
+
+export function runOneFull(input: RunOneInput): RunOneResult {
   const { config, loaded } = input;
   // The very parse `parity backtest --param` does, so defaults and coercion cannot differ.
   const raw = { ...config.strategy.params, ...input.given };
@@ -58,5 +70,9 @@ export function runOne(input: RunOneInput): SummaryJson {
   const parts: RunParts = { ...loaded, params, series, warnings: [] };
   const runConfig: Config = { ...config, strategy: { ...config.strategy, params: raw } };
   const r = backtestParts(runConfig, parts, { onError: input.onError });
-  return summaryJson(r.summary, { description: r.description, counts: r.counts, completed: r.completed });
+  const first = r.errors[0];
+  return {
+    summary: summaryJson(r.summary, { description: r.description, counts: r.counts, completed: r.completed }),
+    strategyError: first === undefined ? null : describeStrategyError(first),
+  };
 }

@@ -27,6 +27,8 @@ export interface SweepRequest {
 export interface SweepRun {
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly summary: SummaryJson;
+  /** The strategy's first exception in this run (callback, file:line, message), or null. */
+  readonly strategyError: string | null;
 }
 
 export interface WindowResult {
@@ -39,6 +41,7 @@ export interface WindowResult {
   readonly inSample: SummaryJson;
   /** The best in-sample combination over the test span that follows it: the figure that counts. */
   readonly outOfSample: SummaryJson;
+  readonly outOfSampleError: string | null;
 }
 
 export interface WalkForwardReport {
@@ -102,7 +105,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   const note = (r: SweepReply): void => {
     if (r.ok) loadsByThread.set(r.thread, r.loads);
   };
-  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<SummaryJson> => {
+  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: SummaryJson; strategyError: string | null }> => {
     const task: SweepTask = { kind: 'run', job, given, ...(window === undefined ? {} : { window }) };
     const r = await pool.run(task);
     if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
@@ -111,7 +114,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     executed++;
     done++;
     req.onProgress?.(done, total);
-    return r.summary;
+    return { summary: r.summary, strategyError: r.strategyError };
   };
   try {
     const probe = await pool.run({ kind: 'probe', job });
@@ -126,8 +129,9 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     if (req.walkForward === null) {
       total = combos.length;
       req.onProgress?.(0, total);
-      const summaries = await Promise.all(combos.map((c) => run(c.given)));
-      runs = rankOrder(req.rank, summaries).map((i) => ({ params: combos[i]!.given, summary: summaries[i]! }));
+      const results = await Promise.all(combos.map((c) => run(c.given)));
+      const summaries = results.map((x) => x.summary);
+      runs = rankOrder(req.rank, summaries).map((i) => ({ params: combos[i]!.given, summary: summaries[i]!, strategyError: results[i]!.strategyError }));
     } else {
       if (span.first === null || span.last === null) throw Object.assign(new Error('the data has no bars in the chosen range: nothing to walk forward over'), { name: 'UsageError' });
       const dataEnd = span.last + span.intervalMs;
@@ -136,15 +140,16 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
       req.onProgress?.(0, total);
       // Every in-sample run is queued at once; a window's out-of-sample run follows as soon as its ranking is known.
       const results = await Promise.all(windows.map(async (w: Window): Promise<WindowResult> => {
-        const inSample = await Promise.all(combos.map((c) => run(c.given, w.train)));
+        const inSample = (await Promise.all(combos.map((c) => run(c.given, w.train)))).map((x) => x.summary);
         const bestIdx = rankOrder(req.rank, inSample)[0]!;
         const best = combos[bestIdx]!.given;
-        const outOfSample = await run(best, w.test);
+        const oos = await run(best, w.test);
         return {
           index: w.index,
           train: { from: iso(w.train.from), to: iso(w.train.to) },
           test: { from: iso(w.test.from), to: iso(w.test.to) },
-          best, inSampleMetric: metricOf(req.rank, inSample[bestIdx]!), inSample: inSample[bestIdx]!, outOfSample,
+          best, inSampleMetric: metricOf(req.rank, inSample[bestIdx]!), inSample: inSample[bestIdx]!,
+          outOfSample: oos.summary, outOfSampleError: oos.strategyError,
         };
       }));
       let growth = 1;

@@ -45,6 +45,12 @@ export function renderSweep(r: SweepReport, opts: TableOptions): string {
     const rows = shown.map((run, i) => [String(i + 1), ...names.map((n) => String(run.params[n])), ...metricCells(run.summary)]);
     out.push(...table(['#', ...names, ...METRIC_HEAD], rows));
     if (r.runs.length > shown.length) out.push(`(${r.runs.length - shown.length} more: --top ${r.runs.length} shows all, --json gives every run)`);
+    const broken = r.runs.filter((x) => x.strategyError !== null);
+    if (broken.length > 0) {
+      out.push('');
+      out.push(`${broken.length} run${broken.length === 1 ? '' : 's'} hit a strategy exception${broken.length > 3 ? ' (the first 3)' : ''}:`);
+      for (const b of broken.slice(0, 3)) out.push(`  ${showGiven(b.params) || '(defaults)'}: ${b.strategyError!}`);
+    }
   } else {
     const wf = r.walkForward;
     // Narrow enough for 80 columns: each row is its test span (the train span is the spec's, just before it); --json has both.

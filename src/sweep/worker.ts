@@ -7,7 +7,7 @@ import { threadId } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { SummaryJson } from '../backtest/index.ts';
 import { loadRunParts, type RunParts, type TimeRange } from '../modes/parts.ts';
-import { runOne } from './run-one.ts';
+import { runOneFull } from './run-one.ts';
 import { describeInterval } from '../data/index.ts';
 
 /** What every task of one sweep shares: enough for a worker to load the data and the strategy itself. */
@@ -42,7 +42,7 @@ interface Meta {
 
 export type SweepReply =
   | ({ readonly ok: true; readonly kind: 'probe'; readonly span: DataSpan } & Meta)
-  | ({ readonly ok: true; readonly kind: 'run'; readonly summary: SummaryJson; readonly ms: number } & Meta)
+  | ({ readonly ok: true; readonly kind: 'run'; readonly summary: SummaryJson; readonly strategyError: string | null; readonly ms: number } & Meta)
   | { readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
 
 let cached: { readonly key: string; readonly parts: RunParts } | null = null;
@@ -84,8 +84,8 @@ export async function handle(task: SweepTask): Promise<SweepReply> {
     const parts = await partsFor(task.job);
     if (task.kind === 'probe') return { ok: true, kind: 'probe', span: span(parts), loads, thread: threadId };
     const t0 = performance.now();
-    const summary = runOne({ config: task.job.config, loaded: parts, given: task.given, onError: task.job.onError, ...(task.window === undefined ? {} : { range: task.window }) });
-    return { ok: true, kind: 'run', summary, ms: performance.now() - t0, loads, thread: threadId };
+    const { summary, strategyError } = runOneFull({ config: task.job.config, loaded: parts, given: task.given, onError: task.job.onError, ...(task.window === undefined ? {} : { range: task.window }) });
+    return { ok: true, kind: 'run', summary, strategyError, ms: performance.now() - t0, loads, thread: threadId };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return { ok: false, error: { name: e.name, message: e.name === 'Error' ? (e.stack ?? e.message) : e.message } };

@@ -157,6 +157,15 @@ describe('the pool', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('a run the strategy stopped ranks last and says where it threw', async () => {
+    const file = resolve(ROOT, 'test/fixtures/sweep-throws.ts');
+    const base = loadConfig(undefined, { strategy: { file, typecheck: false } }, ROOT).config;
+    const r = await runSweep({ config: base, axes: parseAxes(['n=1,100']), walkForward: null, rank: 'trades', workers: 1, range: {}, onError: 'stop' });
+    expect(r.runs.map((x) => [x.params, x.summary.completed])).toEqual([[{ n: 100 }, true], [{ n: 1 }, false]]);
+    expect(r.runs[0]!.strategyError).toBeNull();
+    expect(r.runs[1]!.strategyError).toMatch(/^onBar at .*sweep-throws\.ts:12:\d+: boom at 100$/);
+  });
+
   it('says so when no run has the ranking metric (CAGR on three days)', async () => {
     const r = await runSweep({ config: config(), axes: parseAxes(['fast=5,10', 'slow=30']), walkForward: null, rank: 'cagr', workers: 1, range: {}, onError: 'stop' });
     expect(r.warnings).toEqual([expect.stringMatching(/no run has a cagr figure \(CAGR needs a span of 30 days or more\): the order is the grid's/)]);
