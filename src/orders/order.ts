@@ -91,7 +91,7 @@ export interface OrderHandle {
  * The registry's order: one object per order, its own handle (no closure per order), execution
  * ids held as the first id plus a Set only from the second on (most orders fill once).
  */
-export class OrderRecord implements Order, OrderHandle {
+export class OrderRecord implements Order {
   request: OrderRequest;
   venueOrderId: string | null = null;
   status: OrderStatus = 'initialized';
@@ -110,13 +110,28 @@ export class OrderRecord implements Order, OrderHandle {
   private firstExec: string | null = null;
   private execSet: Set<string> | null = null;
 
-  constructor(readonly clientOrderId: string, request: OrderRequest, readonly createdAt: number, public external: boolean) {
+  constructor(
+    readonly clientOrderId: string,
+    request: OrderRequest,
+    readonly createdAt: number,
+    public external: boolean,
+    /** Creation order in the registry (the archive keeps it, `all()` sorts by it). */
+    readonly seq: number,
+    /** What events carry: finds the order by id, hot or archived (registry.ts). */
+    readonly handle: OrderHandle,
+  ) {
     this.request = request;
     this.updatedAt = createdAt;
   }
 
-  get handle(): OrderHandle {
-    return this;
+  /** The execution ids as kept: none, the only one, or the Set (the archive stores this). */
+  get execs(): string | Set<string> | null {
+    return this.execSet ?? this.firstExec;
+  }
+
+  set execs(x: string | Set<string> | null) {
+    if (x === null || typeof x === 'string') { this.firstExec = x; this.execSet = null; }
+    else { this.execSet = x; this.firstExec = null; }
   }
 
   view(): OrderView {
@@ -171,10 +186,11 @@ export class RegistryOrderEvent implements OrderEvent {
     readonly to: OrderStatus,
     readonly ts: number,
     readonly reason: string | undefined,
-    snapshot: boolean,
+    /** The snapshot taken now, or null: built from the handle on first read. */
+    snapshot: OrderView | null,
   ) {
     this.clientOrderId = handle.clientOrderId;
-    this.snap = snapshot ? handle.view() : null;
+    this.snap = snapshot;
   }
 
   get order(): OrderView {

@@ -6,7 +6,8 @@ import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrumen
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
-import { type Order, type OrderEvent, type OrderView, OrderRecord, RegistryOrderEvent } from './order.ts';
+import { type Order, type OrderEvent, type OrderHandle, type OrderView, OrderRecord, RegistryOrderEvent, viewOf } from './order.ts';
+import { type ArchivedOrder, OrderArchive } from './order-archive.ts';
 
 export interface BookedFill {
   readonly order: Order;
@@ -36,9 +37,23 @@ export type RestoredOrder = OrderView & {
 
 const NO_OUTCOME: ReportOutcome = { events: [], fill: null, problem: null };
 
+/** An order's handle: finds it by id wherever it is kept (hot map or archive). One small object per order. */
+class RegistryHandle implements OrderHandle {
+  constructor(readonly clientOrderId: string, private readonly registry: OrderRegistry) {}
+  view(): OrderView {
+    return this.registry.viewById(this.clientOrderId)!;
+  }
+}
+
 export class OrderRegistry {
-  private readonly orders = new Map<string, Order>();
+  /** Orders not yet finished, and finished ones not yet archived (hot: looked up per report). */
+  private readonly orders = new Map<string, OrderRecord>();
   private readonly open = new Map<string, Order>();
+  /** Finished orders, in columns (order-archive.ts); a late report brings one back. */
+  private readonly archive = new OrderArchive();
+  /** Orders that finished since the last create(): archived then, once their last event is handled. */
+  private readonly finished: OrderRecord[] = [];
+  private seq = 0;
   /**
    * Take each event's order snapshot when it happens (someone keeps them: a strategy with
    * onOrderEvent, the recorder, the console). Off, the snapshot is built only if read (the engine
@@ -49,7 +64,35 @@ export class OrderRegistry {
   constructor(private readonly instrumentOf: (symbol: string) => Instrument | undefined) {}
 
   get(clientOrderId: string): Order | undefined {
-    return this.orders.get(clientOrderId);
+    return this.orders.get(clientOrderId) ?? this.revive(clientOrderId);
+  }
+
+  /** The order as it stands now, wherever it is kept (handles call this). */
+  viewById(clientOrderId: string): OrderView | undefined {
+    const o = this.orders.get(clientOrderId);
+    return o !== undefined ? viewOf(o) : this.archive.view(clientOrderId);
+  }
+
+  /** Finished orders leave the hot maps (only if still finished and still the registry's object). */
+  private archiveFinished(): void {
+    const f = this.finished;
+    for (let i = 0; i < f.length; i++) {
+      const o = f[i]!;
+      if (!isTerminal(o.status) || this.orders.get(o.clientOrderId) !== o) continue;
+      this.orders.delete(o.clientOrderId);
+      this.archive.put(o);
+    }
+    f.length = 0;
+  }
+
+  /** An archived order something asks about (a late report, an operator command): back in the hot map. */
+  private revive(id: string): Order | undefined {
+    if (this.archive.size === 0) return undefined;
+    const a = this.archive.take(id);
+    if (a === undefined) return undefined;
+    const o = recordOf(a, new RegistryHandle(id, this));
+    this.orders.set(id, o);
+    return o;
   }
 
   /** Orders that may still trade, oldest first. */
@@ -61,13 +104,19 @@ export class OrderRegistry {
     return this.open.size;
   }
 
+  /** Every order, in creation order (archived ones as read-only copies: get() an order to change it). */
   all(): IterableIterator<Order> {
-    return this.orders.values();
+    if (this.archive.size === 0) return this.orders.values();
+    const list: Order[] = [...this.orders.values()];
+    for (const a of this.archive.all()) list.push(recordOf(a, new RegistryHandle(a.clientOrderId, this)));
+    list.sort((x, y) => (x as OrderRecord).seq - (y as OrderRecord).seq);
+    return list.values();
   }
 
   create(clientOrderId: string, request: OrderRequest, ts: number, external = false): Order {
-    if (this.orders.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
-    const o = new OrderRecord(clientOrderId, request, ts, external);
+    if (this.finished.length > 0) this.archiveFinished();
+    if (this.orders.has(clientOrderId) || this.archive.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
+    const o = new OrderRecord(clientOrderId, request, ts, external, this.seq++, new RegistryHandle(clientOrderId, this));
     this.orders.set(clientOrderId, o);
     return o;
   }
@@ -89,8 +138,11 @@ export class OrderRegistry {
       o.reason = reason;
     }
     if (isOpen(o.status)) this.open.set(o.clientOrderId, o);
-    else this.open.delete(o.clientOrderId);
-    return new RegistryOrderEvent(o.handle, kind, from, o.status, ts, reason, this.snapshots);
+    else {
+      this.open.delete(o.clientOrderId);
+      if (isTerminal(o.status) && o instanceof OrderRecord) this.finished.push(o);
+    }
+    return new RegistryOrderEvent(o.handle, kind, from, o.status, ts, reason, this.snapshots ? viewOf(o) : null);
   }
 
   /**
@@ -137,7 +189,7 @@ export class OrderRegistry {
 
   /** Apply one venue report. Never throws: surprises become `problem`s and flags. */
   applyReport(rep: ExecutionReport): ReportOutcome {
-    const o = this.orders.get(rep.clientOrderId);
+    const o = this.get(rep.clientOrderId);
     if (o === undefined) {
       return { ...NO_OUTCOME, problem: `${rep.kind} report for unknown client order id ${rep.clientOrderId}` };
     }
@@ -244,6 +296,27 @@ export class OrderRegistry {
     if (ev !== null) return { events: [ev], fill: null, problem: null };
     return { events: [], fill: null, problem: o?.flagged ?? null };
   }
+}
+
+/** A registry record rebuilt from its archived row. */
+function recordOf(a: ArchivedOrder, handle: OrderHandle): OrderRecord {
+  const o = new OrderRecord(a.clientOrderId, a.request, a.createdAt, a.external, a.seq, handle);
+  o.venueOrderId = a.venueOrderId;
+  o.status = a.status;
+  o.returnTo = a.returnTo;
+  o.filledQty = a.filledQty;
+  o.avgFillPrice = a.avgFillPrice;
+  o.fees = a.fees;
+  o.updatedAt = a.updatedAt;
+  o.reason = a.reason;
+  o.flagged = a.flagged;
+  o.leftAlone = a.leftAlone;
+  o.filledLots = a.filledLots;
+  o.fillTickLots = a.fillTickLots;
+  o.lastVenueSeq = a.lastVenueSeq;
+  o.lastStatusTs = a.lastStatusTs;
+  o.execs = a.execs;
+  return o;
 }
 
 /** A fill's second identity: `<venue order id>@<cumulative lots>`, or null when the venue gave neither. */
