@@ -47,7 +47,8 @@ export class OrderArchive {
   private returnTo = new Uint8Array(64);
   /** bit 0 external, bit 1 leftAlone. */
   private bits = new Uint8Array(64);
-  private readonly num: Record<NumField, Float64Array<ArrayBuffer>> = Object.fromEntries(NUM.map((k) => [k, new Float64Array(64)])) as Record<NumField, Float64Array<ArrayBuffer>>;
+  private num: Record<NumField, Float64Array<ArrayBuffer>> = Object.fromEntries(NUM.map((k) => [k, new Float64Array(64)])) as Record<NumField, Float64Array<ArrayBuffer>>;
+  private cap = 64;
 
   get size(): number {
     return this.rows.size;
@@ -59,11 +60,7 @@ export class OrderArchive {
 
   put(o: ArchivedOrder): void {
     const i = this.n++;
-    const need = i + 1;
-    this.status = grownU8(this.status, need);
-    this.returnTo = grownU8(this.returnTo, need);
-    this.bits = grownU8(this.bits, need);
-    for (const k of NUM) this.num[k] = grown(this.num[k], need);
+    if (i === this.cap) this.grow();
     this.ids.push(o.clientOrderId);
     this.requests.push(o.request);
     this.venueIds.push(o.venueOrderId);
@@ -85,6 +82,18 @@ export class OrderArchive {
     num.lastStatusTs[i] = o.lastStatusTs;
     num.seq[i] = o.seq;
     this.rows.set(o.clientOrderId, i);
+  }
+
+  /** Double every column (rarely: log2 of the number of orders times). */
+  private grow(): void {
+    const need = this.cap * 2;
+    this.status = grownU8(this.status, need);
+    this.returnTo = grownU8(this.returnTo, need);
+    this.bits = grownU8(this.bits, need);
+    const num = { ...this.num };
+    for (const k of NUM) num[k] = grown(num[k], need);
+    this.num = num;
+    this.cap = need;
   }
 
   /** The order as archived, or undefined. `take` also removes it (it is going back to the hot map). */

@@ -82,14 +82,16 @@ export class EndedOrders {
 
   add(o: Omit<EndedOrder, 'life'>, life: EndedLife): void {
     const i = this.n++;
-    const need = i + 1;
-    this.life = grownU8(this.life, need);
-    this.seq = grown(this.seq, need);
-    this.filledLots = grown(this.filledLots, need);
-    this.submitTs = grown(this.submitTs, need);
-    this.updatedTs = grown(this.updatedTs, need);
-    this.fillValue = grown(this.fillValue, need);
-    this.fillQty = grown(this.fillQty, need);
+    if (i === this.life.length) {
+      const need = i * 2;
+      this.life = grownU8(this.life, need);
+      this.seq = grown(this.seq, need);
+      this.filledLots = grown(this.filledLots, need);
+      this.submitTs = grown(this.submitTs, need);
+      this.updatedTs = grown(this.updatedTs, need);
+      this.fillValue = grown(this.fillValue, need);
+      this.fillQty = grown(this.fillQty, need);
+    }
     this.ids.push(o.clientOrderId);
     this.insts.push(o.inst);
     this.requests.push(o.request);
@@ -137,15 +139,17 @@ export class ExecutionLog {
 
   add(clientOrderId: string, seq: number, no: number, symbol: string, buy: boolean, qty: number, price: number, fee: number, ts: number): void {
     const i = this.n++;
-    const need = i + 1;
     if (i > 0 && this.ts[i - 1]! > ts) this.inOrder = false;
-    this.buy = grownU8(this.buy, need);
-    this.seq = grown(this.seq, need);
-    this.no = grown(this.no, need);
-    this.qty = grown(this.qty, need);
-    this.price = grown(this.price, need);
-    this.fee = grown(this.fee, need);
-    this.ts = grown(this.ts, need);
+    if (i === this.buy.length) {
+      const need = i * 2;
+      this.buy = grownU8(this.buy, need);
+      this.seq = grown(this.seq, need);
+      this.no = grown(this.no, need);
+      this.qty = grown(this.qty, need);
+      this.price = grown(this.price, need);
+      this.fee = grown(this.fee, need);
+      this.ts = grown(this.ts, need);
+    }
     this.ids.push(clientOrderId);
     this.symbols.push(symbol);
     this.buy[i] = buy ? 1 : 0;
