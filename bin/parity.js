@@ -6,6 +6,9 @@ if (major < 20) {
   process.stderr.write(`parity needs Node.js 20 or newer; this is ${process.versions.node}.\n`);
   process.exit(1);
 }
+// React's development build is several times slower: set before anything can import React (the
+// console's modules read it once, when they load).
+process.env.NODE_ENV ??= 'production';
 const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../src/cli/main.ts');
