@@ -9,10 +9,35 @@ import type { TradingState } from '../risk/trading-state.ts';
 
 const iso = (ts: number): string => (Number.isFinite(ts) ? new Date(ts).toISOString() : '-');
 
+/**
+ * A stream write error that means the reader is gone (`| head -1`, a closed terminal or socket): the
+ * lines stop, the session does not.
+ */
+const GONE = new Set(['EPIPE', 'EIO', 'ENXIO', 'EBADF', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
 export class EventLines implements EngineObserver {
-  constructor(private readonly out: NodeJS.WritableStream, private readonly json: boolean) {}
+  private gone = false;
+
+  /**
+   * `onGone` is told once when the reader closes the stream (the stream's 'error' event is handled
+   * here, so a closed pipe is never an unhandled error that takes the process down); other errors
+   * stop the lines too (nothing more can be written) and are reported the same way.
+   */
+  constructor(private readonly out: NodeJS.WritableStream, private readonly json: boolean, onGone?: (err: NodeJS.ErrnoException, expected: boolean) => void) {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.gone) return;
+      this.gone = true;
+      onGone?.(err, GONE.has(err.code ?? ''));
+    });
+  }
+
+  /** The reader closed the stream: nothing is written any more. */
+  isGone(): boolean {
+    return this.gone;
+  }
 
   private write(kind: string, ts: number, text: string, data: Record<string, unknown>): void {
+    if (this.gone) return;
     if (this.json) {
       // `ts` and `kind` mean the same on every line: a payload's own (a fill's epoch-ms ts) does not override them.
       const line: Record<string, unknown> = { ts: iso(ts), kind, ...data };

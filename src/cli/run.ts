@@ -4,7 +4,8 @@
  * operations layer runs: kill switch, pre-flight gates, watchdogs and the control socket that
  * `parity ctl` talks to.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
@@ -22,8 +23,10 @@ import { SessionOps } from '../ops/session-ops.ts';
 import { terminalPrompt } from '../ops/live-confirm.ts';
 import { lockHeldByStore } from '../ops/lock.ts';
 import { accountStateDir } from '../ops/kill-state.ts';
+import { POINTER_FILE } from '../ops/control-socket.ts';
 import { COMMANDS, type CommandName, type CommandResult } from '../ops/commands.ts';
 import { EventLines } from './event-lines.ts';
+import { EVENTS_FILE } from '../recording/format.ts';
 import { collect, parseNumberFlag, parseSpeed } from './options.ts';
 import { UsageError } from './errors.ts';
 
@@ -151,10 +154,26 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     try { process.stdin.pause(); } catch { /* tty gone */ }
   };
 
-  const lines = new EventLines(process.stdout, true);
-  // Headless stdout is for `jq`: a strategy's (or a library's) console.log goes to stderr instead.
-  if (!tty) console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
-  const observers: EngineObserver[] = tty ? [ops, model] : [ops, lines];
+  // Headless stdout is JSON lines for a reader that may leave (`| head -1`, a closed log pipe). A
+  // closed stdout does not stop a trading session: the lines stop, the engine and its recording run
+  // on, and stderr says so once (as soon as the recording's path is known).
+  let stdoutGone: string | null = null;
+  const sayStdoutGone = (): void => {
+    if (stdoutGone === null || paper === null) return;
+    out(`parity: stdout closed${stdoutGone}; events are still recorded in ${join(paper.session.dir, EVENTS_FILE)}\n`);
+    stdoutGone = null;
+  };
+  const lines = tty ? null : new EventLines(process.stdout, true, (err, expected) => {
+    stdoutGone = expected ? '' : ` (${err.code ?? err.message})`;
+    sayStdoutGone();
+  });
+  if (!tty) {
+    // Headless stdout is for `jq`: a strategy's (or a library's) console.log goes to stderr instead.
+    console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+    // A closed stderr (the human text) must not take the session down either.
+    process.stderr.on('error', () => { detached = true; });
+  }
+  const observers: EngineObserver[] = lines === null ? [ops, model] : [ops, lines];
   paper = flags.venue === 'alpaca'
     ? await startAlpaca(config, observers, {
       live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
@@ -177,6 +196,17 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
     });
   const p = paper;
+  sayStdoutGone();
+  let removeControlFiles = (): void => {};
+  // Whatever way the process leaves (an uncaught error, process.exit anywhere), the recording's last
+  // batch reaches the disk and the control socket does not outlive the process. Both are synchronous.
+  process.on('exit', () => { p.recorder.finalize('exit'); removeControlFiles(); });
+  process.on('uncaughtException', (err) => {
+    try { process.stderr.write(`parity: unexpected error: ${err.stack ?? err.message}\n`); } catch { /* stderr gone */ }
+    p.recorder.finalize(`crashed: ${err.message}`);
+    if (exiting) { process.exit(1); }
+    void finish(1, 'crash', 'the session stopped on an unexpected error (above): state saved');
+  });
   // The operator's remedy for a reconciliation difference, and every result for the pane.
   acceptImpl = (by) => p.reconciler.acceptVenue(by);
   p.reconciler.onResult((r) => ops.showReconciliation(summarizeReconcile(r)));
@@ -187,6 +217,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     else process.stderr.write(`warning: ${w}\n`);
   }
   const server = await ops.startControl({ id: p.session.id, name: p.session.name, dir: p.session.dir });
+  // The exit backstop (above): a clean close has removed these already; an abrupt exit has not.
+  removeControlFiles = () => { for (const f of [server.socket, join(p.session.dir, POINTER_FILE)]) rmSync(f, { force: true }); };
   p.engine.log('info', 'operator', `control socket ${server.socket}: parity ctl status|pause|resume|cancel-all|flatten|shutdown|accept-venue`);
 
   const dispatch = (command: CommandName, by: string): Promise<CommandResult> => ops.bus.dispatch({ command, by });

@@ -235,14 +235,34 @@ export class Recorder implements EngineObserver {
 
   onStop(engine: EngineView): void {
     this.engine = engine;
+    this.end(engine, 'stopped');
+  }
+
+  /**
+   * The process is leaving without a clean stop (an uncaught error, an exit from elsewhere): write
+   * what is held and an end record saying why, synchronously, so the recording is whole up to here.
+   * A no-op once the recording is closed (after a clean stop).
+   */
+  finalize(reason: string): void {
+    if (this.closed) return;
+    if (this.engine === null) { this.close(); return; }
+    try {
+      this.end(this.engine, reason);
+    } catch {
+      // The engine's state may be what broke: keep the lines already held.
+      this.close();
+    }
+  }
+
+  private end(engine: EngineView, reason: string): void {
     if (this.closed) return;
     this.writeDeferred(null, -1);
     const end: EndRecord = {
-      k: 'end', t: this.time(engine), reason: 'stopped', wall: new Date().toISOString(), events: this.n,
+      k: 'end', t: this.time(engine), reason, wall: new Date().toISOString(), events: this.n,
       account: engine.portfolio.account(), counts: { ...this.counts },
     };
     this.snapshot(engine);
-    this.chunks.push(`${JSON.stringify(end)}\n`);
+    this.chunks.push(`${this.clean(JSON.stringify(end))}\n`);
     this.close();
   }
 
