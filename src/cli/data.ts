@@ -4,7 +4,10 @@
  */
 import type { Command } from 'commander';
 import { synthBars, writeCsv } from '../data/index.ts';
-import { WRITE_CODECS, convertBars, type WriteCodec } from '../data/convert.ts';
+import type { WriteCodec } from '../data/convert.ts';
+
+/** As data/convert.ts WRITE_CODECS (that module, and the Parquet writer, load only for a conversion). */
+const WRITE_CODECS = ['snappy', 'gzip', 'brotli', 'uncompressed'] as const;
 import { parseNumberFlag, parseTimeFlag } from './options.ts';
 
 export function registerData(program: Command): void {
@@ -33,7 +36,8 @@ export function registerData(program: Command): void {
     .option('--symbol <symbol>', 'symbol for an input without a symbol column (default: from the file name)')
     .option('--tz <zone>', 'IANA zone for timestamps without an offset (e.g. America/New_York)')
     .option('--codec <codec>', `Parquet compression: ${WRITE_CODECS.join(', ')} (default snappy)`)
-    .action((input: string, output: string, f: { symbol?: string; tz?: string; codec?: string }) => {
+    .action(async (input: string, output: string, f: { symbol?: string; tz?: string; codec?: string }) => {
+      const { convertBars } = await import('../data/convert.ts');
       const r = convertBars(input, output, {
         ...(f.symbol !== undefined ? { symbol: f.symbol } : {}), ...(f.tz !== undefined ? { tz: f.tz } : {}),
         ...(f.codec !== undefined ? { codec: f.codec as WriteCodec } : {}),

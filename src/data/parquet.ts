@@ -14,11 +14,9 @@
  * micro/nanoseconds are refused); strings are read as in CSV.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parquetMetadata, parquetSchema, type ColumnChunk, type FileMetaData, type SchemaElement } from 'hyparquet';
-import { readColumn } from 'hyparquet/src/column.js';
-import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
-import { getTreePath } from 'hyparquet/src/schema.js';
-import { compressors } from 'hyparquet-compressors';
+import type { ColumnChunk, FileMetaData, SchemaElement } from 'hyparquet';
+import { createRequire } from 'node:module';
+import type { Compressors } from 'hyparquet';
 import type { BarCollector, LoadOptions } from './collect.ts';
 import { DataError } from './errors.ts';
 import { fileError } from './lines.ts';
@@ -30,16 +28,66 @@ import { timestampProblem } from './timestamp-problem.ts';
 const NEEDED = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
 export const PARQUET_CODECS = ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD', 'BROTLI', 'LZ4', 'LZ4_RAW'] as const;
 
-/** Timestamps as epoch ms numbers, not Date objects (truncated toward zero, as ISO fractions are). */
-const PARSERS = {
-  ...DEFAULT_PARSERS,
-  timestampFromMilliseconds: (v: bigint): number => Number(v),
-  timestampFromMicroseconds: (v: bigint): number => Number(v / 1000n),
-  timestampFromNanoseconds: (v: bigint): number => Number(v / 1_000_000n),
-  dateFromDays: (d: number): number => d * 86_400_000,
-};
+interface Hyparquet {
+  readonly parquetMetadata: typeof import('hyparquet').parquetMetadata;
+  readonly parquetSchema: typeof import('hyparquet').parquetSchema;
+  readonly readColumn: typeof import('hyparquet/src/column.js').readColumn;
+  readonly getTreePath: typeof import('hyparquet/src/schema.js').getTreePath;
+  /** Timestamps as epoch ms numbers, not Date objects (truncated toward zero, as ISO fractions are). */
+  readonly parsers: typeof import('hyparquet/src/convert.js').DEFAULT_PARSERS;
+}
+
+/**
+ * hyparquet, loaded on the first Parquet file: parity commands that read no Parquet (the console
+ * among them) do not pay its import at start. A synchronous require of ES modules (Node 20.19+).
+ */
+let hyparquet: Hyparquet | null = null;
+function hp(path: string): Hyparquet {
+  if (hyparquet === null) {
+    try {
+      const req = createRequire(import.meta.url);
+      const main = req('hyparquet') as typeof import('hyparquet');
+      const convert = req('hyparquet/src/convert.js') as typeof import('hyparquet/src/convert.js');
+      hyparquet = {
+        parquetMetadata: main.parquetMetadata,
+        parquetSchema: main.parquetSchema,
+        readColumn: (req('hyparquet/src/column.js') as typeof import('hyparquet/src/column.js')).readColumn,
+        getTreePath: (req('hyparquet/src/schema.js') as typeof import('hyparquet/src/schema.js')).getTreePath,
+        parsers: {
+          ...convert.DEFAULT_PARSERS,
+          timestampFromMilliseconds: (v: bigint): number => Number(v),
+          timestampFromMicroseconds: (v: bigint): number => Number(v / 1000n),
+          timestampFromNanoseconds: (v: bigint): number => Number(v / 1_000_000n),
+          dateFromDays: (d: number): number => d * 86_400_000,
+        },
+      };
+    } catch (err) {
+      throw new DataError(path, 0, `cannot load the Parquet reader (hyparquet): ${err instanceof Error ? err.message : String(err)}; reading Parquet needs Node 20.19 or later`);
+    }
+  }
+  return hyparquet;
+}
 
 type Column = ArrayLike<unknown>;
+
+/**
+ * gzip, zstd, brotli and lz4 from hyparquet-compressors, loaded on the first file that needs them:
+ * importing them costs ~130 ms (a WebAssembly snappy among them), which every parity command would
+ * pay at start otherwise. hyparquet decodes snappy itself. The reader is synchronous, so this is a
+ * require of an ES module (Node 20.19 and later).
+ */
+let decompressors: Compressors | null = null;
+function codecsFor(path: string): Compressors {
+  if (decompressors === null) {
+    try {
+      decompressors = (createRequire(import.meta.url)('hyparquet-compressors') as { compressors: Compressors }).compressors;
+    } catch (err) {
+      throw new DataError(path, 0, `cannot load the Parquet decompressors (hyparquet-compressors): ${err instanceof Error ? err.message : String(err)}; ` +
+        'reading gzip, zstd, brotli or lz4 Parquet needs Node 20.19 or later (or rewrite the file with snappy)');
+    }
+  }
+  return decompressors;
+}
 
 interface FileHandle {
   readonly fd: number;
@@ -71,7 +119,8 @@ function readMetadata(path: string, h: FileHandle): FileMetaData {
   if (len + 8 > h.size) throw new DataError(path, 0, 'the Parquet footer is damaged (metadata longer than the file)');
   const footer = readAt(path, h, h.size - 8 - len, h.size);
   try {
-    return parquetMetadata(footer, { parsers: PARSERS });
+    const h2 = hp(path);
+    return h2.parquetMetadata(footer, { parsers: h2.parsers });
   } catch (err) {
     throw new DataError(path, 0, `the Parquet footer cannot be read: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -211,7 +260,8 @@ export class ParquetBarReader {
   private loadGroup(g: number, symbolOnly = false): void {
     const rg = this.meta.row_groups[g]!;
     const groupRows = Number(rg.num_rows);
-    const tree = parquetSchema(this.meta);
+    const lib = hp(this.source);
+    const tree = lib.parquetSchema(this.meta);
     const read = (k: number): Column => {
       if (k < 0) return [];
       const chunk = rg.columns[k] as ColumnChunk;
@@ -219,17 +269,17 @@ export class ParquetBarReader {
       if (meta === undefined) throw new DataError(this.source, 0, `row group ${g + 1} has no metadata for column ${k + 1}: the file is damaged or encrypted`);
       const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
       const bytes = readAt(this.source, this.h, start, start + Number(meta.total_compressed_size));
-      const schemaPath = getTreePath(tree, meta.path_in_schema);
+      const schemaPath = lib.getTreePath(tree, meta.path_in_schema);
       const decoder = {
         pathInSchema: meta.path_in_schema,
         element: schemaPath[schemaPath.length - 1]!.element,
         schemaPath,
         ...meta,
-        parsers: PARSERS,
-        compressors,
+        parsers: lib.parsers,
+        ...(meta.codec === 'UNCOMPRESSED' || meta.codec === 'SNAPPY' ? {} : { compressors: codecsFor(this.source) }),
       };
       try {
-        const { data } = readColumn({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 },
+        const { data } = lib.readColumn({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 },
           { groupStart: 0, selectStart: 0, selectEnd: groupRows, groupRows }, decoder);
         if (data.length === 1) return data[0] as Column;
         const out: unknown[] = [];
