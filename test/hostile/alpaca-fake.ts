@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export type Json = Record<string, unknown>;
@@ -110,11 +111,13 @@ export class AlpacaFake {
     server.on('request', (req, res) => { void fake.onRequest(req, res); });
     server.on('connection', (s) => { fake.tcp.add(s); s.on('close', () => fake.tcp.delete(s)); });
     server.on('upgrade', (req, socket, head) => {
-      if (fake.streamDown || !(req.url ?? '').startsWith('/stream')) {
+      const path = req.url ?? '';
+      const data = path.startsWith('/v1beta3/crypto/us') || path.startsWith('/v2/iex');
+      if (fake.streamDown || (!path.startsWith('/stream') && !data)) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => fake.onSocket(ws));
+      wss.handleUpgrade(req, socket, head, (ws) => (data ? fake.onDataSocket(ws) : fake.onSocket(ws)));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return fake;
@@ -143,6 +146,7 @@ export class AlpacaFake {
 
   async close(): Promise<void> {
     for (const ws of this.sockets) ws.terminate();
+    for (const ws of this.dataSockets) ws.terminate();
     for (const s of this.tcp) s.destroy();
     this.wss.close();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -318,6 +322,16 @@ export class AlpacaFake {
       const o = this.orders.get(g[1]!);
       return o === undefined ? { status: 404, body: { code: 40410000, message: 'order not found' } } : { status: 200, body: o };
     }
+    if (method === 'GET' && (g = m(/^\/v2\/assets\/(.+)$/)) !== null) {
+      const sym = g[1]!;
+      const crypto = sym.includes('/');
+      return { status: 200, body: {
+        id: randomUUID(), class: crypto ? 'crypto' : 'us_equity', exchange: crypto ? 'CRYPTO' : 'NASDAQ', symbol: sym, status: 'active', tradable: true,
+        marginable: !crypto, shortable: !crypto, easy_to_borrow: !crypto, fractionable: true,
+        min_order_size: crypto ? '0.000000001' : '1', min_trade_increment: crypto ? '0.000000001' : '1', price_increment: '0.01',
+      } };
+    }
+    if (method === 'GET' && (path === '/v1beta3/crypto/us/bars' || path === '/v2/stocks/bars')) return { status: 200, body: { bars: {}, next_page_token: null } };
     if (method === 'POST' && path === '/v2/orders') return this.submit(body ?? {});
     if (method === 'DELETE' && (g = m(/^\/v2\/orders\/([^/]+)$/)) !== null) {
       const o = this.orders.get(g[1]!);
@@ -378,6 +392,37 @@ export class AlpacaFake {
     n.updated_at = nanoTime(this.now);
     this.push('replaced', old.id);
     this.push('new', n.id);
+  }
+
+  // ---------- market data (msgpack, as Alpaca's data stream) ----------
+
+  private readonly dataSockets = new Set<WebSocket>();
+
+  onDataSocket(ws: WebSocket): void {
+    this.dataSockets.add(ws);
+    ws.on('close', () => this.dataSockets.delete(ws));
+    ws.send(mpEncode([{ T: 'success', msg: 'connected' }]));
+    ws.on('message', (raw) => {
+      let f: Json;
+      try { f = mpDecode(raw as Buffer) as Json; } catch { return; }
+      if (f.action === 'auth') ws.send(mpEncode([{ T: 'success', msg: 'authenticated' }]));
+      else if (f.action === 'subscribe') {
+        (ws as WebSocket & { subscribed?: boolean }).subscribed = true;
+        ws.send(mpEncode([{ T: 'subscription', trades: [], quotes: (f.quotes as string[] | undefined) ?? [], bars: (f.bars as string[] | undefined) ?? [] }]));
+      }
+    });
+  }
+
+  get dataSubscribers(): number {
+    let n = 0;
+    for (const ws of this.dataSockets) if ((ws as WebSocket & { subscribed?: boolean }).subscribed === true) n++;
+    return n;
+  }
+
+  /** One minute bar for a wire symbol ("BTC/USD") on every market data connection. */
+  pushBar(symbol: string, close: number, startMs: number): void {
+    const bar = { T: 'b', S: symbol, o: close, h: close, l: close, c: close, v: 1, t: new Date(startMs), n: 1, vw: close };
+    for (const ws of this.dataSockets) ws.send(mpEncode([bar]));
   }
 
   // ---------- websocket ----------
