@@ -149,3 +149,32 @@ describe('streamed bars equal the in-memory path', () => {
     expect(r.feed.size).toBe(5);
   });
 });
+
+describe('the thinned copy a streamed run charts', () => {
+  it('stands for every bar: at most 4,096 buckets, the same first open, last close, extremes and volume', () => {
+    const rows = ['timestamp,symbol,open,high,low,close,volume'];
+    let p = 100;
+    for (let i = 0; i < 10_007; i++) {
+      const o = p;
+      p = Math.max(1, p + ((i * 7919) % 13) / 100 - 0.06);
+      const c = Math.round(p * 100) / 100;
+      const hi = Math.max(o, c) + 0.5 + (i % 97 === 0 ? 10 : 0), lo = Math.max(0.01, Math.min(o, c) - 0.5);
+      rows.push(`${formatTs(Date.UTC(2024, 0, 1) + i * 60_000)},ZZ,${o},${Math.round(hi * 100) / 100},${Math.round(lo * 100) / 100},${c},${i % 5}`);
+      p = c;
+    }
+    const path = write('ZZ.csv', rows.join('\n') + '\n');
+    const feed = planBarStream([path]).open(tickOf, []);
+    drain(feed);
+    const [t] = feed.thinned();
+    const [s] = loadBars(path);
+    expect(t!.barCount).toBe(10_007);
+    expect(t!.length).toBeLessThanOrEqual(4096);
+    expect(t!.length).toBeGreaterThan(2048);
+    expect(t!.open[0]).toBe(s!.open[0]);
+    expect(t!.close[t!.length - 1]).toBe(s!.close[s!.length - 1]);
+    expect(Math.max(...t!.high)).toBe(Math.max(...s!.high));
+    expect(Math.min(...t!.low)).toBe(Math.min(...s!.low));
+    expect(t!.volume.reduce((a, b) => a + b, 0)).toBe(s!.volume.reduce((a, b) => a + b, 0));
+    expect(Array.from(t!.ts).every((x, i, a) => i === 0 || x > a[i - 1]!)).toBe(true);
+  });
+});
