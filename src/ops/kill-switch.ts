@@ -263,6 +263,9 @@ export class KillSwitch implements EngineObserver {
     const r = await this.flatten(by, 'shutdown');
     this.lvl = 4;
     this.reason = `shutdown by ${by}`;
+    // The hold the flatten left says L3: the trading state (ctl status, the recording's last state,
+    // a replay's last frame) must say what the level really is.
+    this.guard.hold('kill', 'paused', `kill switch ${KILL_LEVEL_NAMES[4]} (${this.reason})`);
     this.persist(by, this.reason);
     this.log('warn', `L4 shutdown by ${by}: state saved, disconnecting${r.ok ? '' : ' (flatten incomplete!)'}`);
     return { ...r, level: 4, message: r.ok ? 'flat, state saved: shutting down' : `${r.message}; state saved, shutting down anyway` };
