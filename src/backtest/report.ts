@@ -58,6 +58,44 @@ function shortTime(isoTime: string | null): string {
 
 // ---------- summary block ----------
 
+/** The summary is read in an 80-column terminal over SSH: no line is wider. */
+export const SUMMARY_WIDTH = 80;
+
+const groupInt = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const isoMs = (t: string | null): number | null => (t === null ? null : Date.parse(t));
+
+/**
+ * Whether Sharpe and Sortino mean anything for this run. metrics.ts reports 0 where the ratio is
+ * undefined; a 0.00 there reads as a measured figure, so the report says n/a (null in JSON):
+ * - fewer than 2 bars: no spread of returns at all;
+ * - a flat equity curve (no drawdown and no return): a zero standard deviation, 0 / 0;
+ * - Sortino with no drawdown: no downside return, the ratio has no denominator.
+ */
+export function computableRatios(s: Pick<BacktestSummary, 'bars' | 'maxDrawdown' | 'totalReturn'>): { sharpe: boolean; sortino: boolean; why: string } {
+  if (s.bars < 2) return { sharpe: false, sortino: false, why: `${s.bars} bar${s.bars === 1 ? '' : 's'}` };
+  const noDown = s.maxDrawdown === 0;
+  const flat = noDown && s.totalReturn === 0;
+  return { sharpe: !flat, sortino: !noDown, why: flat ? 'flat equity' : 'no losing bar' };
+}
+
+/** Split on double spaces (the summary's field separator), then on spaces, to lines of at most `width`. */
+function wrapWords(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const out: string[] = [];
+  let line = '';
+  const put = (piece: string, sep: string): void => {
+    if (line === '') line = piece;
+    else if (line.length + sep.length + piece.length <= width) line += sep + piece;
+    else { out.push(line); line = piece; }
+  };
+  for (const field of text.split('  ')) {
+    if (field.length <= width) { put(field, '  '); continue; }
+    field.split(' ').forEach((w, i) => put(w, i === 0 ? '  ' : ' '));
+  }
+  if (line !== '') out.push(line);
+  return out;
+}
+
 export interface RenderOptions {
   /** ANSI colors; the caller passes false for NO_COLOR, --no-color or a non-TTY stream. */
   readonly color?: boolean;
@@ -80,23 +118,31 @@ export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): str
   if (d !== undefined) {
     header.push({ label: 'Strategy', value: `${d.strategy.name}  ${displayPath(d.strategy.file)}  ${paramsText(d.strategy.params)}`, tone: 'plain' });
     for (const i of d.instruments) {
-      const guessed = i.symbolFrom === 'file name';
-      header.push({ label: 'Symbol', value: `${i.symbol}  ${i.assetClass}  spec: ${specSourceText(i)}${guessed ? '  WARNING' : ''}`, tone: guessed ? 'bad' : 'plain' });
+      // The spec without the guess (specSourceText appends it): the guess is its own warning line below.
+      header.push({ label: 'Symbol', value: `${i.symbol}  ${i.assetClass}  spec: ${specSourceText({ ...i, symbolFrom: 'data' })}`, tone: 'plain' });
+      if (i.symbolFrom === 'file name') header.push({ label: '', value: 'WARNING: symbol guessed from the file name', tone: 'bad' });
     }
     header.push({ label: 'Data', value: spanText(d.data), tone: 'plain' });
+  } else {
+    // No description (a library caller): the run's own span stands in for the data's.
+    header.push({ label: 'Data', value: spanText({ first: isoMs(s.from), last: isoMs(s.to), bars: s.bars }), tone: 'plain' });
   }
-  if (run.completed === false) header.push({ label: 'Stopped', value: 'by a strategy error: the figures cover the run up to it', tone: 'bad' });
+  if (run.completed === false) {
+    // Where it stopped, against the whole data: the figures below cover only this much.
+    const of = d !== undefined ? ` of ${groupInt(d.data.bars)}` : '';
+    const at = s.to === null ? 'before the first bar' : `at ${s.to.slice(0, 16).replace('T', ' ')} UTC`;
+    header.push({ label: 'Stopped', value: `by a strategy error ${at} (${groupInt(s.bars)}${of} bars): the figures cover the run up to it`, tone: 'bad' });
+  }
   // Annualized figures on a short span: the span beside them; CAGR left out below the minimum.
   const short = s.spanDays < MIN_CAGR_DAYS;
   const cagr = meaningfulCagr(s);
   const beside = short && s.bars > 0 ? ` (${days(s.spanDays)})` : '';
-  header.push(
-    { label: 'Period', value: `${shortTime(s.from)} -> ${shortTime(s.to)}  (${s.bars} bars)`, tone: 'plain' },
-    { label: 'Equity', value: `${formatMoney(s.startEquity)} -> ${formatMoney(s.finalEquity)}`, tone: 'plain' },
-  );
+  const ratios = computableRatios(s);
+  const ratioText = (x: number, ok: boolean): string => (ok ? `${formatRatio(x)}${beside}` : `n/a (${ratios.why})`);
+  header.push({ label: 'Equity', value: `${formatMoney(s.startEquity)} -> ${formatMoney(s.finalEquity)}`, tone: 'plain' });
   const left: Cell[] = [
     { label: 'Return', value: formatPercent(s.totalReturn, true), tone: toneOf(s.totalReturn) },
-    { label: 'Sharpe', value: `${formatRatio(s.sharpe)}${beside}`, tone: 'plain' },
+    { label: 'Sharpe', value: ratioText(s.sharpe, ratios.sharpe), tone: 'plain' },
     { label: 'Max drawdown', value: formatPercent(s.maxDrawdown), tone: s.maxDrawdown > 0 ? 'bad' : 'plain' },
     { label: 'Trades', value: String(s.trades), tone: 'plain' },
     { label: 'Fills', value: String(s.fills), tone: 'plain' },
@@ -106,9 +152,9 @@ export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): str
     cagr === null
       ? { label: 'CAGR', value: `n/a (span ${days(s.spanDays)} < ${MIN_CAGR_DAYS} d)`, tone: 'plain' }
       : { label: 'CAGR', value: formatPercent(cagr, true), tone: toneOf(cagr) },
-    { label: 'Sortino', value: `${formatRatio(s.sortino)}${beside}`, tone: 'plain' },
+    { label: 'Sortino', value: ratioText(s.sortino, ratios.sortino), tone: 'plain' },
     { label: 'Exposure', value: formatPercent(s.exposure), tone: 'plain' },
-    { label: 'Win rate', value: formatPercent(s.winRate), tone: 'plain' },
+    { label: 'Win rate', value: s.trades > 0 ? formatPercent(s.winRate) : 'n/a (no trades)', tone: 'plain' },
     { label: 'Fees', value: formatMoney(s.fees), tone: 'plain' },
   ];
 
@@ -127,7 +173,12 @@ export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): str
   const rv = Math.max(...right.map((x) => x.value.length));
 
   const lines: string[] = [];
-  for (const h of header) lines.push(`${c.dim(h.label.padEnd(lw))}  ${paint(h.value, h.tone)}`);
+  // A long header value (a path, many params) wraps under itself: every line fits SUMMARY_WIDTH.
+  for (const h of header) {
+    wrapWords(h.value, SUMMARY_WIDTH - lw - 2).forEach((part, i) => {
+      lines.push(`${i === 0 ? c.dim(h.label.padEnd(lw)) : ' '.repeat(lw)}  ${paint(part, h.tone)}`.trimEnd());
+    });
+  }
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
     const l = left[i];
     const r = right[i];
@@ -156,6 +207,7 @@ export interface SummaryJson {
   readonly finalEquity: number;
   readonly totalReturn: number;
   readonly maxDrawdown: number;
+  /** 0 when it cannot be computed (the sweep ranks on numbers); `backtestJson` says null instead. */
   readonly sharpe: number;
   readonly sortino: number;
   /** null when the span is shorter than MIN_CAGR_DAYS (metrics.ts). */
@@ -174,7 +226,6 @@ export interface SummaryJson {
   readonly completed: boolean;
   readonly strategy?: { readonly name: string; readonly file: string; readonly params: Readonly<Record<string, unknown>> };
   readonly instruments?: readonly { readonly symbol: string; readonly assetClass: string; readonly specSource: string; readonly symbolFrom: string; readonly tickSize: number; readonly lotSize: number }[];
-  readonly data?: { readonly first: string | null; readonly last: string | null; readonly bars: number };
   readonly warnings?: readonly string[];
 }
 
@@ -208,10 +259,23 @@ export function summaryJson(s: BacktestSummary, run: RunReport = {}): SummaryJso
     ...(d === undefined ? {} : {
       strategy: { name: d.strategy.name, file: d.strategy.file, params: d.strategy.params },
       instruments: d.instruments.map((i) => ({ symbol: i.symbol, assetClass: i.assetClass, specSource: i.specSource, symbolFrom: i.symbolFrom, tickSize: i.tickSize, lotSize: i.lotSize })),
-      data: { first: isoOrNull(d.data.first), last: isoOrNull(d.data.last), bars: d.data.bars },
       warnings: d.warnings,
     }),
   };
+}
+
+/** What `parity backtest --json` prints: the summary, with a figure that cannot be computed as null. */
+export type BacktestJson = Omit<SummaryJson, 'sharpe' | 'sortino' | 'winRate'> & {
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  /** null with no round trip: 0 / 0. */
+  readonly winRate: number | null;
+};
+
+export function backtestJson(s: BacktestSummary, run: RunReport = {}): BacktestJson {
+  const j = summaryJson(s, run);
+  const ok = computableRatios(s);
+  return { ...j, sharpe: ok.sharpe ? j.sharpe : null, sortino: ok.sortino ? j.sortino : null, winRate: s.trades > 0 ? j.winRate : null };
 }
 
 // ---------- equity chart ----------

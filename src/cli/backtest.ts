@@ -4,7 +4,8 @@ import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { runBacktest } from '../modes/backtest.ts';
 import { chartSeries } from '../modes/parts.ts';
-import { renderEquityChart, renderPriceChart, renderSummary, summaryJson, writeOutputs, ProgressBar } from '../backtest/index.ts';
+import { renderEquityChart, renderPriceChart, renderSummary, writeOutputs, ProgressBar } from '../backtest/index.ts';
+import { backtestJson } from '../backtest/report.ts';
 import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
 import { UsageError } from './errors.ts';
@@ -80,7 +81,7 @@ export function registerBacktest(program: Command): void {
       }
       const run = { description: result.description, counts: result.counts, completed: result.completed };
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify(summaryJson(result.summary, run))}\n`);
+        process.stdout.write(`${JSON.stringify(backtestJson(result.summary, run))}\n`);
         return;
       }
       const color = flags.color && process.env.NO_COLOR === undefined && process.stdout.isTTY === true;

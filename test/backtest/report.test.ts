@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downsampleMinMax, formatMoney, formatPercent, renderEquityChart, renderSummary, summaryJson } from '../../src/backtest/report.ts';
+import { downsampleMinMax, formatMoney, formatPercent, renderEquityChart, renderSummary, summaryJson, backtestJson } from '../../src/backtest/report.ts';
 import { summarize, type BacktestSummary } from '../../src/backtest/metrics.ts';
 
 const DAY = 86_400_000;
@@ -32,7 +32,8 @@ describe('renderSummary', () => {
   it('is aligned, plain without color, and shows the key numbers', () => {
     const text = renderSummary(sample(), { color: false });
     expect(text).not.toMatch(/\x1b\[/);
-    expect(text).toContain('2024-01-01 -> 2024-01-04');
+    expect(text).toMatch(/^Data\s+2024-01-01 00:00 \.\. 2024-01-04 00:00 UTC \(4 bars, 3\.0 d\)$/m);
+    expect(text).not.toMatch(/^Period/m);
     expect(text).toContain('100,000.00 -> 112,345.68');
     expect(text).toContain('+12.35%');
     const lines = text.split('\n');
@@ -130,7 +131,10 @@ describe('what the run ran, and short spans', () => {
   });
 
   it('a symbol guessed from the file name is a WARNING in the summary', () => {
-    expect(renderSummary(sample(), { run: { description: description('file name') } })).toMatch(/Symbol\s+BIG\s+equity\s+spec: default for equity; symbol guessed from the file name\s+WARNING/);
+    const text = renderSummary(sample(), { run: { description: description('file name') } });
+    // On its own line: the summary fits 80 columns.
+    expect(text).toMatch(/^Symbol\s+BIG\s+equity\s+spec: default for equity\n\s+WARNING: symbol guessed from the file name$/m);
+    expect(text.split('\n').filter((l) => l.length > 80)).toEqual([]);
   });
 
   it('CAGR is n/a below 30 days (null in JSON); Sharpe and Sortino carry the span', () => {
@@ -140,6 +144,17 @@ describe('what the run ran, and short spans', () => {
     expect(text).toMatch(/CAGR\s+n\/a \(span 4\.0 d < 30 d\)/);
     expect(text).toMatch(/Sharpe\s+-?\d+\.\d\d \(4\.0 d\)/);
     expect(summaryJson(s).cagr).toBeNull();
+  });
+
+  it('Sharpe and Sortino that cannot be computed are n/a (null in the backtest JSON), never 0.00', () => {
+    const flat = summarize({ ts: Float64Array.from([0, 1, 2].map((i) => T0 + i * DAY)), equity: Float64Array.from([100_000, 100_000, 100_000]), length: 3, startCash: 100_000, fills: [], exposureBars: 0, intervalMs: DAY, calendar: '24x7' });
+    expect(renderSummary(flat)).toMatch(/Sharpe\s+n\/a \(flat equity\)/);
+    expect(renderSummary(flat)).toMatch(/Sortino\s+n\/a \(flat equity\)/);
+    expect(backtestJson(flat)).toMatchObject({ sharpe: null, sortino: null, winRate: null });
+    const rising = summarize({ ts: Float64Array.from([0, 1, 2].map((i) => T0 + i * DAY)), equity: Float64Array.from([100_000, 100_100, 100_300]), length: 3, startCash: 100_000, fills: [], exposureBars: 0, intervalMs: DAY, calendar: '24x7' });
+    expect(renderSummary(rising)).toMatch(/Sharpe\s+\d+\.\d\d/);
+    expect(renderSummary(rising)).toMatch(/Sortino\s+n\/a \(no losing bar\)/);
+    expect(backtestJson(rising).sharpe).toBe(summaryJson(rising).sharpe);
   });
 
   it('CAGR is shown over 30 days or more', () => {

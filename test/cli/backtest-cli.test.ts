@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parity, tempDir } from './helpers.ts';
+import { parity, ROOT, tempDir } from './helpers.ts';
 
 const SAMPLE = 'data/sample/BTC-USD-1m.csv';
+
+/** The same bars with no symbol column (the loader then guesses the symbol from the file name). */
+function withoutSymbolColumn(csv: string): string {
+  const rows = csv.split('\n').map((l) => l.split(','));
+  const i = rows[0]!.indexOf('symbol');
+  return i < 0 ? csv : rows.map((r) => r.filter((_, j) => j !== i).join(',')).join('\n');
+}
 
 describe('parity backtest (CLI)', () => {
   it('prints a JSON summary with the documented keys', () => {
@@ -107,20 +114,20 @@ describe('parity backtest says what it ran', () => {
   it('big.csv without a symbol column: the guessed equity BIG is a warning, in the summary and the JSON', () => {
     const dir = tempDir();
     const file = join(dir, 'big.csv');
-    writeFileSync(file, readFileSync(SAMPLE, 'utf8'));
+    writeFileSync(file, withoutSymbolColumn(readFileSync(SAMPLE, 'utf8')));
     const human = parity(['backtest', '-d', file]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/Symbol\s+BIG\s+equity\s+spec: default for equity; symbol guessed from the file name\s+WARNING/);
+    expect(human.stdout).toMatch(/^Symbol\s+BIG\s+equity\s+spec: default for equity\n\s+WARNING: symbol guessed from the file name$/m);
     expect(human.stdout).toMatch(/Strategy\s+sma-cross\s+strategies\/sma-cross\.ts\s+fast=10 slow=30/);
     expect(human.stdout).toMatch(/Data\s+2024-03-04 00:00 \.\. 2024-03-06 23:59 UTC \(4,320 bars, 3\.0 d\)/);
     expect(human.stdout).toMatch(/CAGR\s+n\/a \(span 3\.0 d < 30 d\)/);
     expect(human.stderr).toMatch(/warning: symbol BIG was guessed from the file name .*big\.csv/);
     const j = JSON.parse(parity(['backtest', '-d', file, '--json']).stdout) as {
-      instruments: { symbol: string; assetClass: string; specSource: string; symbolFrom: string }[]; cagr: number | null; data: { bars: number };
+      instruments: { symbol: string; assetClass: string; specSource: string; symbolFrom: string }[]; cagr: number | null; bars: number;
     };
     expect(j.instruments).toEqual([expect.objectContaining({ symbol: 'BIG', assetClass: 'equity', specSource: 'default', symbolFrom: 'file name' })]);
     expect(j.cagr).toBeNull();
-    expect(j.data.bars).toBe(4320);
+    expect(j.bars).toBe(4320);
   });
 
   it('--symbol names it: no warning, the spec source is still said', () => {
@@ -128,5 +135,46 @@ describe('parity backtest says what it ran', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Symbol\s+ETH-USD\s+crypto_spot\s+spec: default for crypto_spot$/m);
     expect(r.stderr).not.toMatch(/guessed/);
+  });
+});
+
+describe('parity backtest summary layout', () => {
+  const summaryLines = (stdout: string): string[] => stdout.slice(0, stdout.indexOf('\n\n') >= 0 ? stdout.indexOf('\n\n') : undefined).split('\n');
+
+  it('says the span once (the Data line), not again as a Period in another format', () => {
+    const r = parity(['backtest', '-d', SAMPLE, '--symbol', 'BTC-USD']);
+    expect(r.code).toBe(0);
+    const head = summaryLines(r.stdout);
+    expect(head.filter((l) => /^Data\s/.test(l))).toEqual(['Data          2024-03-04 00:00 .. 2024-03-06 23:59 UTC (4,320 bars, 3.0 d)']);
+    expect(head.filter((l) => /^Period\s|bars\)/.test(l) && !/^Data\s/.test(l))).toEqual([]);
+    // --json: one span too (the run's from / to / bars), no second copy under "data".
+    const j = JSON.parse(parity(['backtest', '-d', SAMPLE, '--symbol', 'BTC-USD', '--json']).stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ bars: 4320, from: '2024-03-04T00:00:00.000Z', to: '2024-03-06T23:59:00.000Z' });
+    expect(j).not.toHaveProperty('data');
+  });
+
+  it('a run stopped by a strategy error: figures that cannot be computed are n/a (null in JSON), never 0.00', () => {
+    const strategy = join(ROOT, 'test/cli/fixtures/throws-at.ts');
+    const r = parity(['backtest', '-d', SAMPLE, '--symbol', 'BTC-USD', '-s', strategy]);
+    expect(r.code).toBe(1);
+    const head = summaryLines(r.stdout);
+    expect(head.join('\n')).toMatch(/^Stopped\s+by a strategy error at 2024-03-04 00:00 UTC \(1 of 4,320 bars\)/m);
+    expect(head.join('\n')).toMatch(/^Sharpe\s+n\/a\b/m);
+    expect(head.join('\n')).toMatch(/Sortino\s+n\/a\b/m);
+    expect(head.join('\n')).toMatch(/Win rate\s+n\/a \(no trades\)/m);
+    expect(head.join('\n')).not.toMatch(/0\.00 \(0\.0 d\)|\(1 bars\)/);
+    const j = JSON.parse(parity(['backtest', '-d', SAMPLE, '--symbol', 'BTC-USD', '-s', strategy, '--json']).stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ completed: false, sharpe: null, sortino: null, winRate: null, bars: 1 });
+  });
+
+  it('every summary line fits 80 columns, the guessed-symbol warning on its own line', () => {
+    const dir = tempDir();
+    const file = join(dir, 'BTC-USD-1m.csv');
+    writeFileSync(file, withoutSymbolColumn(readFileSync(SAMPLE, 'utf8')));
+    const r = parity(['backtest', '-d', file]);
+    expect(r.code).toBe(0);
+    const head = summaryLines(r.stdout);
+    expect(head.filter((l) => l.length > 80)).toEqual([]);
+    expect(head.join('\n')).toMatch(/^Symbol\s+BTC-USD\s+crypto_spot\s+spec: default for crypto_spot\n\s+WARNING: symbol guessed from the file name$/m);
   });
 });
