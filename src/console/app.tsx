@@ -15,12 +15,13 @@
 import { Box, Text, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { type CommandName, type CommandResult, resumeNeedsConfirm } from '../ops/commands.ts';
-import { fit } from './format.ts';
+import { fit, groupFigures } from './format.ts';
 import { KeyReader, type ParsedKey } from './key-input.ts';
 import { useLook, type LookState } from './look.ts';
 import { chartPane, selectedSymbol } from './panes/chart.ts';
 import { filterNote, promptText, visibleEvents, visibleOrders } from './search.ts';
-import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type UiState, armText, armedPrompt, onKey } from './keys.ts';
+import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, type Pending, type UiState, armText, armedPrompt, expectedState, onKey, pendingFor } from './keys.ts';
+import { type SelectionKeys, keyAt, resolveScroll } from './selection.ts';
 import { detailView, reasonFooter, rowAction, selectedRow, wrapText } from './panes/detail.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
 import { type Line, Pane, windowOf } from './panes/pane.tsx';
@@ -78,7 +79,7 @@ function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: 
     stdout.on('resize', on);
     return () => { stdout.off('resize', on); };
   }, [stdout, fixed?.columns, fixed?.rows]);
-  return size;
+  return fixed ?? size;
 }
 
 /**
@@ -123,12 +124,19 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   const snapRef = useRef(snap);
   snapRef.current = snap;
   const [notice, setNotice] = useState<Notice | null>(null);
+  // The kill-switch command just sent, until the snapshot shows it (keys.ts expectedState).
+  // Once the command is answered, the first snapshot after the answer rules again (`settled`):
+  // an engine that stops itself right after a resume (the loss limit) must read as stopped.
+  const pendingRef = useRef<(Pending & { settled?: ConsoleSnapshot }) | null>(null);
+  // The selected row of each pane by its key (selection.ts): rows that arrive never move it.
+  const selKeys = useRef<SelectionKeys>({});
   const [, setTick] = useState(0);
   const tone = useTone();
   const layoutRef = useRef<Layout>(computeLayout(columns, rows, columns < 100 || rows < 30, ui.focus));
 
-  // Re-render when an armed window or a notice expires, so the prompt disappears on time.
-  const expiry = Math.min(ui.armed?.until ?? Infinity, notice?.until ?? Infinity);
+  // Re-render when an armed window, a notice or a finished action's line expires, so each goes on
+  // time even when no snapshot arrives (a paused engine, a closed market).
+  const expiry = messageExpiry(snap, ui.armed, notice);
   useEffect(() => {
     if (!Number.isFinite(expiry)) return;
     const t = setTimeout(() => setTick((n) => n + 1), Math.max(0, expiry - wallNow()) + 20);
@@ -141,10 +149,13 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
     switch (e.kind) {
       case 'command':
         if (keys.command === undefined) return;
+        const sent = pendingFor(e.command, wallNow());
+        if (sent !== null) pendingRef.current = sent;
+        const settle = () => { if (sent !== null && pendingRef.current === sent) pendingRef.current = { ...sent, settled: snapRef.current }; };
         say(`${e.command}: sent…`, 'accent', 60_000);
         keys.command(e.command, e.args).then(
-          (r) => say(`${e.command}: ${r.message}`, r.ok ? 'good' : 'bad', r.ok ? 15_000 : 60_000),
-          (err: unknown) => say(`${e.command} failed: ${(err as Error).message}`, 'bad', 60_000),
+          (r) => { settle(); say(`${e.command}: ${r.message}`, r.ok ? 'good' : 'bad', r.ok ? 15_000 : 60_000); },
+          (err: unknown) => { settle(); say(`${e.command} failed: ${(err as Error).message}`, 'bad', 60_000); },
         );
         return;
       case 'reconcile':
@@ -167,11 +178,11 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
         keys.extra?.find((x) => x.key === e.key)?.run();
         return;
     }
-  }, [keys, say]);
+  }, [keys, say, wallNow]);
 
   const compact = columns < 100 || rows < 30;
   // `/` filters and `v` charts (look.ts): their own state, offered each key around the hotkeys.
-  const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current, symbol: selectedSymbol(selectedRow(snapRef.current, { ...sel, pane: uiRef.current.focus, index: uiRef.current.scroll[uiRef.current.focus] })) }), (t) => say(t, 'dim', 4000));
+  const look = useLook(() => ({ focus: uiRef.current.focus, help: uiRef.current.help, armed: uiRef.current.armed !== null && uiRef.current.armed.until > wallNow(), snap: snapRef.current, symbol: selectedSymbol(selectedRow(snapRef.current, { ...sel, pane: uiRef.current.focus, index: resolveScroll(uiRef.current.scroll, selKeys.current, selRows)[uiRef.current.focus] })) }), (t) => say(t, 'dim', 4000));
   // What the selection points at, with the rows as the panes show them (a `/` filter narrows them).
   const sq = look.state.search.query;
   const sel = {
@@ -181,6 +192,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
     gateLines: gateLines(snap, columns),
     reconLines: reconLines(snap, columns),
   };
+  const selRows = { orders: sel.orders, positions: snap.positions, events: sel.events, eventRows: sel.eventRows };
 
   const onOneKey = (k: ParsedKey) => {
     const { input, ...key } = k;
@@ -188,18 +200,32 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
     if (look.key(input, key, 'first')) return;
     if (keys.input?.(input, key) === true) return;
     if (look.key(input, key, 'then')) return;
+    const now = wallNow();
+    // The selection as the screen shows it (by row key), and the kill state the last command asked for.
+    const cur: UiState = { ...uiRef.current, scroll: resolveScroll(uiRef.current.scroll, selKeys.current, selRows) };
+    const p = pendingRef.current;
+    const exp = expectedState({ killLevel: snap.ops.killLevel, tradingActive: snap.trading.status === 'active' }, p !== null && p.settled !== undefined && p.settled !== snap ? null : p, now);
+    pendingRef.current = exp.pending;
+    const trading = !exp.tradingActive && snap.trading.status === 'active' ? { ...snap.trading, status: 'paused' as const } : snap.trading;
     const ctx = {
-      now: wallNow(),
-      killLevel: snap.ops.killLevel,
-      tradingActive: snap.trading.status === 'active',
+      now,
+      killLevel: exp.killLevel,
+      tradingActive: exp.tradingActive,
       can: { command: keys.command !== undefined, reconcile: keys.reconcile !== undefined, gates: keys.rerunGates !== undefined, quit: keys.quit !== undefined },
       page: Math.max(1, layout.pageRows),
       reconDifference: reconDifference(snap),
-      resumeConfirm: resumeNeedsConfirm({ killLevel: snap.ops.killLevel, killReason: snap.ops.killReason, trading: snap.trading, holds: snap.ops.holds }),
+      resumeConfirm: resumeNeedsConfirm({ killLevel: exp.killLevel, killReason: snap.ops.killReason, trading, holds: snap.ops.holds }),
       rows: { orders: sel.orders.length, positions: snap.positions.length, gates: sel.gateLines.length, recon: sel.reconLines.length },
-      rowAction: rowAction(selectedRow(snap, { ...sel, pane: uiRef.current.focus, index: uiRef.current.scroll[uiRef.current.focus] })),
+      rowAction: rowAction(selectedRow(snap, { ...sel, pane: cur.focus, index: cur.scroll[cur.focus] })),
+      help: { page: Math.max(1, layout.body - 2), max: Math.max(0, helpLines(keys, columns).length - (layout.body - 1)) },
     };
-    const out = onKey(uiRef.current, input, key, ctx, (keys.extra ?? []).map((x) => x.key));
+    const out = onKey(cur, input, key, ctx, (keys.extra ?? []).map((x) => x.key));
+    if (out.state.scroll[cur.focus] !== cur.scroll[cur.focus]) {
+      const k = keyAt(cur.focus, out.state.scroll[cur.focus], selRows);
+      const next = { ...selKeys.current };
+      if (k === undefined) delete next[cur.focus]; else next[cur.focus] = k;
+      selKeys.current = next;
+    }
     if (out.state !== uiRef.current) { uiRef.current = out.state; setUi(out.state); }
     if (out.effect !== null) run(out.effect);
   };
@@ -218,20 +244,47 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   const prompt = promptText(look.state.search);
   const message = armed === null && prompt !== null ? { text: ` ${prompt}`, tone: 'accent' as const, inverse: false } : messageLine(snap, armed === null ? null : armed.action === 'quit' ? `${armText('quit')} — ${keys.quitWarning?.(snap) ?? ''}` : armedPrompt(armed), notice !== null && notice.until > now ? notice : null, now);
   const W = columns;
-  // The 80x24 rule: a message longer than the line (a halt reason, what resuming means) wraps onto
-  // up to three rows, taken from the panes, instead of being cut mid-word.
-  const messageRows = messageText(message.text, W);
-  const layout = computeLayout(columns, rows, compact, ui.focus, messageRows.length);
+  // The 80x24 rule: a message longer than the line (a halt reason) wraps onto up to three rows,
+  // taken from the panes, instead of being cut mid-word; an armed prompt (what tripped, what
+  // resuming means) gets the rows it needs, so what the second press does is read whole.
+  const messageRows = messageText(message.text, W, armed !== null ? ARMED_ROWS : 3);
+  // At 80x24 the gate strip above Events would repeat the message line's gate summary: its row goes to events.
+  const strip = compact && message.text !== ` ${gateSummary(snap).text}`;
+  const layout = computeLayout(columns, rows, compact, ui.focus, messageRows.length, strip);
   layoutRef.current = layout;
+  const shownUi: UiState = { ...ui, scroll: resolveScroll(ui.scroll, selKeys.current, selRows) };
+
+  // Below 80x24 panes would cut figures: one honest screen instead, until the terminal grows back.
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return <TooSmall columns={columns} rows={rows} />;
 
   return (
     <Box flexDirection="column" width={W} height={layout.total}>
       <StatusBar snap={snap} width={W} compact={compact} />
       {messageRows.map((t, i) => <Text key={`m${i}`} inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(t, W)}</Text>)}
-      {ui.help ? <Help width={W} height={layout.body} keys={keys} />
-        : ui.detail ? <Detail view={detailView(selectedRow(snap, { ...sel, pane: ui.focus, index: ui.scroll[ui.focus] }), W)} width={W} height={layout.body} />
-        : <Body snap={snap} ui={ui} look={look.state} layout={layout} width={W} compact={compact} />}
+      {ui.help ? <Help width={W} height={layout.body} keys={keys} offset={ui.helpScroll} />
+        : ui.detail ? <Detail view={detailView(selectedRow(snap, { ...sel, pane: ui.focus, index: shownUi.scroll[ui.focus] }), W)} width={W} height={layout.body} />
+        : <Body snap={snap} ui={shownUi} look={look.state} layout={layout} width={W} compact={compact} strip={strip} />}
       <HelpLine width={W} keys={keys} armed={armed?.action ?? null} snap={snap} typing={look.state.search.editing !== null} />
+    </Box>
+  );
+}
+
+/** The smallest terminal the panes fit whole (README "80x24"). */
+export const MIN_SIZE = { columns: 80, rows: 24 } as const;
+
+/** Rows an armed prompt may wrap onto (the loss-limit resume prompt takes six at 80 columns). */
+const ARMED_ROWS = 8;
+
+export function tooSmallText(columns: number, rows: number): string {
+  return `terminal too small: ${MIN_SIZE.columns}x${MIN_SIZE.rows} needed, now ${columns}x${rows} (the engine keeps running; parity ctl status)`;
+}
+
+function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+  const tone = useTone();
+  const lines = wrapText(tooSmallText(columns, rows), Math.max(1, columns)).slice(0, Math.max(1, rows - 1));
+  return (
+    <Box flexDirection="column" width={columns}>
+      {lines.map((l, i) => <Text key={i} color={tone('warn')} bold={i === 0} wrap="truncate">{l}</Text>)}
     </Box>
   );
 }
@@ -246,25 +299,25 @@ interface Layout {
   readonly pageRows: number;
 }
 
-/** The message line's rows: one when it fits, else the words wrapped onto at most three. */
-export function messageText(text: string, width: number): string[] {
+/** The message line's rows: one when it fits, else the words wrapped onto at most `max`. */
+export function messageText(text: string, width: number, max = 3): string[] {
   if (text.length <= width) return [text];
   const lines = wrapText(text, Math.max(10, width - 1)).map((l) => ` ${l}`);
-  return lines.length <= 3 ? lines : [...lines.slice(0, 2), `${lines[2]!.slice(0, Math.max(0, width - 1))}…`];
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), `${lines[max - 1]!.slice(0, Math.max(0, width - 1))}…`];
 }
 
 /**
  * Rows for each band. One row is left free so Ink never takes its clear-the-screen path (flicker).
  * A message that wraps (`messageRows` > 1) takes its extra rows from the panes.
  */
-export function computeLayout(columns: number, rows: number, compact: boolean, _focus: PaneId, messageRows = 1): Layout {
+export function computeLayout(columns: number, rows: number, compact: boolean, _focus: PaneId, messageRows = 1, strip = true): Layout {
   const total = Math.max(10, rows - 1);
   const status = compact ? 2 : 1;
   const body = Math.max(4, total - status - 1 - messageRows);
   if (compact) {
     const top = Math.min(7, Math.max(3, Math.floor(body * 0.4)));
     const mid = Math.min(5, Math.max(2, Math.floor(body * 0.25)));
-    const events = Math.max(1, body - 1 - top - mid);
+    const events = Math.max(1, body - (strip ? 1 : 0) - top - mid);
     return { total, body, top, mid, mid2: 0, events, pageRows: Math.max(1, events - 1) };
   }
   const top = Math.min(14, Math.max(5, Math.floor(body * 0.27)));
@@ -274,26 +327,61 @@ export function computeLayout(columns: number, rows: number, compact: boolean, _
   return { total, body, top, mid, mid2, events, pageRows: Math.max(1, events - 2) };
 }
 
-function messageLine(snap: ConsoleSnapshot, armed: string | null, notice: Notice | null, now: number): { text: string; tone: Tone | null; inverse: boolean } {
+/** How long a finished kill-switch action's line stays: as long as any other success notice. */
+const DONE_MS = 15_000;
+
+/**
+ * When the message line next changes by itself (an armed window closing, a notice or a finished
+ * action's line fading): the console schedules a re-render for then, since no snapshot may come.
+ */
+export function messageExpiry(snap: ConsoleSnapshot, armed: { readonly until: number } | null, notice: { readonly until: number } | null): number {
+  const p = snap.ops.progress;
+  const done = p !== null && p.state !== 'working' && p.finishedAt !== null ? p.finishedAt + DONE_MS : Infinity;
+  return Math.min(armed?.until ?? Infinity, notice?.until ?? Infinity, done);
+}
+
+/**
+ * What stops trading, each reason once: the kill switch's latch of an engine stop ("kill switch L1
+ * paused (engine paused: daily loss …)") repeats the engine's own hold, so it is left out beside it.
+ */
+export function holdReasons(snap: ConsoleSnapshot): string {
+  const holds = snap.ops.holds;
+  if (holds.length === 0) return snap.trading.reason;
+  const halted = holds.filter((h) => h.status === 'halted');
+  const top = halted.length > 0 ? halted : holds;
+  const engine = holds.some((h) => h.key === 'engine');
+  const shown = top.filter((h) => !(h.key === 'kill' && engine && snap.ops.killReason.startsWith('engine ')));
+  return (shown.length > 0 ? shown : top).map((h) => h.reason).join('; ');
+}
+
+export function messageLine(snap: ConsoleSnapshot, armed: string | null, notice: Notice | null, now: number): { text: string; tone: Tone | null; inverse: boolean } {
+  const m = messageLineRaw(snap, armed, notice, now);
+  // Figures as the panes write them (298,656.88, not 298656.88): reasons come from the engine raw.
+  return { ...m, text: groupFigures(m.text) };
+}
+
+function messageLineRaw(snap: ConsoleSnapshot, armed: string | null, notice: Notice | null, now: number): { text: string; tone: Tone | null; inverse: boolean } {
   if (armed !== null) return { text: ` ${armed}`, tone: 'bad', inverse: true };
   const p = snap.ops.progress;
   if (p !== null && p.state === 'working') {
     const secs = Math.round((now - p.startedAt) / 1000);
     return { text: ` ${p.action} (${p.by}) ${secs}s: ${p.detail} — open orders ${p.openOrders}, positions ${p.positions.length === 0 ? 'flat' : p.positions.map((x) => `${x.symbol} ${x.qty}`).join(', ')}`, tone: 'warn', inverse: false };
   }
-  if (p !== null && p.finishedAt !== null && now - p.finishedAt < 20_000 && (notice === null || notice.text.endsWith('sent…'))) {
+  // A finished action's line fades like a notice (DONE_MS, with a re-render scheduled for it:
+  // messageExpiry); before, it had no timer and stayed until some snapshot redrew the screen.
+  if (p !== null && p.finishedAt !== null && now - p.finishedAt < DONE_MS && (notice === null || notice.text.endsWith('sent…'))) {
     return { text: ` ${p.action} (${p.by}) ${p.state === 'done' ? 'done' : 'DID NOT COMPLETE'}: ${p.detail}`, tone: p.state === 'done' ? 'good' : 'bad', inverse: p.state !== 'done' };
   }
   if (notice !== null) return { text: ` ${notice.text}`, tone: notice.tone, inverse: false };
   if (snap.replay?.prompt != null) return { text: ` jump to (14:30, 2024-03-04T14:30, +5m, -1h, #event; enter / esc): ${snap.replay.prompt}█`, tone: 'accent', inverse: false };
   if (snap.replay?.message != null) return { text: ` ${snap.replay.message}`, tone: 'warn', inverse: false };
   if (snap.ended !== null) return { text: ` ${snap.ended}; q quits`, tone: 'dim', inverse: false };
-  if (snap.trading.status !== 'active') return { text: ` trading ${snap.trading.status.toUpperCase()}: ${snap.trading.reason}`, tone: snap.trading.status === 'halted' ? 'bad' : 'warn', inverse: false };
+  if (snap.trading.status !== 'active') return { text: ` trading ${snap.trading.status.toUpperCase()}: ${holdReasons(snap)}`, tone: snap.trading.status === 'halted' ? 'bad' : 'warn', inverse: false };
   const g = gateSummary(snap);
   return { text: ` ${g.text}`, tone: g.tone, inverse: false };
 }
 
-function Body({ snap, ui, look, layout, width, compact }: { snap: ConsoleSnapshot; ui: UiState; look: LookState; layout: Layout; width: number; compact: boolean }) {
+function Body({ snap, ui, look, layout, width, compact, strip }: { snap: ConsoleSnapshot; ui: UiState; look: LookState; layout: Layout; width: number; compact: boolean; strip: boolean }) {
   const f = ui.focus;
   const q = look.search.query;
   if (look.chart !== null) {
@@ -309,7 +397,7 @@ function Body({ snap, ui, look, layout, width, compact }: { snap: ConsoleSnapsho
           <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
           <Pane title={compact ? 'P&L' : 'P&L (session equity)'} width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
         </Box>
-        {compact ? <GateStrip text={g.text} tone={g.tone} width={width} /> : (
+        {compact ? (strip ? <GateStrip text={g.text} tone={g.tone} width={width} /> : null) : (
           <Box width={width} height={layout.mid2}>
             <GatesPane snap={snap} width={Math.floor(width * 0.6)} height={layout.mid2} focused={f === 'gates'} offset={ui.scroll.gates} />
             <ReconPane snap={snap} width={width - Math.floor(width * 0.6)} height={layout.mid2} focused={f === 'recon'} offset={ui.scroll.recon} />
@@ -329,7 +417,7 @@ function Body({ snap, ui, look, layout, width, compact }: { snap: ConsoleSnapsho
           <PositionsPane snap={snap} width={posW} height={layout.mid} focused={f === 'positions'} offset={ui.scroll.positions} />
           <Pane title="P&L" width={width - posW} height={layout.mid} focused={false} lines={pnlLines(snap, width - posW - 1, layout.mid - 1)} />
         </Box>
-        <GateStrip text={g.text} tone={g.tone} width={width} />
+        {strip ? <GateStrip text={g.text} tone={g.tone} width={width} /> : null}
         {bottom === 'events' ? <EventsPane snap={snap} width={width} height={layout.events} focused={f === 'events'} back={ui.scroll.events} query={q.events} />
           : bottom === 'gates' ? <GatesPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.gates} />
           : <ReconPane snap={snap} width={width} height={layout.events} focused offset={ui.scroll.recon} />}
@@ -439,7 +527,8 @@ function Detail({ view, width, height }: { view: { title: string; lines: Line[] 
   return <Pane title={view.title} width={width} height={height} focused lines={view.lines} />;
 }
 
-function Help({ width, height, keys }: { width: number; height: number; keys: ConsoleKeys }) {
+/** The help screen's rows for these keys at this width (it scrolls when taller than the body). */
+export function helpLines(keys: ConsoleKeys, width: number): Line[] {
   const textW = Math.max(20, width - 20);
   const entry = (k: string, d: string) => wrapWords(d, textW).map((part, i) => ({ text: `${fit(i === 0 ? k : '', 16)} ${part}` }));
   const lines = HELP_TEXT.filter(([, , need]) => need === null || keys[need] !== undefined).flatMap(([k, d]) => entry(k, d));
@@ -452,7 +541,16 @@ function Help({ width, height, keys }: { width: number; height: number; keys: Co
     ...(!live ? [] : note('From another terminal (frozen console, lost SSH): parity ctl pause|resume|cancel-all|flatten|shutdown|status, accept-venue; resume --confirm from a halt or L3/L4; cancel-order <id>, close-position <symbol>')),
     ...(!live ? [] : note('A lost SSH link (SIGHUP) does not stop the engine; run parity inside tmux to get the screen back.')),
   ];
-  return <Pane title="Help (esc closes)" width={width} height={height} focused lines={[...lines, ...extra, ...more]} />;
+  return [...lines, ...extra, ...more];
+}
+
+/** The help, scrolled (arrows, PgUp / PgDn while it is shown): at 80x24 it is taller than the body. */
+function Help({ width, height, keys, offset }: { width: number; height: number; keys: ConsoleKeys; offset: number }) {
+  const all = helpLines(keys, width);
+  const rows = Math.max(1, height - 1);
+  const o = Math.min(Math.max(0, offset), Math.max(0, all.length - rows));
+  const note = all.length > rows ? `${o + 1}-${Math.min(all.length, o + rows)} of ${all.length} · ↑↓ PgUp PgDn scroll · esc closes` : 'esc closes';
+  return <Pane title="Help" note={note} width={width} height={height} focused lines={all.slice(o, o + rows)} />;
 }
 
 /** The reconciliation pane shows a difference, or its pause is still in force: `a a` has something to accept. */
@@ -461,30 +559,64 @@ function reconDifference(snap: ConsoleSnapshot): boolean {
   return (r !== null && !r.clean) || snap.ops.holds.some((h) => h.key === 'reconcile');
 }
 
-function HelpLine({ width, keys, armed, snap, typing = false }: { width: number; keys: ConsoleKeys; armed: ArmedAction | null; snap: ConsoleSnapshot; typing?: boolean }) {
+function HelpLine(props: HelpLineProps) {
   const tone = useTone();
-  const short = width < 110;
-  let text: string;
-  if (armed === 'quit') text = ' q or y quits · any other key stays';
-  else if (armed !== null) text = ' confirm with the same key · any other key aborts';
-  else if (typing) text = ' typing a filter: keys are text, not hotkeys · enter keeps · esc clears';
-  else {
-    const parts: string[] = [];
-    if (keys.command !== undefined) {
-      const resume = snap.ops.killLevel > 0 || snap.trading.status !== 'active';
-      parts.push(resume ? 'p RESUME' : 'p pause', short ? 'c cancel' : 'c cancel-all', short ? 'f flat' : 'f flatten', short ? 'X exit' : 'X exit flat');
-    }
-    if (keys.reconcile !== undefined) parts.push(short ? 'r recon' : 'r reconcile');
-    if (keys.command !== undefined && reconDifference(snap)) parts.push(short ? 'a a accept venue' : 'a a accept venue state');
-    if (keys.rerunGates !== undefined) parts.push('g gates');
-    for (const x of keys.extra ?? []) parts.push(`${x.key} ${x.label}`);
-    // The 80x24 rule: `/` and `v` push out the tab and arrow hints (both in ? help) on a line too
-    // short for all of them, so `? help` and `q quit` are never the ones cut.
-    parts.push('/ find', 'v chart');
-    const tail = ['? help', ...(keys.quit !== undefined ? ['q quit'] : [])];
-    const sep = short ? ' ' : ' · ';
-    const full = ` ${[...parts, 'tab pane', '↑↓ scroll', ...tail].join(sep)}`;
-    text = !short && full.length <= width ? full : ` ${[...parts, ...tail].join(sep)}`;
+  return <Text color={tone('dim')} wrap="truncate">{fit(helpLineText(props), props.width)}</Text>;
+}
+
+interface HelpLineProps { readonly width: number; readonly keys: ConsoleKeys; readonly armed: ArmedAction | null; readonly snap: ConsoleSnapshot; readonly typing?: boolean }
+
+/** One hint: its long and short label, and how late it gives way (higher stays longer). */
+interface Hint { readonly long: string; readonly short: string; readonly keep: number }
+
+/** Replay's keys, shorter for a narrow line (their long labels are in ? help). */
+const SHORT_EXTRA: Readonly<Record<string, readonly [string, number]>> = {
+  space: ['play', 9], '←/→': ['step', 8], g: ['jump', 7], '[/]': ['speed', 5], 'n/N': ['next', 6], k: ['kind', 4], '0/$': ['ends', 3],
+};
+
+/**
+ * The bottom line, built to fit (the 80x24 rule): hints have priorities; the line first shortens
+ * its labels and separators, then the lowest-priority hints give way one by one; `? help` and
+ * `q quit` are the last to go, so the way to every other key is always on screen.
+ */
+export function helpLineText({ width, keys, armed, snap, typing = false }: HelpLineProps): string {
+  if (armed === 'quit') return ' q or y quits · any other key stays';
+  if (armed !== null) return ' confirm with the same key · any other key aborts';
+  if (typing) return ' typing a filter: keys are text, not hotkeys · enter keeps · esc clears';
+  const hints: Hint[] = [];
+  const h = (long: string, short: string, keep: number) => hints.push({ long, short, keep });
+  if (keys.command !== undefined) {
+    const resume = snap.ops.killLevel > 0 || snap.trading.status !== 'active';
+    h(resume ? 'p RESUME' : 'p pause', resume ? 'p RESUME' : 'p pause', 90);
+    h('c cancel-all', 'c cancel', 70);
+    h('f flatten', 'f flat', 80);
+    h('X exit flat', 'X exit', 75);
   }
-  return <Text color={tone('dim')} wrap="truncate">{fit(text, width)}</Text>;
+  if (keys.reconcile !== undefined) h('r reconcile', 'r recon', 50);
+  if (keys.command !== undefined && reconDifference(snap)) h('a a accept venue state', 'a a accept venue', 85);
+  if (keys.rerunGates !== undefined) h('g gates', 'g gates', 40);
+  for (const x of keys.extra ?? []) {
+    const [short, keep] = SHORT_EXTRA[x.key] ?? [x.label, 30];
+    h(`${x.key} ${x.label}`, `${x.key} ${short}`, 20 + keep);
+  }
+  h('/ find', '/ find', 15);
+  h('v chart', 'v chart', 14);
+  h('tab pane', 'tab', 11);
+  h('↑↓ scroll', '↑↓', 10);
+  h('? help', '? help', 1000);
+  if (keys.quit !== undefined) h('q quit', 'q quit', 1000);
+  let shown = hints;
+  for (;;) {
+    for (const label of ['long', 'short'] as const) {
+      for (const sep of [' · ', '  ', ' ']) {
+        const t = ` ${shown.map((x) => x[label]).join(sep)}`;
+        if (t.length <= width) return t;
+      }
+    }
+    // The lowest priority goes first; of equals, the rightmost.
+    let drop = -1;
+    shown.forEach((x, i) => { if (x.keep < 1000 && (drop < 0 || x.keep <= shown[drop]!.keep)) drop = i; });
+    if (drop < 0) return ` ${shown.map((x) => x.short).join(' ')}`;
+    shown = shown.filter((_, i) => i !== drop);
+  }
 }

@@ -13,7 +13,21 @@ export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): str
 export function fitText(s: string, w: number): string {
   if (s.length <= w || w <= 1) return fit(s, w);
   const space = s.lastIndexOf(' ', w - 1);
+  // The word the cut would split: a figure is never cut, however much of the line that costs.
+  const end = s.indexOf(' ', space + 1);
+  const word = s.slice(space + 1, end < 0 ? s.length : end);
+  if (/\d/.test(word)) return space > 0 ? `${s.slice(0, space).trimEnd()}…`.padEnd(w) : '…'.padEnd(w);
   return space >= Math.floor(w * 0.6) ? `${s.slice(0, space)}…`.padEnd(w) : fit(s, w);
+}
+
+/**
+ * Figures in free text (a risk reason, a halt message) grouped as the panes write them: 298656.88
+ * becomes 298,656.88. Only numbers of five or more digits, or four with decimals; dates, times,
+ * ids and plain four-digit numbers (years, 1000) are left as they are.
+ */
+export function groupFigures(text: string): string {
+  return text.replace(/(?<![\w.,:/-])(\d{4,})(\.\d+)?(?![\w:/-]|[.,]\d)/g, (m, int: string, dec: string | undefined) =>
+    dec === undefined && int.length === 4 ? m : `${Number(int).toLocaleString('en-US', { maximumFractionDigits: 0, useGrouping: true })}${dec ?? ''}`);
 }
 
 export function money(n: number, signed = false): string {

@@ -35,6 +35,8 @@ export interface UiState {
   readonly help: boolean;
   /** The selected row's full text is open (enter opens, esc closes). */
   readonly detail: boolean;
+  /** First help row shown: at 80x24 the help is taller than the screen, so it scrolls. */
+  readonly helpScroll: number;
 }
 
 export const INITIAL_UI: UiState = {
@@ -43,6 +45,7 @@ export const INITIAL_UI: UiState = {
   armed: null,
   help: false,
   detail: false,
+  helpScroll: 0,
 };
 
 export interface KeyInfo {
@@ -75,6 +78,8 @@ export interface KeyContext {
   readonly rows?: Partial<Record<PaneId, number>>;
   /** What `d` would act on in the focused pane's selected row (a string: why nothing). */
   readonly rowAction?: RowAction | string | null;
+  /** While help is shown: its rows on screen and the last first-row it may scroll to. */
+  readonly help?: { readonly page: number; readonly max: number };
 }
 
 /** `d d` on the selected row: cancel that order (orders pane) or close that position (positions pane). */
@@ -118,6 +123,37 @@ const ABORTED: Record<ArmedAction, string> = {
   resume: 'resume aborted: still stopped', 'cancel-order': 'cancel of the order aborted', 'close-position': 'close of the position aborted',
 };
 
+/**
+ * A kill-switch command just sent, remembered until the snapshot shows it (or PENDING_MS passes):
+ * a quick `p p` must judge the second p against the pause the first asked for, not against the
+ * snapshot from before it landed.
+ */
+export interface Pending {
+  readonly command: CommandName;
+  readonly until: number;
+}
+
+export const PENDING_MS = 3000;
+
+/** The kill level each command asks for; absent: the command does not move the kill level. */
+const ASKS: Partial<Record<CommandName, KillLevel>> = { pause: 1, 'cancel-all': 2, flatten: 3, shutdown: 4, resume: 0 };
+
+export function pendingFor(command: CommandName, now: number): Pending | null {
+  return ASKS[command] === undefined ? null : { command, until: now + PENDING_MS };
+}
+
+/**
+ * The state keys are judged against: the snapshot's, unless a command just sent asked for another
+ * one that has not shown yet. `pending` comes back null once the snapshot reflects it or it timed out.
+ */
+export function expectedState(snap: { readonly killLevel: KillLevel; readonly tradingActive: boolean }, pending: Pending | null, now: number): { readonly killLevel: KillLevel; readonly tradingActive: boolean; readonly pending: Pending | null } {
+  const level = pending === null ? undefined : ASKS[pending.command];
+  if (pending === null || level === undefined || now >= pending.until) return { ...snap, pending: null };
+  const landed = level === 0 ? snap.killLevel === 0 : snap.killLevel >= level;
+  if (landed) return { ...snap, pending: null };
+  return { killLevel: level === 0 ? 0 : (Math.max(level, snap.killLevel) as KillLevel), tradingActive: level === 0, pending };
+}
+
 export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, extraKeys: readonly string[] = []): KeyOutcome {
   const armed = s.armed !== null && s.armed.until > ctx.now ? s.armed : null;
   const base: UiState = armed === s.armed ? s : { ...s, armed };
@@ -140,7 +176,7 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
   }
 
   if (key.escape) return { state: { ...base, help: false, detail: false }, effect: null };
-  if (input === '?') return { state: { ...base, help: !base.help }, effect: null };
+  if (input === '?') return { state: { ...base, help: !base.help, helpScroll: 0 }, effect: null };
   if (key.return) return { state: { ...base, detail: !base.detail, help: false }, effect: null };
 
   if (isCtrlC || input === 'q') {
@@ -152,6 +188,12 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
     const i = PANES.indexOf(base.focus);
     const next = PANES[(i + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!;
     return { state: { ...base, focus: next, detail: false }, effect: null };
+  }
+  if (base.help) {
+    // The help is its own scrolled list while it is shown: the panes under it keep their selection.
+    const h = ctx.help ?? { page: ctx.page, max: Number.POSITIVE_INFINITY };
+    const d = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -h.page : key.pageDown ? h.page : 0;
+    if (d !== 0) return { state: { ...base, helpScroll: Math.min(Math.max(0, h.max), Math.max(0, (base.helpScroll ?? 0) + d)) }, effect: null };
   }
   const step = key.upArrow ? 1 : key.downArrow ? -1 : key.pageUp ? ctx.page : key.pageDown ? -ctx.page : 0;
   if (step !== 0) {
@@ -172,7 +214,9 @@ export function onKey(s: UiState, input: string, key: KeyInfo, ctx: KeyContext, 
         const why = ctx.resumeConfirm ?? null;
         // A pause the operator made lifts with one press; a halt, L3/L4 or a loss limit asks again.
         if (why === null) return { state: base, effect: { kind: 'command', command: 'resume' } };
-        const text = `press p again within 3 s to RESUME from ${why.tripped}. Resuming means ${why.means}. Any other key aborts`;
+        // Said once each, shortest first: what to press, what stopped it, what resuming means (the
+        // message line wraps it onto as many rows as it needs while armed; the 80x24 rule).
+        const text = `press p again within 3 s to RESUME, any other key aborts. Stopped by ${why.tripped}. Resuming means ${why.means}`;
         return { state: { ...base, armed: { action: 'resume', until: ctx.now + ARM_MS, text } }, effect: null };
       }
       case 'd': {

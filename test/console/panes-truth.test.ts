@@ -27,10 +27,9 @@ describe('the session id on the status bar', () => {
     const withIt = text(statusLines(withId(), narrow, true));
     expect(withIt.join('\n')).not.toContain('id k3f9x2');
     expect(withIt).toEqual(without);
-    // The venue / strategy text keeps at least 12 columns beside it.
+    // The venue / strategy text is whole beside it: the strategy name wins over the id.
     const who = text(statusLines(withId(), 120, false))[0]!.split(' id k3f9x2')[0]!.replace(' PAPER ', '');
-    expect(who.length).toBeGreaterThanOrEqual(12);
-    expect(who.startsWith('sim:paper')).toBe(true);
+    expect(who).toBe('sim:paper sma-cross');
   });
 });
 

@@ -3,8 +3,8 @@
  * Built as segments whose widths add up to exactly the terminal width (a line that wraps would push
  * the whole screen down); the venue / strategy part gives way first. "N dropped" (live market events
  * that did not advance, dropped before the strategy) appears only once one was. The session id
- * ("id k3f9x2", what `parity ctl --session` takes) gives way before anything else, once the venue /
- * strategy text is down to 12 columns.
+ * ("id k3f9x2", what `parity ctl --session` takes) gives way before anything else, before the venue /
+ * strategy text is cut at all.
  */
 import { Box, Text } from 'ink';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
@@ -46,13 +46,37 @@ export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg;
         { text: connText, tone: connTone },
         // Only when it happened: the venue / strategy part gives way to it first.
         ...((snap.droppedMarketEvents ?? 0) > 0 ? [{ text: `${snap.droppedMarketEvents} ${squeeze >= 1 ? 'drop' : 'dropped'}`, tone: 'warn' } satisfies Seg] : []),
-        { text: kl === 0 ? 'kill off' : `KILL ${squeeze >= 5 ? `L${kl}` : KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 },
+        killSegment(snap, squeeze),
       ] satisfies Seg[]),
       { text: snap.running ? t.toUpperCase() : 'STOPPED', tone: !snap.running ? 'dim' : t === 'active' ? 'good' : t === 'paused' ? 'warn' : 'bad', bold: true },
     ],
     clock: r === undefined ? { text: squeeze >= 7 && snap.engineTime !== null ? `${clock(snap.engineTime).slice(11)}` : clock(snap.engineTime), tone: 'dim' }
       : { text: `${r.playing ? '▶' : '❚❚'} ${r.speed} n:${r.seekKind} │ event ${r.cursor + 1}/${r.total} │ ${snap.engineTime === null ? '-' : new Date(snap.engineTime).toISOString().replace('T', ' ').slice(0, 19)}Z`, tone: 'accent' },
   };
+}
+
+/**
+ * What holds trading, when it is not the operator's kill switch: the engine's loss limit or a
+ * strategy error latches the kill switch at L1, which alone would read "KILL L1 paused", like an
+ * operator pause. The trading holds (risk/trading-holds.ts) say what it is.
+ */
+export function engineHoldLabel(snap: ConsoleSnapshot): string | null {
+  const kl = snap.ops.killLevel;
+  if (kl > 1) return null; // the operator's L2-L4 says more than the engine's reason
+  const engine = snap.ops.holds.find((h) => h.key === 'engine');
+  const latched = kl === 1 && snap.ops.killReason.startsWith('engine ');
+  if (engine === undefined && !latched) return null;
+  const why = engine?.reason ?? snap.ops.killReason;
+  if (/daily loss/i.test(why)) return 'HALT loss limit';
+  if (/strategy (error|threw)/i.test(why)) return 'PAUSED strategy error';
+  return engine?.status === 'halted' ? 'HALT engine' : 'PAUSED by engine';
+}
+
+function killSegment(snap: ConsoleSnapshot, squeeze: number): Seg {
+  const kl = snap.ops.killLevel;
+  const hold = engineHoldLabel(snap);
+  if (hold !== null) return { text: hold, tone: 'bad', bold: true, inverse: true };
+  return { text: kl === 0 ? 'kill off' : `KILL ${squeeze >= 5 ? `L${kl}` : KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 };
 }
 
 const SEP: Seg = { text: ' │ ', tone: 'dim' };
@@ -86,9 +110,6 @@ function Line({ segs }: { segs: readonly Seg[] }) {
 
 const join = (segs: readonly Seg[]): Seg[] => segs.flatMap((s, i) => (i === 0 ? [s] : [SEP, s]));
 
-/** Columns the venue / strategy text keeps before the session id gives way. */
-const MIN_WHO = 12;
-
 const fixedWidth = (segs: readonly Seg[]): number => segs.filter((x) => !x.flex).reduce((a, x) => a + x.text.length, 0);
 
 /** The status bar's lines at the least squeeze that fits (a line cut from the right is the last resort). */
@@ -96,13 +117,14 @@ export function statusLines(snap: ConsoleSnapshot, width: number, compact: boole
   const build = (sq: number, withSession = false): Seg[][] => {
     const s = statusSegments(snap, sq);
     const id: Seg[] = withSession && s.session !== null ? [{ text: ' ' }, s.session] : [];
-    if (!compact) return [[s.mode, s.who, ...id, SEP, s.money[0]!, { text: '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock]];
+    // Beside the id, equity and day P&L take one space between them, not two: a column for the strategy name.
+    if (!compact) return [[s.mode, s.who, ...id, SEP, s.money[0]!, { text: withSession ? ' ' : '  ' }, s.money[1]!, SEP, ...join(s.state), { text: ' ' }, s.clock]];
     return [[s.mode, { text: ' ' }, s.who, ...id, { text: ' ' }, s.clock], [...join([...s.money, ...s.state]), { text: '', flex: true }]];
   };
   // The session id shows only where everything else fits unsqueezed beside it and the venue /
-  // strategy text keeps at least MIN_WHO columns (or all of it, when shorter); else it gives way first.
+  // strategy text is whole: the strategy name wins over the id (`parity ctl status` lists ids).
   const whole = build(0, true);
-  const minWho = Math.min(MIN_WHO, statusSegments(snap).who.text.length);
+  const minWho = statusSegments(snap).who.text.length;
   if (whole.every((l) => fixedWidth(l) + (l.some((x) => x.flex === true && x.text !== '') ? minWho : 0) <= width)) return whole.map((l) => fitLine(l, width));
   let lines = build(0);
   for (let sq = 1; sq <= SQUEEZE_STEPS && lines.some((l) => fixedWidth(l) > width); sq++) lines = build(sq);

@@ -3,7 +3,7 @@
  * priority and how it may shrink; fitColumns (format.ts) decides which columns stay and how wide;
  * numbers are then written in the most precise form that fits (k / M only when they must).
  */
-import { type NumberKind, fit, fitColumns, fitNumber, numberForms } from '../format.ts';
+import { type NumberKind, fit, fitColumns, fitNumber, fitText, numberForms } from '../format.ts';
 
 export type Cell = string | { readonly n: number; readonly kind: NumberKind };
 
@@ -52,7 +52,8 @@ export function fitTable<R>(cols: readonly TableCol<R>[], rows: readonly R[], wi
       const s = get(i, w);
       // A number wider than its column (a terminal too narrow for even its shortest form) is
       // written whole; the row runs long rather than showing a figure that is not the number.
-      parts.push(whole(i) && s.length > w ? s : fit(s, w, c.align ?? 'left'));
+      // The flex column (a reason) is free text: cut at a word, never through a figure ("298656.…").
+      parts.push(whole(i) && s.length > w ? s : c.flex === true && c.align !== 'right' ? fitText(s, w) : fit(s, w, c.align ?? 'left'));
     });
     return parts.join(' ');
   };
