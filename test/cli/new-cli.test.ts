@@ -25,8 +25,7 @@ describe('parity new strategy (CLI)', () => {
     // `parity backtest --help`: without -d the shipped sample data is used.
     const out = join(home, 'out');
     const r = parity(['backtest', '-s', file, '-o', out, '--json'], { cwd: home });
-    // The shipped sample has no symbol column (yet): the guessed-symbol warning is the one allowed line.
-    expect(r.stderr.split('\n').filter((l) => l !== '' && !/^warning: symbol BTC-USD was guessed from the file name/.test(l))).toEqual([]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { trades: number; fills: number };
     expect(summary.trades).toBeGreaterThan(0);
@@ -41,8 +40,7 @@ describe('parity new strategy (CLI)', () => {
     expect(made.code).toBe(0);
     expect(made.stdout).toContain('npx parity backtest -s strategies/breakout.ts');
     const r = parity(['backtest', '-s', 'strategies/breakout.ts', '-p', 'entry=30', '-p', 'exit=15', '--json'], { cwd: home });
-    // The shipped sample has no symbol column (yet): the guessed-symbol warning is the one allowed line.
-    expect(r.stderr.split('\n').filter((l) => l !== '' && !/^warning: symbol BTC-USD was guessed from the file name/.test(l))).toEqual([]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { trades: number }).trades).toBeGreaterThan(0);
   });

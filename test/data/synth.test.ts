@@ -124,7 +124,8 @@ describe('the quick-start sample', () => {
     const opts = synthOptionsFromArgs(['--bars', '4320', '--seed', '7', '--symbol', 'BTC-USD', '--start', '2024-03-04T00:00:00Z', '--out', 'data/sample/BTC-USD-1m.csv']);
     expect(opts).toEqual(SAMPLE);
     const path = fixture('../../../data/sample/BTC-USD-1m.csv');
-    expect(readFileSync(path, 'utf8')).toBe(formatCsv(synthBars(opts)));
+    // `parity data synth` always writes the symbol column: the sample names its symbol, nothing is guessed.
+    expect(readFileSync(path, 'utf8')).toBe(formatCsv(synthBars(opts), { symbolColumn: true }));
     const [s] = loadBars(path);
     expect([s!.symbol, s!.length, s!.ts[0], s!.ts[4319]]).toEqual(['BTC-USD', 4320, Date.UTC(2024, 2, 4), Date.UTC(2024, 2, 6, 23, 59)]);
   });
