@@ -2,14 +2,32 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parity, tempDir } from './helpers.ts';
+import { execFileSync } from 'node:child_process';
+import { parity, ROOT, tempDir } from './helpers.ts';
 
 function sides(fillsCsv: string): { buys: number; sells: number } {
   const rows = fillsCsv.trim().split('\n').slice(1).map((l) => l.split(',')[4]);
   return { buys: rows.filter((s) => s === 'buy').length, sells: rows.filter((s) => s === 'sell').length };
 }
 
+/** The command `parity new` suggests, as printed. */
+const suggested = (stdout: string): string => /backtest it on the sample data: (.+)$/m.exec(stdout)?.[1] ?? '';
+
 describe('parity new strategy (CLI)', () => {
+  it('suggests a backtest command that works from where the user is (run as printed, through a shell)', () => {
+    const home = tempDir('parity-new-');
+    const dir = join(home, 'my strategies');
+    const made = parity(['new', 'strategy', 'sugg', '--dir', dir], { cwd: home });
+    expect(made.code).toBe(0);
+    const cmd = suggested(made.stdout);
+    expect(cmd).not.toMatch(/^npx parity/);
+    const out = execFileSync('sh', ['-c', `${cmd} --json`], { cwd: home, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect((JSON.parse(out) as { fills: number }).fills).toBeGreaterThan(0);
+    // Inside the install, `npx parity` is this one: the short form.
+    const inside = parity(['new', 'strategy', 'sugg2', '--dir', dir], { cwd: ROOT });
+    expect(suggested(inside.stdout)).toMatch(/^npx parity backtest -s '.*my strategies\/sugg2\.ts'$/);
+  });
+
   it('writes a template into --dir that backtests on the default data with buys and sells', () => {
     const home = tempDir('parity-new-');
     const dir = join(home, 'my strategies'); // created, and a space in the path is fine
@@ -38,7 +56,9 @@ describe('parity new strategy (CLI)', () => {
     const home = tempDir('parity-new-');
     const made = parity(['new', 'strategy', 'breakout.ts'], { cwd: home });
     expect(made.code).toBe(0);
-    expect(made.stdout).toContain('npx parity backtest -s strategies/breakout.ts');
+    // Outside the install `npx parity` is not this parity: the suggestion names its bin/parity.js.
+    expect(made.stdout).toContain(`${join(ROOT, 'bin/parity.js')} backtest -s strategies/breakout.ts`);
+    expect(made.stdout).not.toMatch(/npx parity/);
     const r = parity(['backtest', '-s', 'strategies/breakout.ts', '-p', 'entry=30', '-p', 'exit=15', '--json'], { cwd: home });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
