@@ -607,8 +607,9 @@ export function helpLineText({ width, keys, armed, snap, typing = false }: HelpL
   if (keys.quit !== undefined) h('q quit', 'q quit', 1000);
   let shown = hints;
   for (;;) {
-    for (const label of ['long', 'short'] as const) {
-      for (const sep of [' · ', '  ', ' ']) {
+    // Separators that read well before long labels: ' · ' with short labels beats single spaces.
+    for (const sep of [' · ', '  ', ' ']) {
+      for (const label of ['long', 'short'] as const) {
         const t = ` ${shown.map((x) => x[label]).join(sep)}`;
         if (t.length <= width) return t;
       }

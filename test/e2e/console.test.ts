@@ -130,6 +130,29 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
     await waitScreen(e2, /kill off[\s\S]*ACTIVE/);
   }, 90_000);
 
+  it('what the screen shows at 120x40, 80x24 and too small; p p typed in one chunk pauses then resumes', async () => {
+    const e = setup('sizes');
+    start(e);
+    let s = await waitScreen(e, /gates: 5 pass, 1 warn/);
+    // 120x40: the strategy name whole (the session id gives way first), the help line ends with q quit.
+    const top = s.split('\n')[0]!;
+    expect(top).toMatch(/sim:paper sma-cross\b(?!…)/);
+    expect(s.split('\n').find((l) => l.includes('? help'))).toMatch(/\? help · q quit\s*$/);
+    // p p in one chunk: the second p is judged against the pause the first asked for, so it resumes.
+    execFileSync('tmux', [...TMUX, 'send-keys', '-t', e.name, '-l', 'pp']);
+    s = await waitScreen(e, /resume: resumed: trading active/);
+    expect(s.split('\n')[0]).toMatch(/kill off[\s\S]*ACTIVE/);
+    // Too small: one screen that says so; back at 80x24 the panes return, the gate summary once.
+    execFileSync('tmux', [...TMUX, 'resize-window', '-t', e.name, '-x', '30', '-y', '8']);
+    s = await waitScreen(e, /terminal too small: 80x24\s+needed, now 30x8/, 5000);
+    expect(s).not.toMatch(/\d…/);
+    execFileSync('tmux', [...TMUX, 'resize-window', '-t', e.name, '-x', '80', '-y', '24']);
+    s = await waitScreen(e, /▶ Orders[\s\S]*Events/, 5000);
+    expect(s.split('\n').filter((l) => /gates: 5 pass/.test(l)).length).toBeLessThanOrEqual(1);
+    expect(s.split('\n').find((l) => l.includes('? help'))).toMatch(/\? help q quit\s*$/);
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+  }, 40_000);
+
   it('parity ctl from a second process: status, pause, flatten, shutdown', async () => {
     const e = setup('ctl');
     start(e);

@@ -81,7 +81,7 @@ describe.skipIf(!HAS_TMUX)('keys at 80x24 (tmux)', () => {
 
     // From L3 one p only asks (and says what tripped); the second p resumes.
     tmux('send-keys', '-t', NAME, 'p');
-    const asked = await waitScreen(/press p again within 3 s to RESUME from kill switch L3/);
+    const asked = await waitScreen(/press p again within 3 s to RESUME, any other key aborts\.\s+Stopped\s+by\s+kill\s+switch\s+L3/);
     // Still L3 after one p (read off the screen: a ctl round trip could outlast the 3 s window).
     expect(asked).toMatch(/KILL L3/);
     tmux('send-keys', '-t', NAME, 'p');
