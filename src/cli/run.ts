@@ -22,9 +22,9 @@ import { ConsoleModel, type ConsoleSnapshot, type SessionInfo } from '../console
 import { SessionOps } from '../ops/session-ops.ts';
 import { terminalPrompt } from '../ops/live-confirm.ts';
 import { lockHeldByStore } from '../ops/lock.ts';
-import { accountStateDir } from '../ops/kill-state.ts';
+import { accountStateDir, KILL_LEVEL_NAMES, type KillState } from '../ops/kill-state.ts';
 import { POINTER_FILE } from '../ops/control-socket.ts';
-import { COMMANDS, type CommandName, type CommandResult } from '../ops/commands.ts';
+import { COMMANDS, CONFIRM_ARG, type CommandName, type CommandResult } from '../ops/commands.ts';
 import { EventLines } from './event-lines.ts';
 import { EVENTS_FILE } from '../recording/format.ts';
 import { collect, parseNumberFlag, parseSpeed } from './options.ts';
@@ -98,6 +98,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   // Human text: the terminal after the console unmounts; headless, stderr (stdout is JSON lines only).
   const out = (s: string) => { if (!detached) (tty ? process.stdout : process.stderr).write(s); };
 
+  /** The kill latch restored at start (null: none, or level 0). */
+  let heldAtStart: KillState | null = null;
   let reconcileImpl: (() => Promise<ReconcileSummary>) | null = null;
   let acceptImpl: ((by: string) => Promise<AcceptVenueResult>) | null = null;
   // The session's description, kept here: the model's snapshot of it can be a frame old.
@@ -140,6 +142,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
       const a = paper.engine.portfolio.account();
       const k = ops.store.load();
       out(`parity: ${why}\n  session ${paper.session.name} ended (${by}); equity ${a.equity.toFixed(2)}, realized ${a.realizedPnl.toFixed(2)}\n  kill switch level ${k?.level ?? 0} saved in ${ops.store.path}\n`);
+      if (k !== null && k.level > 0) out(heldAtEnd(k, heldAtStart, paper.recorder.counts.fills));
     }
     process.exitCode = exitCode;
     // Ink and the socket leave handles behind on some terminals: leave deliberately, with the status
@@ -197,6 +200,15 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     });
   const p = paper;
   sayStdoutGone();
+  // A latch saved by an earlier session (L4 after a shutdown) holds trading from the first bar: say
+  // so where the operator looks, not only in the JSON lines, or the session just "trades nothing".
+  heldAtStart = ops.kill.level() > 0 ? ops.store.load() : null;
+  if (heldAtStart !== null && heldAtStart.level > 0) {
+    const held = `trading is held by the saved kill switch ${KILL_LEVEL_NAMES[heldAtStart.level]} (${heldAtStart.reason}, ${heldAtStart.at})`;
+    const lift = `no orders until it is lifted: ${liftCommand(heldAtStart)} while the session runs`;
+    if (tty) model.note('warn', `${held}: ${lift}`);
+    else out(`parity: ${held}\n  ${lift}\n  saved in ${ops.store.path}\n`);
+  }
   let removeControlFiles = (): void => {};
   // Whatever way the process leaves (an uncaught error, process.exit anywhere), the recording's last
   // batch reaches the disk and the control socket does not outlive the process. Both are synchronous.
@@ -281,6 +293,20 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     return;
   }
   model.setEnded('data exhausted: the session is over (engine stopped)');
+}
+
+/** How the operator lifts a latch: L3/L4 and the engine's own stops need the confirm (ops/commands.ts). */
+function liftCommand(k: KillState): string {
+  const confirm = k.level >= 3 || k.reason.startsWith('engine ');
+  return confirm ? `parity ctl resume ${CONFIRM_ARG} (console: p, then p again)` : 'parity ctl resume (console: p)';
+}
+
+/** The final lines' word on a latch still set: what it did to this session, and the next start. */
+function heldAtEnd(k: KillState, atStart: KillState | null, fills: number): string {
+  const name = `kill switch ${KILL_LEVEL_NAMES[k.level]} (${k.reason})`;
+  const all = atStart !== null && atStart.level > 0 && fills === 0;
+  const what = all ? `  trading was held all session by the ${name}: nothing traded\n` : `  trading is held by the ${name}\n`;
+  return `${what}  the next start is held too: lift it with ${liftCommand(k)} while a session runs\n`;
 }
 
 /** Which standard descriptors were terminals when the process started (what Node 20 restores on exit). */
