@@ -4,7 +4,7 @@
  * the exit and the saved kill-switch state. Skipped, with the reason, where tmux is missing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,31 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
     expect(s.split('\n').find((l) => l.includes('? help'))).toMatch(/\? help q quit\s*$/);
     for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
   }, 40_000);
+
+  it('a loss-limit pause at 80x24: named on the status bar, its reason once, the p prompt whole, no figure cut', async () => {
+    const e = setup('loss');
+    const cfg = join(e.dir, 'loss.json');
+    writeFileSync(cfg, JSON.stringify({ risk: { maxDailyLoss: 20 } }));
+    start(e, `--config ${cfg}`);
+    execFileSync('tmux', [...TMUX, 'resize-window', '-t', e.name, '-x', '80', '-y', '24']);
+    let s = await waitScreen(e, /HALT loss limit/, 30_000);
+    const text = (x: string) => x.split('\n').map((l) => l.trim()).join(' ').replace(/\s+/g, ' ');
+    expect(s.split('\n').slice(0, 2).join('\n')).not.toMatch(/KILL L1/);
+    // Said once, figures grouped as the panes write them (day start 100,000.00).
+    const rows = s.split('\n');
+    const message = text(rows.slice(2, rows.findIndex((l) => l.includes('Orders'))).join('\n'));
+    expect(message.match(/exceeds/g)).toHaveLength(1);
+    expect(text(s)).toMatch(/trading PAUSED: daily loss [\d,.]+ exceeds the max daily loss 20 \(equity [\d,.]+, day start 100,000\.00 on \d{4}-\d\d-\d\d\)/);
+    expect(text(s)).not.toMatch(/engine paused: daily loss/);
+    expect(s).not.toMatch(/\d…/);
+    keys(e, 'p');
+    s = await waitScreen(e, /press p again within 3 s/, 3000);
+    expect(text(s)).toMatch(/press p again within 3 s to RESUME, any other key aborts\. Stopped by the loss limit: daily loss [\d,.]+ exceeds the max daily loss 20 .*Resuming means the strategy trades again: .* but never resumes by itself\)/);
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    keys(e, 'Escape');
+    expect(ctl(e, 'shutdown').code).toBe(0);
+    await waitScreen(e, /PARITY-EXIT=0/);
+  }, 45_000);
 
   it('parity ctl from a second process: status, pause, flatten, shutdown', async () => {
     const e = setup('ctl');

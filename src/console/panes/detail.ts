@@ -7,7 +7,7 @@ import { describeOrder } from '../../domain/order.ts';
 import { isOpen } from '../../orders/fsm.ts';
 import type { OrderView } from '../../orders/order.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
-import { clock, money, price, qty } from '../format.ts';
+import { clock, groupFigures, money, price, qty } from '../format.ts';
 import type { PaneId, RowAction } from '../keys.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
 import type { Line } from './pane.tsx';
@@ -142,7 +142,8 @@ export function detailView(sel: Selected, w: number): { title: string; lines: Li
 export function reasonFooter(o: OrderView, rowText: string, w: number, rows = 2): Line[] {
   const reason = orderReason(o);
   if (reason === '' || rowText.includes(reason) || rows <= 0) return [];
-  const lines = wrapText(`↳ ${reason}`, Math.max(10, w - 1));
+  // Figures grouped as the panes write them (99,626.68): the reason comes from risk raw.
+  const lines = wrapText(`↳ ${groupFigures(reason)}`, Math.max(10, w - 1));
   const tone = o.status === 'denied' || o.status === 'rejected' || o.flagged !== null ? 'bad' as const : 'dim' as const;
   if (lines.length <= rows) return lines.map((text) => ({ text, tone }));
   const more = ' … (enter: all)';
