@@ -84,4 +84,35 @@ describe('BacktestCollector on the engine', () => {
     expect(s.exposure).toBe(0.4);
     expect(s.bars).toBe(5);
   });
+
+  it('samples equity once per timestamp with several symbols: the equity after every symbol of that time', () => {
+    const syms = ['AAPL', 'MSFT', 'IBM'];
+    const insts = syms.map((x) => makeInstrument(x, 'test'));
+    const at = (i: number, sym: string, px: number): Bar => ({ kind: 'bar', symbol: sym, ts: T0 + i * DAY, open: px, high: px, low: px, close: px, volume: 1 });
+    // Every day each symbol's price moves; all three are held from day 1 on.
+    const events: Bar[] = [];
+    for (let i = 0; i < 6; i++) syms.forEach((x, k) => events.push(at(i, x, 100 + 10 * k + i * (k + 1))));
+    const collector = new BacktestCollector();
+    const seen: number[] = []; // equity an observer reads after the last symbol of each day
+    const engine = new Engine({
+      instruments: { get: (x) => insts.find((i) => i.symbol === x), all: () => insts },
+      execution: new NextOpenVenue(),
+      strategy: { name: 't', params: {}, handlers: { onBar(b, ctx) { if (b.ts === T0) ctx.submit({ symbol: b.symbol, side: 'buy', type: 'market', qty: 1 }); } } },
+      account: { currency: 'USD', cash: 10_000, type: 'cash', leverage: 1, perpLeverage: 3, fxRates: {} },
+      observers: [collector, { onMarket: (ev, e) => { if (ev.symbol === 'IBM') seen.push(e.portfolio.equity()); } }],
+    });
+    // Count the collector's reads of equity (the observer above reads it too, once a day).
+    const portfolio = engine.portfolio;
+    const equity = portfolio.equity.bind(portfolio);
+    let reads = 0;
+    portfolio.equity = () => { reads++; return equity(); };
+    engine.addFeed(new ArrayFeed(events));
+    engine.runToEnd();
+
+    expect(collector.length).toBe(6);
+    expect([...collector.equity()]).toEqual(seen);
+    expect(seen[5]).toBe(10_000 - 3 * 1 + (105 + 120 + 135) - (101 + 112 + 123)); // fills at day 1's open, fee 1 each
+    // Six samples, one read each, plus the one at stop and the observer's six: not one per event (18).
+    expect(reads - seen.length).toBeLessThanOrEqual(7);
+  });
 });
