@@ -3,13 +3,13 @@
  * drawdown; a run a strategy error stopped, or a metric that is not there (CAGR on a short span),
  * ranks after every run that has one. Ties keep the grid's order, so a ranking is reproducible.
  */
-import type { SummaryJson } from '../backtest/report.ts';
+import type { BacktestJson } from '../backtest/report.ts';
 import { SweepSpecError } from './grid.ts';
 
 export const RANK_KEYS = ['sharpe', 'sortino', 'return', 'cagr', 'drawdown', 'winrate', 'equity', 'trades'] as const;
 export type RankKey = (typeof RANK_KEYS)[number];
 
-const FIELD: Readonly<Record<RankKey, { readonly get: (s: SummaryJson) => number | null; readonly higher: boolean; readonly label: string }>> = {
+const FIELD: Readonly<Record<RankKey, { readonly get: (s: BacktestJson) => number | null; readonly higher: boolean; readonly label: string }>> = {
   sharpe: { get: (s) => s.sharpe, higher: true, label: 'Sharpe' },
   sortino: { get: (s) => s.sortino, higher: true, label: 'Sortino' },
   return: { get: (s) => s.totalReturn, higher: true, label: 'total return' },
@@ -32,14 +32,14 @@ export function rankLabel(key: RankKey): string {
 }
 
 /** The metric's value, or null when the run cannot be ranked on it. */
-export function metricOf(key: RankKey, s: SummaryJson): number | null {
+export function metricOf(key: RankKey, s: BacktestJson): number | null {
   if (!s.completed) return null;
   const v = FIELD[key].get(s);
   return v === null || !Number.isFinite(v) ? null : v;
 }
 
 /** Indices of `summaries`, best first (a stable sort: ties keep their order). */
-export function rankOrder(key: RankKey, summaries: readonly SummaryJson[]): number[] {
+export function rankOrder(key: RankKey, summaries: readonly BacktestJson[]): number[] {
   const higher = FIELD[key].higher;
   const idx = summaries.map((_, i) => i);
   const vals = summaries.map((s) => metricOf(key, s));

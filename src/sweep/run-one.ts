@@ -4,7 +4,7 @@
  * loaded once (per worker) and each run takes a window of it by reference, never a copy.
  */
 import type { Config } from '../config/schema.ts';
-import { summaryJson, type SummaryJson } from '../backtest/index.ts';
+import { backtestJson, type BacktestJson } from '../backtest/index.ts';
 import type { BarSeries } from '../data/index.ts';
 import { backtestParts } from '../modes/backtest.ts';
 import type { RunParts, TimeRange } from '../modes/parts.ts';
@@ -51,13 +51,13 @@ export interface RunOneInput {
 }
 
 export interface RunOneResult {
-  readonly summary: SummaryJson;
+  readonly summary: BacktestJson;
   /** The strategy's first exception in the run (callback, file:line, message), or null. */
   readonly strategyError: string | null;
 }
 
 /** The summary `parity backtest --json` prints for these inputs. */
-export function runOne(input: RunOneInput): SummaryJson {
+export function runOne(input: RunOneInput): BacktestJson {
   return runOneFull(input).summary;
 }
 
@@ -72,7 +72,7 @@ export function runOneFull(input: RunOneInput): RunOneResult {
   const r = backtestParts(runConfig, parts, { onError: input.onError });
   const first = r.errors[0];
   return {
-    summary: summaryJson(r.summary, { description: r.description, counts: r.counts, completed: r.completed }),
+    summary: backtestJson(r.summary, { description: r.description, counts: r.counts, completed: r.completed }),
     strategyError: first === undefined ? null : describeStrategyError(first),
   };
 }

@@ -4,7 +4,7 @@
  * `parity backtest` with those parameters over that window, ranked by one metric.
  */
 import type { Config } from '../config/schema.ts';
-import type { SummaryJson } from '../backtest/index.ts';
+import type { BacktestJson } from '../backtest/index.ts';
 import { resolveShipped, type TimeRange } from '../modes/parts.ts';
 import { loadStrategy } from '../strategy/loader.ts';
 import { checkGrid, type Axis, type ParamValue, type SkippedCombination } from './grid.ts';
@@ -26,7 +26,7 @@ export interface SweepRequest {
 
 export interface SweepRun {
   readonly params: Readonly<Record<string, ParamValue>>;
-  readonly summary: SummaryJson;
+  readonly summary: BacktestJson;
   /** The strategy's first exception in this run (callback, file:line, message), or null. */
   readonly strategyError: string | null;
 }
@@ -38,9 +38,9 @@ export interface WindowResult {
   /** The combination that ranked first in sample. */
   readonly best: Readonly<Record<string, ParamValue>>;
   readonly inSampleMetric: number | null;
-  readonly inSample: SummaryJson;
+  readonly inSample: BacktestJson;
   /** The best in-sample combination over the test span that follows it: the figure that counts. */
-  readonly outOfSample: SummaryJson;
+  readonly outOfSample: BacktestJson;
   readonly outOfSampleError: string | null;
 }
 
@@ -51,7 +51,8 @@ export interface WalkForwardReport {
   /** Out-of-sample returns compounded over the test spans (each test span starts flat, with the starting cash). */
   readonly outOfSampleReturn: number;
   readonly outOfSampleTrades: number;
-  readonly meanOutOfSampleSharpe: number;
+  /** Over the windows that have one; null when none has (flat or one-bar test spans). */
+  readonly meanOutOfSampleSharpe: number | null;
   /** Data after the last whole test span, not used (ms). */
   readonly unusedMs: number;
 }
@@ -105,7 +106,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   const note = (r: SweepReply): void => {
     if (r.ok) loadsByThread.set(r.thread, r.loads);
   };
-  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: SummaryJson; strategyError: string | null }> => {
+  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: BacktestJson; strategyError: string | null }> => {
     const task: SweepTask = { kind: 'run', job, given, ...(window === undefined ? {} : { window }) };
     const r = await pool.run(task);
     if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
@@ -154,17 +155,19 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
       }));
       let growth = 1;
       let trades = 0;
+      // The mean of the windows whose Sharpe can be computed (a flat or one-bar window has none).
       let sharpe = 0;
+      let sharpes = 0;
       for (const r of results) {
         growth *= 1 + r.outOfSample.totalReturn;
         trades += r.outOfSample.trades;
-        sharpe += r.outOfSample.sharpe;
+        if (r.outOfSample.sharpe !== null) { sharpe += r.outOfSample.sharpe; sharpes++; }
       }
       const lastTest = windows[windows.length - 1]!.test.to;
       walkForward = {
         spec: req.walkForward.text, anchored: req.walkForward.anchored, windows: results,
         outOfSampleReturn: Number((growth - 1).toFixed(10)), outOfSampleTrades: trades,
-        meanOutOfSampleSharpe: Number((sharpe / results.length).toFixed(10)),
+        meanOutOfSampleSharpe: sharpes === 0 ? null : Number((sharpe / sharpes).toFixed(10)),
         unusedMs: Math.max(0, dataEnd - lastTest),
       };
     }

@@ -3,7 +3,7 @@
  * around it. Columns are as wide as their widest cell, so no figure is ever cut.
  */
 import { formatMoney, formatPercent } from '../backtest/index.ts';
-import type { SummaryJson } from '../backtest/index.ts';
+import type { BacktestJson } from '../backtest/index.ts';
 import { showGiven } from './grid.ts';
 import { rankLabel, metricOf } from './rank.ts';
 import type { SweepReport } from './sweep.ts';
@@ -16,10 +16,10 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], le
 
 const num = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
 
-function metricCells(s: SummaryJson): string[] {
+function metricCells(s: BacktestJson): string[] {
   return [
     formatPercent(s.totalReturn, true), num(s.sharpe), num(s.sortino), formatPercent(s.maxDrawdown), String(s.trades),
-    formatPercent(s.winRate), formatMoney(s.finalEquity), s.completed ? '' : 'stopped by a strategy error',
+    s.winRate === null ? '-' : formatPercent(s.winRate), formatMoney(s.finalEquity), s.completed ? '' : 'stopped by a strategy error',
   ];
 }
 const METRIC_HEAD = ['return', 'sharpe', 'sortino', 'max dd', 'trades', 'win', 'final equity', ''];
@@ -62,7 +62,7 @@ export function renderSweep(r: SweepReport, opts: TableOptions): string {
     out.push(`walk-forward ${wf.spec}${wf.anchored ? ' (anchored)' : ''}: the best in-sample params of each window, then their result out of sample`);
     out.push(...table(['#', 'test from (UTC)', 'best in sample', `is ${r.rank}`, 'return', 'sharpe', 'max dd', 'trades', ''], rows, 3));
     out.push('');
-    out.push(`out of sample over ${wf.windows.length} window${wf.windows.length === 1 ? '' : 's'}: return ${formatPercent(wf.outOfSampleReturn, true)} (compounded; each test span starts flat with the starting cash), mean Sharpe ${wf.meanOutOfSampleSharpe.toFixed(2)}, ${wf.outOfSampleTrades} round trips`);
+    out.push(`out of sample over ${wf.windows.length} window${wf.windows.length === 1 ? '' : 's'}: return ${formatPercent(wf.outOfSampleReturn, true)} (compounded; each test span starts flat with the starting cash), mean Sharpe ${wf.meanOutOfSampleSharpe === null ? 'n/a' : wf.meanOutOfSampleSharpe.toFixed(2)}, ${wf.outOfSampleTrades} round trips`);
     if (wf.unusedMs > 0) out.push(`the last ${(wf.unusedMs / 86_400_000).toFixed(2)} days after the final whole test span were not used`);
   }
   return out.join('\n');

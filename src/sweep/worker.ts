@@ -5,7 +5,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
-import type { SummaryJson } from '../backtest/index.ts';
+import type { BacktestJson } from '../backtest/index.ts';
 import { loadRunParts, type RunParts, type TimeRange } from '../modes/parts.ts';
 import { runOneFull } from './run-one.ts';
 import { describeInterval } from '../data/index.ts';
@@ -42,7 +42,7 @@ interface Meta {
 
 export type SweepReply =
   | ({ readonly ok: true; readonly kind: 'probe'; readonly span: DataSpan } & Meta)
-  | ({ readonly ok: true; readonly kind: 'run'; readonly summary: SummaryJson; readonly strategyError: string | null; readonly ms: number } & Meta)
+  | ({ readonly ok: true; readonly kind: 'run'; readonly summary: BacktestJson; readonly strategyError: string | null; readonly ms: number } & Meta)
   | { readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
 
 let cached: { readonly key: string; readonly parts: RunParts } | null = null;

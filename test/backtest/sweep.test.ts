@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { loadRunParts } from '../../src/modes/parts.ts';
 import { runBacktest } from '../../src/modes/backtest.ts';
 import { loadBars } from '../../src/data/index.ts';
-import { summaryJson, type SummaryJson } from '../../src/backtest/index.ts';
+import { backtestJson, summaryJson, type SummaryJson } from '../../src/backtest/index.ts';
 import { SweepProgress } from '../../src/sweep/progress.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -134,12 +134,15 @@ describe('runs on loaded data', () => {
       { given: { fast: 5, slow: 20 }, range: {} },
       { given: { fast: 10, slow: 50 }, range: { from: first + DAY, to: first + 2 * DAY } },
       { given: { fast: 20, slow: 30 }, range: { from: first + DAY / 2 + 7 * 60_000 } },
+      // Ten minutes, no trade, a flat curve: Sharpe, Sortino and win rate are n/a (null) in both.
+      { given: { fast: 5, slow: 20 }, range: { from: first, to: first + 10 * 60_000 } },
     ];
     for (const c of cases) {
       const alone = await runBacktest({ ...base, strategy: { ...base.strategy, params: c.given } }, c.range);
-      const expected = summaryJson(alone.summary, { description: alone.description, counts: alone.counts, completed: alone.completed });
+      const expected = backtestJson(alone.summary, { description: alone.description, counts: alone.counts, completed: alone.completed });
       expect(runOne({ config: base, loaded, given: c.given, range: c.range, onError: 'stop' })).toEqual(expected);
     }
+    expect(runOne({ config: base, loaded, given: cases[3]!.given, range: cases[3]!.range, onError: 'stop' }).sharpe).toBeNull();
   });
 });
 
@@ -185,7 +188,7 @@ describe('the pool', () => {
       const test = { from: Date.parse(w.test.from), to: Date.parse(w.test.to) };
       expect(test.from).toBe(train.to);
       const sharpes = [[5, 20], [5, 30], [10, 20], [10, 30]].map(([fast, slow]) => runOne({ config: base, loaded, given: { fast: fast!, slow: slow! }, range: train, onError: 'stop' }).sharpe);
-      expect(w.inSampleMetric).toBe(Math.max(...sharpes));
+      expect(w.inSampleMetric).toBe(Math.max(...sharpes.map((x) => x ?? -Infinity)));
       expect(w.outOfSample).toEqual(runOne({ config: base, loaded, given: w.best, range: test, onError: 'stop' }));
       growth *= 1 + w.outOfSample.totalReturn;
     }
