@@ -18,7 +18,7 @@ import { OrderRegistry, type BookedFill } from '../orders/registry.ts';
 import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import { viewOf } from '../orders/order.ts';
 import { isOpen, isTerminal } from '../orders/fsm.ts';
-import { reportsFromVenue } from '../orders/venue-sync.ts';
+import { reportsFromVenue, type VenueSyncOptions } from '../orders/venue-sync.ts';
 import type { RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState, tradingDayCalendarOf } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
@@ -829,12 +829,12 @@ export class Engine implements EngineControl {
   }
 
   /** Bring one of our orders in line with the venue's answer, through the ordinary report path. */
-  applyVenueState(id: string, state: VenueOrderState, executions: readonly import('../ports/index.ts').VenueExecution[]): void {
+  applyVenueState(id: string, state: VenueOrderState, executions: readonly import('../ports/index.ts').VenueExecution[], opts: VenueSyncOptions = {}): void {
     const o = this.orders.get(id);
     if (o === undefined) return;
     const inst = this.instruments.get(o.request.symbol);
     if (inst === undefined) return;
-    for (const r of reportsFromVenue(o, state, executions, inst, this.time)) this.applyReport(r);
+    for (const r of reportsFromVenue(o, state, executions, inst, this.time, opts)) this.applyReport(r);
     this.flushIfIdle();
   }
 
@@ -871,6 +871,18 @@ export class Engine implements EngineControl {
     this.log('info', 'orders', `resending ${id} (the venue never received it)`);
     this.execution.submit({ clientOrderId: id, request: o.request, ts: this.time });
     if (this.ackTimeoutMs !== null) this.armAckTimer(id, 1);
+  }
+
+  /**
+   * Recovery: a cancel the journal recorded (the order is pending_cancel) that the venue never got
+   * goes out again under the same record: the request is idempotent at the venue.
+   */
+  resendCancel(id: string): void {
+    const o = this.orders.get(id);
+    if (o === undefined || o.status !== 'pending_cancel') return;
+    this.log('warn', 'recovery', `${id}: the cancel recorded before the restart never reached the venue; sending it again`);
+    this.execution.cancel(id, this.time);
+    this.armCommandTimer(id);
   }
 
   /** Recovery: put back an order from the store, as it was recorded. */

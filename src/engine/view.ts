@@ -13,6 +13,7 @@ import type { Instrument } from '../domain/instrument.ts';
 import type { OrderRequest, ReplaceRequest } from '../domain/order.ts';
 import type { Order, OrderView } from '../orders/order.ts';
 import type { RestoredOrder } from '../orders/registry.ts';
+import type { VenueSyncOptions } from '../orders/venue-sync.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import type { ExecutionClient, ExecutionReport, VenueExecution, VenueOrderState } from '../ports/index.ts';
 import type { CommandSource } from '../risk/admission.ts';
@@ -79,7 +80,7 @@ export interface EngineControl extends EngineView {
   /** Run `fn` inside the engine's loop at engine time `ts` (commands from outside the loop). */
   schedule(ts: number, fn: () => void): void;
   /** Bring one of our orders in line with the venue's answer, through the ordinary report path. */
-  applyVenueState(id: string, state: VenueOrderState, executions: readonly VenueExecution[]): void;
+  applyVenueState(id: string, state: VenueOrderState, executions: readonly VenueExecution[], opts?: VenueSyncOptions): void;
   /** A venue report that did not come through the adapter's sink (fills recovered after a gap). */
   injectReport(rep: ExecutionReport): void;
   /** Apply a report at once (recovery, before the run starts: positions must be right before onStart). */
@@ -92,6 +93,8 @@ export interface EngineControl extends EngineView {
   markLost(id: string, reason: string): void;
   /** Recovery: send again, under the same client order id, an intent the venue never received. */
   resend(id: string): void;
+  /** Recovery: send again a cancel the journal recorded (the order pending_cancel) that the venue never got. */
+  resendCancel(id: string): void;
   /** Recovery: put back an order as the store recorded it. */
   restoreOrder(s: RestoredOrder): ReadonlyOrder;
   /** Recovery: the day's starting equity for the daily loss limit. */

@@ -139,14 +139,13 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
       continue;
     }
     const wasCanceling = o.status === 'pending_cancel';
-    engine.applyVenueState(o.clientOrderId, v, executions);
     // The journal recorded a cancel the venue never got (the process died before the DELETE): the
-    // cancel still stands, and goes out now, in this start-up, before anything else can happen.
+    // cancel still stands, and goes out now, in this start-up, before anything else can happen. The
+    // order stays pending_cancel throughout: no record says it was dropped, so a crash here leaves
+    // the same cancel for the next start.
+    engine.applyVenueState(o.clientOrderId, v, executions, { cancelStands: wasCanceling });
     const now = engine.orders.get(o.clientOrderId);
-    if (wasCanceling && now !== undefined && !isTerminal(now.status) && now.status !== 'pending_cancel') {
-      engine.log('warn', 'recovery', `${o.clientOrderId}: the cancel recorded before the restart never reached the venue; sending it again`);
-      engine.cancel(o.clientOrderId);
-    }
+    if (wasCanceling && now !== undefined && now.status === 'pending_cancel' && isWorking(v.status)) engine.resendCancel(o.clientOrderId);
     settled.push(o.clientOrderId);
   }
 
@@ -186,6 +185,8 @@ function executionsFrom(open: readonly { readonly clientOrderId: string; readonl
   const since = Math.min(...open.map((o) => o.createdAt), lastReportTs ?? Number.POSITIVE_INFINITY) - 60_000;
   return Number.isFinite(since) ? since : 0;
 }
+
+const isWorking = (s: VenueOrderState['status']): boolean => s === 'pending' || s === 'accepted' || s === 'partially_filled';
 
 async function restoreFromVenue(engine: EngineControl, q: VenueQueries, store: Store, warnings: string[]): Promise<void> {
   const [positions, account] = await Promise.all([q.positions(), q.account()]);

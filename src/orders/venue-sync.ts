@@ -26,7 +26,16 @@ export interface OrderSide {
  * fill booked before is never booked again), then a synthetic fill for any filled quantity the
  * executions do not explain (venues that only report cumulative quantity), then the status.
  */
-export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: readonly VenueExecution[], inst: Instrument, ts: number): ExecutionReport[] {
+export interface VenueSyncOptions {
+  /**
+   * A cancel we still want is to be sent again (recovery of a cancel the venue never got): an order
+   * the venue still works stays pending_cancel instead of being refused back to working, so no
+   * journal record ever says the cancel was dropped (a crash between "refused" and the resend lost it).
+   */
+  readonly cancelStands?: boolean;
+}
+
+export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: readonly VenueExecution[], inst: Instrument, ts: number, opts: VenueSyncOptions = {}): ExecutionReport[] {
   const out: ExecutionReport[] = [];
   const id = o.clientOrderId;
   let lots = toLots(o.filledQty, inst.lotSize);
@@ -68,7 +77,7 @@ export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: r
       else if (o.status === 'pending_cancel') {
         // A replace that landed before the cancel was asked (and was never heard of) first.
         if (!sameTerms(o.request, v.request)) out.push(replacedReport(id, v.request, ts));
-        out.push({ kind: 'cancel_rejected', clientOrderId: id, reason: 'the venue still works the order: the cancel did not reach it (send it again)', ts });
+        if (opts.cancelStands !== true) out.push({ kind: 'cancel_rejected', clientOrderId: id, reason: 'the venue still works the order: the cancel did not reach it (send it again)', ts });
       } else if (o.status === 'pending_replace') {
         if (sameTerms(o.request, v.request)) out.push({ kind: 'replace_rejected', clientOrderId: id, reason: 'the venue still has the old terms: the replace did not reach it', ts });
         else out.push(replacedReport(id, v.request, ts));

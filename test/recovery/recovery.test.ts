@@ -306,6 +306,38 @@ describe('crash recovery', () => {
     await s3.h.finish();
     s3.store.close();
   });
+  it('a journaled cancel the venue never got is sent again without the order ever leaving pending_cancel in the journal', async () => {
+    // Found by the crash torture test: recovery recorded the order back at "accepted" (a cancel
+    // refusal) and then a new cancel; killed between the two records, the next start had no cancel
+    // to send: the wish to cancel was lost and the order worked on at the venue.
+    const dir = tmp();
+    const sim = new SimVenue({ instruments: INSTRUMENTS, account: ACCOUNT });
+    const link1 = countingLink(sim);
+    const s1 = await session(dir, link1);
+    s1.h.market(bar(0, 105));
+    let id = '';
+    await s1.h.step(() => { id = s1.h.engine.submit({ symbol: 'AAPL', side: 'buy', type: 'limit', limitPrice: 100, qty: 10 }); });
+    await s1.h.settle();
+    expect(s1.h.engine.orders.get(id)!.status).toBe('accepted');
+    link1.up = false;
+    link1.dropCommands = true; // the DELETE never leaves
+    await s1.h.step(() => { s1.h.engine.cancel(id); });
+    const path = s1.store.journalPath();
+    const before = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').length;
+    await crash(s1);
+    expect(sim.snapshot().orders.find((o) => o.clientOrderId === id)!.status).toBe('accepted');
+
+    const s2 = await session(dir, countingLink(sim));
+    await s2.h.settle();
+    expect(s2.h.engine.orders.get(id)!.status).toBe('canceled');
+    const statuses = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').slice(before)
+      .map((l) => JSON.parse(l) as { kind: string; data: { order?: { clientOrderId: string; status: string } } })
+      .filter((r) => r.data.order?.clientOrderId === id).map((r) => r.data.order!.status);
+    expect(statuses).toEqual(['canceled']);
+    await s2.h.finish();
+    s2.store.close();
+  });
+
   describe('fills missed while down are booked in the venue\'s order (average price depends on it)', () => {
     // Found by the crash torture test: the venue filled a market buy, then a sell; recovery booked
     // the sell first (our order list's order), went flat, and the buy's average became the position's
