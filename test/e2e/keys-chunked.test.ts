@@ -68,6 +68,24 @@ describe.skipIf(!HAS_TMUX)('keys at 80x24 (tmux)', () => {
     await waitScreen(/Orders[\s\S]*Positions[\s\S]*Events/, 45_000);
     await waitStatus((s) => s.status.positions.length > 0, 'a position');
 
+    // d d on the positions pane closes the selected position (first, while the strategy holds one:
+    // after a flatten it may not buy again before the data ends). The strategy trades by itself, so
+    // its position may close on its own between two looks: try again until one d d closes it.
+    tmux('send-keys', '-t', NAME, 'Tab');
+    await waitScreen(/▶ Positions/);
+    let done = '';
+    for (let i = 0; i < 10 && done === ''; i++) {
+      const s = await waitStatus((x) => x.status.positions.some((p) => p.qty !== 0), 'a position');
+      const sym = s.status.positions.find((p) => p.qty !== 0)!.symbol;
+      tmux('send-keys', '-t', NAME, 'd');
+      const armed = await waitScreen(new RegExp(`press d again within 3 s to CLOSE the position ${sym}|${sym} is flat: nothing to close`));
+      if (!armed.includes('press d again')) continue;
+      tmux('send-keys', '-t', NAME, 'd');
+      const after = await waitScreen(new RegExp(`close-position: (${sym} position closed|no open position in ${sym})`));
+      if (after.includes('position closed')) done = after;
+    }
+    tmux('send-keys', '-t', NAME, 'BTab'); // back to the orders pane
+
     // A bracketed paste (tmux pastes with the markers because the console asked for them) of "ff".
     tmux('set-buffer', '-b', 'pk', 'ff');
     tmux('paste-buffer', '-p', '-d', '-b', 'pk', '-t', NAME);
@@ -87,21 +105,6 @@ describe.skipIf(!HAS_TMUX)('keys at 80x24 (tmux)', () => {
     tmux('send-keys', '-t', NAME, 'p');
     await waitStatus((s) => s.status.killLevel === 0 && s.status.trading.status === 'active', 'resumed');
 
-    // d d on the positions pane closes the selected position. The strategy trades by itself, so its
-    // position may close on its own between two looks: try again until one d d closes it.
-    tmux('send-keys', '-t', NAME, 'Tab');
-    await waitScreen(/▶ Positions/);
-    let done = '';
-    for (let i = 0; i < 10 && done === ''; i++) {
-      const s = await waitStatus((x) => x.status.positions.some((p) => p.qty !== 0), 'a position after resume');
-      const sym = s.status.positions.find((p) => p.qty !== 0)!.symbol;
-      tmux('send-keys', '-t', NAME, 'd');
-      const armed = await waitScreen(new RegExp(`press d again within 3 s to CLOSE the position ${sym}|${sym} is flat: nothing to close`));
-      if (!armed.includes('press d again')) continue;
-      tmux('send-keys', '-t', NAME, 'd');
-      const after = await waitScreen(new RegExp(`close-position: (${sym} position closed|no open position in ${sym})`));
-      if (after.includes('position closed')) done = after;
-    }
     expect(done).toMatch(/close-position: \S+ position closed/);
     expect(status()!.status.killLevel).toBe(0);
     for (const l of done.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
