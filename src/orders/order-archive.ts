@@ -7,22 +7,9 @@
 import type { OrderRequest } from '../domain/order.ts';
 import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
+import { grownF64 as grown, grownU8 } from '../util/grow.ts';
 
 const STATUS_CODE = new Map<OrderStatus, number>(ORDER_STATES.map((s, i) => [s, i]));
-
-function grown(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Float64Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-function grownU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Uint8Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /** Everything of an order the archive keeps (the registry's OrderRecord has these). */
 export type ArchivedOrder = Omit<Order, 'handle' | 'execIds' | 'hasExec' | 'addExec'> & {

@@ -8,24 +8,10 @@
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { VenueExecution } from '../../ports/index.ts';
+import { grownF64 as grown, grownU8 } from '../../util/grow.ts';
 
 export type EndedLife = 'filled' | 'canceled' | 'expired';
 const LIVES: readonly EndedLife[] = ['filled', 'canceled', 'expired'];
-
-/** Doubling Float64 column. */
-function grown(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Float64Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-function grownU8(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Uint8Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /** What a finished order was, as a query reports it. */
 export interface EndedOrder {
