@@ -1,67 +1,37 @@
 /** `parity backtest`: one strategy over history on the simulated venue, with a summary and a chart. */
 import type { Command } from 'commander';
-import { loadConfig, type DeepPartial } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { loadConfig } from '../config/load.ts';
 import { runBacktest } from '../modes/backtest.ts';
 import { chartSeries } from '../modes/parts.ts';
 import { renderEquityChart, renderPriceChart, renderSummary, writeOutputs, ProgressBar } from '../backtest/index.ts';
 import { backtestJson } from '../backtest/report.ts';
-import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
+import { parseOnError, runInputConfig, runInputOptions, type RunInputFlags } from './run-input.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
-import { UsageError } from './errors.ts';
 import { strategyErrorLines } from './strategy-errors.ts';
 
-const ON_ERROR = ['stop', 'skip'] as const;
-type OnError = (typeof ON_ERROR)[number];
-
-function parseOnError(value: string): OnError {
-  if (!(ON_ERROR as readonly string[]).includes(value)) {
-    throw new UsageError(`--on-error takes ${ON_ERROR.join(' or ')} (stop: end the backtest at the first strategy exception; skip: go on, count them), got "${value}"`);
-  }
-  return value as OnError;
-}
-
-interface BacktestFlags {
-  config?: string;
-  strategy?: string;
-  data: string[];
-  symbol?: string;
-  tz?: string;
-  cash?: number;
-  commissionBps?: number;
-  slippageBps?: number;
-  param: string[];
-  from?: number;
-  to?: number;
+interface BacktestFlags extends RunInputFlags {
   out?: string;
   json?: boolean;
   color: boolean;
-  onError: OnError;
-  typecheck: boolean;
 }
 
 export function registerBacktest(program: Command): void {
-  program
+  const cmd = program
     .command('backtest')
-    .description('run a strategy over historical bars on the simulated venue')
-    .option('--config <file>', 'config file (default: parity.config.json if present)')
-    .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
-    .option('-d, --data <file>', 'bars as CSV, JSONL or Parquet (streamed from disk); repeat for several files', collect, [])
-    .option('--symbol <symbol>', 'symbol for files without a symbol column')
-    .option('--tz <zone>', 'IANA zone for timestamps without an offset (e.g. America/New_York)')
-    .option('--cash <n>', 'starting cash (default 100000)', parseNumberFlag('cash', 0))
-    .option('--commission-bps <n>', 'commission in basis points of notional (default 0)', parseNumberFlag('commission-bps', 0))
-    .option('--slippage-bps <n>', 'slippage in basis points against you (default 0)', parseNumberFlag('slippage-bps', 0))
-    .option('-p, --param <key=value>', 'strategy parameter; repeat for several', collect, [])
-    .option('--from <time>', 'first bar to use (ISO time with offset, date, or epoch ms)', parseTimeFlag('from'))
-    .option('--to <time>', 'stop before this time', parseTimeFlag('to'))
+    .description('run a strategy over historical bars on the simulated venue');
+  runInputOptions(cmd, {
+    data: 'bars as CSV, JSONL or Parquet (streamed from disk); repeat for several files',
+    tz: 'IANA zone for timestamps without an offset (e.g. America/New_York)',
+    paramFlag: '-p, --param <key=value>',
+    param: 'strategy parameter; repeat for several',
+  })
     .option('-o, --out <dir>', 'write orders.csv, fills.csv and equity.csv here')
     .option('--json', 'print the summary as one JSON object (no chart, no progress)')
     .option('--no-color', 'plain text output (NO_COLOR is respected too)')
     .option('--on-error <policy>', 'a strategy exception: stop (end the run, exit 1) or skip (go on; identical ones collapsed, counted in the summary)', parseOnError, 'stop')
     .option('--no-typecheck', 'skip type-checking the strategy against the strategy API before it loads')
     .action(async (flags: BacktestFlags) => {
-      const { config } = loadConfig(flags.config, flagsToConfig(flags));
+      const { config } = loadConfig(flags.config, runInputConfig(flags, parseParamFlags(flags.param)));
       const progress = flags.json === true ? null : new ProgressBar(process.stderr);
       const result = await runBacktest(config, { from: flags.from, to: flags.to }, {
         onError: flags.onError, ...(progress === null ? {} : { onProgress: (d: number, t: number) => progress.update(d, t) }),
@@ -95,16 +65,3 @@ export function registerBacktest(program: Command): void {
     });
 }
 
-/** CLI flags as a partial config: they override the file, which overrides the defaults. */
-function flagsToConfig(f: BacktestFlags): DeepPartial<Config> {
-  const params = parseParamFlags(f.param);
-  return {
-    account: f.cash !== undefined ? { cash: f.cash } : undefined,
-    venue: {
-      commission: f.commissionBps !== undefined ? { model: 'bps', bps: f.commissionBps } : undefined,
-      slippage: f.slippageBps !== undefined ? { kind: 'bps', bps: f.slippageBps } : undefined,
-    },
-    strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
-    data: { files: f.data.length > 0 ? f.data : undefined, symbol: f.symbol, tz: f.tz },
-  } as DeepPartial<Config>;
-}

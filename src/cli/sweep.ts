@@ -1,8 +1,7 @@
 /** `parity sweep`: a strategy over a grid of parameters (and walk-forward windows) on every core. */
 import type { Command } from 'commander';
-import { loadConfig, type DeepPartial } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { collect, parseNumberFlag, parseTimeFlag } from './options.ts';
+import { loadConfig } from '../config/load.ts';
+import { parseOnError, runInputConfig, runInputOptions, type RunInputFlags } from './run-input.ts';
 import { UsageError } from './errors.ts';
 import { parseAxes } from '../sweep/grid.ts';
 import { parseWalkForward } from '../sweep/windows.ts';
@@ -12,30 +11,12 @@ import { runSweep } from '../sweep/sweep.ts';
 import { renderSweep } from '../sweep/table.ts';
 import { SweepProgress } from '../sweep/progress.ts';
 
-interface SweepFlags {
-  config?: string;
-  strategy?: string;
-  data: string[];
-  symbol?: string;
-  tz?: string;
-  cash?: number;
-  commissionBps?: number;
-  slippageBps?: number;
-  param: string[];
-  from?: number;
-  to?: number;
+interface SweepFlags extends RunInputFlags {
   walkForward?: string;
   rank: RankKey;
   workers?: number;
   top: number;
   json?: boolean;
-  onError: 'stop' | 'skip';
-  typecheck: boolean;
-}
-
-function parseOnError(value: string): 'stop' | 'skip' {
-  if (value !== 'stop' && value !== 'skip') throw new UsageError(`--on-error takes stop or skip, got "${value}"`);
-  return value;
 }
 
 function parseCount(name: string) {
@@ -66,20 +47,15 @@ Each run is the computation \`parity backtest\` does with the same flags,
 --json prints one JSON document on stdout.`;
 
 export function registerSweep(program: Command): void {
-  program
+  const cmd = program
     .command('sweep')
-    .description('run a strategy over a parameter grid (and walk-forward windows) on every core, ranked')
-    .option('--config <file>', 'config file (default: parity.config.json if present)')
-    .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
-    .option('-d, --data <file>', 'bars as CSV, JSONL or Parquet; repeat for several files', collect, [])
-    .option('--symbol <symbol>', 'symbol for files without a symbol column')
-    .option('--tz <zone>', 'IANA zone for timestamps without an offset')
-    .option('--cash <n>', 'starting cash (default 100000)', parseNumberFlag('cash', 0))
-    .option('--commission-bps <n>', 'commission in basis points of notional (default 0)', parseNumberFlag('commission-bps', 0))
-    .option('--slippage-bps <n>', 'slippage in basis points against you (default 0)', parseNumberFlag('slippage-bps', 0))
-    .option('-p, --param <name=values>', 'a grid axis: fast=5..20:5, slow=20,30,50, qty=1; repeat for several', collect, [])
-    .option('--from <time>', 'first bar to use (ISO time with offset, date, or epoch ms)', parseTimeFlag('from'))
-    .option('--to <time>', 'stop before this time', parseTimeFlag('to'))
+    .description('run a strategy over a parameter grid (and walk-forward windows) on every core, ranked');
+  runInputOptions(cmd, {
+    data: 'bars as CSV, JSONL or Parquet; repeat for several files',
+    tz: 'IANA zone for timestamps without an offset',
+    paramFlag: '-p, --param <name=values>',
+    param: 'a grid axis: fast=5..20:5, slow=20,30,50, qty=1; repeat for several',
+  })
     .option('--walk-forward <spec>', 'train=30d,test=7d[,step=7d][,anchored]: rank in sample, report out of sample')
     .option('--rank <metric>', `what "best" means: ${RANK_KEYS.join(', ')}`, parseRankKey, 'sharpe')
     .option('--workers <n>', 'worker threads (default: every core)', parseCount('workers'))
@@ -91,7 +67,7 @@ export function registerSweep(program: Command): void {
     .action(async (flags: SweepFlags) => {
       const axes = parseAxes(flags.param);
       const walkForward = flags.walkForward === undefined ? null : parseWalkForward(flags.walkForward);
-      const { config } = loadConfig(flags.config, flagsToConfig(flags));
+      const { config } = loadConfig(flags.config, runInputConfig(flags)); // the grid's params are applied per run
       const progress = flags.json === true ? null : new SweepProgress(process.stderr);
       const report = await runSweep({
         config, axes, walkForward, rank: flags.rank, workers: flags.workers ?? defaultWorkers(),
@@ -108,15 +84,3 @@ export function registerSweep(program: Command): void {
     });
 }
 
-/** The flags as a partial config (as `parity backtest` reads them); the grid's params are applied per run. */
-function flagsToConfig(f: SweepFlags): DeepPartial<Config> {
-  return {
-    account: f.cash !== undefined ? { cash: f.cash } : undefined,
-    venue: {
-      commission: f.commissionBps !== undefined ? { model: 'bps', bps: f.commissionBps } : undefined,
-      slippage: f.slippageBps !== undefined ? { kind: 'bps', bps: f.slippageBps } : undefined,
-    },
-    strategy: { file: f.strategy, typecheck: f.typecheck === false ? false : undefined },
-    data: { files: f.data.length > 0 ? f.data : undefined, symbol: f.symbol, tz: f.tz },
-  } as DeepPartial<Config>;
-}
