@@ -138,9 +138,16 @@ export function describeInterval(series: BarSeries | readonly BarSeries[]): numb
     }
     total += Math.max(0, s.length - 1);
   }
+  return medianSpacing(counts, total);
+}
+
+/**
+ * The lower median of spacings counted as (spacing -> how many): an actual spacing, never the
+ * average of two. NaN when nothing was counted. (The streaming feed counts as bars go by.)
+ */
+export function medianSpacing(counts: ReadonlyMap<number, number>, total = sumOf(counts)): number {
   if (total === 0) return Number.NaN;
   const keys = [...counts.keys()].sort((a, b) => a - b);
-  // Lower median for an even count: an actual spacing, never the average of two.
   const target = Math.floor((total - 1) / 2);
   let seen = 0;
   for (const k of keys) {
@@ -148,4 +155,10 @@ export function describeInterval(series: BarSeries | readonly BarSeries[]): numb
     if (seen > target) return k;
   }
   return keys[keys.length - 1]!;
+}
+
+function sumOf(counts: ReadonlyMap<number, number>): number {
+  let total = 0;
+  for (const c of counts.values()) total += c;
+  return total;
 }

@@ -21,7 +21,7 @@ import { jsonlSymbols } from './jsonl.ts';
 import { LineReader, fileBytes } from './lines.ts';
 import { barFileKind, openRowReader, type RowReader } from './load.ts';
 import { parquetSymbols } from './parquet.ts';
-import type { BarSeries, SeriesBuilder } from './series.ts';
+import { medianSpacing, type BarSeries, type SeriesBuilder } from './series.ts';
 import { symbolFromFileName } from './symbol-name.ts';
 
 const BLOCK_ROWS = 65_536;
@@ -425,18 +425,7 @@ export class StreamFeed implements PullFeed {
   /** describeInterval of the first series, computed as its bars went by (NaN when under two). */
   intervalMs(): number {
     const counts = this.files[0]?.rows.spacings;
-    if (counts === undefined) return Number.NaN;
-    let total = 0;
-    for (const c of counts.values()) total += c;
-    if (total === 0) return Number.NaN;
-    const keys = [...counts.keys()].sort((a, b) => a - b);
-    const target = Math.floor((total - 1) / 2);
-    let seen = 0;
-    for (const k of keys) {
-      seen += counts.get(k)!;
-      if (seen > target) return k;
-    }
-    return keys[keys.length - 1]!;
+    return counts === undefined ? Number.NaN : medianSpacing(counts);
   }
 
   /** Per series (file order, then first-seen symbol order): symbol, file, bars, first and last time. */
