@@ -24,9 +24,9 @@ import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, t
 import { type SelectionKeys, keyAt, resolveScroll } from './selection.ts';
 import { detailView, reasonFooter, rowAction, selectedRow, wrapText } from './panes/detail.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
-import { type Line, Pane, windowOf } from './panes/pane.tsx';
+import { type Line, Pane, windowAt, windowOf } from './panes/pane.tsx';
 import { StatusBar } from './panes/status-bar.tsx';
-import { ORDER_HEADER, POSITION_HEADER, eventLines, gateLines, gateSummary, orderLines, pnlLines, positionLines, reconLines } from './panes/tables.ts';
+import { POSITION_HEADER, eventLines, gateLines, gateSummary, orderTable, pnlLines, positionLines, reconLines } from './panes/tables.ts';
 import { ColorContext, type Tone, useTone } from './theme.tsx';
 
 export interface ExtraKey {
@@ -452,18 +452,20 @@ interface PaneArgs { snap: ConsoleSnapshot; width: number; height: number; focus
 function OrdersPane({ snap, width, height, focused, offset, query = '' }: PaneArgs & { query?: string }) {
   // A `/` filter (search.ts) narrows the list the pane shows; the counts stay the whole book's.
   const shown = query === '' ? snap : { ...snap, orders: visibleOrders(snap, query) };
-  const all = orderLines(shown, width - 1);
+  // The layout is judged on every order; only the rows in view (and the selected one) are written.
+  const t = orderTable(shown.orders, shown.engineTime ?? 0, width - 1);
   // The 80x24 rule: the selected order's reason, when its column cut it, is shown whole under the list.
-  const chosen = focused && shown.orders.length > 0 ? Math.min(Math.max(0, offset), shown.orders.length - 1) : -1;
-  const foot = chosen < 0 || height < 6 ? [] : reasonFooter(shown.orders[chosen]!, all[chosen]!.text, width - 1);
+  const chosen = focused && t.count > 0 ? Math.min(Math.max(0, offset), t.count - 1) : -1;
+  const foot = chosen < 0 || height < 6 ? [] : reasonFooter(shown.orders[chosen]!, t.line(chosen).text, width - 1);
   const listRows = Math.max(1, height - 2 - foot.length);
-  const w = windowOf(all, listRows, offset);
+  const w = windowAt(t.count, listRows, offset);
+  const items = Array.from({ length: w.end - w.offset }, (_, i) => t.line(w.offset + i));
   const filter = filterNote(query, shown.orders.length, snap.orders.length);
   const note = `${filter !== '' ? `${filter}  ` : ''}${snap.openOrders} working, ${snap.orders.length - snap.openOrders} recent${w.note ? `  ${w.note}` : ''}`;
   const empty = query !== '' && snap.orders.length > 0 ? `no order matches /${query}/ (esc clears the filter)` : 'no orders yet';
-  return <Pane title="Orders" note={note} header={ORDER_HEADER(width - 1, shown)} width={width} height={height} focused={focused}
-    lines={all.length === 0 ? [{ text: empty, tone: 'dim' }] : [...w.items, ...Array.from({ length: foot.length > 0 ? listRows - w.items.length : 0 }, () => ({ text: '' })), ...foot]}
-    {...(focused && all.length > 0 ? { selected: w.selected } : {})} />;
+  return <Pane title="Orders" note={note} header={t.header} width={width} height={height} focused={focused}
+    lines={t.count === 0 ? [{ text: empty, tone: 'dim' }] : [...items, ...Array.from({ length: foot.length > 0 ? listRows - items.length : 0 }, () => ({ text: '' })), ...foot]}
+    {...(focused && t.count > 0 ? { selected: w.selected } : {})} />;
 }
 
 function PositionsPane({ snap, width, height, focused, offset }: PaneArgs) {

@@ -120,7 +120,22 @@ const UNITS: readonly (readonly [number, string])[] = [[1e9, 'B'], [1e6, 'M'], [
  * with at least two significant digits (so a shortened figure is off by at most 5%). A pane shows
  * the first form that fits its column; a cut figure ("+744." for +744.12) is never one of them.
  */
-export function numberForms(n: number, kind: NumberKind): string[] {
+export function numberForms(n: number, kind: NumberKind): readonly string[] {
+  // Pure in (n, kind) and costly (toLocaleString): every frame asks again for the same figures, so
+  // the forms are kept (frozen: callers share them). Bounded: a full cache starts over.
+  const key = `${kind}${n}`;
+  const hit = FORMS.get(key);
+  if (hit !== undefined) return hit;
+  const forms = Object.freeze(writeForms(n, kind));
+  if (FORMS.size >= FORMS_MAX) FORMS.clear();
+  FORMS.set(key, forms);
+  return forms;
+}
+
+const FORMS = new Map<string, readonly string[]>();
+const FORMS_MAX = 20_000;
+
+function writeForms(n: number, kind: NumberKind): string[] {
   if (!Number.isFinite(n)) return ['-'];
   const signed = kind === 'pnl';
   const full = kind === 'money' || kind === 'pnl' ? money(n, signed) : kind === 'qty' ? qty(n) : price(n);

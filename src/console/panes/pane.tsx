@@ -49,9 +49,15 @@ export function Pane({ title, note, width, height, focused, lines, header, selec
  * only when the selection passes its edge (lazygit's list). `selected` is the row's index in the window.
  */
 export function windowOf<T>(items: readonly T[], rows: number, sel: number): { items: T[]; note: string; offset: number; selected: number } {
-  const max = Math.max(0, items.length - rows);
-  const s = Math.min(Math.max(0, sel), Math.max(0, items.length - 1));
+  const w = windowAt(items.length, rows, sel);
+  return { items: items.slice(w.offset, w.end), note: w.note, offset: w.offset, selected: w.selected };
+}
+
+/** windowOf by count alone: rows offset..end-1 of `count` are in view (a pane then writes only those). */
+export function windowAt(count: number, rows: number, sel: number): { offset: number; end: number; note: string; selected: number } {
+  const max = Math.max(0, count - rows);
+  const s = Math.min(Math.max(0, sel), Math.max(0, count - 1));
   const o = Math.min(Math.max(0, s - rows + 1), max);
-  const note = items.length > rows ? `${o + 1}-${Math.min(items.length, o + rows)}/${items.length}` : '';
-  return { items: items.slice(o, o + rows), note, offset: o, selected: s - o };
+  const note = count > rows ? `${o + 1}-${Math.min(count, o + rows)}/${count}` : '';
+  return { offset: o, end: Math.min(count, o + Math.max(0, rows)), note, selected: s - o };
 }

@@ -7,7 +7,7 @@ import { isOpen } from '../../orders/fsm.ts';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
 import { age, fit, fitNumber, hms, money, sparkRows } from '../format.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
-import { type TableCol, fitTable } from './table-fit.ts';
+import { type TableCol, fitTable, layoutTable } from './table-fit.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
 import type { Line } from './pane.tsx';
 import type { Tone } from '../theme.tsx';
@@ -17,17 +17,18 @@ import type { Tone } from '../theme.tsx';
  * filled, then age, then the reason column (its full text is in the row's detail view: enter);
  * id, symbol, side, qty, price and state never go, and no number is ever cut.
  */
-const ORDER_COLS: readonly TableCol<{ o: OrderView; now: number }>[] = [
-  { head: ['client id', 'id'], priority: 0, min: 10, cell: ({ o }) => o.clientOrderId },
-  { head: ['symbol'], priority: 0, min: 7, cell: ({ o }) => o.request.symbol },
-  { head: ['side'], priority: 0, cell: ({ o }) => o.request.side },
-  { head: ['type'], priority: 5, cell: ({ o }) => o.request.type },
-  { head: ['qty'], priority: 0, align: 'right', cell: ({ o }) => ({ n: o.request.qty, kind: 'qty' }) },
-  { head: ['filled'], priority: 4, align: 'right', cell: ({ o }) => ({ n: o.filledQty, kind: 'qty' }) },
-  { head: ['price'], priority: 0, align: 'right', cell: ({ o }) => { const p = orderPrice(o); return p === undefined ? '-' : { n: p, kind: 'price' }; } },
-  { head: ['state'], priority: 0, min: 8, cell: ({ o }) => o.status + (o.external ? ' ext' : '') },
-  { head: ['age'], priority: 3, align: 'right', cell: ({ o, now }) => age(now - o.createdAt) },
-  { head: ['reason'], priority: 2, flex: true, min: 12, cell: ({ o }) => orderReason(o) },
+const ORDER_COLS: readonly TableCol<OrderView, number>[] = [
+  { head: ['client id', 'id'], priority: 0, min: 10, cell: (o) => o.clientOrderId },
+  { head: ['symbol'], priority: 0, min: 7, cell: (o) => o.request.symbol },
+  { head: ['side'], priority: 0, cell: (o) => o.request.side },
+  { head: ['type'], priority: 5, cell: (o) => o.request.type },
+  { head: ['qty'], priority: 0, align: 'right', cell: (o) => ({ n: o.request.qty, kind: 'qty' }) },
+  { head: ['filled'], priority: 4, align: 'right', cell: (o) => ({ n: o.filledQty, kind: 'qty' }) },
+  { head: ['price'], priority: 0, align: 'right', cell: (o) => { const p = orderPrice(o); return p === undefined ? '-' : { n: p, kind: 'price' }; } },
+  { head: ['state'], priority: 0, min: 8, cell: (o) => o.status + (o.external ? ' ext' : '') },
+  // The clock's, not the order's: asked every frame (the other cells are kept per order view).
+  { head: ['age'], priority: 3, align: 'right', volatile: true, cell: (o, now) => age(now - o.createdAt) },
+  { head: ['reason'], priority: 2, flex: true, min: 12, cell: (o) => orderReason(o) },
 ];
 
 /** Why an order is where it is: flagged, the venue's or risk's reason, or its tag. */
@@ -35,13 +36,22 @@ export function orderReason(o: OrderView): string {
   return o.flagged ?? o.reason ?? (o.request.tag ? `(${o.request.tag})` : '');
 }
 
-function orderTable(snap: ConsoleSnapshot, w: number): { header: string; rows: string[] } {
-  const now = snap.engineTime ?? 0;
-  return fitTable(ORDER_COLS, snap.orders.map((o) => ({ o, now })), w);
+/** The orders table at width `w`: its layout judged on every order, a row written only when asked for. */
+export interface OrderTable {
+  /** The column header (the columns depend on what the orders must show). */
+  readonly header: string;
+  readonly count: number;
+  /** Row i of `orders`, as orderLines writes it. */
+  line(i: number): Line;
+}
+
+export function orderTable(orders: readonly OrderView[], now: number, w: number): OrderTable {
+  const t = layoutTable(ORDER_COLS, orders, w, now);
+  return { header: t.header, count: t.count, line: (i) => ({ text: t.row(i), tone: orderTone(orders[i]!) }) };
 }
 
 /** The orders pane's column header for these orders (the columns depend on what they must show). */
-export const ORDER_HEADER = (w: number, snap?: ConsoleSnapshot): string => (snap === undefined ? fitTable(ORDER_COLS, [], w).header : orderTable(snap, w).header);
+export const ORDER_HEADER = (w: number, snap?: ConsoleSnapshot): string => orderTable(snap?.orders ?? [], snap?.engineTime ?? 0, w).header;
 
 function orderPrice(o: OrderView): number | undefined {
   if (o.avgFillPrice > 0) return o.avgFillPrice;
@@ -49,13 +59,14 @@ function orderPrice(o: OrderView): number | undefined {
   return r.type === 'limit' || r.type === 'stop_limit' ? r.limitPrice : r.type === 'stop' ? r.stopPrice : undefined;
 }
 
+function orderTone(o: OrderView): Tone | null {
+  return o.status === 'denied' || o.status === 'rejected' || o.flagged ? 'bad' : o.status === 'filled' ? 'good' : isOpen(o.status) ? 'accent' : 'dim';
+}
+
+/** Every order's row (the pane writes only its window: orderTable). */
 export function orderLines(snap: ConsoleSnapshot, w: number): Line[] {
-  const t = orderTable(snap, w);
-  return snap.orders.map((o, i) => {
-    const open = isOpen(o.status);
-    const tone: Tone | null = o.status === 'denied' || o.status === 'rejected' || o.flagged ? 'bad' : o.status === 'filled' ? 'good' : open ? 'accent' : 'dim';
-    return { text: t.rows[i]!, tone };
-  });
+  const t = orderTable(snap.orders, snap.engineTime ?? 0, w);
+  return snap.orders.map((_, i) => t.line(i));
 }
 
 /**
@@ -71,11 +82,11 @@ const POSITION_COLS: readonly TableCol<PositionView>[] = [
   { head: ['realized', 'real', 'rpnl'], priority: 1, align: 'right', cell: (p) => ({ n: p.realizedPnl, kind: 'pnl' }) },
 ];
 
-export const POSITION_HEADER = (w: number, snap?: ConsoleSnapshot): string => fitTable(POSITION_COLS, snap?.positions ?? [], w).header;
+export const POSITION_HEADER = (w: number, snap?: ConsoleSnapshot): string => fitTable(POSITION_COLS, snap?.positions ?? [], w, undefined).header;
 
 export function positionLines(snap: ConsoleSnapshot, w: number): Line[] {
   if (snap.positions.length === 0) return [{ text: 'flat: no positions', tone: 'dim' }];
-  const t = fitTable(POSITION_COLS, snap.positions, w);
+  const t = fitTable(POSITION_COLS, snap.positions, w, undefined);
   return snap.positions.map((p, i) => ({
     text: t.rows[i]!,
     tone: p.qty === 0 ? 'dim' : p.unrealizedPnl < 0 ? 'bad' : 'good',
