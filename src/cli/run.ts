@@ -15,6 +15,7 @@ import { startPaper, type PaperSession } from '../modes/paper.ts';
 import { describeRun } from '../modes/run-description.ts';
 import { runDescriptionLines } from '../backtest/run-info.ts';
 import { startAlpaca } from '../modes/alpaca.ts';
+import { startIbkr } from '../modes/ibkr.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
@@ -47,6 +48,11 @@ interface RunFlags {
   onHangup: string;
   confirmTimeout: number;
   typecheck: boolean;
+  ibHost?: string;
+  ibPort?: number;
+  ibClientId?: number;
+  account?: string;
+  route?: string;
 }
 
 const HANGUP_ACTIONS = ['none', 'pause', 'cancel-all', 'flatten', 'shutdown'] as const;
@@ -58,8 +64,13 @@ export function registerRun(program: Command): void {
     .description('start a trading session (default: paper on the simulated venue with sma-cross and the sample data)')
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('--mode <mode>', 'paper', 'paper')
-    .option('--venue <venue>', 'sim (the built-in simulated venue) or alpaca (keys from ALPACA_* / .env; paper unless --live)', 'sim')
-    .option('--symbol <S>', 'with --venue alpaca: a symbol to trade; repeat for several (default: from the data file names)', collect, [])
+    .option('--venue <venue>', 'sim (the built-in simulated venue), alpaca (keys from ALPACA_* / .env) or ibkr (TWS / IB Gateway); paper unless --live', 'sim')
+    .option('--symbol <S>', 'with --venue alpaca or ibkr: a symbol to trade; repeat for several (default: from the data file names)', collect, [])
+    .option('--ib-host <host>', 'with --venue ibkr: where TWS / IB Gateway listens (default 127.0.0.1, or ibkr.host in the config)')
+    .option('--ib-port <port>', 'with --venue ibkr: 4002 Gateway paper (default), 4001 Gateway live, 7497 TWS paper, 7496 TWS live', parseNumberFlag('ib-port', 1))
+    .option('--ib-client-id <id>', 'with --venue ibkr: the FIXED API client id (default ibkr.clientId in the config, 17)', parseNumberFlag('ib-client-id', 0))
+    .option('--account <id>', 'with --venue ibkr: the account to trade when the login manages several')
+    .option('--route <exchange>', 'with --venue ibkr: exchange for orders and data (default SMART)')
     .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
     .option('-p, --param <key=value>', 'strategy parameter; repeat for several', collect, [])
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
@@ -75,10 +86,15 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       if (flags.live === true || flags.mode === 'live') {
         if (flags.venue === 'sim') throw new UsageError('--live refused: the simulated venue (sim) never trades real money, and this build has no live venue adapter for `parity run` yet. Drop --live for a paper session.');
-        if (flags.venue !== 'alpaca') throw new UsageError(`--live on venue ${flags.venue} is not available in this build`);
+        if (flags.venue !== 'alpaca' && flags.venue !== 'ibkr') throw new UsageError(`--live on venue ${flags.venue} is not available in this build`);
       } else if (flags.confirmAccount !== undefined) throw new UsageError('--confirm-account only applies with --live');
-      if (flags.mode !== 'paper' && !(flags.mode === 'live' && flags.venue === 'alpaca')) throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions (and live on alpaca)`);
-      if (flags.venue !== 'sim' && flags.venue !== 'alpaca') throw new UsageError(`--venue ${flags.venue} is not available: this build has sim and alpaca`);
+      if (flags.mode !== 'paper' && !(flags.mode === 'live' && (flags.venue === 'alpaca' || flags.venue === 'ibkr'))) throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions (and live on alpaca and ibkr)`);
+      if (flags.venue !== 'sim' && flags.venue !== 'alpaca' && flags.venue !== 'ibkr') throw new UsageError(`--venue ${flags.venue} is not available: this build has sim, alpaca and ibkr`);
+      if (flags.venue !== 'ibkr') {
+        for (const [flag, v] of [['--ib-host', flags.ibHost], ['--ib-port', flags.ibPort], ['--ib-client-id', flags.ibClientId], ['--account', flags.account], ['--route', flags.route]] as const) {
+          if (v !== undefined) throw new UsageError(`${flag} only applies with --venue ibkr`);
+        }
+      }
       if (!(HANGUP_ACTIONS as readonly string[]).includes(flags.onHangup)) throw new UsageError(`--on-hangup takes ${HANGUP_ACTIONS.join(', ')}, got "${flags.onHangup}"`);
       const { config } = loadConfig(flags.config, flagsToConfig(flags));
       const tty = flags.headless !== true && process.stdout.isTTY === true && process.stdin.isTTY === true;
@@ -109,7 +125,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   const ops = new SessionOps({
     // The account is named once the venue answers (bindAccount); the sim's is always sim-paper.
     // Alpaca's feed follows the wall clock: silence there means stale data.
-    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca',
+    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca' || flags.venue === 'ibkr',
     // The session's reconciliation (bound by startPaper / startAlpaca before the engine starts). Every
     // answer reaches the pane from here, the start-up gate's included: the reconciler's own result
     // listener is attached only once the session has started, after that first run may have answered.
@@ -177,7 +193,23 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     process.stderr.on('error', () => { detached = true; });
   }
   const observers: EngineObserver[] = lines === null ? [ops, model] : [ops, lines];
-  paper = flags.venue === 'alpaca'
+  const venueOpts = {
+    live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
+    ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
+    ...(tty ? { prompt: terminalPrompt } : {}),
+    bindReconcile: (fn: () => Promise<ReconcileSummary>) => { reconcileImpl = fn; },
+    onAccount: (venueName: string, account: { readonly accountId: string; readonly live: boolean }) => {
+      const mode = account.live ? 'live' : 'paper';
+      ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
+      setInfo({ mode, venue: venueName, account: account.accountId, inProcessVenue: false });
+    },
+    restoreTradingState: false,
+    onStore: (store: Parameters<typeof ops.bindStore>[0]) => ops.bindStore(store),
+    reconcileHold: { pause: (r: string) => ops.guard.hold('reconcile', 'paused', r), resume: (why: string) => { ops.guard.release((k) => k === 'reconcile', why); } },
+  };
+  paper = flags.venue === 'ibkr'
+    ? await startIbkr(config, observers, venueOpts)
+    : flags.venue === 'alpaca'
     ? await startAlpaca(config, observers, {
       live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
       ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
@@ -346,5 +378,6 @@ function flagsToConfig(f: RunFlags): DeepPartial<Config> {
     strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
     data: { files: f.data.length > 0 ? f.data : undefined },
     run: { speed: f.speed, sessionsDir: f.sessionsDir },
+    ibkr: { host: f.ibHost, port: f.ibPort, clientId: f.ibClientId, account: f.account, route: f.route },
   } as DeepPartial<Config>;
 }

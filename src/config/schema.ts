@@ -96,6 +96,27 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   instruments: z.array(InstrumentSpec).default([]),
+  /** Interactive Brokers (`parity run --venue ibkr`): where TWS / IB Gateway listens and how contracts are pinned. */
+  ibkr: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** 4002 IB Gateway paper, 4001 Gateway live, 7497 TWS paper, 7496 TWS live. */
+      port: z.number().int().min(1).max(65535).default(4002),
+      /** A FIXED client id: a reconnect under another id loses the right to cancel earlier orders. */
+      clientId: z.number().int().min(0).max(2_147_483_647).default(17),
+      /** Which managed account to trade when the login has several. */
+      account: z.string().min(1).optional(),
+      /** Exchange for orders and data unless a contract pins one (SMART routing by default). */
+      route: z.string().min(1).default('SMART'),
+      /** Per symbol: exchange, primary exchange, currency, conId (stocks and ETFs). */
+      contracts: z.record(z.string(), z.strictObject({
+        exchange: z.string().min(1).optional(),
+        primaryExchange: z.string().min(1).optional(),
+        currency: z.string().min(1).optional(),
+        conId: z.number().int().positive().optional(),
+      })).default({}),
+    })
+    .prefault({}),
   run: z
     .strictObject({
       speed: z.union([positive, z.literal('max')]).default(300),

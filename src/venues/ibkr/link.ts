@@ -1,0 +1,536 @@
+/**
+ * The socket to TWS / IB Gateway through the real `@stoqey/ib` SDK, and its life: connect with a
+ * FIXED client id (a reconnect under another id loses the right to cancel earlier orders), a
+ * heartbeat of our own (reqCurrentTime raced against a timeout: the SDK's watchdog misses
+ * half-open sockets), reconnect with exponential backoff and jitter, and the connection-level
+ * message codes (1100 / 1101 / 1102 / 2110, 502 / 504, 326) from the table in error-codes.ts.
+ *
+ * It also runs the requests whose answers come as a stream of events ending in an "End" message
+ * (open orders, executions, positions, account summary), coalescing those TWS cannot tell apart.
+ *
+ * Never sends while disconnected: the SDK queues commands while its socket is down and replays
+ * them on the next connect, so a modify or cancel issued during an outage would go out later, on
+ * a venue state nobody looked at. Callers ask `canSend()` first; the adapter refuses instead.
+ */
+import type { Contract, Execution, Order } from '@stoqey/ib';
+import { EventName, IBApi } from '@stoqey/ib';
+import type { ConnectionState, ConnectionStatus } from '../../ports/index.ts';
+import { type Scheduler, type TimerHandle, WallScheduler } from '../../ports/scheduler.ts';
+import { backoffDelay } from './backoff.ts';
+import { describeMessage, ruleOf, type IbMessageKind } from './error-codes.ts';
+import { IbkrApiError, IbkrConnectionError, IbkrProtocolError, type IbkrProblem } from './errors.ts';
+
+export interface LinkOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: number;
+  /** Heartbeat period (default 10 s; 0 = off) and how long an answer may take (default 5 s). */
+  readonly heartbeatMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  /** Reconnect backoff: first delay (default 1 s), cap (default 30 s), jitter source. */
+  readonly reconnectInitialMs?: number;
+  readonly reconnectMaxMs?: number;
+  readonly random?: () => number;
+  /** The first connect's deadline (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Each request's deadline (open orders, executions, ...; default 10 s). */
+  readonly requestTimeoutMs?: number;
+  readonly scheduler?: Scheduler;
+  readonly onProblem?: (p: IbkrProblem) => void;
+  readonly onInfo?: (level: 'info' | 'warn' | 'debug', msg: string) => void;
+}
+
+/** One message from TWS (an `error` or an `info` event of the SDK, whichever door it came through). */
+export interface IbMessage {
+  readonly code: number;
+  /** The order or request id it concerns; -1 for none. */
+  readonly id: number;
+  readonly message: string;
+  readonly kind: IbMessageKind;
+}
+
+export interface OpenOrderEvent {
+  readonly orderId: number;
+  readonly contract: unknown;
+  readonly order: unknown;
+  readonly orderState: unknown;
+}
+
+export interface OrderStatusEvent {
+  readonly orderId: number;
+  readonly status: unknown;
+  readonly filled: unknown;
+  readonly remaining: unknown;
+  readonly avgFillPrice: unknown;
+}
+
+export interface ExecEvent {
+  readonly reqId: number;
+  readonly contract: unknown;
+  readonly execution: unknown;
+}
+
+export interface OpenOrdersAnswer {
+  readonly orders: readonly OpenOrderEvent[];
+  /** The newest orderStatus per order id heard during the request. */
+  readonly statuses: ReadonlyMap<number, OrderStatusEvent>;
+}
+
+export interface LinkHandlers {
+  openOrder?(e: OpenOrderEvent): void;
+  orderStatus?(e: OrderStatusEvent): void;
+  execDetails?(e: ExecEvent): void;
+  commissionReport?(c: unknown): void;
+  /** A message about an order or a request (id >= 0), or any not handled as connection-level. */
+  message?(m: IbMessage): void;
+  /** The socket is up again (after a drop) or TWS's link to IB is back (1101 / 1102): resync. */
+  restored?(why: string, dataLost: boolean): void;
+  /** The link went down (socket closed, 1100, 2110). */
+  lost?(why: string): void;
+}
+
+/** Request ids live far above any order id this adapter allocates (TWS shares one id space in its messages). */
+const FIRST_REQ_ID = 2_000_000_000;
+
+export class IbkrLink {
+  readonly api: IBApi;
+  private readonly scheduler: Scheduler;
+  private readonly handlers: LinkHandlers[] = [];
+  private state: ConnectionState = 'disconnected';
+  /** TWS's own link to IB (1100 / 2110 down, 1101 / 1102 back). */
+  private ibLinkUp = true;
+  private lastHeartbeat: number | null = null;
+  private detail: string | undefined;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer: TimerHandle | null = null;
+  private hungTimer: TimerHandle | null = null;
+  private heartbeatTimer: TimerHandle | null = null;
+  private nextReq = FIRST_REQ_ID;
+  private managed: string[] = [];
+  private nextValid: number | null = null;
+  private everConnected = false;
+  private waitingFirst: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private readonly reqListeners = new Map<number, (m: IbMessage) => void>();
+  private pendingTime: Promise<number> | null = null;
+  private pendingOpen: Promise<OpenOrdersAnswer> | null = null;
+  private pendingPositions: Promise<{ account: string; contract: unknown; pos: number; avgCost: number | undefined }[]> | null = null;
+  /** Messages of kind client-id-in-use / no-connection seen on this attempt (the first connect's error). */
+  private lastFatal: string | null = null;
+  private nextValidListeners: ((id: number) => void)[] = [];
+
+  constructor(private readonly o: LinkOptions) {
+    this.scheduler = o.scheduler ?? new WallScheduler();
+    // Host and port always given: otherwise the SDK reads IB_HOST / IB_PORT from the environment or a .env.
+    this.api = new IBApi({ host: o.host, port: o.port });
+    const api = this.api;
+    api.on(EventName.connected, () => { this.beat(); });
+    api.on(EventName.disconnected, () => this.onDisconnected());
+    api.on(EventName.managedAccounts, (list: string) => { this.managed = String(list).split(',').map((a) => a.trim()).filter((a) => a !== ''); });
+    api.on(EventName.nextValidId, (id: number) => this.onNextValidId(id));
+    api.on(EventName.currentTime, () => { this.beat(); });
+    api.on(EventName.info, (message: string, code: number) => this.onMessage(code, -1, message));
+    api.on(EventName.error, (err: Error, code: number, reqId: number) => this.onMessage(code, typeof reqId === 'number' ? reqId : -1, err instanceof Error ? err.message : String(err)));
+    api.on(EventName.openOrder, (orderId: number, contract: Contract, order: Order, orderState: unknown) => {
+      this.beat();
+      for (const h of this.handlers) h.openOrder?.({ orderId, contract, order, orderState });
+    });
+    api.on(EventName.orderStatus, (orderId: number, status: unknown, filled: unknown, remaining: unknown, avgFillPrice: unknown) => {
+      this.beat();
+      for (const h of this.handlers) h.orderStatus?.({ orderId, status, filled, remaining, avgFillPrice });
+    });
+    api.on(EventName.execDetails, (reqId: number, contract: Contract, execution: Execution) => {
+      this.beat();
+      for (const h of this.handlers) h.execDetails?.({ reqId, contract, execution });
+    });
+    api.on(EventName.commissionReport, (c: unknown) => {
+      this.beat();
+      for (const h of this.handlers) h.commissionReport?.(c);
+    });
+  }
+
+  on(h: LinkHandlers): void {
+    this.handlers.push(h);
+  }
+
+  get managedAccounts(): readonly string[] {
+    return this.managed;
+  }
+
+  get clientId(): number {
+    return this.o.clientId;
+  }
+
+  get port(): number {
+    return this.o.port;
+  }
+
+  /** The nextValidId TWS sent on the latest connect (null before). */
+  get nextValidId(): number | null {
+    return this.nextValid;
+  }
+
+  onNextValid(fn: (id: number) => void): void {
+    this.nextValidListeners.push(fn);
+  }
+
+  /** Connected to TWS and TWS connected to IB: orders may go out. */
+  canSend(): boolean {
+    return this.state === 'connected' && this.api.isConnected && this.ibLinkUp;
+  }
+
+  /** The socket is up (requests may go out even while TWS's link to IB is down). */
+  socketUp(): boolean {
+    return this.state === 'connected' && this.api.isConnected;
+  }
+
+  status(): ConnectionStatus {
+    const age = this.lastHeartbeat === null ? null : Math.max(0, this.scheduler.now() - this.lastHeartbeat);
+    const parts = [this.detail, age === null ? undefined : `heartbeat ${Math.round(age / 1000)} s ago`].filter((x): x is string => x !== undefined);
+    const state: ConnectionState = this.state === 'connected' && !this.ibLinkUp ? 'connecting' : this.state;
+    return { state, lastHeartbeat: this.lastHeartbeat, ...(parts.length > 0 ? { detail: parts.join('; ') } : {}) };
+  }
+
+  /** First connect: resolves on nextValidId; rejects with the remedy (502, 326, a timeout). */
+  open(): Promise<void> {
+    this.closed = false;
+    const ms = this.o.connectTimeoutMs ?? 10_000;
+    return new Promise<void>((resolve, reject) => {
+      const t = this.scheduler.after(ms, () => {
+        this.waitingFirst = null;
+        this.api.disconnect();
+        reject(new IbkrConnectionError(this.lastFatal ?? `no answer from TWS / IB Gateway at ${this.o.host}:${this.o.port} within ${ms} ms: is it running, and is the API enabled (Configure > API > Settings: "Enable ActiveX and Socket Clients")?`));
+      });
+      this.waitingFirst = {
+        resolve: () => { t.cancel(); resolve(); },
+        reject: (e) => { t.cancel(); reject(e); },
+      };
+      this.state = 'connecting';
+      this.detail = `connecting to ${this.o.host}:${this.o.port} as client ${this.o.clientId}`;
+      this.api.connect(this.o.clientId);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = null;
+    this.hungTimer?.cancel();
+    this.hungTimer = null;
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    this.state = 'disconnected';
+    this.detail = 'closed';
+    try { this.api.disconnect(); } catch { /* already down */ }
+  }
+
+  /** Drop the socket as if the network had (tests, a heartbeat that timed out). Reconnects by itself. */
+  drop(why: string): void {
+    this.detail = why;
+    try { this.api.disconnect(); } catch { /* already down */ }
+  }
+
+  newReqId(): number {
+    const id = this.nextReq++;
+    if (this.nextReq >= 2_147_483_000) this.nextReq = FIRST_REQ_ID;
+    return id;
+  }
+
+  /** Messages for one request id (history, market data); returns the unsubscribe. */
+  listen(reqId: number, fn: (m: IbMessage) => void): () => void {
+    this.reqListeners.set(reqId, fn);
+    return () => { this.reqListeners.delete(reqId); };
+  }
+
+  // ---------- requests ----------
+
+  /** TWS's clock (epoch ms). Raced against the request timeout: a half-open socket never answers. */
+  currentTime(timeoutMs = this.o.requestTimeoutMs ?? 10_000): Promise<number> {
+    if (this.pendingTime !== null) return this.pendingTime;
+    const p = this.request<number>('reqCurrentTime', timeoutMs, (done) => {
+      const on = (t: number): void => done(Number(t) * 1000);
+      this.api.on(EventName.currentTime, on);
+      this.api.reqCurrentTime();
+      return () => { this.api.off(EventName.currentTime, on); };
+    });
+    this.pendingTime = p;
+    const clear = (): void => { if (this.pendingTime === p) this.pendingTime = null; };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** reqOpenOrders: this client's working orders (openOrder ... openOrderEnd), coalesced. */
+  openOrders(): Promise<OpenOrdersAnswer> {
+    if (this.pendingOpen !== null) return this.pendingOpen;
+    const p = this.request<OpenOrdersAnswer>('reqOpenOrders', this.o.requestTimeoutMs ?? 10_000, (done) => {
+      const orders: OpenOrderEvent[] = [];
+      const statuses = new Map<number, OrderStatusEvent>();
+      const h: LinkHandlers = {
+        openOrder: (e) => orders.push(e),
+        orderStatus: (e) => statuses.set(e.orderId, e),
+      };
+      this.handlers.push(h);
+      const end = (): void => done({ orders, statuses });
+      this.api.on(EventName.openOrderEnd, end);
+      this.api.reqOpenOrders();
+      return () => {
+        this.api.off(EventName.openOrderEnd, end);
+        const i = this.handlers.indexOf(h);
+        if (i >= 0) this.handlers.splice(i, 1);
+      };
+    });
+    this.pendingOpen = p;
+    const clear = (): void => { if (this.pendingOpen === p) this.pendingOpen = null; };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** reqExecutions: today's executions matching the filter (execDetails ... execDetailsEnd). */
+  executions(filter: { clientId?: string; acctCode?: string; time?: string }): Promise<ExecEvent[]> {
+    const reqId = this.newReqId();
+    return this.request<ExecEvent[]>('reqExecutions', this.o.requestTimeoutMs ?? 10_000, (done, fail) => {
+      const got: ExecEvent[] = [];
+      const h: LinkHandlers = { execDetails: (e) => { if (e.reqId === reqId) got.push(e); } };
+      this.handlers.push(h);
+      const end = (id: number): void => { if (id === reqId) done(got); };
+      this.api.on(EventName.execDetailsEnd, end);
+      const unlisten = this.listen(reqId, (m) => fail(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message))));
+      this.api.reqExecutions(reqId, filter);
+      return () => {
+        this.api.off(EventName.execDetailsEnd, end);
+        unlisten();
+        const i = this.handlers.indexOf(h);
+        if (i >= 0) this.handlers.splice(i, 1);
+      };
+    });
+  }
+
+  /** reqPositions (position ... positionEnd), coalesced; cancelPositions after. */
+  positions(): Promise<{ account: string; contract: unknown; pos: number; avgCost: number | undefined }[]> {
+    if (this.pendingPositions !== null) return this.pendingPositions;
+    const p = this.request<{ account: string; contract: unknown; pos: number; avgCost: number | undefined }[]>('reqPositions', this.o.requestTimeoutMs ?? 10_000, (done) => {
+      const got: { account: string; contract: unknown; pos: number; avgCost: number | undefined }[] = [];
+      const on = (account: string, contract: Contract, pos: number, avgCost?: number): void => { got.push({ account, contract, pos: Number(pos), avgCost }); };
+      const end = (): void => done(got);
+      this.api.on(EventName.position, on);
+      this.api.on(EventName.positionEnd, end);
+      this.api.reqPositions();
+      return () => {
+        this.api.off(EventName.position, on);
+        this.api.off(EventName.positionEnd, end);
+        if (this.socketUp()) this.api.cancelPositions();
+      };
+    });
+    this.pendingPositions = p;
+    const clear = (): void => { if (this.pendingPositions === p) this.pendingPositions = null; };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** reqAccountSummary for the tags given: tag -> { value, currency } per account. */
+  accountSummary(tags: readonly string[]): Promise<Map<string, Map<string, { value: string; currency: string }>>> {
+    const reqId = this.newReqId();
+    return this.request('reqAccountSummary', this.o.requestTimeoutMs ?? 10_000, (done, fail) => {
+      const got = new Map<string, Map<string, { value: string; currency: string }>>();
+      const on = (id: number, account: string, tag: string, value: string, currency: string): void => {
+        if (id !== reqId) return;
+        const m = got.get(account) ?? new Map<string, { value: string; currency: string }>();
+        m.set(tag, { value: String(value), currency: String(currency ?? '') });
+        got.set(account, m);
+      };
+      const end = (id: number): void => { if (id === reqId) done(got); };
+      this.api.on(EventName.accountSummary, on);
+      this.api.on(EventName.accountSummaryEnd, end);
+      const unlisten = this.listen(reqId, (m) => fail(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message))));
+      this.api.reqAccountSummary(reqId, 'All', tags.join(','));
+      return () => {
+        this.api.off(EventName.accountSummary, on);
+        this.api.off(EventName.accountSummaryEnd, end);
+        unlisten();
+        if (this.socketUp()) this.api.cancelAccountSummary(reqId);
+      };
+    });
+  }
+
+  /**
+   * One request whose answer is a stream of events: refused at once while the socket is down (the
+   * SDK would queue it for the next connect), failed when the socket drops or the deadline passes.
+   */
+  private request<T>(what: string, timeoutMs: number, start: (done: (v: T) => void, fail: (e: Error) => void) => () => void): Promise<T> {
+    if (!this.socketUp()) return Promise.reject(new IbkrConnectionError(`${what}: not connected to TWS / IB Gateway at ${this.o.host}:${this.o.port}`));
+    return new Promise<T>((resolve, reject) => {
+      let cleanup: (() => void) | null = null;
+      let settled = false;
+      const finish = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        const i = this.dropWaiters.indexOf(onDrop);
+        if (i >= 0) this.dropWaiters.splice(i, 1);
+        cleanup?.();
+        f();
+      };
+      const onDrop = (): void => finish(() => reject(new IbkrConnectionError(`${what}: the connection to TWS dropped before the answer`)));
+      const timer = this.scheduler.after(timeoutMs, () => finish(() => reject(new IbkrConnectionError(`${what}: no answer from TWS within ${timeoutMs} ms`))));
+      this.dropWaiters.push(onDrop);
+      cleanup = start((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
+      if (settled) cleanup();
+    });
+  }
+
+  private readonly dropWaiters: (() => void)[] = [];
+
+  // ---------- connection events ----------
+
+  private onNextValidId(id: number): void {
+    this.beat();
+    this.hungTimer?.cancel();
+    this.hungTimer = null;
+    this.nextValid = id;
+    for (const fn of this.nextValidListeners) fn(id);
+    const wasUp = this.state === 'connected';
+    this.state = 'connected';
+    this.attempt = 0;
+    this.detail = `connected to ${this.o.host}:${this.o.port} as client ${this.o.clientId}`;
+    this.lastFatal = null;
+    this.startHeartbeat();
+    if (this.waitingFirst !== null) {
+      const w = this.waitingFirst;
+      this.waitingFirst = null;
+      this.everConnected = true;
+      w.resolve();
+      return;
+    }
+    // A later nextValidId on a live socket is the answer to reqIds, not a reconnect.
+    if (!wasUp && this.everConnected) {
+      this.info('info', `reconnected to TWS at ${this.o.host}:${this.o.port} as client ${this.o.clientId}: requesting executions and open orders`);
+      for (const h of this.handlers) h.restored?.('the socket to TWS reconnected', true);
+    }
+  }
+
+  private onDisconnected(): void {
+    const wasUp = this.state === 'connected';
+    this.state = this.closed ? 'disconnected' : 'connecting';
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    for (const w of [...this.dropWaiters]) w();
+    if (this.closed) return;
+    if (this.waitingFirst !== null) {
+      const w = this.waitingFirst;
+      this.waitingFirst = null;
+      this.state = 'disconnected';
+      w.reject(new IbkrConnectionError(this.lastFatal ?? `TWS / IB Gateway at ${this.o.host}:${this.o.port} closed the connection during the handshake: check the API settings (trusted IPs, "Enable ActiveX and Socket Clients") and the client id`));
+      return;
+    }
+    if (wasUp) {
+      this.info('warn', `the connection to TWS at ${this.o.host}:${this.o.port} dropped${this.detail !== undefined ? ` (${this.detail})` : ''}: new orders are refused until it is back`);
+      for (const h of this.handlers) h.lost?.('the socket to TWS closed');
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer !== null) return;
+    const delay = backoffDelay(this.attempt, {
+      initialMs: this.o.reconnectInitialMs ?? 1000, maxMs: this.o.reconnectMaxMs ?? 30_000,
+      ...(this.o.random !== undefined ? { random: this.o.random } : {}),
+    });
+    this.attempt++;
+    this.detail = `reconnecting in ${delay} ms (attempt ${this.attempt})${this.lastFatal !== null ? `: ${this.lastFatal}` : ''}`;
+    this.reconnectTimer = this.scheduler.after(delay, () => {
+      this.reconnectTimer = null;
+      if (this.closed) return;
+      this.state = 'connecting';
+      this.api.connect(this.o.clientId);
+      // No answer at all (a socket that connects and then hangs): try again.
+      this.hungTimer?.cancel();
+      this.hungTimer = this.scheduler.after(this.o.connectTimeoutMs ?? 10_000, () => {
+        this.hungTimer = null;
+        if (this.state !== 'connected' && !this.closed && this.reconnectTimer === null) {
+          try { this.api.disconnect(); } catch { /* down */ }
+          this.scheduleReconnect();
+        }
+      });
+    });
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    const every = this.o.heartbeatMs ?? 10_000;
+    if (every <= 0) return;
+    const timeout = this.o.heartbeatTimeoutMs ?? 5000;
+    this.heartbeatTimer = this.scheduler.every(every, () => {
+      if (!this.socketUp()) return;
+      this.currentTime(timeout).catch((err: unknown) => {
+        if (!this.socketUp() || this.closed) return;
+        this.problem(new IbkrConnectionError(`heartbeat: ${err instanceof Error ? err.message : String(err)}; treating the socket as dead and reconnecting`));
+        this.drop('heartbeat timed out');
+      });
+    });
+  }
+
+  private onMessage(code: number, id: number, message: string): void {
+    const rule = ruleOf(code);
+    const m: IbMessage = { code, id, message, kind: rule.kind };
+    const line = describeMessage(code, message);
+    switch (rule.kind) {
+      case 'link-lost':
+        this.ibLinkUp = false;
+        this.info('warn', line);
+        for (const h of this.handlers) h.lost?.(`TWS ${code}`);
+        return;
+      case 'link-restored-data-lost':
+      case 'link-restored-data-kept':
+        this.ibLinkUp = true;
+        this.info(rule.level === 'warn' ? 'warn' : 'info', line);
+        for (const h of this.handlers) h.restored?.(`TWS ${code}`, rule.kind === 'link-restored-data-lost');
+        return;
+      case 'farm-broken':
+        this.info('warn', line);
+        return;
+      case 'farm-ok':
+        this.info('debug', line);
+        return;
+      case 'client-id-in-use':
+        this.lastFatal = `TWS ${code}: client id ${this.o.clientId} is already in use: another program (or another parity) is connected with it; stop it, or pass another --ib-client-id (orders placed under the old id can then no longer be canceled from here)`;
+        this.problem(new IbkrApiError(code, id, this.lastFatal));
+        return;
+      case 'no-connection':
+        if (id < 0 || this.reqListeners.get(id) === undefined) {
+          const why = code === 502
+            ? `cannot connect to TWS / IB Gateway at ${this.o.host}:${this.o.port} (${message}): start TWS or IB Gateway, enable "ActiveX and Socket Clients" (Configure > API > Settings), check --ib-port and add 127.0.0.1 to the trusted IPs`
+            : `not connected to TWS / IB Gateway (${message}): parity reconnects by itself`;
+          this.lastFatal = why;
+          if (this.waitingFirst === null) this.problem(new IbkrConnectionError(why));
+          if (code === 502 && this.waitingFirst !== null) {
+            const w = this.waitingFirst;
+            this.waitingFirst = null;
+            this.state = 'disconnected';
+            w.reject(new IbkrConnectionError(why));
+          }
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    const listener = id >= 0 ? this.reqListeners.get(id) : undefined;
+    if (listener !== undefined) { listener(m); return; }
+    for (const h of this.handlers) h.message?.(m);
+  }
+
+  private beat(): void {
+    this.lastHeartbeat = this.scheduler.now();
+  }
+
+  private info(level: 'info' | 'warn' | 'debug', msg: string): void {
+    this.o.onInfo?.(level, msg);
+  }
+
+  private problem(p: IbkrProblem): void {
+    this.o.onProblem?.(p);
+  }
+}
+
+export { IbkrProtocolError };
