@@ -5,13 +5,16 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { BacktestJson } from '../backtest/index.ts';
-import { resolveShipped, type TimeRange } from '../modes/parts.ts';
+import { loadRunParts, resolveShipped, type TimeRange } from '../modes/parts.ts';
+import { describeInterval, type BarSeries } from '../data/index.ts';
 import { loadStrategy } from '../strategy/loader.ts';
 import { checkGrid, type Axis, type ParamValue, type SkippedCombination } from './grid.ts';
 import { SweepPool } from './pool.ts';
 import { metricOf, rankOrder, type RankKey } from './rank.ts';
 import { windowsFor, type WalkForwardSpec, type Window } from './windows.ts';
-import type { SweepJob, SweepReply, SweepTask } from './worker.ts';
+import type { SweepJob, SweepReply, SweepTask, TaskTiming, ThreadBoot } from './worker.ts';
+import { shareSeries } from './shared-data.ts';
+import { threadCpuMs, wallMs } from './thread-clock.ts';
 
 export interface SweepRequest {
   readonly config: Config;
@@ -57,6 +60,33 @@ export interface WalkForwardReport {
   readonly unusedMs: number;
 }
 
+/** One worker thread's time line (epoch ms; CPU is that thread's own, null off Linux). */
+export interface ThreadProfile {
+  readonly thread: number;
+  readonly boot: ThreadBoot;
+  /** It ran on the main thread's shared bars (no copy of its own). */
+  readonly shared: boolean;
+  /** Every task it ran, in order; loading the strategy is in the first one's setup. */
+  readonly tasks: readonly TaskTiming[];
+}
+
+/** Where a sweep's time went: what `npm run bench -- sweep` reads to tell start-up from work. */
+export interface SweepProfile {
+  /** runSweep called; the pool is created right away. */
+  readonly startedAt: number;
+  /** The strategy loaded and the grid checked (main thread). */
+  readonly checkedAt: number;
+  /** The bars loaded and copied to shared memory (main thread, once); the runs are queued. */
+  readonly loadedAt: number;
+  /** Every run answered. */
+  readonly runsDoneAt: number;
+  /** Ranking and the report built. */
+  readonly finishedAt: number;
+  /** CPU of the main thread (null off Linux) for the check, the load and the ranking after the runs: the serial part. */
+  readonly mainCpuMs: { readonly check: number | null; readonly load: number | null; readonly merge: number | null };
+  readonly threads: readonly ThreadProfile[];
+}
+
 export interface SweepReport {
   readonly strategy: { readonly name: string; readonly file: string; readonly hash: string };
   readonly rank: RankKey;
@@ -69,10 +99,11 @@ export interface SweepReport {
   readonly data: { readonly first: string | null; readonly last: string | null; readonly bars: number };
   /** Things that make the ranking weaker than it looks (a metric no run has...). */
   readonly warnings: readonly string[];
-  /** Data loads over all workers: at most one per worker. */
+  /** Data loads: 1, by the main thread; the workers share its bars. */
   readonly loads: number;
   readonly runsExecuted: number;
   readonly elapsedMs: number;
+  readonly profile: SweepProfile;
 }
 
 function fail(reply: Extract<SweepReply, { ok: false }>, what: string): never {
@@ -83,11 +114,31 @@ function fail(reply: Extract<SweepReply, { ok: false }>, what: string): never {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+function spanOf(series: readonly BarSeries[]): { first: number | null; last: number | null; bars: number; intervalMs: number } {
+  let first: number | null = null;
+  let last: number | null = null;
+  let bars = 0;
+  for (const s of series) {
+    bars += s.length;
+    if (s.length === 0) continue;
+    first = first === null ? s.ts[0]! : Math.min(first, s.ts[0]!);
+    last = last === null ? s.ts[s.length - 1]! : Math.max(last, s.ts[s.length - 1]!);
+  }
+  return { first, last, bars, intervalMs: bars > 1 ? describeInterval(series) : 60_000 };
+}
+
+const cpuSince = (c0: number | null): number | null => {
+  const c = threadCpuMs();
+  return c === null || c0 === null ? null : c - c0;
+};
+
 export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   const t0 = performance.now();
+  const startedAt = wallMs();
+  const c0 = threadCpuMs();
   const config = req.config;
-  // The threads start (tsx, the engine's modules) while this thread type-checks the strategy and
-  // checks the whole grid; no task reaches them, and no data loads, until both passed.
+  // The threads start (tsx, the engine's modules) while this thread type-checks the strategy,
+  // checks the whole grid and then loads the bars; no task reaches them until all three are done.
   const pool = new SweepPool(req.workers);
   let strategy: Awaited<ReturnType<typeof loadStrategy>>;
   let grid: ReturnType<typeof checkGrid>;
@@ -98,39 +149,50 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     await pool.close();
     throw err;
   }
-  const job: SweepJob = { config, strategyHash: strategy.sourceHash, range: req.range, onError: req.onError };
-  const loadsByThread = new Map<number, number>();
+  const checkedAt = wallMs();
+  const checkCpu = cpuSince(c0);
+  const c1 = threadCpuMs();
+  const threads = new Map<number, { boot: ThreadBoot; shared: boolean; tasks: TaskTiming[] }>();
   let executed = 0;
   let done = 0;
   let total = 0;
-  const note = (r: SweepReply): void => {
-    if (r.ok) loadsByThread.set(r.thread, r.loads);
+  const note = (r: Extract<SweepReply, { ok: true }>): void => {
+    let t = threads.get(r.thread);
+    if (t === undefined) threads.set(r.thread, t = { boot: r.boot, shared: r.shared, tasks: [] });
+    t.tasks.push(r.timing);
   };
+  let job: SweepJob | null = null;
   const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: BacktestJson; strategyError: string | null }> => {
-    const task: SweepTask = { kind: 'run', job, given, ...(window === undefined ? {} : { window }) };
+    const task: SweepTask = { job: job!, given, ...(window === undefined ? {} : { window }) };
     const r = await pool.run(task);
     if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
     note(r);
-    if (r.kind !== 'run') throw new Error('sweep worker answered a run with a probe');
     executed++;
     done++;
     req.onProgress?.(done, total);
     return { summary: r.summary, strategyError: r.strategyError };
   };
   try {
-    const probe = await pool.run({ kind: 'probe', job });
-    if (!probe.ok) fail(probe, '');
-    note(probe);
-    if (probe.kind !== 'probe') throw new Error('sweep worker answered a probe with a run');
-    const span = probe.span;
+    // The bars, once, for every thread: loaded as `parity backtest` loads them (the strategy check
+    // is already done above), then copied to shared memory, which each thread reads without a copy.
+    const loaded = await loadRunParts({ ...config, strategy: { ...config.strategy, typecheck: false } }, req.range);
+    const series = shareSeries(loaded.series);
+    job = { config, strategyHash: strategy.sourceHash, onError: req.onError, data: { id: `${process.pid}:${startedAt}:${Math.random()}`, series } };
+    const loadedAt = wallMs();
+    const loadCpu = cpuSince(c1);
+    const span = spanOf(series);
     const data = { first: span.first === null ? null : iso(span.first), last: span.last === null ? null : iso(span.last), bars: span.bars };
     const combos = grid.combinations;
     let runs: SweepRun[] = [];
+    let runsDoneAt = 0;
+    let c2: number | null = null;
     let walkForward: WalkForwardReport | null = null;
     if (req.walkForward === null) {
       total = combos.length;
       req.onProgress?.(0, total);
       const results = await Promise.all(combos.map((c) => run(c.given)));
+      runsDoneAt = wallMs();
+      c2 = threadCpuMs();
       const summaries = results.map((x) => x.summary);
       runs = rankOrder(req.rank, summaries).map((i) => ({ params: combos[i]!.given, summary: summaries[i]!, strategyError: results[i]!.strategyError }));
     } else {
@@ -153,6 +215,8 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
           outOfSample: oos.summary, outOfSampleError: oos.strategyError,
         };
       }));
+      runsDoneAt = wallMs();
+      c2 = threadCpuMs();
       let growth = 1;
       let trades = 0;
       // The mean of the windows whose Sharpe can be computed (a flat or one-bar window has none).
@@ -176,14 +240,17 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     if (ranked.every((x) => metricOf(req.rank, x) === null)) {
       warnings.push(`no ${walkForward === null ? 'run' : 'window\'s best run'} has a ${req.rank} figure${req.rank === 'cagr' ? ' (CAGR needs a span of 30 days or more)' : ''}: the order is the grid's, not a ranking; pick another --rank`);
     }
-    let loads = 0;
-    for (const n of loadsByThread.values()) loads += n;
     return {
       strategy: { name: strategy.definition.name, file: strategy.path, hash: strategy.sourceHash },
       rank: req.rank, workers: req.workers,
       grid: req.axes.map((a) => ({ name: a.name, values: a.values })),
-      skipped: grid.skipped, runs, walkForward, data, warnings, loads, runsExecuted: executed,
+      skipped: grid.skipped, runs, walkForward, data, warnings, loads: 1, runsExecuted: executed,
       elapsedMs: Math.round(performance.now() - t0),
+      profile: {
+        startedAt, checkedAt, loadedAt, runsDoneAt, finishedAt: wallMs(),
+        mainCpuMs: { check: checkCpu, load: loadCpu, merge: cpuSince(c2) },
+        threads: [...threads].map(([thread, t]) => ({ thread, boot: t.boot, shared: t.shared, tasks: t.tasks.sort((a, b) => a.startedAt - b.startedAt) })),
+      },
     };
   } finally {
     await pool.close();

@@ -17,6 +17,8 @@ import { runBacktest } from '../../src/modes/backtest.ts';
 import { loadBars } from '../../src/data/index.ts';
 import { backtestJson, summaryJson, type SummaryJson } from '../../src/backtest/index.ts';
 import { SweepProgress } from '../../src/sweep/progress.ts';
+import { isShared, shareSeries } from '../../src/sweep/shared-data.ts';
+import { partsFor } from '../../src/sweep/worker.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE = resolve(ROOT, 'data/sample/BTC-USD-1m.csv');
@@ -146,14 +148,74 @@ describe('runs on loaded data', () => {
   });
 });
 
+const COLUMNS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+describe('data shared with the workers', () => {
+  it('shared columns hold the loaded bars, in SharedArrayBuffers, and a window of them is still shared', async () => {
+    const loaded = await loadRunParts(config());
+    const shared = shareSeries(loaded.series);
+    expect(isShared(loaded.series)).toBe(false);
+    expect(isShared(shared)).toBe(true);
+    expect(shared).toHaveLength(loaded.series.length);
+    for (const [i, s] of shared.entries()) {
+      const d = loaded.series[i]!;
+      expect([s.symbol, s.source, s.length]).toEqual([d.symbol, d.source, d.length]);
+      for (const k of COLUMNS) {
+        expect(s[k].buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(s[k]).toEqual(d[k]);
+      }
+    }
+    const w = sliceSeries(shared[0]!, { from: shared[0]!.ts[10]!, to: shared[0]!.ts[20]! });
+    expect(w.length).toBe(10);
+    expect(isShared([w])).toBe(true);
+    expect(isShared([])).toBe(false);
+  });
+
+  it('a structured clone (what a worker receives) still shares the memory, and copies nothing', async () => {
+    const shared = shareSeries((await loadRunParts(config())).series);
+    const copy = structuredClone(shared);
+    expect(copy[0]!.close).toEqual(shared[0]!.close);
+    const was = shared[0]!.close[0]!;
+    (shared[0]!.close as Float64Array)[0] = -1;
+    expect(copy[0]!.close[0]).toBe(-1);
+    (shared[0]!.close as Float64Array)[0] = was;
+  });
+
+  it('a worker builds from the shared data the parts a direct load gives', async () => {
+    const base = config();
+    const direct = await loadRunParts(base);
+    const job = { config: base, strategyHash: direct.strategy.sourceHash, onError: 'stop' as const, data: { id: 'test', series: shareSeries(direct.series) } };
+    const parts = await partsFor(job);
+    expect(parts.strategy.sourceHash).toBe(direct.strategy.sourceHash);
+    expect(parts.strategy.definition.name).toBe(direct.strategy.definition.name);
+    expect(parts.series).toHaveLength(direct.series.length);
+    for (const [i, s] of parts.series.entries()) for (const k of COLUMNS) expect(s[k]).toEqual(direct.series[i]![k]);
+    expect(isShared(parts.series)).toBe(true);
+    expect(parts.instruments.all()).toEqual(direct.instruments.all());
+    expect(runOne({ config: base, loaded: parts, given: { fast: 5, slow: 20 }, onError: 'stop' })).toEqual(runOne({ config: base, loaded: direct, given: { fast: 5, slow: 20 }, onError: 'stop' }));
+    expect(await partsFor(job)).toBe(parts); // kept across tasks
+    await expect(partsFor({ ...job, strategyHash: 'f'.repeat(64) })).rejects.toThrow(/changed while the sweep was starting/);
+  });
+});
+
 describe('the pool', () => {
-  it('runs the grid on workers that load the data once each, with the results of single runs', async () => {
+  it('runs the grid on workers that share the data the main thread loaded once, with the results of single runs', async () => {
     const base = config();
     const loaded = await loadRunParts(base);
     const r = await runSweep({ config: base, axes: parseAxes(['fast=5,10,20', 'slow=30,50']), walkForward: null, rank: 'return', workers: 2, range: {}, onError: 'stop' });
     expect(r.runsExecuted).toBe(6);
-    expect(r.loads).toBeGreaterThanOrEqual(1);
-    expect(r.loads).toBeLessThanOrEqual(2);
+    expect(r.loads).toBe(1);
+    const threads = r.profile.threads;
+    expect(threads.length).toBeGreaterThanOrEqual(1);
+    expect(threads.length).toBeLessThanOrEqual(2);
+    expect(threads.flatMap((t) => t.tasks)).toHaveLength(6);
+    for (const t of threads) {
+      expect(t.shared).toBe(true);
+      expect(t.boot.readyAt).toBeGreaterThanOrEqual(r.profile.startedAt);
+      for (const k of t.tasks) expect(Math.min(k.setupMs, k.ms, k.startedAt - r.profile.startedAt)).toBeGreaterThanOrEqual(0);
+    }
+    const p = r.profile;
+    expect([p.startedAt, p.loadedAt, p.runsDoneAt, p.finishedAt]).toEqual([...[p.startedAt, p.loadedAt, p.runsDoneAt, p.finishedAt]].sort((a, b) => a - b));
     const returns = r.runs.map((x) => x.summary.totalReturn);
     expect([...returns].sort((a, b) => b - a)).toEqual(returns);
     for (const run of r.runs) expect(run.summary).toEqual(runOne({ config: base, loaded, given: run.params, onError: 'stop' }));
