@@ -3,8 +3,12 @@
  * final state of every order and the warnings. It is an engine observer, so it sees exactly what a
  * live session's recorder sees.
  *
+ * Memory flat in history length: the curve is kept in full up to two million samples, then as a
+ * bounded decimated series, with the summary's figures accumulated per sample (equity-curve.ts);
+ * the fills are kept in columns, not objects (fill-table.ts).
+ *
  * Hot path: `onMarket` runs on every market event of a run that must reach 2,000,000 bars/s. It
- * never allocates (typed arrays, grown by doubling) and reads the portfolio's equity only when the
+ * never allocates (typed arrays) and reads the portfolio's equity only when the
  * value can have changed: a position is open (every mark moves it) or a fill happened since the
  * last read (cash and fees moved). While flat, equity is cash, and cash only moves on fills.
  *
@@ -26,8 +30,10 @@ import type { Portfolio } from '../portfolio/portfolio.ts';
 import type { MetricsInput } from './metrics.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { FillStats } from './fill-stats.ts';
+import { FillTable } from './fill-table.ts';
+import { EquityCurve, type EquityCurveOptions } from './equity-curve.ts';
 
-export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats'>;
+export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats' | 'curve'>;
 
 /**
  * The part of the engine the collector reads. `Engine` satisfies it; tests pass a small fake.
@@ -40,24 +46,18 @@ export interface CollectedEngine {
   instrument?(symbol: string): Instrument | undefined;
 }
 
-export interface CollectorOptions {
-  /** Expected number of samples (e.g. the feed's size): avoids regrowing the arrays. */
-  readonly capacity?: number;
+export interface CollectorOptions extends EquityCurveOptions {
   /** Warn/error log entries kept (the newest); default 1,000. */
   readonly maxLogs?: number;
 }
 
-const DEFAULT_CAPACITY = 4096;
 const DEFAULT_MAX_LOGS = 1000;
 
 export class BacktestCollector implements EngineObserver {
   /** Reads order handles only, never keeps an event's snapshot (engine.ts EngineObserver). */
   readonly readsOrderHandles = true;
-  private tsBuf: Float64Array;
-  private eqBuf: Float64Array;
-  /** 1 when at least one position was open at the sample. */
-  private exBuf: Uint8Array;
-  private n = 0;
+  /** One sample per timestamp, bounded (equity-curve.ts), with the summary's figures. */
+  private readonly curve: EquityCurve;
   private cur = Number.NEGATIVE_INFINITY;
   /** Symbols with a non-zero position, and how many there are. */
   private readonly lotsBySymbol = new Map<string, number>();
@@ -71,7 +71,8 @@ export class BacktestCollector implements EngineObserver {
   /** The current slot has not been written since its first event. */
   private pending = false;
 
-  private readonly fillList: Fill[] = [];
+  /** Every fill, in columns (fill-table.ts). */
+  private readonly fillTable = new FillTable();
   /** Round trips, wins, notional and fees, kept per fill on integer units (fill-stats.ts). */
   private readonly stats = new FillStats();
   private readonly finalOrders = new Map<string, OrderHandle>();
@@ -82,10 +83,7 @@ export class BacktestCollector implements EngineObserver {
   private stopped = false;
 
   constructor(opts: CollectorOptions = {}) {
-    const cap = Math.max(16, Math.floor(opts.capacity ?? DEFAULT_CAPACITY));
-    this.tsBuf = new Float64Array(cap);
-    this.eqBuf = new Float64Array(cap);
-    this.exBuf = new Uint8Array(cap);
+    this.curve = new EquityCurve(opts);
     this.maxLogs = Math.max(1, Math.floor(opts.maxLogs ?? DEFAULT_MAX_LOGS));
   }
 
@@ -96,17 +94,16 @@ export class BacktestCollector implements EngineObserver {
     // `>` rather than `!==`: an event older than the current timestamp (a late push-feed event)
     // belongs to the current sample, so timestamps stay strictly increasing.
     if (t > this.cur) {
-      if (this.n === this.tsBuf.length) this.grow();
-      this.cur = t;
-      this.tsBuf[this.n++] = t;
       if (this.startCashSeen === null) this.startCashSeen = engine.portfolio.settings.cash;
+      this.cur = t;
+      this.curve.open(t, this.startCashSeen);
     }
     if (this.timed) this.pending = true;
     else this.sample(engine);
   }
 
   onTimestampDone(_ts: number, engine: CollectedEngine): void {
-    if (!this.timed) { this.timed = true; this.pending = this.n > 0; }
+    if (!this.timed) { this.timed = true; this.pending = this.curve.length > 0; }
     if (!this.pending) return;
     this.pending = false;
     this.sample(engine);
@@ -114,17 +111,15 @@ export class BacktestCollector implements EngineObserver {
 
   /** Write the current slot: equity is read again only when it can have moved. */
   private sample(engine: CollectedEngine): void {
-    const i = this.n - 1;
     if (this.openPositions !== 0 || this.stale) {
       this.lastEquity = engine.portfolio.equity();
       this.stale = false;
     }
-    this.eqBuf[i] = this.lastEquity;
-    this.exBuf[i] = this.openPositions !== 0 ? 1 : 0;
+    this.curve.set(this.lastEquity, this.openPositions !== 0);
   }
 
   onFill(fill: Fill, engine: CollectedEngine): void {
-    this.fillList.push(fill);
+    this.fillTable.add(fill);
     this.stats.add(fill, engine.instrument?.(fill.symbol));
     this.stale = true;
     // The engine books the fill into the portfolio before telling observers: this is the new size.
@@ -154,59 +149,66 @@ export class BacktestCollector implements EngineObserver {
     this.stopped = true;
     this.pending = false;
     const t = engine.now();
-    if (!Number.isFinite(t) && this.n === 0) return; // nothing ever happened
+    const n = this.curve.length;
+    if (!Number.isFinite(t) && n === 0) return; // nothing ever happened
     if (this.startCashSeen === null) this.startCashSeen = engine.portfolio.settings.cash;
-    if (this.n === 0 || t > this.cur) {
+    if (n === 0 || t > this.cur) {
       // Reports handled after the last market event moved time on: one more sample.
-      if (this.n === this.tsBuf.length) this.grow();
       this.cur = Number.isFinite(t) ? t : this.cur;
-      this.tsBuf[this.n++] = this.cur;
+      this.curve.open(this.cur, this.startCashSeen);
     }
     this.lastEquity = engine.portfolio.equity();
     this.stale = false;
-    this.eqBuf[this.n - 1] = this.lastEquity;
-    this.exBuf[this.n - 1] = this.openPositions !== 0 ? 1 : 0;
-  }
-
-  private grow(): void {
-    const cap = this.tsBuf.length * 2;
-    const ts = new Float64Array(cap); ts.set(this.tsBuf); this.tsBuf = ts;
-    const eq = new Float64Array(cap); eq.set(this.eqBuf); this.eqBuf = eq;
-    const ex = new Uint8Array(cap); ex.set(this.exBuf); this.exBuf = ex;
+    this.curve.set(this.lastEquity, this.openPositions !== 0);
   }
 
   // ---------- results ----------
 
   /** Number of equity samples (distinct timestamps). */
   get length(): number {
-    return this.n;
+    return this.curve.length;
   }
 
-  /** Sample timestamps (epoch ms). A view: valid until the next sample is added. */
+  /** True when the stored curve is decimated (more samples than it keeps in full: equity-curve.ts). */
+  get decimated(): boolean {
+    return this.curve.decimated;
+  }
+
+  /**
+   * Timestamps of the stored curve (epoch ms): every sample up to the cap, else the decimated
+   * series (each bucket's first, min, max and last). Valid until the next sample is added.
+   */
   timestamps(): Float64Array {
-    return this.tsBuf.subarray(0, this.n);
+    return this.curve.series().ts;
   }
 
-  /** Equity per sample, account currency. A view: valid until the next sample is added. */
+  /** Equity of the stored curve, account currency, beside `timestamps()`. */
   equity(): Float64Array {
-    return this.eqBuf.subarray(0, this.n);
+    return this.curve.series().equity;
   }
 
   /** Samples at which at least one position was open. */
   exposureBars(): number {
-    let c = 0;
-    const ex = this.exBuf;
-    for (let i = 0; i < this.n; i++) c += ex[i]!;
-    return c;
+    return this.curve.figures(this.startCashSeen ?? 0).exposureBars;
   }
 
-  /** Whether a position was open at sample i. */
+  /** Whether a position was open at sample i (while the curve is kept in full). */
   exposedAt(i: number): boolean {
-    return i >= 0 && i < this.n && this.exBuf[i] === 1;
+    return this.curve.exposedAt(i);
   }
 
-  fills(): readonly Fill[] {
-    return this.fillList;
+  /** Every fill as an object (built from the columns on each call). */
+  fills(): Fill[] {
+    return this.fillTable.list();
+  }
+
+  get fillCount(): number {
+    return this.fillTable.length;
+  }
+
+  /** Bytes of the typed arrays the curve and the fills hold. */
+  retainedBytes(): number {
+    return this.curve.retainedBytes() + this.fillTable.retainedBytes();
   }
 
   /** The final state of every order seen, in order of creation. */
@@ -236,8 +238,11 @@ export class BacktestCollector implements EngineObserver {
    * `summarize({ ...collector.result(), startCash, intervalMs, calendar })`.
    */
   result(): CollectedResult {
+    const { ts, equity } = this.curve.series();
+    const curve = this.curve.figures(this.startCashSeen ?? 0);
     return {
-      ts: this.timestamps(), equity: this.equity(), length: this.n, fills: this.fillList, exposureBars: this.exposureBars(),
+      ts, equity, length: ts.length, fills: this.fillTable, exposureBars: curve.exposureBars,
+      ...(this.curve.length > 0 && this.startCashSeen !== null ? { curve } : {}),
       ...(this.stats.exact ? { fillStats: this.stats.result() } : {}),
     };
   }

@@ -117,10 +117,11 @@ export function equityCsv(ts: ArrayLike<number>, equity: ArrayLike<number>, leng
 /** Write orders.csv, fills.csv and equity.csv into `dir` (created if missing); returns their paths. */
 export function writeOutputs(dir: string, collector: BacktestCollector): string[] {
   mkdirSync(dir, { recursive: true });
+  const curve = collector.result();
   const files: [string, string | Buffer][] = [
     ['orders.csv', toCsv(ORDER_COLUMNS, collector.orders().map(orderRow))],
     ['fills.csv', toCsv(FILL_COLUMNS, collector.fills().map(fillRow))],
-    ['equity.csv', equityCsvBytes(collector.timestamps(), collector.equity(), collector.length)],
+    ['equity.csv', equityCsvBytes(curve.ts, curve.equity, curve.ts.length)],
   ];
   const paths: string[] = [];
   for (const [name, text] of files) {

@@ -14,6 +14,7 @@
 import type { Fill } from '../domain/fill.ts';
 import { ONE, divRound, fromFixedBig, toFixedBig } from './decimal.ts';
 import type { FillStatsResult } from './fill-stats.ts';
+import { curveFigures, type CurveFigures } from './equity-curve.ts';
 
 export type Calendar = 'us_equity' | '24x7';
 
@@ -23,7 +24,8 @@ export interface MetricsInput {
   /** Samples used from ts / equity (the arrays may be longer). */
   readonly length: number;
   readonly startCash: number;
-  readonly fills: readonly Fill[];
+  /** The fills: an array, or the collector's columns (fill-table.ts), read only when the figures below do not cover them. */
+  readonly fills: readonly Fill[] | FillSource;
   /** Samples at which a position was open. */
   readonly exposureBars: number;
   /** The bar interval of the data, e.g. 60_000 for 1m bars. */
@@ -36,6 +38,23 @@ export interface MetricsInput {
    * used instead of walking the fills again when no multiplier is given.
    */
   readonly fillStats?: FillStatsResult;
+  /**
+   * The curve's figures, accumulated per sample as the run went (equity-curve.ts): used instead of
+   * `ts` / `equity`, which may then be a decimated series. Ignored when its anchor is not
+   * `startCash` and the arrays hold every sample.
+   */
+  readonly curve?: CurveFigures;
+}
+
+/** Fills kept elsewhere than in an array (the collector's columns): their count, and the objects on demand. */
+export interface FillSource {
+  readonly length: number;
+  list(): readonly Fill[];
+}
+
+/** The fills as an array (built from columns when they are kept so). */
+export function fillList(fills: readonly Fill[] | FillSource): readonly Fill[] {
+  return Array.isArray(fills) ? fills : (fills as FillSource).list();
 }
 
 export interface BacktestSummary {
@@ -140,33 +159,14 @@ const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
 
 interface ReturnStats { readonly sharpe: number; readonly sortino: number }
 
-/** Per-sample returns anchored at `start`; a return from a non-positive equity is skipped. */
-function returnStats(equity: Float64Array, length: number, start: number, ppy: number): ReturnStats {
-  let n = 0;
-  let sum = 0;
-  let prev = start;
-  for (let i = 0; i < length; i++) {
-    const e = equity[i]!;
-    if (prev > 0) { sum += e / prev - 1; n++; }
-    prev = e;
-  }
+/** Sharpe and Sortino from the curve's return sums (equity-curve.ts); 0 when undefined. */
+function returnStats(c: CurveFigures, ppy: number): ReturnStats {
+  const n = c.returns;
   if (n < 2 || ppy <= 0) return { sharpe: 0, sortino: 0 };
-  const mean = sum / n;
-  let sq = 0;
-  let down = 0;
-  prev = start;
-  for (let i = 0; i < length; i++) {
-    const e = equity[i]!;
-    if (prev > 0) {
-      const r = e / prev - 1;
-      sq += (r - mean) * (r - mean);
-      if (r < 0) down += r * r;
-    }
-    prev = e;
-  }
-  const sd = Math.sqrt(sq / (n - 1));
+  const mean = c.returnSum / n;
+  const sd = Math.sqrt(c.sqDev / (n - 1));
   // Downside deviation against a 0 target, with the same n - 1 as the standard deviation.
-  const dd = Math.sqrt(down / (n - 1));
+  const dd = Math.sqrt(c.downSq / (n - 1));
   const k = Math.sqrt(ppy);
   return { sharpe: sd > 0 ? finite((mean / sd) * k) : 0, sortino: dd > 0 ? finite((mean / dd) * k) : 0 };
 }
@@ -284,22 +284,25 @@ const iso = (ms: number): string | null => (Number.isFinite(ms) ? new Date(ms).t
 
 export function summarize(input: MetricsInput): BacktestSummary {
   const { ts, equity, startCash, fills, intervalMs, calendar } = input;
-  const n = Math.min(input.length, ts.length, equity.length);
+  const len = Math.min(input.length, ts.length, equity.length);
+  const given = input.curve;
+  const c = given !== undefined && (given.start === startCash || len !== given.n) ? given : curveFigures(ts, equity, len, startCash, input.exposureBars);
+  const n = c.n;
   const mult = input.multiplier ?? (() => 1);
-  const final = n > 0 ? equity[n - 1]! : startCash;
+  const final = n > 0 ? c.final : startCash;
   const ppy = periodsPerYear(intervalMs, calendar);
 
   const totalReturn = startCash > 0 ? finite(final / startCash - 1) : 0;
 
   // CAGR over calendar time: from the start of the first bar (the anchor) to the last sample.
   let cagr = 0;
-  const years = n > 0 ? (ts[n - 1]! - ts[0]! + Math.max(0, intervalMs)) / YEAR_MS : 0;
+  const years = n > 0 ? (c.lastTs - c.firstTs + Math.max(0, intervalMs)) / YEAR_MS : 0;
   if (n > 0 && startCash > 0) {
     if (final <= 0) cagr = -1;
     else if (years > 0) cagr = finite(Math.pow(final / startCash, 1 / years) - 1);
   }
 
-  const { sharpe, sortino } = returnStats(equity, n, startCash, ppy);
+  const { sharpe, sortino } = returnStats(c, ppy);
 
   const streamed = input.multiplier === undefined ? input.fillStats : undefined;
   let tradeCount: number;
@@ -308,33 +311,31 @@ export function summarize(input: MetricsInput): BacktestSummary {
     tradeCount = streamed.trades;
     wins = streamed.wins;
   } else {
-    const trips = roundTrips(fills, mult);
+    const trips = roundTrips(fillList(fills), mult);
     for (const t of trips) if (t.pnl > 0) wins++;
     tradeCount = trips.length;
   }
 
-  let eqSum = 0;
-  for (let i = 0; i < n; i++) eqSum += equity[i]!;
-  const avgEquity = n > 0 ? eqSum / n : startCash;
-  const totals = streamed ?? fillTotals(fills, mult);
+  const avgEquity = n > 0 ? c.equitySum / n : startCash;
+  const totals = streamed ?? fillTotals(fillList(fills), mult);
 
   return {
     totalReturn,
     cagr,
     sharpe,
     sortino,
-    maxDrawdown: maxDrawdown(equity, n, startCash),
+    maxDrawdown: c.maxDrawdown,
     trades: tradeCount,
     fills: fills.length,
     winRate: tradeCount > 0 ? wins / tradeCount : 0,
     turnover: avgEquity > 0 ? finite(totals.notional / avgEquity) : 0,
     fees: totals.fees,
-    exposure: n > 0 ? Math.min(1, Math.max(0, input.exposureBars / n)) : 0,
+    exposure: n > 0 ? Math.min(1, Math.max(0, c.exposureBars / n)) : 0,
     finalEquity: final,
     startEquity: startCash,
     bars: n,
-    from: n > 0 ? iso(ts[0]!) : null,
-    to: n > 0 ? iso(ts[n - 1]!) : null,
+    from: n > 0 ? iso(c.firstTs) : null,
+    to: n > 0 ? iso(c.lastTs) : null,
     periodsPerYear: ppy,
     spanDays: finite((years * YEAR_MS) / DAY_MS),
   };

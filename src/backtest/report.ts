@@ -8,7 +8,7 @@ import { Chalk } from 'chalk';
 import type { BarSeries } from '../data/series.ts';
 import type { Fill } from '../domain/fill.ts';
 import { type OhlcBar, priceChart } from '../util/text-chart.ts';
-import { MIN_CAGR_DAYS, meaningfulCagr, type BacktestSummary } from './metrics.ts';
+import { MIN_CAGR_DAYS, fillList, meaningfulCagr, type BacktestSummary, type FillSource } from './metrics.ts';
 import { displayPath, paramsText, spanText, specSourceText, type RunDescription } from './run-info.ts';
 
 /** What the run was and what went wrong in it, beside the figures (the CLI fills it in). */
@@ -399,13 +399,14 @@ function bucketSeries(s: BarSeries, n: number): OhlcBar[] {
 }
 
 /** Each symbol's bars over the whole run with our fills marked (▲ buy, ▼ sell), under a title naming it. */
-export function renderPriceChart(series: readonly BarSeries[], fills: readonly Fill[], opts: PriceChartRenderOptions = {}): string {
+export function renderPriceChart(series: readonly BarSeries[], fills: readonly Fill[] | FillSource, opts: PriceChartRenderOptions = {}): string {
+  const all = fillList(fills);
   const columns = Math.max(20, Math.floor(opts.columns ?? 80));
   const height = Math.max(3, Math.floor(opts.height ?? 12));
   const out: string[] = [];
   for (const s of series.slice(0, opts.maxSymbols ?? 4)) {
     if (s.length === 0) continue;
-    const mine = fills.filter((f) => f.symbol === s.symbol);
+    const mine = all.filter((f) => f.symbol === s.symbol);
     // Eight buckets a column, so the chart's own merge into columns stays even in time.
     const bars = bucketSeries(s, columns * 8);
     // A streamed run's series comes thinned (data/stream.ts ThinSeries): the title counts the bars it stands for.
