@@ -33,18 +33,21 @@ export interface IbkrFeedOptions {
 /** Folds 5-second bars of one symbol into minute bars (pure; tests drive it directly). */
 export class MinuteFolder {
   private cur: Bar | null = null;
+  /** The newest minute already given: its late 5-second bars are dropped. */
+  private given = Number.NEGATIVE_INFINITY;
   constructor(private readonly symbol: string) {}
 
   /** A 5-second bar starting at `startMs`: the minute bars that are complete now. */
   push(startMs: number, o: number, h: number, l: number, c: number, v: number): Bar[] {
     const minute = Math.floor(startMs / 60_000) * 60_000;
     const out: Bar[] = [];
-    if (this.cur !== null && minute > this.cur.ts) { out.push(this.cur); this.cur = null; }
-    if (this.cur !== null && minute < this.cur.ts) return out; // late 5-second bar of a minute already given
+    if (minute <= this.given) return out; // late 5-second bar of a minute already given
+    if (this.cur !== null && minute > this.cur.ts) { out.push(this.cur); this.given = this.cur.ts; this.cur = null; }
+    if (this.cur !== null && minute < this.cur.ts) return out;
     this.cur = this.cur === null
       ? { kind: 'bar', symbol: this.symbol, ts: minute, open: o, high: h, low: l, close: c, volume: v }
       : { ...this.cur, high: Math.max(this.cur.high, h), low: Math.min(this.cur.low, l), close: c, volume: this.cur.volume + v };
-    if (startMs - minute >= 55_000) { out.push(this.cur); this.cur = null; }
+    if (startMs - minute >= 55_000) { out.push(this.cur); this.given = minute; this.cur = null; }
     return out;
   }
 }
