@@ -1,0 +1,65 @@
+/**
+ * Fault injection for the TWS fake: one body shape, taken by `admin.inject()` in-process, by
+ * POST /faults on the admin HTTP port, and by a script file (`parity venue --protocol tws
+ * --faults FILE`: one such object, or an array of them each with an optional `afterMs`, applied in
+ * order from the start).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const Count = z.number().int().min(0);
+
+export const FaultBody = z.strictObject({
+  /** Cut the socket of every connection (true) or of one client id now. */
+  drop: z.union([z.literal(true), z.strictObject({ clientId: z.number().int() })]).optional(),
+  /**
+   * Send 1100 "Connectivity between IB and Trader Workstation has been lost" to every client and go
+   * quiet: working orders go on working and filling, but no order event, execution or bar reaches a
+   * client until `restore`; fills made meanwhile are there only for reqExecutions.
+   */
+  connectivityLost: z.literal(true).optional(),
+  /** End the outage: 1101 (restored, market data lost: resubscribe) or 1102 (restored, data kept). */
+  restore: z.union([z.literal(1101), z.literal(1102)]).optional(),
+  /** The next N fills: their execDetails (and commission report) reach the client only after it reconnects. */
+  holdExecDetails: Count.optional(),
+  /** The next N commission reports come late: `delayMs` after the execDetails, or only after the client reconnects. */
+  lateCommission: z.strictObject({ count: Count, after: z.enum(['delay', 'reconnect']), delayMs: z.number().int().min(0).max(60_000).default(300) }).optional(),
+  /**
+   * An unsolicited 202 "Order Canceled" for a working order: the venue cancels it itself
+   * (orderStatus Cancelled follows), or with `cancel: false` only the 202 is sent and the order
+   * keeps working (a stray message the client must not trust blindly).
+   */
+  unsolicited202: z.strictObject({ clientId: z.number().int(), orderId: z.number().int(), cancel: z.boolean().default(true) }).optional(),
+  /**
+   * The next N cancelOrder requests for working orders lose the race with a fill: the order fills
+   * (at its limit or stop price, a market order at the last price) and the cancel is answered
+   * 10148 "... cannot be cancelled, state: Filled."
+   */
+  fillOnCancel: Count.optional(),
+});
+export type FaultBodyT = z.output<typeof FaultBody>;
+export type FaultBodyIn = z.input<typeof FaultBody>;
+
+export const FaultScript = z.union([FaultBody, z.array(FaultBody.extend({ afterMs: z.number().int().min(0).default(0) }))]);
+export type FaultScriptT = z.output<typeof FaultScript>;
+
+const zodMessage = (e: z.ZodError): string => e.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+export function parseFaults(raw: unknown): { ok: true; value: FaultBodyT } | { ok: false; message: string } {
+  const r = FaultBody.safeParse(raw);
+  return r.success ? { ok: true, value: r.data } : { ok: false, message: zodMessage(r.error) };
+}
+
+/** A fault script file; a clear error naming the file when it is not one. */
+export function loadFaultScript(path: string): { afterMs: number; fault: FaultBodyT }[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`fault script ${path}: ${(err as Error).message}`);
+  }
+  const r = FaultScript.safeParse(raw);
+  if (!r.success) throw new Error(`fault script ${path}: ${zodMessage(r.error)} (expected one fault object or an array of them with "afterMs")`);
+  if (!Array.isArray(r.data)) return [{ afterMs: 0, fault: r.data }];
+  return r.data.map(({ afterMs, ...fault }) => ({ afterMs, fault }));
+}
