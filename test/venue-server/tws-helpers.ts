@@ -134,3 +134,72 @@ export const T0 = Date.parse('2026-03-02T14:31:00Z');
 export const MIN = 60_000;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A bare socket client for what the SDK will not send (malformed or unknown requests, odd version
+ * ranges): writes raw frames and reads the fake's answers as field lists.
+ */
+export class RawClient {
+  private buf = Buffer.alloc(0);
+  readonly messages: string[][] = [];
+  closed = false;
+  private waiters: (() => void)[] = [];
+
+  private constructor(private readonly sock: import('node:net').Socket) {
+    sock.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      while (this.buf.length >= 4 && this.buf.length >= 4 + this.buf.readUInt32BE(0)) {
+        const len = this.buf.readUInt32BE(0);
+        this.messages.push(this.buf.subarray(4, 4 + len).toString('utf8').replace(/\0$/, '').split('\0'));
+        this.buf = this.buf.subarray(4 + len);
+      }
+      this.wake();
+    });
+    sock.on('close', () => { this.closed = true; this.wake(); });
+    sock.on('error', () => {});
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  static async open(port: number, versions = 'v100..193'): Promise<RawClient> {
+    const { connect } = await import('node:net');
+    const sock = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const c = new RawClient(sock);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(Buffer.byteLength(versions));
+    sock.write(Buffer.concat([Buffer.from('API\0', 'latin1'), len, Buffer.from(versions)]));
+    return c;
+  }
+
+  send(fields: (string | number)[]): void {
+    const body = Buffer.from(fields.map(String).join('\0') + '\0');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    this.sock.write(Buffer.concat([len, body]));
+  }
+
+  async until(pred: (m: string[]) => boolean, timeoutMs = 2000): Promise<string[]> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.messages.find(pred);
+      if (m !== undefined) return m;
+      if (this.closed || Date.now() > end) throw new Error(`no such message; got ${JSON.stringify(this.messages)}${this.closed ? ' (closed)' : ''}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 50); });
+    }
+  }
+
+  async waitClosed(timeoutMs = 2000): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < end) await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 50); });
+    return this.closed;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
