@@ -40,8 +40,7 @@ export const FaultBody = z.strictObject({
 export type FaultBodyT = z.output<typeof FaultBody>;
 export type FaultBodyIn = z.input<typeof FaultBody>;
 
-export const FaultScript = z.union([FaultBody, z.array(FaultBody.extend({ afterMs: z.number().int().min(0).default(0) }))]);
-export type FaultScriptT = z.output<typeof FaultScript>;
+const FaultSteps = z.array(FaultBody.extend({ afterMs: z.number().int().min(0).default(0) }));
 
 const zodMessage = (e: z.ZodError): string => e.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
@@ -58,8 +57,13 @@ export function loadFaultScript(path: string): { afterMs: number; fault: FaultBo
   } catch (err) {
     throw new Error(`fault script ${path}: ${(err as Error).message}`);
   }
-  const r = FaultScript.safeParse(raw);
-  if (!r.success) throw new Error(`fault script ${path}: ${zodMessage(r.error)} (expected one fault object or an array of them with "afterMs")`);
-  if (!Array.isArray(r.data)) return [{ afterMs: 0, fault: r.data }];
-  return r.data.map(({ afterMs, ...fault }) => ({ afterMs, fault }));
+  const hint = '(expected one fault object or an array of them, each with an optional "afterMs")';
+  if (!Array.isArray(raw)) {
+    const one = FaultBody.safeParse(raw);
+    if (!one.success) throw new Error(`fault script ${path}: ${zodMessage(one.error)} ${hint}`);
+    return [{ afterMs: 0, fault: one.data }];
+  }
+  const many = FaultSteps.safeParse(raw);
+  if (!many.success) throw new Error(`fault script ${path}: ${zodMessage(many.error)} ${hint}`);
+  return many.data.map(({ afterMs, ...fault }) => ({ afterMs, fault }));
 }
