@@ -2,10 +2,13 @@
  * `parity venue --protocol alpaca`: run the simulated venue as its own process behind an
  * Alpaca-compatible front, so a console can paper-trade against it with no account and tests can
  * crash the console while the venue keeps its books. The first stdout line is machine-readable:
- * `listening 127.0.0.1:PORT`.
+ * `listening 127.0.0.1:PORT`. `--protocol tws` puts the same matching core behind the TWS API
+ * socket protocol (src/venue-server/tws/), for the Interactive Brokers SDK; with `--admin-port`
+ * a second line says `admin 127.0.0.1:PORT`.
  */
 import type { Command } from 'commander';
 import { startVenueServer } from '../venue-server/index.ts';
+import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
 
@@ -16,8 +19,11 @@ interface VenueFlags {
   data: string[];
   speed: number;
   accountCash?: number;
-  accountType: string;
+  accountType?: string;
   tz?: string;
+  account?: string;
+  adminPort?: number;
+  faults?: string;
   keyId?: string;
   quiet?: boolean;
 }
@@ -29,27 +35,38 @@ export const DEFAULT_VENUE_SECRET = 'parity-local-secret';
 export function registerVenue(program: Command): void {
   program
     .command('venue')
-    .description('run the simulated venue behind an Alpaca-compatible REST and websocket front on 127.0.0.1')
-    .option('--protocol <name>', 'wire protocol (alpaca)', 'alpaca')
+    .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, or the TWS API socket protocol (Interactive Brokers)')
+    .option('--protocol <name>', 'wire protocol: alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
-    .option('--state <file>', 'keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
+    .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
     .option('--speed <x>', 'replay at x times the pace of the data timestamps (60: one-minute bars at one a second)', parseNumberFlag('speed', 0), 60)
     .option('--account-cash <n>', 'starting cash of a new account (default 100000)', parseNumberFlag('account-cash', 0))
-    .option('--account-type <type>', 'cash or margin', 'cash')
+    .option('--account-type <type>', 'cash or margin (default: cash for alpaca, margin for tws)')
     .option('--tz <zone>', 'IANA zone for data timestamps without an offset')
-    .option('--key-id <id>', 'API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
+    .option('--account <id>', 'tws: the managed account (default DU1234567, a paper account)')
+    .option('--admin-port <n>', 'tws: admin HTTP on 127.0.0.1 (GET /stats, POST /faults, POST /bars); 0 picks a free one', parseNumberFlag('admin-port', 0))
+    .option('--faults <file>', 'tws: fault script, a JSON fault or an array of them with "afterMs" (see src/venue-server/tws/faults.ts)')
+    .option('--key-id <id>', 'alpaca: API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags) => {
-      if (flags.protocol !== 'alpaca') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks alpaca`);
-      if (flags.accountType !== 'cash' && flags.accountType !== 'margin') throw new UsageError(`--account-type takes cash or margin, got "${flags.accountType}"`);
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks alpaca and tws`);
+      const accountType = flags.accountType ?? (flags.protocol === 'tws' ? 'margin' : 'cash');
+      if (accountType !== 'cash' && accountType !== 'margin') throw new UsageError(`--account-type takes cash or margin, got "${accountType}"`);
       if (!(flags.speed > 0)) throw new UsageError('--speed must be above 0');
+      if (flags.protocol === 'tws') {
+        await runTws(flags, accountType);
+        return;
+      }
+      for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
+        if (v !== undefined) throw new UsageError(`${flag} is for --protocol tws (the alpaca venue takes faults on POST /parity/faults)`);
+      }
       const keyId = flags.keyId ?? process.env.ALPACA_KEY_ID ?? DEFAULT_VENUE_KEY_ID;
       const secretKey = process.env.ALPACA_SECRET_KEY ?? DEFAULT_VENUE_SECRET;
       const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
       const server = await startVenueServer({
         port: flags.port, keyId, secretKey, statePath: flags.state, dataFiles: flags.data, speed: flags.speed,
-        accountCash: flags.accountCash, accountType: flags.accountType, tz: flags.tz, log,
+        accountCash: flags.accountCash, accountType, tz: flags.tz, log,
       });
       process.stdout.write(`listening 127.0.0.1:${server.port}\n`);
       log(`alpaca protocol on ${server.url} (streams /stream, /v2/iex, /v1beta3/crypto/us); key id ${keyId}${flags.state !== undefined ? `, state ${flags.state}` : ', state in memory only'}`);
@@ -60,4 +77,41 @@ export function registerVenue(program: Command): void {
       });
       await server.close();
     });
+}
+
+/** `parity venue --protocol tws`: the books live in memory only; faults from a script file and/or the admin port. */
+async function runTws(flags: VenueFlags, accountType: 'cash' | 'margin'): Promise<void> {
+  if (flags.state !== undefined) throw new UsageError('--state is for --protocol alpaca: the TWS venue keeps its books in memory only');
+  if (flags.keyId !== undefined) throw new UsageError('--key-id is for --protocol alpaca: TWS connections carry no keys');
+  if (flags.account !== undefined && !/^[A-Z0-9]{2,20}$/.test(flags.account)) throw new UsageError(`--account takes letters and digits (paper accounts start with DU), got "${flags.account}"`);
+  let script: ReturnType<typeof loadFaultScript> = [];
+  if (flags.faults !== undefined) {
+    try {
+      script = loadFaultScript(flags.faults);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
+  const fake = await startTwsFake({
+    port: flags.port, data: flags.data, speed: flags.speed, cash: flags.accountCash, accountType, tz: flags.tz, log,
+    ...(flags.account !== undefined ? { account: flags.account } : {}),
+    ...(flags.adminPort !== undefined ? { adminPort: flags.adminPort } : {}),
+  });
+  process.stdout.write(`listening 127.0.0.1:${fake.port}\n`);
+  if (fake.adminPort !== null) process.stdout.write(`admin 127.0.0.1:${fake.adminPort}\n`);
+  const timers = script.map(({ afterMs, fault }) => setTimeout(() => {
+    try {
+      fake.admin.inject(fault);
+    } catch (err) {
+      log(`fault script: ${(err as Error).message}`);
+    }
+  }, afterMs));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  for (const t of timers) clearTimeout(t);
+  await fake.close();
 }
