@@ -24,7 +24,7 @@ import { INITIAL_UI, type ArmedAction, type Effect, type KeyInfo, type PaneId, t
 import { type SelectionKeys, keyAt, resolveScroll } from './selection.ts';
 import { detailView, reasonFooter, rowAction, selectedRow, wrapText } from './panes/detail.ts';
 import type { ConsoleMode, ConsoleSnapshot, SnapshotSource } from './model.ts';
-import { type Line, Pane, windowAt, windowOf } from './panes/pane.tsx';
+import { type Line, Pane, inkText, windowAt, windowOf } from './panes/pane.tsx';
 import { StatusBar } from './panes/status-bar.tsx';
 import { POSITION_HEADER, eventLines, gateLines, gateSummary, orderTable, pnlLines, positionLines, reconLines } from './panes/tables.ts';
 import { ColorContext, type Tone, useTone } from './theme.tsx';
@@ -260,7 +260,7 @@ function Console({ source, mode, keys, wallNow = Date.now, size }: AppProps) {
   return (
     <Box flexDirection="column" width={W} height={layout.total}>
       <StatusBar snap={snap} width={W} compact={compact} />
-      {messageRows.map((t, i) => <Text key={`m${i}`} inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{fit(t, W)}</Text>)}
+      {messageRows.map((t, i) => <Text key={`m${i}`} inverse={message.inverse} bold={message.inverse} color={tone(message.tone)} wrap="truncate">{inkText(fit(t, W), message.inverse)}</Text>)}
       {ui.help ? <Help width={W} height={layout.body} keys={keys} offset={ui.helpScroll} />
         : ui.detail ? <Detail view={detailView(selectedRow(snap, { ...sel, pane: ui.focus, index: shownUi.scroll[ui.focus] }), W)} width={W} height={layout.body} />
         : <Body snap={snap} ui={shownUi} look={look.state} layout={layout} width={W} compact={compact} strip={strip} />}
@@ -444,7 +444,7 @@ function Body({ snap, ui, look, layout, width, compact, strip }: { snap: Console
 
 function GateStrip({ text, tone: t, width }: { text: string; tone: Tone; width: number }) {
   const tone = useTone();
-  return <Text color={tone(t)} wrap="truncate">{fit(` ${text}`, width)}</Text>;
+  return <Text color={tone(t)} wrap="truncate">{inkText(fit(` ${text}`, width))}</Text>;
 }
 
 interface PaneArgs { snap: ConsoleSnapshot; width: number; height: number; focused: boolean; offset: number }
@@ -563,7 +563,7 @@ function reconDifference(snap: ConsoleSnapshot): boolean {
 
 function HelpLine(props: HelpLineProps) {
   const tone = useTone();
-  return <Text color={tone('dim')} wrap="truncate">{fit(helpLineText(props), props.width)}</Text>;
+  return <Text color={tone('dim')} wrap="truncate">{inkText(fit(helpLineText(props), props.width))}</Text>;
 }
 
 interface HelpLineProps { readonly width: number; readonly keys: ConsoleKeys; readonly armed: ArmedAction | null; readonly snap: ConsoleSnapshot; readonly typing?: boolean }

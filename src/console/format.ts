@@ -32,10 +32,21 @@ export function groupFigures(text: string): string {
 
 export function money(n: number, signed = false): string {
   if (!Number.isFinite(n)) return '-';
-  const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const sign = n < 0 ? '-' : signed && n > 0 ? '+' : '';
-  return `${sign}${s}`;
+  // toLocaleString is slow and every frame writes the same equity and P&L again: kept, bounded.
+  const cache = signed ? MONEY_SIGNED : MONEY;
+  let out = cache.get(n);
+  if (out === undefined) {
+    const s = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const sign = n < 0 ? '-' : signed && n > 0 ? '+' : '';
+    out = `${sign}${s}`;
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(n, out);
+  }
+  return out;
 }
+
+const MONEY = new Map<number, string>();
+const MONEY_SIGNED = new Map<number, string>();
 
 export function qty(n: number): string {
   if (!Number.isFinite(n)) return '-';

@@ -27,6 +27,17 @@ export interface PaneProps {
   readonly children?: ReactNode;
 }
 
+/**
+ * A line as Ink is given it: trailing blanks left off unless the row is drawn inverse (its bar must
+ * reach the edge). They show nothing (the row is erased before it is written), and Ink turns every
+ * character it is handed into an object each frame: a 120x40 screen of padding was half its work.
+ */
+export function inkText(s: string, inverse = false): string {
+  if (inverse) return s;
+  const t = s.trimEnd();
+  return t === '' ? ' ' : t;
+}
+
 export function Pane({ title, note, width, height, focused, lines, header, selected }: PaneProps) {
   const tone = useTone();
   const body = Math.max(0, height - 1 - (header !== undefined && height > 2 ? 1 : 0));
@@ -34,12 +45,13 @@ export function Pane({ title, note, width, height, focused, lines, header, selec
   const shown = lines.slice(0, body);
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Text bold inverse={focused} color={focused ? tone('accent') : undefined} wrap="truncate">{fit(head, width)}</Text>
-      {header !== undefined && height > 2 ? <Text color={tone('dim')} wrap="truncate">{fit(` ${header}`, width)}</Text> : null}
-      {shown.map((l, i) => (
-        <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={l.inverse === true || i === selected} wrap="truncate">{fitText(`${i === selected ? '›' : ' '}${l.text}`, width)}</Text>
-      ))}
-      {Array.from({ length: body - shown.length }, (_, i) => <Text key={`pad${i}`}>{' '.repeat(Math.max(0, width))}</Text>)}
+      <Text bold inverse={focused} color={focused ? tone('accent') : undefined} wrap="truncate">{inkText(fit(head, width), focused)}</Text>
+      {header !== undefined && height > 2 ? <Text color={tone('dim')} wrap="truncate">{inkText(fit(` ${header}`, width))}</Text> : null}
+      {shown.map((l, i) => {
+        const inverse = l.inverse === true || i === selected;
+        return <Text key={i} color={tone(l.tone ?? null)} bold={l.bold} inverse={inverse} wrap="truncate">{inkText(fitText(`${i === selected ? '›' : ' '}${l.text}`, width), inverse)}</Text>;
+      })}
+      {Array.from({ length: body - shown.length }, (_, i) => <Text key={`pad${i}`}> </Text>)}
     </Box>
   );
 }
