@@ -6,40 +6,10 @@
  * builds the Fill objects again, equal to the ones that came in, when a report needs them.
  */
 import type { Fill } from '../domain/fill.ts';
+import { ChunkedF64, ChunkedU32 } from '../util/columns.ts';
 
-const CHUNK = 1 << 14;
 /** `S<seq>-<n>` with no leading zeros (so the numbers spell the same string back). */
 const SIM_EXEC = /^S(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
-
-class ChunkedF64 {
-  readonly chunks: Float64Array[] = [];
-  set(i: number, v: number): void {
-    const c = i >>> 14;
-    if (c === this.chunks.length) this.chunks.push(new Float64Array(CHUNK));
-    this.chunks[c]![i & (CHUNK - 1)] = v;
-  }
-  get(i: number): number {
-    return this.chunks[i >>> 14]![i & (CHUNK - 1)]!;
-  }
-  get bytes(): number {
-    return this.chunks.length * CHUNK * 8;
-  }
-}
-
-class ChunkedU32 {
-  readonly chunks: Uint32Array[] = [];
-  set(i: number, v: number): void {
-    const c = i >>> 14;
-    if (c === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK));
-    this.chunks[c]![i & (CHUNK - 1)] = v;
-  }
-  get(i: number): number {
-    return this.chunks[i >>> 14]![i & (CHUNK - 1)]!;
-  }
-  get bytes(): number {
-    return this.chunks.length * CHUNK * 4;
-  }
-}
 
 export class FillTable {
   private n = 0;

@@ -1,13 +1,14 @@
 /**
  * Finished orders, out of the registry's hot maps: one row of columns each (numbers in typed
- * arrays, which the garbage collector never scans; strings and the request by reference). Kept for
+ * arrays grown in chunks, which the garbage collector never scans; the simulated venue's order and
+ * execution ids as numbers, the rare reason and flag in side maps; the id and the request by reference). Kept for
  * the report and for what can still arrive about them: a late report (the FSM's canceled -> filled
  * rows) revives the order into the hot map and goes through the FSM like any other.
  */
 import type { OrderRequest } from '../domain/order.ts';
 import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
-import { grownF64 as grown, grownU8 } from '../util/grow.ts';
+import { ChunkedF64, ChunkedU8 } from '../util/columns.ts';
 
 const STATUS_CODE = new Map<OrderStatus, number>(ORDER_STATES.map((s, i) => [s, i]));
 
@@ -20,22 +21,34 @@ export type ArchivedOrder = Omit<Order, 'handle' | 'execIds' | 'hasExec' | 'addE
 const NUM = ['filledQty', 'avgFillPrice', 'fees', 'createdAt', 'updatedAt', 'filledLots', 'fillTickLots', 'lastVenueSeq', 'lastStatusTs', 'seq'] as const;
 type NumField = (typeof NUM)[number];
 
+/** The simulated venue's ids, `S<seq>` and `S<seq>-<n>` (no leading zeros: the numbers spell them back). */
+const SIM_ORDER = /^S(0|[1-9]\d{0,14})$/;
+const SIM_EXEC = /^S(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
+/** In the packed id columns: no id, or an id of another shape (kept in a side map). */
+const NONE = -2;
+const OTHER = -1;
+
 export class OrderArchive {
   private readonly rows = new Map<string, number>();
   private n = 0;
   private readonly ids: string[] = [];
   private readonly requests: OrderRequest[] = [];
-  private readonly venueIds: (string | null)[] = [];
-  private readonly reasons: (string | null)[] = [];
-  private readonly flags: (string | null)[] = [];
-  private readonly execs: (string | Set<string> | null)[] = [];
-  private status = new Uint8Array(64);
+  /** Venue order id: the number of `S<n>`, NONE, or OTHER (then in otherVenueIds). */
+  private readonly venueNo = new ChunkedF64();
+  private readonly otherVenueIds = new Map<number, string>();
+  /** Rare per-order strings, by row (most orders have neither). */
+  private readonly reasons = new Map<number, string>();
+  private readonly flags = new Map<number, string>();
+  /** One execution id `S<a>-<b>` as two numbers (execA NONE: none, OTHER: in otherExecs). */
+  private readonly execA = new ChunkedF64();
+  private readonly execB = new ChunkedF64();
+  private readonly otherExecs = new Map<number, string | Set<string>>();
+  private readonly status = new ChunkedU8();
   /** returnTo's code + 1 (0 = null). */
-  private returnTo = new Uint8Array(64);
+  private readonly returnTo = new ChunkedU8();
   /** bit 0 external, bit 1 leftAlone. */
-  private bits = new Uint8Array(64);
-  private num: Record<NumField, Float64Array<ArrayBuffer>> = Object.fromEntries(NUM.map((k) => [k, new Float64Array(64)])) as Record<NumField, Float64Array<ArrayBuffer>>;
-  private cap = 64;
+  private readonly bits = new ChunkedU8();
+  private readonly num: Record<NumField, ChunkedF64> = Object.fromEntries(NUM.map((k) => [k, new ChunkedF64()])) as Record<NumField, ChunkedF64>;
 
   get size(): number {
     return this.rows.size;
@@ -47,40 +60,48 @@ export class OrderArchive {
 
   put(o: ArchivedOrder): void {
     const i = this.n++;
-    if (i === this.cap) this.grow();
     this.ids.push(o.clientOrderId);
     this.requests.push(o.request);
-    this.venueIds.push(o.venueOrderId);
-    this.reasons.push(o.reason);
-    this.flags.push(o.flagged);
-    this.execs.push(o.execs);
-    this.status[i] = STATUS_CODE.get(o.status)!;
-    this.returnTo[i] = o.returnTo === null ? 0 : STATUS_CODE.get(o.returnTo)! + 1;
-    this.bits[i] = (o.external ? 1 : 0) | (o.leftAlone ? 2 : 0);
+    const v = o.venueOrderId === null ? null : SIM_ORDER.exec(o.venueOrderId);
+    if (o.venueOrderId === null) this.venueNo.set(i, NONE);
+    else if (v !== null) this.venueNo.set(i, Number(v[1]));
+    else { this.venueNo.set(i, OTHER); this.otherVenueIds.set(i, o.venueOrderId); }
+    if (o.reason !== null) this.reasons.set(i, o.reason);
+    if (o.flagged !== null) this.flags.set(i, o.flagged);
+    this.setExecs(i, o.execs);
+    this.status.set(i, STATUS_CODE.get(o.status)!);
+    this.returnTo.set(i, o.returnTo === null ? 0 : STATUS_CODE.get(o.returnTo)! + 1);
+    this.bits.set(i, (o.external ? 1 : 0) | (o.leftAlone ? 2 : 0));
     const num = this.num;
-    num.filledQty[i] = o.filledQty;
-    num.avgFillPrice[i] = o.avgFillPrice;
-    num.fees[i] = o.fees;
-    num.createdAt[i] = o.createdAt;
-    num.updatedAt[i] = o.updatedAt;
-    num.filledLots[i] = o.filledLots;
-    num.fillTickLots[i] = o.fillTickLots;
-    num.lastVenueSeq[i] = o.lastVenueSeq;
-    num.lastStatusTs[i] = o.lastStatusTs;
-    num.seq[i] = o.seq;
+    num.filledQty.set(i, o.filledQty);
+    num.avgFillPrice.set(i, o.avgFillPrice);
+    num.fees.set(i, o.fees);
+    num.createdAt.set(i, o.createdAt);
+    num.updatedAt.set(i, o.updatedAt);
+    num.filledLots.set(i, o.filledLots);
+    num.fillTickLots.set(i, o.fillTickLots);
+    num.lastVenueSeq.set(i, o.lastVenueSeq);
+    num.lastStatusTs.set(i, o.lastStatusTs);
+    num.seq.set(i, o.seq);
     this.rows.set(o.clientOrderId, i);
   }
 
-  /** Double every column (rarely: log2 of the number of orders times). */
-  private grow(): void {
-    const need = this.cap * 2;
-    this.status = grownU8(this.status, need);
-    this.returnTo = grownU8(this.returnTo, need);
-    this.bits = grownU8(this.bits, need);
-    const num = { ...this.num };
-    for (const k of NUM) num[k] = grown(num[k], need);
-    this.num = num;
-    this.cap = need;
+  private setExecs(i: number, x: string | Set<string> | null): void {
+    this.otherExecs.delete(i);
+    const m = typeof x === 'string' ? SIM_EXEC.exec(x) : null;
+    if (x === null) { this.execA.set(i, NONE); this.execB.set(i, 0); }
+    else if (m !== null) { this.execA.set(i, Number(m[1])); this.execB.set(i, Number(m[2])); }
+    else { this.execA.set(i, OTHER); this.execB.set(i, 0); this.otherExecs.set(i, x); }
+  }
+
+  private execsAt(i: number): string | Set<string> | null {
+    const a = this.execA.get(i);
+    return a === NONE ? null : a === OTHER ? this.otherExecs.get(i)! : `S${a}-${this.execB.get(i)}`;
+  }
+
+  private venueIdAt(i: number): string | null {
+    const v = this.venueNo.get(i);
+    return v === NONE ? null : v === OTHER ? this.otherVenueIds.get(i)! : `S${v}`;
   }
 
   /** The order as archived, or undefined. `take` also removes it (it is going back to the hot map). */
@@ -95,19 +116,22 @@ export class OrderArchive {
     this.rows.delete(id);
     const o = this.row(i);
     // The row stays (columns are append-only) but nothing points at it; drop its references.
-    this.execs[i] = null;
+    this.setExecs(i, null);
+    this.reasons.delete(i);
+    this.flags.delete(i);
+    this.otherVenueIds.delete(i);
     return o;
   }
 
   view(id: string): OrderView | undefined {
     const i = this.rows.get(id);
     if (i === undefined) return undefined;
-    const b = this.bits[i]!;
+    const b = this.bits.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, venueOrderId: this.venueIds[i]!, request: this.requests[i]!, status: ORDER_STATES[this.status[i]!]!,
-      filledQty: num.filledQty[i]!, avgFillPrice: num.avgFillPrice[i]!, fees: num.fees[i]!, createdAt: num.createdAt[i]!, updatedAt: num.updatedAt[i]!,
-      reason: this.reasons[i]!, flagged: this.flags[i]!, external: (b & 1) !== 0, leftAlone: (b & 2) !== 0,
+      clientOrderId: this.ids[i]!, venueOrderId: this.venueIdAt(i), request: this.requests[i]!, status: ORDER_STATES[this.status.get(i)]!,
+      filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i), createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i),
+      reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null, external: (b & 1) !== 0, leftAlone: (b & 2) !== 0,
     };
   }
 
@@ -117,15 +141,15 @@ export class OrderArchive {
   }
 
   private row(i: number): ArchivedOrder {
-    const b = this.bits[i]!;
-    const r = this.returnTo[i]!;
+    const b = this.bits.get(i);
+    const r = this.returnTo.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, request: this.requests[i]!, venueOrderId: this.venueIds[i]!, status: ORDER_STATES[this.status[i]!]!,
-      returnTo: r === 0 ? null : ORDER_STATES[r - 1]!, filledQty: num.filledQty[i]!, avgFillPrice: num.avgFillPrice[i]!, fees: num.fees[i]!,
-      createdAt: num.createdAt[i]!, updatedAt: num.updatedAt[i]!, reason: this.reasons[i]!, flagged: this.flags[i]!,
-      external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: num.filledLots[i]!, fillTickLots: num.fillTickLots[i]!,
-      lastVenueSeq: num.lastVenueSeq[i]!, lastStatusTs: num.lastStatusTs[i]!, seq: num.seq[i]!, execs: this.execs[i]!,
+      clientOrderId: this.ids[i]!, request: this.requests[i]!, venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
+      returnTo: r === 0 ? null : ORDER_STATES[r - 1]!, filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i),
+      createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i), reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null,
+      external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: num.filledLots.get(i), fillTickLots: num.fillTickLots.get(i),
+      lastVenueSeq: num.lastVenueSeq.get(i), lastStatusTs: num.lastStatusTs.get(i), seq: num.seq.get(i), execs: this.execsAt(i),
     };
   }
 }

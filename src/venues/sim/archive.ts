@@ -1,14 +1,14 @@
 /**
  * What the simulated venue keeps of the past, in columns: every order that left its book and every
  * execution, queryable by client order id and by time (crash recovery and `executionsSince` need
- * both), at a few typed-array slots each instead of an object per order and per execution. A
+ * both), at a few typed-array slots each (grown in fixed chunks: no doubling copy, no idle half) instead of an object per order and per execution. A
  * long backtest keeps hundreds of thousands of them: as objects they were most of what the garbage
  * collector had to copy and mark; numbers in typed arrays are never scanned.
  */
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { VenueExecution } from '../../ports/index.ts';
-import { grownF64 as grown, grownU8 } from '../../util/grow.ts';
+import { ChunkedF64, ChunkedU8 } from '../../util/columns.ts';
 
 export type EndedLife = 'filled' | 'canceled' | 'expired';
 const LIVES: readonly EndedLife[] = ['filled', 'canceled', 'expired'];
@@ -32,16 +32,16 @@ export class EndedOrders {
   /** Row per client order id; -1 = refused at entry. */
   private readonly rows = new Map<string, number>();
   private n = 0;
-  private ids: string[] = [];
-  private insts: Instrument[] = [];
-  private requests: OrderRequest[] = [];
-  private life = new Uint8Array(64);
-  private seq = new Float64Array(64);
-  private filledLots = new Float64Array(64);
-  private submitTs = new Float64Array(64);
-  private updatedTs = new Float64Array(64);
-  private fillValue = new Float64Array(64);
-  private fillQty = new Float64Array(64);
+  private readonly ids: string[] = [];
+  private readonly insts: Instrument[] = [];
+  private readonly requests: OrderRequest[] = [];
+  private readonly life = new ChunkedU8();
+  private readonly seq = new ChunkedF64();
+  private readonly filledLots = new ChunkedF64();
+  private readonly submitTs = new ChunkedF64();
+  private readonly updatedTs = new ChunkedF64();
+  private readonly fillValue = new ChunkedF64();
+  private readonly fillQty = new ChunkedF64();
 
   get size(): number {
     return this.rows.size;
@@ -50,7 +50,7 @@ export class EndedOrders {
   /** 'rejected' for an id refused at entry, the life of a finished order, undefined if never seen here. */
   lifeOf(id: string): EndedLife | 'rejected' | undefined {
     const r = this.rows.get(id);
-    return r === undefined ? undefined : r < 0 ? 'rejected' : LIVES[this.life[r]!]!;
+    return r === undefined ? undefined : r < 0 ? 'rejected' : LIVES[this.life.get(r)]!;
   }
 
   has(id: string): boolean {
@@ -68,26 +68,16 @@ export class EndedOrders {
 
   add(o: Omit<EndedOrder, 'life'>, life: EndedLife): void {
     const i = this.n++;
-    if (i === this.life.length) {
-      const need = i * 2;
-      this.life = grownU8(this.life, need);
-      this.seq = grown(this.seq, need);
-      this.filledLots = grown(this.filledLots, need);
-      this.submitTs = grown(this.submitTs, need);
-      this.updatedTs = grown(this.updatedTs, need);
-      this.fillValue = grown(this.fillValue, need);
-      this.fillQty = grown(this.fillQty, need);
-    }
     this.ids.push(o.clientOrderId);
     this.insts.push(o.inst);
     this.requests.push(o.request);
-    this.life[i] = LIVES.indexOf(life);
-    this.seq[i] = o.seq;
-    this.filledLots[i] = o.filledLots;
-    this.submitTs[i] = o.submitTs;
-    this.updatedTs[i] = o.updatedTs;
-    this.fillValue[i] = o.fillValue;
-    this.fillQty[i] = o.fillQty;
+    this.life.set(i, LIVES.indexOf(life));
+    this.seq.set(i, o.seq);
+    this.filledLots.set(i, o.filledLots);
+    this.submitTs.set(i, o.submitTs);
+    this.updatedTs.set(i, o.updatedTs);
+    this.fillValue.set(i, o.fillValue);
+    this.fillQty.set(i, o.fillQty);
     this.rows.set(o.clientOrderId, i);
   }
 
@@ -95,8 +85,8 @@ export class EndedOrders {
     const i = this.rows.get(id);
     if (i === undefined || i < 0) return undefined;
     return {
-      clientOrderId: this.ids[i]!, seq: this.seq[i]!, inst: this.insts[i]!, request: this.requests[i]!, life: LIVES[this.life[i]!]!,
-      filledLots: this.filledLots[i]!, submitTs: this.submitTs[i]!, updatedTs: this.updatedTs[i]!, fillValue: this.fillValue[i]!, fillQty: this.fillQty[i]!,
+      clientOrderId: this.ids[i]!, seq: this.seq.get(i), inst: this.insts[i]!, request: this.requests[i]!, life: LIVES[this.life.get(i)]!,
+      filledLots: this.filledLots.get(i), submitTs: this.submitTs.get(i), updatedTs: this.updatedTs.get(i), fillValue: this.fillValue.get(i), fillQty: this.fillQty.get(i),
     };
   }
 }
@@ -107,15 +97,15 @@ export class EndedOrders {
  */
 export class ExecutionLog {
   private n = 0;
-  private ids: string[] = [];
-  private symbols: string[] = [];
-  private buy = new Uint8Array(64);
-  private seq = new Float64Array(64);
-  private no = new Float64Array(64);
-  private qty = new Float64Array(64);
-  private price = new Float64Array(64);
-  private fee = new Float64Array(64);
-  private ts = new Float64Array(64);
+  private readonly ids: string[] = [];
+  private readonly symbols: string[] = [];
+  private readonly buy = new ChunkedU8();
+  private readonly seq = new ChunkedF64();
+  private readonly no = new ChunkedF64();
+  private readonly qty = new ChunkedF64();
+  private readonly price = new ChunkedF64();
+  private readonly fee = new ChunkedF64();
+  private readonly ts = new ChunkedF64();
   /** False once a late event (a push feed's) put an execution before an earlier one. */
   private inOrder = true;
 
@@ -125,26 +115,16 @@ export class ExecutionLog {
 
   add(clientOrderId: string, seq: number, no: number, symbol: string, buy: boolean, qty: number, price: number, fee: number, ts: number): void {
     const i = this.n++;
-    if (i > 0 && this.ts[i - 1]! > ts) this.inOrder = false;
-    if (i === this.buy.length) {
-      const need = i * 2;
-      this.buy = grownU8(this.buy, need);
-      this.seq = grown(this.seq, need);
-      this.no = grown(this.no, need);
-      this.qty = grown(this.qty, need);
-      this.price = grown(this.price, need);
-      this.fee = grown(this.fee, need);
-      this.ts = grown(this.ts, need);
-    }
+    if (i > 0 && this.ts.get(i - 1) > ts) this.inOrder = false;
     this.ids.push(clientOrderId);
     this.symbols.push(symbol);
-    this.buy[i] = buy ? 1 : 0;
-    this.seq[i] = seq;
-    this.no[i] = no;
-    this.qty[i] = qty;
-    this.price[i] = price;
-    this.fee[i] = fee;
-    this.ts[i] = ts;
+    this.buy.set(i, buy ? 1 : 0);
+    this.seq.set(i, seq);
+    this.no.set(i, no);
+    this.qty.set(i, qty);
+    this.price.set(i, price);
+    this.fee.set(i, fee);
+    this.ts.set(i, ts);
   }
 
   /** Executions at or after ts, oldest first. */
@@ -153,15 +133,15 @@ export class ExecutionLog {
     if (this.inOrder) {
       for (let i = this.firstAtOrAfter(ts); i < this.n; i++) out.push(this.at(i));
     } else {
-      for (let i = 0; i < this.n; i++) if (this.ts[i]! >= ts) out.push(this.at(i));
+      for (let i = 0; i < this.n; i++) if (this.ts.get(i) >= ts) out.push(this.at(i));
     }
     return out;
   }
 
   private at(i: number): VenueExecution {
     return {
-      clientOrderId: this.ids[i]!, execId: `S${this.seq[i]!}-${this.no[i]!}`, symbol: this.symbols[i]!, side: this.buy[i] === 1 ? 'buy' : 'sell',
-      qty: this.qty[i]!, price: this.price[i]!, fee: this.fee[i]!, ts: this.ts[i]!,
+      clientOrderId: this.ids[i]!, execId: `S${this.seq.get(i)}-${this.no.get(i)}`, symbol: this.symbols[i]!, side: this.buy.get(i) === 1 ? 'buy' : 'sell',
+      qty: this.qty.get(i), price: this.price.get(i), fee: this.fee.get(i), ts: this.ts.get(i),
     };
   }
 
@@ -170,7 +150,7 @@ export class ExecutionLog {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ts[mid]! < ts) lo = mid + 1;
+      if (this.ts.get(mid) < ts) lo = mid + 1;
       else hi = mid;
     }
     return lo;
