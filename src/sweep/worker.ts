@@ -5,7 +5,7 @@
  * is plain data (the bars as SharedArrayBuffer-backed columns, which a thread receives without a copy),
  * the reply too.
  */
-import { threadId } from 'node:worker_threads';
+import { resourceLimits, threadId } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { BacktestJson } from '../backtest/index.ts';
 import type { BarSeries } from '../data/index.ts';
@@ -17,7 +17,7 @@ import { isShared } from './shared-data.ts';
 import { threadCpuMs, wallMs } from './thread-clock.ts';
 
 // This body runs once tsx is registered and every module the worker needs is loaded: the end of the thread's start-up.
-const boot: ThreadBoot = { readyAt: wallMs(), cpuMs: threadCpuMs() };
+const boot: ThreadBoot = { readyAt: wallMs(), cpuMs: threadCpuMs(), youngGenerationMb: resourceLimits.maxYoungGenerationSizeMb ?? null };
 
 /** What every task of one sweep shares: the bars and enough for a worker to load the strategy itself. */
 export interface SweepJob {
@@ -43,6 +43,8 @@ export interface SweepTask {
 export interface ThreadBoot {
   readonly readyAt: number;
   readonly cpuMs: number | null;
+  /** The young generation V8 gives this thread (pool.ts YOUNG_GENERATION_MB); null on the main thread. */
+  readonly youngGenerationMb: number | null;
 }
 
 /** Where one task's time went in its thread: setting up (loading the strategy: 0 once the thread has it), then the run. */

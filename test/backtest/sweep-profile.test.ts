@@ -9,8 +9,8 @@ const profile = (over: Partial<SweepProfile> = {}): SweepProfile => ({
   startedAt: 0, checkedAt: 20, loadedAt: 500, runsDoneAt: 3000, finishedAt: 3001,
   mainCpuMs: { check: 20, load: 400, merge: 1 },
   threads: [
-    { thread: 1, boot: { readyAt: 300, cpuMs: 150 }, shared: true, tasks: [task(500, 60, 900), task(1500, 0, 400), task(1900, 0, 500), task(2400, 0, 450)] },
-    { thread: 2, boot: { readyAt: 320, cpuMs: 480 }, shared: true, tasks: [task(500, 70, 800), task(1400, 0, 420)] },
+    { thread: 1, boot: { readyAt: 300, cpuMs: 150, youngGenerationMb: 128 }, shared: true, tasks: [task(500, 60, 900), task(1500, 0, 400), task(1900, 0, 500), task(2400, 0, 450)] },
+    { thread: 2, boot: { readyAt: 320, cpuMs: 480, youngGenerationMb: 128 }, shared: true, tasks: [task(500, 70, 800), task(1400, 0, 420)] },
   ],
   ...over,
 });
