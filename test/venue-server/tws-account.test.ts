@@ -1,6 +1,7 @@
 /** The TWS fake's account, reference and market data answers, and its strictness, via the real SDK. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventName, type BarSizeSetting, type Contract, type ContractDetails, type Order, type WhatToShow } from '@stoqey/ib';
+import { firstValueFrom, filter } from 'rxjs';
+import { EventName, IBApiNext, type BarSizeSetting, type Contract, type ContractDetails, type Order, type WhatToShow } from '@stoqey/ib';
 import { MIN, RawClient, T0, order, rig, sleep, stk, type Rig } from './tws-helpers.ts';
 
 let r: Rig | null = null;
@@ -115,6 +116,29 @@ describe('TWS fake: account, contracts, market data (real @stoqey/ib SDK)', () =
     const [, ct, e] = (await exec) as [number, Contract, { shares: number; side: string }];
     expect(ct.symbol).toBe('BTC');
     expect(e).toMatchObject({ shares: 0.01, side: 'BOT' });
+  });
+
+  it('IBApiNext (the SDK\'s observable API) works too: time, accounts, placeNewOrder, open orders, executions, positions', async () => {
+    r = await rig();
+    const ib = new IBApiNext({ host: '127.0.0.1', port: r.fake.port });
+    const errors: number[] = [];
+    ib.errorSubject.subscribe((e) => errors.push(e.code));
+    try {
+      ib.connect(5);
+      await firstValueFrom(ib.connectionState.pipe(filter((s) => s === 2)));
+      expect(await ib.getManagedAccounts()).toEqual(['DU1234567']);
+      expect(await ib.getCurrentTime()).toBeGreaterThan(0);
+      const id = await ib.placeNewOrder(stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 3, lmtPrice: 100, orderRef: 'nx' }));
+      expect((await ib.getAllOpenOrders()).map((o) => [o.orderId, o.order.orderRef, o.orderState.status])).toEqual([[id, 'nx', 'Submitted']]);
+      r.fake.admin.pushBar(bar('AAPL', 0, 100));
+      await sleep(50);
+      expect((await ib.getExecutionDetails({})).map((e) => [e.execution.orderId, e.execution.orderRef, e.execution.shares])).toEqual([[id, 'nx', 3]]);
+      const pos = await firstValueFrom(ib.getPositions().pipe(filter((p) => p.all.size > 0)));
+      expect(pos.all.get('DU1234567')!.map((p) => [p.contract.symbol, p.pos])).toEqual([['AAPL', 3]]);
+      expect(errors.filter((c) => c === 505)).toEqual([]);
+    } finally {
+      ib.disconnect();
+    }
   });
 
   it('strict: a malformed request is 320 naming the field, an unknown message 321, reqMktData 321; each is logged', async () => {

@@ -155,6 +155,14 @@ describe('TWS fake: handshake and orders (real @stoqey/ib SDK)', () => {
     c.ib.placeOrder(id + 2, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 1 }));
     expect((await c.error(201, id + 2)).message).toMatch(/limit price/i);
     expect(r.logs.some((l) => l.includes('FOK'))).toBe(true);
+    // An id that named an order now cancelled is a duplicate, not a new order.
+    const cx = id + 3;
+    c.ib.placeOrder(cx, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 1, lmtPrice: 5 }));
+    await c.once<StatusArgs>(EventName.orderStatus, (oid) => oid === cx);
+    c.ib.cancelOrder(cx);
+    await c.once<StatusArgs>(EventName.orderStatus, (oid, s) => oid === cx && s === 'Cancelled');
+    c.ib.placeOrder(cx, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 1, lmtPrice: 5 }));
+    expect((await c.error(103, cx)).message).toMatch(/Duplicate order id/);
   });
 
   it('reqOpenOrders / reqAllOpenOrders list working orders then openOrderEnd; reqIds and nextValidId stay above every id placed', async () => {

@@ -185,7 +185,7 @@ export class TwsBook {
 
   private modify(o: TwsOrder, req: PlaceOrderReq, contract: TwsContract, action: 'BUY' | 'SELL', qty: number): Refusal | { modified: boolean } {
     if (o.status === 'Filled') return { code: 104, message: `Cannot modify a filled order (order ${o.orderId})` };
-    if (o.status === 'Cancelled' || o.status === 'Inactive') return { code: 10147, message: `OrderId ${o.orderId} that needs to be modified is not found (it is ${o.status})` };
+    if (o.status === 'Cancelled' || o.status === 'Inactive') return { code: 103, message: `Duplicate order id ${o.orderId} (it named an order now ${o.status}: use nextValidId)` };
     const diffs: string[] = [];
     if (contract.conId !== o.contract.conId) diffs.push(`contract ${contract.symbol} vs ${o.contract.symbol}`);
     if (action !== o.action) diffs.push(`action ${action} vs ${o.action}`);

@@ -15,7 +15,8 @@ export const FaultBody = z.strictObject({
   /**
    * Send 1100 "Connectivity between IB and Trader Workstation has been lost" to every client and go
    * quiet: working orders go on working and filling, but no order event, execution or bar reaches a
-   * client until `restore`; fills made meanwhile are there only for reqExecutions.
+   * client until `restore`; fills made meanwhile are there only for reqExecutions. Requests are
+   * still answered (the outage is between TWS and IB's servers, not on the socket).
    */
   connectivityLost: z.literal(true).optional(),
   /** End the outage: 1101 (restored, market data lost: resubscribe) or 1102 (restored, data kept). */

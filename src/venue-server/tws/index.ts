@@ -36,7 +36,8 @@
  * 10148 "... cannot be cancelled, state: Filled." (or Cancelled). An IOC or DAY order that expires
  * gets orderStatus Cancelled without a 202. Refusals: 200 unknown contract ("No security
  * definition"), 201 "Order rejected - reason: ..." (funds, TIF, missing price, account, what-if,
- * parent orders), 387 unsupported order type, 104 modify of a filled order. reqOpenOrders (this
+ * parent orders), 387 unsupported order type, 104 modify of a filled order, 103 an id that named an
+ * order now cancelled. reqOpenOrders (this
  * client) / reqAllOpenOrders (all) -> openOrder + orderStatus per working order, openOrderEnd.
  * reqExecutions(reqId, filter) -> every execution of this run matching the filter (clientId,
  * acctCode, time "yyyyMMdd HH:mm:ss[ zone]", symbol, secType, exchange, side), each followed by
