@@ -428,8 +428,8 @@ export class IbkrExecution implements ExecutionClient {
         }
         return;
       case 'order-canceled':
-        this.modifying.delete(cid);
-        this.emit({ kind: 'canceled', clientOrderId: cid, reason: `TWS 202: ${m.message}`, ts: this.stamp() });
+        // Ours or unsolicited; a bare 202 is not trusted blindly: TWS's open orders say whether it still works.
+        this.enqueue(cid, () => this.settle202(cid, m));
         return;
       case 'order-warning':
         this.info('warn', `${cid}: ${line}`);
@@ -447,6 +447,28 @@ export class IbkrExecution implements ExecutionClient {
       default:
         this.info('warn', `${cid}: ${line}`);
     }
+  }
+
+  /** 202: canceled, unless TWS still works the order (a stray message). */
+  private async settle202(cid: string, m: IbMessage): Promise<void> {
+    let open: OpenOrderEvent | null;
+    try {
+      open = await this.findOpen(cid);
+    } catch (err) {
+      // TWS cannot be asked now: the resync after the reconnect will.
+      this.problem(asProblem(err));
+      return;
+    }
+    if (open !== null) {
+      const st = WireOrderState.safeParse(open.orderState);
+      const status = st.success ? st.data.status : undefined;
+      if (status === undefined || !isFinalIbStatus(status)) {
+        this.info('warn', `${cid}: TWS 202 (${m.message}) but TWS still works the order: not taken as canceled`);
+        return;
+      }
+    }
+    this.modifying.delete(cid);
+    this.emit({ kind: 'canceled', clientOrderId: cid, reason: `TWS 202: ${m.message}`, ts: this.stamp() });
   }
 
   /** 10147: TWS does not know the order to cancel. Ask where it stands; never assume canceled. */

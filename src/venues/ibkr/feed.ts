@@ -37,10 +37,28 @@ export class MinuteFolder {
   private given = Number.NEGATIVE_INFINITY;
   constructor(private readonly symbol: string) {}
 
-  /** A 5-second bar starting at `startMs`: the minute bars that are complete now. */
+  /** The previous bar's start, and whether the source turned out to send whole minutes. */
+  private prevStart: number | null = null;
+  private wholeMinutes = false;
+
+  /**
+   * A real-time bar starting at `startMs` (5 seconds at TWS; a source that sends whole one-minute
+   * bars, as `parity venue --protocol tws` does, is recognised by minute-aligned starts a minute or
+   * more apart, and each bar is then given at once): the minute bars that are complete now.
+   */
   push(startMs: number, o: number, h: number, l: number, c: number, v: number): Bar[] {
     const minute = Math.floor(startMs / 60_000) * 60_000;
     const out: Bar[] = [];
+    if (this.prevStart !== null && startMs === minute && this.prevStart % 60_000 === 0 && startMs - this.prevStart >= 60_000) this.wholeMinutes = true;
+    else if (startMs !== minute) this.wholeMinutes = false;
+    this.prevStart = startMs;
+    if (this.wholeMinutes && minute > this.given) {
+      if (this.cur !== null && this.cur.ts < minute) out.push(this.cur);
+      this.cur = null;
+      this.given = minute;
+      out.push({ kind: 'bar', symbol: this.symbol, ts: minute, open: o, high: h, low: l, close: c, volume: v });
+      return out;
+    }
     if (minute <= this.given) return out; // late 5-second bar of a minute already given
     if (this.cur !== null && minute > this.cur.ts) { out.push(this.cur); this.given = this.cur.ts; this.cur = null; }
     if (this.cur !== null && minute < this.cur.ts) return out;

@@ -29,3 +29,16 @@ describe('5-second real-time bars folded into minute bars', () => {
     expect(durationFor(100_000)).toBe('1 Y');
   });
 });
+
+describe('a source of whole one-minute real-time bars (parity venue --protocol tws)', () => {
+  it('is recognised from the second bar on, which is given at once (the first when the second comes)', () => {
+    const f = new MinuteFolder('AAPL');
+    expect(f.push(M, 1, 2, 0.5, 1.5, 10)).toEqual([]);
+    expect(f.push(M + 60_000, 2, 3, 1, 2.5, 20)).toEqual([
+      { kind: 'bar', symbol: 'AAPL', ts: M, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 },
+      { kind: 'bar', symbol: 'AAPL', ts: M + 60_000, open: 2, high: 3, low: 1, close: 2.5, volume: 20 },
+    ]);
+    expect(f.push(M + 120_000, 3, 3, 3, 3, 5)).toEqual([{ kind: 'bar', symbol: 'AAPL', ts: M + 120_000, open: 3, high: 3, low: 3, close: 3, volume: 5 }]);
+    expect(f.push(M + 120_000, 9, 9, 9, 9, 5)).toEqual([]);
+  });
+});
