@@ -161,11 +161,11 @@ export class IbkrExecution implements ExecutionClient {
     this.enqueue(cmd.clientOrderId, () => this.doSubmit(cmd.clientOrderId, cmd.request));
   }
 
-  cancel(clientOrderId: string): void {
+  cancel(clientOrderId: string, _ts?: number): void {
     this.enqueue(clientOrderId, () => this.doCancel(clientOrderId));
   }
 
-  replace(clientOrderId: string, changes: ReplaceRequest): void {
+  replace(clientOrderId: string, changes: ReplaceRequest, _ts?: number): void {
     this.enqueue(clientOrderId, () => this.doReplace(clientOrderId, changes));
   }
 
