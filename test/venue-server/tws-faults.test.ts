@@ -153,6 +153,32 @@ describe('TWS fake: faults (real @stoqey/ib SDK)', () => {
     expect(c.errors.some((x) => x.code === 202)).toBe(false);
   });
 
+  it('partialFill: an order fills in two parts on two bars (Submitted with filled < total in between); reject: accepted, then 201 and Inactive', async () => {
+    r = await rig();
+    const c = await r.client().connect(1);
+    const id = c.nextValidId!;
+    r.fake.admin.inject({ partialFill: 1 });
+    const statuses: [string, number, number][] = [];
+    c.ib.on(EventName.orderStatus, (oid: number, st: string, filled: number, remaining: number) => { if (oid === id) statuses.push([st, filled, remaining]); });
+    const execs: Execution[] = [];
+    c.ib.on(EventName.execDetails, (_r: number, _c: Contract, e: Execution) => execs.push(e));
+    await placed(c, id, lmt(10, 100));
+    const half = c.once(EventName.execDetails);
+    r.fake.admin.pushBar(bar('AAPL', 0, 99.5));
+    await half;
+    const done = c.once(EventName.orderStatus, (oid, s) => oid === id && s === 'Filled');
+    r.fake.admin.pushBar(bar('AAPL', 1, 99.5));
+    await done;
+    expect(execs.map((e) => [e.shares, e.cumQty])).toEqual([[5, 5], [5, 10]]);
+    expect(statuses).toEqual([['Submitted', 0, 10], ['Submitted', 5, 5], ['Filled', 10, 0]]);
+
+    r.fake.admin.inject({ reject: 1 });
+    const inactive = c.once(EventName.orderStatus, (oid, s) => oid === id + 1 && s === 'Inactive');
+    c.ib.placeOrder(id + 1, stk('AAPL'), lmt(1, 100));
+    expect((await c.error(201, id + 1)).message).toMatch(/Order rejected/);
+    await inactive;
+  });
+
   it('326: a second connection with a client id in use is refused and closed; the first keeps working', async () => {
     r = await rig();
     const a = await r.client().connect(9);

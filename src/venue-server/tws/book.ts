@@ -55,7 +55,7 @@ export interface TwsExec extends ExecView {
 }
 
 export type BookEvent =
-  | { readonly kind: 'status'; readonly order: OrderView; readonly reason?: 'api-cancel' | 'venue-cancel' | 'expired' }
+  | { readonly kind: 'status'; readonly order: OrderView; readonly reason?: 'api-cancel' | 'venue-cancel' | 'expired' | 'rejected' }
   | { readonly kind: 'exec'; readonly order: OrderView; readonly exec: TwsExec };
 
 export type Refusal = { readonly code: number; readonly message: string };
@@ -82,6 +82,9 @@ export class TwsBook {
   private execSeq = 0;
   private commissionsPaid = 0;
   private readonly execPrefix = randomUUID().replace(/-/g, '').slice(0, 8);
+  /** The order whose core submit is running: core events about it can come before the submit returns. */
+  private pending: TwsOrder | null = null;
+  private cancelReason: 'api-cancel' | 'venue-cancel' | null = null;
 
   constructor(private readonly opts: BookOptions, private readonly contractOf: (paritySymbol: string) => TwsContract) {
     this.core = new VenueCore({
@@ -123,7 +126,7 @@ export class TwsBook {
     };
   }
 
-  /** A new order (or a modification when the id is working). Null = accepted; events follow. */
+  /** A new order, or a modification when the id is working: a Refusal, or accepted (events follow). */
   place(clientId: number, req: PlaceOrderReq, contract: TwsContract): Refusal | { modified: boolean } {
     this.maxOrderId = Math.max(this.maxOrderId, req.orderId);
     const existing = this.orders.get(key(clientId, req.orderId));
@@ -159,9 +162,6 @@ export class TwsBook {
     if (o.status === 'PreSubmitted') o.status = 'Submitted';
     return { modified: false };
   }
-
-  /** The order a core event names while its submit is still running (a fill can come before the answer). */
-  private pending: TwsOrder | null = null;
 
   private bind(o: TwsOrder, coreId: string): void {
     if (o.coreId !== '') this.byCoreId.delete(o.coreId);
@@ -228,8 +228,6 @@ export class TwsBook {
     return null;
   }
 
-  private cancelReason: 'api-cancel' | 'venue-cancel' | null = null;
-
   onBar(bar: Bar): void {
     this.core.onBar(bar);
   }
@@ -253,7 +251,7 @@ export class TwsBook {
       const commission = round2(Math.min(Math.max(qty * this.opts.commission.perShare, this.opts.commission.min), Math.max(this.opts.commission.min, value * this.opts.commission.maxPct)));
       this.commissionsPaid += commission;
       const execId = `${this.execPrefix}.${String(++this.execSeq).padStart(6, '0')}.01.01`;
-      const realized = this.realized(o, qty, price, ev.positionQty ?? 0);
+      const realized = this.realized(o, qty, price);
       const exec: TwsExec = {
         execId, orderId: o.orderId, clientId: o.clientId, permId: o.permId, contract: o.contract, time: twsTime(ev.ts), ts: ev.ts,
         account: o.account, side: o.action === 'BUY' ? 'BOT' : 'SLD', shares: qty, price, cumQty: o.filled,
@@ -274,13 +272,13 @@ export class TwsBook {
     if (ev.event === 'rejected') {
       if (o.coreId !== ev.order.id) return;
       o.status = 'Inactive';
-      this.opts.emit({ kind: 'status', order: this.view(o) });
+      this.opts.emit({ kind: 'status', order: this.view(o), reason: 'rejected' });
     }
   }
 
   /** Average-cost book per symbol, to report a closing fill's realized P&L as TWS does. */
   private readonly avg = new Map<string, { qty: number; cost: number }>();
-  private realized(o: TwsOrder, qty: number, price: number, _positionAfter: number): number | undefined {
+  private realized(o: TwsOrder, qty: number, price: number): number | undefined {
     const s = o.contract.paritySymbol;
     const p = this.avg.get(s) ?? { qty: 0, cost: 0 };
     const signed = o.action === 'BUY' ? qty : -qty;

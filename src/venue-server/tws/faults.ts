@@ -37,6 +37,10 @@ export const FaultBody = z.strictObject({
    * 10148 "... cannot be cancelled, state: Filled."
    */
   fillOnCancel: Count.optional(),
+  /** Fill each of the next N orders in two parts, on two different bars (orderStatus Submitted with filled < total between). */
+  partialFill: Count.optional(),
+  /** Accept the next N orders (openOrder, Submitted), then reject them: error 201 and orderStatus Inactive. */
+  reject: Count.optional(),
 });
 export type FaultBodyT = z.output<typeof FaultBody>;
 export type FaultBodyIn = z.input<typeof FaultBody>;

@@ -66,7 +66,9 @@
  * `holdExecDetails: N` delivers the next N fills' execDetails (and their commission reports) only
  * after the client reconnects; `lateCommission: { count, after: "delay" | "reconnect", delayMs }`;
  * `unsolicited202: { clientId, orderId, cancel }` (the venue cancels, or only a stray 202);
- * `fillOnCancel: N` makes the next N cancels lose the race with a fill (10148 state: Filled).
+ * `fillOnCancel: N` makes the next N cancels lose the race with a fill (10148 state: Filled);
+ * `partialFill: N` fills the next N orders in two parts on two bars; `reject: N` accepts the next N
+ * orders, then rejects them (201 and orderStatus Inactive).
  * Admin HTTP also has GET /stats and POST /bars {"bars": [{symbol, ts, open, high, low, close, volume}]}.
  */
 export { startTwsFake, type TwsFake, type TwsFakeOptions, type TwsAdmin, type TwsStats, type TwsBarIn } from './server.ts';

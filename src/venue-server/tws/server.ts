@@ -81,7 +81,7 @@ export interface TwsStats {
   readonly nextValidId: number;
   readonly venueTime: number;
   readonly replayRemaining: number;
-  readonly faults: { holdExecDetails: number; lateCommission: number; fillOnCancel: number };
+  readonly faults: { holdExecDetails: number; lateCommission: number; fillOnCancel: number; partialFill: number; reject: number };
 }
 
 export interface TwsFake {
@@ -215,6 +215,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
   const onBook = (ev: BookEvent): void => {
     const o = ev.order;
     if (ev.kind === 'status') {
+      if (ev.reason === 'rejected') toClient(o.clientId, W.errorMsg(o.orderId, 201, 'Order rejected - reason: rejected by the venue (fault injection)'));
       if (ev.reason === 'api-cancel' || ev.reason === 'venue-cancel') {
         toClient(o.clientId, W.errorMsg(o.orderId, 202, ev.reason === 'venue-cancel' ? 'Order Canceled - reason: canceled by the venue' : 'Order Canceled - reason:'));
       }
@@ -332,7 +333,8 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     const o = book.order(clientId, req.orderId)!;
     log(`client ${clientId}: ${res.modified ? 'modified' : 'placed'} order ${o.orderId} ${o.action} ${o.totalQuantity} ${contract.symbol} ${o.orderType}${o.lmtPrice !== undefined ? ` lmt ${o.lmtPrice}` : ''}${o.auxPrice !== undefined ? ` aux ${o.auxPrice}` : ''} ${o.tif}${o.orderRef !== '' ? ` ref ${o.orderRef}` : ''}`);
     const v = book.view(o);
-    const first = deferred.length > 0 && deferred.some((e) => e.kind === 'exec' || e.order.status === 'Cancelled') ? { ...v, status: 'Submitted' as const } : v;
+    // Events raised while the order was being placed (an IOC gone at once) follow the acknowledgement.
+    const first = !res.modified && deferred.length > 0 ? { ...v, status: 'Submitted' as const, filled: 0, avgFillPrice: 0, lastFillPrice: 0 } : v;
     toClient(clientId, W.openOrder(first));
     toClient(clientId, W.orderStatus(first));
     for (const ev of deferred) onBook(ev);
@@ -595,6 +597,8 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     if (f.holdExecDetails !== undefined) faults.holdExecDetails = f.holdExecDetails;
     if (f.lateCommission !== undefined) faults.lateCommission = { ...f.lateCommission };
     if (f.fillOnCancel !== undefined) faults.fillOnCancel = f.fillOnCancel;
+    if (f.partialFill !== undefined) book.core.faults.partialFill = f.partialFill;
+    if (f.reject !== undefined) book.core.faults.reject = f.reject;
     if (f.connectivityLost === true) {
       log('fault: connectivity lost (1100); orders keep working, clients hear nothing until restore');
       for (const c of conns) if (c.clientId !== null) send(c, W.errorMsg(-1, 1100, 'Connectivity between IB and Trader Workstation has been lost.'));
@@ -645,7 +649,8 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     stats: () => ({
       account, connections: [...conns].map((c) => ({ clientId: c.clientId, linkDown })), orders: book.allOrders().length,
       workingOrders: book.working().length, executions: book.execs.length, linkDown, nextValidId: book.nextValidId(), venueTime: now(),
-      replayRemaining: replay?.remaining ?? 0, faults: { holdExecDetails: faults.holdExecDetails, lateCommission: faults.lateCommission.count, fillOnCancel: faults.fillOnCancel },
+      replayRemaining: replay?.remaining ?? 0,
+      faults: { holdExecDetails: faults.holdExecDetails, lateCommission: faults.lateCommission.count, fillOnCancel: faults.fillOnCancel, partialFill: book.core.faults.partialFill, reject: book.core.faults.reject },
     }),
   };
 
