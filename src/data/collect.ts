@@ -8,6 +8,9 @@ import { SeriesBuilder, type BarSeries } from './series.ts';
 import { formatTs } from './timestamps.ts';
 import { ZoneConverter } from './zone.ts';
 
+/** `frac` of a row whose prices were not read from their digits (any grid must round them). */
+export const NO_FRAC = 99;
+
 export interface LoadOptions {
   /** IANA zone for naive timestamps (no offset in the file). Timestamps with an offset ignore it. */
   readonly tz?: string;
@@ -94,8 +97,13 @@ export class BarCollector {
     return new SeriesBuilder(symbol, capacity);
   }
 
-  /** A checked row inside from/to: kept in the symbol's columns (a streaming collector overrides). */
-  protected keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, _line: number): void {
+  /**
+   * A checked row inside from/to: kept in the symbol's columns (a streaming collector overrides).
+   * `frac` is the most decimal places any of the four prices was written with, when the reader
+   * parsed them exactly from their digits (NO_FRAC otherwise): a grid of 10^-d holds them as read
+   * when frac <= d.
+   */
+  protected keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, _line: number, _frac: number): void {
     r.builder!.push(ts, o, h, l, c, v);
   }
 
@@ -105,15 +113,10 @@ export class BarCollector {
   }
 
   /** One row, values already parsed to numbers (NaN checks are the reader's, it knows the text). */
-  add(symbol: string, ts: number, o: number, h: number, l: number, c: number, v: number, line: number): void {
-    if (!(o > 0)) this.fail(line, `open ${o} is not a positive price`);
-    if (!(h > 0)) this.fail(line, `high ${h} is not a positive price`);
-    if (!(l > 0)) this.fail(line, `low ${l} is not a positive price`);
-    if (!(c > 0)) this.fail(line, `close ${c} is not a positive price`);
-    if (!(v >= 0)) this.fail(line, `volume ${v} is negative`);
-    if (h < l) this.fail(line, `high ${h} is below low ${l}`);
-    if (o < l || o > h) this.fail(line, `open ${o} is outside the bar's range [low ${l}, high ${h}]`);
-    if (c < l || c > h) this.fail(line, `close ${c} is outside the bar's range [low ${l}, high ${h}]`);
+  add(symbol: string, ts: number, o: number, h: number, l: number, c: number, v: number, line: number, frac: number = NO_FRAC): void {
+    // One test for a good bar (l > 0 and l <= o, c <= h make every price positive); the words of
+    // the first failed check otherwise, in the order they have always been checked.
+    if (!(l > 0 && v >= 0 && o >= l && o <= h && c >= l && c <= h)) this.refuse(o, h, l, c, v, line);
 
     const r = this.rowsFor(symbol);
     if (!(ts > r.lastTs)) {
@@ -127,7 +130,20 @@ export class BarCollector {
     r.lastLine = line;
     if (ts !== this.lastTs) { this.lastTs = ts; this.lastLine = line; this.lastSymbol = symbol; }
     this.rows++;
-    if (ts >= this.from && ts < this.to) this.keep(r, ts, o, h, l, c, v, line);
+    if (ts >= this.from && ts < this.to) this.keep(r, ts, o, h, l, c, v, line, frac);
+  }
+
+  /** The problem with a bar that is not a good one. */
+  private refuse(o: number, h: number, l: number, c: number, v: number, line: number): never {
+    if (!(o > 0)) this.fail(line, `open ${o} is not a positive price`);
+    if (!(h > 0)) this.fail(line, `high ${h} is not a positive price`);
+    if (!(l > 0)) this.fail(line, `low ${l} is not a positive price`);
+    if (!(c > 0)) this.fail(line, `close ${c} is not a positive price`);
+    if (!(v >= 0)) this.fail(line, `volume ${v} is negative`);
+    if (h < l) this.fail(line, `high ${h} is below low ${l}`);
+    if (o < l || o > h) this.fail(line, `open ${o} is outside the bar's range [low ${l}, high ${h}]`);
+    if (c < l || c > h) this.fail(line, `close ${c} is outside the bar's range [low ${l}, high ${h}]`);
+    throw new Error('unreachable: a bar failed the combined check but none of the single ones');
   }
 
   symbols(): string[] {

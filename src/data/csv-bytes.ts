@@ -5,7 +5,7 @@
  * more of the file than a chunk, and decodes text only for the header, a symbol it has not seen
  * on the row before, and the words of an error.
  */
-import type { BarCollector, LoadOptions } from './collect.ts';
+import { NO_FRAC as NO_FRAC_, type BarCollector, type LoadOptions } from './collect.ts';
 import { DataError } from './errors.ts';
 import * as bytes from './bytes.ts';
 import * as roles from './csv.ts';
@@ -18,9 +18,10 @@ import { timestampProblem } from './timestamp-problem.ts';
 
 // Imported constants copied into locals once: a module binding read in the row loop costs a
 // getter call per use under the tsx loader (a third of the parse time when measured).
-const { IGNORE, TS, OPEN, HIGH, LOW, CLOSE, SYMBOL } = roles;
+const { IGNORE, TS, OPEN, HIGH, LOW, CLOSE, VOLUME, SYMBOL } = roles;
 const { TS_NAIVE, TS_UTC, daysFromCivil } = kinds;
 const { ByteTimestamps, parseDecimalBytes, rawFieldBytes } = bytes;
+const NO_FRAC = NO_FRAC_;
 
 export class CsvByteReader {
   readonly source: string;
@@ -36,6 +37,10 @@ export class CsvByteReader {
   private symBytes = new Uint8Array(64);
   private symLen = -1;
   private done = false;
+  /** Rows the in-place path read, and lines it left to the general one (it gives up on a file of the other kind). */
+  private fast = true;
+  private hits = 0;
+  private misses = 0;
   /** The last date the fast ISO path saw, and its day number. */
   isoYmd = -1;
   isoDays = 0;
@@ -70,28 +75,145 @@ export class CsvByteReader {
   pump(maxRows: number): boolean {
     if (this.done) return false;
     const lines = this.lines;
+    let n = 0;
+    while (n < maxRows) {
+      if (this.fast) {
+        // The complete lines in the buffer, in place, while they are the common kind.
+        const b = lines.buf;
+        const lim = lines.lastNl;
+        const line0 = lines.line;
+        let p = lines.cursor;
+        let k = 0;
+        let q = 0;
+        while (p <= lim && n < maxRows) {
+          q = this.fastRow(b, p, line0 + k + 1);
+          if (q < 0) break;
+          p = q;
+          k++;
+          n++;
+        }
+        if (k > 0) { lines.skipTo(p, k); this.hits += k; }
+        if (n >= maxRows) break;
+        // Mostly other kinds of rows (naive times, quoted fields...): the general path only.
+        if (q < 0 && ++this.misses > 256 && this.misses * 8 > this.hits) this.fast = false;
+      }
+      if (!lines.next()) {
+        this.done = true;
+        lines.close();
+        return false;
+      }
+      if (this.generalRow()) n++;
+    }
+    return true;
+  }
+
+  /**
+   * The common row, parsed in place from `p` (a '\n' ends the line inside the buffer): every
+   * field bare, each number [-]digits[.digits] of at most 15 digits, the timestamp one that
+   * `ByteTimestamps` reads as UTC, the symbol the same bytes as the row before's. The index past
+   * the line's end; -1, having changed nothing, for any other line (blank, quoted, a new symbol,
+   * an exponent, a wrong field...): the general path then reads it or words what is wrong with it.
+   */
+  private fastRow(b: Buffer, p: number, line: number): number {
+    const roles = this.roles;
+    const ncols = this.ncols;
+    let ts = 0, o = 0, h = 0, l = 0, c = 0, v = 0;
+    let pfrac = 0;
+    let s = p;
+    for (let col = 0; col < ncols; col++) {
+      const role = roles[col]!;
+      let i = s;
+      if (role === TS) {
+        const t = fastIsoZ(b, s, s + 20, this);
+        if (t === t) { ts = t; i = s + 20; }
+        else {
+          for (let ch = b[i]; ch !== 44 && ch !== 10 && ch !== 13; ch = b[++i]);
+          if (this.stamps.scan(b, s, i, this.scan) !== TS_UTC) return -1;
+          ts = this.scan.ms;
+        }
+      } else if (role === SYMBOL) {
+        const n = this.symLen;
+        if (n <= 0) return -1;
+        const prev = this.symBytes;
+        let k = 0;
+        while (k < n && prev[k] === b[s + k]) k++;
+        if (k !== n) return -1;
+        i = s + n;
+      } else if (role === IGNORE) {
+        for (let ch = b[i]; ch !== 44 && ch !== 10 && ch !== 13; ch = b[++i]);
+      } else {
+        // The digits go into a small integer 8 at a time (int32 arithmetic, not a chain of
+        // float multiply-adds), spilled into a double above it; all exact below 2^53.
+        let neg = false;
+        if (b[i] === 45) { neg = true; i++; }
+        const i0 = i;
+        let hi = 0, lo = 0, nlo = 0;
+        for (;; i++) {
+          const d = b[i]! - 48;
+          if (!(d >= 0 && d <= 9)) break;
+          if (nlo === 8) { hi = hi * 1e8 + lo; lo = 0; nlo = 0; }
+          lo = lo * 10 + d;
+          nlo++;
+        }
+        let nd = i - i0;
+        let frac = 0;
+        if (b[i] === 46) {
+          const f0 = ++i;
+          for (;; i++) {
+            const d = b[i]! - 48;
+            if (!(d >= 0 && d <= 9)) break;
+            if (nlo === 8) { hi = hi * 1e8 + lo; lo = 0; nlo = 0; }
+            lo = lo * 10 + d;
+            nlo++;
+          }
+          frac = i - f0;
+          nd += frac;
+        }
+        if (nd === 0 || nd > 15) return -1;
+        const mant = hi === 0 ? lo : hi * POW10[nlo]! + lo;
+        let x = frac === 0 ? mant : mant / POW10[frac]!;
+        if (neg) x = -x;
+        if (role === VOLUME) v = x;
+        else {
+          if (frac > pfrac) pfrac = frac;
+          if (role === OPEN) o = x;
+          else if (role === HIGH) h = x;
+          else if (role === LOW) l = x;
+          else c = x;
+        }
+      }
+      const t = b[i];
+      if (col + 1 < ncols) {
+        if (t !== 44) return -1;
+        s = i + 1;
+      } else if (t === 10) s = i + 1;
+      else if (t === 13 && b[i + 1] === 10) s = i + 2;
+      else return -1;
+    }
+    this.rows.add(this.symbol, ts, o, h, l, c, v, line, pfrac);
+    return s;
+  }
+
+  /** The current line of `lines`, every case: false for a blank line. */
+  private generalRow(): boolean {
+    const lines = this.lines;
     const rows = this.rows;
     const zone = rows.zone;
     const roles = this.roles;
     const ncols = this.ncols;
     const scan = this.scan;
     const stamps = this.stamps;
-    let n = 0;
-    while (n < maxRows) {
-      if (!lines.next()) {
-        this.done = true;
-        lines.close();
-        return false;
-      }
+    {
       const b = lines.buf;
       const pos = lines.start;
       let e = lines.end;
       if (e > pos && b[e - 1] === 13) e--;
-      if (e === pos) continue; // blank line
+      if (e === pos) return false; // blank line
       const line = lines.line;
 
       let ts = Number.NaN, o = Number.NaN, h = Number.NaN, l = Number.NaN, c = Number.NaN, v = Number.NaN;
       let tsKind: TsKind = TS_UTC;
+      let pfrac = 0;
       let tsStart = 0, tsEnd = 0;
       let col = 0;
       let s = pos;
@@ -113,23 +235,36 @@ export class CsvByteReader {
           let i = s;
           let neg = false;
           if (b[i] === 45) { neg = true; i++; }
-          let mant = 0, digits = 0, dot = -1;
+          const i0 = i;
+          let mant = 0;
           for (; i < e; i++) {
-            const ch = b[i]!;
-            const d = ch - 48;
-            if (d >= 0 && d <= 9) { mant = mant * 10 + d; digits++; }
-            else if (ch === 46 && dot < 0) dot = digits;
-            else break;
+            const d = b[i]! - 48;
+            if (d < 0 || d > 9) break;
+            mant = mant * 10 + d;
+          }
+          let nd = i - i0;
+          let frac = 0;
+          if (i < e && b[i] === 46) {
+            const f0 = ++i;
+            for (; i < e; i++) {
+              const d = b[i]! - 48;
+              if (d < 0 || d > 9) break;
+              mant = mant * 10 + d;
+            }
+            frac = i - f0;
+            nd += frac;
           }
           let x: number;
-          if ((i === e || b[i] === 44) && digits > 0 && digits <= 15) {
-            x = dot < 0 || dot === digits ? mant : mant / POW10[digits - dot]!;
+          if ((i === e || b[i] === 44) && nd > 0 && nd <= 15) {
+            x = frac === 0 ? mant : mant / POW10[frac]!;
             if (neg) x = -x;
             fe = i;
+            if (frac > pfrac && role !== VOLUME) pfrac = frac;
           } else {
             while (fe < e && b[fe] !== 44) fe++;
             x = parseDecimalBytes(b, s, fe);
             if (x !== x) this.rowError(line, b, pos, e, numberProblem(NAME_OF[role]!, b, s, fe));
+            if (role !== VOLUME) pfrac = NO_FRAC;
           }
           if (role === OPEN) o = x;
           else if (role === HIGH) h = x;
@@ -157,8 +292,7 @@ export class CsvByteReader {
           throw new DataError(this.source, line, timestampProblem(rawFieldBytes(b, tsStart, tsEnd), tsKind, scan.ms));
         }
       }
-      rows.add(symbol, ts, o, h, l, c, v, line);
-      n++;
+      rows.add(symbol, ts, o, h, l, c, v, line, pfrac);
     }
     return true;
   }
@@ -214,6 +348,8 @@ const dig = (b: Buffer, i: number): number => { const d = b[i]! - 48; return d >
  */
 function fastIsoZ(b: Buffer, s: number, e: number, cache: { isoYmd: number; isoDays: number }): number {
   if (s + 20 > e || (s + 20 < e && b[s + 20] !== 44)) return Number.NaN;
+  // (With e = s + 20 the caller checks what follows; the shape below holds no '\n', so a line that
+  // ends sooner is never read past.)
   if (b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58 || b[s + 16] !== 58 || b[s + 19] !== 90) return Number.NaN;
   const y = dig(b, s) * 1000 + dig(b, s + 1) * 100 + dig(b, s + 2) * 10 + dig(b, s + 3);
   const mo = dig(b, s + 5) * 10 + dig(b, s + 6);
@@ -261,7 +397,36 @@ export function csvSymbols(lines: LineReader, source: string): string[] {
     const out: string[] = [];
     let last = new Uint8Array(64);
     let lastLen = -1;
-    while (lines.next()) {
+    for (;;) {
+      // In place, while each line's symbol is the bare bytes of the last one: skip to the symbol's
+      // field, compare, jump to the next line (a native search). Any other line goes below.
+      {
+        const b = lines.buf;
+        const lim = lines.lastNl;
+        const n = lastLen;
+        let p = lines.cursor;
+        let k = 0;
+        while (p <= lim && n > 0) {
+          let s = p;
+          let f = 0;
+          for (; f < col; f++) {
+            let ch = b[s];
+            while (ch !== 44 && ch !== 10) ch = b[++s];
+            if (ch === 10) break;
+            s++;
+          }
+          if (f < col) break;
+          let j = 0;
+          while (j < n && last[j] === b[s + j]) j++;
+          if (j < n) break;
+          const t = b[s + n];
+          if (t !== 44 && t !== 10 && !(t === 13 && b[s + n + 1] === 10)) break;
+          p = b.indexOf(10, s + n) + 1;
+          k++;
+        }
+        if (k > 0) lines.skipTo(p, k);
+      }
+      if (!lines.next()) break;
       const b = lines.buf;
       let s = lines.start;
       let e = lines.end;

@@ -26,6 +26,22 @@ export function gridRounder(tickSize: number): (price: number) => number {
 }
 
 /**
+ * The d of a tick size that is exactly the double of 10^-d (0.01, 1, 0.0001), else -1. A price
+ * read exactly from its digits with at most d decimals, below `2^49` ticks, is then already what
+ * `gridRounder` gives it: its tick count p/tick is within float noise of the integer
+ * digits * 10^(d - decimals), which rounds back to that integer, and that integer over 10^d is
+ * the same rational the text was, so the same correctly rounded double.
+ */
+export function decimalTickPlaces(tickSize: number): number {
+  if (!(tickSize > 0) || !Number.isFinite(tickSize)) return -1;
+  const d = decimalsOf(tickSize);
+  return d <= 22 && tickSize === Number(`1e-${d}`) ? d : -1;
+}
+
+/** The largest price (exclusive) `decimalTickPlaces` vouches for on a tick: 2^49 ticks. */
+export const exactTicksBelow = (tickSize: number): number => 2 ** 49 * tickSize;
+
+/**
  * The series with every price rounded onto the tick grid (nearest tick), and how many prices
  * moved by more than float noise, so the caller can warn once. Values already on the grid are
  * still normalised to the canonical double (60000.100000000006 -> 60000.1) without counting.

@@ -77,6 +77,7 @@ export class LineReader {
   line = 0;
   private len = 0;
   private pos = 0;
+  private nl = -1;
   private eof = false;
   private readonly src: ByteSource;
   /** Bytes consumed before the buffer's start (progress). */
@@ -88,6 +89,26 @@ export class LineReader {
     this.fill();
     // A UTF-8 byte order mark is not part of the header.
     if (this.len >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.pos = 3;
+  }
+
+  /**
+   * For a reader that walks lines itself: the next unread byte, and `lastNl`, the last '\n' in
+   * the buffer (-1 for none). Every line starting at or before `lastNl` ends in the buffer; a
+   * reader parses those in place, then says how far it got with `skipTo`, and calls `next` for a
+   * line it does not parse itself (which also reads the next chunk when the buffer runs out).
+   */
+  get cursor(): number {
+    return this.pos;
+  }
+
+  get lastNl(): number {
+    return this.nl;
+  }
+
+  /** The caller walked `lines` complete lines itself, up to `pos` (just past a '\n'). */
+  skipTo(pos: number, lines: number): void {
+    this.pos = pos;
+    this.line += lines;
   }
 
   /** Moves to the next line; false at the end of the file. */
@@ -148,5 +169,6 @@ export class LineReader {
     const n = this.src.read(this.buf, this.len, this.buf.length - this.len);
     if (n === 0) this.eof = true;
     else this.len += n;
+    this.nl = this.len === 0 ? -1 : this.buf.lastIndexOf(10, this.len - 1);
   }
 }

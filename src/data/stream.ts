@@ -15,7 +15,7 @@ import type { PullFeed } from '../ports/index.ts';
 import { BarCollector, notInFile, type LoadOptions, type SymbolRows } from './collect.ts';
 import { csvSymbols } from './csv-bytes.ts';
 import { DataError } from './errors.ts';
-import { gridRounder } from './grid.ts';
+import { decimalTickPlaces, exactTicksBelow, gridRounder } from './grid.ts';
 import { isOnGrid } from '../domain/instrument.ts';
 import { jsonlSymbols } from './jsonl.ts';
 import { LineReader, fileBytes } from './lines.ts';
@@ -179,6 +179,9 @@ class StreamCollector extends BarCollector {
   private readonly pick: string | null;
   private readonly tickFor: TickFor;
   private readonly round: ((p: number) => number)[] = [];
+  /** Per symbol: decimals of a 10^-d tick (-1 for another tick), and the price its shortcut holds below. */
+  private readonly places: number[] = [];
+  private readonly exactBelow: number[] = [];
   readonly ticks: number[] = [];
   readonly moved: number[] = [];
   /** Per symbol index: bars kept, first and last kept timestamp (what the run covered). */
@@ -208,6 +211,8 @@ class StreamCollector extends BarCollector {
     this.names.push(name);
     this.ticks.push(tick);
     this.round.push(gridRounder(tick));
+    this.places.push(decimalTickPlaces(tick));
+    this.exactBelow.push(exactTicksBelow(tick));
     this.moved.push(0);
     this.kept.push(0);
     this.keptFirst.push(Number.NaN);
@@ -216,12 +221,17 @@ class StreamCollector extends BarCollector {
     return null;
   }
 
-  protected override keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, line: number): void {
+  protected override keep(r: SymbolRows, ts: number, o: number, h: number, l: number, c: number, v: number, line: number, frac: number): void {
     if (this.pick !== null && r.symbol !== this.pick) return;
     const k = r.index;
-    const round = this.round[k]!;
-    const qo = round(o), qh = round(h), ql = round(l), qc = round(c);
-    if (qo !== o || qh !== h || ql !== l || qc !== c) this.offGrid(k, [o, h, l, c], [qo, qh, ql, qc], line);
+    let qo = o, qh = h, ql = l, qc = c;
+    // Prices written with no more decimals than a 10^-d tick are on its grid as read (grid.ts);
+    // the checks passed, so every price is in (0, h].
+    if (!(frac <= this.places[k]! && h < this.exactBelow[k]!)) {
+      const round = this.round[k]!;
+      qo = round(o); qh = round(h); ql = round(l); qc = round(c);
+      if (qo !== o || qh !== h || ql !== l || qc !== c) this.offGrid(k, [o, h, l, c], [qo, qh, ql, qc], line);
+    }
     if (r.symbol === this.intervalSymbol || (this.intervalSymbol === null && k === 0)) this.spacing(ts);
     if (this.kept[k]!++ === 0) this.keptFirst[k] = ts;
     this.keptLast[k] = ts;

@@ -83,7 +83,7 @@ function tsText(t: number, form: string): string {
 
 const rowArb = fc.record({
   dt: fc.constantFrom(60_000, 60_000, 60_000, 1, 1000, 86_400_000, 0),
-  sym: fc.constantFrom('BTC-USD', 'BTC-USD', 'BTC-USD', 'AAA', 'BB', 'CCC', 'D', 'E'),
+  sym: fc.constantFrom('BTC-USD', 'BTC-USD', 'BTC-USD', 'BTC-USDT', 'BTC-US', 'AAA', 'BB', 'CCC', 'D', 'E'),
   prices: fc.array(numberText, { minLength: 4, maxLength: 4 }),
   swap: fc.boolean(),
   vol: numberText,
@@ -152,21 +152,23 @@ function outcome<T>(fn: () => T): { ok: T } | { error: string } {
 }
 
 /** The general path: the string reader, putOnGrid, SeriesFeed. */
-function general(text: string, path: string, opts: LoadOptions): { bars: Bar[]; moved: number } {
-  const series = parseCsvBars(text, path, opts).map((s) => putOnGrid(s, { symbol: s.symbol, tickSize: tickOf(s.symbol) }));
+function general(text: string, path: string, opts: LoadOptions): { bars: Bar[]; moved: number; symbols: string[] } {
+  const raw = parseCsvBars(text, path, opts);
+  const series = raw.map((s) => putOnGrid(s, { symbol: s.symbol, tickSize: tickOf(s.symbol) }));
   const feed = new SeriesFeed(series.map((g) => g.series));
   const bars: Bar[] = [];
   while (feed.peekTime() !== Number.POSITIVE_INFINITY) bars.push(feed.next() as Bar);
-  return { bars, moved: series.reduce((n, g) => n + g.moved, 0) };
+  return { bars, moved: series.reduce((n, g) => n + g.moved, 0), symbols: raw.map((s) => s.symbol) };
 }
 
-function fast(path: string, opts: LoadOptions, tuning: { blockRows?: number; chunkBytes?: number }): { bars: Bar[]; moved: number } {
+function fast(path: string, opts: LoadOptions, tuning: { blockRows?: number; chunkBytes?: number }): { bars: Bar[]; moved: number; symbols: string[] } {
   const warnings: string[] = [];
-  const feed = planBarStream([path], opts, tuning).open(tickOf, warnings);
+  const plan = planBarStream([path], opts, tuning);
+  const feed = plan.open(tickOf, warnings);
   const bars: Bar[] = [];
   while (feed.peekTime() !== Number.POSITIVE_INFINITY) bars.push(feed.next());
   const moved = warnings.reduce((n, w) => n + Number(/: (\d+) prices/.exec(w)![1]), 0);
-  return { bars, moved };
+  return { bars, moved, symbols: plan.symbols };
 }
 
 describe('the fast paths give what the general path gives', () => {
@@ -188,6 +190,7 @@ describe('the fast paths give what the general path gives', () => {
           for (const k of ['ts', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Object.is(b[k], w[k])).toBe(true);
         });
         expect(got.moved).toBe(want.moved);
+        expect(got.symbols).toEqual(want.symbols);
       }), { numRuns: 400 });
   });
 
