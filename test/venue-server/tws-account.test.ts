@@ -78,10 +78,16 @@ describe('TWS fake: account, contracts, market data (real @stoqey/ib SDK)', () =
     const seen: number[][] = [];
     c.ib.on(EventName.realtimeBar, (rid: number, time: number, o: number, h: number, l: number, cl: number, v: number, wap: number, n: number) => seen.push([rid, time, o, h, l, cl, v, wap, n]));
     c.ib.reqRealTimeBars(7, stk('AAPL'), 5, 'TRADES' as WhatToShow, false);
-    for (let i = 0; i < 100 && seen.length < 10; i++) await sleep(20);
-    expect(seen.length).toBe(10);
-    expect(seen[0]).toEqual([7, (T0) / 1000, 100, 101, 99, 100, 100, 100, 1]);
-    expect(seen[9]![1]).toBe((T0 + 9 * MIN) / 1000);
+    for (let i = 0; i < 100 && seen.length < 120; i++) await sleep(20);
+    // As TWS: 5-second bars, twelve a minute, which fold back into each one-minute data bar exactly.
+    expect(seen.length).toBe(120);
+    expect(seen.map((x) => x[1])).toEqual(Array.from({ length: 120 }, (_, k) => T0 / 1000 + 5 * k));
+    for (let m = 0; m < 10; m++) {
+      const part = seen.slice(12 * m, 12 * m + 12);
+      const folded = [part[0]![2], Math.max(...part.map((x) => x[3]!)), Math.min(...part.map((x) => x[4]!)), part[11]![5], part.reduce((s, x) => s + x[6]!, 0)];
+      expect(folded).toEqual([data[m]!.open, data[m]!.high, data[m]!.low, data[m]!.close, data[m]!.volume]);
+      expect(part.every((x) => x[0] === 7 && x[3]! >= x[4]! && x[3]! >= Math.max(x[2]!, x[5]!) && x[4]! <= Math.min(x[2]!, x[5]!))).toBe(true);
+    }
 
     type H = [number, string, number, number, number, number, number, number | undefined, number];
     const hist = async (reqId: number, size: string, fmt: number): Promise<H[]> =>

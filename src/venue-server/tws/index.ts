@@ -48,8 +48,8 @@
  * ExcessLiquidity, Cushion, Leverage (or "All"), accountSummaryEnd (cash net of commissions).
  * reqCurrentTime (this machine's clock), reqIds, reqManagedAccts, reqContractDetails (STK on SMART
  * with primaryExch and USD; crypto pairs "BTC-USD" as CRYPTO on PAXOS; each symbol its own stable
- * conId) + contractDetailsEnd, reqRealTimeBars -> one realtimeBar per data bar played (the data's
- * one-minute bars, time = bar start in epoch seconds, wap = close, count 1), reqHistoricalData
+ * conId) + contractDetailsEnd, reqRealTimeBars -> 5-second realtimeBars as TWS sends them, twelve
+ * per one-minute data bar played, which fold back into that bar exactly (rt-bars.ts), reqHistoricalData
  * (bars already played only, never the future; sizes of whole minutes, hours or days aggregated
  * from the one-minute data in UTC buckets; formatDate 1 "yyyyMMdd HH:mm:ss UTC" (daily
  * "yyyyMMdd"), 2 epoch seconds; useRTH keeps regular US equity hours; keepUpToDate is 162),

@@ -16,6 +16,7 @@ import {
   Unsupported, parseCancelOrder, parseGlobalCancel, parsePlaceOrder, parseReqAccountSummary, parseReqContractDetails,
   parseReqExecutions, parseReqHistoricalData, parseReqRealTimeBars, parseSimple, parseStartApi, type ContractSpec, type ExecFilter, type HistoricalReq,
 } from './requests.ts';
+import { fiveSecondBars, type RtBar } from './rt-bars.ts';
 import { parseBarSize, parseDuration, parseTwsTime } from './times.ts';
 import * as W from './wire.ts';
 import { OUT, type HistBar, type TwsContract } from './wire.ts';
@@ -266,9 +267,12 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     played.push(b);
     if (linkDown) return;
     const c = contractOf(b.symbol);
+    let parts: RtBar[] | null = null;
     for (const conn of conns) {
       for (const [reqId, conId] of conn.rtBars) {
-        if (conId === c.conId) send(conn, W.realtimeBar(reqId, Math.floor(b.ts / 1000), b.open, b.high, b.low, b.close, b.volume, b.close, 1));
+        if (conId !== c.conId) continue;
+        parts ??= fiveSecondBars(b);
+        for (const p of parts) send(conn, W.realtimeBar(reqId, p.timeSec, p.open, p.high, p.low, p.close, p.volume, p.wap, 1));
       }
     }
   }
