@@ -166,7 +166,17 @@ describe('TWS fake: account, contracts, market data (real @stoqey/ib SDK)', () =
     raw.send([1, 11, 77, 0, 'AAPL', 'STK', '', 0, '', '', 'SMART', '', 'USD', '', '', 0, '', 0, 0, '']);
     const mkt = await raw.until((m) => m[0] === '4' && m[3] === '321' && m[2] === '77');
     expect(mkt[4]).toMatch(/reqRealTimeBars/);
-    expect(r.logs.filter((l) => / error 32[01] /.test(l)).length).toBeGreaterThanOrEqual(4);
+    // A placeOrder cut short names the order and the missing field.
+    raw.send([3, 77, 0, 'AAPL']);
+    const short = await raw.until((m) => m[0] === '4' && m[2] === '77' && m[3] === '320');
+    expect(short[4]).toMatch(/placeOrder: missing field secType/);
+    // A frame whose last field is not NUL-terminated.
+    const body = Buffer.from('49\u00001');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    raw.sendBytes(Buffer.concat([len, body]));
+    expect((await raw.until((m) => m[0] === '4' && m[3] === '320' && m[4]!.includes('NUL')))[4]).toMatch(/not NUL-terminated/);
+    expect(r.logs.filter((l) => / error 32[01] /.test(l)).length).toBeGreaterThanOrEqual(5);
   });
 
   it('a client range without version 193 gets error 506 and a disconnect', async () => {

@@ -176,6 +176,11 @@ export class RawClient {
     return c;
   }
 
+  /** Bytes as given: for frames the protocol does not allow. */
+  sendBytes(b: Buffer): void {
+    this.sock.write(b);
+  }
+
   send(fields: (string | number)[]): void {
     const body = Buffer.from(fields.map(String).join('\0') + '\0');
     const len = Buffer.alloc(4);

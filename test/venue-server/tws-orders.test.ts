@@ -155,6 +155,8 @@ describe('TWS fake: handshake and orders (real @stoqey/ib SDK)', () => {
     c.ib.placeOrder(id + 2, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 1 }));
     expect((await c.error(201, id + 2)).message).toMatch(/limit price/i);
     expect(r.logs.some((l) => l.includes('FOK'))).toBe(true);
+    c.ib.placeOrder(id + 4, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'TRAIL' as Order['orderType'], totalQuantity: 1, auxPrice: 1 }));
+    expect((await c.error(387, id + 4)).message).toMatch(/TRAIL/);
     // An id that named an order now cancelled is a duplicate, not a new order.
     const cx = id + 3;
     c.ib.placeOrder(cx, stk('AAPL'), order({ action: 'BUY' as Order['action'], orderType: 'LMT' as Order['orderType'], totalQuantity: 1, lmtPrice: 5 }));
