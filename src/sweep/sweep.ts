@@ -161,25 +161,24 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     if (t === undefined) threads.set(r.thread, t = { boot: r.boot, shared: r.shared, tasks: [] });
     t.tasks.push(r.timing);
   };
-  let job: SweepJob | null = null;
-  const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: BacktestJson; strategyError: string | null }> => {
-    const task: SweepTask = { job: job!, given, ...(window === undefined ? {} : { window }) };
-    const r = await pool.run(task);
-    if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
-    note(r);
-    executed++;
-    done++;
-    req.onProgress?.(done, total);
-    return { summary: r.summary, strategyError: r.strategyError };
-  };
   try {
     // The bars, once, for every thread: loaded as `parity backtest` loads them (the strategy check
     // is already done above), then copied to shared memory, which each thread reads without a copy.
     const loaded = await loadRunParts({ ...config, strategy: { ...config.strategy, typecheck: false } }, req.range);
     const series = shareSeries(loaded.series);
-    job = { config, strategyHash: strategy.sourceHash, onError: req.onError, data: { id: `${process.pid}:${startedAt}:${Math.random()}`, series } };
+    const job: SweepJob = { config, strategyHash: strategy.sourceHash, onError: req.onError, data: { id: `${process.pid}:${startedAt}:${Math.random()}`, series } };
     const loadedAt = wallMs();
     const loadCpu = cpuSince(c1);
+    const run = async (given: Readonly<Record<string, ParamValue>>, window?: TimeRange): Promise<{ summary: BacktestJson; strategyError: string | null }> => {
+      const task: SweepTask = { job, given, ...(window === undefined ? {} : { window }) };
+      const r = await pool.run(task);
+      if (!r.ok) fail(r, `combination ${Object.entries(given).map(([k, v]) => `${k}=${String(v)}`).join(' ') || '(defaults)'}`);
+      note(r);
+      executed++;
+      done++;
+      req.onProgress?.(done, total);
+      return { summary: r.summary, strategyError: r.strategyError };
+    };
     const span = spanOf(series);
     const data = { first: span.first === null ? null : iso(span.first), last: span.last === null ? null : iso(span.last), bars: span.bars };
     const combos = grid.combinations;
