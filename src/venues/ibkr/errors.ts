@@ -2,7 +2,8 @@
 
 /** TWS / IB Gateway sent an error or warning message ([4, 2, id, code, msg]). */
 export class IbkrApiError extends Error {
-  constructor(readonly code: number, readonly reqId: number, message: string) {
+  /** `venueText`: TWS's own words (the message is ours: code, meaning, remedy). */
+  constructor(readonly code: number, readonly reqId: number, message: string, readonly venueText: string = message) {
     super(message);
     this.name = 'IbkrApiError';
   }

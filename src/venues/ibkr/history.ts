@@ -27,6 +27,9 @@ export interface IbkrHistoryOptions {
   readonly log: (level: 'info' | 'warn', msg: string) => void;
 }
 
+/** A 162 that is a pacing violation (not "no data", which TWS sends under the same code). */
+export const isPacing = (message: string): boolean => /pacing/i.test(message);
+
 /** The TWS duration string that covers `count` one-minute bars with room for nights and weekends. */
 export function durationFor(count: number): string {
   const days = Math.max(2, Math.ceil(count / 390) * 2 + 2);
@@ -44,13 +47,15 @@ export async function fetchIbkrWarmup(o: IbkrHistoryOptions): Promise<{ bars: Ba
       try {
         got = await oneRequest(o, inst, scheduler);
       } catch (err) {
-        if (err instanceof IbkrApiError && err.code === 162 && attempt < (o.tries ?? 3)) {
+        // 162 is also TWS's "HMDS query returned no data": only a pacing violation is worth waiting for.
+        if (err instanceof IbkrApiError && err.code === 162 && isPacing(err.venueText) && attempt < (o.tries ?? 3)) {
           o.log('warn', `history for ${inst.symbol}: TWS 162 pacing violation; backing off ${Math.round(wait / 1000)} s before asking again (attempt ${attempt + 1})`);
           await scheduler.sleep(wait);
           wait *= 2;
           continue;
         }
-        o.log('warn', `history for ${inst.symbol}: ${err instanceof Error ? err.message : String(err)}; it starts cold`);
+        const noData = err instanceof IbkrApiError && err.code === 162 && !isPacing(err.venueText);
+        o.log(noData ? 'info' : 'warn', `history for ${inst.symbol}: ${noData ? 'TWS has no history before now' : err instanceof Error ? err.message : String(err)}; it starts cold`);
         break;
       }
     }
@@ -84,7 +89,7 @@ function oneRequest(o: IbkrHistoryOptions, inst: Instrument, scheduler: Schedule
       if (prev !== undefined && ts <= prev.ts) return; // repeated or out of order: never to the indicators
       out.push({ kind: 'bar', symbol: inst.symbol, ts, open, high, low, close, volume: Number.isFinite(Number(volume)) && Number(volume) >= 0 ? Number(volume) : 0 });
     };
-    const unlisten = link.listen(reqId, (m) => done(() => reject(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message)))));
+    const unlisten = link.listen(reqId, (m) => done(() => reject(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message), m.message))));
     const timer = scheduler.after(ms, () => done(() => reject(new IbkrConnectionError(`no history answer within ${ms} ms`))));
     link.api.on(EventName.historicalData, on);
     link.api.reqHistoricalData(reqId, toContract(inst, o.route ?? 'SMART', o.contracts?.[inst.symbol]), '', durationFor(o.count), BarSizeSetting.MINUTES_ONE, WhatToShow.TRADES, 0, 2, false);

@@ -42,3 +42,11 @@ describe('a source of whole one-minute real-time bars (parity venue --protocol t
     expect(f.push(M + 120_000, 9, 9, 9, 9, 5)).toEqual([]);
   });
 });
+
+describe('warm-up and TWS 162', () => {
+  it('only a pacing violation is waited for; "no data" under the same code starts cold at once', async () => {
+    const { isPacing } = await import('../../../src/venues/ibkr/history.ts');
+    expect(isPacing('Historical Market Data Service error message:Historical data request pacing violation')).toBe(true);
+    expect(isPacing('Historical Market Data Service error message:HMDS query returned no data: AAPL@SMART Trades')).toBe(false);
+  });
+});
