@@ -3,12 +3,14 @@
  * real SDK connects to it, the admin port and a fault script work, SIGTERM ends it with status 0.
  * Spawned asynchronously (the SDK in this process talks to it while it runs).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { registerVenue } from '../../src/cli/venue.ts';
 import { EventName } from '@stoqey/ib';
 import { Client } from './tws-helpers.ts';
 
@@ -53,14 +55,16 @@ describe('parity venue --protocol tws', () => {
     }
   });
 
-  it('--help names the tws protocol and its flags; tws refuses --state', () => {
-    const help = spawnSync(process.execPath, [join(ROOT, 'bin/parity.js'), 'venue', '--help'], { encoding: 'utf8' });
-    expect(help.stdout).toMatch(/alpaca or tws/);
-    expect(help.stdout).toMatch(/--admin-port/);
-    expect(help.stdout).toMatch(/--faults/);
-    expect(help.stdout).toMatch(/--account <id>/);
-    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/parity.js'), 'venue', '--protocol', 'tws', '--state', '/tmp/x.json'], { encoding: 'utf8' });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--state/);
+  it('--help names the tws protocol and its flags; tws refuses --state and --key-id (in-process: the same commander definitions)', async () => {
+    const program = new Command().exitOverride();
+    registerVenue(program);
+    const help = program.commands.find((c) => c.name() === 'venue')!.helpInformation();
+    expect(help).toMatch(/alpaca or tws/);
+    expect(help).toMatch(/--admin-port/);
+    expect(help).toMatch(/--faults/);
+    expect(help).toMatch(/--account <id>/);
+    await expect(program.parseAsync(['node', 'parity', 'venue', '--protocol', 'tws', '--state', '/tmp/x.json'])).rejects.toThrow(/--state is for --protocol alpaca/);
+    await expect(program.parseAsync(['node', 'parity', 'venue', '--protocol', 'tws', '--key-id', 'k'])).rejects.toThrow(/--key-id is for --protocol alpaca/);
+    await expect(program.parseAsync(['node', 'parity', 'venue', '--protocol', 'fix'])).rejects.toThrow(/alpaca and tws/);
   });
 });
