@@ -3,7 +3,7 @@
  * terminal (counting the bytes an SSH link would carry), the engine fed bar events by a paced push
  * feed in 10 ms slices (what a busy websocket delivers), with a far limit order every 500 events.
  *
- * - Idle for 2 s first (the console drawing, nothing fed): the lag the machine causes by itself,
+ * - Idle for 2 s (the console drawing, nothing fed): the lag the machine causes by itself,
  *   to read the rest against.
  * - 5,000 events/s for 10 s: the process's CPU share (process.cpuUsage over wall time: engine,
  *   model, React, Ink and the feed itself, every thread), event-loop lag p99 and max
@@ -12,10 +12,15 @@
  *   of the frame), terminal bytes/s and the backlog.
  * - A ramp: 1k, 2k, 5k, 10k, 20k, 40k, 80k, 160k events/s, 2 s each, until lag p99 reaches 50 ms or the
  *   engine falls behind (events sent but not handled at the end of the step > 5% of a second's
- *   worth): the highest rate held is maxSustainedEventsPerSec.
+ *   worth): the highest rate held is maxSustainedEventsPerSec. A step that misses is run once more
+ *   before the ramp stops (a burst of other work on a shared machine is not the console's limit).
  * - Cancel-all with 200 open orders: the `c` key on the virtual keyboard to the venue's last
  *   acknowledgement applied to our books (the last `canceled` order event the engine handles), and
  *   beside it the old figure, to the last cancel request sent.
+ * - With no console at all (engine, simulated venue, ops; the same feed at 5,000 events/s for the
+ *   same time, far orders and all): the process's CPU share without the console, to tell the
+ *   console's own apart (consoleCpuShareAt5k = cpuShareAt5k less this; consoleCpuMsPerFrame = that
+ *   CPU over the frames drawn). CPU time, not wall: the figure a loaded machine disturbs least.
  * - The same cancel-all through the Alpaca adapter against `parity venue`'s server (in this process,
  *   over loopback HTTP and websocket: a REST cancel per order, each acknowledged on the
  *   trade_updates stream), from the command to the last acknowledgement: the figure with a wire.
@@ -117,12 +122,41 @@ async function rig(): Promise<Rig> {
   return { engine, feed, model, ops, done, out, stdin, unmount: () => app.unmount(), cancelCalls, cancelAcks, frames };
 }
 
+/**
+ * The same engine, venue, ops and feed with no console (no ConsoleModel observing, no App): what
+ * the process spends at 5k events/s without the console, so the console's own share can be told
+ * apart from the engine's and the simulated venue's (whose matching of resting orders costs most).
+ */
+async function headlessCpuShare(rate: number, seconds: number): Promise<{ share: number; cpuSec: number; wall: number }> {
+  const inst = makeInstrument('BTC-USD', 'sim');
+  const instruments = new InstrumentRegistry([inst]);
+  const sim = new SimVenue({ instruments, account: { ...DEFAULT_ACCOUNT, cash: 10_000_000 } });
+  const acks: EngineObserver = { readsOrderHandles: true, onOrderEvent: () => {} };
+  const ops = new SessionOps({ mode: 'paper', venue: 'sim', account: 'bench', stateRoot: mkdtempSync(join(tmpdir(), 'pbench-')), limits: { maxOrderNotional: 1e12 }, realtime: false, onShutdown: () => {}, onChange: () => {} });
+  const engine = new Engine({ instruments, execution: sim, account: { ...DEFAULT_ACCOUNT, cash: 10_000_000 }, strategy: { name: 'bench', handlers: {}, params: {} }, observers: [ops, acks] });
+  const feed = new PacedFeed();
+  engine.addFeed(feed);
+  const done = engine.run();
+  await new Promise((r) => setTimeout(r, 50));
+  await ops.firstGates();
+  const cpu0 = process.cpuUsage();
+  // Read as the console's steady phase reads it: right after the last slice is fed.
+  const run = await new Pacer({ engine, feed }).run(rate, seconds, true);
+  const cpu = process.cpuUsage(cpu0);
+  await drained(engine);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  await ops.close('bench');
+  engine.stop();
+  await done;
+  return { share: cpuSec / run.wall, cpuSec, wall: run.wall };
+}
+
 /** Feeds bars at `rate` a second for `seconds`, in 10 ms slices; the state carries on between calls. */
 class Pacer {
   sent = 0;
   ts = T0;
   price = 60000;
-  constructor(private readonly r: Rig) {}
+  constructor(private readonly r: { readonly engine: Engine; readonly feed: PacedFeed }) {}
 
   async run(rate: number, seconds: number, orders: boolean): Promise<{ wall: number; sent: number; maxBacklog: number; endBacklog: number }> {
     const start = performance.now();
@@ -222,10 +256,10 @@ const percentile = (xs: readonly number[], p: number): number => {
 };
 
 export async function benchConsole(): Promise<Record<string, unknown>> {
-  const r = await rig();
-  const pacer = new Pacer(r);
   const SECONDS = Number(process.env['PARITY_BENCH_CONSOLE_SECONDS'] ?? 10);
   const STEP_SECONDS = Number(process.env['PARITY_BENCH_CONSOLE_STEP_SECONDS'] ?? 2);
+  const r = await rig();
+  const pacer = new Pacer(r);
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
 
@@ -252,19 +286,26 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
   const inkRenderMs = framesDrawn === 0 ? null : Number((r.frames.renderMs / framesDrawn).toFixed(3));
   const writeMsPerFrame = framesDrawn === 0 ? null : Number((r.frames.writeMs / framesDrawn).toFixed(3));
   const terminalBytesPerSec = Math.round((r.out.bytes - bytes0) / steady.wall);
+  const steadyCpuSec = (cpu.user + cpu.system) / 1e6;
 
   // ---- the ramp ----
-  const ramp: { rate: number; lagP99Ms: number; lagMaxMs: number; endBacklog: number; handledPerSec: number; held: boolean }[] = [];
+  // A step that misses is run once more before the ramp stops: on a shared machine one burst of
+  // other work in a 2 s window (idle lag alone reaches tens of ms here) would otherwise decide the
+  // figure. Both tries are in `ramp` (try 2 marks the re-run); the figure is the last rate held.
+  const ramp: { rate: number; try: number; lagP99Ms: number; lagMaxMs: number; endBacklog: number; handledPerSec: number; held: boolean }[] = [];
   let maxSustained = 0;
   for (const rate of [1000, 2000, 5000, 10_000, 20_000, 40_000, 80_000, 160_000]) {
-    lag.reset();
-    const p0 = r.engine.eventsProcessed();
-    const step = await pacer.run(rate, STEP_SECONDS, false);
-    const p99 = ms(lag.percentile(99));
-    const held = p99 < LAG_LIMIT_MS && step.endBacklog <= rate * 0.05;
-    ramp.push({ rate, lagP99Ms: p99, lagMaxMs: ms(lag.max), endBacklog: step.endBacklog, handledPerSec: Math.round((r.engine.eventsProcessed() - p0) / step.wall), held });
-    // Let a backlog drain before the next step (or before the cancel-all) is judged.
-    await drained(r.engine);
+    let held = false;
+    for (let attempt = 1; attempt <= 2 && !held; attempt++) {
+      lag.reset();
+      const p0 = r.engine.eventsProcessed();
+      const step = await pacer.run(rate, STEP_SECONDS, false);
+      const p99 = ms(lag.percentile(99));
+      held = p99 < LAG_LIMIT_MS && step.endBacklog <= rate * 0.05;
+      ramp.push({ rate, try: attempt, lagP99Ms: p99, lagMaxMs: ms(lag.max), endBacklog: step.endBacklog, handledPerSec: Math.round((r.engine.eventsProcessed() - p0) / step.wall), held });
+      // Let a backlog drain before the next step (or before the cancel-all) is judged.
+      await drained(r.engine);
+    }
     if (!held) break;
     maxSustained = rate;
   }
@@ -293,9 +334,19 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
   await r.ops.close('bench');
   r.engine.stop();
   await r.done;
+  // ---- the reference: the same feed with no console (after it, so the engine's code is as warm
+  // for it as it was for the console's steady phase, or warmer: the console's share is not flattered) ----
+  const headless = await headlessCpuShare(5000, SECONDS);
+  // The console's own CPU (model, React, Ink, the line differ): the process's less what the same
+  // feed costs with no console. CPU time, so a loaded machine inflates it far less than lag.
+  const consoleCpuSec = Math.max(0, steadyCpuSec - headless.share * steady.wall);
+  const consoleCpuShareAt5k = Number((consoleCpuSec / steady.wall).toFixed(3));
+  const consoleCpuMsPerFrame = framesDrawn === 0 ? null : Number(((consoleCpuSec * 1000) / framesDrawn).toFixed(2));
   const wire = await cancelAllOverTheWire();
   return {
     cpuShareAt5k,
+    consoleCpuShareAt5k,
+    consoleCpuMsPerFrame,
     lagP99Ms,
     lagMaxMs,
     renderMsPerFrame,
@@ -307,6 +358,7 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
       // Other processes on the cores starve the event loop: read lag and CPU next to the load.
       loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
       idle: { lagP99Ms: idleLagP99Ms, lagMaxMs: idleLagMaxMs },
+      headlessAt5k: { cpuShare: Number(headless.share.toFixed(3)), cpuSec: Number(headless.cpuSec.toFixed(2)), seconds: Number(headless.wall.toFixed(2)) },
       steady: {
         fedPerSec: 5000, seconds: Number(steady.wall.toFixed(2)), handledPerSec: Math.round(steady.sent / steady.wall), maxBacklog: steady.maxBacklog, endBacklog: steady.endBacklog,
         lagMeanMs, framesDrawn, framesPerSec: Number((framesDrawn / steady.wall).toFixed(1)), inkRenderMsPerFrame: inkRenderMs, writeMsPerFrame, renderP99MsPerFrame: renderP99Ms,
