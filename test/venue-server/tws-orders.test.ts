@@ -87,11 +87,16 @@ describe('TWS fake: handshake and orders (real @stoqey/ib SDK)', () => {
     expect(statuses.get(ioc)).toEqual(['Submitted', 'Cancelled']);
     expect(statuses.get(opg)).toEqual(['Submitted']);
     expect(fills.has(stp) || fills.has(stpLmt)).toBe(false);
+    // As at TWS, a stop waits PreSubmitted until its price is touched, then is Submitted.
+    expect(statuses.get(stp)).toEqual(['PreSubmitted']);
+    expect(statuses.get(stpLmt)).toEqual(['PreSubmitted']);
     const stpDone = c.once<StatusArgs>(EventName.orderStatus, (oid, s) => oid === stp && s === 'Filled');
     const stpLmtDone = c.once<StatusArgs>(EventName.orderStatus, (oid, s) => oid === stpLmt && s === 'Filled');
     r.fake.admin.pushBar(bar('AAPL', 1, 99, 99.5, 93, 94.5));
     await stpDone;
     await stpLmtDone;
+    expect(statuses.get(stp)).toEqual(['PreSubmitted', 'Submitted', 'Filled']);
+    expect(statuses.get(stpLmt)).toEqual(['PreSubmitted', 'Submitted', 'Filled']);
     expect(fills.get(stp)).toMatchObject({ side: 'SLD', shares: 40 });
     expect(fills.get(stpLmt)).toMatchObject({ side: 'SLD', shares: 30 });
     expect(fills.get(stpLmt)!.price).toBeGreaterThanOrEqual(94);

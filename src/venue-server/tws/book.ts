@@ -159,7 +159,8 @@ export class TwsBook {
       return { code: 201, message: `Order rejected - reason: ${r.message}` };
     }
     if (o.coreId === '') this.bind(o, r.value.id);
-    if (o.status === 'PreSubmitted') o.status = 'Submitted';
+    // As at TWS, a stop waits PreSubmitted until its price is touched (onBar), then is Submitted.
+    if (o.status === 'PreSubmitted' && o.orderType !== 'STP' && o.orderType !== 'STP LMT') o.status = 'Submitted';
     return { modified: false };
   }
 
@@ -229,6 +230,13 @@ export class TwsBook {
   }
 
   onBar(bar: Bar): void {
+    for (const o of this.orders.values()) {
+      if (o.status !== 'PreSubmitted' || o.contract.paritySymbol !== bar.symbol || o.auxPrice === undefined) continue;
+      if (o.action === 'BUY' ? bar.high >= o.auxPrice : bar.low <= o.auxPrice) {
+        o.status = 'Submitted';
+        this.opts.emit({ kind: 'status', order: this.view(o) });
+      }
+    }
     this.core.onBar(bar);
   }
 

@@ -30,7 +30,8 @@
  * Requests answered: placeOrder (MKT, LMT, STP, STP LMT; TIF DAY, GTC, IOC, OPG (OPG is worked as
  * DAY); orderRef carried to openOrder and execDetails; a placeOrder with a working id is a
  * modification: quantity and prices, same id; another side, type, TIF or contract is 105) ->
- * openOrder + orderStatus Submitted, then per fill execDetails (reqId -1), orderStatus
+ * openOrder + orderStatus Submitted (a stop: PreSubmitted until its price is touched, then
+ * Submitted), then per fill execDetails (reqId -1), orderStatus
  * (Submitted while partial, Filled), openOrder Filled, commissionReport. cancelOrder -> error 202
  * "Order Canceled - reason:" + orderStatus Cancelled; 10147 for an id this client never placed;
  * 10148 "... cannot be cancelled, state: Filled." (or Cancelled). An IOC or DAY order that expires

@@ -338,7 +338,8 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     log(`client ${clientId}: ${res.modified ? 'modified' : 'placed'} order ${o.orderId} ${o.action} ${o.totalQuantity} ${contract.symbol} ${o.orderType}${o.lmtPrice !== undefined ? ` lmt ${o.lmtPrice}` : ''}${o.auxPrice !== undefined ? ` aux ${o.auxPrice}` : ''} ${o.tif}${o.orderRef !== '' ? ` ref ${o.orderRef}` : ''}`);
     const v = book.view(o);
     // Events raised while the order was being placed (an IOC gone at once) follow the acknowledgement.
-    const first = !res.modified && deferred.length > 0 ? { ...v, status: 'Submitted' as const, filled: 0, avgFillPrice: 0, lastFillPrice: 0 } : v;
+    const initial = o.orderType === 'STP' || o.orderType === 'STP LMT' ? 'PreSubmitted' as const : 'Submitted' as const;
+    const first = !res.modified && deferred.length > 0 ? { ...v, status: initial, filled: 0, avgFillPrice: 0, lastFillPrice: 0 } : v;
     toClient(clientId, W.openOrder(first));
     toClient(clientId, W.orderStatus(first));
     for (const ev of deferred) onBook(ev);
