@@ -678,7 +678,7 @@ export class Engine implements EngineControl {
       return '';
     }
     const id = this.clientIds.next();
-    const order = this.orders.create(id, req, this.time);
+    const order = this.orders.create(id, req, this.time, false, this.clientIds.unique === true);
     const denial = this.preTrade(order, source);
     if (denial !== null) {
       const ev = this.orders.apply(order, 'deny', this.time, denial);

@@ -28,6 +28,11 @@ export interface ClientOrderIdSource {
   next(): string;
   /** The sequence number the next id will carry. */
   peekSeq(): number;
+  /**
+   * True when next() never returns the same id twice (a counter that only moves on): the registry
+   * then skips its duplicate-id check for these ids while no order entered another way.
+   */
+  readonly unique?: boolean;
 }
 
 const ALNUM = /^[A-Za-z0-9]+$/;
@@ -36,6 +41,7 @@ const MAX_SEQ = 36 ** SEQ_WIDTH - 1;
 
 /** Backtests (no store): a prefix and a counter, e.g. "smacrossbt1f". */
 export class SequentialIds implements ClientOrderIdSource {
+  readonly unique = true;
   private seq: number;
   constructor(private readonly prefix: string, start = 1) {
     if (!ALNUM.test(prefix) || prefix.length > 20) throw new Error(`client id prefix must be 1-20 letters or digits, got "${prefix}"`);
@@ -70,6 +76,8 @@ export interface SequenceSource {
 }
 
 export class DurableIds implements ClientOrderIdSource {
+  /** The store's sequence only moves on (takeSeq), and the widths are fixed: no id twice. */
+  readonly unique = true;
   private readonly suffix: string;
   constructor(private readonly seqs: SequenceSource, strategy: string, rule: ClientIdRule) {
     if (!/^[a-z0-9]{6}$/.test(seqs.storeId)) throw new Error(`store id must be 6 lowercase letters or digits, got "${seqs.storeId}"`);

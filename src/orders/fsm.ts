@@ -130,22 +130,40 @@ for (const r of TRANSITIONS) INDEX[STATE_IX[r.from] * ORDER_EVENTS.length + EVEN
 export function transition(state: FsmState, on: OrderEventKind): TransitionResult {
   const r = INDEX[STATE_IX[state.status] * ORDER_EVENTS.length + EVENT_IX[on]];
   if (r === undefined) {
-    return { ok: false, error: { from: state.status, on, message: `invalid order transition: ${state.status} --${on}-->` } };
+    return { ok: false, error: { from: state.status, on, message: invalidTransitionMessage(state.status, on) } };
   }
+  if (r.to === 'previous') return { ok: true, row: r, state: { status: state.returnTo ?? 'accepted', returnTo: null } };
+  return { ok: true, row: r, state: { status: r.to, returnTo: returnToAfter(state, r.to, on) } };
+}
+
+/**
+ * The same step as transition(), the same table, written into the caller's state instead of a new
+ * object (the registry: one step per order event, no allocation). Returns the row taken, or
+ * undefined for a move not in the table (the state is then untouched).
+ */
+export function transitionInPlace(state: { status: OrderStatus; returnTo: OrderStatus | null }, on: OrderEventKind): TransitionRow | undefined {
+  const r = INDEX[STATE_IX[state.status] * ORDER_EVENTS.length + EVENT_IX[on]];
+  if (r === undefined) return undefined;
   if (r.to === 'previous') {
-    const back = state.returnTo ?? 'accepted';
-    return { ok: true, row: r, state: { status: back, returnTo: null } };
+    state.status = state.returnTo ?? 'accepted';
+    state.returnTo = null;
+    return r;
   }
-  const entersPending = r.to === 'pending_cancel' || r.to === 'pending_replace';
-  let returnTo: OrderStatus | null = null;
-  if (entersPending) {
-    if (state.status === 'pending_cancel' || state.status === 'pending_replace') returnTo = state.returnTo;
-    else if (state.status === 'submitted') returnTo = 'accepted';
-    else returnTo = state.status;
-    // A fill while pending means the order, if the request fails, is now partially filled.
-    if (on === 'fill_partial') returnTo = 'partially_filled';
-  }
-  return { ok: true, row: r, state: { status: r.to, returnTo } };
+  state.returnTo = returnToAfter(state, r.to, on);
+  state.status = r.to;
+  return r;
+}
+
+export const invalidTransitionMessage = (from: OrderStatus, on: OrderEventKind): string => `invalid order transition: ${from} --${on}-->`;
+
+/** Where a later failed (or completed) cancel / replace returns to, after moving from `state` to `to`. */
+function returnToAfter(state: FsmState, to: OrderStatus, on: OrderEventKind): OrderStatus | null {
+  if (to !== 'pending_cancel' && to !== 'pending_replace') return null;
+  // A fill while pending means the order, if the request fails, is now partially filled.
+  if (on === 'fill_partial') return 'partially_filled';
+  if (state.status === 'pending_cancel' || state.status === 'pending_replace') return state.returnTo;
+  if (state.status === 'submitted') return 'accepted';
+  return state.status;
 }
 
 /** The table as text, for `parity doc orders` and the README. */

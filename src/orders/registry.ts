@@ -5,7 +5,7 @@
 import { type Instrument, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { ExecutionReport } from '../ports/index.ts';
-import { type OrderEventKind, type OrderStatus, transition, isOpen, isTerminal } from './fsm.ts';
+import { type OrderEventKind, type OrderStatus, invalidTransitionMessage, transitionInPlace, isOpen, isTerminal } from './fsm.ts';
 import { type Order, type OrderEvent, type OrderHandle, type OrderView, OrderRecord, RegistryOrderEvent, viewOf } from './order.ts';
 import { type ArchivedOrder, OrderArchive } from './order-archive.ts';
 
@@ -54,6 +54,12 @@ export class OrderRegistry {
   /** Orders that finished since the last create(): archived then, once their last event is handled. */
   private readonly finished: OrderRecord[] = [];
   private seq = 0;
+  /**
+   * Orders that entered with an id not minted fresh by the engine's unique source (restored,
+   * adopted, created by hand). While there are none, a fresh id cannot collide with anything and
+   * create() skips the duplicate check (two Map lookups, one of them in the archive of every past order).
+   */
+  private foreign = 0;
   /**
    * Take each event's order snapshot when it happens (someone keeps them: a strategy with
    * onOrderEvent, the recorder, the console). Off, the snapshot is built only if read (the engine
@@ -113,9 +119,14 @@ export class OrderRegistry {
     return list.values();
   }
 
-  create(clientOrderId: string, request: OrderRequest, ts: number, external = false): Order {
+  /**
+   * `fresh`: the id comes from a source that never gives the same id twice (ClientOrderIdSource.unique,
+   * the engine's own ids). Such an id can only collide with one that entered another way.
+   */
+  create(clientOrderId: string, request: OrderRequest, ts: number, external = false, fresh = false): Order {
     if (this.finished.length > 0) this.archiveFinished();
-    if (this.orders.has(clientOrderId) || this.archive.has(clientOrderId)) throw new Error(`client order id ${clientOrderId} is already in use`);
+    if (!fresh) this.foreign++;
+    if (this.foreign > 0 && (this.orders.has(clientOrderId) || this.archive.has(clientOrderId))) throw new Error(`client order id ${clientOrderId} is already in use`);
     const o = new OrderRecord(clientOrderId, request, ts, external, this.seq++, new RegistryHandle(clientOrderId, this));
     this.orders.set(clientOrderId, o);
     return o;
@@ -123,15 +134,12 @@ export class OrderRegistry {
 
   /** Move an order through the FSM. An impossible move flags the order and returns null. */
   apply(o: Order, kind: OrderEventKind, ts: number, reason?: string): OrderEvent | null {
-    const r = transition(o, kind);
-    if (!r.ok) {
-      o.flagged = r.error.message;
+    const from = o.status;
+    if (transitionInPlace(o, kind) === undefined) {
+      o.flagged = invalidTransitionMessage(from, kind);
       o.updatedAt = ts;
       return null;
     }
-    const from = o.status;
-    o.status = r.state.status;
-    o.returnTo = r.state.returnTo;
     o.updatedAt = ts;
     if (reason !== undefined && (kind === 'deny' || kind === 'reject' || kind === 'canceled' || kind === 'expire'
       || kind === 'cancel_reject' || kind === 'replace_reject' || kind === 'lost')) {

@@ -20,6 +20,13 @@ function finishedOrder(reg: OrderRegistry, id: string): OrderEvent[] {
   return events;
 }
 
+function finishedOrderFresh(reg: OrderRegistry, id: string): void {
+  const o = reg.create(id, req(10), T0, false, true);
+  reg.apply(o, 'submit', T0);
+  reg.applyReport({ kind: 'accepted', clientOrderId: id, venueOrderId: `V-${id}`, ts: T0 + 1 });
+  reg.applyReport({ kind: 'canceled', clientOrderId: id, ts: T0 + 3 });
+}
+
 describe('order archive', () => {
   it('keeps a finished order whole and routes a late fill for it through the FSM', () => {
     const reg = new OrderRegistry(() => AAPL);
@@ -46,6 +53,23 @@ describe('order archive', () => {
     expect(reg.get('A')).toMatchObject({ status: 'filled', filledQty: 10, fees: 0.1 + 0.2 });
     expect([...reg.get('A')!.execIds]).toEqual(['A-1', 'A-2']);
     expect(reg.get('nobody')).toBeUndefined();
+  });
+
+  it('checks a fresh id against ids that entered another way, archived or hot', () => {
+    const reg = new OrderRegistry(() => AAPL);
+    finishedOrder(reg, 'A'); // created by hand: not fresh
+    reg.create('B', req(1), T0 + 10, false, true); // archives A
+    expect(() => reg.create('A', req(1), T0 + 11, false, true)).toThrow(/already in use/);
+    expect(() => reg.create('B', req(1), T0 + 11, false, true)).toThrow(/already in use/);
+    // Only fresh ids so far: nothing to collide with, and the orders are all there.
+    const fresh = new OrderRegistry(() => AAPL);
+    finishedOrderFresh(fresh, 'X1');
+    fresh.create('X2', req(1), T0 + 10, false, true);
+    expect([...fresh.all()].map((o) => [o.clientOrderId, o.status])).toEqual([['X1', 'canceled'], ['X2', 'initialized']]);
+    // A restored order is foreign: a fresh id equal to it is refused from then on.
+    fresh.restore({ ...fresh.viewById('X1')!, clientOrderId: 'X3', status: 'accepted', returnTo: null, execIds: [] });
+    expect(() => fresh.create('X3', req(1), T0 + 12, false, true)).toThrow(/already in use/);
+    expect(() => fresh.create('X1', req(1), T0 + 12, false, true)).toThrow(/already in use/);
   });
 
   it('takes the snapshot at the event when snapshots are on', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ORDER_EVENTS, ORDER_STATES, TRANSITIONS, TERMINAL_STATES, transition, type FsmState, type OrderEventKind, describeTable, mermaid } from '../../src/orders/fsm.ts';
+import { ORDER_EVENTS, ORDER_STATES, TRANSITIONS, TERMINAL_STATES, transition, transitionInPlace, type FsmState, type OrderEventKind, describeTable, mermaid } from '../../src/orders/fsm.ts';
 
 const st = (status: FsmState['status'], returnTo: FsmState['returnTo'] = null): FsmState => ({ status, returnTo });
 
@@ -81,6 +81,22 @@ describe('order state machine table', () => {
         terminal ||= TERMINAL_STATES.has(s.status);
       }
     }));
+  });
+
+  it('the in-place step (the registry\'s, no object per event) gives what transition() gives, for every (state, returnTo, event)', () => {
+    const returns = [null, ...ORDER_STATES];
+    for (const status of ORDER_STATES) for (const returnTo of returns) for (const on of ORDER_EVENTS) {
+      const pure = transition({ status, returnTo }, on);
+      const m = { status, returnTo };
+      const row = transitionInPlace(m, on);
+      if (pure.ok) {
+        expect(row).toBe(pure.row);
+        expect(m).toEqual(pure.state);
+      } else {
+        expect(row).toBeUndefined();
+        expect(m).toEqual({ status, returnTo }); // untouched
+      }
+    }
   });
 
   it('describes itself for `parity doc orders` and the README', () => {

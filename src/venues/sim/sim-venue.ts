@@ -237,6 +237,8 @@ export class SimVenue implements ExecutionClient {
    * answers), and 'rejected' for ids refused at entry (which may be used again).
    */
   private readonly ended = new EndedOrders();
+  /** The id admit() just passed was refused at entry before (submit drops that record; else no lookup). */
+  private reusesRefused = false;
   /** Every execution (executionsSince), in columns (archive.ts). */
   private readonly executions = new ExecutionLog();
   /**
@@ -332,7 +334,7 @@ export class SimVenue implements ExecutionClient {
       limitOf(req), stopOf(req), expiresAt, verdict.reserveM, qtyLots,
     );
     this.orders.set(id, o);
-    this.ended.forget(id); // a rejected order never existed: its id may be used again
+    if (this.reusesRefused) this.ended.forget(id); // a rejected order never existed: its id may be used again
     this.reservedTotal += o.reserveM;
     book.orders.push(o);
     this.live.push(o);
@@ -404,6 +406,7 @@ export class SimVenue implements ExecutionClient {
     }
     const ended = this.ended.lifeOf(id);
     if (this.orders.has(id) || (ended !== undefined && ended !== 'rejected')) return `duplicate client order id ${id}`;
+    this.reusesRefused = ended === 'rejected';
     const inst = this.instruments.get(req.symbol);
     if (inst === undefined) return `unknown symbol ${req.symbol}`;
     const bad = checkGrid(req, inst) ?? checkCapabilities(req, this.capabilities);
