@@ -41,7 +41,8 @@
  * order now cancelled. reqOpenOrders (this
  * client) / reqAllOpenOrders (all) -> openOrder + orderStatus per working order, openOrderEnd.
  * reqExecutions(reqId, filter) -> every execution of this run matching the filter (clientId,
- * acctCode, time "yyyyMMdd HH:mm:ss[ zone]", symbol, secType, exchange, side), each followed by
+ * acctCode, time "yyyyMMdd HH:mm:ss[ zone]" against the executions' own venue times (data time
+ * when replaying), symbol, secType, exchange, side), each followed by
  * its commissionReport, then execDetailsEnd. reqPositions -> position per open position,
  * positionEnd, then a position message after each fill until cancelPositions. reqAccountSummary
  * -> AccountType, NetLiquidation, TotalCashValue, SettledCash, AccruedCash, BuyingPower,

@@ -593,6 +593,9 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       if (!conns.delete(c)) return;
       if (c.clientId !== null) log(`connection ${c.n}: client ${c.clientId} disconnected`);
     };
+    // 'end' (the client's FIN) frees the client id at once: a client that disconnects and connects
+    // again with the same id must not meet its own old connection (326).
+    socket.on('end', gone);
     socket.on('close', gone);
     socket.on('error', gone);
   });
