@@ -43,6 +43,23 @@ describe('TWS fake: faults (real @stoqey/ib SDK)', () => {
     expect(open.map(([oid]) => oid)).toEqual([id]);
   });
 
+  it('refuseConnectionsMs: TWS is "down" for a while (sockets closed at once), then a reconnect works', async () => {
+    r = await rig();
+    const c = await r.client().connect(4);
+    const gone = c.once(EventName.disconnected);
+    r.fake.admin.inject({ drop: true, refuseConnectionsMs: 400 });
+    await gone;
+    const refused = c.once(EventName.disconnected);
+    c.nextValidId = null;
+    c.ib.connect(4);
+    await refused;
+    expect(c.nextValidId).toBeNull();
+    expect(r.logs.some((l) => /refused: connections are refused for/.test(l))).toBe(true);
+    await sleep(450);
+    await c.connect(4);
+    expect(c.nextValidId).toBeGreaterThan(0);
+  });
+
   it('1100 then 1102: orders keep filling while "disconnected", nothing reaches the client, fills come only via reqExecutions', async () => {
     r = await rig();
     const c = await r.client().connect(1);

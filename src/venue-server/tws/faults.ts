@@ -12,6 +12,8 @@ const Count = z.number().int().min(0);
 export const FaultBody = z.strictObject({
   /** Cut the socket of every connection (true) or of one client id now. */
   drop: z.union([z.literal(true), z.strictObject({ clientId: z.number().int() })]).optional(),
+  /** For this long, close every new connection at once (TWS down or restarting): reconnect back-off to test. */
+  refuseConnectionsMs: z.number().int().min(0).max(600_000).optional(),
   /**
    * Send 1100 "Connectivity between IB and Trader Workstation has been lost" to every client and go
    * quiet: working orders go on working and filling, but no order event, execution or bar reaches a

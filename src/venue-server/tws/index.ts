@@ -62,7 +62,8 @@
  *
  * Faults (admin.inject(body), POST /faults on the admin port with the same JSON, or a script file
  * given to `parity venue --protocol tws --faults FILE`: one body or an array of bodies with
- * `afterMs`): see faults.ts. `drop` (all, or { clientId }) cuts sockets; `connectivityLost` sends
+ * `afterMs`): see faults.ts. `drop` (all, or { clientId }) cuts sockets; `refuseConnectionsMs`
+ * closes new connections at once for that long (TWS down); `connectivityLost` sends
  * 1100 and goes quiet while orders keep working and filling (fills then only via reqExecutions)
  * until `restore: 1101 | 1102` (1101 also ends real-time bar subscriptions);
  * `holdExecDetails: N` delivers the next N fills' execDetails (and their commission reports) only

@@ -182,6 +182,8 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
   const conns = new Set<Conn>();
   let connSeq = 0;
   let linkDown = false;
+  /** Wall time until which new connections are closed at once (refuseConnectionsMs). */
+  let refuseUntil = 0;
   /** Messages held for a client id until its next connection is up (delayed past a reconnect). */
   const heldFor = new Map<number, Field[][]>();
   /** Exec ids whose commission report has not been released yet. */
@@ -576,6 +578,11 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
   }
 
   const server = createServer((socket) => {
+    if (Date.now() < refuseUntil) {
+      log(`connection refused: connections are refused for ${refuseUntil - Date.now()} ms more (fault)`);
+      socket.destroy();
+      return;
+    }
     const c: Conn = { n: ++connSeq, socket, reader: new FrameReader(), greeted: false, clientId: null, rtBars: new Map(), positions: false };
     conns.add(c);
     socket.setNoDelay(true);
@@ -636,6 +643,10 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
         log(`fault: a stray 202 for order ${u.orderId} of client ${u.clientId} (the order keeps working)`);
         toClient(u.clientId, W.errorMsg(u.orderId, 202, 'Order Canceled - reason:'));
       }
+    }
+    if (f.refuseConnectionsMs !== undefined) {
+      refuseUntil = Date.now() + f.refuseConnectionsMs;
+      log(`fault: new connections refused for ${f.refuseConnectionsMs} ms`);
     }
     if (f.drop !== undefined) {
       const which = f.drop === true ? [...conns] : clientConns(f.drop.clientId);
