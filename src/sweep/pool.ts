@@ -8,11 +8,13 @@ import { Piscina } from 'piscina';
 import type { SweepReply, SweepTask } from './worker.ts';
 
 /**
- * Each thread's young generation (MB). A run allocates about 450 bytes of short-lived objects per bar
- * (some 25-35 scavenges per million bars at V8's default of 3 x 16 MB); a larger young generation
- * means fewer scavenges and fewer objects promoted before they die, which cut the thread's CPU and
- * that of V8's GC helper threads by about a tenth each (bench/sweep.bench.ts). Those helpers matter
- * here: they run beside a single worker on an idle core, but compete with a second one.
+ * Each thread's young generation (MB). A run allocates about 450 bytes of short-lived objects per bar:
+ * at V8's default (16 MB semi-spaces) that is about 25 scavenges per million bars, each promoting
+ * what happens to be live. 128 MB (42 MB semi-spaces) made it about 7 per million bars, a quarter less
+ * scavenge time and fewer full collections (v8.GCProfiler, --single-threaded-gc), and about a tenth
+ * less CPU in the thread and in V8's GC helper threads over paired sweeps at load 5 (within the noise
+ * on a saturated machine). The helpers matter on 2 cores: they run beside a single worker on the idle
+ * core, but compete with a second one. Cost: up to that much more memory per thread.
  */
 export const YOUNG_GENERATION_MB = 128;
 
