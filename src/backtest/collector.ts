@@ -31,6 +31,7 @@ import type { MetricsInput } from './metrics.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { FillStats } from './fill-stats.ts';
 import { FillTable } from './fill-table.ts';
+import { StringIndex } from '../util/string-index.ts';
 import { EquityCurve, type EquityCurveOptions } from './equity-curve.ts';
 
 export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats' | 'curve'>;
@@ -75,7 +76,10 @@ export class BacktestCollector implements EngineObserver {
   private readonly fillTable = new FillTable();
   /** Round trips, wins, notional and fees, kept per fill on integer units (fill-stats.ts). */
   private readonly stats = new FillStats();
-  private readonly finalOrders = new Map<string, OrderHandle>();
+  /** Each order's latest handle, in order of first appearance (creation order: stable output). */
+  private readonly handles: OrderHandle[] = [];
+  /** Row per order id (a typed hash table, not a Map: 8 bytes an order off the GC heap). */
+  private readonly orderRows = new StringIndex((r) => this.handles[r]!.clientOrderId);
   private readonly logRing: LogEntry[] = [];
   private readonly maxLogs: number;
   private logStart = 0;
@@ -131,9 +135,11 @@ export class BacktestCollector implements EngineObserver {
   }
 
   onOrderEvent(event: OrderEvent): void {
-    // Each event carries a snapshot; the last one is the order's final state. A Map keeps the
-    // order of first appearance, i.e. creation order: stable output.
-    this.finalOrders.set(event.clientOrderId, event.handle);
+    // The last event's handle gives the order's final state (a registry's handle reads it live).
+    const row = this.orderRows.get(event.clientOrderId);
+    if (row !== undefined) { this.handles[row] = event.handle; return; }
+    this.orderRows.set(event.clientOrderId, this.handles.length);
+    this.handles.push(event.handle);
   }
 
   onLog(entry: LogEntry): void {
@@ -214,7 +220,7 @@ export class BacktestCollector implements EngineObserver {
   /** The final state of every order seen, in order of creation. */
   orders(): OrderView[] {
     const out: OrderView[] = [];
-    for (const h of this.finalOrders.values()) out.push(h.view());
+    for (const h of this.handles) out.push(h.view());
     return out;
   }
 

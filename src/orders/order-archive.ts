@@ -9,6 +9,7 @@ import type { OrderRequest } from '../domain/order.ts';
 import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
 import { ChunkedF64, ChunkedU8 } from '../util/columns.ts';
+import { StringIndex } from '../util/string-index.ts';
 
 const STATUS_CODE = new Map<OrderStatus, number>(ORDER_STATES.map((s, i) => [s, i]));
 
@@ -29,9 +30,10 @@ const NONE = -2;
 const OTHER = -1;
 
 export class OrderArchive {
-  private readonly rows = new Map<string, number>();
-  private n = 0;
   private readonly ids: string[] = [];
+  /** Row per id (a typed hash table over `ids`, not a Map: 8 bytes an order off the GC heap). */
+  private readonly rows = new StringIndex((r) => this.ids[r]!);
+  private n = 0;
   private readonly requests: OrderRequest[] = [];
   /** Venue order id: the number of `S<n>`, NONE, or OTHER (then in otherVenueIds). */
   private readonly venueNo = new ChunkedF64();
@@ -46,7 +48,7 @@ export class OrderArchive {
   private readonly status = new ChunkedU8();
   /** returnTo's code + 1 (0 = null). */
   private readonly returnTo = new ChunkedU8();
-  /** bit 0 external, bit 1 leftAlone. */
+  /** bit 0 external, bit 1 leftAlone, bit 2 the row is no longer the order's (taken or put again). */
   private readonly bits = new ChunkedU8();
   private readonly num: Record<NumField, ChunkedF64> = Object.fromEntries(NUM.map((k) => [k, new ChunkedF64()])) as Record<NumField, ChunkedF64>;
 
@@ -59,6 +61,8 @@ export class OrderArchive {
   }
 
   put(o: ArchivedOrder): void {
+    const was = this.rows.get(o.clientOrderId);
+    if (was !== undefined) this.bits.set(was, this.bits.get(was) | 4);
     const i = this.n++;
     this.ids.push(o.clientOrderId);
     this.requests.push(o.request);
@@ -114,6 +118,7 @@ export class OrderArchive {
     const i = this.rows.get(id);
     if (i === undefined) return undefined;
     this.rows.delete(id);
+    this.bits.set(i, this.bits.get(i) | 4);
     const o = this.row(i);
     // The row stays (columns are append-only) but nothing points at it; drop its references.
     this.setExecs(i, null);
@@ -137,7 +142,7 @@ export class OrderArchive {
 
   /** Every archived order, oldest row first. */
   *all(): IterableIterator<ArchivedOrder> {
-    for (const i of this.rows.values()) yield this.row(i);
+    for (let i = 0; i < this.n; i++) if ((this.bits.get(i) & 4) === 0) yield this.row(i);
   }
 
   private row(i: number): ArchivedOrder {
