@@ -38,6 +38,7 @@ describe('TWS fake: faults (real @stoqey/ib SDK)', () => {
     const gone = c.once(EventName.disconnected);
     r.fake.admin.inject({ drop: { clientId: 4 } });
     await gone;
+    await sleep(30);
     await c.connect(4);
     const open = await c.collect<[number]>(EventName.openOrder, EventName.openOrderEnd, () => c.ib.reqOpenOrders());
     expect(open.map(([oid]) => oid)).toEqual([id]);
@@ -49,6 +50,9 @@ describe('TWS fake: faults (real @stoqey/ib SDK)', () => {
     const gone = c.once(EventName.disconnected);
     r.fake.admin.inject({ drop: true, refuseConnectionsMs: 400 });
     await gone;
+    // The SDK hears both 'end' and 'close' of the old socket; a connect between the two is reported
+    // disconnected by the second. Let the old socket finish first.
+    await sleep(30);
     const refused = c.once(EventName.disconnected);
     c.nextValidId = null;
     c.ib.connect(4);

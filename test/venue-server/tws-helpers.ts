@@ -46,6 +46,9 @@ export class Client {
     const gone = this.once(EventName.disconnected);
     this.ib.disconnect();
     await gone;
+    // The SDK reports a socket's 'end' and 'close' separately; a connect() between the two would be
+    // reported disconnected by the second.
+    await new Promise<void>((r) => setTimeout(r, 10));
   }
 
   /** The next `event` whose arguments satisfy `pred`. */
