@@ -83,7 +83,7 @@ export class TwsBook {
   private commissionsPaid = 0;
   private readonly execPrefix = randomUUID().replace(/-/g, '').slice(0, 8);
   /** The order whose core submit is running: core events about it can come before the submit returns. */
-  private pending: TwsOrder | null = null;
+  private pending: { readonly order: TwsOrder; readonly cid: string } | null = null;
   private cancelReason: 'api-cancel' | 'venue-cancel' | null = null;
 
   constructor(private readonly opts: BookOptions, private readonly contractOf: (paritySymbol: string) => TwsContract) {
@@ -144,16 +144,18 @@ export class TwsBook {
     const type = { MKT: 'market', LMT: 'limit', STP: 'stop', 'STP LMT': 'stop_limit' } as const;
     const tif = { DAY: 'day', GTC: 'gtc', IOC: 'ioc', OPG: 'opg' } as const;
     this.orders.set(key(clientId, o.orderId), o);
-    this.pending = o;
-    let r;
-    try {
-      r = this.core.submit({
-        symbol: contract.paritySymbol, qty, side: action === 'BUY' ? 'buy' : 'sell', type: type[o.orderType], time_in_force: tif[o.tif],
-        limit_price: o.lmtPrice, stop_price: o.auxPrice, client_order_id: `tws-${clientId}-${o.orderId}-${o.permId}`,
-      } as Parameters<VenueCore['submit']>[0]);
-    } finally {
-      this.pending = null;
-    }
+    const cid = `tws-${clientId}-${o.orderId}-${o.permId}`;
+    this.pending = { order: o, cid };
+    const r = (() => {
+      try {
+        return this.core.submit({
+          symbol: contract.paritySymbol, qty, side: action === 'BUY' ? 'buy' : 'sell', type: type[o.orderType], time_in_force: tif[o.tif],
+          limit_price: o.lmtPrice, stop_price: o.auxPrice, client_order_id: cid,
+        } as Parameters<VenueCore['submit']>[0]);
+      } finally {
+        this.pending = null;
+      }
+    })();
     if (!r.ok) {
       this.orders.delete(key(clientId, o.orderId));
       return { code: 201, message: `Order rejected - reason: ${r.message}` };
@@ -241,8 +243,7 @@ export class TwsBook {
   }
 
   private onCore(ev: CoreEvent): void {
-    const o = this.byCoreId.get(ev.order.id) ?? (this.pending !== null && ev.event === 'new' ? this.pending : undefined)
-      ?? (this.pending !== null && ev.order.clientOrderId.endsWith(`-${this.pending.permId}`) ? this.pending : undefined);
+    const o = this.byCoreId.get(ev.order.id) ?? (this.pending !== null && ev.order.clientOrderId === this.pending.cid ? this.pending.order : undefined);
     if (o === undefined) return;
     if (o.coreId === '' && ev.event !== 'replaced') this.bind(o, ev.order.id);
     if (ev.event === 'fill' || ev.event === 'partial_fill') {
