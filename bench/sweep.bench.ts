@@ -50,6 +50,8 @@ function describe(m: Measured): Record<string, unknown> {
   return {
     wallSec: r2(m.sec), processCpuSec: r2(m.processCpuSec),
     serialCpuSec: sec(p.serialCpuMs), runCpuSec: sec(p.runCpuMs), criticalPathCpuSec: sec(p.criticalPathCpuMs),
+    // The process's CPU outside the main thread's check/load and the threads' runs: mostly V8's GC and compiler threads.
+    otherCpuSec: p.serialCpuMs === null || p.runCpuMs === null ? null : r2(m.processCpuSec - (p.serialCpuMs + p.runCpuMs) / 1000),
     mainCpuMs: m.report.profile.mainCpuMs,
     threads: p.threads.map((t) => ({
       runs: t.runs, bootCpuMs: r2(t.bootCpuMs), strategyLoadCpuMs: r2(t.setupCpuMs),
