@@ -8,6 +8,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { App } from '../../src/console/app.tsx';
 import { numberForms } from '../../src/console/format.ts';
 import { orderLines, orderTable } from '../../src/console/panes/tables.ts';
+import { inkText } from '../../src/console/panes/pane.tsx';
 import type { OrderView } from '../../src/orders/order.ts';
 import { StaticSource, T, order, snapshot, tick } from './fixtures.ts';
 
@@ -97,5 +98,20 @@ describe('orders pane: only the visible rows are written', () => {
     expect(numberForms(1_234_567.891, 'money')).toEqual(a);
     expect(numberForms(1_234_567.891, 'pnl')[0]).toBe('+1,234,567.89');
     expect(numberForms(-0, 'pnl')).toEqual(numberForms(0, 'pnl'));
+  });
+
+  it('Ink is handed no trailing padding, except on an inverse row (its bar reaches the edge)', async () => {
+    expect(inkText('abc   ')).toBe('abc');
+    expect(inkText('      ')).toBe(' ');
+    expect(inkText('abc   ', true)).toBe('abc   ');
+    // Side by side (positions | P&L) the right pane starts in the same column on every row.
+    const m = mount(new StaticSource(snapshot()));
+    await tick();
+    const lines = m.frame().split('\n');
+    const title = lines.findIndex((l) => l.includes('Positions'));
+    // The right pane starts at 55% of 120 columns whatever the left pane's rows hold.
+    expect(lines[title]!.slice(66)).toMatch(/^ {2}P&L/);
+    expect(lines[title + 1]!.slice(66)).toMatch(/^ 101,234\.50/);
+    expect(lines[title + 2]!.slice(0, 66)).toMatch(/^ BTC-USD 1\.5/);
   });
 });
