@@ -217,6 +217,11 @@ export class BacktestCollector implements EngineObserver {
     return this.curve.retainedBytes() + this.fillTable.retainedBytes();
   }
 
+  /** The final state of every order seen, in order of creation, one view at a time (none kept). */
+  *eachOrder(): IterableIterator<OrderView> {
+    for (const h of this.handles) yield h.view();
+  }
+
   /** The final state of every order seen, in order of creation. */
   orders(): OrderView[] {
     const out: OrderView[] = [];

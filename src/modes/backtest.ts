@@ -55,7 +55,7 @@ export function backtestParts(config: Config, parts: RunParts, opts: BacktestOpt
   const summary = summarize({ ...collector.result(), startCash: config.account.cash, intervalMs, calendar });
   let rejections = 0;
   let denials = 0;
-  for (const o of collector.orders()) {
+  for (const o of collector.eachOrder()) {
     if (o.status === 'rejected') rejections++;
     else if (o.status === 'denied') denials++;
   }

@@ -10,6 +10,7 @@ import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
 import { ChunkedF64, ChunkedU8 } from '../util/columns.ts';
 import { StringIndex } from '../util/string-index.ts';
+import { RequestColumns } from './request-columns.ts';
 
 const STATUS_CODE = new Map<OrderStatus, number>(ORDER_STATES.map((s, i) => [s, i]));
 
@@ -34,7 +35,8 @@ export class OrderArchive {
   /** Row per id (a typed hash table over `ids`, not a Map: 8 bytes an order off the GC heap). */
   private readonly rows = new StringIndex((r) => this.ids[r]!);
   private n = 0;
-  private readonly requests: OrderRequest[] = [];
+  /** The requests in columns (request-columns.ts), not an object per order. */
+  private readonly requests = new RequestColumns();
   /** Venue order id: the number of `S<n>`, NONE, or OTHER (then in otherVenueIds). */
   private readonly venueNo = new ChunkedF64();
   private readonly otherVenueIds = new Map<number, string>();
@@ -65,7 +67,7 @@ export class OrderArchive {
     if (was !== undefined) this.bits.set(was, this.bits.get(was) | 4);
     const i = this.n++;
     this.ids.push(o.clientOrderId);
-    this.requests.push(o.request);
+    this.requests.set(i, o.request);
     const v = o.venueOrderId === null ? null : SIM_ORDER.exec(o.venueOrderId);
     if (o.venueOrderId === null) this.venueNo.set(i, NONE);
     else if (v !== null) this.venueNo.set(i, Number(v[1]));
@@ -134,7 +136,7 @@ export class OrderArchive {
     const b = this.bits.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, venueOrderId: this.venueIdAt(i), request: this.requests[i]!, status: ORDER_STATES[this.status.get(i)]!,
+      clientOrderId: this.ids[i]!, venueOrderId: this.venueIdAt(i), request: this.requests.get(i), status: ORDER_STATES[this.status.get(i)]!,
       filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i), createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i),
       reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null, external: (b & 1) !== 0, leftAlone: (b & 2) !== 0,
     };
@@ -150,7 +152,7 @@ export class OrderArchive {
     const r = this.returnTo.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, request: this.requests[i]!, venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
+      clientOrderId: this.ids[i]!, request: this.requests.get(i), venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
       returnTo: r === 0 ? null : ORDER_STATES[r - 1]!, filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i),
       createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i), reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null,
       external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: num.filledLots.get(i), fillTickLots: num.fillTickLots.get(i),

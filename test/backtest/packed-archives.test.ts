@@ -56,3 +56,29 @@ describe('packed archives', () => {
     expect(since[0]).toEqual({ clientOrderId: 'c16383', execId: 'S16383-1', symbol: 'A', side: 'buy', qty: 16_383 / 3, price: 100 + 16_383, fee: 0.01 * 16_383, ts: 1000 + 16_383 });
   });
 });
+
+describe('requests in columns', () => {
+  it('gives back each request equal to the one put, keys in the same order', async () => {
+    const { RequestColumns } = await import('../../src/orders/request-columns.ts');
+    const value = fc.oneof(fc.string({ maxLength: 4 }), fc.boolean(), fc.double(), fc.constant(-0), fc.constant(undefined), fc.constant({ x: 1 }));
+    const request = fc.dictionary(fc.constantFrom('symbol', 'side', 'type', 'qty', 'limitPrice', 'stopPrice', 'tif', 'tag', 'reduceOnly', '__proto_x'), value, { maxKeys: 7 });
+    fc.assert(fc.property(fc.array(request, { maxLength: 60 }), fc.integer({ min: 1, max: 5 }), (reqs, maxShapes) => {
+      const cols = new RequestColumns(maxShapes);
+      reqs.forEach((r, i) => cols.set(i * 7000, r as never));
+      reqs.forEach((r, i) => {
+        const got = cols.get(i * 7000) as unknown as Record<string, unknown>;
+        expect(Object.keys(got)).toEqual(Object.keys(r));
+        for (const k of Object.keys(r)) expect(Object.is(got[k], r[k]) || got[k] === r[k]).toBe(true);
+      });
+    }));
+  });
+
+  it('the archives keep no request object per order', () => {
+    const arch = new OrderArchive();
+    const base = fc.sample(order(0), { numRuns: 1, seed: 1 })[0]!;
+    const a = { symbol: 'A', side: 'buy' as const, type: 'limit' as const, limitPrice: 10.5, qty: 0.1 };
+    arch.put({ ...base, clientOrderId: 'x', request: a });
+    expect(arch.get('x')!.request).toEqual(a);
+    expect(arch.get('x')!.request).not.toBe(a);
+  });
+});

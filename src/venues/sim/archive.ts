@@ -8,7 +8,8 @@
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { VenueExecution } from '../../ports/index.ts';
-import { ChunkedF64, ChunkedU8 } from '../../util/columns.ts';
+import { ChunkedF64, ChunkedU32, ChunkedU8 } from '../../util/columns.ts';
+import { RequestColumns } from '../../orders/request-columns.ts';
 import { StringIndex } from '../../util/string-index.ts';
 
 export type EndedLife = 'filled' | 'canceled' | 'expired';
@@ -31,13 +32,17 @@ export interface EndedOrder {
 /** Orders that left the book, and ids refused at entry (which may be used again). */
 export class EndedOrders {
   private readonly ids: string[] = [];
+  /** Instruments are kept once each, by index. */
+  private readonly instList: Instrument[] = [];
+  private readonly instIndex = new Map<Instrument, number>();
   /** Row per client order id (a typed hash table over `ids`, not a Map: 8 bytes an order off the GC heap). */
   private readonly rows = new StringIndex((r) => this.ids[r]!);
   /** Ids refused at entry (no row). */
   private readonly refusedIds = new Set<string>();
   private n = 0;
-  private readonly insts: Instrument[] = [];
-  private readonly requests: OrderRequest[] = [];
+  private readonly inst = new ChunkedU32();
+  /** The requests in columns (request-columns.ts), not an object per order. */
+  private readonly requests = new RequestColumns();
   private readonly life = new ChunkedU8();
   private readonly seq = new ChunkedF64();
   private readonly filledLots = new ChunkedF64();
@@ -75,8 +80,10 @@ export class EndedOrders {
   add(o: Omit<EndedOrder, 'life'>, life: EndedLife): void {
     const i = this.n++;
     this.ids.push(o.clientOrderId);
-    this.insts.push(o.inst);
-    this.requests.push(o.request);
+    let k = this.instIndex.get(o.inst);
+    if (k === undefined) { k = this.instList.length; this.instList.push(o.inst); this.instIndex.set(o.inst, k); }
+    this.inst.set(i, k);
+    this.requests.set(i, o.request);
     this.life.set(i, LIVES.indexOf(life));
     this.seq.set(i, o.seq);
     this.filledLots.set(i, o.filledLots);
@@ -93,7 +100,7 @@ export class EndedOrders {
     const i = this.rows.get(id);
     if (i === undefined) return undefined;
     return {
-      clientOrderId: this.ids[i]!, seq: this.seq.get(i), inst: this.insts[i]!, request: this.requests[i]!, life: LIVES[this.life.get(i)]!,
+      clientOrderId: this.ids[i]!, seq: this.seq.get(i), inst: this.instList[this.inst.get(i)]!, request: this.requests.get(i), life: LIVES[this.life.get(i)]!,
       filledLots: this.filledLots.get(i), submitTs: this.submitTs.get(i), updatedTs: this.updatedTs.get(i), fillValue: this.fillValue.get(i), fillQty: this.fillQty.get(i),
     };
   }
@@ -106,7 +113,10 @@ export class EndedOrders {
 export class ExecutionLog {
   private n = 0;
   private readonly ids: string[] = [];
-  private readonly symbols: string[] = [];
+  /** The symbol by index (symbolList), not a reference per execution. */
+  private readonly symbol = new ChunkedU32();
+  private readonly symbolList: string[] = [];
+  private readonly symbolIndex = new Map<string, number>();
   private readonly buy = new ChunkedU8();
   private readonly seq = new ChunkedF64();
   private readonly no = new ChunkedF64();
@@ -125,7 +135,9 @@ export class ExecutionLog {
     const i = this.n++;
     if (i > 0 && this.ts.get(i - 1) > ts) this.inOrder = false;
     this.ids.push(clientOrderId);
-    this.symbols.push(symbol);
+    let k = this.symbolIndex.get(symbol);
+    if (k === undefined) { k = this.symbolList.length; this.symbolList.push(symbol); this.symbolIndex.set(symbol, k); }
+    this.symbol.set(i, k);
     this.buy.set(i, buy ? 1 : 0);
     this.seq.set(i, seq);
     this.no.set(i, no);
@@ -148,7 +160,7 @@ export class ExecutionLog {
 
   private at(i: number): VenueExecution {
     return {
-      clientOrderId: this.ids[i]!, execId: `S${this.seq.get(i)}-${this.no.get(i)}`, symbol: this.symbols[i]!, side: this.buy.get(i) === 1 ? 'buy' : 'sell',
+      clientOrderId: this.ids[i]!, execId: `S${this.seq.get(i)}-${this.no.get(i)}`, symbol: this.symbolList[this.symbol.get(i)]!, side: this.buy.get(i) === 1 ? 'buy' : 'sell',
       qty: this.qty.get(i), price: this.price.get(i), fee: this.fee.get(i), ts: this.ts.get(i),
     };
   }

@@ -1,0 +1,80 @@
+/**
+ * Archived orders' requests in columns, not one object per order. A long backtest archives
+ * hundreds of thousands of finished orders and each kept its request (an object and a boxed
+ * quantity on the garbage-collected heap, kept twice: the registry's archive and the sim's).
+ * Here a request is its shape (its keys in order, with its string and boolean values: symbol,
+ * side, type, tif, tag ... of which a run has few) and up to three numbers (qty, limit, stop) in
+ * number columns; `get` builds an object equal to the one that came in, keys in the same order.
+ * A request with another kind of value (undefined, an object), more numbers, a class instance,
+ * or past `maxShapes` distinct shapes is kept as it came.
+ */
+import type { OrderRequest } from '../domain/order.ts';
+import { ChunkedF64, ChunkedU32 } from '../util/columns.ts';
+
+interface Shape {
+  readonly keys: readonly string[];
+  /** Per key: the value (string or boolean), or the number column it is in. */
+  readonly fixed: readonly (string | boolean | null)[];
+  readonly slot: readonly number[];
+}
+
+const NUMS = 3;
+
+export class RequestColumns {
+  private readonly shapes: Shape[] = [];
+  private readonly shapeIndex = new Map<string, number>();
+  /** Shape index + 1 per row; 0 = kept as an object in `other`. */
+  private readonly shape = new ChunkedU32();
+  private readonly nums: ChunkedF64[] = Array.from({ length: NUMS }, () => new ChunkedF64());
+  private readonly other = new Map<number, OrderRequest>();
+
+  constructor(private readonly maxShapes = 4096) {}
+
+  set(i: number, r: OrderRequest): void {
+    const s = Object.getPrototypeOf(r) === Object.prototype ? this.shapeOf(r) : -1;
+    if (s < 0) { this.shape.set(i, 0); this.other.set(i, r); return; }
+    this.other.delete(i);
+    this.shape.set(i, s + 1);
+    const sh = this.shapes[s]!;
+    const rec = r as unknown as Record<string, unknown>;
+    for (let k = 0; k < sh.keys.length; k++) {
+      const slot = sh.slot[k]!;
+      if (slot >= 0) this.nums[slot]!.set(i, rec[sh.keys[k]!] as number);
+    }
+  }
+
+  get(i: number): OrderRequest {
+    const s = this.shape.get(i);
+    if (s === 0) return this.other.get(i)!;
+    const sh = this.shapes[s - 1]!;
+    const o: Record<string, unknown> = {};
+    for (let k = 0; k < sh.keys.length; k++) {
+      const slot = sh.slot[k]!;
+      o[sh.keys[k]!] = slot >= 0 ? this.nums[slot]!.get(i) : sh.fixed[k];
+    }
+    return o as unknown as OrderRequest;
+  }
+
+  /** The shape's index (added if new), or -1 when the request cannot be kept in columns. */
+  private shapeOf(r: OrderRequest): number {
+    const rec = r as unknown as Record<string, unknown>;
+    let key = '';
+    let n = 0;
+    for (const k of Object.keys(rec)) {
+      const v = rec[k];
+      if (typeof v === 'number') { if (n === NUMS) return -1; n++; key += `${JSON.stringify(k)}#,`; }
+      else if (typeof v === 'string' || typeof v === 'boolean') key += `${JSON.stringify(k)}:${JSON.stringify(v)},`;
+      else return -1;
+    }
+    const had = this.shapeIndex.get(key);
+    if (had !== undefined) return had;
+    if (this.shapes.length >= this.maxShapes) return -1;
+    const keys = Object.keys(rec);
+    let slots = 0;
+    const slot = keys.map((k) => (typeof rec[k] === 'number' ? slots++ : -1));
+    const fixed = keys.map((k) => (typeof rec[k] === 'number' ? null : rec[k] as string | boolean));
+    this.shapes.push({ keys, fixed, slot });
+    this.shapeIndex.set(key, this.shapes.length - 1);
+    return this.shapes.length - 1;
+  }
+}
