@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import { App } from '../../src/console/app.tsx';
-import { numberForms } from '../../src/console/format.ts';
+import { groupFigures, money, numberForms } from '../../src/console/format.ts';
 import { orderLines, orderTable } from '../../src/console/panes/tables.ts';
 import { inkText } from '../../src/console/panes/pane.tsx';
 import type { OrderView } from '../../src/orders/order.ts';
@@ -113,5 +113,19 @@ describe('orders pane: only the visible rows are written', () => {
     expect(lines[title]!.slice(66)).toMatch(/^ {2}P&L/);
     expect(lines[title + 1]!.slice(66)).toMatch(/^ 101,234\.50/);
     expect(lines[title + 2]!.slice(0, 66)).toMatch(/^ BTC-USD 1\.5/);
+  });
+
+  it('money and the grouped forms write what toLocaleString writes (one kept formatter, not one per call)', () => {
+    for (const n of [0, 0.005, 1.005, 2.675, 999.995, -1234.5, 1_234_567.891, 98_765_432.1, 1e15 + 0.5, -0.004]) {
+      const two = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      expect(money(n)).toBe(`${n < 0 ? '-' : ''}${two}`);
+      expect(numberForms(n, 'qty')).toBeDefined();
+    }
+    expect(numberForms(1_234_567.891, 'money').slice(0, 3)).toEqual([
+      (1_234_567.891).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+      (1_234_567.891).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+      (1_234_567.891).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 }),
+    ]);
+    expect(groupFigures('equity 298656.88 below 300000')).toBe('equity 298,656.88 below 300,000');
   });
 });
