@@ -36,6 +36,9 @@ export class CsvByteReader {
   /** The bytes of `symbol`, to see a repeated symbol without decoding it. */
   private symBytes = new Uint8Array(64);
   private symLen = -1;
+  /** A symbol of 4 bytes or more as two (overlapping) little-endian words: its first and last four bytes. */
+  private symW0 = 0;
+  private symW1 = 0;
   private done = false;
   /** Rows the in-place path read, and lines it left to the general one (it gives up on a file of the other kind). */
   private fast = true;
@@ -44,6 +47,13 @@ export class CsvByteReader {
   /** The last date the fast ISO path saw, and its day number. */
   isoYmd = -1;
   isoDays = 0;
+  /** The first 14 bytes ("YYYY-MM-DDTHH:") of the last canonical timestamp, as words, and its hour's instant. */
+  private isoW0 = 0;
+  private isoW1 = 0;
+  private isoW2 = 0;
+  private isoW3 = -1;
+  private isoHour = 0;
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /** Reads the header (errors about it are thrown here); rows come with `pump`. */
   constructor(lines: LineReader, source: string, opts: LoadOptions, rows: BarCollector) {
@@ -82,11 +92,12 @@ export class CsvByteReader {
         const b = lines.buf;
         const lim = lines.lastNl;
         const line0 = lines.line;
+        if (this.dv.buffer !== b.buffer || this.dv.byteOffset !== b.byteOffset || this.dv.byteLength !== b.length) this.dv = new DataView(b.buffer, b.byteOffset, b.length);
         let p = lines.cursor;
         let k = 0;
         let q = 0;
         while (p <= lim && n < maxRows) {
-          q = this.fastRow(b, p, line0 + k + 1);
+          q = this.fastRow(b, p, lim, line0 + k + 1);
           if (q < 0) break;
           p = q;
           k++;
@@ -114,7 +125,7 @@ export class CsvByteReader {
    * the line's end; -1, having changed nothing, for any other line (blank, quoted, a new symbol,
    * an exponent, a wrong field...): the general path then reads it or words what is wrong with it.
    */
-  private fastRow(b: Buffer, p: number, line: number): number {
+  private fastRow(b: Buffer, p: number, lim: number, line: number): number {
     const roles = this.roles;
     const ncols = this.ncols;
     let ts = 0, o = 0, h = 0, l = 0, c = 0, v = 0;
@@ -124,7 +135,25 @@ export class CsvByteReader {
       const role = roles[col]!;
       let i = s;
       if (role === TS) {
-        const t = fastIsoZ(b, s, s + 20, this);
+        let t = Number.NaN;
+        if (s + 20 <= lim) {
+          // Minute bars repeat "YYYY-MM-DDTHH:" for an hour: four word compares against the last
+          // canonical timestamp's (checked in full then), and only the minutes and seconds read.
+          const dv = this.dv;
+          if (dv.getInt32(s, true) === this.isoW0 && dv.getInt32(s + 4, true) === this.isoW1 && dv.getInt32(s + 8, true) === this.isoW2 && dv.getUint16(s + 12, true) === this.isoW3
+            && b[s + 16] === 58 && b[s + 19] === 90) {
+            const mi = dig(b, s + 14) * 10 + dig(b, s + 15);
+            const ss = dig(b, s + 17) * 10 + dig(b, s + 18);
+            if (mi <= 59 && ss <= 59) t = this.isoHour + mi * 60_000 + ss * 1000;
+          }
+          if (t !== t) {
+            t = fastIsoZ(b, s, s + 20, this);
+            if (t === t) {
+              this.isoW0 = dv.getInt32(s, true); this.isoW1 = dv.getInt32(s + 4, true); this.isoW2 = dv.getInt32(s + 8, true); this.isoW3 = dv.getUint16(s + 12, true);
+              this.isoHour = t - (dig(b, s + 14) * 10 + dig(b, s + 15)) * 60_000 - (dig(b, s + 17) * 10 + dig(b, s + 18)) * 1000;
+            }
+          }
+        }
         if (t === t) { ts = t; i = s + 20; }
         else {
           for (let ch = b[i]; ch !== 44 && ch !== 10 && ch !== 13; ch = b[++i]);
@@ -133,11 +162,20 @@ export class CsvByteReader {
         }
       } else if (role === SYMBOL) {
         const n = this.symLen;
-        if (n <= 0) return -1;
-        const prev = this.symBytes;
-        let k = 0;
-        while (k < n && prev[k] === b[s + k]) k++;
-        if (k !== n) return -1;
+        if (n >= 4 && s + n <= lim) {
+          const dv = this.dv;
+          if (dv.getInt32(s, true) !== this.symW0 || dv.getInt32(s + n - 4, true) !== this.symW1) return -1;
+          if (n > 8) {
+            const prev = this.symBytes;
+            for (let k = 4; k < n - 4; k++) if (prev[k] !== b[s + k]) return -1;
+          }
+        } else {
+          if (n <= 0) return -1;
+          const prev = this.symBytes;
+          let k = 0;
+          while (k < n && prev[k] === b[s + k]) k++;
+          if (k !== n) return -1;
+        }
         i = s + n;
       } else if (role === IGNORE) {
         for (let ch = b[i]; ch !== 44 && ch !== 10 && ch !== 13; ch = b[++i]);
@@ -319,6 +357,7 @@ export class CsvByteReader {
     if (n > this.symBytes.length) this.symBytes = new Uint8Array(n * 2);
     this.symBytes.set(b.subarray(a, z));
     this.symLen = n;
+    if (n >= 4) { this.symW0 = b.readInt32LE(a); this.symW1 = b.readInt32LE(z - 4); }
   }
 
   /** As csv.ts: a wrong column count is the problem before any field's (a missing comma shifts them all). */

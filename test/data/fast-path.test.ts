@@ -23,6 +23,9 @@ const dir = mkdtempSync(join(tmpdir(), 'parity-fast-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 
+/** Every constant equally likely (fc.constantFrom favours the first ones, so late cases would rarely run). */
+const oneOf = <T>(...xs: T[]): fc.Arbitrary<T> => fc.noBias(fc.integer({ min: 0, max: xs.length - 1 })).map((i) => xs[i]!);
+
 const TICK: Record<string, number> = { AAA: 0.01, 'BTC-USD': 0.01, BB: 0.05, CCC: 0.001, D: 0.25, E: 1 };
 const tickOf = (s: string): number => TICK[s] ?? 0.01;
 
@@ -30,7 +33,7 @@ const tickOf = (s: string): number => TICK[s] ?? 0.01;
 const numberText = fc.record({
   mant: fc.oneof(fc.integer({ min: 1, max: 99_999 }), fc.integer({ min: 100_000, max: 999_999_999 }), fc.constantFrom(6_001_985, 1, 5, 100, 9_999_999_999_999)),
   scale: fc.integer({ min: 0, max: 9 }),
-  form: fc.constantFrom('plain', 'plain', 'plain', 'zeros', 'plus', 'lead', 'exp', 'Exp', 'expPlus', 'long', 'quoted', 'spaced', 'dotEnd', 'dotStart'),
+  form: oneOf('plain', 'plain', 'plain', 'zeros', 'plus', 'lead', 'exp', 'Exp', 'expPlus', 'long', 'quoted', 'spaced', 'dotEnd', 'dotStart'),
 }).map(({ mant: m, scale, form }) => {
   // At least 1 (prices below a tick would round to zero, an error the two paths word differently).
   const mant = m < 10 ** scale ? m + 10 ** scale : m;
@@ -82,20 +85,20 @@ function tsText(t: number, form: string): string {
 }
 
 const rowArb = fc.record({
-  dt: fc.constantFrom(60_000, 60_000, 60_000, 1, 1000, 86_400_000, 0),
-  sym: fc.constantFrom('BTC-USD', 'BTC-USD', 'BTC-USD', 'BTC-USDT', 'BTC-US', 'AAA', 'BB', 'CCC', 'D', 'E'),
+  dt: oneOf(60_000, 60_000, 60_000, 1, 1000, 86_400_000, 0),
+  sym: oneOf('BTC-USD', 'BTC-USD', 'BTC-USD', 'BTC-USDT', 'BTC-US', 'BTC-EUR', 'ETH-USD', 'LONGSYMBOL-A', 'LONGSYMBOL-B', 'LONGXYMBOL-A', 'AAA', 'BB', 'CCC', 'D', 'E'),
   prices: fc.array(numberText, { minLength: 4, maxLength: 4 }),
   swap: fc.boolean(),
   vol: numberText,
-  tsForm: fc.constantFrom('iso', 'iso', 'iso', 'iso', 'isoMs', 'isoMicro', 'lowerZ', 'spaceZ', 'offColon', 'offPlain', 'offHour', 'naive', 'naiveMin', 'epoch', 'quoted', 'spaced'),
-  crlf: fc.constantFrom(false, false, false, true),
+  tsForm: oneOf('iso', 'iso', 'iso', 'iso', 'isoMs', 'isoMicro', 'lowerZ', 'spaceZ', 'offColon', 'offPlain', 'offHour', 'naive', 'naiveMin', 'epoch', 'quoted', 'spaced'),
+  crlf: oneOf(false, false, false, true),
 });
 type Row = typeof rowArb extends fc.Arbitrary<infer R> ? R : never;
 
 /** Ways one row breaks. */
 const breakArb = fc.record({
   at: fc.nat(),
-  how: fc.constantFrom('junk', 'empty', 'missingCol', 'extraCol', 'highBelowLow', 'zero', 'negVol', 'badDate', 'badTime', 'seconds', 'back', 'emptySym', 'exp400', 'hex'),
+  how: oneOf('junk', 'empty', 'missingCol', 'extraCol', 'highBelowLow', 'zero', 'negVol', 'badDate', 'badTime', 'seconds', 'back', 'emptySym', 'exp400', 'hex', 'badMinute', 'badSecond', 'badSep'),
 });
 
 const LAYOUTS = [
@@ -131,6 +134,11 @@ function csvOf(rows: Row[], layout: number, broken: { at: number; how: string } 
       if (how === 'badTime') cell.timestamp = '2024-01-02T24:00:00Z';
       if (how === 'seconds') cell.timestamp = String(Math.floor(t / 1000));
       if (how === 'back') cell.timestamp = '2000-01-01T00:00:00Z';
+      // The same hour as the row before, so the hour's cached prefix matches and the rest is wrong.
+      const iso = tsText(t, 'iso');
+      if (how === 'badMinute') cell.timestamp = `${iso.slice(0, 14)}6${iso.slice(15)}`;
+      if (how === 'badSecond') cell.timestamp = `${iso.slice(0, 17)}7${iso.slice(18)}`;
+      if (how === 'badSep') cell.timestamp = `${iso.slice(0, 16)}.${iso.slice(17)}`;
       if (how === 'emptySym') cell.symbol = '';
       if (how === 'exp400') cell.high = '1e400';
       if (how === 'hex') cell.volume = '0x10';
@@ -198,9 +206,9 @@ describe('the fast paths give what the general path gives', () => {
     fc.assert(fc.property(
       fc.array(rowArb, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 2 }), breakArb,
       fc.constantFrom<LoadOptions>({}, { tz: 'UTC' }),
-      fc.record({ blockRows: fc.integer({ min: 1, max: 16 }), chunkBytes: fc.integer({ min: 16, max: 200 }) }),
-      (rows, layout, broken, opts, tuning) => {
-        const text = csvOf(rows, layout, broken, false);
+      fc.record({ blockRows: fc.integer({ min: 1, max: 16 }), chunkBytes: fc.integer({ min: 16, max: 200 }) }), fc.boolean(),
+      (rows, layout, broken, opts, tuning, oneSymbol) => {
+        const text = csvOf(rows, layout, broken, oneSymbol);
         const path = join(dir, `f${fileNo++}-1m.csv`);
         writeFileSync(path, text);
         const want = outcome(() => parseCsvBars(text, path, opts));
@@ -209,5 +217,18 @@ describe('the fast paths give what the general path gives', () => {
         if ('error' in want) expect(got).toEqual(want);
         else expect('ok' in got).toBe(true);
       }), { numRuns: 400 });
+  });
+});
+
+describe('the hour cache of canonical timestamps', () => {
+  it('a row in the same hour as the last with a bad minute, second or separator gets the general words', () => {
+    for (const bad of ['2024-01-02T10:61:00Z', '2024-01-02T10:01:60Z', '2024-01-02T10:01.00Z', '2024-01-02T10:0x:00Z', '2024-01-02T10:01:00X']) {
+      const text = `timestamp,symbol,open,high,low,close,volume\n2024-01-02T10:00:00Z,A,1,1,1,1,1\n2024-01-02T10:00:30Z,A,1,1,1,1,1\n${bad},A,1,1,1,1,1\n`;
+      const path = join(dir, `f${fileNo++}-1m.csv`);
+      writeFileSync(path, text);
+      const want = outcome(() => parseCsvBars(text, path, {}));
+      expect('error' in want).toBe(true);
+      expect(outcome(() => fast(path, {}, {}).bars.length)).toEqual(want);
+    }
   });
 });
