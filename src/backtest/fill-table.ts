@@ -6,7 +6,7 @@
  * builds the Fill objects again, equal to the ones that came in, when a report needs them.
  */
 import type { Fill } from '../domain/fill.ts';
-import { ChunkedF64, ChunkedU32 } from '../util/columns.ts';
+import { ChunkedF64, ChunkedI32, ChunkedU32 } from '../util/columns.ts';
 
 /** `S<seq>-<n>` with no leading zeros (so the numbers spell the same string back). */
 const SIM_EXEC = /^S(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
@@ -17,8 +17,8 @@ export class FillTable {
   private readonly qtyC = new ChunkedF64();
   private readonly priceC = new ChunkedF64();
   private readonly feeC = new ChunkedF64();
-  private readonly execSeq = new ChunkedF64();
-  private readonly execNo = new ChunkedF64();
+  private readonly execSeq = new ChunkedI32();
+  private readonly execNo = new ChunkedI32();
   /** bit 0 sell, bit 1 maker, bits 2+ the symbol's index. */
   private readonly code = new ChunkedU32();
   private readonly ids: string[] = [];

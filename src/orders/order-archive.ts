@@ -8,7 +8,7 @@
 import type { OrderRequest } from '../domain/order.ts';
 import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
-import { ChunkedF64, ChunkedU8 } from '../util/columns.ts';
+import { ChunkedF64, ChunkedI32, ChunkedU8 } from '../util/columns.ts';
 import { StringIndex } from '../util/string-index.ts';
 import { RequestColumns } from './request-columns.ts';
 
@@ -20,7 +20,7 @@ export type ArchivedOrder = Omit<Order, 'handle' | 'execIds' | 'hasExec' | 'addE
   readonly execs: string | Set<string> | null;
 };
 
-const NUM = ['filledQty', 'avgFillPrice', 'fees', 'createdAt', 'updatedAt', 'filledLots', 'fillTickLots', 'lastVenueSeq', 'lastStatusTs', 'seq'] as const;
+const NUM = ['filledQty', 'avgFillPrice', 'fees', 'createdAt', 'fillTickLots'] as const;
 type NumField = (typeof NUM)[number];
 
 /** The simulated venue's ids, `S<seq>` and `S<seq>-<n>` (no leading zeros: the numbers spell them back). */
@@ -38,14 +38,20 @@ export class OrderArchive {
   /** The requests in columns (request-columns.ts), not an object per order. */
   private readonly requests = new RequestColumns();
   /** Venue order id: the number of `S<n>`, NONE, or OTHER (then in otherVenueIds). */
-  private readonly venueNo = new ChunkedF64();
+  private readonly venueNo = new ChunkedI32();
   private readonly otherVenueIds = new Map<number, string>();
   /** Rare per-order strings, by row (most orders have neither). */
   private readonly reasons = new Map<number, string>();
   private readonly flags = new Map<number, string>();
   /** One execution id `S<a>-<b>` as two numbers (execA NONE: none, OTHER: in otherExecs). */
-  private readonly execA = new ChunkedF64();
-  private readonly execB = new ChunkedF64();
+  private readonly execA = new ChunkedI32();
+  private readonly execB = new ChunkedI32();
+  /** Small integers at 4 bytes (anything else exact through a side map); times as deltas from createdAt. */
+  private readonly filledLots = new ChunkedI32();
+  private readonly lastVenueSeq = new ChunkedI32();
+  private readonly seq = new ChunkedI32();
+  private readonly updatedAt = new ChunkedI32();
+  private readonly lastStatusTs = new ChunkedI32();
   private readonly otherExecs = new Map<number, string | Set<string>>();
   private readonly status = new ChunkedU8();
   /** returnTo's code + 1 (0 = null). */
@@ -83,12 +89,12 @@ export class OrderArchive {
     num.avgFillPrice.set(i, o.avgFillPrice);
     num.fees.set(i, o.fees);
     num.createdAt.set(i, o.createdAt);
-    num.updatedAt.set(i, o.updatedAt);
-    num.filledLots.set(i, o.filledLots);
+    this.updatedAt.setDelta(i, o.updatedAt, o.createdAt);
+    this.filledLots.set(i, o.filledLots);
     num.fillTickLots.set(i, o.fillTickLots);
-    num.lastVenueSeq.set(i, o.lastVenueSeq);
-    num.lastStatusTs.set(i, o.lastStatusTs);
-    num.seq.set(i, o.seq);
+    this.lastVenueSeq.set(i, o.lastVenueSeq);
+    this.lastStatusTs.setDelta(i, o.lastStatusTs, o.createdAt);
+    this.seq.set(i, o.seq);
     this.rows.set(o.clientOrderId, i);
   }
 
@@ -137,7 +143,7 @@ export class OrderArchive {
     const num = this.num;
     return {
       clientOrderId: this.ids[i]!, venueOrderId: this.venueIdAt(i), request: this.requests.get(i), status: ORDER_STATES[this.status.get(i)]!,
-      filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i), createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i),
+      filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i), createdAt: num.createdAt.get(i), updatedAt: this.updatedAt.getDelta(i, num.createdAt.get(i)),
       reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null, external: (b & 1) !== 0, leftAlone: (b & 2) !== 0,
     };
   }
@@ -154,9 +160,9 @@ export class OrderArchive {
     return {
       clientOrderId: this.ids[i]!, request: this.requests.get(i), venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
       returnTo: r === 0 ? null : ORDER_STATES[r - 1]!, filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i),
-      createdAt: num.createdAt.get(i), updatedAt: num.updatedAt.get(i), reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null,
-      external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: num.filledLots.get(i), fillTickLots: num.fillTickLots.get(i),
-      lastVenueSeq: num.lastVenueSeq.get(i), lastStatusTs: num.lastStatusTs.get(i), seq: num.seq.get(i), execs: this.execsAt(i),
+      createdAt: num.createdAt.get(i), updatedAt: this.updatedAt.getDelta(i, num.createdAt.get(i)), reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null,
+      external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: this.filledLots.get(i), fillTickLots: num.fillTickLots.get(i),
+      lastVenueSeq: this.lastVenueSeq.get(i), lastStatusTs: this.lastStatusTs.getDelta(i, num.createdAt.get(i)), seq: this.seq.get(i), execs: this.execsAt(i),
     };
   }
 }

@@ -82,3 +82,21 @@ describe('requests in columns', () => {
     expect(arch.get('x')!.request).not.toBe(a);
   });
 });
+
+describe('32-bit integer columns', () => {
+  it('give back any number exactly, as written or as a delta', async () => {
+    const { ChunkedI32 } = await import('../../src/util/columns.ts');
+    const num = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 0, -2147483648, 2147483647, 2 ** 31, 1e12 + 0.5, Number.NaN));
+    fc.assert(fc.property(fc.array(fc.tuple(num, num), { maxLength: 80 }), (pairs) => {
+      const a = new ChunkedI32();
+      const d = new ChunkedI32();
+      pairs.forEach(([v, base], i) => { a.set(i * 5000, v); d.setDelta(i * 5000, v, base); });
+      pairs.forEach(([v, base], i) => {
+        expect(Object.is(a.get(i * 5000), v)).toBe(true);
+        expect(Object.is(d.getDelta(i * 5000, base), v)).toBe(true);
+      });
+      // Writing a slot again replaces it.
+      if (pairs.length > 0) { a.set(0, 7); expect(a.get(0)).toBe(7); a.set(0, 0.5); expect(a.get(0)).toBe(0.5); }
+    }));
+  });
+});

@@ -8,7 +8,7 @@
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { VenueExecution } from '../../ports/index.ts';
-import { ChunkedF64, ChunkedU32, ChunkedU8 } from '../../util/columns.ts';
+import { ChunkedF64, ChunkedI32, ChunkedU32, ChunkedU8 } from '../../util/columns.ts';
 import { RequestColumns } from '../../orders/request-columns.ts';
 import { StringIndex } from '../../util/string-index.ts';
 
@@ -44,10 +44,11 @@ export class EndedOrders {
   /** The requests in columns (request-columns.ts), not an object per order. */
   private readonly requests = new RequestColumns();
   private readonly life = new ChunkedU8();
-  private readonly seq = new ChunkedF64();
-  private readonly filledLots = new ChunkedF64();
+  /** Small integers at 4 bytes (anything else exact through a side map); updatedTs as a delta from submitTs. */
+  private readonly seq = new ChunkedI32();
+  private readonly filledLots = new ChunkedI32();
   private readonly submitTs = new ChunkedF64();
-  private readonly updatedTs = new ChunkedF64();
+  private readonly updatedTs = new ChunkedI32();
   private readonly fillValue = new ChunkedF64();
   private readonly fillQty = new ChunkedF64();
 
@@ -88,7 +89,7 @@ export class EndedOrders {
     this.seq.set(i, o.seq);
     this.filledLots.set(i, o.filledLots);
     this.submitTs.set(i, o.submitTs);
-    this.updatedTs.set(i, o.updatedTs);
+    this.updatedTs.setDelta(i, o.updatedTs, o.submitTs);
     this.fillValue.set(i, o.fillValue);
     this.fillQty.set(i, o.fillQty);
     if (this.refusedIds.size > 0) this.refusedIds.delete(o.clientOrderId);
@@ -101,7 +102,7 @@ export class EndedOrders {
     if (i === undefined) return undefined;
     return {
       clientOrderId: this.ids[i]!, seq: this.seq.get(i), inst: this.instList[this.inst.get(i)]!, request: this.requests.get(i), life: LIVES[this.life.get(i)]!,
-      filledLots: this.filledLots.get(i), submitTs: this.submitTs.get(i), updatedTs: this.updatedTs.get(i), fillValue: this.fillValue.get(i), fillQty: this.fillQty.get(i),
+      filledLots: this.filledLots.get(i), submitTs: this.submitTs.get(i), updatedTs: this.updatedTs.getDelta(i, this.submitTs.get(i)), fillValue: this.fillValue.get(i), fillQty: this.fillQty.get(i),
     };
   }
 }
@@ -118,8 +119,8 @@ export class ExecutionLog {
   private readonly symbolList: string[] = [];
   private readonly symbolIndex = new Map<string, number>();
   private readonly buy = new ChunkedU8();
-  private readonly seq = new ChunkedF64();
-  private readonly no = new ChunkedF64();
+  private readonly seq = new ChunkedI32();
+  private readonly no = new ChunkedI32();
   private readonly qty = new ChunkedF64();
   private readonly price = new ChunkedF64();
   private readonly fee = new ChunkedF64();
