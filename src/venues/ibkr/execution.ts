@@ -19,6 +19,7 @@
  *   (the mode reconciles there) and only then may orders go out again.
  * - reqGlobalCancel is never used: it cancels orders parity did not place.
  */
+import { EventName } from '@stoqey/ib';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest, ReplaceRequest } from '../../domain/order.ts';
 import type {
@@ -115,6 +116,16 @@ export class IbkrExecution implements ExecutionClient {
       lost: () => { /* commands check canSend(); nothing to undo */ },
     });
     o.link.onNextValid((id) => o.ids.observeNextValid(id));
+    // Round-trip timeouts start when a request actually leaves: the SDK paces what it sends (40 a
+    // second), so a burst of orders can wait in its queue well after placeOrder was called.
+    o.link.api.on(EventName.sent, (tokens: unknown[]) => {
+      if (!Array.isArray(tokens) || this.transport === null) return;
+      const msg = Number(tokens[0]);
+      if (msg !== 3 && msg !== 4) return;
+      const cid = this.map.cidOf(Number(tokens[1]));
+      if (cid === undefined) return;
+      this.transport.sent(cid, msg === 4 ? 'cancel' : this.modifying.has(cid) ? 'replace' : 'submit');
+    });
     if (o.link.nextValidId !== null) o.ids.observeNextValid(o.link.nextValidId);
   }
 
@@ -205,7 +216,6 @@ export class IbkrExecution implements ExecutionClient {
     }
     const id = this.o.ids.next();
     this.map.set(id, cid);
-    this.transport?.sent(cid, 'submit');
     this.o.link.api.placeOrder(id, contract, order);
   }
 
@@ -228,7 +238,6 @@ export class IbkrExecution implements ExecutionClient {
       }
       id = found.orderId;
     }
-    this.transport?.sent(cid, 'cancel');
     this.o.link.api.cancelOrder(id);
   }
 
@@ -263,7 +272,6 @@ export class IbkrExecution implements ExecutionClient {
       return;
     }
     this.modifying.set(cid, target);
-    this.transport?.sent(cid, 'replace');
     // A modify is a placeOrder with the SAME id: TWS changes the working order, never adds one.
     this.o.link.api.placeOrder(found.orderId, this.contractOf(target.symbol), toIbOrder(target, { orderRef: cid, account: this.o.account }));
   }
@@ -572,8 +580,18 @@ export class IbkrExecution implements ExecutionClient {
       const st = this.stateOfOpen(cid, e, open.statuses.get(e.orderId));
       if (st !== null) return st;
     }
-    // Not working: its executions say whether it traded (an order that ended unfilled is not known here).
+    // Not working: TWS's completed orders say how it ended (where TWS answers reqCompletedOrders).
+    const done = await this.o.link.completedOrders().catch(() => null);
     const fills = (await this.executionsSince(0)).filter((x) => x.clientOrderId === cid);
+    for (const e of done ?? []) {
+      const w = WireOrder.safeParse(e.order);
+      if (!w.success || w.data.orderRef !== cid) continue;
+      const st = this.stateOfOpen(cid, e, undefined);
+      if (st === null) continue;
+      const filled = fills.reduce((s, x) => s + x.qty, 0);
+      const value = fills.reduce((s, x) => s + x.qty * x.price, 0);
+      return { ...st, filledQty: filled, avgFillPrice: filled > 0 ? value / filled : 0, status: st.status === 'accepted' && filled > 0 ? 'partially_filled' : st.status };
+    }
     if (fills.length === 0) return null;
     const qty = fills.reduce((s, x) => s + x.qty, 0);
     const value = fills.reduce((s, x) => s + x.qty * x.price, 0);

@@ -305,6 +305,49 @@ export class IbkrLink {
     });
   }
 
+  /**
+   * reqCompletedOrders(apiOnly): orders that ended today (filled, cancelled, inactive) with their
+   * orderRef, coalesced. null when the server does not know the request (321: an old TWS, or
+   * `parity venue --protocol tws`), decided once and remembered.
+   */
+  completedOrders(): Promise<OpenOrderEvent[] | null> {
+    if (this.completedUnsupported) return Promise.resolve(null);
+    if (this.pendingCompleted !== null) return this.pendingCompleted;
+    const p = this.request<OpenOrderEvent[] | null>('reqCompletedOrders', this.o.requestTimeoutMs ?? 10_000, (done) => {
+      const got: OpenOrderEvent[] = [];
+      const on = (contract: Contract, order: Order, orderState: unknown): void => {
+        got.push({ orderId: typeof order.orderId === 'number' ? order.orderId : -1, contract, order, orderState });
+      };
+      const end = (): void => done(got);
+      const h: LinkHandlers = {
+        message: (m) => {
+          if (m.code === 321 && m.id <= 0) {
+            this.completedUnsupported = true;
+            this.info('info', `TWS does not answer reqCompletedOrders (${m.message}): an order that ended unfilled is known only while TWS still works it`);
+            done(null);
+          }
+        },
+      };
+      this.handlers.push(h);
+      this.api.on(EventName.completedOrder, on);
+      this.api.on(EventName.completedOrdersEnd, end);
+      this.api.reqCompletedOrders(true);
+      return () => {
+        this.api.off(EventName.completedOrder, on);
+        this.api.off(EventName.completedOrdersEnd, end);
+        const i = this.handlers.indexOf(h);
+        if (i >= 0) this.handlers.splice(i, 1);
+      };
+    });
+    this.pendingCompleted = p;
+    const clear = (): void => { if (this.pendingCompleted === p) this.pendingCompleted = null; };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private completedUnsupported = false;
+  private pendingCompleted: Promise<OpenOrderEvent[] | null> | null = null;
+
   /** reqPositions (position ... positionEnd), coalesced; cancelPositions after. */
   positions(): Promise<{ account: string; contract: unknown; pos: number; avgCost: number | undefined }[]> {
     if (this.pendingPositions !== null) return this.pendingPositions;
