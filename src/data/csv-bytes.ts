@@ -446,21 +446,22 @@ export function csvSymbols(lines: LineReader, source: string): string[] {
         let p = lines.cursor;
         let k = 0;
         while (p <= lim && n > 0) {
+          // Native searches: the line's end, then its first `col` commas (all before that end).
+          const nl = b.indexOf(10, p);
           let s = p;
           let f = 0;
           for (; f < col; f++) {
-            let ch = b[s];
-            while (ch !== 44 && ch !== 10) ch = b[++s];
-            if (ch === 10) break;
-            s++;
+            const comma = b.indexOf(44, s);
+            if (comma < 0 || comma > nl) break;
+            s = comma + 1;
           }
-          if (f < col) break;
+          if (f < col || s + n > nl) break;
           let j = 0;
           while (j < n && last[j] === b[s + j]) j++;
           if (j < n) break;
           const t = b[s + n];
-          if (t !== 44 && t !== 10 && !(t === 13 && b[s + n + 1] === 10)) break;
-          p = b.indexOf(10, s + n) + 1;
+          if (t !== 44 && t !== 10 && !(t === 13 && s + n + 1 === nl)) break;
+          p = nl + 1;
           k++;
         }
         if (k > 0) lines.skipTo(p, k);
