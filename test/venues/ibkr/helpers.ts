@@ -6,7 +6,7 @@
 import { EventName } from '@stoqey/ib';
 import { startTwsFake, type TwsFake, type TwsFakeOptions } from '../../../src/venue-server/tws/index.ts';
 import { IbkrExecution, IbkrLink, OrderIdAllocator } from '../../../src/venues/ibkr/index.ts';
-import type { ExecutionReport } from '../../../src/ports/index.ts';
+import type { ExecutionReport, TransportHooks } from '../../../src/ports/index.ts';
 import { InstrumentRegistry } from '../../../src/domain/instrument-registry.ts';
 import { makeInstrument } from '../../../src/domain/instrument.ts';
 import { MemoryFileSystem } from '../../../src/util/memory-file-system.ts';
@@ -35,7 +35,7 @@ export interface World {
   readonly fake: TwsFake;
   readonly fs: MemoryFileSystem;
   readonly fakeLogs: string[];
-  side(o?: { clientId?: number; commissionWaitMs?: number; heartbeatMs?: number; heartbeatTimeoutMs?: number }): Promise<Side>;
+  side(o?: { clientId?: number; commissionWaitMs?: number; heartbeatMs?: number; heartbeatTimeoutMs?: number; transport?: TransportHooks }): Promise<Side>;
   close(): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export async function world(opts: Partial<TwsFakeOptions> = {}): Promise<World> 
       await exec.connect((r) => {
         reports.push(r);
         for (const w of [...waiters]) if (w.pred(r)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(r); }
-      });
+      }, o.transport);
       const side: Side = {
         link, exec, reports, logs, codes, sent,
         wait: (pred, what, timeoutMs = 4000) => {
