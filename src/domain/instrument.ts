@@ -90,14 +90,19 @@ const scaleCache = new Map<number, { readonly pow: number; readonly stepInt: num
  * an integer product and one division by a power of ten give the double nearest the decimal.
  */
 export function fromSteps(steps: number, step: number): number {
-  let s = scaleCache.get(step);
+  // The last step asked for (one instrument's lot size, over and over in a backtest): no Map lookup.
+  let s = step === lastScaleStep ? lastScale : scaleCache.get(step);
   if (s === undefined) {
     const pow = 10 ** decimalsOf(step);
     s = { pow, stepInt: Math.round(step * pow) };
     scaleCache.set(step, s);
   }
+  lastScaleStep = step;
+  lastScale = s;
   return (steps * s.stepInt) / s.pow;
 }
+let lastScaleStep = Number.NaN;
+let lastScale: { readonly pow: number; readonly stepInt: number } | undefined;
 
 /** Round a price onto the tick grid in the direction that is worse for the trader. */
 export function roundPriceAgainst(price: number, tickSize: number, side: 'buy' | 'sell'): number {

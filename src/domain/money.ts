@@ -94,10 +94,30 @@ function unitFor(tickSize: number, lotSize: number, multiplier: number): Unit {
   return u;
 }
 
-/** a * b / c rounded half away from zero, exactly (BigInt), for pro-rata cost basis. */
+/** a * b / c rounded half away from zero, exactly (in doubles when that is exact, else BigInt), for pro-rata cost basis. */
 export function mulDiv(a: number, b: number, c: number): number {
   if (c === 0) throw new Error('mulDiv by zero');
+  // Fast path (most calls: a share of a reserve or of a cost): the product and every step below
+  // stay exact in doubles, and the result is the BigInt one. No BigInt allocated.
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b) && Number.isSafeInteger(c)) {
+    const p = a * b;
+    if (Math.abs(p) <= SMALL && Math.abs(c) <= SMALL) return divRoundSmall(c < 0 ? -p : p, Math.abs(c));
+  }
   return Number(divRound(BigInt(a) * BigInt(b), BigInt(c)));
+}
+
+/**
+ * 2^52: below it the product is exact, and so is Math.trunc(n / d): for the rounded quotient to
+ * reach the next integer, 1/d would have to be under half an ulp of it, i.e. n >= 2^53.
+ */
+const SMALL = 2 ** 52;
+
+/** divRound for integers |n|, d <= 2^52, d > 0, in doubles. */
+function divRoundSmall(n: number, d: number): number {
+  let q = Math.trunc(n / d);
+  const r = n - q * d; // exact: |q * d| <= |n|
+  if (r !== 0 && Math.abs(r) * 2 >= d) q = n < 0 ? q - 1 : q + 1;
+  return q === 0 ? 0 : q; // never -0 (the BigInt path gives +0)
 }
 
 function divRound(n: bigint, d: bigint): bigint {

@@ -606,6 +606,7 @@ export class Engine implements EngineControl {
   /** Strategy notifications are delivered after the callback that caused them returns, in order. */
   private flush(): void {
     const q = this.notifications;
+    if (q.length === 0) return; // most calls (a report no strategy handler listens to): not even `length = 0`, a runtime call
     const h = this.handlers;
     for (let i = 0; i < q.length; i++) {
       const n = q[i]!;

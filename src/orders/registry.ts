@@ -88,7 +88,7 @@ export class OrderRegistry {
       this.orders.delete(o.clientOrderId);
       this.archive.put(o);
     }
-    f.length = 0;
+    while (f.length > 0) f.pop(); // not `length = 0`: that is a runtime call and drops the backing store
   }
 
   /** An archived order something asks about (a late report, an operator command): back in the hot map. */

@@ -18,6 +18,31 @@ describe('money', () => {
     expect(mulDiv(-5, 1, 2)).toBe(-3);
     expect(mulDiv(10, 1, 3)).toBe(3);
   });
+  it('mulDiv equals the exact BigInt rounding for any integers, small products and huge ones (property)', () => {
+    const exact = (a: number, b: number, c: number): number => {
+      let n = BigInt(a) * BigInt(b);
+      let d = BigInt(c);
+      if (d < 0n) { n = -n; d = -d; }
+      const q = n / d;
+      const r = n % d;
+      const twice = (r < 0n ? -r : r) * 2n;
+      return Number(r === 0n || twice < d ? q : n < 0n ? q - 1n : q + 1n);
+    };
+    const int = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer(), fc.maxSafeInteger().map((x) => Math.floor(x / 3)), fc.integer({ min: -1e15, max: 1e15 }));
+    const den = int.filter((x) => x !== 0);
+    fc.assert(fc.property(int, int, den, (a, b, c) => {
+      if (!Number.isSafeInteger(exact(a, b, c))) return;
+      expect(mulDiv(a, b, c)).toBe(exact(a, b, c));
+    }), { numRuns: 20_000 });
+    for (const [a, b, c] of [[7, 0, 3], [0, 5, -2], [1, 1, 2], [-1, 1, 2], [3, 1, -2], [-3, 1, -2], [2 ** 52, 3, 7], [-(2 ** 52), 3, 7], [9_007_199_254_740_991, 1, 2], [123_456_789, 987_654, 1_000_003]] as const) {
+      expect(mulDiv(a, b, c)).toBe(exact(a, b, c));
+    }
+    expect(Object.is(mulDiv(0, 5, -2), 0)).toBe(true); // never -0
+  });
+  it('fromSteps gives each step its own scale when steps alternate (the last-step memo)', () => {
+    const seq: [number, number, number][] = [[3, 0.1, 0.3], [3, 0.01, 0.03], [3, 0.1, 0.3], [7, 5, 35], [12345, 0.00001, 0.12345], [3, 0.1, 0.3]];
+    for (const [n, step, want] of seq) expect(fromSteps(n, step)).toBe(want);
+  });
   it('refuses to overflow instead of losing cents', () => {
     expect(() => add(money(80_000_000), money(20_000_000))).toThrow(LedgerOverflowError);
   });
