@@ -18,6 +18,7 @@ const USER_ERRORS = new Set([
   'ConfigError', 'StrategyLoadError', 'DataError', 'UsageError', 'LedgerOverflowError', 'RecordingError',
   'StoreError', 'StoreLockedError', 'StoreStateLostError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
   'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError', 'RuntimeDirError',
+  'IbkrConfigError', 'IbkrApiError', 'IbkrConnectionError', 'IbkrProtocolError',
 ]);
 
 export function isUserError(err: unknown): err is Error {

@@ -82,4 +82,16 @@ describe('parity run --venue ibkr against parity venue --protocol tws', () => {
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
   }, 60_000);
+
+  it('nothing listening: one line with the remedy, exit 2 (not a crash)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ibkr-e2e-'));
+    const run = spawn(process.execPath, [BIN, 'run', '--venue', 'ibkr', '--ib-port', '1', '--headless', '--symbol', 'AAPL', '--state-dir', join(dir, 'state'), '--sessions-dir', join(dir, 'sessions')], { cwd: dir });
+    children.push(run);
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((r) => run.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^parity: cannot connect to TWS \/ IB Gateway at 127\.0\.0\.1:1 .*ActiveX and Socket Clients.*--ib-port/);
+    expect(stderr).not.toMatch(/unexpected error|at IbkrLink/);
+  }, 20_000);
 });
