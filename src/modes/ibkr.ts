@@ -33,6 +33,7 @@ import {
   fetchIbkrWarmup, IbkrConfigError, IbkrExecution, IbkrFeed, IbkrLink, OrderIdAllocator, resolveIdentity, type ContractSpec, type IbkrProblem,
 } from '../venues/ibkr/index.ts';
 import { DEFAULT_WARMUP_BARS, MAX_WARMUP_BARS } from '../venues/alpaca/index.ts';
+import { resolveContract } from '../venues/ibkr/instruments.ts';
 import { createSessionFolder } from './session-folder.ts';
 import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
@@ -104,8 +105,15 @@ export async function startIbkr(config: Config, observers: readonly EngineObserv
 
     const symbols = opts.symbols !== undefined && opts.symbols.length > 0 ? [...opts.symbols] : config.data.files.map((f) => config.data.symbol ?? symbolFromFileName(f));
     if (symbols.length === 0) throw new IbkrConfigError('no symbols to trade: give --symbol (repeatable)');
-    const instruments = new InstrumentRegistry([...new Set(symbols)].map((s) => instrumentFor(s, config)));
-    const contracts: Record<string, ContractSpec> = config.ibkr.contracts;
+    // Each symbol's contract as TWS knows it (conId, primary exchange, currency, tick), the config's pins first.
+    const contracts: Record<string, ContractSpec> = {};
+    const resolved: Instrument[] = [];
+    for (const sym of [...new Set(symbols)]) {
+      const r = await resolveContract(link, instrumentFor(sym, config), ib.route, config.ibkr.contracts[sym]);
+      contracts[sym] = r.spec;
+      resolved.push(r.instrument);
+    }
+    const instruments = new InstrumentRegistry(resolved);
 
     let reconcileAfterResync: ((why: string) => Promise<void>) | null = null;
     const execution = new IbkrExecution({

@@ -90,3 +90,17 @@ describe('IBKR session life', () => {
     expect(f.admin.stats().connections.map((x) => x.clientId)).toEqual([9]);
   });
 });
+
+describe('IBKR session contracts', () => {
+  it('each symbol\'s spec comes from TWS\'s contract details; an unknown one stops the start with the remedy', async () => {
+    const f = await fake();
+    const { config: c, dir } = config(f.port);
+    const s = await startIbkr(c, [], { live: false, symbols: ['AAPL'], stateDir: join(dir, 'state'), reconcilePeriodMs: 0, heartbeatMs: 0 });
+    cleanups.push(async () => { s.engine.stop(); await s.done.catch(() => undefined); s.execution.disconnect(); });
+    const inst = s.parts.instruments.get('AAPL')!;
+    expect(inst).toMatchObject({ symbol: 'AAPL', tickSize: 0.01, source: 'venue' });
+    const { config: c2, dir: d2 } = config(f.port, { clientId: 19 });
+    await expect(startIbkr(c2, [], { live: false, symbols: ['NOPE'], stateDir: join(d2, 'state') }))
+      .rejects.toThrow(/NOPE: TWS has no security definition for it .*ibkr\.contracts\.NOPE/);
+  });
+});

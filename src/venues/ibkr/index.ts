@@ -11,5 +11,6 @@ export { OrderIdAllocator, IdMap, ORDER_IDS_FILE } from './order-ids.ts';
 export { resolveIdentity, portIdentity, isPaperAccount, PAPER_PORTS, LIVE_PORTS, type Identity } from './identity.ts';
 export { IB_MESSAGE_TABLE, ruleOf, describeMessage, stateOf10148, type IbMessageKind, type IbMessageRule } from './error-codes.ts';
 export { backoffDelay } from './backoff.ts';
+export { resolveContract, type ResolvedInstrument } from './instruments.ts';
 export { toContract, toIbOrder, type ContractSpec } from './translate.ts';
 export { IbkrApiError, IbkrConfigError, IbkrConnectionError, IbkrProtocolError, type IbkrProblem } from './errors.ts';

@@ -348,6 +348,25 @@ export class IbkrLink {
   private completedUnsupported = false;
   private pendingCompleted: Promise<OpenOrderEvent[] | null> | null = null;
 
+  /** reqContractDetails: every contract TWS matches (none: 200, rejected with its message). */
+  contractDetails(contract: Contract): Promise<unknown[]> {
+    const reqId = this.newReqId();
+    return this.request<unknown[]>('reqContractDetails', this.o.requestTimeoutMs ?? 10_000, (done, fail) => {
+      const got: unknown[] = [];
+      const on = (id: number, d: unknown): void => { if (id === reqId) got.push(d); };
+      const end = (id: number): void => { if (id === reqId) done(got); };
+      this.api.on(EventName.contractDetails, on);
+      this.api.on(EventName.contractDetailsEnd, end);
+      const unlisten = this.listen(reqId, (m) => fail(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message), m.message)));
+      this.api.reqContractDetails(reqId, contract);
+      return () => {
+        this.api.off(EventName.contractDetails, on);
+        this.api.off(EventName.contractDetailsEnd, end);
+        unlisten();
+      };
+    });
+  }
+
   /** reqPositions (position ... positionEnd), coalesced; cancelPositions after. */
   positions(): Promise<{ account: string; contract: unknown; pos: number; avgCost: number | undefined }[]> {
     if (this.pendingPositions !== null) return this.pendingPositions;
