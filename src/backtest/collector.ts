@@ -26,6 +26,7 @@ import type { EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent, OrderHandle, OrderView } from '../orders/order.ts';
+import type { OrderRegistry } from '../orders/registry.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
 import type { MetricsInput } from './metrics.ts';
 import type { Instrument } from '../domain/instrument.ts';
@@ -46,6 +47,9 @@ export interface CollectedEngine {
   /** The fill's instrument, for the streamed fill statistics (absent: the summary takes the BigInt path). */
   instrument?(symbol: string): Instrument | undefined;
 }
+
+/** How the collector reads an order's final state by id: the engine's registry (Engine.orders). */
+type OrderLookup = Pick<OrderRegistry, 'viewById'>;
 
 export interface CollectorOptions extends EquityCurveOptions {
   /** Warn/error log entries kept (the newest); default 1,000. */
@@ -77,9 +81,16 @@ export class BacktestCollector implements EngineObserver {
   /** Round trips, wins, notional and fees, kept per fill on integer units (fill-stats.ts). */
   private readonly stats = new FillStats();
   /** Each order's latest handle, in order of first appearance (creation order: stable output). */
-  private readonly handles: OrderHandle[] = [];
+  private readonly orderIds: string[] = [];
+  /**
+   * The handles kept: only those the engine's registry cannot stand for (a test's recorded ones).
+   * An engine's events carry its registry's handles, whose view is `registry.viewById(id)`: for
+   * those the id is enough, and the registry's handle objects die with the order's hot state.
+   */
+  private readonly keptHandles = new Map<number, OrderHandle>();
+  private registry: OrderLookup | null = null;
   /** Row per order id (a typed hash table, not a Map: 8 bytes an order off the GC heap). */
-  private readonly orderRows = new StringIndex((r) => this.handles[r]!.clientOrderId);
+  private readonly orderRows = new StringIndex((r) => this.orderIds[r]!);
   private readonly logRing: LogEntry[] = [];
   private readonly maxLogs: number;
   private logStart = 0;
@@ -134,12 +145,21 @@ export class BacktestCollector implements EngineObserver {
     this.lotsBySymbol.set(fill.symbol, lots);
   }
 
-  onOrderEvent(event: OrderEvent): void {
+  onOrderEvent(event: OrderEvent, engine?: { readonly orders?: unknown }): void {
     // The last event's handle gives the order's final state (a registry's handle reads it live).
-    const row = this.orderRows.get(event.clientOrderId);
-    if (row !== undefined) { this.handles[row] = event.handle; return; }
-    this.orderRows.set(event.clientOrderId, this.handles.length);
-    this.handles.push(event.handle);
+    let row = this.orderRows.get(event.clientOrderId);
+    if (row === undefined) {
+      row = this.orderIds.length;
+      this.orderRows.set(event.clientOrderId, row);
+      this.orderIds.push(event.clientOrderId);
+    }
+    const reg = engine?.orders as Partial<OrderLookup> | undefined;
+    if (reg !== undefined && typeof reg.viewById === 'function') {
+      this.registry ??= reg as OrderLookup;
+      if (this.keptHandles.size > 0) this.keptHandles.delete(row);
+    } else {
+      this.keptHandles.set(row, event.handle);
+    }
   }
 
   onLog(entry: LogEntry): void {
@@ -217,15 +237,20 @@ export class BacktestCollector implements EngineObserver {
     return this.curve.retainedBytes() + this.fillTable.retainedBytes();
   }
 
+  private orderAt(i: number): OrderView {
+    const h = this.keptHandles.get(i);
+    return h !== undefined ? h.view() : this.registry!.viewById(this.orderIds[i]!)!;
+  }
+
   /** The final state of every order seen, in order of creation, one view at a time (none kept). */
   *eachOrder(): IterableIterator<OrderView> {
-    for (const h of this.handles) yield h.view();
+    for (let i = 0; i < this.orderIds.length; i++) yield this.orderAt(i);
   }
 
   /** The final state of every order seen, in order of creation. */
   orders(): OrderView[] {
     const out: OrderView[] = [];
-    for (const h of this.handles) out.push(h.view());
+    for (let i = 0; i < this.orderIds.length; i++) out.push(this.orderAt(i));
     return out;
   }
 
