@@ -16,16 +16,16 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
-async function session(extra: { commissionWaitMs?: number } = {}): Promise<{ tws: HostileTws; s: IbkrSession; logs: string[] }> {
-  const tws = await HostileTws.start({ accounts: 'DU1234567' });
-  cleanups.push(() => tws.close());
+async function session(extra: { commissionWaitMs?: number; tws?: HostileTws; dir?: string } = {}): Promise<{ tws: HostileTws; s: IbkrSession; logs: string[]; dir: string; stop: () => Promise<void> }> {
+  const tws = extra.tws ?? await HostileTws.start({ accounts: 'DU1234567' });
+  if (extra.tws === undefined) cleanups.push(() => tws.close());
   // History: "no data" at once (the session starts cold rather than waiting for a timeout).
   const orig = (tws as unknown as { handle: (c: unknown, f: string[]) => void }).handle.bind(tws);
   (tws as unknown as { handle: (c: { send: (f: unknown[]) => void }, f: string[]) => void }).handle = (c, f) => {
     if (Number(f[0]) === 20) { c.send(errorMsg(Number(f[1]), 162, 'Historical Market Data Service error message:HMDS query returned no data')); return; }
     orig(c, f);
   };
-  const dir = mkdtempSync(join(tmpdir(), 'parity-ibkr-hostile-'));
+  const dir = extra.dir ?? mkdtempSync(join(tmpdir(), 'parity-ibkr-hostile-'));
   const config = ConfigSchema.parse({
     strategy: { file: join(ROOT, 'strategies/sma-cross.ts'), params: { fast: 2, slow: 4, qty: 1 } }, data: { files: [] },
     run: { sessionsDir: join(dir, 'sessions') }, ibkr: { port: tws.port, clientId: 11 },
@@ -35,11 +35,13 @@ async function session(extra: { commissionWaitMs?: number } = {}): Promise<{ tws
     live: false, symbols: ['AAPL'], stateDir: join(dir, 'state'), reconcilePeriodMs: 0, reconnectInitialMs: 30, reconnectMaxMs: 100,
     random: () => 0.5, heartbeatMs: 0, commissionWaitMs: extra.commissionWaitMs ?? 200,
   });
-  cleanups.push(async () => { s.engine.stop(); await s.done.catch(() => undefined); s.execution.disconnect(); });
+  let stopped = false;
+  const stop = async (): Promise<void> => { if (stopped) return; stopped = true; s.engine.stop(); await s.done.catch(() => undefined); s.execution.disconnect(); };
+  cleanups.push(stop);
   await s.recovered;
   // Warm-up over (a drop during its history request is its own test: ibkr-errors).
   await until(() => logs.some((l) => /history for AAPL/.test(l)), 'warm-up done', 3000, () => logs.join('\n'));
-  return { tws, s, logs };
+  return { tws, s, logs, dir, stop };
 }
 
 async function buy(tws: HostileTws, s: IbkrSession): Promise<{ cid: string; id: number }> {
@@ -97,5 +99,34 @@ describe('IBKR hostile session: the ledger', () => {
     await until(() => s.execution.connection().state === 'connected' && tws.liveConns().length === 1 && refusals < 0, 'connected again', 4000, () => logs.join('\n'));
     expect(new Set(tws.conns.map((c) => c.clientId))).toEqual(new Set([11]));
     expect(logs.some((l) => /client id 11 is already in use/.test(l))).toBe(true);
+  });
+
+  it('Inactive, then Submitted, then a fill: the fill reaches the ledger', async () => {
+    const { tws, s } = await session({ commissionWaitMs: 50 });
+    const { cid, id } = await buy(tws, s);
+    tws.send([3, id, 'Inactive', 0, 10, 0, 1000 + id, 0, 0, 7, '', 0]);
+    await sleep(100);
+    tws.send([3, id, 'Submitted', 0, 10, 0, 1000 + id, 0, 0, 7, '', 0]);
+    tws.send(execMsg({ orderId: id, execId: '00cc.01', orderRef: cid, shares: 10, price: 100, cumQty: 10 }));
+    tws.send(commissionMsg('00cc.01', 1));
+    await sleep(400);
+    // Real money moved at IB: whatever the order's state, the position must show it.
+    expect(s.engine.portfolio.qty('AAPL')).toBe(10);
+  });
+
+  it('a restart with an order still working at TWS: recovered by orderRef, not placed again, no id reused', async () => {
+    const tws = await HostileTws.start({ accounts: 'DU1234567' });
+    cleanups.push(() => tws.close());
+    const first = await session({ tws });
+    const { cid, id } = await buy(tws, first.s);
+    await first.stop();
+    tws.nextValidId = 1;
+    const second = await session({ tws, dir: first.dir });
+    await sleep(300);
+    expect(tws.placed.filter((p) => p.orderRef === cid)).toHaveLength(1);
+    expect(second.s.engine.orders.get(cid)?.status).toBe('accepted');
+    const cid2 = second.s.engine.submit({ symbol: 'AAPL', side: 'buy', qty: 1, type: 'limit', limitPrice: 99, tif: 'day' }, 'operator');
+    await until(() => tws.placed.some((p) => p.orderRef === cid2), 'second order placed');
+    expect(tws.placed.find((p) => p.orderRef === cid2)!.orderId).toBeGreaterThan(id);
   });
 });

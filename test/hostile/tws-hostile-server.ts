@@ -2,16 +2,17 @@
  * A small, scriptable, HOSTILE TWS server for adversarial tests of the IBKR adapter. Independent of
  * src/venue-server/tws (the fake the adapter's own tests use) so that the two do not share wrong
  * beliefs: framing, handshake, the request handlers and the simple message layouts are written
- * here from @stoqey/ib's decoder at server version 193. The one exception is the ~150-field
- * openOrder layout, taken from the fake's wire.ts: the SDK's strict decoder is the referee for it
- * (a wrong field count raises error 505, which every test here asserts never happens).
+ * here from @stoqey/ib's decoder at server version 193. The exceptions are the ~150-field openOrder
+ * and the long contractDetails layouts, taken from the fake's wire.ts: the SDK's strict decoder is
+ * the referee for them (a wrong field count raises error 505, which the tests assert never happens).
+ * reqCompletedOrders is answered 321 (not supported) by default, as an older TWS / Gateway does.
  *
  * Nothing is automatic beyond the handshake: each request type has a default answer that a test
  * can replace (`on.placeOrder = ...`), and `mute` turns the server into a half-open peer (reads,
  * never answers, never closes).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { openOrder as openOrderLayout, type OrderView, type TwsContract } from '../../src/venue-server/tws/wire.ts';
+import { contractData as contractDataLayout, openOrder as openOrderLayout, type OrderView, type TwsContract } from '../../src/venue-server/tws/wire.ts';
 
 export type F = string | number | boolean | undefined;
 
@@ -22,7 +23,7 @@ export const MSG = {
 
 export const REQ = {
   PLACE: 3, CANCEL: 4, OPEN_ORDERS: 5, EXECUTIONS: 7, REQ_IDS: 8, ALL_OPEN_ORDERS: 16, CURRENT_TIME: 49,
-  GLOBAL_CANCEL: 58, POSITIONS: 61, ACCT_SUMMARY: 62, CANCEL_ACCT_SUMMARY: 63, CANCEL_POSITIONS: 64, START_API: 71,
+  CONTRACT_DETAILS: 9, COMPLETED_ORDERS: 99, GLOBAL_CANCEL: 58, POSITIONS: 61, ACCT_SUMMARY: 62, CANCEL_ACCT_SUMMARY: 63, CANCEL_POSITIONS: 64, START_API: 71,
 } as const;
 
 function text(v: F): string {
@@ -127,6 +128,8 @@ export class HostileTws {
   /** Refuse the handshake's START_API (no nextValidId): a hung TWS. */
   hangOnStart = false;
   accounts: string;
+  /** Symbols reqContractDetails answers 200 for. */
+  readonly unknownSymbols = new Set<string>();
   nextValidId: number;
   time: () => number;
   /** Replaceable per-request behaviour; the defaults answer like a quiet, correct TWS. */
@@ -274,6 +277,15 @@ export class HostileTws {
       case REQ.CANCEL: this.on.cancelOrder(c, Number(f[1])); return;
       case REQ.OPEN_ORDERS: case REQ.ALL_OPEN_ORDERS: this.on.reqOpenOrders(c); return;
       case REQ.EXECUTIONS: this.on.reqExecutions(c, Number(f[2])); return;
+      case REQ.CONTRACT_DETAILS: {
+        const reqId = Number(f[2]);
+        const symbol = f[4] ?? '';
+        if (this.unknownSymbols.has(symbol)) { c.send(errorMsg(reqId, 200, 'No security definition has been found for the request')); return; }
+        c.send(contractDataLayout(reqId, contractFor(symbol)).map((x) => (x === null ? undefined : x)));
+        c.send([52, 1, reqId]);
+        return;
+      }
+      case REQ.COMPLETED_ORDERS: c.send(errorMsg(-1, 321, 'Error validating request.-\'bB\' : cause - Invalid request: completed orders not supported')); return;
       case REQ.REQ_IDS: c.send([MSG.NEXT_VALID_ID, 1, this.nextValidId]); return;
       case REQ.POSITIONS: c.send([MSG.POSITION_END, 1]); return;
       case REQ.ACCT_SUMMARY: {
