@@ -124,7 +124,14 @@ export class IbkrLink {
     // Host and port always given: otherwise the SDK reads IB_HOST / IB_PORT from the environment or a .env.
     this.api = new IBApi({ host: o.host, port: o.port });
     const api = this.api;
-    api.on(EventName.connected, () => { this.beat(); });
+    api.on(EventName.connected, () => {
+      this.beat();
+      // The SDK leaves Nagle's algorithm on: a second small request written before TWS ACKs the
+      // first waits for the ACK (up to 40 ms with delayed ACKs). Its socket is private; reached
+      // guardedly, and nothing changes if a later SDK version moves it.
+      const sock = (this.api as unknown as { controller?: { socket?: { client?: { setNoDelay?: (on: boolean) => unknown } } } }).controller?.socket?.client;
+      if (typeof sock?.setNoDelay === 'function') sock.setNoDelay(true);
+    });
     api.on(EventName.disconnected, () => this.onDisconnected());
     api.on(EventName.managedAccounts, (list: string) => { this.managed = String(list).split(',').map((a) => a.trim()).filter((a) => a !== ''); });
     api.on(EventName.nextValidId, (id: number) => this.onNextValidId(id));
