@@ -129,4 +129,29 @@ describe('IBKR hostile session: the ledger', () => {
     await until(() => tws.placed.some((p) => p.orderRef === cid2), 'second order placed');
     expect(tws.placed.find((p) => p.orderRef === cid2)!.orderId).toBeGreaterThan(id);
   });
+
+  it('an execution correction (same execId up to the last period, TWS docs: it replaces the first) is not booked as a second fill', async () => {
+    const { tws, s } = await session({ commissionWaitMs: 50 });
+    const { cid, id } = await buy(tws, s);
+    tws.send(execMsg({ orderId: id, execId: '0000e0d5.6543f7a2.01.01', orderRef: cid, shares: 10, price: 100, cumQty: 10 }));
+    tws.send(commissionMsg('0000e0d5.6543f7a2.01.01', 1));
+    await until(() => s.engine.portfolio.qty('AAPL') === 10, 'first fill');
+    tws.send(execMsg({ orderId: id, execId: '0000e0d5.6543f7a2.01.02', orderRef: cid, shares: 10, price: 100.02, cumQty: 10 }));
+    tws.send(commissionMsg('0000e0d5.6543f7a2.01.02', 1));
+    await sleep(300);
+    expect(s.engine.portfolio.qty('AAPL')).toBe(10);
+  });
+});
+
+describe('IBKR hostile session: start-up refusals', () => {
+  it('200 for a symbol at start (no security definition): refuses to start, naming the symbol and the pin to add', async () => {
+    const tws = await HostileTws.start({ accounts: 'DU1234567' });
+    cleanups.push(() => tws.close());
+    tws.unknownSymbols.add('AAPL');
+    const err = await session({ tws }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/AAPL/);
+    expect((err as Error).message).toMatch(/200|security definition|contracts/i);
+    expect(tws.placed).toEqual([]);
+  });
 });
