@@ -232,3 +232,25 @@ describe('the hour cache of canonical timestamps', () => {
     }
   });
 });
+
+describe('a file the in-place path mostly cannot read', () => {
+  it('gives the same bars after it falls back to the general path for good (naive times, then canonical ones)', () => {
+    const lines = ['timestamp,symbol,open,high,low,close,volume'];
+    let t = Date.UTC(2024, 0, 2);
+    for (let i = 0; i < 3000; i++, t += 60_000) {
+      const iso = new Date(t).toISOString();
+      const ts = i < 1500 ? iso.slice(0, 19).replace('T', ' ') : i % 3 === 0 ? `${iso.slice(0, 19)}Z` : iso;
+      const p = 100 + (i % 17) / 100;
+      lines.push(`${ts},${i % 5 === 0 ? 'BB' : 'AAA'},${p},${p + 0.5},${p - 0.5},${p},${i % 7}`);
+    }
+    const text = lines.join('\n') + '\n';
+    const path = join(dir, `f${fileNo++}-1m.csv`);
+    writeFileSync(path, text);
+    for (const tuning of [{}, { blockRows: 7, chunkBytes: 100 }]) {
+      const got = fast(path, { tz: 'UTC' }, tuning);
+      const want = general(text, path, { tz: 'UTC' });
+      expect(got.bars).toEqual(want.bars);
+      expect(got.symbols).toEqual(want.symbols);
+    }
+  });
+});
