@@ -19,14 +19,14 @@ async function placed(c: Client, cid: string): Promise<number> {
 describe('IBKR hostile: duplicate executions and commissions', () => {
   it('the same execId twice before its commission: one fill, with the commission', async () => {
     a = await arena();
-    const c = await a.client({ commissionWaitMs: 400 });
+    const c = await a.client({ commissionWaitMs: 200 });
     const id = await placed(c, 'd-1');
     const e = { orderId: id, execId: '0001.01', orderRef: 'd-1', shares: 10, price: 100.5 };
     a.tws.send(execMsg(e));
     a.tws.send(execMsg(e));
     a.tws.send(commissionMsg('0001.01', 1.25));
     await until(() => c.fills('d-1').length >= 1, 'a fill');
-    await sleep(500);
+    await sleep(300);
     expect(c.fills('d-1')).toHaveLength(1);
     expect(c.fills('d-1')[0]).toMatchObject({ execId: '0001.01', qty: 10, price: 100.5, fee: 1.25 });
     expect(layoutErrors(c)).toEqual([]);
@@ -34,7 +34,7 @@ describe('IBKR hostile: duplicate executions and commissions', () => {
 
   it('commissionReport before its execDetails: the fill carries it', async () => {
     a = await arena();
-    const c = await a.client({ commissionWaitMs: 400 });
+    const c = await a.client({ commissionWaitMs: 200 });
     const id = await placed(c, 'd-2');
     a.tws.send(commissionMsg('0002.01', 0.35));
     a.tws.send(execMsg({ orderId: id, execId: '0002.01', orderRef: 'd-2', shares: 10, price: 99 }));
@@ -44,12 +44,12 @@ describe('IBKR hostile: duplicate executions and commissions', () => {
 
   it('commissionReport twice for one execution: the fee is booked once', async () => {
     a = await arena();
-    const c = await a.client({ commissionWaitMs: 400 });
+    const c = await a.client({ commissionWaitMs: 200 });
     const id = await placed(c, 'd-3');
     a.tws.send(execMsg({ orderId: id, execId: '0003.01', orderRef: 'd-3', shares: 10, price: 99 }));
     a.tws.send(commissionMsg('0003.01', 1));
     a.tws.send(commissionMsg('0003.01', 1));
-    await sleep(500);
+    await sleep(300);
     const fills = c.fills('d-3');
     expect(fills.map((f) => f.fee)).toEqual([1]);
   });

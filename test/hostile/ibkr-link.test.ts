@@ -34,14 +34,14 @@ describe('IBKR hostile: half-open socket', () => {
     a = await arena();
     const c = await a.client({ heartbeatMs: 5000, heartbeatTimeoutMs: 5000 });
     a.tws.muteCurrent();
-    await sleep(1100);
+    await sleep(650);
     expect(c.exec.connection().detail ?? '').toMatch(/heartbeat [1-9]\d* s ago/);
   });
 
   it('a TWS hung from the start (never sends nextValidId): the first connect fails with a clear remedy', async () => {
     a = await arena();
     a.tws.mute = true; // every socket, new ones too: TWS hung
-    const c = await a.client({ heartbeatMs: 0 }).catch((e: unknown) => e);
+    const c = await a.client({ heartbeatMs: 0, connectTimeoutMs: 500 }).catch((e: unknown) => e);
     // With TWS hung from the start the first connect must fail with a clear remedy, not hang forever.
     expect(c).toBeInstanceOf(Error);
     expect(String((c as Error).message)).toMatch(/no answer from TWS|handshake/);

@@ -143,6 +143,29 @@ describe('IBKR hostile session: the ledger', () => {
   });
 });
 
+describe('IBKR hostile session: an outage ends an order', () => {
+  it('partly filled, then canceled at TWS during an outage: after the reconnect the ledger holds the 4 filled, not 10', async () => {
+    const { tws, s, logs } = await session({ commissionWaitMs: 50 });
+    const { cid, id } = await buy(tws, s);
+    const e = { orderId: id, execId: '00dd.01', orderRef: cid, shares: 4, price: 100, cumQty: 4 };
+    tws.send(execMsg(e));
+    tws.send(commissionMsg('00dd.01', 0.4));
+    await until(() => s.engine.portfolio.qty('AAPL') === 4, 'partial');
+    tws.execs.push(e);
+    tws.commissions.set('00dd.01', 0.4);
+    tws.open.delete(id); // the rest canceled at TWS while we were away
+    const before = tws.count(REQ.EXECUTIONS);
+    tws.dropAll();
+    await until(() => tws.count(REQ.EXECUTIONS) > before && tws.liveConns().length === 1, 'resync', 3000, () => logs.join('\n'));
+    await s.execution.idle();
+    await sleep(500);
+    expect(s.engine.portfolio.qty('AAPL')).toBe(4);
+    const o = s.engine.orders.get(cid);
+    // Not open any more at TWS; and not "filled" either (6 of 10 never traded).
+    expect(o?.status).not.toBe('filled');
+  });
+});
+
 describe('IBKR hostile session: start-up refusals', () => {
   it('200 for a symbol at start (no security definition): refuses to start, naming the symbol and the pin to add', async () => {
     const tws = await HostileTws.start({ accounts: 'DU1234567' });
