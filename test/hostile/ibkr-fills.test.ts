@@ -298,3 +298,31 @@ describe('IBKR hostile: garbage in number fields', () => {
     await until(() => c.kinds('g-6').includes('accepted'), 'still trading', 2000, c.dump);
   });
 });
+
+describe('IBKR hostile: TWS in another time zone', () => {
+  /** "yyyyMMdd  HH:mm:ss" of `ms` in `tz` (TWS's classic execution time: local, no zone). */
+  const local = (ms: number, tz: string, sep = '  '): string => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return `${p.year}${p.month}${p.day}${sep}${p.hour}:${p.minute}:${p.second}`;
+  };
+
+  // DEFECT: execution.ts readExecution (~line 443) reads a zone-less execution time in
+  // `twsTimeZone`, which defaults to UTC and is wired from nowhere (not the config, not the
+  // handshake, whose time string names TWS's zone: "20260302 09:31:00 US/Eastern"). A TWS running
+  // in New York that writes local times puts every fill 4-5 h in the past: executionsSince(cutoff)
+  // — what recovery and the 10147 / resync paths use — filters real fills out as too old.
+  it.fails('a zone-less execution time from a TWS in US/Eastern is read in TWS\'s zone (the handshake says which)', async () => {
+    const tz = 'America/New_York';
+    a = await arena({ handshakeTime: () => `${local(Date.now(), tz, ' ')} US/Eastern` });
+    const c = await a.client({ commissionWaitMs: 20 });
+    const id = await placed(c, 'tz-1');
+    const now = Date.now();
+    const e = { orderId: id, execId: 'tz.01', orderRef: 'tz-1', shares: 10, price: 100, time: local(now, tz) };
+    a.tws.execs.push(e);
+    a.tws.send(execMsg(e));
+    await until(() => c.fills('tz-1').length === 1, 'fill');
+    expect(Math.abs(c.fills('tz-1')[0]!.ts - now)).toBeLessThan(120_000);
+    const since = await c.exec.queries.executionsSince(c.exec.venueNow() - 60_000);
+    expect(since.map((x) => x.execId)).toContain('tz.01');
+  });
+});

@@ -109,6 +109,8 @@ export interface HostileOptions {
   nextValidId?: number;
   /** Venue time, epoch seconds. */
   time?: () => number;
+  /** The handshake's time string (default "yyyyMMdd HH:mm:ss UTC" of `time`). */
+  handshakeTime?: () => string;
 }
 
 export class HostileTws {
@@ -132,6 +134,7 @@ export class HostileTws {
   readonly unknownSymbols = new Set<string>();
   nextValidId: number;
   time: () => number;
+  readonly handshakeTime: (() => string) | undefined;
   /** Replaceable per-request behaviour; the defaults answer like a quiet, correct TWS. */
   on: {
     placeOrder: (c: Conn, p: Placed) => void;
@@ -145,6 +148,7 @@ export class HostileTws {
     this.accounts = o.accounts ?? 'DU1234567';
     this.nextValidId = o.nextValidId ?? 1;
     this.time = o.time ?? (() => Math.floor(Date.now() / 1000));
+    this.handshakeTime = o.handshakeTime;
     this.on = {
       startApi: (c) => { c.send([MSG.MANAGED, 1, this.accounts]); c.send([MSG.NEXT_VALID_ID, 1, this.nextValidId]); },
       placeOrder: (c, p) => {
@@ -241,7 +245,7 @@ export class HostileTws {
         greeted = true;
         const t = new Date(this.time() * 1000);
         const stamp = `${t.getUTCFullYear()}${String(t.getUTCMonth() + 1).padStart(2, '0')}${String(t.getUTCDate()).padStart(2, '0')} ${t.toISOString().slice(11, 19)} UTC`;
-        conn.send([193, stamp]);
+        conn.send([193, this.handshakeTime?.() ?? stamp]);
       }
       while (buf.length >= 4) {
         const len = buf.readUInt32BE(0);
