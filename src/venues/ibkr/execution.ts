@@ -85,6 +85,10 @@ export class IbkrExecution implements ExecutionClient {
   private readonly modifying = new Map<string, OrderRequest>();
   /** Fills waiting for their commission report, by exec id. */
   private readonly held = new Map<string, HeldFill>();
+  /** Fills booked before their commission report came (its late arrival is said). */
+  private readonly bookedWithoutFee = new Set<string>();
+  /** Executions on the account that are not parity's (said once each). */
+  private readonly foreignExecs = new Set<string>();
   /** Commissions heard (exec id -> fee), for fills heard after them and for executionsSince. */
   private readonly commissions = new Map<string, number>();
   private readonly scheduler: Scheduler;
@@ -143,6 +147,8 @@ export class IbkrExecution implements ExecutionClient {
 
   disconnect(): void {
     this.closed = true;
+    this.resyncRetry?.cancel();
+    this.resyncRetry = null;
     for (const h of this.held.values()) h.timer.cancel();
     // Fills waiting for a commission are booked now rather than lost.
     for (const h of [...this.held.values()]) this.releaseHeld(h.report.execId);
@@ -187,12 +193,23 @@ export class IbkrExecution implements ExecutionClient {
     void next.then(() => { if (this.chains.get(cid) === next) this.chains.delete(cid); });
   }
 
-  /** Orders may go out: the link is up and any resync after a reconnect has finished. */
+  /**
+   * Orders may go out: the link is up and the resync after the last reconnect succeeded (one that
+   * failed is tried again first; until one succeeds, nothing goes out on a state nobody looked at).
+   */
   private async sendable(): Promise<string | null> {
     if (this.resyncing !== null) await this.resyncing.catch(() => undefined);
     if (!this.o.link.canSend()) return `not connected to TWS / IB Gateway (${this.o.link.status().detail ?? 'link down'})`;
+    if (this.unsynced !== null) {
+      await this.resync(this.unsynced);
+      if (this.unsynced !== null) return `executions and open orders could not be fetched from TWS after ${this.unsynced}: not sent until they are`;
+    }
     return null;
   }
+
+  /** Why the last resync failed (null: it succeeded, or none was needed). */
+  private unsynced: string | null = null;
+  private resyncRetry: TimerHandle | null = null;
 
   private contractOf(symbol: string): ReturnType<typeof toContract> {
     const inst: Pick<Instrument, 'symbol' | 'assetClass' | 'quoteCurrency'> = this.o.instruments.get(symbol) ?? { symbol, assetClass: 'equity', quoteCurrency: 'USD' };
@@ -361,6 +378,10 @@ export class IbkrExecution implements ExecutionClient {
       return;
     }
     const fee = p.data.commission ?? 0;
+    if (this.bookedWithoutFee.has(p.data.execId) && fee !== 0) {
+      this.bookedWithoutFee.delete(p.data.execId);
+      this.info('warn', `commission ${fee} ${p.data.currency ?? ''} for execution ${p.data.execId} arrived after its fill was booked without it: the ledger's fees are short by ${fee} (reconciliation's cash comparison shows it)`);
+    }
     this.commissions.set(p.data.execId, fee);
     if (this.commissions.size > 10_000) this.commissions.delete(this.commissions.keys().next().value!);
     this.releaseHeld(p.data.execId);
@@ -390,6 +411,10 @@ export class IbkrExecution implements ExecutionClient {
     if (h === undefined) return;
     this.held.delete(execId);
     h.timer.cancel();
+    if (!this.commissions.has(execId)) {
+      this.bookedWithoutFee.add(execId);
+      if (this.bookedWithoutFee.size > 10_000) this.bookedWithoutFee.delete(this.bookedWithoutFee.values().next().value!);
+    }
     this.emit({ ...h.report, fee: this.commissions.get(execId) ?? h.report.fee });
   }
 
@@ -402,7 +427,14 @@ export class IbkrExecution implements ExecutionClient {
     const x: WireExecutionT = p.data;
     if (x.acctNumber !== undefined && x.acctNumber !== this.o.account) return null;
     const cid = x.orderRef ?? (x.orderId !== undefined ? this.map.cidOf(x.orderId) : undefined);
-    if (cid === undefined) return null;
+    if (cid === undefined) {
+      // A trade on the account that parity did not place (TWS by hand, another program): said, not booked.
+      if (!this.foreignExecs.has(x.execId)) {
+        this.foreignExecs.add(x.execId);
+        this.info('warn', `execution ${x.execId} (${x.side === 'SLD' ? 'sell' : 'buy'} ${x.shares} @ ${x.price}) on account ${this.o.account} has no orderRef parity knows: not booked; reconciliation will show the position difference`);
+      }
+      return null;
+    }
     if (x.orderId !== undefined && x.orderId > 0) {
       this.map.set(x.orderId, cid);
       this.o.ids.observeUsed(x.orderId);
@@ -502,6 +534,12 @@ export class IbkrExecution implements ExecutionClient {
 
   /** 10148 "state: X": the order is final at TWS. Filled: fetch and book its fills; never retry the cancel. */
   private async settleRefusedCancel(cid: string, state: string | null, m: IbMessage): Promise<void> {
+    if (state === 'PendingCancel' || state === 'PendingSubmit' || state === 'PreSubmitted' || state === 'Submitted') {
+      // Not a final state: a cancel is already on its way and the order may still fill; the engine
+      // keeps wanting the cancel (transient), and the outcome follows as ever.
+      this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `TWS ${m.code}: the order is ${state} at TWS (a cancel is on its way)`, ts: this.stamp(), transient: true });
+      return;
+    }
     if (state === 'Cancelled' || state === 'ApiCancelled') {
       this.emit({ kind: 'canceled', clientOrderId: cid, reason: `TWS 10148: already ${state}`, ts: this.stamp() });
       return;
@@ -559,9 +597,19 @@ export class IbkrExecution implements ExecutionClient {
       await this.o.onResynced?.(why);
       this.info('info', `resynced after ${why}: executions and open orders applied; trading resumes`);
     };
-    this.resyncing = run().catch((err: unknown) => {
+    this.resyncing = run().then(() => {
+      this.unsynced = null;
+      this.resyncRetry?.cancel();
+      this.resyncRetry = null;
+    }, (err: unknown) => {
       this.problem(asProblem(err));
-      this.info('warn', `resync after ${why} failed (${errText(err)}): trying again on the next reconnect or periodic reconciliation`);
+      this.unsynced = why;
+      this.info('warn', `resync after ${why} failed (${errText(err)}): no order goes out until it succeeds; trying again in 2 s`);
+      this.resyncRetry?.cancel();
+      this.resyncRetry = this.closed ? null : this.scheduler.after(2000, () => {
+        this.resyncRetry = null;
+        if (this.unsynced !== null && !this.closed && this.o.link.socketUp()) void this.resync(this.unsynced);
+      });
     }).finally(() => {
       this.resyncing = null;
       const again = this.resyncAgain;

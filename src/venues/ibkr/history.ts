@@ -77,6 +77,7 @@ function oneRequest(o: IbkrHistoryOptions, inst: Instrument, scheduler: Schedule
     const done = (f: () => void): void => {
       timer.cancel();
       unlisten();
+      offDrop();
       link.api.off(EventName.historicalData, on);
       f();
     };
@@ -91,6 +92,7 @@ function oneRequest(o: IbkrHistoryOptions, inst: Instrument, scheduler: Schedule
     };
     const unlisten = link.listen(reqId, (m) => done(() => reject(new IbkrApiError(m.code, m.id, describeMessage(m.code, m.message), m.message))));
     const timer = scheduler.after(ms, () => done(() => reject(new IbkrConnectionError(`no history answer within ${ms} ms`))));
+    const offDrop = link.onceDropped(() => done(() => reject(new IbkrConnectionError('the connection to TWS dropped before the history answer'))));
     link.api.on(EventName.historicalData, on);
     link.api.reqHistoricalData(reqId, toContract(inst, o.route ?? 'SMART', o.contracts?.[inst.symbol]), '', durationFor(o.count), BarSizeSetting.MINUTES_ONE, WhatToShow.TRADES, 0, 2, false);
   });

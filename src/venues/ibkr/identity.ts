@@ -1,6 +1,6 @@
 /**
  * Paper or real money, decided before anything trades. TWS listens on 7497 (paper) / 7496 (live),
- * IB Gateway on 4002 (paper) / 4001 (live), and paper accounts are named DU... A session whose
+ * IB Gateway on 4002 (paper) / 4001 (live), and paper accounts are named DU... (DF... for an advisor's paper master) A session whose
  * port and account disagree, or disagree with the mode asked for, refuses to start. On any other
  * port (a tunnel, `parity venue --protocol tws`) the account's prefix alone decides.
  */
@@ -9,7 +9,8 @@ import { IbkrConfigError } from './errors.ts';
 export const PAPER_PORTS: ReadonlyMap<number, string> = new Map([[7497, 'TWS paper'], [4002, 'IB Gateway paper']]);
 export const LIVE_PORTS: ReadonlyMap<number, string> = new Map([[7496, 'TWS live'], [4001, 'IB Gateway live']]);
 
-export const isPaperAccount = (account: string): boolean => /^DU/i.test(account.trim());
+/** Paper accounts: DU (individual), DF (a paper advisor master). */
+export const isPaperAccount = (account: string): boolean => /^D[UF]/i.test(account.trim());
 
 /** What the port says: 'paper', 'live', or null for a port that is neither of IB's defaults. */
 export function portIdentity(port: number): 'paper' | 'live' | null {

@@ -449,6 +449,14 @@ export class IbkrLink {
 
   private readonly dropWaiters: (() => void)[] = [];
 
+  /** `fn` once when the socket drops (a request of its own, such as history, fails then); returns the unsubscribe. */
+  onceDropped(fn: () => void): () => void {
+    const w = (): void => { off(); fn(); };
+    const off = (): void => { const i = this.dropWaiters.indexOf(w); if (i >= 0) this.dropWaiters.splice(i, 1); };
+    this.dropWaiters.push(w);
+    return off;
+  }
+
   // ---------- connection events ----------
 
   private onNextValidId(id: number): void {
@@ -458,6 +466,9 @@ export class IbkrLink {
     this.nextValid = id;
     for (const fn of this.nextValidListeners) fn(id);
     const wasUp = this.state === 'connected';
+    // A new connection starts with TWS linked to IB: TWS does not replay 1101 / 1102 to a new API
+    // client, so an 1100 heard on the old socket must not keep orders refused forever.
+    if (!wasUp) this.ibLinkUp = true;
     this.state = 'connected';
     this.attempt = 0;
     this.detail = `connected to ${this.o.host}:${this.o.port} as client ${this.o.clientId}`;

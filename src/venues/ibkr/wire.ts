@@ -29,8 +29,8 @@ export const WireOrderState = z.looseObject({ status: str, warningText: str, rej
 
 export const WireExecution = z.looseObject({
   orderId: num, clientId: num, execId: z.string().min(1), time: str, acctNumber: str, exchange: str, side: str,
-  shares: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().positive()),
-  price: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().positive()),
+  shares: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().positive().lt(1e300, 'an unset or absurd quantity')),
+  price: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().positive().lt(1e300, 'an unset or absurd price')),
   permId: num, cumQty: num, avgPrice: num, orderRef: str, lastLiquidity: z.unknown().optional(),
 });
 export type WireExecutionT = z.output<typeof WireExecution>;

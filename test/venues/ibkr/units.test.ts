@@ -28,6 +28,10 @@ describe('paper / live identity', () => {
     expect(() => resolveIdentity({ port: 4002, managedAccounts: ['DU1'], live: true })).toThrow(/--live but account DU1 is a paper account/);
     expect(() => resolveIdentity({ port: 4001, managedAccounts: ['U1'], live: false })).toThrow(/without --live/);
   });
+  it('a DF paper advisor master is paper too', () => {
+    expect(resolveIdentity({ port: 4002, managedAccounts: ['DF123'], live: false })).toEqual({ account: 'DF123', live: false });
+    expect(() => resolveIdentity({ port: 4001, managedAccounts: ['DF123'], live: true })).toThrow(/paper account/);
+  });
   it('on another port the account prefix decides', () => {
     expect(portIdentity(7000)).toBeNull();
     expect(resolveIdentity({ port: 7000, managedAccounts: ['DU5'], live: false }).live).toBe(false);
@@ -167,6 +171,8 @@ describe('SDK payloads', () => {
     expect(WireExecution.safeParse({ execId: '', shares: 1, price: 1 }).success).toBe(false);
     expect(WireExecution.safeParse({ execId: 'e1', shares: 0, price: 1 }).success).toBe(false);
     expect(WireExecution.parse({ execId: 'e1', shares: '2', price: 10.5, orderRef: 'c' }).shares).toBe(2);
+    // The SDK's unset double is no price.
+    expect(WireExecution.safeParse({ execId: 'e1', shares: 1, price: 1e308 }).success).toBe(false);
     expect(WireCommission.parse({ execId: 'e1', commission: 1.0, currency: 'USD' }).commission).toBe(1);
   });
   it('execution times in the formats TWS writes', () => {
