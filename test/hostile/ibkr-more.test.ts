@@ -116,3 +116,22 @@ describe('IBKR hostile: the SDK\'s send queue across a drop', () => {
     expect(onNew).toBe(0);
   });
 });
+
+describe('IBKR hostile: the heartbeat behind a burst', () => {
+  // DEFECT: link.ts startHeartbeat (~line 457-471) races reqCurrentTime against heartbeatTimeoutMs
+  // from the moment it is handed to the SDK; behind a burst in the SDK's 40-a-second queue the
+  // request has not even left. Here 40 orders (1 s of pacing) against a 300 ms timeout: a live,
+  // answering TWS is declared dead, the socket dropped, reconnected, dropped again (and the queued
+  // orders replayed, see above). In production (5 s timeout) a burst of ~200+ commands does it.
+  // Fix: time the heartbeat from the SDK's `sent` event (as 31e91f0 does for round trips), and
+  // count any message received within the window as proof of life.
+  it.fails('a burst of orders (the SDK paces 40 a second) does not make the heartbeat declare a live TWS dead', async () => {
+    a = await arena();
+    const c = await a.client({ heartbeatMs: 100, heartbeatTimeoutMs: 300 });
+    for (let i = 0; i < 40; i++) c.submit(`b-${i}`);
+    await until(() => a!.tws.count(REQ.PLACE) === 40, 'all placed', 3000, c.dump);
+    await sleep(200);
+    expect(a.tws.conns.length).toBe(1);
+    expect(c.logs.filter((l) => /heartbeat/.test(l))).toEqual([]);
+  });
+});
