@@ -92,11 +92,11 @@ describe('IBKR hostile: order errors', () => {
     await until(() => c.kinds('e-7').includes('canceled'), 'canceled');
   });
 
-  // DEFECT: error-codes.ts stateOf10148 / execution.ts settleRefusedCancel (~line 496) treat any other
+  // FIXED in 902ad4a, kept as a regression test (was DEFECT): error-codes.ts stateOf10148 / execution.ts settleRefusedCancel (~line 496) treat any other
   // state as final ("the order is PendingCancel at TWS", not transient): real TWS answers 10148 with
   // "state: PendingCancel" when a cancel is already on its way. The order may still fill; a final
   // cancel_rejected makes the engine give up the cancel it still wants.
-  it.fails('10148 "state: PendingCancel": the cancel is not refused for good (it is still on its way)', async () => {
+  it('10148 "state: PendingCancel": the cancel is not refused for good (it is still on its way)', async () => {
     a = await arena();
     const c = await a.client();
     await placed(c, 'e-8');
@@ -163,22 +163,22 @@ describe('IBKR hostile: paper / live identity', () => {
     expect(() => resolveIdentity({ port: 14002, managedAccounts: ['DU1', 'U2'], live: false })).toThrow(/--account/);
   });
 
-  // DEFECT: identity.ts isPaperAccount (/^DU/) knows only individual paper accounts. IB's paper
+  // FIXED in 902ad4a, kept as a regression test (was DEFECT): identity.ts isPaperAccount (/^DU/) knows only individual paper accounts. IB's paper
   // FA / institutional masters are "DF..." (and advisor sub-accounts under them "DU..."): a paper
   // advisor login on a paper port (7497) is refused as "a live (real money) account".
-  it.fails('a DF paper advisor account on the paper port is paper', () => {
+  it('a DF paper advisor account on the paper port is paper', () => {
     expect(resolveIdentity({ port: 7497, managedAccounts: ['DF1234567'], live: false })).toEqual({ account: 'DF1234567', live: false });
   });
 });
 
 describe('IBKR hostile: a drop during warm-up', () => {
-  // DEFECT: history.ts oneRequest (~line 70-96) listens for bars, errors and its own timer, but not
+  // FIXED in 902ad4a, kept as a regression test (was DEFECT): history.ts oneRequest (~line 70-96) listens for bars, errors and its own timer, but not
   // for the socket dropping: a disconnect while reqHistoricalData is in flight leaves warm-up waiting
   // for the full history timeout (30 s default, per symbol in flight). engine.run awaits warm-up, so
   // the session neither trades nor shuts down (engine.stop + done also waited ~30 s in
   // ibkr-session's 326 test before warm-up was awaited there). link.request's drop waiters exist
   // for exactly this; history does not use them.
-  it.fails('the history request fails as soon as the socket drops, not at its timeout', async () => {
+  it('the history request fails as soon as the socket drops, not at its timeout', async () => {
     a = await arena();
     const c = await a.client();
     const tws = a.tws;

@@ -64,11 +64,12 @@ describe('IBKR hostile: duplicate executions and commissions', () => {
     expect(c.logs.some((l) => /no commission report for execution 0004\.01/.test(l))).toBe(true);
   });
 
-  // DEFECT: execution.ts onCommission (~line 349) stores a commission that arrives after the fill
+  // PARTLY FIXED in 902ad4a (the late commission is now said in the log; the LEDGER still misses it,
+  // see ibkr-session's it.fails). Was DEFECT: execution.ts onCommission (~line 349) stores a commission that arrives after the fill
   // was released (commissionWaitMs, default 3 s) and calls releaseHeld, which finds nothing: the
   // fee is silently lost (the ledger understates costs; realized P&L is wrong). No report, no log.
   // The issue says "an execution's commission can arrive after the fill" and must be booked on it.
-  it.fails('a commissionReport arriving after the fill was booked is not lost: booked on that fill (or at least reported)', async () => {
+  it('a commissionReport arriving after the fill was booked is not lost: booked on that fill (or at least reported)', async () => {
     a = await arena();
     const c = await a.client({ commissionWaitMs: 100 });
     const id = await placed(c, 'd-5');
@@ -206,10 +207,10 @@ describe('IBKR hostile: orders parity never placed', () => {
     expect(c.fills('other-bot-1')).toEqual([]);
   });
 
-  // DEFECT: a manual TWS fill (orderId 0, no orderRef) on the traded account is dropped without a word
+  // FIXED in 902ad4a, kept as a regression test (was DEFECT): a manual TWS fill (orderId 0, no orderRef) on the traded account is dropped without a word
   // (readExecution returns null at ~line 397): the position changes at IB and nothing says so until a
   // position reconciliation happens to run. It should at least be logged as a foreign execution.
-  it.fails('a manual TWS execution on the account (no orderRef) is flagged, not silently dropped', async () => {
+  it('a manual TWS execution on the account (no orderRef) is flagged, not silently dropped', async () => {
     a = await arena();
     const c = await a.client({ commissionWaitMs: 20 });
     a.tws.send(execMsg({ orderId: 0, execId: '0010.01', orderRef: '', shares: 100, price: 50, clientId: 0 }));
@@ -246,11 +247,11 @@ describe('IBKR hostile: garbage in number fields', () => {
     });
   }
 
-  // DEFECT: wire.ts WireExecution (price/shares: z.number().positive()) accepts any finite number, so
+  // FIXED in 902ad4a, kept as a regression test (was DEFECT): wire.ts WireExecution (price/shares: z.number().positive()) accepts any finite number, so
   // an absurd price like 1e308 (one below the API's "unset" Double.MAX_VALUE, which the SDK does map
   // to undefined) is booked as a fill; qty * price overflows to Infinity in the ledger. A sane bound
   // (or the order's own limit / the instrument's price scale) should turn it into a protocol error.
-  it.fails('execDetails with price 1e308: refused as a protocol error, not booked', async () => {
+  it('execDetails with price 1e308: refused as a protocol error, not booked', async () => {
     a = await arena();
     const c = await a.client({ commissionWaitMs: 20 });
     const id = await placed(c, 'g-2');
