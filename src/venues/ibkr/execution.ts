@@ -118,6 +118,7 @@ export class IbkrExecution implements ExecutionClient {
       message: (m) => this.onMessage(m),
       restored: (why) => { void this.resync(why); },
       lost: () => { /* commands check canSend(); nothing to undo */ },
+      unsent: (msgs) => this.onUnsent(msgs),
     });
     o.link.onNextValid((id) => o.ids.observeNextValid(id));
     // Round-trip timeouts start when a request actually leaves: the SDK paces what it sends (40 a
@@ -311,6 +312,22 @@ export class IbkrExecution implements ExecutionClient {
     const ref = w.success ? w.data.orderRef : undefined;
     if (ref !== undefined) this.map.set(e.orderId, ref);
     return ref ?? this.map.cidOf(e.orderId);
+  }
+
+  /** Orders, modifies and cancels that were still paced when the socket dropped: answered as not sent. */
+  private onUnsent(msgs: readonly (readonly unknown[])[]): void {
+    for (const raw of msgs) {
+      // As the SDK hands them over: nested arrays, flattened only when written.
+      const tokens = (raw as unknown[]).flat(4);
+      const msg = Number(tokens[0]);
+      if (msg !== 3 && msg !== 4) continue;
+      const cid = this.map.cidOf(Number(tokens[1]));
+      if (cid === undefined) continue;
+      const why = 'the connection to TWS dropped before it was sent';
+      if (msg === 4) this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `cancel not sent: ${why}`, ts: this.stamp(), transient: true });
+      else if (this.modifying.delete(cid)) this.emit({ kind: 'replace_rejected', clientOrderId: cid, reason: `modify not sent: ${why}`, ts: this.stamp(), transient: true });
+      else this.emit({ kind: 'rejected', clientOrderId: cid, reason: `order not sent: ${why}`, ts: this.stamp() });
+    }
   }
 
   // ---------- what TWS says ----------

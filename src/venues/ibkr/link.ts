@@ -87,10 +87,15 @@ export interface LinkHandlers {
   restored?(why: string, dataLost: boolean): void;
   /** The link went down (socket closed, 1100, 2110). */
   lost?(why: string): void;
+  /** Messages still waiting in the pacer when the socket dropped: never sent (nor replayed later). */
+  unsent?(messages: readonly (readonly unknown[])[]): void;
 }
 
 /** Request ids live far above any order id this adapter allocates (TWS shares one id space in its messages). */
 const FIRST_REQ_ID = 2_000_000_000;
+/** The SDK's own pace (40 a second, in windows of 100 ms). */
+const PACE_WINDOW_MS = 100;
+const PACE_PER_WINDOW = 4;
 
 export class IbkrLink {
   readonly api: IBApi;
@@ -124,6 +129,7 @@ export class IbkrLink {
     // Host and port always given: otherwise the SDK reads IB_HOST / IB_PORT from the environment or a .env.
     this.api = new IBApi({ host: o.host, port: o.port });
     const api = this.api;
+    this.installPacer();
     api.on(EventName.connected, () => {
       this.beat();
       // The SDK leaves Nagle's algorithm on: a second small request written before TWS ACKs the
@@ -154,6 +160,41 @@ export class IbkrLink {
       this.beat();
       for (const h of this.handlers) h.commissionReport?.(c);
     });
+  }
+
+  /**
+   * The SDK paces what it sends (40 messages a second) in a queue of its own that survives a drop
+   * and is REPLAYED on the next socket, before any resync. Its pacer is replaced by this one (same
+   * pace), whose queue is emptied when the socket drops: what had not left is handed to `unsent`
+   * handlers (the execution client answers those orders as not sent). Reached guardedly: if a later
+   * SDK moves its internals, its own pacer stays and this does nothing.
+   */
+  private installPacer(): void {
+    const ctl = (this.api as unknown as { controller?: { rateLimiter?: unknown; socket?: { send?: (tokens: unknown[]) => void } } }).controller;
+    if (ctl === undefined || typeof ctl.rateLimiter !== 'function' || ctl.socket === undefined || typeof ctl.socket.send !== 'function') return;
+    const sock = ctl.socket;
+    const send = (tokens: unknown[]): void => { sock.send!.call(sock, tokens); };
+    ctl.rateLimiter = (tokens: unknown[]): void => {
+      this.paced.push(tokens);
+      this.pump(send);
+    };
+  }
+
+  private readonly paced: unknown[][] = [];
+  private readonly sentAt: number[] = [];
+  private pumpTimer: TimerHandle | null = null;
+
+  private pump(send: (tokens: unknown[]) => void): void {
+    const now = this.scheduler.now();
+    while (this.sentAt.length > 0 && now - this.sentAt[0]! >= PACE_WINDOW_MS) this.sentAt.shift();
+    while (this.paced.length > 0 && this.sentAt.length < PACE_PER_WINDOW) {
+      this.sentAt.push(now);
+      send(this.paced.shift()!);
+    }
+    if (this.paced.length > 0 && this.pumpTimer === null) {
+      const wait = Math.max(1, PACE_WINDOW_MS - (now - this.sentAt[0]!));
+      this.pumpTimer = this.scheduler.after(wait, () => { this.pumpTimer = null; this.pump(send); });
+    }
   }
 
   on(h: LinkHandlers): void {
@@ -491,6 +532,10 @@ export class IbkrLink {
   private onDisconnected(): void {
     const wasUp = this.state === 'connected';
     this.state = this.closed ? 'disconnected' : 'connecting';
+    this.pumpTimer?.cancel();
+    this.pumpTimer = null;
+    const unsent = this.paced.splice(0);
+    if (unsent.length > 0) for (const h of this.handlers) h.unsent?.(unsent);
     this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
     for (const w of [...this.dropWaiters]) w();

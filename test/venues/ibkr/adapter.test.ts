@@ -147,6 +147,22 @@ describe('IBKR adapter on the TWS fake', () => {
     expect(w.fake.admin.stats().workingOrders).toBe(1);
   });
 
+  it('orders still paced (40 a second) when the socket drops are answered as not sent, never replayed on the next socket', async () => {
+    w = await world();
+    const s = await w.side();
+    for (let i = 0; i < 40; i++) s.exec.submit(lmt(`q${i}`, 'buy', 1, 50));
+    await until(() => w!.fake.admin.stats().orders >= 1, 'the first orders out');
+    w.fake.admin.inject({ drop: true });
+    const atDrop = w.fake.admin.stats().orders;
+    await until(() => s.link.canSend(), 'reconnected');
+    await s.exec.idle();
+    await sleep(300);
+    expect(w.fake.admin.stats().orders).toBe(atDrop);
+    const notSent = s.reports.filter((r) => r.kind === 'rejected' && /not sent: the connection to TWS dropped/.test(r.reason)).length;
+    expect(notSent).toBeGreaterThan(0);
+    expect(atDrop + notSent).toBe(40);
+  });
+
   it('user report: 10148 "state: Filled" books the fill and ends the cancel: no endless 10147', async () => {
     w = await world();
     const s = await w.side();
