@@ -57,7 +57,7 @@ export interface IbkrExecutionOptions {
   readonly contracts?: Readonly<Record<string, ContractSpec>>;
   /** How long a fill waits for its commission report before it is booked without one (default 3 s). */
   readonly commissionWaitMs?: number;
-  /** The zone TWS writes execution times in when it names none (default UTC). */
+  /** The zone TWS writes execution times in when it names none (default: the zone its handshake named, else UTC). */
   readonly twsTimeZone?: string;
   readonly scheduler?: Scheduler;
   readonly onProblem?: (p: IbkrProblem) => void;
@@ -457,7 +457,7 @@ export class IbkrExecution implements ExecutionClient {
       this.o.ids.observeUsed(x.orderId);
     }
     const c = WireContract.safeParse(e.contract);
-    const ts = (x.time !== undefined ? parseIbTime(x.time, this.o.twsTimeZone) : null) ?? this.stamp();
+    const ts = (x.time !== undefined ? parseIbTime(x.time, this.o.twsTimeZone ?? this.o.link.twsZone ?? 'UTC') : null) ?? this.stamp();
     if (this.lastExecTs === null || ts > this.lastExecTs) this.lastExecTs = ts;
     return {
       clientOrderId: cid, execId: x.execId, symbol: (c.success ? c.data.symbol : undefined) ?? '', side: x.side === 'SLD' ? 'sell' : 'buy',

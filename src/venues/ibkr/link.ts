@@ -139,6 +139,12 @@ export class IbkrLink {
       if (typeof sock?.setNoDelay === 'function') sock.setNoDelay(true);
     });
     api.on(EventName.disconnected, () => this.onDisconnected());
+    // The handshake's time names TWS's zone ("20260302 09:31:00 US/Eastern"): zone-less times it
+    // writes later (executions) are in that zone.
+    api.on(EventName.server, (_v: number, time: string) => {
+      const zone = /\s([A-Za-z][A-Za-z0-9_+\-/]*)$/.exec(String(time ?? '').trim())?.[1];
+      if (zone !== undefined && validZone(zone)) this.zone = zone;
+    });
     api.on(EventName.managedAccounts, (list: string) => { this.managed = String(list).split(',').map((a) => a.trim()).filter((a) => a !== ''); });
     api.on(EventName.nextValidId, (id: number) => this.onNextValidId(id));
     api.on(EventName.currentTime, () => { this.beat(); });
@@ -200,6 +206,13 @@ export class IbkrLink {
   on(h: LinkHandlers): void {
     this.handlers.push(h);
   }
+
+  /** TWS's time zone as its handshake named it (null before, or when it named none Intl knows). */
+  get twsZone(): string | null {
+    return this.zone;
+  }
+
+  private zone: string | null = null;
 
   get managedAccounts(): readonly string[] {
     return this.managed;
@@ -659,3 +672,12 @@ export class IbkrLink {
 }
 
 export { IbkrProtocolError };
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
