@@ -181,7 +181,10 @@ export class IbkrLink {
     const sock = ctl.socket;
     const send = (tokens: unknown[]): void => { sock.send!.call(sock, tokens); };
     ctl.rateLimiter = (tokens: unknown[]): void => {
-      this.paced.push(tokens);
+      // The heartbeat (reqCurrentTime, 49) goes first: behind a burst of orders it would time out
+      // and a live TWS be taken for dead.
+      if (Number((tokens as unknown[]).flat(4)[0]) === 49) this.paced.unshift(tokens);
+      else this.paced.push(tokens);
       this.pump(send);
     };
   }
