@@ -19,6 +19,7 @@ interface Shape {
 }
 
 const NUMS = 3;
+const RECENT = 4;
 
 export class RequestColumns {
   private readonly shapes: Shape[] = [];
@@ -27,6 +28,11 @@ export class RequestColumns {
   private readonly shape = new ChunkedU32();
   private readonly nums: ChunkedF64[] = Array.from({ length: NUMS }, () => new ChunkedF64());
   private readonly other = new Map<number, OrderRequest>();
+  /**
+   * The shapes the latest requests had, newest first: a run repeats a handful (buy and sell of one
+   * order type alternate), so most requests match one of these and build no key string.
+   */
+  private readonly recent: number[] = [];
 
   constructor(private readonly maxShapes = 4096) {}
 
@@ -58,6 +64,30 @@ export class RequestColumns {
   /** The shape's index (added if new), or -1 when the request cannot be kept in columns. */
   private shapeOf(r: OrderRequest): number {
     const rec = r as unknown as Record<string, unknown>;
+    const recent = this.recent;
+    for (let j = 0; j < recent.length; j++) {
+      const s = recent[j]!;
+      if (this.matches(this.shapes[s]!, rec)) return s;
+    }
+    const s = this.lookUp(rec);
+    if (s >= 0) { recent.unshift(s); if (recent.length > RECENT) recent.pop(); }
+    return s;
+  }
+
+  /** Whether `rec` has exactly this shape: the same keys in the same order, the same fixed values, numbers where the shape has them. */
+  private matches(sh: Shape, rec: Record<string, unknown>): boolean {
+    let k = 0;
+    for (const key in rec) {
+      if (!Object.hasOwn(rec, key)) return false;
+      if (k === sh.keys.length || key !== sh.keys[k]) return false;
+      const v = rec[key];
+      if (sh.slot[k]! >= 0 ? typeof v !== 'number' : v !== sh.fixed[k]) return false;
+      k++;
+    }
+    return k === sh.keys.length;
+  }
+
+  private lookUp(rec: Record<string, unknown>): number {
     let key = '';
     let n = 0;
     for (const k of Object.keys(rec)) {

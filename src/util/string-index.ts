@@ -5,6 +5,8 @@
  * an entry on the garbage-collected heap; this costs 5 to 11 (slots of 4 bytes, 3/8 to 3/4 full),
  * out of the heap's sight. Rows are non-negative integers below 2^31.
  */
+import { ChunkedU32 } from './columns.ts';
+
 const EMPTY = -1;
 const GONE = -2;
 
@@ -21,6 +23,11 @@ export class StringIndex {
   /** Live entries, and live + tombstones (what fills the table). */
   private live = 0;
   private used = 0;
+  /**
+   * Each row's hash, kept (4 bytes a row) so growing the table moves rows without reading and
+   * hashing their keys again (which was most of a long backtest's cost of this table).
+   */
+  private readonly hashes = new ChunkedU32();
 
   constructor(private readonly keyOf: (row: number) => string) {}
 
@@ -40,10 +47,12 @@ export class StringIndex {
   /** Point `id` at `row` (replacing its row if it has one). */
   set(id: string, row: number): void {
     const at = this.find(id);
-    if (at >= 0) { this.table[at] = row; return; }
+    if (at >= 0) { this.hashes.set(row, this.hashes.get(this.table[at]!)); this.table[at] = row; return; }
     if ((this.used + 1) * 4 > this.table.length * 3) this.rehash(this.live + 1);
     const t = this.table;
-    let i = hashOf(id) & this.mask;
+    const h = hashOf(id);
+    this.hashes.set(row, h);
+    let i = h & this.mask;
     while (t[i]! >= 0) i = (i + 1) & this.mask;
     if (t[i] === EMPTY) this.used++;
     t[i] = row;
@@ -79,7 +88,7 @@ export class StringIndex {
     for (let k = 0; k < old.length; k++) {
       const r = old[k]!;
       if (r < 0) continue;
-      let i = hashOf(this.keyOf(r)) & m;
+      let i = this.hashes.get(r) & m;
       while (t[i] !== EMPTY) i = (i + 1) & m;
       t[i] = r;
     }

@@ -73,6 +73,26 @@ describe('requests in columns', () => {
     }));
   });
 
+  it('a request that differs from the last one only in a fixed value or a key order gets its own shape', async () => {
+    const { RequestColumns } = await import('../../src/orders/request-columns.ts');
+    const cols = new RequestColumns();
+    const reqs: Record<string, unknown>[] = [
+      { symbol: 'A', side: 'buy', type: 'market', qty: 1 },
+      { symbol: 'A', side: 'sell', type: 'market', qty: 2 },
+      { symbol: 'A', type: 'market', side: 'sell', qty: 3 },
+      { symbol: 'A', side: 'sell', type: 'market', qty: 'x' },
+      { symbol: 'A', side: 'sell', type: 'market' },
+      { symbol: 'A', side: 'sell', type: 'market', qty: 4, tag: 't' },
+      { symbol: 'A', side: 'sell', type: 'market', qty: 5 },
+    ];
+    reqs.forEach((r, i) => cols.set(i, r as never));
+    reqs.forEach((r, i) => {
+      const got = cols.get(i) as unknown as Record<string, unknown>;
+      expect(Object.keys(got)).toEqual(Object.keys(r));
+      expect(got).toEqual(r);
+    });
+  });
+
   it('the archives keep no request object per order', () => {
     const arch = new OrderArchive();
     const base = fc.sample(order(0), { numRuns: 1, seed: 1 })[0]!;
