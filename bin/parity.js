@@ -10,6 +10,9 @@ if (major < 20) {
 // console's modules read it once, when they load).
 process.env.NODE_ENV ??= 'production';
 const { register } = await import('tsx/esm/api');
-register();
+// parity's own compiler settings for its own .tsx (React's automatic JSX runtime) and for the
+// strategies it loads: tsx would otherwise take the tsconfig of the folder the trader runs it from,
+// or none, and the console would fail with "React is not defined".
+register({ tsconfig: new URL('../tsconfig.json', import.meta.url).pathname });
 const { main } = await import('../src/cli/main.ts');
 await main(process.argv);
