@@ -16,7 +16,7 @@ import type { Bar, MarketEvent } from '../domain/market.ts';
 import { makeInstrument, type Instrument } from '../domain/instrument.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
-import { idPrefix } from '../orders/client-ids.ts';
+import { idPrefix, parseDurableId } from '../orders/client-ids.ts';
 import { loadStrategy, parseParams } from '../strategy/loader.ts';
 import { startRecording } from '../recording/session-recorder.ts';
 import { openDurable } from '../journal/durable.ts';
@@ -116,8 +116,11 @@ export async function startIbkr(config: Config, observers: readonly EngineObserv
     const instruments = new InstrumentRegistry(resolved);
 
     let reconcileAfterResync: ((why: string) => Promise<void>) | null = null;
+    // Ours: an orderRef of this store's client-id form (any durable id until the store is open).
+    let ownStore: string | null = null;
+    const ownsRef = (ref: string): boolean => { const p = parseDurableId(ref); return p !== null && (ownStore === null || p.storeId === ownStore); };
     const execution = new IbkrExecution({
-      link, ids, account: identity.account, live: identity.live, instruments, route: ib.route, contracts, onProblem, onInfo: log,
+      link, ids, account: identity.account, live: identity.live, instruments, route: ib.route, contracts, onProblem, onInfo: log, ownsRef,
       ...(opts.commissionWaitMs !== undefined ? { commissionWaitMs: opts.commissionWaitMs } : {}),
       ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
       onResynced: async (why) => { await reconcileAfterResync?.(why); },
@@ -140,6 +143,7 @@ export async function startIbkr(config: Config, observers: readonly EngineObserv
       ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
       ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
     });
+    ownStore = d.store.storeId;
     try {
       opts.onStore?.(d.store);
       const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);

@@ -7,7 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { IBApi, EventName } from '@stoqey/ib';
 import { HostileTws } from './tws-hostile-server.ts';
+import { startTwsFake } from '../../src/venue-server/tws/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let tws: HostileTws | null = null;
@@ -43,5 +45,26 @@ describe('IBKR hostile: parity run --venue ibkr as a process', () => {
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/refusing to trade real money/);
     expect(tws.placed).toEqual([]);
+  });
+
+  it('client id already in use at start (TWS 326): the one-line user error with the remedy, exit code 2, no stack', async () => {
+    const fake = await startTwsFake({ port: 0, account: 'DU1234567', symbols: ['AAPL'] });
+    const holder = new IBApi({ host: '127.0.0.1', port: fake.port });
+    try {
+      // Another program holds client id 5: a raw SDK connection, as TWS sees it.
+      await new Promise<void>((res, rej) => {
+        const t = setTimeout(() => rej(new Error('holder did not connect')), 5000);
+        holder.once(EventName.nextValidId, () => { clearTimeout(t); res(); });
+        holder.connect(5);
+      });
+      const r = await run([...base(fake.port), '--ib-client-id', '5']);
+      expect(r.out).toMatch(/client id 5 is already in use/i);
+      expect(r.out).not.toMatch(/unexpected error|a bug, please report/i);
+      expect(r.out).not.toMatch(/\n\s+at /);
+      expect(r.code).toBe(2);
+    } finally {
+      holder.disconnect();
+      await fake.close();
+    }
   });
 });

@@ -31,6 +31,7 @@ import { describeMessage, stateOf10148 } from './error-codes.ts';
 import { IbkrApiError, IbkrConnectionError, IbkrProtocolError, type IbkrProblem } from './errors.ts';
 import type { ExecEvent, IbkrLink, IbMessage, OpenOrderEvent, OrderStatusEvent } from './link.ts';
 import { IdMap, type OrderIdAllocator } from './order-ids.ts';
+import { parseDurableId } from '../../orders/client-ids.ts';
 import { applyChanges, isFinalIbStatus, requestFromIb, statusFromIb, toContract, toIbOrder, type ContractSpec } from './translate.ts';
 import { WireCommission, WireContract, WireExecution, WireOrder, WireOrderState, WireOrderStatus, firstIssue, parseIbTime, type WireExecutionT } from './wire.ts';
 
@@ -64,6 +65,13 @@ export interface IbkrExecutionOptions {
   readonly onInfo?: (level: 'info' | 'warn' | 'debug', msg: string) => void;
   /** After a reconnect's executions and open orders were applied: reconcile before trading resumes. */
   readonly onResynced?: (why: string) => Promise<void> | void;
+  /**
+   * Whether an orderRef is one parity issued (default: the durable client-id form, parseDurableId;
+   * the mode narrows it to its own store). Orders and executions with any other orderRef (another
+   * API client, a manual TWS order) are never reported as ours: the open-orders query lists them,
+   * so reconciliation adopts them as external. Orders this process placed are ours whatever their id.
+   */
+  readonly ownsRef?: (orderRef: string) => boolean;
 }
 
 interface HeldFill {
@@ -234,6 +242,7 @@ export class IbkrExecution implements ExecutionClient {
     }
     const id = this.o.ids.next();
     this.map.set(id, cid);
+    this.map.noteTerms(id, r);
     this.o.link.api.placeOrder(id, contract, order);
   }
 
@@ -299,10 +308,18 @@ export class IbkrExecution implements ExecutionClient {
     const open = await this.o.link.openOrders();
     let found: OpenOrderEvent | null = null;
     for (const e of open.orders) {
-      const ref = this.learn(e);
+      const ref = this.learn(e) ?? refOf(e);
       if (ref === cid) found = e;
     }
+    // The engine commands it (an external order the operator adopted or cancels): routed from now on.
+    if (found !== null && this.map.cidOf(found.orderId) === undefined) this.map.set(found.orderId, cid);
     return found;
+  }
+
+  /** An orderRef parity issued (or an order this process placed). */
+  private ours(ref: string): boolean {
+    if (this.map.ibOf(ref) !== undefined) return true;
+    return this.o.ownsRef !== undefined ? this.o.ownsRef(ref) : parseDurableId(ref) !== null;
   }
 
   /** Map an openOrder's IB id to its orderRef; the orderRef (or undefined for orders not ours). */
@@ -310,8 +327,14 @@ export class IbkrExecution implements ExecutionClient {
     this.o.ids.observeUsed(e.orderId);
     const w = WireOrder.safeParse(e.order);
     const ref = w.success ? w.data.orderRef : undefined;
-    if (ref !== undefined) this.map.set(e.orderId, ref);
-    return ref ?? this.map.cidOf(e.orderId);
+    if (ref !== undefined && this.ours(ref)) this.map.set(e.orderId, ref);
+    const cid = this.map.cidOf(e.orderId);
+    if (cid !== undefined) {
+      const c = WireContract.safeParse(e.contract);
+      const terms = c.success && w.success ? requestFromIb(c.data, w.data) : null;
+      if (terms !== null) this.map.noteTerms(e.orderId, terms);
+    }
+    return cid;
   }
 
   /** Orders, modifies and cancels that were still paced when the socket dropped: answered as not sent. */
@@ -362,6 +385,8 @@ export class IbkrExecution implements ExecutionClient {
     const s = p.data;
     const cid = this.map.cidOf(s.orderId);
     if (cid === undefined) return;
+    // Remembered: a Filled order whose executions TWS does not show any more is still known as Filled.
+    this.map.noteStatus(s.orderId, { status: s.status, filled: s.filled, avgFillPrice: s.avgFillPrice ?? 0, ts: this.stamp() });
     switch (s.status) {
       case 'Submitted': case 'PreSubmitted':
         this.emit({ kind: 'accepted', clientOrderId: cid, venueOrderId: String(s.orderId), ts: this.stamp() });
@@ -443,12 +468,15 @@ export class IbkrExecution implements ExecutionClient {
     }
     const x: WireExecutionT = p.data;
     if (x.acctNumber !== undefined && x.acctNumber !== this.o.account) return null;
-    const cid = x.orderRef ?? (x.orderId !== undefined ? this.map.cidOf(x.orderId) : undefined);
+    const known = x.orderId !== undefined && x.orderId > 0 ? this.map.cidOf(x.orderId) : undefined;
+    const cid = x.orderRef !== undefined && this.ours(x.orderRef) ? x.orderRef : known;
     if (cid === undefined) {
       // A trade on the account that parity did not place (TWS by hand, another program): said, not booked.
       if (!this.foreignExecs.has(x.execId)) {
         this.foreignExecs.add(x.execId);
-        this.info('warn', `execution ${x.execId} (${x.side === 'SLD' ? 'sell' : 'buy'} ${x.shares} @ ${x.price}) on account ${this.o.account} has no orderRef parity knows: not booked; reconciliation will show the position difference`);
+        if (this.foreignExecs.size > 10_000) this.foreignExecs.delete(this.foreignExecs.values().next().value!);
+        const by = x.orderRef !== undefined ? `orderRef "${x.orderRef}" (not placed by parity)` : 'no orderRef parity knows';
+        this.info('warn', `execution ${x.execId} (${x.side === 'SLD' ? 'sell' : 'buy'} ${x.shares} @ ${x.price}) on account ${this.o.account} has ${by}: not booked; reconciliation will show the position difference`);
       }
       return null;
     }
@@ -657,7 +685,19 @@ export class IbkrExecution implements ExecutionClient {
       const value = fills.reduce((s, x) => s + x.qty * x.price, 0);
       return { ...st, filledQty: filled, avgFillPrice: filled > 0 ? value / filled : 0, status: st.status === 'accepted' && filled > 0 ? 'partially_filled' : st.status };
     }
-    if (fills.length === 0) return null;
+    if (fills.length === 0) {
+      // Neither working nor executed as far as TWS shows now: what TWS last said about it (a Filled
+      // order whose executions are not visible yet is not "unknown at the venue": that would resend it).
+      const ib = this.map.ibOf(cid);
+      const word = ib !== undefined ? this.map.wordOf(ib) : undefined;
+      // Only a final status is an answer: a working status for an order TWS no longer lists is not.
+      if (ib === undefined || word?.status === undefined || word.request === undefined || !isFinalIbStatus(word.status.status)) return null;
+      const st = word.status;
+      return {
+        clientOrderId: cid, venueOrderId: String(ib), request: word.request, status: statusFromIb(st.status, st.filled),
+        filledQty: st.filled, avgFillPrice: st.avgFillPrice, createdAt: st.ts, updatedAt: st.ts,
+      };
+    }
     const qty = fills.reduce((s, x) => s + x.qty, 0);
     const value = fills.reduce((s, x) => s + x.qty * x.price, 0);
     const first = fills[0]!;
@@ -689,7 +729,8 @@ export class IbkrExecution implements ExecutionClient {
     const open = await this.o.link.openOrders();
     const out: VenueOrderState[] = [];
     for (const e of open.orders) {
-      const cid = this.learn(e);
+      // Foreign orders with an orderRef are listed too: reconciliation adopts them as external.
+      const cid = this.learn(e) ?? refOf(e);
       if (cid === undefined) continue;
       const w = WireOrder.safeParse(e.order);
       if (w.success && w.data.account !== undefined && w.data.account !== this.o.account) continue;
@@ -791,6 +832,12 @@ function replacedReport(cid: string, r: OrderRequest, ts: number): ExecutionRepo
     case 'stop_limit': return { ...base, limitPrice: r.limitPrice, stopPrice: r.stopPrice };
     case 'market': return base;
   }
+}
+
+/** The orderRef an openOrder carries, if any. */
+function refOf(e: OpenOrderEvent): string | undefined {
+  const w = WireOrder.safeParse(e.order);
+  return w.success ? w.data.orderRef : undefined;
 }
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorCode, type FileSystem } from '../../ports/file-system.ts';
+import type { OrderRequest } from '../../domain/order.ts';
 
 export const ORDER_IDS_FILE = 'ibkr-order-ids.json';
 
@@ -96,14 +97,46 @@ export class OrderIdAllocator {
   }
 }
 
-/** IB order id <-> client order id (our orderRef). A cache of TWS's word, never a source of truth. */
+/** TWS's last word on one of our IB orders: its terms and its latest orderStatus. */
+export interface IbOrderWord {
+  /** The terms placed or last shown by an openOrder. */
+  request?: OrderRequest;
+  /** The latest orderStatus (TWS's status name, cumulative filled quantity, average price, when heard). */
+  status?: { readonly status: string; readonly filled: number; readonly avgFillPrice: number; readonly ts: number };
+}
+
+/**
+ * IB order id <-> client order id (our orderRef), with TWS's last word on each order. A cache of
+ * TWS's word, never a source of truth: it answers "where does the order stand" when TWS itself can
+ * no longer be asked (a Filled order whose executions are not visible, reqCompletedOrders unsupported).
+ */
 export class IdMap {
   private readonly byIb = new Map<number, string>();
   private readonly byCid = new Map<string, number>();
+  private readonly words = new Map<number, IbOrderWord>();
+
+  /** Note the terms of an IB order (placed, or as an openOrder shows them). */
+  noteTerms(ibId: number, request: OrderRequest): void {
+    const w = this.words.get(ibId);
+    if (w === undefined) this.words.set(ibId, { request });
+    else w.request = request;
+  }
+
+  /** Note the latest orderStatus of an IB order. */
+  noteStatus(ibId: number, status: NonNullable<IbOrderWord['status']>): void {
+    const w = this.words.get(ibId);
+    if (w === undefined) this.words.set(ibId, { status });
+    else w.status = status;
+  }
+
+  /** What TWS last said about an IB order. */
+  wordOf(ibId: number): Readonly<IbOrderWord> | undefined {
+    return this.words.get(ibId);
+  }
 
   set(ibId: number, cid: string): void {
     const old = this.byCid.get(cid);
-    if (old !== undefined && old !== ibId) this.byIb.delete(old);
+    if (old !== undefined && old !== ibId) { this.byIb.delete(old); this.words.delete(old); }
     this.byIb.set(ibId, cid);
     this.byCid.set(cid, ibId);
   }
