@@ -16,7 +16,9 @@
  * admin.startReplay()), bars (the same in memory), symbols (tradable without data; bars pushed by
  * the admin add theirs), speed (60), account ("DU1234567", a paper account), cash (100000 USD),
  * accountType ("margin"), tz, startTime (venue time before any bar when nothing is replayed;
- * default now), commission ({ perShare 0.005, min 1.00, maxPct 0.01 }: IBKR Pro fixed),
+ * default now), clock ("machine": reqCurrentTime and the handshake's time are this machine's
+ * clock; "venue": they are the venue time executions carry, i.e. the replay's data time while it
+ * runs, else the last bar played, startTime, or just before the first bar), commission ({ perShare 0.005, min 1.00, maxPct 0.01 }: IBKR Pro fixed),
  * primaryExchanges ({ SYMBOL: "NYSE" }; default NASDAQ), adminPort (an HTTP admin on 127.0.0.1;
  * absent = none), log (one line per event worth knowing: connections, orders, refusals, faults).
  *
@@ -48,7 +50,7 @@
  * -> AccountType, NetLiquidation, TotalCashValue, SettledCash, AccruedCash, BuyingPower,
  * EquityWithLoanValue, GrossPositionValue, InitMarginReq, MaintMarginReq, AvailableFunds,
  * ExcessLiquidity, Cushion, Leverage (or "All"), accountSummaryEnd (cash net of commissions).
- * reqCurrentTime (this machine's clock), reqIds, reqManagedAccts, reqContractDetails (STK on SMART
+ * reqCurrentTime (this machine's clock, or venue time with clock: "venue"), reqIds, reqManagedAccts, reqContractDetails (STK on SMART
  * with primaryExch and USD; crypto pairs "BTC-USD" as CRYPTO on PAXOS; each symbol its own stable
  * conId) + contractDetailsEnd, reqRealTimeBars -> 5-second realtimeBars as TWS sends them, twelve
  * per one-minute data bar played, which fold back into that bar exactly (rt-bars.ts), reqHistoricalData

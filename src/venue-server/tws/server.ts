@@ -53,6 +53,14 @@ export interface TwsFakeOptions {
   readonly tz?: string;
   /** Venue time before any bar when nothing is replayed (default: now). */
   readonly startTime?: number;
+  /**
+   * What reqCurrentTime and the handshake's time string say: 'venue' (the replay's data time, the
+   * last bar played, startTime, or just before the first bar; what executions are stamped with), so
+   * market hours judged on reqCurrentTime follow the data, not the hour a test runs; or 'machine'
+   * (default: this machine's clock, what a clock-skew gate compares with; a session's gates on a
+   * replaying fake fail the skew check otherwise, until the session tells skew from venue time).
+   */
+  readonly clock?: 'venue' | 'machine';
   /** Commission schedule (default IBKR Pro fixed: 0.005 a share, min 1.00, max 1% of value). */
   readonly commission?: Partial<CommissionSchedule>;
   /** Primary exchange per stock symbol (default NASDAQ; a few well-known NYSE / ARCA names built in). */
@@ -136,7 +144,20 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
   const played: Bar[] = [];
   let lastBarTs: number | null = null;
   const replay = bars.length > 0 ? new Replay(bars, opts.speed ?? 60, null, (b) => playBar(b)) : null;
-  const now = (): number => (replay !== null && lastBarTs === null ? replay.now() : lastBarTs ?? opts.startTime ?? Date.now());
+  /** Venue time for the book (orders, executions): the last bar played, else as `venueClock()` says. */
+  const now = (): number => lastBarTs ?? venueClock();
+  /**
+   * The venue's clock, as reqCurrentTime and the handshake tell it: the replay's data time while it
+   * runs (never behind the last bar played), the last bar pushed, else the configured startTime,
+   * else just before the first bar to come; only a fake with no data and no startTime says the
+   * machine's clock. Executions are stamped by `now()`, which this never runs behind.
+   */
+  function venueClock(): number {
+    if (replay !== null && replay.started) return Math.max(replay.now(), lastBarTs ?? -Infinity);
+    return lastBarTs ?? opts.startTime ?? (replay !== null ? replay.now() : Date.now());
+  }
+  /** What reqCurrentTime and the handshake say (opts.clock). */
+  const clock = (): number => (opts.clock === 'venue' ? venueClock() : Date.now());
 
   // ---------- contracts ----------
   const contracts = new Map<string, TwsContract>();
@@ -293,7 +314,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       return;
     }
     c.greeted = true;
-    send(c, [SERVER_VERSION, W.twsTime(Date.now())]);
+    send(c, [SERVER_VERSION, W.twsTime(clock())]);
   }
 
   function startApi(c: Conn, fields: string[]): void {
@@ -516,7 +537,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       case OUT.REQ_AUTO_OPEN_ORDERS: parseSimple(body, 'reqAutoOpenOrders', ['bAutoBind']); return;
       case OUT.REQ_EXECUTIONS: return reqExecutions(c, body);
       case OUT.REQ_IDS: parseSimple(body, 'reqIds', ['numIds']); return send(c, W.nextValidId(book.nextValidId()));
-      case OUT.REQ_CURRENT_TIME: parseSimple(body, 'reqCurrentTime'); return send(c, W.currentTime(Math.floor(Date.now() / 1000)));
+      case OUT.REQ_CURRENT_TIME: parseSimple(body, 'reqCurrentTime'); return send(c, W.currentTime(Math.floor(clock() / 1000)));
       case OUT.REQ_MANAGED_ACCTS: parseSimple(body, 'reqManagedAccts'); return send(c, W.managedAccounts(account));
       case OUT.REQ_POSITIONS: parseSimple(body, 'reqPositions'); c.positions = true; return positions(c);
       case OUT.CANCEL_POSITIONS: parseSimple(body, 'cancelPositions'); c.positions = false; return;
