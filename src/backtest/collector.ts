@@ -32,7 +32,7 @@ import type { MetricsInput } from './metrics.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import { FillStats } from './fill-stats.ts';
 import { FillTable } from './fill-table.ts';
-import { StringIndex } from '../util/string-index.ts';
+import { IdColumn, IdIndex } from '../util/string-index.ts';
 import { EquityCurve, type EquityCurveOptions } from './equity-curve.ts';
 
 export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats' | 'curve'>;
@@ -81,7 +81,7 @@ export class BacktestCollector implements EngineObserver {
   /** Round trips, wins, notional and fees, kept per fill on integer units (fill-stats.ts). */
   private readonly stats = new FillStats();
   /** Each order's latest handle, in order of first appearance (creation order: stable output). */
-  private readonly orderIds: string[] = [];
+  private readonly orderIds = new IdColumn();
   /**
    * The handles kept: only those the engine's registry cannot stand for (a test's recorded ones).
    * An engine's events carry its registry's handles, whose view is `registry.viewById(id)`: for
@@ -90,7 +90,7 @@ export class BacktestCollector implements EngineObserver {
   private readonly keptHandles = new Map<number, OrderHandle>();
   private registry: OrderLookup | null = null;
   /** Row per order id (a typed hash table, not a Map: 8 bytes an order off the GC heap). */
-  private readonly orderRows = new StringIndex((r) => this.orderIds[r]!);
+  private readonly orderRows = new IdIndex(this.orderIds);
   private readonly logRing: LogEntry[] = [];
   private readonly maxLogs: number;
   private logStart = 0;
@@ -149,9 +149,8 @@ export class BacktestCollector implements EngineObserver {
     // The last event's handle gives the order's final state (a registry's handle reads it live).
     let row = this.orderRows.get(event.clientOrderId);
     if (row === undefined) {
-      row = this.orderIds.length;
+      row = this.orderIds.push(event.clientOrderId);
       this.orderRows.set(event.clientOrderId, row);
-      this.orderIds.push(event.clientOrderId);
     }
     const reg = engine?.orders as Partial<OrderLookup> | undefined;
     if (reg !== undefined && typeof reg.viewById === 'function') {
@@ -237,9 +236,14 @@ export class BacktestCollector implements EngineObserver {
     return this.curve.retainedBytes() + this.fillTable.retainedBytes();
   }
 
+  /** Bytes held per order and fill: the fill table, the order ids (8 bytes a reference) and their lookup table (the curve is bounded: retainedBytes). */
+  get bytes(): number {
+    return this.fillTable.bytes + this.orderIds.bytes + this.orderRows.bytes;
+  }
+
   private orderAt(i: number): OrderView {
     const h = this.keptHandles.get(i);
-    return h !== undefined ? h.view() : this.registry!.viewById(this.orderIds[i]!)!;
+    return h !== undefined ? h.view() : this.registry!.viewById(this.orderIds.at(i))!;
   }
 
   /** The final state of every order seen, in order of creation, one view at a time (none kept). */

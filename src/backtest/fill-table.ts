@@ -6,22 +6,25 @@
  * builds the Fill objects again, equal to the ones that came in, when a report needs them.
  */
 import type { Fill } from '../domain/fill.ts';
-import { ChunkedF64, ChunkedI32, ChunkedU32 } from '../util/columns.ts';
+import { ChunkedI32, ChunkedScaled, ChunkedU32 } from '../util/columns.ts';
+import { IdColumn } from '../util/string-index.ts';
 
 /** `S<seq>-<n>` with no leading zeros (so the numbers spell the same string back). */
 const SIM_EXEC = /^S(0|[1-9]\d{0,14})-(0|[1-9]\d{0,14})$/;
 
 export class FillTable {
   private n = 0;
-  private readonly tsC = new ChunkedF64();
-  private readonly qtyC = new ChunkedF64();
-  private readonly priceC = new ChunkedF64();
-  private readonly feeC = new ChunkedF64();
+  /** Exact 32-bit steps where they are (whole seconds, 1e-8 of a unit, 1e-4 of a price, 1e-6 of a fee: columns.ts ChunkedScaled), else plain numbers. */
+  private readonly tsC = new ChunkedScaled(1, 1000);
+  private readonly qtyC = new ChunkedScaled(1e8);
+  private readonly priceC = new ChunkedScaled(1e4);
+  private readonly feeC = new ChunkedScaled(1e6);
   private readonly execSeq = new ChunkedI32();
   private readonly execNo = new ChunkedI32();
   /** bit 0 sell, bit 1 maker, bits 2+ the symbol's index. */
   private readonly code = new ChunkedU32();
-  private readonly ids: string[] = [];
+  /** Client ids as prefix + counter (string-index.ts IdColumn), not a reference each. */
+  private readonly ids = new IdColumn();
   private readonly symbols: string[] = [];
   private readonly symbolIndex = new Map<string, number>();
   /** Execution ids of another shape, by row. */
@@ -56,7 +59,7 @@ export class FillTable {
     const c = this.code.get(i);
     const seq = this.execSeq.get(i);
     return {
-      clientOrderId: this.ids[i]!,
+      clientOrderId: this.ids.at(i),
       execId: seq < 0 ? this.otherExec.get(i)! : `S${seq}-${this.execNo.get(i)}`,
       symbol: this.symbols[c >>> 2]!,
       side: (c & 1) !== 0 ? 'sell' : 'buy',
@@ -78,5 +81,10 @@ export class FillTable {
   /** Bytes of the typed arrays held (the id references and other strings not counted). */
   retainedBytes(): number {
     return this.tsC.bytes + this.qtyC.bytes + this.priceC.bytes + this.feeC.bytes + this.execSeq.bytes + this.execNo.bytes + this.code.bytes;
+  }
+
+  /** Bytes held: the columns and the id references (8 bytes each). */
+  get bytes(): number {
+    return this.retainedBytes() + this.ids.bytes;
   }
 }

@@ -8,8 +8,8 @@
 import type { OrderRequest } from '../domain/order.ts';
 import { ORDER_STATES, type OrderStatus } from './fsm.ts';
 import { type Order, type OrderView } from './order.ts';
-import { ChunkedF64, ChunkedI32, ChunkedU8 } from '../util/columns.ts';
-import { StringIndex } from '../util/string-index.ts';
+import { ChunkedF64, ChunkedI32, ChunkedScaled, ChunkedU8 } from '../util/columns.ts';
+import { IdColumn, IdIndex } from '../util/string-index.ts';
 import { RequestColumns } from './request-columns.ts';
 
 const STATUS_CODE = new Map<OrderStatus, number>(ORDER_STATES.map((s, i) => [s, i]));
@@ -31,9 +31,10 @@ const NONE = -2;
 const OTHER = -1;
 
 export class OrderArchive {
-  private readonly ids: string[] = [];
-  /** Row per id (a typed hash table over `ids`, not a Map: 8 bytes an order off the GC heap). */
-  private readonly rows = new StringIndex((r) => this.ids[r]!);
+  /** Client ids as prefix + counter (4 bytes a row, no string kept: string-index.ts IdColumn). */
+  private readonly ids = new IdColumn();
+  /** Row per id (a typed hash table over the ids' codes, not a Map: off the GC heap). */
+  private readonly rows = new IdIndex(this.ids);
   private n = 0;
   /** The requests in columns (request-columns.ts), not an object per order. */
   private readonly requests = new RequestColumns();
@@ -58,10 +59,21 @@ export class OrderArchive {
   private readonly returnTo = new ChunkedU8();
   /** bit 0 external, bit 1 leftAlone, bit 2 the row is no longer the order's (taken or put again). */
   private readonly bits = new ChunkedU8();
-  private readonly num: Record<NumField, ChunkedF64> = Object.fromEntries(NUM.map((k) => [k, new ChunkedF64()])) as Record<NumField, ChunkedF64>;
+  /** Exact 32-bit steps where they are (columns.ts ChunkedScaled), else plain numbers. */
+  private readonly num: Record<NumField, ChunkedF64 | ChunkedScaled> = {
+    filledQty: new ChunkedScaled(1e8), avgFillPrice: new ChunkedScaled(1e4), fees: new ChunkedScaled(1e6), createdAt: new ChunkedScaled(1, 1000), fillTickLots: new ChunkedF64(),
+  };
 
   get size(): number {
     return this.rows.size;
+  }
+
+  /** Bytes held per row: the columns, the id references (8 bytes each) and the lookup table. */
+  get bytes(): number {
+    let b = this.ids.bytes + this.rows.bytes + this.requests.bytes + this.status.bytes + this.returnTo.bytes + this.bits.bytes;
+    for (const c of [this.venueNo, this.execA, this.execB, this.filledLots, this.lastVenueSeq, this.seq, this.updatedAt, this.lastStatusTs]) b += c.bytes;
+    for (const k of NUM) b += this.num[k].bytes;
+    return b;
   }
 
   has(id: string): boolean {
@@ -142,7 +154,7 @@ export class OrderArchive {
     const b = this.bits.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, venueOrderId: this.venueIdAt(i), request: this.requests.get(i), status: ORDER_STATES[this.status.get(i)]!,
+      clientOrderId: this.ids.at(i), venueOrderId: this.venueIdAt(i), request: this.requests.get(i), status: ORDER_STATES[this.status.get(i)]!,
       filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i), createdAt: num.createdAt.get(i), updatedAt: this.updatedAt.getDelta(i, num.createdAt.get(i)),
       reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null, external: (b & 1) !== 0, leftAlone: (b & 2) !== 0,
     };
@@ -158,7 +170,7 @@ export class OrderArchive {
     const r = this.returnTo.get(i);
     const num = this.num;
     return {
-      clientOrderId: this.ids[i]!, request: this.requests.get(i), venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
+      clientOrderId: this.ids.at(i), request: this.requests.get(i), venueOrderId: this.venueIdAt(i), status: ORDER_STATES[this.status.get(i)]!,
       returnTo: r === 0 ? null : ORDER_STATES[r - 1]!, filledQty: num.filledQty.get(i), avgFillPrice: num.avgFillPrice.get(i), fees: num.fees.get(i),
       createdAt: num.createdAt.get(i), updatedAt: this.updatedAt.getDelta(i, num.createdAt.get(i)), reason: this.reasons.get(i) ?? null, flagged: this.flags.get(i) ?? null,
       external: (b & 1) !== 0, leftAlone: (b & 2) !== 0, filledLots: this.filledLots.get(i), fillTickLots: num.fillTickLots.get(i),

@@ -9,7 +9,7 @@
  * or past `maxShapes` distinct shapes is kept as it came.
  */
 import type { OrderRequest } from '../domain/order.ts';
-import { ChunkedF64, ChunkedU32 } from '../util/columns.ts';
+import { ChunkedScaled, ChunkedU32 } from '../util/columns.ts';
 
 interface Shape {
   readonly keys: readonly string[];
@@ -26,7 +26,8 @@ export class RequestColumns {
   private readonly shapeIndex = new Map<string, number>();
   /** Shape index + 1 per row; 0 = kept as an object in `other`. */
   private readonly shape = new ChunkedU32();
-  private readonly nums: ChunkedF64[] = Array.from({ length: NUMS }, () => new ChunkedF64());
+  /** Exact 32-bit steps where they are (columns.ts ChunkedScaled): the first number is most often a quantity, the others prices. */
+  private readonly nums: ChunkedScaled[] = [new ChunkedScaled(1e8), new ChunkedScaled(1e4), new ChunkedScaled(1e4)];
   private readonly other = new Map<number, OrderRequest>();
   /**
    * The shapes the latest requests had, newest first: a run repeats a handful (buy and sell of one
@@ -35,6 +36,13 @@ export class RequestColumns {
   private readonly recent: number[] = [];
 
   constructor(private readonly maxShapes = 4096) {}
+
+  /** Bytes of the columns (the rare requests kept as objects not counted). */
+  get bytes(): number {
+    let b = this.shape.bytes;
+    for (const c of this.nums) b += c.bytes;
+    return b;
+  }
 
   set(i: number, r: OrderRequest): void {
     const s = Object.getPrototypeOf(r) === Object.prototype ? this.shapeOf(r) : -1;

@@ -8,9 +8,9 @@
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { VenueExecution } from '../../ports/index.ts';
-import { ChunkedF64, ChunkedI32, ChunkedU32, ChunkedU8 } from '../../util/columns.ts';
+import { ChunkedF64, ChunkedI32, ChunkedScaled, ChunkedU32, ChunkedU8 } from '../../util/columns.ts';
 import { RequestColumns } from '../../orders/request-columns.ts';
-import { StringIndex } from '../../util/string-index.ts';
+import { IdColumn, IdIndex } from '../../util/string-index.ts';
 
 export type EndedLife = 'filled' | 'canceled' | 'expired';
 const LIVES: readonly EndedLife[] = ['filled', 'canceled', 'expired'];
@@ -31,12 +31,13 @@ export interface EndedOrder {
 
 /** Orders that left the book, and ids refused at entry (which may be used again). */
 export class EndedOrders {
-  private readonly ids: string[] = [];
+  /** Client ids as prefix + counter (4 bytes a row, no string kept: string-index.ts IdColumn). */
+  private readonly ids = new IdColumn();
   /** Instruments are kept once each, by index. */
   private readonly instList: Instrument[] = [];
   private readonly instIndex = new Map<Instrument, number>();
   /** Row per client order id (a typed hash table over `ids`, not a Map: 8 bytes an order off the GC heap). */
-  private readonly rows = new StringIndex((r) => this.ids[r]!);
+  private readonly rows = new IdIndex(this.ids);
   /** Ids refused at entry (no row). */
   private readonly refusedIds = new Set<string>();
   private n = 0;
@@ -47,13 +48,20 @@ export class EndedOrders {
   /** Small integers at 4 bytes (anything else exact through a side map); updatedTs as a delta from submitTs. */
   private readonly seq = new ChunkedI32();
   private readonly filledLots = new ChunkedI32();
-  private readonly submitTs = new ChunkedF64();
+  /** Times, quantities, prices as exact 32-bit steps where they are (columns.ts ChunkedScaled). */
+  private readonly submitTs = new ChunkedScaled(1, 1000);
   private readonly updatedTs = new ChunkedI32();
   private readonly fillValue = new ChunkedF64();
-  private readonly fillQty = new ChunkedF64();
+  private readonly fillQty = new ChunkedScaled(1e8);
 
   get size(): number {
     return this.rows.size + this.refusedIds.size;
+  }
+
+  /** Bytes held: the columns, the id references (8 bytes each) and the lookup table. */
+  get bytes(): number {
+    return this.ids.bytes + this.rows.bytes + this.requests.bytes + this.inst.bytes + this.life.bytes + this.seq.bytes + this.filledLots.bytes
+      + this.submitTs.bytes + this.updatedTs.bytes + this.fillValue.bytes + this.fillQty.bytes;
   }
 
   /** 'rejected' for an id refused at entry, the life of a finished order, undefined if never seen here. */
@@ -101,7 +109,7 @@ export class EndedOrders {
     const i = this.rows.get(id);
     if (i === undefined) return undefined;
     return {
-      clientOrderId: this.ids[i]!, seq: this.seq.get(i), inst: this.instList[this.inst.get(i)]!, request: this.requests.get(i), life: LIVES[this.life.get(i)]!,
+      clientOrderId: this.ids.at(i), seq: this.seq.get(i), inst: this.instList[this.inst.get(i)]!, request: this.requests.get(i), life: LIVES[this.life.get(i)]!,
       filledLots: this.filledLots.get(i), submitTs: this.submitTs.get(i), updatedTs: this.updatedTs.getDelta(i, this.submitTs.get(i)), fillValue: this.fillValue.get(i), fillQty: this.fillQty.get(i),
     };
   }
@@ -113,7 +121,7 @@ export class EndedOrders {
  */
 export class ExecutionLog {
   private n = 0;
-  private readonly ids: string[] = [];
+  private readonly ids = new IdColumn();
   /** The symbol by index (symbolList), not a reference per execution. */
   private readonly symbol = new ChunkedU32();
   private readonly symbolList: string[] = [];
@@ -121,15 +129,21 @@ export class ExecutionLog {
   private readonly buy = new ChunkedU8();
   private readonly seq = new ChunkedI32();
   private readonly no = new ChunkedI32();
-  private readonly qty = new ChunkedF64();
-  private readonly price = new ChunkedF64();
-  private readonly fee = new ChunkedF64();
-  private readonly ts = new ChunkedF64();
+  /** Exact 32-bit steps where they are (columns.ts ChunkedScaled), else plain numbers. */
+  private readonly qty = new ChunkedScaled(1e8);
+  private readonly price = new ChunkedScaled(1e4);
+  private readonly fee = new ChunkedScaled(1e6);
+  private readonly ts = new ChunkedScaled(1, 1000);
   /** False once a late event (a push feed's) put an execution before an earlier one. */
   private inOrder = true;
 
   get length(): number {
     return this.n;
+  }
+
+  /** Bytes held: the columns and the id references (8 bytes each). */
+  get bytes(): number {
+    return this.ids.bytes + this.symbol.bytes + this.buy.bytes + this.seq.bytes + this.no.bytes + this.qty.bytes + this.price.bytes + this.fee.bytes + this.ts.bytes;
   }
 
   add(clientOrderId: string, seq: number, no: number, symbol: string, buy: boolean, qty: number, price: number, fee: number, ts: number): void {
@@ -161,7 +175,7 @@ export class ExecutionLog {
 
   private at(i: number): VenueExecution {
     return {
-      clientOrderId: this.ids[i]!, execId: `S${this.seq.get(i)}-${this.no.get(i)}`, symbol: this.symbolList[this.symbol.get(i)]!, side: this.buy.get(i) === 1 ? 'buy' : 'sell',
+      clientOrderId: this.ids.at(i), execId: `S${this.seq.get(i)}-${this.no.get(i)}`, symbol: this.symbolList[this.symbol.get(i)]!, side: this.buy.get(i) === 1 ? 'buy' : 'sell',
       qty: this.qty.get(i), price: this.price.get(i), fee: this.fee.get(i), ts: this.ts.get(i),
     };
   }
