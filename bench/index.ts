@@ -6,6 +6,7 @@
  */
 import { benchBacktest } from './backtest.bench.ts';
 import { benchConsole } from './console.bench.ts';
+import { benchIbkr } from './ibkr.bench.ts';
 import { benchReplay } from './replay.bench.ts';
 import { benchOrders } from './orders.bench.ts';
 import { benchSweep } from './sweep.bench.ts';

@@ -114,6 +114,8 @@ interface Conn {
   clientId: number | null;
   readonly rtBars: Map<number, number>;
   positions: boolean;
+  /** Messages written this tick are corked and leave in one writev when it ends. */
+  corked: boolean;
 }
 
 /** FNV-1a: a stable conId per symbol, the same on every run. */
@@ -217,8 +219,21 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     timers.add(t);
   };
 
+  // What one request or one bar makes a client hear (openOrder + orderStatus, or execDetails,
+  // orderStatus, openOrder, commissionReport, position) goes out in one write, not one syscall each.
   const send = (c: Conn, fields: Field[]): void => {
-    if (!c.socket.destroyed && c.socket.writable) c.socket.write(frame(fields));
+    if (c.socket.destroyed || !c.socket.writable) return;
+    if (!c.corked) {
+      c.corked = true;
+      c.socket.cork();
+      process.nextTick(() => { c.corked = false; c.socket.uncork(); });
+    }
+    c.socket.write(frame(fields));
+  };
+  /** Out now what this tick wrote (before a socket is destroyed, which would discard it). */
+  const flush = (c: Conn): void => {
+    c.corked = false;
+    while (c.socket.writableCorked > 0) c.socket.uncork();
   };
   const clientConns = (clientId: number): Conn[] => [...conns].filter((c) => c.clientId === clientId);
   /** An order event for a client: dropped while connectivity is "lost" (the books still change). */
@@ -604,7 +619,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       socket.destroy();
       return;
     }
-    const c: Conn = { n: ++connSeq, socket, reader: new FrameReader(), greeted: false, clientId: null, rtBars: new Map(), positions: false };
+    const c: Conn = { n: ++connSeq, socket, reader: new FrameReader(), greeted: false, clientId: null, rtBars: new Map(), positions: false, corked: false };
     conns.add(c);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -613,7 +628,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
         else if (m.kind === 'bad') {
           log(`connection ${c.n}: ${m.reason}`);
           if (c.greeted) send(c, W.errorMsg(-1, 320, `Error reading request: ${m.reason}`));
-          if (!c.greeted || /limit|did not start/.test(m.reason)) socket.destroy();
+          if (!c.greeted || /limit|did not start/.test(m.reason)) { flush(c); socket.destroy(); }
         } else if (c.greeted) onMessage(c, m.fields);
       }
     });
@@ -672,7 +687,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     if (f.drop !== undefined) {
       const which = f.drop === true ? [...conns] : clientConns(f.drop.clientId);
       log(`fault: dropping ${which.length} connection(s)`);
-      for (const c of which) c.socket.destroy();
+      for (const c of which) { flush(c); c.socket.destroy(); }
     }
   }
 
@@ -755,7 +770,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       replay?.stop();
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      for (const c of conns) c.socket.destroy();
+      for (const c of conns) { flush(c); c.socket.destroy(); }
       await new Promise<void>((r) => server.close(() => r()));
       if (http !== null) {
         const h = http;
