@@ -20,6 +20,7 @@ const BENCHES: Record<string, Bench> = {
   replay: benchReplay,
   orders: benchOrders,
   sweep: benchSweep,
+  ibkr: benchIbkr,
 };
 
 const args = process.argv.slice(2);
