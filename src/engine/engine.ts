@@ -21,7 +21,7 @@ import { isOpen, isTerminal } from '../orders/fsm.ts';
 import { reportsFromVenue, type VenueSyncOptions } from '../orders/venue-sync.ts';
 import type { RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState, tradingDayCalendarOf } from '../risk/daily-loss.ts';
-import { Portfolio, type AccountSettings } from '../portfolio/portfolio.ts';
+import { Portfolio, type AccountSettings, type BookHandle } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
 import { type Hold, TradingHolds } from '../risk/trading-holds.ts';
 import { MarketOrderGuard } from './market-order.ts';
@@ -249,7 +249,7 @@ export class Engine implements EngineControl {
     if (c !== null && c.symbol === symbol) return c;
     let s = this.slots.get(symbol);
     if (s === undefined) {
-      s = new SymbolSlot(symbol, new BarRing(this.historyCapacity));
+      s = new SymbolSlot(symbol, new BarRing(this.historyCapacity), this.portfolio.handle(symbol));
       this.slots.set(symbol, s);
     }
     this.lastSlot = s;
@@ -344,7 +344,7 @@ export class Engine implements EngineControl {
         const slot = this.slotOf(b.symbol);
         slot.ring.push(b);
         slot.last = b.close;
-        this.portfolio.mark(b.symbol, b.close);
+        this.portfolio.markAt(slot.book, b.close);
         if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
     } finally {
@@ -547,16 +547,16 @@ export class Engine implements EngineControl {
     if (ev.kind === 'bar') {
       slot.ring.push(ev);
       slot.last = ev.close;
-      this.portfolio.mark(sym, ev.close);
+      this.portfolio.markAt(slot.book, ev.close);
       if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, ev);
     } else if (ev.kind === 'quote') {
       const mid = (ev.bid + ev.ask) / 2;
       slot.last = mid;
-      this.portfolio.mark(sym, mid);
+      this.portfolio.markAt(slot.book, mid);
       if (this.onQuoteH !== undefined) this.callStrategy('onQuote', this.onQuoteH, ev);
     } else {
       slot.last = ev.price;
-      this.portfolio.mark(sym, ev.price);
+      this.portfolio.markAt(slot.book, ev.price);
       if (this.onTradeH !== undefined) this.callStrategy('onTrade', this.onTradeH, ev);
     }
     if (this.notifications.length > 0) this.flush();
@@ -1176,7 +1176,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r)
 /** One symbol's engine state: found once per event instead of one Map lookup per field. */
 class SymbolSlot {
   last: number | undefined = undefined;
-  constructor(readonly symbol: string, readonly ring: BarRing) {}
+  /** The symbol's place in the ledger: marked without a lookup. */
+  constructor(readonly symbol: string, readonly ring: BarRing, readonly book: BookHandle) {}
 }
 
 type MutableAdmission = { -readonly [K in keyof AdmissionContext]: AdmissionContext[K] };

@@ -53,7 +53,33 @@ class Position {
   realized: Money = ZERO;
   fees: Money = ZERO;
   lastPrice = 0;
-  constructor(readonly instrument: Instrument) {}
+  /** Insertion order in the book (the order the full summation visits positions in). */
+  seq = 0;
+  /** In Portfolio.held (lots !== 0). */
+  held = false;
+  /** lots * lotSize, toNumber(cost), and 'notional' settlement: the operands equity() reads, kept per fill. */
+  units = 0;
+  costN = 0;
+  readonly notional: boolean;
+  constructor(readonly instrument: Instrument) {
+    this.notional = settlementOf(instrument) === 'notional';
+  }
+}
+
+/**
+ * One symbol's place in the book, for a caller that marks the same symbols on every event (the
+ * engine's per-symbol slot): `markAt` needs no lookup. Valid for the life of the Portfolio that
+ * issued it, across fills and restores; a symbol with nothing booked is marked as a no-op, as
+ * `mark` does.
+ */
+export interface BookHandle {
+  readonly symbol: string;
+}
+
+class Handle implements BookHandle {
+  /** The symbol's position, once one is booked (relinked by restore). */
+  pos: Position | undefined = undefined;
+  constructor(readonly symbol: string) {}
 }
 
 export interface FillEffect {
@@ -74,6 +100,17 @@ export class Portfolio {
    */
   private equityCache = 0;
   private equityStale = true;
+  /**
+   * O(1) equity: the cash part of the sum (what the loop over currencies gives, kept until a fill
+   * or restore moves cash) and the open positions alone, in book order. Summed in the same order
+   * as the full summation (recomputeEquity), so the same double; a mark of a flat or unknown
+   * symbol changes nothing, a mark of an open one recomputes (lazily) only the open positions.
+   */
+  private cashPart = 0;
+  private cashStale = true;
+  private readonly held: Position[] = [];
+  private nextSeq = 0;
+  private readonly handles = new Map<string, Handle>();
 
   constructor(readonly settings: AccountSettings = DEFAULT_ACCOUNT) {
     this.cash.set(settings.currency, money(settings.cash));
@@ -83,9 +120,27 @@ export class Portfolio {
     let p = this.positions.get(instrument.symbol);
     if (p === undefined) {
       p = new Position(instrument);
+      p.seq = this.nextSeq++;
       this.positions.set(instrument.symbol, p);
+      const h = this.handles.get(instrument.symbol);
+      if (h !== undefined) h.pos = p;
     }
     return p;
+  }
+
+  /** After p.lots or p.cost changed: refresh its cached operands and its place among the open. */
+  private rebook(p: Position): void {
+    p.units = p.lots * p.instrument.lotSize;
+    p.costN = toNumber(p.cost);
+    const open = p.lots !== 0;
+    if (open === p.held) return;
+    p.held = open;
+    const h = this.held;
+    if (open) {
+      let k = h.length;
+      while (k > 0 && h[k - 1]!.seq > p.seq) k--;
+      h.splice(k, 0, p);
+    } else h.splice(h.indexOf(p), 1);
   }
 
   /** Book one fill. Returns the realized P&L it produced (quote currency) and the new quantity. */
@@ -129,13 +184,35 @@ export class Portfolio {
       ? (-dir * notional(ticks, lots, tickSize, lotSize, multiplier)) as Money
       : realized;
     this.cash.set(ccy, sub(add(before, cashDelta), feeM));
+    this.rebook(p);
     this.equityStale = true;
+    this.cashStale = true;
     return { realized: toNumber(realized), positionQty: fromSteps(p.lots, lotSize) };
   }
 
   /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
   mark(symbol: string, price: number): void {
     const p = this.positions.get(symbol);
+    if (p !== undefined && p.lastPrice !== price) {
+      p.lastPrice = price;
+      if (p.lots !== 0) this.equityStale = true;
+    }
+  }
+
+  /** The symbol's handle for markAt (one per symbol, made on first ask). */
+  handle(symbol: string): BookHandle {
+    let h = this.handles.get(symbol);
+    if (h === undefined) {
+      h = new Handle(symbol);
+      h.pos = this.positions.get(symbol);
+      this.handles.set(symbol, h);
+    }
+    return h;
+  }
+
+  /** mark(h.symbol, price) without the lookup; `h` must come from this portfolio's handle(). */
+  markAt(h: BookHandle, price: number): void {
+    const p = (h as Handle).pos;
     if (p !== undefined && p.lastPrice !== price) {
       p.lastPrice = price;
       if (p.lots !== 0) this.equityStale = true;
@@ -185,6 +262,31 @@ export class Portfolio {
   /** Equity in the account currency: cash plus open positions at their last price. Hot path. */
   equity(): number {
     if (!this.equityStale) return this.equityCache;
+    if (this.cashStale) {
+      let c = 0;
+      for (const [ccy, m] of this.cash) c += toNumber(m) * this.rate(ccy);
+      this.cashPart = c;
+      this.cashStale = false;
+    }
+    let eq = this.cashPart;
+    const h = this.held;
+    for (let k = 0; k < h.length; k++) {
+      const p = h[k]!;
+      const i = p.instrument;
+      const value = p.units * p.lastPrice * i.multiplier;
+      const r = this.rate(i.quoteCurrency);
+      eq += (p.notional ? value : value - p.costN) * r;
+    }
+    this.equityCache = eq;
+    this.equityStale = false;
+    return eq;
+  }
+
+  /**
+   * The reference equity() must equal to the bit: the full sum over every currency and every
+   * position, nothing cached (tests; a check when in doubt). Not for the hot path.
+   */
+  recomputeEquity(): number {
     let eq = 0;
     for (const [ccy, m] of this.cash) eq += toNumber(m) * this.rate(ccy);
     for (const p of this.positions.values()) {
@@ -194,13 +296,25 @@ export class Portfolio {
       const r = this.rate(i.quoteCurrency);
       eq += (settlementOf(i) === 'notional' ? value : value - toNumber(p.cost)) * r;
     }
-    this.equityCache = eq;
-    this.equityStale = false;
     return eq;
   }
 
   /** Margin tied up by open positions (shorts and perpetuals), in account currency. */
   marginUsed(): number {
+    let m = 0;
+    const h = this.held;
+    for (let k = 0; k < h.length; k++) {
+      const p = h[k]!;
+      const i = p.instrument;
+      const gross = Math.abs(p.units * p.lastPrice * i.multiplier) * this.rate(i.quoteCurrency);
+      if (!p.notional) m += gross / this.settings.perpLeverage;
+      else if (p.lots < 0) m += gross * 1.5; // Reg T: a short needs 150% of its value
+    }
+    return m;
+  }
+
+  /** The reference marginUsed() must equal: every position visited (tests). */
+  recomputeMarginUsed(): number {
     let m = 0;
     for (const p of this.positions.values()) {
       if (p.lots === 0) continue;
@@ -220,9 +334,11 @@ export class Portfolio {
       return Math.max(0, Math.min(c, eq - this.marginUsed()));
     }
     let gross = 0;
-    for (const p of this.positions.values()) {
-      if (p.lots === 0 || settlementOf(p.instrument) === 'pnl') continue;
-      gross += Math.abs(p.lots * p.instrument.lotSize * p.lastPrice * p.instrument.multiplier) * this.rate(p.instrument.quoteCurrency);
+    const h = this.held;
+    for (let k = 0; k < h.length; k++) {
+      const p = h[k]!;
+      if (!p.notional) continue;
+      gross += Math.abs(p.units * p.lastPrice * p.instrument.multiplier) * this.rate(p.instrument.quoteCurrency);
     }
     return Math.max(0, eq * this.settings.leverage - gross);
   }
@@ -254,15 +370,20 @@ export class Portfolio {
   /** Replace the whole book from a venue snapshot (crash recovery, reconciliation adoption). */
   restore(cash: Readonly<Record<string, number>>, positions: readonly { instrument: Instrument; qty: number; avgPrice: number }[]): void {
     this.equityStale = true;
+    this.cashStale = true;
     this.cash.clear();
     for (const [c, v] of Object.entries(cash)) this.cash.set(c, money(v));
     this.positions.clear();
+    for (const h of this.handles.values()) h.pos = undefined;
+    this.held.length = 0;
+    this.nextSeq = 0;
     for (const { instrument, qty, avgPrice } of positions) {
       const p = this.pos(instrument);
       p.lots = toLots(qty, instrument.lotSize);
       // A venue's average price is rarely on the tick grid: take its cost as stated, rounded once.
       p.cost = money(qty * avgPrice * instrument.multiplier);
       p.lastPrice = avgPrice;
+      this.rebook(p);
     }
   }
 }
