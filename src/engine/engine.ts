@@ -19,7 +19,7 @@ import type { Order, OrderEvent, OrderView } from '../orders/order.ts';
 import { viewOf } from '../orders/order.ts';
 import { isOpen, isTerminal } from '../orders/fsm.ts';
 import { reportsFromVenue, type VenueSyncOptions } from '../orders/venue-sync.ts';
-import type { RestoredOrder } from '../orders/registry.ts';
+import type { BookedFee, RestoredOrder } from '../orders/registry.ts';
 import { DailyLossGuard, type DailyLossState, tradingDayCalendarOf } from '../risk/daily-loss.ts';
 import { Portfolio, type AccountSettings, type BookHandle } from '../portfolio/portfolio.ts';
 import { type TradingState, type TradingStatus, INITIAL_TRADING_STATE } from '../risk/trading-state.ts';
@@ -64,6 +64,8 @@ export interface EngineObserver {
   onReport?(report: ExecutionReport, engine: EngineView): void;
   onOrderEvent?(event: OrderEvent, engine: EngineView): void;
   onFill?(fill: Fill, engine: EngineView): void;
+  /** A fee booked after its fill (a late commission report): the ledger has it (the journal records it). */
+  onFeeAdjusted?(adj: FeeAdjustment, engine: EngineView): void;
   onLog?(entry: LogEntry, engine: EngineView): void;
   onTradingState?(state: TradingState, engine: EngineView): void;
   /** An order intent about to leave the process (journal it durably here). */
@@ -84,6 +86,15 @@ export interface EngineObserver {
 
 /** What the operator may do with an order the venue works that this store did not place. */
 export type ExternalDecision = 'adopt' | 'cancel' | 'leave';
+
+/** A fee added to an execution already booked (a 'fee' report). */
+export interface FeeAdjustment {
+  readonly clientOrderId: string;
+  readonly execId: string;
+  readonly symbol: string;
+  readonly fee: number;
+  readonly ts: number;
+}
 
 export interface EngineOptions {
   readonly instruments: InstrumentProvider;
@@ -627,8 +638,19 @@ export class Engine implements EngineControl {
     const out = this.orders.applyReport(rep);
     if (out.problem !== null) this.log('warn', 'orders', out.problem, { report: rep });
     if (out.fill !== null) this.bookFill(out.fill);
+    if (out.fee !== undefined) this.bookFee(out.fee);
     for (const ev of out.events) this.emitOrderEvent(ev);
     this.afterReport(rep);
+  }
+
+  /** A fee learned after its fill: on the ledger (position fees, cash), in integer units like any fee. */
+  private bookFee(b: BookedFee): void {
+    const inst = this.instruments.get(b.order.request.symbol)!;
+    this.portfolio.applyFee(inst, b.fee);
+    const adj: FeeAdjustment = { clientOrderId: b.order.clientOrderId, execId: b.execId, symbol: inst.symbol, fee: b.fee, ts: b.ts };
+    this.log('info', 'orders', `fee ${b.fee} for execution ${b.execId} of ${b.order.clientOrderId} booked after its fill`);
+    for (const o of this.observers) o.onFeeAdjusted?.(adj, this);
+    if (this.dailyLoss !== null) this.checkDailyLoss();
   }
 
   /** Round trips the report settles, and cancels that must be tried again. */

@@ -5,14 +5,14 @@
  *
  * Crash points (crash-point.ts) sit exactly where the torture test needs them.
  */
-import type { EngineView, EngineObserver, ExternalDecision } from '../engine/engine.ts';
+import type { EngineView, EngineObserver, ExternalDecision, FeeAdjustment } from '../engine/engine.ts';
 import type { ReadonlyOrder } from '../engine/view.ts';
 import type { ExecutionReport } from '../ports/index.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { crashPoint } from './crash-point.ts';
-import type { FillData, StoredOrder, StoredPosition } from './state.ts';
+import type { FeeData, FillData, StoredOrder, StoredPosition } from './state.ts';
 import type { Store } from './store.ts';
 
 export function toStored(o: ReadonlyOrder, strategy: string | null, intentWall: number | null): StoredOrder {
@@ -87,6 +87,17 @@ export class StorePersister implements EngineObserver {
       this.dayKey = day.key;
       this.store.append('day', day);
     }
+  }
+
+  /** A fee booked after its fill: the order's fees and the ledger's cash after it, like a fill record. */
+  onFeeAdjusted(adj: FeeAdjustment, engine: EngineView): void {
+    const o = engine.orders.get(adj.clientOrderId);
+    const f: FeeData = {
+      clientOrderId: adj.clientOrderId, execId: adj.execId, symbol: adj.symbol, fee: adj.fee, ts: adj.ts,
+      ...(o !== undefined ? { order: this.stored(o, engine) } : {}),
+      book: { position: bookPosition(engine, adj.symbol), cash: engine.portfolio.cashByCurrency() },
+    };
+    this.store.append('fee', f);
   }
 
   onTradingState(state: TradingState): void {

@@ -87,6 +87,12 @@ export interface FillData {
   /** The ledger's position in the symbol and cash right after this fill (absent in older journals). */
   readonly book?: { readonly position: StoredPosition; readonly cash: Readonly<Record<string, number>> };
 }
+/** A fee learned after its fill was booked ('fee' report): the order and the ledger's cash after it. */
+export interface FeeData {
+  readonly clientOrderId: string; readonly execId: string; readonly symbol: string; readonly fee: number; readonly ts: number;
+  readonly order?: StoredOrder;
+  readonly book: { readonly position: StoredPosition; readonly cash: Readonly<Record<string, number>> };
+}
 export interface ReportData { readonly report: { readonly kind: string; readonly clientOrderId: string; readonly ts: number } }
 
 const EPS = 1e-9;
@@ -137,6 +143,13 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
         s.cash = { ...f.book.cash };
       } else applyFillToPosition(s, f); // journals written before fills carried the ledger's figures
       if (s.lastReportTs === null || f.ts > s.lastReportTs) s.lastReportTs = f.ts;
+      return;
+    }
+    case 'fee': {
+      const f = rec.data as FeeData;
+      const o = s.orders[f.clientOrderId];
+      if (f.order !== undefined) s.orders[f.clientOrderId] = { ...f.order, execIds: [...new Set([...(o?.execIds ?? []), ...f.order.execIds])], intentWall: o?.intentWall ?? f.order.intentWall };
+      s.cash = { ...f.book.cash };
       return;
     }
     case 'report': {

@@ -19,6 +19,14 @@ export interface BookedFill {
   readonly ts: number;
 }
 
+/** A fee learned after its fill was booked: to add to the ledger (the order's fees already have it). */
+export interface BookedFee {
+  readonly order: Order;
+  readonly execId: string;
+  readonly fee: number;
+  readonly ts: number;
+}
+
 /** What applying one report did. */
 export interface ReportOutcome {
   readonly events: OrderEvent[];
@@ -27,6 +35,8 @@ export interface ReportOutcome {
   readonly problem: string | null;
   /** The report was older than what is already applied and was ignored. */
   readonly stale?: boolean;
+  /** A fee adjustment to book on the ledger (a 'fee' report for an execution booked before). */
+  readonly fee?: BookedFee;
 }
 
 /** What the store keeps of an order (journal/state.ts StoredOrder has this shape). */
@@ -201,6 +211,7 @@ export class OrderRegistry {
     if (o === undefined) {
       return { ...NO_OUTCOME, problem: `${rep.kind} report for unknown client order id ${rep.clientOrderId}` };
     }
+    if (rep.kind === 'fee') return this.applyFee(o, rep);
     if (rep.kind !== 'fill') {
       // Out-of-order status reports: older than what is applied = stale news, ignored.
       if (rep.venueSeq !== undefined) {
@@ -260,6 +271,20 @@ export class OrderRegistry {
       case 'fill':
         return this.applyFill(o, rep);
     }
+  }
+
+  /**
+   * A fee learned after its fill: added to the order's fees once per execution (the marker
+   * `fee:<execId>` sits beside the exec ids and is persisted with them, so a replayed journal or a
+   * report heard twice adds nothing). Only for an execution this order booked.
+   */
+  private applyFee(o: Order, rep: Extract<ExecutionReport, { kind: 'fee' }>): ReportOutcome {
+    if (!o.hasExec(rep.execId)) return { ...NO_OUTCOME, problem: `fee ${rep.fee} for execution ${rep.execId} of ${o.clientOrderId}, which is not booked: ignored` };
+    const key = `fee:${rep.execId}`;
+    if (o.hasExec(key) || !Number.isFinite(rep.fee) || rep.fee === 0) return NO_OUTCOME;
+    o.addExec(key);
+    o.fees += rep.fee;
+    return { ...NO_OUTCOME, fee: { order: o, execId: rep.execId, fee: rep.fee, ts: rep.ts } };
   }
 
   private applyFill(o: Order, rep: Extract<ExecutionReport, { kind: 'fill' }>): ReportOutcome {

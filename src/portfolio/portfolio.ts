@@ -190,6 +190,18 @@ export class Portfolio {
     return { realized: toNumber(realized), positionQty: fromSteps(p.lots, lotSize) };
   }
 
+  /** A fee learned after its fill was booked (a late commission): position fees, total fees and cash. */
+  applyFee(instrument: Instrument, fee: number): void {
+    const p = this.pos(instrument);
+    const feeM = money(fee);
+    p.fees = add(p.fees, feeM);
+    this.feesTotal = add(this.feesTotal, feeM);
+    const ccy = instrument.quoteCurrency;
+    this.cash.set(ccy, sub(this.cash.get(ccy) ?? ZERO, feeM));
+    this.equityStale = true;
+    this.cashStale = true;
+  }
+
   /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
   mark(symbol: string, price: number): void {
     const p = this.positions.get(symbol);

@@ -59,6 +59,14 @@ export type ExecutionReport = ReportMeta & (
       readonly venueOrderId?: string;
       readonly venueCumQty?: number;
     }
+  | {
+      /**
+       * A fee learned after its fill was booked (IBKR: a commission report that came after the
+       * adapter stopped waiting for it): ADDED to that execution's fee, once per execId. Only live
+       * adapters emit it; the backtest and the simulated venue never do.
+       */
+      readonly kind: 'fee'; readonly clientOrderId: string; readonly execId: string; readonly fee: number; readonly ts: number;
+    }
   | { readonly kind: 'canceled'; readonly clientOrderId: string; readonly reason?: string; readonly ts: number }
   | {
       readonly kind: 'cancel_rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number;

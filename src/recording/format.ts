@@ -78,6 +78,7 @@ export const ExecutionReportSchema = z.discriminatedUnion('kind', [
     kind: z.literal('fill'), clientOrderId: z.string(), execId: z.string(), qty: num, price: num, fee: num,
     liquidity: z.enum(['maker', 'taker']), ts: num,
   }),
+  z.looseObject({ kind: z.literal('fee'), clientOrderId: z.string(), execId: z.string(), fee: num, ts: num }),
   z.looseObject({ kind: z.literal('canceled'), clientOrderId: z.string(), reason: z.string().optional(), ts: num }),
   z.looseObject({ kind: z.literal('cancel_rejected'), clientOrderId: z.string(), reason: z.string(), ts: num }),
   z.looseObject({ kind: z.literal('expired'), clientOrderId: z.string(), ts: num }),

@@ -93,8 +93,8 @@ export class IbkrExecution implements ExecutionClient {
   private readonly modifying = new Map<string, OrderRequest>();
   /** Fills waiting for their commission report, by exec id. */
   private readonly held = new Map<string, HeldFill>();
-  /** Fills booked before their commission report came (its late arrival is said). */
-  private readonly bookedWithoutFee = new Set<string>();
+  /** Fills booked before their commission report came, exec id -> client order id (a late one is booked as a 'fee' report). */
+  private readonly bookedWithoutFee = new Map<string, string>();
   /** Executions on the account that are not parity's (said once each). */
   private readonly foreignExecs = new Set<string>();
   /** Commissions heard (exec id -> fee), for fills heard after them and for executionsSince. */
@@ -102,6 +102,10 @@ export class IbkrExecution implements ExecutionClient {
   private readonly scheduler: Scheduler;
   /** Venue clock minus ours. */
   private venueOffset = 0;
+  /** The newest venue time heard (executions, currentTime answers, real-time bars), ms. */
+  private venueHeard = Number.NEGATIVE_INFINITY;
+  /** The last stamp given (stamps never go back). */
+  private lastStamp = Number.NEGATIVE_INFINITY;
   private resyncing: Promise<void> | null = null;
   private resyncAgain: string | null = null;
   private closed = false;
@@ -140,6 +144,9 @@ export class IbkrExecution implements ExecutionClient {
       this.transport.sent(cid, msg === 4 ? 'cancel' : this.modifying.has(cid) ? 'replace' : 'submit');
     });
     if (o.link.nextValidId !== null) o.ids.observeNextValid(o.link.nextValidId);
+    // TWS's word on its own clock, whoever asked (the heartbeat's reqCurrentTime; a bar's time).
+    o.link.api.on(EventName.currentTime, (sec: number) => this.heard(Number(sec) * 1000));
+    o.link.api.on(EventName.realtimeBar, (_reqId: number, sec: number) => this.heard(Number(sec) * 1000));
   }
 
   // ---------- connection ----------
@@ -410,7 +417,10 @@ export class IbkrExecution implements ExecutionClient {
     if (e.reqId !== -1) return;
     const x = this.readExecution(e);
     if (x === null) return;
-    this.emitFill(x);
+    // On the session's clock like every other report (never before its execution time): a venue
+    // whose executions carry another clock than its reqCurrentTime (a fake replaying old data)
+    // does not put an order's fills before its acknowledgement.
+    this.emitFill({ ...x, ts: this.stamp() });
   }
 
   private onCommission(raw: unknown): void {
@@ -420,9 +430,11 @@ export class IbkrExecution implements ExecutionClient {
       return;
     }
     const fee = p.data.commission ?? 0;
-    if (this.bookedWithoutFee.has(p.data.execId) && fee !== 0) {
+    const late = this.bookedWithoutFee.get(p.data.execId);
+    if (late !== undefined && fee !== 0 && !this.commissions.has(p.data.execId)) {
       this.bookedWithoutFee.delete(p.data.execId);
-      this.info('warn', `commission ${fee} ${p.data.currency ?? ''} for execution ${p.data.execId} arrived after its fill was booked without it: the ledger's fees are short by ${fee} (reconciliation's cash comparison shows it)`);
+      this.info('info', `commission ${fee} ${p.data.currency ?? ''} for execution ${p.data.execId} arrived after its fill was booked without it: booked on that fill now`);
+      this.emit({ kind: 'fee', clientOrderId: late, execId: p.data.execId, fee, ts: this.stamp() });
     }
     this.commissions.set(p.data.execId, fee);
     if (this.commissions.size > 10_000) this.commissions.delete(this.commissions.keys().next().value!);
@@ -454,13 +466,13 @@ export class IbkrExecution implements ExecutionClient {
     this.held.delete(execId);
     h.timer.cancel();
     if (!this.commissions.has(execId)) {
-      this.bookedWithoutFee.add(execId);
-      if (this.bookedWithoutFee.size > 10_000) this.bookedWithoutFee.delete(this.bookedWithoutFee.values().next().value!);
+      this.bookedWithoutFee.set(execId, h.report.clientOrderId);
+      if (this.bookedWithoutFee.size > 10_000) this.bookedWithoutFee.delete(this.bookedWithoutFee.keys().next().value!);
     }
     this.emit({ ...h.report, fee: this.commissions.get(execId) ?? h.report.fee });
   }
 
-  private readExecution(e: ExecEvent): VenueExecution | null {
+  private readExecution(e: ExecEvent, claim?: string): VenueExecution | null {
     const p = WireExecution.safeParse(e.execution);
     if (!p.success) {
       this.problem(new IbkrProtocolError('execDetails', firstIssue(p.error), e.execution));
@@ -469,7 +481,7 @@ export class IbkrExecution implements ExecutionClient {
     const x: WireExecutionT = p.data;
     if (x.acctNumber !== undefined && x.acctNumber !== this.o.account) return null;
     const known = x.orderId !== undefined && x.orderId > 0 ? this.map.cidOf(x.orderId) : undefined;
-    const cid = x.orderRef !== undefined && this.ours(x.orderRef) ? x.orderRef : known;
+    const cid = x.orderRef !== undefined && (x.orderRef === claim || this.ours(x.orderRef)) ? x.orderRef : known;
     if (cid === undefined) {
       // A trade on the account that parity did not place (TWS by hand, another program): said, not booked.
       if (!this.foreignExecs.has(x.execId)) {
@@ -487,6 +499,7 @@ export class IbkrExecution implements ExecutionClient {
     const c = WireContract.safeParse(e.contract);
     const ts = (x.time !== undefined ? parseIbTime(x.time, this.o.twsTimeZone ?? this.o.link.twsZone ?? 'UTC') : null) ?? this.stamp();
     if (this.lastExecTs === null || ts > this.lastExecTs) this.lastExecTs = ts;
+    if (e.reqId === -1) this.heard(ts);
     return {
       clientOrderId: cid, execId: x.execId, symbol: (c.success ? c.data.symbol : undefined) ?? '', side: x.side === 'SLD' ? 'sell' : 'buy',
       qty: x.shares, price: x.price, fee: this.commissions.get(x.execId) ?? 0, ts,
@@ -666,16 +679,18 @@ export class IbkrExecution implements ExecutionClient {
 
   // ---------- queries ----------
 
+  /** The core asks about an order its journal holds: whatever its id's form, it is ours (and mapped). */
   private async queryOrder(cid: string): Promise<VenueOrderState | null> {
     const open = await this.o.link.openOrders();
     for (const e of open.orders) {
-      if (this.learn(e) !== cid) continue;
+      if ((this.learn(e) ?? refOf(e)) !== cid) continue;
+      if (this.map.cidOf(e.orderId) === undefined) this.map.set(e.orderId, cid);
       const st = this.stateOfOpen(cid, e, open.statuses.get(e.orderId));
       if (st !== null) return st;
     }
     // Not working: TWS's completed orders say how it ended (where TWS answers reqCompletedOrders).
     const done = await this.o.link.completedOrders().catch(() => null);
-    const fills = (await this.executionsSince(0)).filter((x) => x.clientOrderId === cid);
+    const fills = (await this.executionsSince(0, cid)).filter((x) => x.clientOrderId === cid);
     for (const e of done ?? []) {
       const w = WireOrder.safeParse(e.order);
       if (!w.success || w.data.orderRef !== cid) continue;
@@ -772,11 +787,12 @@ export class IbkrExecution implements ExecutionClient {
     return { accountId: this.o.account, currency: s.currency, cash: { [s.currency]: s.cash }, equity: s.equity, status: 'active', live: this.o.live };
   }
 
-  private async executionsSince(ts: number): Promise<VenueExecution[]> {
+  /** Executions of ours since `ts` (`claim`: an orderRef the core asks about, ours whatever its form). */
+  private async executionsSince(ts: number, claim?: string): Promise<VenueExecution[]> {
     const got = await this.o.link.executions({ clientId: String(this.o.link.clientId), acctCode: this.o.account });
     const out: VenueExecution[] = [];
     for (const e of got) {
-      const x = this.readExecution(e);
+      const x = this.readExecution(e, claim);
       if (x !== null && x.ts >= ts) out.push(x);
     }
     return out.sort((a, b) => a.ts - b.ts);
@@ -794,9 +810,21 @@ export class IbkrExecution implements ExecutionClient {
     return this.stamp();
   }
 
-  /** A time on TWS's clock (second resolution there: the offset keeps ours, shifted). */
+  /**
+   * A time on TWS's clock: ours shifted by the offset reqCurrentTime measured, never behind the
+   * newest venue time heard since (an execution's time, a heartbeat's currentTime, a real-time bar:
+   * a venue replaying at speed runs ahead of any offset), and never back in time. Order statuses and
+   * fills so share one clock.
+   */
   private stamp(): number {
-    return this.scheduler.now() + this.venueOffset;
+    const t = Math.max(this.scheduler.now() + this.venueOffset, this.venueHeard, this.lastStamp);
+    this.lastStamp = t;
+    return t;
+  }
+
+  /** A venue time heard (ms): stamps do not run behind it. */
+  private heard(ts: number): void {
+    if (Number.isFinite(ts) && ts > this.venueHeard) this.venueHeard = ts;
   }
 
   private emit(rep: ExecutionReport): void {
