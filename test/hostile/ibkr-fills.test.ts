@@ -64,8 +64,8 @@ describe('IBKR hostile: duplicate executions and commissions', () => {
     expect(c.logs.some((l) => /no commission report for execution 0004\.01/.test(l))).toBe(true);
   });
 
-  // PARTLY FIXED in 902ad4a (the late commission is now said in the log; the LEDGER still misses it,
-  // see ibkr-session's it.fails). Was DEFECT: execution.ts onCommission (~line 349) stores a commission that arrives after the fill
+  // FIXED (logged in 902ad4a; booked since 766bd2d: a 'fee' report carries it to the ledger, see
+  // ibkr-session's late-commission test). Was DEFECT: execution.ts onCommission (~line 349) stores a commission that arrives after the fill
   // was released (commissionWaitMs, default 3 s) and calls releaseHeld, which finds nothing: the
   // fee is silently lost (the ledger understates costs; realized P&L is wrong). No report, no log.
   // The issue says "an execution's commission can arrive after the fill" and must be booked on it.
