@@ -303,7 +303,7 @@ export class Engine implements EngineControl {
   }
 
   last(symbol: string): number | undefined {
-    return this.slots.get(symbol)?.last;
+    return this.slots.get(symbol)?.lastOrUndefined();
   }
 
   // ---------- running ----------
@@ -354,7 +354,7 @@ export class Engine implements EngineControl {
         this.marketOrder.seen(b);
         const slot = this.slotOf(b.symbol);
         slot.ring.push(b);
-        slot.last = b.close;
+        slot.setLast(b.close);
         this.portfolio.markAt(slot.book, b.close);
         if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
@@ -557,16 +557,16 @@ export class Engine implements EngineControl {
     const slot = this.slotOf(sym);
     if (ev.kind === 'bar') {
       slot.ring.push(ev);
-      slot.last = ev.close;
+      slot.setLast(ev.close);
       this.portfolio.markAt(slot.book, ev.close);
       if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, ev);
     } else if (ev.kind === 'quote') {
       const mid = (ev.bid + ev.ask) / 2;
-      slot.last = mid;
+      slot.setLast(mid);
       this.portfolio.markAt(slot.book, mid);
       if (this.onQuoteH !== undefined) this.callStrategy('onQuote', this.onQuoteH, ev);
     } else {
-      slot.last = ev.price;
+      slot.setLast(ev.price);
       this.portfolio.markAt(slot.book, ev.price);
       if (this.onTradeH !== undefined) this.callStrategy('onTrade', this.onTradeH, ev);
     }
@@ -1010,7 +1010,7 @@ export class Engine implements EngineControl {
     a.state = this.state;
     a.position = this.portfolio.qty(symbol);
     a.pendingReduce = this.pendingReduce(symbol, side, except);
-    a.last = this.slots.get(symbol)?.last;
+    a.last = this.slots.get(symbol)?.lastOrUndefined();
     a.now = this.time;
     a.recentSubmits = this.submittedTimes;
     return a;
@@ -1143,7 +1143,7 @@ export class Engine implements EngineControl {
       if (p.qty === 0) continue;
       const inst = this.instruments.get(p.symbol);
       if (inst === undefined) { refused.push(`${p.symbol}: unknown instrument`); continue; }
-      const req = flattenOrder(p, inst, this.time, this.slots.get(p.symbol)?.last, this.execution.capabilities, collar);
+      const req = flattenOrder(p, inst, this.time, this.slots.get(p.symbol)?.lastOrUndefined(), this.execution.capabilities, collar);
       if (typeof req === 'string') { refused.push(req); continue; }
       const id = this.submit(req, 'operator');
       const o = this.orders.get(id);
@@ -1197,7 +1197,19 @@ const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r)
 
 /** One symbol's engine state: found once per event instead of one Map lookup per field. */
 class SymbolSlot {
-  last: number | undefined = undefined;
+  /**
+   * The latest price, a plain double field (a `number | undefined` field is a tagged one: every
+   * price stored into it boxed a new heap number, one allocation per event), and whether there is one.
+   */
+  private last = 0.5; // a non-integer start: the field is a double from the first store on
+  private hasLast = false;
+  setLast(price: number): void {
+    this.last = price;
+    this.hasLast = true;
+  }
+  lastOrUndefined(): number | undefined {
+    return this.hasLast ? this.last : undefined;
+  }
   /** The symbol's place in the ledger: marked without a lookup. */
   constructor(readonly symbol: string, readonly ring: BarRing, readonly book: BookHandle) {}
 }

@@ -135,12 +135,18 @@ export class Portfolio {
     const open = p.lots !== 0;
     if (open === p.held) return;
     p.held = open;
+    // Shifted by hand: splice allocates the array of removed elements on every call.
     const h = this.held;
     if (open) {
       let k = h.length;
-      while (k > 0 && h[k - 1]!.seq > p.seq) k--;
-      h.splice(k, 0, p);
-    } else h.splice(h.indexOf(p), 1);
+      h.push(p);
+      while (k > 0 && h[k - 1]!.seq > p.seq) { h[k] = h[k - 1]!; k--; }
+      h[k] = p;
+    } else {
+      let k = h.indexOf(p);
+      for (; k < h.length - 1; k++) h[k] = h[k + 1]!;
+      h.pop();
+    }
   }
 
   /** Book one fill. Returns the realized P&L it produced (quote currency) and the new quantity. */
