@@ -2,7 +2,7 @@
  * Portfolio.equity() is O(1) per change on the hot path: the cash part is kept, and only open
  * positions are summed, in the order the full summation visits them. It must be the same double
  * as the full summation over every currency and every position (`recomputeEquity`, the reference
- * kept verbatim from before), after any sequence of fills, marks and restores across symbols and
+ * kept verbatim from before), after any sequence of fills, late fees, marks and restores across symbols and
  * currencies, whether or not equity was read in between (the cache is lazy). So are marginUsed()
  * and buyingPower(), which walk the open positions only.
  */
@@ -22,6 +22,7 @@ type Op =
   | { readonly k: 'fill'; readonly i: number; readonly buy: boolean; readonly lots: number; readonly ticks: number }
   | { readonly k: 'mark'; readonly i: number; readonly ticks: number }
   | { readonly k: 'flat'; readonly i: number; readonly ticks: number }
+  | { readonly k: 'fee'; readonly i: number; readonly cents: number }
   | { readonly k: 'read' }
   | { readonly k: 'restore'; readonly which: number };
 
@@ -31,6 +32,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ k: fc.constant('mark' as const), i, ticks: fc.integer({ min: 1, max: 20_000 }) }) },
   // Closing to exactly zero and reopening later is what reorders the open positions.
   { weight: 3, arbitrary: fc.record({ k: fc.constant('flat' as const), i, ticks: fc.integer({ min: 1, max: 20_000 }) }) },
+  // A commission booked after its fill (IBKR): cash moves, positions do not.
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('fee' as const), i, cents: fc.integer({ min: 1, max: 10_000 }) }) },
   { weight: 3, arbitrary: fc.constant({ k: 'read' as const }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('restore' as const), which: fc.integer({ min: 0, max: 2 }) }) },
 );
@@ -44,6 +47,7 @@ function apply(p: Portfolio, op: Op): void {
     return;
   }
   const inst = INSTS[op.i]!;
+  if (op.k === 'fee') { p.applyFee(inst, op.cents / 100); return; }
   const price = op.ticks * inst.tickSize;
   if (op.k === 'mark') p.mark(inst.symbol, price);
   else if (op.k === 'flat') {
