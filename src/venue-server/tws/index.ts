@@ -42,6 +42,8 @@
  * parent orders), 387 unsupported order type, 104 modify of a filled order, 103 an id that named an
  * order now cancelled. reqOpenOrders (this
  * client) / reqAllOpenOrders (all) -> openOrder + orderStatus per working order, openOrderEnd.
+ * reqCompletedOrders(apiOnly) -> completedOrder per order that ended (Filled, Cancelled, Inactive),
+ * every client's, with orderRef, status and filled quantity, then completedOrdersEnd.
  * reqExecutions(reqId, filter) -> every execution of this run matching the filter (clientId,
  * acctCode, time "yyyyMMdd HH:mm:ss[ zone]" against the executions' own venue times (data time
  * when replaying), symbol, secType, exchange, side), each followed by

@@ -286,6 +286,14 @@ export function parseSimple(fields: readonly string[], what: string, extra: read
   return out;
 }
 
+/** REQ_COMPLETED_ORDERS [99, apiOnly]: the SDK sends no version field here. */
+export function parseCompletedOrders(fields: readonly string[]): { apiOnly: boolean } {
+  const r = new FieldReader(fields, 'reqCompletedOrders');
+  const apiOnly = r.bool('apiOnly');
+  r.end();
+  return { apiOnly };
+}
+
 export function parseStartApi(fields: readonly string[]): { clientId: number } {
   const r = new FieldReader(fields, 'startApi');
   r.int('version');

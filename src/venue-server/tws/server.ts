@@ -13,7 +13,7 @@ import { FrameReader, MalformedRequest, MIN_CLIENT_VERSION, SERVER_VERSION, fram
 import { IBKR_PRO_FIXED, TwsBook, type BookEvent, type CommissionSchedule, type TwsExec } from './book.ts';
 import { parseFaults, type FaultBodyIn, type FaultBodyT } from './faults.ts';
 import {
-  Unsupported, parseCancelOrder, parseGlobalCancel, parsePlaceOrder, parseReqAccountSummary, parseReqContractDetails,
+  Unsupported, parseCancelOrder, parseCompletedOrders, parseGlobalCancel, parsePlaceOrder, parseReqAccountSummary, parseReqContractDetails,
   parseReqExecutions, parseReqHistoricalData, parseReqRealTimeBars, parseSimple, parseStartApi, type ContractSpec, type ExecFilter, type HistoricalReq,
 } from './requests.ts';
 import { fiveSecondBars, type RtBar } from './rt-bars.ts';
@@ -459,6 +459,16 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
     send(c, W.openOrderEnd());
   }
 
+  /** Every order that ended (Filled, Cancelled, Inactive), of every client: all are API orders here. */
+  function completedOrders(c: Conn): void {
+    for (const o of book.allOrders()) {
+      if (o.status !== 'Filled' && o.status !== 'Cancelled' && o.status !== 'Inactive') continue;
+      const v = book.view(o);
+      send(c, W.completedOrder(v, W.twsTime(now()), o.status));
+    }
+    send(c, W.completedOrdersEnd());
+  }
+
   function positions(c: Conn): void {
     for (const p of book.core.snapshot().positions) {
       if (p.qty === 0) continue;
@@ -549,6 +559,7 @@ export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> 
       case OUT.CANCEL_ORDER: return cancelOrder(c, clientId, body);
       case OUT.REQ_OPEN_ORDERS: parseSimple(body, 'reqOpenOrders'); return openOrders(c, clientId);
       case OUT.REQ_ALL_OPEN_ORDERS: parseSimple(body, 'reqAllOpenOrders'); return openOrders(c, null);
+      case OUT.REQ_COMPLETED_ORDERS: parseCompletedOrders(body); return completedOrders(c);
       case OUT.REQ_AUTO_OPEN_ORDERS: parseSimple(body, 'reqAutoOpenOrders', ['bAutoBind']); return;
       case OUT.REQ_EXECUTIONS: return reqExecutions(c, body);
       case OUT.REQ_IDS: parseSimple(body, 'reqIds', ['numIds']); return send(c, W.nextValidId(book.nextValidId()));

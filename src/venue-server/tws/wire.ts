@@ -11,6 +11,7 @@ export const IN = {
   TICK_PRICE: 1, ORDER_STATUS: 3, ERR_MSG: 4, OPEN_ORDER: 5, NEXT_VALID_ID: 9, CONTRACT_DATA: 10, EXECUTION_DATA: 11,
   MANAGED_ACCTS: 15, HISTORICAL_DATA: 17, CURRENT_TIME: 49, REAL_TIME_BARS: 50, CONTRACT_DATA_END: 52, OPEN_ORDER_END: 53,
   EXECUTION_DATA_END: 55, COMMISSION_REPORT: 59, POSITION: 61, POSITION_END: 62, ACCOUNT_SUMMARY: 63, ACCOUNT_SUMMARY_END: 64,
+  COMPLETED_ORDER: 101, COMPLETED_ORDERS_END: 102,
 } as const;
 
 /** Outgoing message ids (client to server) this fake understands. */
@@ -19,7 +20,7 @@ export const OUT = {
   REQ_CONTRACT_DATA: 9, REQ_AUTO_OPEN_ORDERS: 15, REQ_ALL_OPEN_ORDERS: 16, REQ_MANAGED_ACCTS: 17, REQ_HISTORICAL_DATA: 20,
   CANCEL_HISTORICAL_DATA: 25, REQ_CURRENT_TIME: 49, REQ_REAL_TIME_BARS: 50, CANCEL_REAL_TIME_BARS: 51, REQ_GLOBAL_CANCEL: 58,
   REQ_MARKET_DATA_TYPE: 59, REQ_POSITIONS: 61, REQ_ACCOUNT_SUMMARY: 62, CANCEL_ACCOUNT_SUMMARY: 63, CANCEL_POSITIONS: 64,
-  START_API: 71,
+  START_API: 71, REQ_COMPLETED_ORDERS: 99,
 } as const;
 
 /** How a parity symbol looks on the TWS wire. */
@@ -175,6 +176,72 @@ export function openOrder(o: OrderView): Field[] {
     '', '', // extOperator, manualOrderIndicator
   ];
 }
+
+/**
+ * COMPLETED_ORDER (no order id, no version): the SDK's decodeMsg_COMPLETED_ORDER, every OrderDecoder
+ * read in its order, which is not OPEN_ORDER's (no clientId, sharesAllocation, auctionStrategy,
+ * blockOrder, eTradeOnly, firmQuoteOnly, nbboPriceCap, parentId, basisPoints, optOutSmartRouting,
+ * what-if block; the status alone; then the completed-order fields).
+ */
+export function completedOrder(o: OrderView, completedTime: string, completedStatus: string): Field[] {
+  return [
+    IN.COMPLETED_ORDER,
+    ...contractBlock(o.contract, o.contract.exchange),
+    o.action, o.totalQuantity, o.orderType, o.lmtPrice, o.auxPrice, o.tif,
+    '', // ocaGroup
+    o.account,
+    '', // openClose
+    0, // origin (customer)
+    o.orderRef, o.permId,
+    o.outsideRth, false, // outsideRth, hidden
+    0, // discretionaryAmt
+    '', // goodAfterTime
+    '', '', '', // faGroup, faMethod, faPercentage
+    '', // modelCode
+    '', // goodTillDate
+    '', // rule80A
+    '', // percentOffset
+    '', // settlingFirm
+    0, '', -1, // shortSaleSlot, designatedLocation, exemptCode
+    '', '', '', // startingPrice, stockRefPrice, delta
+    '', '', // stockRangeLower, stockRangeUpper
+    '', // displaySize
+    false, false, // sweepToFill, allOrNone
+    '', // minQty
+    0, // ocaType
+    0, // triggerMethod
+    '', 0, '', '', // volatility, volatilityType, deltaNeutralOrderType (empty: nothing more), deltaNeutralAuxPrice
+    0, 0, // continuousUpdate, referencePriceType
+    '', '', // trailStopPrice, trailingPercent
+    '', 0, 0, // comboLegsDescription, comboLegs count, orderComboLegs count
+    0, // smartComboRoutingParams count
+    '', '', '', // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (empty: no more scale fields)
+    '', // hedgeType (empty: no hedgeParam)
+    '', '', // clearingAccount, clearingIntent
+    false, // notHeld
+    false, // deltaNeutralContract present
+    '', // algoStrategy (empty: no params)
+    false, // solicited
+    o.status, // orderState.status
+    false, false, // randomizeSize, randomizePrice
+    0, // conditions count (no PEG BENCH fields for these order types)
+    '', '', // trailStopPrice, lmtPriceOffset
+    '', // cashQty
+    false, false, // dontUseAutoPriceForHedge, isOmsContainer
+    '', // autoCancelDate
+    o.filled, // filledQuantity
+    0, // refFuturesConId
+    false, // autoCancelParent
+    '', // shareholder
+    false, false, // imbalanceOnly, routeMarketableToBbo
+    0, // parentPermId
+    completedTime, completedStatus,
+    '', '', '', '', '', // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
+    '', false, // customerAccount, professionalCustomer
+  ];
+}
+
+export const completedOrdersEnd = (): Field[] => [IN.COMPLETED_ORDERS_END];
 
 /** EXECUTION_DATA at server version >= LAST_LIQUIDITY: no version field. */
 export function execDetails(reqId: number, e: ExecView): Field[] {
