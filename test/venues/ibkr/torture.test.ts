@@ -9,9 +9,14 @@
  *   - no orderRef (client order id) was ever placed twice at TWS: restarts never duplicate an order,
  *     a modify never became a second order, reconciliation never synthesized one;
  *   - IB order ids were never reused: every life's ids are above every earlier life's;
- *   - a final clean start agrees with the venue on positions and cash, and on every order but those
- *     TWS ended unfilled while no console listened (the fake does not answer reqCompletedOrders,
- *     which is how real TWS names them: each such order is checked Cancelled-unfilled in its book).
+ *   - the journal all the lives left, against the fake's own books, with the Alpaca torture's judge
+ *     (test/recovery/torture-check.ts): each journaled intent reached TWS exactly once (none if the
+ *     store ended it lost) and nothing reached TWS unjournaled; every execution at TWS is booked
+ *     exactly once; every journaled order is found at TWS by orderRef with the same filled
+ *     quantity, open or ended alike; TWS's positions equal the sum of its executions and the
+ *     journal's equal TWS's; the journal's cash equals TWS's net of commissions (one known gap,
+ *     exactly accounted: the commission of an execution recovery booked as a synthetic fill);
+ *   - a final clean start's reconciliation agrees with TWS (but for orders that never reached it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { startTwsFake, type TwsFake } from '../../../src/venue-server/tws/index.
 import { mulberry32 } from '../../../src/util/random.ts';
 import { ConfigSchema } from '../../../src/config/schema.ts';
 import { startIbkr } from '../../../src/modes/ibkr.ts';
+import { bookings, checkFillsBooked, checkSubmissions, intentsOf, readJournal, stateOf, type VenueFill } from '../../recovery/torture-check.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/parity.js');
@@ -34,6 +40,15 @@ afterEach(async () => {
   await fake?.close();
   fake = null;
 });
+
+/** Every execution the fake made, as the Alpaca torture's judge reads a venue fill (root = orderRef: a modify keeps its id). */
+function venueFills(f: TwsFake): VenueFill[] {
+  return f.book.execs.map((e) => ({ executionId: e.execId, root: e.orderRef, symbol: e.contract.paritySymbol, side: e.side === 'BOT' ? 'buy' : 'sell', qty: e.shares, ts: e.ts }));
+}
+const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
+const nonZero = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).filter(([, q]) => Math.abs(q) > 1e-9).map(([k, q]) => [k, round9(q)]));
+const OPEN_AT_TWS = new Set(['Submitted', 'PreSubmitted', 'PendingSubmit', 'PendingCancel', 'ApiPending']);
+const FINAL_IN_STORE = new Set(['filled', 'canceled', 'rejected', 'expired', 'denied', 'lost']);
 
 interface Life { readonly child: ChildProcess; readonly lines: string[]; readonly connected: Promise<void>; readonly exited: Promise<void> }
 
@@ -99,9 +114,63 @@ describe('crash torture on the TWS fake', () => {
     const s = await startIbkr(config, [], { live: false, symbols: ['AAPL'], stateDir: join(dir, 'state'), reconcilePeriodMs: 0, heartbeatMs: 0 });
     const report = await s.recovered;
     const r = await s.reconciler.reconcileNow('on-demand');
+    await s.execution.idle();
     s.engine.stop();
     await s.done.catch(() => undefined);
     s.execution.disconnect();
+
+    // ----- the journal every life left, against the venue's own books (the Alpaca torture's judge) -----
+    const records = readJournal(s.storeDir);
+    const st = stateOf(records);
+    const intents = intentsOf(records);
+    const finalStatus = Object.fromEntries(Object.values(st.orders).map((o) => [o.clientOrderId, o.status]));
+    const submissions: Record<string, number> = {};
+    for (const o of f.book.allOrders()) submissions[o.orderRef] = (submissions[o.orderRef] ?? 0) + 1;
+    const fills = venueFills(f);
+    const booking = bookings(records, fills);
+    const snap = f.book.core.snapshot();
+    const venuePos = nonZero(Object.fromEntries(snap.positions.map((p) => [p.symbol, p.qty])));
+    const execSum: Record<string, number> = {};
+    for (const x of fills) execSum[x.symbol] = (execSum[x.symbol] ?? 0) + (x.side === 'buy' ? x.qty : -x.qty);
+    const storePos = nonZero(Object.fromEntries(Object.values(st.positions).map((p) => [p.symbol, p.qty])));
+    const judge = {
+      // Each journaled intent reached TWS exactly once (none if the store ended it lost); nothing reached TWS unjournaled; one id per decision.
+      submissions: checkSubmissions(intents, { submissions, duplicates: {} }, finalStatus),
+      // Every execution at TWS booked exactly once; nothing booked that TWS did not execute.
+      fills: [...checkFillsBooked(fills, booking.count), ...booking.excess],
+      // Every journaled order found at TWS by orderRef, with its filled quantity and open / ended alike.
+      orders: Object.values(st.orders).flatMap((o) => {
+        const at = f.book.allOrders().find((x) => x.orderRef === o.clientOrderId);
+        if (o.status === 'lost' || o.status === 'denied') return at === undefined ? [] : [`${o.clientOrderId} is ${o.status} in the store but TWS has it (${at.status})`];
+        if (at === undefined) return [`${o.clientOrderId} (${o.status}) is not at TWS`];
+        const out: string[] = [];
+        if (Math.abs(o.filledQty - at.filled) > 1e-9) out.push(`${o.clientOrderId}: filled ${o.filledQty} in the store, ${at.filled} at TWS`);
+        if (FINAL_IN_STORE.has(o.status) === OPEN_AT_TWS.has(at.status)) out.push(`${o.clientOrderId}: ${o.status} in the store, ${at.status} at TWS`);
+        return out;
+      }),
+    };
+    if (process.env.DBG !== undefined) {
+      console.log(JSON.stringify(judge, null, 1));
+      const fees = records.filter((x) => x.kind === 'fill').map((x) => x.data as { execId: string; fee?: number });
+      console.log(`journal fills ${fees.length}, with fee 0: ${fees.filter((x) => !x.fee).map((x) => x.execId).join(' ')}; fee records ${records.filter((x) => x.kind === 'fee').length}; kinds ${[...new Set(records.map((x) => x.kind))].join(',')}`);
+    }
+    expect(judge.submissions).toEqual([]);
+    expect(judge.fills).toEqual([]);
+    expect(judge.orders).toEqual([]);
+    // Positions: TWS's equal the sum of its executions, and the journal's equal TWS's.
+    expect(venuePos).toEqual(nonZero(execSum));
+    expect(storePos).toEqual(venuePos);
+    // Cash: the journal's equals TWS's, net of the commissions (TotalCashValue: the core's cash less
+    // the fees TWS charged), but for one known gap, exactly accounted: an execution the journal
+    // covers with a synthetic fill (`sync-...`: recovery booked what the order's status said was
+    // filled, not the execution) carries no fee, so its commission never reaches the ledger.
+    // KNOWN DEFECT (recovery / execution.ts, not the fake): those commissions are lost; when fixed,
+    // `feesLost` must be 0 and the tolerance goes.
+    expect(f.book.commissions()).toBeGreaterThan(0);
+    const synthetic = new Set([...booking.count.keys()].filter((id) => !booking.byId.has(id)));
+    const feesLost = round9(f.book.execs.filter((e) => synthetic.has(e.execId)).reduce((a, e) => a + e.commissionReport.commission, 0));
+    if (process.env.DBG !== undefined) console.log(`commissions ${f.book.commissions()}, lost with synthetic fills ${feesLost} (${synthetic.size} executions)`);
+    expect(st.cash?.USD ?? NaN).toBeCloseTo((snap.cash.USD ?? NaN) - f.book.commissions() + feesLost, 6);
 
     const orders = f.book.allOrders();
     expect(orders.length).toBeGreaterThan(5);
@@ -114,30 +183,23 @@ describe('crash torture on the TWS fake', () => {
       if (before.length === 0) continue;
       for (const id of idsByLife[i]!) expect(id).toBeGreaterThan(Math.max(...before));
     }
-    // Positions and cash agree. Order differences are allowed of two kinds only, both orders that
-    // never traded, and both shortcomings outside the adapter (said in the report of issue 12):
-    //  - Cancelled with nothing filled in the fake's book while no console listened: real TWS names
-    //    such orders in reqCompletedOrders, which the fake does not answer (error 321), so the
-    //    adapter cannot tell "cancelled" from "never heard of" there;
-    //  - never at the fake at all: journaled, then a cancel journaled (submitted -> pending_cancel)
-    //    while the placeOrder still waited in the SDK's 40-a-second queue when the process died;
-    //    recovery flags these instead of taking them as canceled before they reached the venue.
+    // The final reconciliation agrees with TWS. One kind of order difference is allowed, an order
+    // that never traded and never reached TWS: journaled, then a cancel journaled (submitted ->
+    // pending_cancel) while the placeOrder still waited in the link's 40-a-second queue when the
+    // process died; recovery flags it instead of taking it as canceled before it reached the venue.
+    // (An order TWS cancelled while no console listened is found by reqCompletedOrders, which the
+    // fake answers now: no longer a difference, and judge.orders above holds it to TWS's status.)
     const byRef = new Map(orders.map((o) => [o.orderRef, o]));
-    let unreported = 0;
     let neverArrived = 0;
     for (const d of r.diffs) {
       expect(d.subject, d.message).toBe('order');
       const cid = 'clientOrderId' in d ? d.clientOrderId : '';
       const at = byRef.get(cid);
       const story = allLines.map((ls, i) => ls.filter((x) => x.includes(cid)).map((x) => `life ${i}: ${x.slice(0, 300)}`).join('\n')).join('\n');
-      if (at === undefined) {
-        expect(d.message, story).toMatch(/which was pending_cancel/);
-        neverArrived++;
-        continue;
-      }
-      expect([at.status, at.filled], `${d.message}\n${story}`).toEqual(['Cancelled', 0]);
-      unreported++;
+      expect(at, `${d.message}: TWS has the order (${at?.status}, filled ${at?.filled})\n${story}`).toBeUndefined();
+      expect(d.message, story).toMatch(/which was pending_cancel/);
+      neverArrived++;
     }
-    if (process.env.DBG !== undefined) console.log(`lives ${lives}, orders at the fake ${orders.length}, differences ${r.diffs.length} (${unreported} cancelled unseen, ${neverArrived} never arrived)`);
+    if (process.env.DBG !== undefined) console.log(`lives ${lives}, orders at the fake ${orders.length}, differences ${r.diffs.length} (${neverArrived} never arrived)`);
   }, 60_000);
 });
