@@ -60,9 +60,12 @@ export function reportsFromVenue(o: OrderSide, v: VenueOrderState, executions: r
     // makes our average equal the venue's.
     const missing = venueLots - lots;
     const missingTicks = Math.round((toTicks(v.avgFillPrice, inst.tickSize) * venueLots - tickLots) / missing);
+    // Known also as <venue order>@<cumulative quantity>, the identity the real execution carries
+    // when the venue shows it later (so it is not booked a second time).
     out.push({
       kind: 'fill', clientOrderId: id, execId: `sync-${id}-${venueLots}`, qty: fromSteps(missing, inst.lotSize),
       price: fromSteps(Math.max(1, missingTicks), inst.tickSize), fee: 0, liquidity: 'taker', ts,
+      ...(v.venueOrderId !== '' ? { venueOrderId: v.venueOrderId, venueCumQty: fromSteps(venueLots, inst.lotSize) } : {}),
     });
   }
   switch (v.status) {
