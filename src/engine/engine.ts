@@ -255,14 +255,23 @@ export class Engine implements EngineControl {
     this.sendObservers = this.observers.filter((o) => o.beforeSend !== undefined).length;
   }
 
+  /**
+   * One symbol: the last slot. Several: a merge of series hands them out in the same order at every
+   * timestamp, so the slot that followed the last one last time is tried before the Map.
+   */
   private slotOf(symbol: string): SymbolSlot {
     const c = this.lastSlot;
-    if (c !== null && c.symbol === symbol) return c;
+    if (c !== null) {
+      if (c.symbol === symbol) return c;
+      const n = c.next;
+      if (n !== null && n.symbol === symbol) { this.lastSlot = n; return n; }
+    }
     let s = this.slots.get(symbol);
     if (s === undefined) {
       s = new SymbolSlot(symbol, new BarRing(this.historyCapacity), this.portfolio.handle(symbol));
       this.slots.set(symbol, s);
     }
+    if (c !== null) c.next = s;
     this.lastSlot = s;
     return s;
   }
@@ -1202,6 +1211,8 @@ class SymbolSlot {
    * price stored into it boxed a new heap number, one allocation per event), and whether there is one.
    */
   private last = 0.5; // a non-integer start: the field is a double from the first store on
+  /** The slot asked for right after this one last time (slotOf's guess). */
+  next: SymbolSlot | null = null;
   private hasLast = false;
   setLast(price: number): void {
     this.last = price;

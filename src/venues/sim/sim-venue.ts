@@ -126,6 +126,8 @@ class SymbolBook {
   dirty = false;
   /** The venue's ledger holds a position for this symbol (it has filled): marked before costing. */
   traded = false;
+  /** The book whose market data came right after this one's last time (onMarketData's guess). */
+  next: SymbolBook | null = null;
   constructor(readonly symbol: string) {}
 }
 
@@ -353,7 +355,17 @@ export class SimVenue implements ExecutionClient {
 
   onMarketData(ev: MarketEvent): void {
     let b = this.lastBook;
-    if (b === null || b.symbol !== ev.symbol) b = this.bookFor(ev.symbol);
+    if (b === null || b.symbol !== ev.symbol) {
+      // Several symbols: a merge hands them out in the same order at every timestamp, so the book
+      // that followed this one last time is tried before the Map.
+      const n = b === null ? null : b.next;
+      if (n !== null && n.symbol === ev.symbol) this.lastBook = b = n;
+      else {
+        const prev = b;
+        b = this.bookFor(ev.symbol);
+        if (prev !== null) prev.next = b;
+      }
+    }
     b.last = ev;
     // Idle: no working order and no cancel / replace still travelling (nextDue is Infinity then).
     if (this.working === 0 && ev.ts < this.nextDue) return;
