@@ -734,9 +734,14 @@ export class IbkrExecution implements ExecutionClient {
     const filled = s !== null && s.success ? s.data.filled : 0;
     const avg = s !== null && s.success ? s.data.avgFillPrice ?? 0 : 0;
     const now = this.stamp();
+    // TWS does not say when it took an order. Recovery asks for executions since the earliest
+    // createdAt, so "now" here hid every fill made while the console was down (booked as a synthetic
+    // fill without its commission). The bound given is one no later than any execution TWS can still
+    // report: it keeps only the current day's, so the start of the UTC day less 12 hours covers a
+    // TWS in any zone.
     return {
       clientOrderId: cid, venueOrderId: String(e.orderId), request: r, status: statusFromIb(status, filled),
-      filledQty: filled, avgFillPrice: avg, createdAt: now, updatedAt: now,
+      filledQty: filled, avgFillPrice: avg, createdAt: earliestReportable(now), updatedAt: now,
     };
   }
 
@@ -873,4 +878,10 @@ const errText = (err: unknown): string => (err instanceof Error ? err.message : 
 function asProblem(err: unknown): IbkrProblem {
   if (err instanceof IbkrApiError || err instanceof IbkrConnectionError || err instanceof IbkrProtocolError) return err;
   return new IbkrProtocolError('adapter', errText(err));
+}
+
+/** A time no later than the oldest execution TWS still reports at `now` (it keeps the current day's only). */
+function earliestReportable(now: number): number {
+  const day = 86_400_000;
+  return Math.floor(now / day) * day - day / 2;
 }
