@@ -34,6 +34,8 @@ export class RequestColumns {
    * order type alternate), so most requests match one of these and build no key string.
    */
   private readonly recent: number[] = [];
+  /** Shape indices by the request's symbol (whatever value it has), for runs with more shapes than `recent` holds. */
+  private readonly bySymbol = new Map<unknown, number[]>();
 
   constructor(private readonly maxShapes = 4096) {}
 
@@ -77,7 +79,21 @@ export class RequestColumns {
       const s = recent[j]!;
       if (this.matches(this.shapes[s]!, rec)) return s;
     }
-    const s = this.lookUp(rec);
+    // Many symbols (a 50-symbol run has 100+ shapes): the shapes seen with this symbol, then the key.
+    let s = -1;
+    const same = this.bySymbol.get(rec['symbol']);
+    if (same !== undefined) {
+      for (let j = 0; j < same.length; j++) if (this.matches(this.shapes[same[j]!]!, rec)) { s = same[j]!; break; }
+    }
+    if (s < 0) {
+      const before = this.shapes.length;
+      s = this.lookUp(rec);
+      if (s >= 0 && s >= before) {
+        const list = this.bySymbol.get(rec['symbol']);
+        if (list === undefined) this.bySymbol.set(rec['symbol'], [s]);
+        else list.push(s);
+      }
+    }
     if (s >= 0) { recent.unshift(s); if (recent.length > RECENT) recent.pop(); }
     return s;
   }
