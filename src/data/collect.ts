@@ -79,12 +79,12 @@ export class BarCollector {
   }
 
   /** The rows of a symbol, the last one's without a map lookup (files come in runs of one symbol). */
-  rowsFor(symbol: string): SymbolRows {
+  rowsFor(symbol: string, line = 0): SymbolRows {
     const cur = this.current;
     if (cur !== null && cur.symbol === symbol) return cur;
     let r = this.bySymbol.get(symbol);
     if (r === undefined) {
-      r = new SymbolRows(symbol, this.order.length, this.newBuilder(symbol, this.order.length === 0 ? this.capacityHint : 1024));
+      r = new SymbolRows(symbol, this.order.length, this.newBuilder(symbol, this.order.length === 0 ? this.capacityHint : 1024, line));
       this.bySymbol.set(symbol, r);
       this.order.push(r);
     }
@@ -92,8 +92,8 @@ export class BarCollector {
     return r;
   }
 
-  /** The columns a new symbol's rows go to; a streaming collector keeps none. */
-  protected newBuilder(symbol: string, capacity: number): SeriesBuilder | null {
+  /** The columns a new symbol's rows go to (first seen on `line`); a streaming collector keeps none. */
+  protected newBuilder(symbol: string, capacity: number, _line: number): SeriesBuilder | null {
     return new SeriesBuilder(symbol, capacity);
   }
 
@@ -118,7 +118,7 @@ export class BarCollector {
     // the first failed check otherwise, in the order they have always been checked.
     if (!(l > 0 && v >= 0 && o >= l && o <= h && c >= l && c <= h)) this.refuse(o, h, l, c, v, line);
 
-    const r = this.rowsFor(symbol);
+    const r = this.rowsFor(symbol, line);
     if (!(ts > r.lastTs)) {
       if (ts === r.lastTs) this.fail(line, `duplicate timestamp ${formatTs(ts)} for ${symbol} (also on line ${r.lastLine})`);
       this.fail(line, `timestamp ${formatTs(ts)} for ${symbol} is before ${formatTs(r.lastTs)} on line ${r.lastLine}: rows must be in increasing time order`);

@@ -7,9 +7,12 @@
  * (the series order `loadBars` gives), so a streamed backtest is the in-memory one, bar for bar.
  *
  * Two passes over a file that names its symbols: a quick one for the symbol names (instruments
- * must exist before the first bar), then the reading one. A bad row deep in a file is reported
+ * must exist before the first bar), then the reading one; a file planned before and unchanged
+ * since skips the quick one (its symbols are remembered). A bad row deep in a file is reported
  * when the run reaches it, with the same words and line as `loadBars` would give before the run.
  */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Bar } from '../domain/market.ts';
 import type { PullFeed } from '../ports/index.ts';
 import { BarCollector, notInFile, type LoadOptions, type SymbolRows } from './collect.ts';
@@ -196,8 +199,12 @@ class StreamCollector extends BarCollector {
   private runCount = 0;
   readonly spacings = new Map<number, number>();
 
-  constructor(source: string, opts: LoadOptions, block: BarBlock, tickFor: TickFor, naming: { rename: string | null; pick: string | null; intervalSymbol: string | null }) {
+  /** The symbols the plan read from the file (null for a file without a symbol column). */
+  private readonly planned: readonly string[] | null;
+
+  constructor(source: string, opts: LoadOptions, block: BarBlock, tickFor: TickFor, naming: { rename: string | null; pick: string | null; intervalSymbol: string | null; planned: readonly string[] | null }) {
     super(source, opts);
+    this.planned = naming.planned;
     this.block = block;
     this.tickFor = tickFor;
     this.rename = naming.rename;
@@ -205,7 +212,11 @@ class StreamCollector extends BarCollector {
     this.intervalSymbol = naming.intervalSymbol;
   }
 
-  protected override newBuilder(symbol: string): SeriesBuilder | null {
+  protected override newBuilder(symbol: string, _capacity: number, line: number): SeriesBuilder | null {
+    // Instruments were built from the plan: a symbol it did not see has none (the file changed).
+    if (this.planned !== null && !this.planned.includes(symbol)) {
+      throw new DataError(this.source, line, `symbol ${symbol} was not in the file when the run was planned (it had ${this.planned.join(', ')}): the file changed since; start the run again`);
+    }
     const name = this.rename ?? symbol;
     const tick = this.tickFor(name);
     this.names.push(name);
@@ -295,18 +306,50 @@ interface FilePlan {
   readonly symbols: string[];
   readonly rename: string | null;
   readonly pick: string | null;
+  /** The symbols the file names, first-seen order (null without a symbol column). */
+  readonly named: readonly string[] | null;
+}
+
+/**
+ * The symbols of files planned before, by path and the file's identity, size and change times: a
+ * run planned again over an unchanged file (a sweep, a console re-running a backtest) skips the
+ * quick pass, a pass over every byte. A file changed since is planned again; one changed after its
+ * plan without any of those moving is caught by the reading pass, which refuses a symbol the plan
+ * did not list.
+ */
+const planned = new Map<string, readonly string[]>();
+const PLANNED_MAX = 64;
+
+function fileKey(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return st.isFile() ? `${resolve(path)}\u0000${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : null;
+  } catch {
+    return null; // the reader words the problem
+  }
+}
+
+function namedSymbols(path: string): readonly string[] {
+  const kind = barFileKind(path);
+  if (kind === 'parquet') return parquetSymbols(path);
+  const key = fileKey(path);
+  const known = key === null ? undefined : planned.get(key);
+  if (known !== undefined) return known;
+  const named = kind === 'csv' ? csvSymbols(new LineReader(fileBytes(path)), path) : jsonlSymbols(new LineReader(fileBytes(path)));
+  if (key !== null) {
+    if (planned.size >= PLANNED_MAX) planned.delete(planned.keys().next().value!);
+    planned.set(key, Object.freeze(named.slice()));
+  }
+  return named;
 }
 
 function planFile(path: string, opts: LoadOptions): FilePlan {
-  const kind = barFileKind(path);
-  const named = kind === 'parquet' ? parquetSymbols(path)
-    : kind === 'csv' ? csvSymbols(new LineReader(fileBytes(path)), path)
-    : jsonlSymbols(new LineReader(fileBytes(path)));
-  if (named.length === 0) return { path, symbols: [opts.symbol ?? symbolFromFileName(path)], rename: null, pick: null };
-  if (opts.symbol === undefined) return { path, symbols: named, rename: null, pick: null };
-  if (named.length === 1) return { path, symbols: [opts.symbol], rename: opts.symbol, pick: null };
+  const named = namedSymbols(path);
+  if (named.length === 0) return { path, symbols: [opts.symbol ?? symbolFromFileName(path)], rename: null, pick: null, named: null };
+  if (opts.symbol === undefined) return { path, symbols: [...named], rename: null, pick: null, named };
+  if (named.length === 1) return { path, symbols: [opts.symbol], rename: opts.symbol, pick: null, named };
   if (!named.includes(opts.symbol)) throw new DataError(path, 0, notInFile(opts.symbol, named));
-  return { path, symbols: [opts.symbol], rename: null, pick: opts.symbol };
+  return { path, symbols: [opts.symbol], rename: null, pick: opts.symbol, named };
 }
 
 class FileStream {
@@ -322,7 +365,7 @@ class FileStream {
     this.plan = plan;
     this.block = new BarBlock(tuning.blockRows);
     this.rows = new StreamCollector(plan.path, opts, this.block, tickFor, {
-      rename: plan.rename, pick: plan.pick, intervalSymbol: intervalFile ? plan.pick : '\u0000none',
+      rename: plan.rename, pick: plan.pick, intervalSymbol: intervalFile ? plan.pick : '\u0000none', planned: plan.named,
     });
     this.reader = openRowReader(plan.path, opts, this.rows, tuning.chunkBytes);
     try {
