@@ -1,12 +1,15 @@
 /**
- * Where recorded lines go. The recorder batches lines in memory and hands a sink one string per
- * batch, so the file sees one write call per batch instead of one per event.
+ * Where recorded lines go. The recorder batches lines in memory (as UTF-8 bytes) and hands a sink
+ * one chunk per batch, so the file sees one write call per batch instead of one per event.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 export interface RecordSink {
-  /** One batch of complete lines (each ends with "\n"). */
-  write(text: string): void;
+  /**
+   * One batch of complete lines (each ends with "\n"), as UTF-8 bytes or text. The bytes are the
+   * recorder's own buffer, reused once this returns: a sink that keeps them must copy.
+   */
+  write(chunk: string | Uint8Array): void;
   /** Make everything written durable and release the file. */
   close(): void;
 }
@@ -22,9 +25,9 @@ export class FileSink implements RecordSink {
     // 'wx': a recording is never overwritten; 0o600: it holds account details.
     this.fd = openSync(path, 'wx', 0o600);
   }
-  write(text: string): void {
+  write(chunk: string | Uint8Array): void {
     if (this.fd === null) throw new Error(`recording ${this.path} is closed`);
-    const buf = Buffer.from(text, 'utf8');
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
   }
@@ -43,8 +46,8 @@ export class FileSink implements RecordSink {
 export class MemorySink implements RecordSink {
   readonly batches: string[] = [];
   closed = false;
-  write(text: string): void {
-    this.batches.push(text);
+  write(chunk: string | Uint8Array): void {
+    this.batches.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
   }
   close(): void {
     this.closed = true;
