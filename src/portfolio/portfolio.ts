@@ -211,10 +211,14 @@ export class Portfolio {
   /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
   mark(symbol: string, price: number): void {
     const p = this.positions.get(symbol);
-    if (p !== undefined && p.lastPrice !== price) {
-      p.lastPrice = price;
-      if (p.lots !== 0) this.equityStale = true;
-    }
+    if (p !== undefined) this.markPosition(p, price);
+  }
+
+  /** The one marking rule: a new price moves equity only while the position is open. */
+  private markPosition(p: Position, price: number): void {
+    if (p.lastPrice === price) return;
+    p.lastPrice = price;
+    if (p.lots !== 0) this.equityStale = true;
   }
 
   /** The symbol's handle for markAt (one per symbol, made on first ask). */
@@ -231,10 +235,7 @@ export class Portfolio {
   /** mark(h.symbol, price) without the lookup; `h` must come from this portfolio's handle(). */
   markAt(h: BookHandle, price: number): void {
     const p = (h as Handle).pos;
-    if (p !== undefined && p.lastPrice !== price) {
-      p.lastPrice = price;
-      if (p.lots !== 0) this.equityStale = true;
-    }
+    if (p !== undefined) this.markPosition(p, price);
   }
 
   qty(symbol: string): number {
