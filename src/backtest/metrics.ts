@@ -171,19 +171,12 @@ function returnStats(c: CurveFigures, ppy: number): ReturnStats {
   return { sharpe: sd > 0 ? finite((mean / sd) * k) : 0, sortino: dd > 0 ? finite((mean / dd) * k) : 0 };
 }
 
-/** Largest fall from a running peak (the peak starts at `start`), as a positive fraction. */
+/**
+ * Largest fall from a running peak (the peak starts at `start`), as a positive fraction: the
+ * curve accumulator's own figure (equity-curve.ts holds the one rule), over a whole series.
+ */
 export function maxDrawdown(equity: Float64Array, length: number, start: number): number {
-  let peak = start;
-  let worst = 0;
-  for (let i = 0; i < length; i++) {
-    const e = equity[i]!;
-    if (e > peak) peak = e;
-    else if (peak > 0) {
-      const d = (peak - e) / peak;
-      if (d > worst) worst = d;
-    }
-  }
-  return worst;
+  return curveFigures(equity, equity, length, start, 0).maxDrawdown;
 }
 
 // ---------- round trips ----------
