@@ -21,16 +21,8 @@ import { parseBarSize, parseDuration, parseTwsTime } from './times.ts';
 import * as W from './wire.ts';
 import { OUT, type HistBar, type TwsContract } from './wire.ts';
 
-export interface TwsBarIn {
-  /** Parity symbol: "AAPL", "BTC-USD". */
-  readonly symbol: string;
-  readonly ts: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
+/** A bar the fake replays: the engine's bar without its kind (symbol as parity names it: "AAPL", "BTC-USD"). */
+export type TwsBarIn = Omit<Bar, 'kind'>;
 
 export interface TwsFakeOptions {
   /** 0 (default) picks a free port. */

@@ -22,6 +22,7 @@
 import { EventName } from '@stoqey/ib';
 import type { Instrument } from '../../domain/instrument.ts';
 import type { OrderRequest, ReplaceRequest } from '../../domain/order.ts';
+import { replacedRequest } from '../../risk/admission.ts';
 import type {
   ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, TransportHooks,
   VenueAccount, VenueCapabilities, VenueExecution, VenueOrderState, VenuePosition, VenueQueries,
@@ -32,7 +33,7 @@ import { IbkrApiError, IbkrConnectionError, IbkrProtocolError, type IbkrProblem 
 import type { ExecEvent, IbkrLink, IbMessage, OpenOrderEvent, OrderStatusEvent } from './link.ts';
 import { IdMap, type OrderIdAllocator } from './order-ids.ts';
 import { parseDurableId } from '../../orders/client-ids.ts';
-import { applyChanges, isFinalIbStatus, requestFromIb, statusFromIb, toContract, toIbOrder, type ContractSpec } from './translate.ts';
+import { isFinalIbStatus, requestFromIb, statusFromIb, toContract, toIbOrder, type ContractSpec } from './translate.ts';
 import { WireCommission, WireContract, WireExecution, WireOrder, WireOrderState, WireOrderStatus, firstIssue, parseIbTime, type WireExecutionT } from './wire.ts';
 
 export const IBKR_CAPABILITIES: VenueCapabilities = {
@@ -300,7 +301,7 @@ export class IbkrExecution implements ExecutionClient {
       this.emit({ kind: 'replace_rejected', clientOrderId: cid, reason: `TWS's terms for ${cid} could not be read`, ts: this.stamp() });
       return;
     }
-    const target = applyChanges(current, ch);
+    const target = replacedRequest(current, ch);
     if (this.o.link.canSend() === false) {
       this.emit({ kind: 'replace_rejected', clientOrderId: cid, reason: 'the connection to TWS dropped before the modify was sent', ts: this.stamp(), transient: true });
       return;

@@ -6,7 +6,7 @@
 import type { Contract, Order } from '@stoqey/ib';
 import { OrderAction, OrderType, SecType, TimeInForce } from '@stoqey/ib';
 import type { Instrument } from '../../domain/instrument.ts';
-import type { OrderRequest, ReplaceRequest, TimeInForce as Tif } from '../../domain/order.ts';
+import type { OrderRequest, TimeInForce as Tif } from '../../domain/order.ts';
 import type { VenueOrderStatus } from '../../ports/index.ts';
 import type { WireContractT, WireOrderT } from './wire.ts';
 
@@ -55,17 +55,6 @@ export function toIbOrder(r: OrderRequest, o: { readonly orderRef: string; reado
     case 'limit': return { ...base, orderType: OrderType.LMT, lmtPrice: dec(r.limitPrice) };
     case 'stop': return { ...base, orderType: OrderType.STP, auxPrice: dec(r.stopPrice) };
     case 'stop_limit': return { ...base, orderType: OrderType.STP_LMT, lmtPrice: dec(r.limitPrice), auxPrice: dec(r.stopPrice) };
-  }
-}
-
-/** A modify: the order's current terms with the changes applied (sent as placeOrder with the same id). */
-export function applyChanges(r: OrderRequest, ch: ReplaceRequest): OrderRequest {
-  const qty = ch.qty ?? r.qty;
-  switch (r.type) {
-    case 'market': return { ...r, qty };
-    case 'limit': return { ...r, qty, limitPrice: ch.limitPrice ?? r.limitPrice };
-    case 'stop': return { ...r, qty, stopPrice: ch.stopPrice ?? r.stopPrice };
-    case 'stop_limit': return { ...r, qty, limitPrice: ch.limitPrice ?? r.limitPrice, stopPrice: ch.stopPrice ?? r.stopPrice };
   }
 }
 

@@ -3,7 +3,8 @@ import { resolveIdentity, portIdentity } from '../../../src/venues/ibkr/identity
 import { IB_MESSAGE_TABLE, ruleOf, stateOf10148, describeMessage } from '../../../src/venues/ibkr/error-codes.ts';
 import { backoffDelay } from '../../../src/venues/ibkr/backoff.ts';
 import { IdMap, OrderIdAllocator, ORDER_IDS_FILE } from '../../../src/venues/ibkr/order-ids.ts';
-import { applyChanges, requestFromIb, statusFromIb, toContract, toIbOrder } from '../../../src/venues/ibkr/translate.ts';
+import { replacedRequest } from '../../../src/risk/admission.ts';
+import { requestFromIb, statusFromIb, toContract, toIbOrder } from '../../../src/venues/ibkr/translate.ts';
 import { WireCommission, WireContract, WireExecution, WireOrder, parseIbTime } from '../../../src/venues/ibkr/wire.ts';
 import { MemoryFileSystem } from '../../../src/util/memory-file-system.ts';
 import { makeInstrument } from '../../../src/domain/instrument.ts';
@@ -151,7 +152,7 @@ describe('contract and order translation', () => {
     const req = { symbol: 'AAPL', side: 'buy', qty: 3, type: 'stop_limit', stopPrice: 9, limitPrice: 9.5, tif: 'gtc' } as const;
     const o = WireOrder.parse(toIbOrder(req, { orderRef: 'x', account: 'DU1' }));
     expect(requestFromIb(WireContract.parse({ symbol: 'AAPL' }), o)).toEqual(req);
-    expect(applyChanges(req, { limitPrice: 9.7 })).toEqual({ ...req, limitPrice: 9.7 });
+    expect(replacedRequest(req, { limitPrice: 9.7 })).toEqual({ ...req, limitPrice: 9.7 });
   });
   it('statuses', () => {
     expect(statusFromIb('Submitted', 0)).toBe('accepted');
