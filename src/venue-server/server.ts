@@ -20,6 +20,7 @@ import { alwaysOpenClock } from './market-clock.ts';
 import { Replay } from './replay.ts';
 import { barJson, barsPage, parseBarsQuery } from './history.ts';
 import { BarsBody, FaultsBody, PatchOrderBody, PostOrderBody } from './requests.ts';
+import { zodMessage } from '../util/zod-message.ts';
 import { accountJson, assetId, assetJson, clockJson, fillActivityJson, orderJson, positionJson, positionSymbol, tradeUpdateJson } from './shapes.ts';
 import { OPEN_STATUSES, freshState, loadState, saveState, type VenueStateData } from './state.ts';
 
@@ -204,8 +205,6 @@ export async function startVenueServer(opts: VenueServerOptions): Promise<VenueS
     if (text.trim() === '') return {};
     return JSON.parse(text);
   };
-
-  const zodMessage = (e: z.ZodError): string => e.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
   const shortable = accountType === 'margin';
 

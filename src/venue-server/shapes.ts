@@ -1,4 +1,5 @@
 /** The venue's books in Alpaca's wire shapes (snake_case, decimals as strings, times as ISO). */
+import { fnv1a32 } from '../util/hash.ts';
 import type { Instrument } from '../domain/instrument.ts';
 import type { PositionView, AccountView } from '../portfolio/portfolio.ts';
 import { toAlpaca, toWireSymbol, wireAssetClass } from '../venues/alpaca/symbols.ts';
@@ -12,9 +13,7 @@ export const dec = (n: number): string => String(Number(n.toPrecision(12)));
 
 /** A stable asset id per symbol (Alpaca's are uuids; ours only need to be stable and unique). */
 export function assetId(wireSymbol: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < wireSymbol.length; i++) h = Math.imul(h ^ wireSymbol.charCodeAt(i), 0x01000193) >>> 0;
-  const hex = h.toString(16).padStart(8, '0');
+  const hex = fnv1a32(wireSymbol).toString(16).padStart(8, '0');
   return `${hex}-0000-4000-8000-${Buffer.from(wireSymbol).toString('hex').padEnd(12, '0').slice(0, 12)}`;
 }
 

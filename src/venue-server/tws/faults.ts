@@ -4,6 +4,7 @@
  * --faults FILE`: one such object, or an array of them each with an optional `afterMs`, applied in
  * order from the start).
  */
+import { zodMessage } from '../../util/zod-message.ts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -49,7 +50,6 @@ export type FaultBodyIn = z.input<typeof FaultBody>;
 
 const FaultSteps = z.array(FaultBody.extend({ afterMs: z.number().int().min(0).default(0) }));
 
-const zodMessage = (e: z.ZodError): string => e.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
 export function parseFaults(raw: unknown): { ok: true; value: FaultBodyT } | { ok: false; message: string } {
   const r = FaultBody.safeParse(raw);

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { loadBars } from '../../data/index.ts';
 import type { Bar } from '../../domain/market.ts';
+import { fnv1a32 } from '../../util/hash.ts';
 import { usEquitySession } from '../../domain/market-hours.ts';
 import { Replay } from '../replay.ts';
 import { FrameReader, MalformedRequest, MIN_CLIENT_VERSION, SERVER_VERSION, frame, type Field } from './codec.ts';
@@ -112,12 +113,7 @@ interface Conn {
 
 /** FNV-1a: a stable conId per symbol, the same on every run. */
 function conIdOf(symbol: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < symbol.length; i++) {
-    h ^= symbol.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return 100_000_000 + (h % 800_000_000);
+  return 100_000_000 + (fnv1a32(symbol) % 800_000_000);
 }
 
 export async function startTwsFake(opts: TwsFakeOptions = {}): Promise<TwsFake> {
