@@ -200,9 +200,11 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     bindReconcile: (fn: () => Promise<ReconcileSummary>) => { reconcileImpl = fn; },
     onAccount: (venueName: string, account: { readonly accountId: string; readonly live: boolean }) => {
       const mode = account.live ? 'live' : 'paper';
+      // The account's durable store takes the folder's lock as it opens: one lock, not two.
       ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
       setInfo({ mode, venue: venueName, account: account.accountId, inProcessVenue: false });
     },
+    // The kill switch's latch (ops) carries the pauses that outlive a restart; it lives in the store.
     restoreTradingState: false,
     onStore: (store: Parameters<typeof ops.bindStore>[0]) => ops.bindStore(store),
     reconcileHold: { pause: (r: string) => ops.guard.hold('reconcile', 'paused', r), resume: (why: string) => { ops.guard.release((k) => k === 'reconcile', why); } },
@@ -210,22 +212,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   paper = flags.venue === 'ibkr'
     ? await startIbkr(config, observers, venueOpts)
     : flags.venue === 'alpaca'
-    ? await startAlpaca(config, observers, {
-      live: flags.live === true || flags.mode === 'live', symbols: flags.symbol, stateDir: flags.stateDir,
-      ...(flags.confirmAccount !== undefined ? { confirmAccount: flags.confirmAccount } : {}),
-      ...(tty ? { prompt: terminalPrompt } : {}),
-      bindReconcile: (fn) => { reconcileImpl = fn; },
-      onAccount: (venueName, account) => {
-        const mode = account.live ? 'live' : 'paper';
-        // The account's durable store takes the folder's lock as it opens: one lock, not two.
-        ops.bindAccount(mode, venueName, account.accountId, lockHeldByStore(accountStateDir(flags.stateDir, venueName, account.accountId)));
-        setInfo({ mode, venue: venueName, account: account.accountId, inProcessVenue: false });
-      },
-      // The kill switch's latch (ops) carries the pauses that outlive a restart; it lives in the store.
-      restoreTradingState: false,
-      onStore: (store) => ops.bindStore(store),
-      reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },
-    })
+    ? await startAlpaca(config, observers, venueOpts)
     : await startPaper(config, observers, {
       bindReconcile: (fn) => { reconcileImpl = fn; },
       reconcileHold: { pause: (r) => ops.guard.hold('reconcile', 'paused', r), resume: (why) => { ops.guard.release((k) => k === 'reconcile', why); } },

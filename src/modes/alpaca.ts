@@ -4,6 +4,7 @@
  * same engine and strategy as a backtest. An assembly of parts, like paper.ts; nothing in the
  * engine knows which venue is behind the ports.
  */
+import { afterWarmup } from './live-feed.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
@@ -17,9 +18,8 @@ import {
   AlpacaConfigError, createAlpacaVenue, describeSettings, envWithDotEnv, fetchWarmupBars, loadAlpacaInstruments, MAX_WARMUP_BARS,
   resolveAlpacaSettings, warmupCount, type AlpacaProblem, type AlpacaRest, type Env,
 } from '../venues/alpaca/index.ts';
-import type { Bar, MarketEvent } from '../domain/market.ts';
+import type { Bar } from '../domain/market.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import type { PushFeed } from '../ports/index.ts';
 import { openDurable } from '../journal/durable.ts';
 import type { Store } from '../journal/store.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
@@ -244,18 +244,3 @@ export async function warmupFromVenue(
   }
 }
 
-/** The live feed without bars the warm-up already gave (a bar is seen once, in time order). */
-function afterWarmup(feed: PushFeed, warm: ReadonlyMap<string, number>, note: (m: string) => void): PushFeed {
-  return {
-    kind: 'push',
-    start: (sink, done) => feed.start((ev: MarketEvent) => {
-      const last = ev.kind === 'bar' ? warm.get(ev.symbol) : undefined;
-      if (last !== undefined && ev.ts <= last) {
-        note(`live ${ev.symbol} bar at ${new Date(ev.ts).toISOString()} skipped: warm-up already had it`);
-        return;
-      }
-      sink(ev);
-    }, done),
-    stop: () => feed.stop(),
-  };
-}

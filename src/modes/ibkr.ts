@@ -8,11 +8,12 @@
  * port + account + mode must agree (identity.ts); a live account needs --live and the account id
  * typed. The session's clock is TWS's (reqCurrentTime), so market hours and gates follow the venue.
  */
+import { afterWarmup } from './live-feed.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
-import type { PushFeed, VenueAccount } from '../ports/index.ts';
-import type { Bar, MarketEvent } from '../domain/market.ts';
+import type { VenueAccount } from '../ports/index.ts';
+import type { Bar } from '../domain/market.ts';
 import { makeInstrument, type Instrument } from '../domain/instrument.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
@@ -230,15 +231,3 @@ function instrumentFor(symbol: string, config: Config): Instrument {
   return makeInstrument(symbol, 'ibkr', { ...rest, assetClass, calendar: 'us_equity', quoteCurrency: config.ibkr.contracts[symbol]?.currency ?? rest.quoteCurrency ?? 'USD', source: spec !== undefined ? 'config' : 'default' });
 }
 
-/** The live feed without bars the warm-up already gave. */
-function afterWarmup(feed: PushFeed, warm: ReadonlyMap<string, number>): PushFeed {
-  return {
-    kind: 'push',
-    start: (sink, done) => feed.start((ev: MarketEvent) => {
-      const last = ev.kind === 'bar' ? warm.get(ev.symbol) : undefined;
-      if (last !== undefined && ev.ts <= last) return;
-      sink(ev);
-    }, done),
-    stop: () => feed.stop(),
-  };
-}

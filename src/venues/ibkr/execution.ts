@@ -36,7 +36,7 @@ import { parseDurableId } from '../../orders/client-ids.ts';
 import { isFinalIbStatus, requestFromIb, statusFromIb, toContract, toIbOrder, type ContractSpec } from './translate.ts';
 import { WireCommission, WireContract, WireExecution, WireOrder, WireOrderState, WireOrderStatus, firstIssue, parseIbTime, type WireExecutionT } from './wire.ts';
 
-export const IBKR_CAPABILITIES: VenueCapabilities = {
+const IBKR_CAPABILITIES: VenueCapabilities = {
   orderTypes: ['market', 'limit', 'stop', 'stop_limit'],
   // OPG exists at IB but not in parity's order model yet; FOK is not offered for US stocks.
   timeInForce: ['day', 'gtc', 'ioc'],

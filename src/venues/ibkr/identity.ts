@@ -6,8 +6,8 @@
  */
 import { IbkrConfigError } from './errors.ts';
 
-export const PAPER_PORTS: ReadonlyMap<number, string> = new Map([[7497, 'TWS paper'], [4002, 'IB Gateway paper']]);
-export const LIVE_PORTS: ReadonlyMap<number, string> = new Map([[7496, 'TWS live'], [4001, 'IB Gateway live']]);
+const PAPER_PORTS: ReadonlyMap<number, string> = new Map([[7497, 'TWS paper'], [4002, 'IB Gateway paper']]);
+const LIVE_PORTS: ReadonlyMap<number, string> = new Map([[7496, 'TWS live'], [4001, 'IB Gateway live']]);
 
 /** Paper accounts: DU (individual), DF (a paper advisor master). */
 export const isPaperAccount = (account: string): boolean => /^D[UF]/i.test(account.trim());

@@ -4,11 +4,11 @@
  * (history.ts), pointed at TWS, IB Gateway, or `parity venue --protocol tws`.
  */
 export { IbkrLink, type LinkOptions, type IbMessage } from './link.ts';
-export { IbkrExecution, IBKR_CAPABILITIES, type IbkrExecutionOptions } from './execution.ts';
+export { IbkrExecution, type IbkrExecutionOptions } from './execution.ts';
 export { IbkrFeed, MinuteFolder } from './feed.ts';
 export { fetchIbkrWarmup, durationFor } from './history.ts';
 export { OrderIdAllocator, IdMap, ORDER_IDS_FILE } from './order-ids.ts';
-export { resolveIdentity, portIdentity, isPaperAccount, PAPER_PORTS, LIVE_PORTS, type Identity } from './identity.ts';
+export { resolveIdentity, portIdentity, isPaperAccount, type Identity } from './identity.ts';
 export { IB_MESSAGE_TABLE, ruleOf, describeMessage, stateOf10148, type IbMessageKind, type IbMessageRule } from './error-codes.ts';
 export { backoffDelay } from './backoff.ts';
 export { resolveContract, type ResolvedInstrument } from './instruments.ts';

@@ -10,6 +10,7 @@
  * cache of what TWS says (the orderRef of every openOrder and execution carries our id) and is
  * rebuilt from TWS at every (re)connect.
  */
+import { writeFileDurable } from '../../util/durable-file.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorCode, type FileSystem } from '../../ports/file-system.ts';
@@ -81,18 +82,8 @@ export class OrderIdAllocator {
   }
 
   private persist(through: number): void {
-    const fs = this.o.fs;
-    fs.mkdir(this.o.dir);
-    const tmp = `${this.path}.tmp`;
-    const h = fs.open(tmp, 'write', 0o600);
-    try {
-      h.write(`${JSON.stringify({ reservedThrough: through })}\n`);
-      h.sync();
-    } finally {
-      h.close();
-    }
-    fs.rename(tmp, this.path);
-    fs.syncDir(this.o.dir);
+    this.o.fs.mkdir(this.o.dir);
+    writeFileDurable(this.path, `${JSON.stringify({ reservedThrough: through })}\n`, this.o.fs);
     this.reserved = through;
   }
 }
