@@ -7,12 +7,10 @@
  * (the series order `loadBars` gives), so a streamed backtest is the in-memory one, bar for bar.
  *
  * Two passes over a file that names its symbols: a quick one for the symbol names (instruments
- * must exist before the first bar), then the reading one; a file planned before and unchanged
- * since skips the quick one (its symbols are remembered). A bad row deep in a file is reported
+ * must exist before the first bar), then the reading one (which refuses a symbol the plan did not
+ * list: the file changed between the two). A bad row deep in a file is reported
  * when the run reaches it, with the same words and line as `loadBars` would give before the run.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Bar } from '../domain/market.ts';
 import type { PullFeed } from '../ports/index.ts';
 import { BarCollector, notInFile, type LoadOptions, type SymbolRows } from './collect.ts';
@@ -310,37 +308,10 @@ interface FilePlan {
   readonly named: readonly string[] | null;
 }
 
-/**
- * The symbols of files planned before, by path and the file's identity, size and change times: a
- * run planned again over an unchanged file (a sweep, a console re-running a backtest) skips the
- * quick pass, a pass over every byte. A file changed since is planned again; one changed after its
- * plan without any of those moving is caught by the reading pass, which refuses a symbol the plan
- * did not list.
- */
-const planned = new Map<string, readonly string[]>();
-const PLANNED_MAX = 64;
-
-function fileKey(path: string): string | null {
-  try {
-    const st = statSync(path, { bigint: true });
-    return st.isFile() ? `${resolve(path)}\u0000${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : null;
-  } catch {
-    return null; // the reader words the problem
-  }
-}
-
 function namedSymbols(path: string): readonly string[] {
   const kind = barFileKind(path);
   if (kind === 'parquet') return parquetSymbols(path);
-  const key = fileKey(path);
-  const known = key === null ? undefined : planned.get(key);
-  if (known !== undefined) return known;
-  const named = kind === 'csv' ? csvSymbols(new LineReader(fileBytes(path)), path) : jsonlSymbols(new LineReader(fileBytes(path)));
-  if (key !== null) {
-    if (planned.size >= PLANNED_MAX) planned.delete(planned.keys().next().value!);
-    planned.set(key, Object.freeze(named.slice()));
-  }
-  return named;
+  return kind === 'csv' ? csvSymbols(new LineReader(fileBytes(path)), path) : jsonlSymbols(new LineReader(fileBytes(path)));
 }
 
 function planFile(path: string, opts: LoadOptions): FilePlan {
