@@ -60,6 +60,11 @@ export async function loadRunParts(config: Config, range: TimeRange = {}, venueN
     const stream = plan.open((sym) => instruments.get(sym)!.tickSize, warnings);
     return { strategy, params, series: [], stream, instruments, warnings };
   }
+  return { strategy, params, ...loadBarSeries(config, range, venueName) };
+}
+
+/** The data files in memory, as a run sees them: one series per symbol on its instrument's tick grid. */
+export function loadBarSeries(config: Config, range: TimeRange = {}, venueName = 'sim'): Pick<RunParts, 'series' | 'instruments' | 'warnings'> {
   const raw: BarSeries[] = [];
   for (const file of config.data.files) {
     raw.push(...loadBars(resolveShipped(file), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
@@ -72,7 +77,7 @@ export async function loadRunParts(config: Config, range: TimeRange = {}, venueN
     if (g.moved > 0) warnings.push(`${s.source}: ${g.moved} prices were not on the ${s.symbol} tick grid (${instruments.get(s.symbol)!.tickSize}) and were rounded to it`);
     return g.series;
   });
-  return { strategy, params, series, instruments, warnings };
+  return { series, instruments, warnings };
 }
 
 export function makeSimVenue(config: Config, instruments: InstrumentRegistry): SimVenue {

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { BacktestJson } from '../backtest/index.ts';
-import { loadRunParts, resolveShipped, type TimeRange } from '../modes/parts.ts';
+import { loadBarSeries, resolveShipped, type TimeRange } from '../modes/parts.ts';
 import { describeInterval, type BarSeries } from '../data/index.ts';
 import { loadStrategy } from '../strategy/loader.ts';
 import { checkGrid, type Axis, type ParamValue, type SkippedCombination } from './grid.ts';
@@ -162,9 +162,9 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     t.tasks.push(r.timing);
   };
   try {
-    // The bars, once, for every thread: loaded as `parity backtest` loads them (the strategy check
-    // is already done above), then copied to shared memory, which each thread reads without a copy.
-    const loaded = await loadRunParts({ ...config, strategy: { ...config.strategy, typecheck: false } }, req.range);
+    // The bars, once, for every thread: loaded as `parity backtest` loads them (the strategy was
+    // loaded and checked above, once), then copied to shared memory, which each thread reads without a copy.
+    const loaded = loadBarSeries(config, req.range);
     const series = shareSeries(loaded.series);
     const job: SweepJob = { config, strategyHash: strategy.sourceHash, onError: req.onError, data: { id: `${process.pid}:${startedAt}:${Math.random()}`, series } };
     const loadedAt = wallMs();
