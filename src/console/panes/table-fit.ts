@@ -38,14 +38,11 @@ const minLen = (c: Cell): number => {
 export interface FittedTable {
   readonly header: string;
   readonly rows: string[];
-  /** Which columns are shown (by header name), for tests and the README's give-way order. */
-  readonly shown: string[];
 }
 
 /** A table's layout for these rows at this width; a row's text is written when asked for. */
 export interface TableLayout {
   readonly header: string;
-  readonly shown: string[];
   readonly count: number;
   /** Row i's text (0-based), written on first ask. */
   row(i: number): string;
@@ -133,7 +130,6 @@ export function layoutTable<R, C>(cols: readonly TableCol<R, C>[], rows: readonl
   const written = new Map<number, string>();
   return {
     header,
-    shown: cols.filter((_, i) => widths[i]! > 0).map((c) => c.head[0]),
     count: rows.length,
     row(r: number): string {
       let text = written.get(r);
@@ -153,5 +149,5 @@ export function layoutTable<R, C>(cols: readonly TableCol<R, C>[], rows: readonl
 /** Every row written (small tables, tests); a pane that shows a window asks layoutTable for its rows. */
 export function fitTable<R, C>(cols: readonly TableCol<R, C>[], rows: readonly R[], width: number, ctx: C): FittedTable {
   const t = layoutTable(cols, rows, width, ctx);
-  return { header: t.header, rows: rows.map((_, i) => t.row(i)), shown: t.shown };
+  return { header: t.header, rows: rows.map((_, i) => t.row(i)) };
 }

@@ -50,9 +50,6 @@ export function orderTable(orders: readonly OrderView[], now: number, w: number)
   return { header: t.header, count: t.count, line: (i) => ({ text: t.row(i), tone: orderTone(orders[i]!) }) };
 }
 
-/** The orders pane's column header for these orders (the columns depend on what they must show). */
-export const ORDER_HEADER = (w: number, snap?: ConsoleSnapshot): string => orderTable(snap?.orders ?? [], snap?.engineTime ?? 0, w).header;
-
 function orderPrice(o: OrderView): number | undefined {
   if (o.avgFillPrice > 0) return o.avgFillPrice;
   const r = o.request;
