@@ -9,6 +9,27 @@ export type AssetClass = 'equity' | 'etf' | 'crypto_spot' | 'crypto_perp';
 /** How a fill moves cash: spot instruments pay the notional; perpetuals settle only P&L. */
 export type Settlement = 'notional' | 'pnl';
 
+export type MarginMode = 'cross' | 'isolated';
+
+/**
+ * What only a perpetual swap has (USDT-margined linear swaps; inverse swaps need coin-margined cash
+ * and are not modelled). Quantity is in contracts; `Instrument.multiplier` is the contract size (base
+ * units per contract, OKX ctVal): notional = contracts x multiplier x price.
+ */
+export interface PerpSpec {
+  /** Initial margin = notional / leverage. */
+  readonly leverage: number;
+  readonly marginMode: MarginMode;
+  /** Maintenance margin = notional at the mark price x this rate; below it the venue liquidates. */
+  readonly maintenanceMarginRate: number;
+  /** Funding is exchanged every interval, at multiples of it from the epoch (OKX: 8 h). */
+  readonly fundingIntervalMs: number;
+  /** The rate per interval when the data carries no funding_rate column (positive: longs pay shorts). */
+  readonly fundingRate: number;
+  /** Fee charged on the notional closed by a liquidation (share of notional). */
+  readonly liquidationFeeRate: number;
+}
+
 /** Where an instrument's specification came from; shown to the user when a spec looks wrong. */
 export type SpecSource = 'default' | 'config' | 'venue';
 
@@ -24,6 +45,8 @@ export interface Instrument {
   /** US equity calendar for equities and ETFs, 24/7 for crypto. */
   readonly calendar: 'us_equity' | '24x7';
   readonly source: SpecSource;
+  /** Present exactly when assetClass is 'crypto_perp' (makeInstrument fills the defaults). */
+  readonly perp?: PerpSpec;
 }
 
 export const settlementOf = (i: Pick<Instrument, 'assetClass'>): Settlement =>

@@ -166,6 +166,12 @@ export interface VenueQueries {
   executionsSince(ts: number): Promise<VenueExecution[]>;
   /** The venue's clock (epoch ms), for the clock-skew gate. */
   time(): Promise<number>;
+  /**
+   * Venue-initiated entries (funding, liquidations, rebates) at or after `ts`, oldest first: booked
+   * before a reconciliation compares cash and positions, and after a disconnect. Venues that book
+   * nothing on their own (equity brokers) leave it out.
+   */
+  entriesSince?(ts: number): Promise<AccountEntry[]>;
 }
 
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
@@ -181,6 +187,70 @@ export interface ReportSink {
   (report: ExecutionReport): void;
 }
 
+// ---------- what the venue books on its own (funding, liquidations, rebates) ----------
+
+/**
+ * Why the venue moved our cash or our position without an order of ours: a funding payment, a
+ * liquidation, auto-deleveraging, a fee rebate, a fee not tied to one of our executions.
+ */
+export type AccountEntryKind = 'funding' | 'liquidation' | 'adl' | 'fee_rebate' | 'fee' | 'other';
+
+/**
+ * One venue-initiated ledger entry (an OKX account bill; the simulator's funding and liquidations).
+ * The engine books it on arrival and before every reconciliation, so the books and the venue agree
+ * after a funding interval. The same `entryId` twice is one entry (a bill heard over the socket and
+ * again from the REST gap fill).
+ */
+export interface AccountEntry {
+  readonly entryId: string;
+  readonly kind: AccountEntryKind;
+  /** The instrument it concerns; null for account-wide entries (a rebate on the whole account). */
+  readonly symbol: string | null;
+  readonly currency: string;
+  /**
+   * Cash booked apart from any position P&L, signed: positive received, negative paid (a funding
+   * payment, a liquidation penalty, a rebate).
+   */
+  readonly amount: number;
+  /**
+   * The trade the venue made on our account (liquidation, ADL): signed quantity (positive bought)
+   * and price. The ledger books it like a fill with no order: the realized P&L follows from the
+   * position's cost. Absent for cash-only entries.
+   */
+  readonly trade?: { readonly qty: number; readonly price: number };
+  /** Funding: the rate applied and the mark price it was applied at (shown, journaled). */
+  readonly rate?: number;
+  readonly markPrice?: number;
+  /** The venue's clock. */
+  readonly ts: number;
+}
+
+export interface AccountEntrySink {
+  (entry: AccountEntry): void;
+}
+
+// ---------- the venue's own dead-man switch (cancel on disconnect) ----------
+
+/**
+ * The state of a venue-side switch that cancels our working orders if we stop refreshing it (OKX
+ * cancel-all-after, Binance countdownCancelAll). 'unsupported': the venue has none (the status bar
+ * says so); 'off': it has one and it is not armed; 'armed': refreshed, `expiresAt` is when the venue
+ * cancels unless refreshed again; 'failing': the last refresh failed (the venue may fire soon);
+ * 'fired': it lapsed and the venue cancelled our orders.
+ */
+export type DeadManState = 'unsupported' | 'off' | 'armed' | 'failing' | 'fired';
+
+export interface DeadManStatus {
+  readonly state: DeadManState;
+  /** The countdown the venue was given (ms); 0 when not armed. */
+  readonly timeoutMs: number;
+  /** Wall time (epoch ms) the venue fires at unless refreshed; null when not armed. */
+  readonly expiresAt: number | null;
+  /** Wall time of the last successful refresh; null before the first. */
+  readonly lastRefresh: number | null;
+  readonly detail?: string;
+}
+
 /**
  * What an adapter tells the engine about its transport, outside the order state machine: the moment
  * a request actually left for the venue. Round-trip timeouts (no ack, no cancel answer) are measured
@@ -194,8 +264,11 @@ export interface TransportHooks {
 export interface ExecutionClient {
   readonly venue: string;
   readonly capabilities: VenueCapabilities;
-  /** The engine hands over its report sink; reports may arrive at any time after this. */
-  connect(sink: ReportSink, transport?: TransportHooks): void | Promise<void>;
+  /**
+   * The engine hands over its report sink; reports may arrive at any time after this. Venues that
+   * book entries on their own (funding, liquidations) push them to `entries`.
+   */
+  connect(sink: ReportSink, transport?: TransportHooks, entries?: AccountEntrySink): void | Promise<void>;
   /** Fire and forget: the outcome arrives as reports. Never throws for a venue-side refusal. */
   submit(cmd: SubmitCommand): void;
   cancel(clientOrderId: string, ts: number): void;
@@ -210,6 +283,8 @@ export interface ExecutionClient {
   readonly queries?: VenueQueries;
   /** Connection health for the status bar and the heartbeat watchdog. */
   connection?(): ConnectionStatus;
+  /** The venue's dead-man switch; absent = the venue has none ('unsupported' on the status bar). */
+  deadMan?(): DeadManStatus;
 }
 
 /** Defined in the domain (the registry implements it there); a port all the same. */
