@@ -7,12 +7,12 @@
  */
 import type { EngineView, EngineObserver, ExternalDecision, FeeAdjustment } from '../engine/engine.ts';
 import type { ReadonlyOrder } from '../engine/view.ts';
-import type { ExecutionReport } from '../ports/index.ts';
+import type { AccountEntry, ExecutionReport } from '../ports/index.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import { crashPoint } from './crash-point.ts';
-import type { FeeData, FillData, StoredOrder, StoredPosition } from './state.ts';
+import type { EntryData, FeeData, FillData, StoredOrder, StoredPosition } from './state.ts';
 import type { Store } from './store.ts';
 
 export function toStored(o: ReadonlyOrder, strategy: string | null, intentWall: number | null): StoredOrder {
@@ -98,6 +98,15 @@ export class StorePersister implements EngineObserver {
       book: { position: bookPosition(engine, adj.symbol), cash: engine.portfolio.cashByCurrency() },
     };
     this.store.append('fee', f);
+  }
+
+  /** A funding payment, liquidation or rebate booked: the ledger's position and cash after it, like a fill record. */
+  onAccountEntry(entry: AccountEntry, engine: EngineView): void {
+    const d: EntryData = {
+      entry: { entryId: entry.entryId, symbol: entry.symbol, ts: entry.ts, kind: entry.kind, amount: entry.amount },
+      book: { position: entry.symbol !== null ? bookPosition(engine, entry.symbol) : null, cash: engine.portfolio.cashByCurrency() },
+    };
+    this.store.append('entry', d);
   }
 
   onTradingState(state: TradingState): void {

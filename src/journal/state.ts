@@ -65,12 +65,19 @@ export const StoreStateSchema = z.object({
   lastReportTs: num.nullable(),
   /** The kill-switch latch (absent in stores written before it moved here). */
   kill: KillLatchSchema.nullable().default(null),
+  /**
+   * Venue-initiated entries (funding, liquidations) booked: the venue time of the newest, and the
+   * ids of the newest ENTRY_IDS_KEPT, so a restart that asks the venue for entries since then books
+   * none of them twice. Absent in stores written before entries existed.
+   */
+  entries: z.object({ lastTs: num.nullable(), ids: z.array(z.string()) }).default({ lastTs: null, ids: [] }),
 });
 export type StoreState = z.infer<typeof StoreStateSchema>;
 
 export function emptyState(storeId: string, venue: string, account: string): StoreState {
   return {
     version: 1, storeId, venue, account, nextSeq: 1, tradingState: null, orders: {}, positions: {}, cash: null, day: null, lastReportTs: null, kill: null,
+    entries: { lastTs: null, ids: [] },
   };
 }
 
@@ -93,6 +100,13 @@ export interface FeeData {
   readonly order?: StoredOrder;
   readonly book: { readonly position: StoredPosition; readonly cash: Readonly<Record<string, number>> };
 }
+/** A venue-initiated entry as booked, with the ledger's position in its symbol and cash after it. */
+export interface EntryData {
+  readonly entry: { readonly entryId: string; readonly symbol: string | null; readonly ts: number; readonly kind: string; readonly amount: number };
+  readonly book: { readonly position: StoredPosition | null; readonly cash: Readonly<Record<string, number>> };
+}
+/** Entry ids a store keeps: a venue's funding bills for months at 3 a day, far more than any gap asks for. */
+export const ENTRY_IDS_KEPT = 2000;
 export interface ReportData { readonly report: { readonly kind: string; readonly clientOrderId: string; readonly ts: number } }
 
 const EPS = 1e-9;
@@ -150,6 +164,21 @@ export function reduce(s: StoreState, rec: JournalRecord): void {
       const o = s.orders[f.clientOrderId];
       if (f.order !== undefined) s.orders[f.clientOrderId] = { ...f.order, execIds: [...new Set([...(o?.execIds ?? []), ...f.order.execIds])], intentWall: o?.intentWall ?? f.order.intentWall };
       s.cash = { ...f.book.cash };
+      return;
+    }
+    case 'entry': {
+      const d = rec.data as EntryData;
+      const p = d.book.position;
+      if (p !== null) {
+        if (p.qty === 0) delete s.positions[p.symbol];
+        else s.positions[p.symbol] = { ...p };
+      }
+      s.cash = { ...d.book.cash };
+      if (!s.entries.ids.includes(d.entry.entryId)) {
+        s.entries.ids.push(d.entry.entryId);
+        if (s.entries.ids.length > ENTRY_IDS_KEPT) s.entries.ids.splice(0, s.entries.ids.length - ENTRY_IDS_KEPT);
+      }
+      if (s.entries.lastTs === null || d.entry.ts > s.entries.lastTs) s.entries.lastTs = d.entry.ts;
       return;
     }
     case 'report': {

@@ -30,7 +30,7 @@ import type { Instrument } from '../domain/instrument.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
-import type { ExecutionClient, ExecutionReport, PullFeed, ReportSink, VenueCapabilities } from '../ports/index.ts';
+import type { AccountEntry, AccountEntrySink, ExecutionClient, ExecutionReport, PullFeed, ReportSink, TransportHooks, VenueCapabilities } from '../ports/index.ts';
 import { makeEngine } from './parts.ts';
 import { loadStrategy, parseParams } from '../strategy/loader.ts';
 import { describeDecision, type Decision, type DecisionRecord, type Header, type MarketRecord, type OperatorRecord, type StateRecord } from '../recording/format.ts';
@@ -88,6 +88,8 @@ interface Gate {
 
 type Pending =
   | (Gate & { readonly type: 'report'; readonly report: ExecutionReport })
+  /** A venue-initiated entry (funding, liquidation): handed back like a report, at its place. */
+  | (Gate & { readonly type: 'entry'; readonly entry: AccountEntry })
   | (Gate & { readonly type: 'operator'; readonly op: OperatorRecord })
   /** A decision the operator made (kill switch flatten, cancel all): re-issued, not compared. */
   | (Gate & { readonly type: 'opDecision'; readonly d: DecisionRecord })
@@ -151,6 +153,7 @@ class ReplayVenue implements ExecutionClient, EngineObserver {
   readonly venue: string;
   readonly capabilities: VenueCapabilities;
   private sink: ReportSink | null = null;
+  private entries: AccountEntrySink | null = null;
   private engine: Engine | null = null;
   private m = -1;
   private inMarket = false;
@@ -171,8 +174,9 @@ class ReplayVenue implements ExecutionClient, EngineObserver {
     this.engine = engine;
   }
 
-  connect(sink: ReportSink): void {
+  connect(sink: ReportSink, _transport?: TransportHooks, entries?: AccountEntrySink): void {
     this.sink = sink;
+    this.entries = entries ?? null;
     this.release();
   }
   submit(): void {}
@@ -203,6 +207,8 @@ class ReplayVenue implements ExecutionClient, EngineObserver {
       if (p.type === 'report') {
         const mapped = this.ids.get(p.report.clientOrderId);
         sink(mapped === undefined ? p.report : { ...p.report, clientOrderId: mapped });
+      } else if (p.type === 'entry') {
+        this.entries?.(p.entry);
       } else if (p.type === 'operator') {
         this.operator(p.op);
       } else if (p.type === 'opDecision') {
@@ -306,13 +312,14 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
       for (const b of w.bars) warmup.push({ kind: 'bar', symbol: b.s, ts: b.t, open: b.o, high: b.h, low: b.l, close: b.c, volume: b.v });
       continue;
     }
-    if (k !== 'report' && k !== 'decision' && k !== 'operator' && k !== 'state') continue;
+    if (k !== 'report' && k !== 'entry' && k !== 'decision' && k !== 'operator' && k !== 'state') continue;
     const r = rec.record(i);
     const gate: Gate = { m: marketIdx.length - 1, inMarket: false, needD: recorded.length };
     if (r.k === 'decision') {
       if (r.src === 'operator') pending.push({ ...gate, type: 'opDecision', d: r });
       else recorded.push({ rec: r, index: i });
     } else if (r.k === 'report') pending.push({ ...gate, inMarket: r.m === 1, type: 'report', report: r.r as ExecutionReport });
+    else if (r.k === 'entry') pending.push({ ...gate, inMarket: r.m === 1, type: 'entry', entry: r.e as AccountEntry });
     else if (r.k === 'operator') pending.push({ ...gate, type: 'operator', op: r });
     else if (r.k === 'state' && !r.st.reason.startsWith('strategy error') && r.m !== 1) pending.push({ ...gate, type: 'state', st: r });
   }

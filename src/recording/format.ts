@@ -67,6 +67,11 @@ export const InstrumentSchema = z.object({
   multiplier: num,
   calendar: z.enum(['us_equity', '24x7']),
   source: z.enum(['default', 'config', 'venue']),
+  /** A perpetual's margin and funding terms: a re-run rebuilds the same liquidation and funding rules. */
+  perp: z.object({
+    leverage: num, marginMode: z.enum(['cross', 'isolated']), maintenanceMarginRate: num,
+    fundingIntervalMs: num, fundingRate: num, liquidationFeeRate: num,
+  }).optional(),
 });
 
 // Reports and order views are loose: fields added by newer engines (venueSeq...) pass through intact,
@@ -85,6 +90,19 @@ export const ExecutionReportSchema = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('replaced'), clientOrderId: z.string(), qty: num, limitPrice: num.optional(), stopPrice: num.optional(), ts: num }),
   z.looseObject({ kind: z.literal('replace_rejected'), clientOrderId: z.string(), reason: z.string(), ts: num }),
 ]);
+
+/** A venue-initiated ledger entry (ports AccountEntry): funding, liquidation, ADL, rebate. */
+export const AccountEntrySchema = z.looseObject({
+  entryId: z.string(),
+  kind: z.enum(['funding', 'liquidation', 'adl', 'fee_rebate', 'fee', 'other']),
+  symbol: z.string().nullable(),
+  currency: z.string(),
+  amount: num,
+  trade: z.object({ qty: num, price: num }).optional(),
+  rate: num.optional(),
+  markPrice: num.optional(),
+  ts: num,
+});
 
 export const FillSchema = z.object({
   clientOrderId: z.string(), execId: z.string(), symbol: z.string(), side, qty: num, price: num, fee: num,
@@ -151,6 +169,11 @@ export const OrderRec = z.object({
   reason: z.string().optional(), o: OrderViewSchema,
 });
 export const FillRec = z.object({ k: z.literal('fill'), t, f: FillSchema, pos: PositionViewSchema, acct: AccountViewSchema });
+/**
+ * A venue-initiated entry as booked (once per entry id), with the books after it. `m: 1`: booked
+ * while the engine handled the market event before it (the simulator's funding and liquidations).
+ */
+export const EntryRec = z.object({ k: z.literal('entry'), t, e: AccountEntrySchema, m: z.literal(1).optional(), acct: AccountViewSchema });
 export const DecisionRec = z.object({
   k: z.literal('decision'), t, d: DecisionSchema, src: z.enum(['strategy', 'operator']), trig: TriggerSchema,
   /** Extension point: features, model predictions, anything the decision was made from. */
@@ -196,7 +219,7 @@ export const EndRec = z.object({
 });
 
 export const EventRecSchema = z.discriminatedUnion('k', [
-  BarRec, QuoteRec, TradeRec, ReportRec, OrderRec, FillRec, DecisionRec, LogRec, StateRec, OperatorRec, GateRec, ErrorRec, WarmupRec,
+  BarRec, QuoteRec, TradeRec, ReportRec, OrderRec, FillRec, EntryRec, DecisionRec, LogRec, StateRec, OperatorRec, GateRec, ErrorRec, WarmupRec,
 ]);
 
 export type Header = z.infer<typeof HeaderSchema>;
@@ -207,6 +230,7 @@ export type MarketRecord = BarRecord | QuoteRecord | TradeRecord;
 export type ReportRecord = z.infer<typeof ReportRec>;
 export type OrderRecord = z.infer<typeof OrderRec>;
 export type FillRecord = z.infer<typeof FillRec>;
+export type EntryRecord = z.infer<typeof EntryRec>;
 export type DecisionRecord = z.infer<typeof DecisionRec>;
 export type Decision = z.infer<typeof DecisionSchema>;
 export type Trigger = z.infer<typeof TriggerSchema>;
@@ -230,7 +254,7 @@ export type EventKind = EventRecord['k'];
 
 /** Kind codes for the reader's compact per-event arrays. */
 export const KIND_CODES: readonly EventKind[] = [
-  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error', 'warmup',
+  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error', 'warmup', 'entry',
 ];
 export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(KIND_CODES.map((k, i) => [k, i])) as Record<EventKind, number>;
 export const isMarketKind = (k: string): k is MarketRecord['k'] => k === 'bar' || k === 'quote' || k === 'trade';
@@ -258,6 +282,8 @@ export function flagsOf(r: EventRecord): number {
   switch (r.k) {
     case 'bar': case 'quote': case 'trade': return FLAG.market;
     case 'fill': return FLAG.fill;
+    // A liquidation is the venue closing our position: navigable with the fills.
+    case 'entry': return r.e.kind === 'liquidation' || r.e.kind === 'adl' ? FLAG.fill : 0;
     case 'report': {
       const k = r.r.kind;
       return k === 'rejected' || k === 'cancel_rejected' || k === 'replace_rejected' ? FLAG.rejection : 0;
@@ -290,6 +316,7 @@ export function describeRecord(r: EventRecord): string {
     }
     case 'order': return `order ${r.id} ${r.ev}: ${r.from} -> ${r.to}${r.reason !== undefined ? ` (${r.reason})` : ''}`;
     case 'fill': return `fill ${r.f.side.toUpperCase()} ${r.f.qty} ${r.f.symbol} @ ${r.f.price} fee ${r.f.fee} -> position ${r.pos.qty}`;
+    case 'entry': return describeEntry(r.e);
     case 'decision': return `${r.src} ${describeDecision(r.d)}`;
     case 'log': return `[${r.level} ${r.src}] ${r.msg}`;
     case 'state': return `trading ${r.st.status}: ${r.st.reason}`;
@@ -316,4 +343,12 @@ export function describeDecision(d: Decision): string {
   const q = d.req;
   const px = q.type === 'market' ? 'MKT' : q.type === 'limit' ? `LMT ${q.limitPrice}` : q.type === 'stop' ? `STP ${q.stopPrice}` : `STP ${q.stopPrice} LMT ${q.limitPrice}`;
   return `submit ${q.side.toUpperCase()} ${q.qty} ${q.symbol} ${px}${q.tag !== undefined ? ` [${q.tag}]` : ''}`;
+}
+
+/** One line for a venue-initiated entry: "funding BTC/USDT:USDT -1.25 USDT (rate 0.0001 @ 50000)". */
+export function describeEntry(e: z.infer<typeof AccountEntrySchema>): string {
+  const what = e.kind === 'fee_rebate' ? 'fee rebate' : e.kind === 'adl' ? 'auto-deleverage' : e.kind;
+  const trade = e.trade !== undefined ? ` ${e.trade.qty > 0 ? 'bought' : 'sold'} ${Math.abs(e.trade.qty)} @ ${e.trade.price}` : '';
+  const rate = e.rate !== undefined ? ` (rate ${e.rate}${e.markPrice !== undefined ? ` @ ${e.markPrice}` : ''})` : '';
+  return `${what}${e.symbol !== null ? ` ${e.symbol}` : ''}${trade} ${e.amount >= 0 ? '+' : ''}${e.amount} ${e.currency}${rate}`;
 }

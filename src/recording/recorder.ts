@@ -23,7 +23,7 @@
  */
 import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
-import type { ExecutionClient, ExecutionReport } from '../ports/index.ts';
+import type { AccountEntry, ExecutionClient, ExecutionReport } from '../ports/index.ts';
 import type { Bar, MarketEvent } from '../domain/market.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { ReplaceRequest } from '../domain/order.ts';
@@ -306,6 +306,13 @@ export class Recorder implements EngineObserver {
     if (this.recentFills.length > RECENT_FILLS) this.recentFills.shift();
     // The books after the fill: a reader takes these as given instead of re-deriving the ledger.
     this.emit({ k: 'fill', t: this.time(engine), f: fill, pos: engine.portfolio.position(fill.symbol), acct: engine.portfolio.account() }, engine);
+  }
+
+  /** A funding payment, liquidation or rebate the venue booked, with the account after it. */
+  onAccountEntry(entry: AccountEntry, engine: EngineView): void {
+    this.engine = engine;
+    const inMarket = this.inMarket(engine);
+    this.emit({ k: 'entry', t: this.time(engine), e: { ...entry }, ...(inMarket ? { m: 1 as const } : {}), acct: engine.portfolio.account() }, engine);
   }
 
   onLog(entry: LogEntry, engine: EngineView): void {

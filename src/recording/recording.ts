@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import {
-  BarRec, DecisionRec, EndRec, ErrorRec, FillRec, GateRec, HeaderSchema, KIND_CODE, LogRec, OperatorRec, OrderRec,
+  BarRec, DecisionRec, EndRec, EntryRec, ErrorRec, FillRec, GateRec, HeaderSchema, KIND_CODE, LogRec, OperatorRec, OrderRec,
   QuoteRec, ReportRec, SnapRec, StateRec, TradeRec, WarmupRec, FLAG, flagsOf, describeRecord,
   type BarRecord, type EndRecord, type EventKind, type EventRecord, type Header, type NavKind, type SnapRecord, KIND_CODES,
 } from './format.ts';
@@ -23,7 +23,7 @@ import { ReplayModel, type ReplayState } from './model.ts';
 import { resolveSession, RecordingError } from './resolve.ts';
 
 const EVENT_SCHEMAS: Readonly<Record<EventKind, ZodType<EventRecord>>> = {
-  bar: BarRec, quote: QuoteRec, trade: TradeRec, report: ReportRec, order: OrderRec, fill: FillRec,
+  bar: BarRec, quote: QuoteRec, trade: TradeRec, report: ReportRec, order: OrderRec, fill: FillRec, entry: EntryRec,
   decision: DecisionRec, log: LogRec, state: StateRec, operator: OperatorRec, gate: GateRec, error: ErrorRec, warmup: WarmupRec,
 } as Record<EventKind, ZodType<EventRecord>>;
 
