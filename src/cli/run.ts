@@ -137,6 +137,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     },
     acceptVenue: (by) => (acceptImpl !== null ? acceptImpl(by) : Promise.reject(new Error('the session has not started'))),
     confirmTimeoutMs: flags.confirmTimeout,
+    ...(config.account.jurisdiction !== undefined ? { jurisdiction: config.account.jurisdiction } : {}),
     lastQuote: (s) => model.lastQuote(s),
     onChange: () => model.invalidate(),
     onShutdown: (r) => { setTimeout(() => void finish(r.ok ? 0 : 2, 'shutdown', r.message), 300); },

@@ -4,6 +4,7 @@
  * allowed. Secrets never live here: keys come from the environment or .env only.
  */
 import { z } from 'zod';
+import { Jurisdiction } from '../ops/rules/jurisdiction.ts';
 
 const positive = z.number().positive();
 const nonNeg = z.number().nonnegative();
@@ -57,6 +58,8 @@ export const ConfigSchema = z.strictObject({
       leverage: positive.default(1),
       perpLeverage: positive.default(3),
       fxRates: z.record(z.string(), positive).default({ USDT: 1, USDC: 1 }),
+      /** Where the account holder is ('US', 'DE', 'US-NY'): the venue eligibility gate reads it (rules/venue-access.json). */
+      jurisdiction: Jurisdiction.optional(),
     })
     .prefault({}),
   venue: z

@@ -41,6 +41,8 @@ export interface SessionOpsOptions {
   readonly acceptVenue?: ((by: string) => Promise<{ readonly ok: boolean; readonly message: string }>) | null;
   readonly gates?: readonly Gate[];
   readonly thresholds?: Partial<GateThresholds>;
+  /** account.jurisdiction, for the venue eligibility gate. */
+  readonly jurisdiction?: string;
   readonly confirmTimeoutMs?: number;
   readonly watchdog?: { readonly staleDataMs?: number; readonly heartbeatMs?: number; readonly intervalMs?: number };
   readonly lock?: StateLock;
@@ -192,6 +194,7 @@ export class SessionOps implements EngineObserver {
       limits: this.o.limits, stateDir: this.stateDir, lock: this.lock, realtime: this.o.realtime,
       reconcile: this.o.reconcile ?? null, wallNow: this.wallNow, lastDataWall: () => this.lastDataWall,
       ...(this.o.thresholds !== undefined ? { thresholds: this.o.thresholds } : {}),
+      ...(this.o.jurisdiction !== undefined ? { jurisdiction: this.o.jurisdiction } : {}),
       ...(this.o.lastQuote !== undefined ? { lastQuote: this.o.lastQuote } : {}),
     }, this.o.gates ?? DEFAULT_GATES);
     this.gates = results;

@@ -17,7 +17,7 @@ describe('pre-flight gates', () => {
     const r = await rig();
     const g = await r.ops.firstGates();
     const by = Object.fromEntries(g.map((x) => [x.id, x.status]));
-    expect(by).toEqual({ environment: 'pass', clock: 'pass', auth: 'pass', state: 'pass', market: 'pass', risk: 'warn' });
+    expect(by).toEqual({ environment: 'pass', clock: 'pass', auth: 'pass', state: 'pass', market: 'pass', risk: 'warn', eligibility: 'pass' });
     expect(g.find((x) => x.id === 'risk')!.fix).toMatch(/maxOrderNotional/);
     expect(r.engine.tradingState().status).toBe('active');
   });

@@ -1,5 +1,6 @@
 /** The gate runner: every gate, each with a time limit; a gate that throws fails with the reason. */
 import { withTimeout } from '../../ports/scheduler.ts';
+import { eligibilityGate } from './eligibility.ts';
 import { environmentGate } from './environment.ts';
 import { marketGate, riskLimitsGate } from './market.ts';
 import type { Gate, GateContext, GateResult } from './types.ts';
@@ -7,7 +8,7 @@ import { authGate, clockSkewGate, stateCoherenceGate } from './venue.ts';
 
 export * from './types.ts';
 
-export const DEFAULT_GATES: readonly Gate[] = [environmentGate, clockSkewGate, authGate, stateCoherenceGate, marketGate, riskLimitsGate];
+export const DEFAULT_GATES: readonly Gate[] = [environmentGate, clockSkewGate, authGate, stateCoherenceGate, marketGate, riskLimitsGate, eligibilityGate];
 
 export async function runGates(ctx: GateContext, gates: readonly Gate[] = DEFAULT_GATES, timeoutMs = 20_000): Promise<GateResult[]> {
   return Promise.all(gates.map(async (g): Promise<GateResult> => {

@@ -53,6 +53,8 @@ export interface GateContext {
   readonly lastQuote?: (symbol: string) => { readonly bid: number; readonly ask: number } | undefined;
   /** Thresholds (ms / bytes / fraction); defaults in each gate. */
   readonly thresholds?: Partial<GateThresholds>;
+  /** Where the account holder is (account.jurisdiction: 'US', 'US-NY'); null/absent: not set. */
+  readonly jurisdiction?: string | null;
 }
 
 export interface GateThresholds {
