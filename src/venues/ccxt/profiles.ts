@@ -1,0 +1,198 @@
+/**
+ * What a venue behind ccxt can do, declared as data (ccxt's `has` is tri-state and differs per
+ * market type, so the profile is too). The adapter (execution.ts, feed.ts, dead-man.ts) reads these
+ * tables and never asks for a venue's name: a new ccxt venue is a new profile, not a new branch.
+ * Issue 14 adds binance / bybit / deribit as more entries of CCXT_PROFILES.
+ */
+import type { AccountEntryKind, VenueCapabilities } from '../../ports/index.ts';
+import type { OrderRequest } from '../../domain/order.ts';
+import type { EndpointSet } from '../endpoint-guard.ts';
+import { CLIENT_ID_RULES, type ClientIdRule } from '../../orders/client-ids.ts';
+
+/** ccxt's `has` value: supported natively, not at all, or emulated by ccxt on the client side. */
+export type Has = true | false | 'emulated';
+
+/** The market types parity trades through ccxt: spot and perpetual swaps. */
+export type MarketType = 'spot' | 'swap';
+
+export interface MarketProfile {
+  readonly orderTypes: readonly OrderRequest['type'][];
+  readonly timeInForce: readonly NonNullable<OrderRequest['tif']>[];
+  /** In-place amendment of a working order (ccxt editOrder). */
+  readonly replace: Has;
+  /** A reduce-only flag the venue enforces. 'emulated' = ccxt drops it (hedge mode): we refuse instead. */
+  readonly reduceOnly: Has;
+  readonly postOnly: Has;
+  /** Selling what the account does not hold (spot: no; a swap: yes). */
+  readonly shorting: boolean;
+  /** The venue wants the margin mode on every order in this ccxt param (OKX tdMode); null = none. */
+  readonly marginModeParam: string | null;
+}
+
+export interface DeadManProfile {
+  /** The ccxt method that arms and refreshes the switch (cancelAllOrdersAfter takes ms). */
+  readonly method: 'cancelAllOrdersAfter';
+  readonly minSec: number;
+  readonly maxSec: number;
+  /** The order field that scopes the switch to our orders (OKX tag), with its rule; null = account-wide. */
+  readonly tag: { readonly param: string; readonly rule: ClientIdRule } | null;
+  /** How many plain requests one call costs in ccxt's throttle (so it gets its own ccxt instance). */
+  readonly costFactor: number;
+}
+
+/** Which watch* the venue's ccxt.pro class has: the rest is polled over REST. */
+export interface WsProfile {
+  readonly watchOHLCV: Has;
+  readonly watchTicker: Has;
+  readonly watchOrders: Has;
+  readonly watchMyTrades: Has;
+  readonly watchPositions: Has;
+}
+
+/**
+ * How the venue's ledger (ccxt fetchLedger, whose `info` is the venue's bill) names what the venue
+ * booked on its own. `types` keys the venue's bill type (OKX `type`), `subTypes` refines it (a rebate
+ * is a sub type of a trade bill); a bill of a type not listed here is ours (a trade, a transfer) and
+ * is not an account entry.
+ */
+export interface BillsProfile {
+  readonly types: Readonly<Record<string, AccountEntryKind>>;
+  readonly subTypes: Readonly<Record<string, AccountEntryKind>>;
+  /** The side of the trade a liquidation / ADL bill made on our position, by sub type. */
+  readonly tradeSide: Readonly<Record<string, 'buy' | 'sell'>>;
+  /** The bill's fields in `info`: id, type, sub type, cash change, position P&L in it, size and price. */
+  readonly fields: {
+    readonly id: string; readonly type: string; readonly subType: string; readonly cash: string;
+    readonly pnl: string; readonly size: string; readonly price: string; readonly ts: string; readonly instrument: string;
+  };
+  /** fetchLedger's page size limit (OKX: 100). */
+  readonly pageLimit: number;
+}
+
+export interface CcxtProfile {
+  /** parity's venue name (journal, store folder, status bar). */
+  readonly name: string;
+  /** The ccxt class (ccxt.pro[ccxtId]). */
+  readonly ccxtId: string;
+  readonly markets: Readonly<Record<MarketType, MarketProfile>>;
+  /** ccxt param our id travels in, the venue's field that carries it back in `info`, and its rule. */
+  readonly clientId: { readonly param: string; readonly field: string; readonly rule: ClientIdRule };
+  /** The field of a trade's `info` with the order's cumulative filled size after it (null: none). */
+  readonly cumQtyField: string | null;
+  /** A trade's fee in `info`: the fields to try in order (the fill's own first), and the venue's sign. */
+  readonly fee: { readonly fields: readonly string[]; readonly paidIsNegative: boolean };
+  readonly leverage: { readonly setLeverage: Has; readonly setMarginMode: Has };
+  readonly deadMan: DeadManProfile | null;
+  readonly ws: WsProfile;
+  /** The venue's own order limit (per instrument when `perInstrument`), stricter than ccxt's rateLimit. */
+  readonly orderRate: { readonly orders: number; readonly windowMs: number; readonly perInstrument: boolean };
+  readonly bills: BillsProfile;
+  /** Keys and overrides from the environment (or `.env`). */
+  readonly env: { readonly apiKey: string; readonly secret: string; readonly password: string | null; readonly restUrl: string; readonly wsUrl: string };
+  /** Hosts for the live-host guard. `paperBy`: 'sandbox' = ccxt's setSandboxMode (OKX: same REST host, a header). */
+  readonly endpoints: EndpointSet;
+  readonly paperBy: 'sandbox';
+  /** What the operator types to confirm a live session: the account's id as the venue shows it. */
+  readonly accountIdName: string;
+}
+
+const OKX_SPOT: MarketProfile = {
+  orderTypes: ['market', 'limit'],
+  timeInForce: ['gtc', 'ioc', 'fok'],
+  replace: true,
+  // OKX spot in cash mode has no reduce-only: ccxt passes it and the venue refuses (51000).
+  reduceOnly: false,
+  postOnly: true,
+  shorting: false,
+  marginModeParam: null,
+};
+
+const OKX_SWAP: MarketProfile = {
+  orderTypes: ['market', 'limit'],
+  timeInForce: ['gtc', 'ioc', 'fok'],
+  replace: true,
+  // Native in net mode (parity's accounts); ccxt emulates it in hedge mode, which parity does not use.
+  reduceOnly: true,
+  postOnly: true,
+  shorting: true,
+  marginModeParam: 'marginMode',
+};
+
+export const OKX_PROFILE: CcxtProfile = {
+  name: 'okx',
+  ccxtId: 'okx',
+  markets: { spot: OKX_SPOT, swap: OKX_SWAP },
+  clientId: { param: 'clientOrderId', field: 'clOrdId', rule: CLIENT_ID_RULES.okx },
+  cumQtyField: 'accFillSz',
+  // Order channel: fillFee is this fill's, fee the order's running total; REST trade/fills: fee.
+  fee: { fields: ['fillFee', 'fee'], paidIsNegative: true },
+  leverage: { setLeverage: true, setMarginMode: true },
+  deadMan: {
+    method: 'cancelAllOrdersAfter', minSec: 10, maxSec: 120,
+    tag: { param: 'tag', rule: { maxLength: 16, pattern: /^[A-Za-z0-9]+$/ } },
+    costFactor: 10,
+  },
+  ws: { watchOHLCV: true, watchTicker: true, watchOrders: true, watchMyTrades: true, watchPositions: true },
+  orderRate: { orders: 60, windowMs: 2000, perInstrument: true },
+  bills: {
+    // OKX bill types (account/bills): 5 liquidation, 8 funding fee, 9 ADL, 10 clawback.
+    types: { '5': 'liquidation', '8': 'funding', '9': 'adl', '10': 'other' },
+    // Sub types of a trade bill (type 2) the venue pays on its own: fee rebates.
+    subTypes: { '27': 'fee_rebate', '28': 'fee_rebate' },
+    // 100-107 (partial) liquidation, 125-128 ADL: close long / buy / sell / close short.
+    tradeSide: {
+      '100': 'sell', '101': 'buy', '102': 'buy', '103': 'sell', '104': 'sell', '105': 'buy', '106': 'buy', '107': 'sell',
+      '125': 'sell', '126': 'buy', '127': 'buy', '128': 'sell',
+    },
+    fields: { id: 'billId', type: 'type', subType: 'subType', cash: 'balChg', pnl: 'pnl', size: 'sz', price: 'px', ts: 'ts', instrument: 'instId' },
+    pageLimit: 100,
+  },
+  env: { apiKey: 'OKX_API_KEY', secret: 'OKX_SECRET', password: 'OKX_PASSPHRASE', restUrl: 'OKX_BASE_URL', wsUrl: 'OKX_WS_URL' },
+  endpoints: {
+    venue: 'OKX',
+    // Demo trading shares the REST host (a header selects it); only the socket hosts differ.
+    live: ['ws.okx.com'],
+    paper: ['wspap.okx.com'],
+    shared: ['www.okx.com', 'okx.com', 'aws.okx.com'],
+  },
+  paperBy: 'sandbox',
+  accountIdName: 'UID',
+};
+
+export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE };
+
+/** ccxt's spelling of a market's type from parity's symbol: `BTC/USDT:USDT` is a swap, `BTC/USDT` spot. */
+export function marketTypeOf(symbol: string): MarketType {
+  return symbol.includes(':') ? 'swap' : 'spot';
+}
+
+const yes = (h: Has): boolean => h === true;
+
+/**
+ * The session's capabilities over the market types it trades: an order kind is offered when every
+ * traded market type has it natively (an emulated reduce-only is not a venue guarantee). The
+ * per-market check at submit (refusal) is `marketRefusal`.
+ */
+export function capabilitiesOf(p: CcxtProfile, types: readonly MarketType[]): VenueCapabilities {
+  const ms = (types.length > 0 ? [...new Set(types)] : (['spot', 'swap'] as const)).map((t) => p.markets[t]);
+  const all = <T>(pick: (m: MarketProfile) => readonly T[]): T[] => ms.reduce<T[]>((acc, m, i) => (i === 0 ? [...pick(m)] : acc.filter((x) => pick(m).includes(x))), []);
+  return {
+    orderTypes: all((m) => m.orderTypes),
+    timeInForce: all((m) => m.timeInForce),
+    replace: ms.every((m) => yes(m.replace)),
+    reduceOnly: ms.some((m) => yes(m.reduceOnly)),
+    shorting: ms.some((m) => m.shorting),
+    clientOrderId: p.clientId.rule,
+    simulated: false,
+  };
+}
+
+/** Why this market type cannot take the request (null: it can). Checked at submit, before anything is sent. */
+export function marketRefusal(p: CcxtProfile, r: OrderRequest): string | null {
+  const t = marketTypeOf(r.symbol);
+  const m = p.markets[t];
+  if (!m.orderTypes.includes(r.type)) return `${p.name} ${t}: ${r.type} orders are not supported (${m.orderTypes.join(', ')})`;
+  if (r.tif !== undefined && !m.timeInForce.includes(r.tif)) return `${p.name} ${t}: time in force ${r.tif} is not supported (${m.timeInForce.join(', ')})`;
+  if (r.reduceOnly === true && !yes(m.reduceOnly)) return `${p.name} ${t}: reduce-only is ${m.reduceOnly === 'emulated' ? 'only emulated by ccxt' : 'not supported'}`;
+  return null;
+}

@@ -1,0 +1,132 @@
+/**
+ * ccxt's unified order, trade and ledger entry into parity's reports, order states and account
+ * entries: pure functions, every venue difference read from the profile. Input is parsed (wire.ts)
+ * before it gets here; what cannot be translated throws CcxtProtocolError with the field to check.
+ */
+import type { OrderRequest } from '../../domain/order.ts';
+import type { AccountEntry, ExecutionReport, VenueExecution, VenueOrderState, VenueOrderStatus } from '../../ports/index.ts';
+import { CcxtProtocolError } from './errors.ts';
+import type { CcxtProfile } from './profiles.ts';
+import { infoNumber, infoString, type CcxtLedgerEntryT, type CcxtOrderT, type CcxtTradeT } from './wire.ts';
+
+/** Our client order id on a ccxt order or trade: the venue's own field first (ccxt drops it on some paths). */
+export function clientIdOf(p: CcxtProfile, x: { readonly clientOrderId?: string | null | undefined; readonly info: Readonly<Record<string, unknown>> }): string | null {
+  return infoString(x.info, p.clientId.field) ?? (x.clientOrderId !== undefined && x.clientOrderId !== null && x.clientOrderId !== '' ? x.clientOrderId : null);
+}
+
+export function statusOf(o: Pick<CcxtOrderT, 'status' | 'filled' | 'amount'>): VenueOrderStatus {
+  const filled = o.filled ?? 0;
+  switch (o.status) {
+    case 'open': return filled > 0 ? 'partially_filled' : 'accepted';
+    case 'closed': return 'filled';
+    case 'canceled': return 'canceled';
+    case 'expired': return 'expired';
+    case 'rejected': return 'rejected';
+    default: return 'pending';
+  }
+}
+
+const TIFS = ['day', 'gtc', 'ioc', 'fok'] as const;
+
+export function requestOf(o: CcxtOrderT): OrderRequest {
+  const tif = TIFS.find((t) => t === o.timeInForce?.toLowerCase()) ?? 'gtc';
+  const base = { symbol: o.symbol, side: o.side, qty: o.amount, tif, ...(o.reduceOnly === true ? { reduceOnly: true } : {}) };
+  if (o.type !== 'market' && o.price !== undefined && o.price !== null && o.price > 0) return { ...base, type: 'limit', limitPrice: o.price };
+  return { ...base, type: 'market' };
+}
+
+export function orderStateOf(p: CcxtProfile, o: CcxtOrderT): VenueOrderState {
+  const created = o.timestamp ?? o.lastUpdateTimestamp ?? 0;
+  return {
+    clientOrderId: clientIdOf(p, o) ?? o.id, venueOrderId: o.id, request: requestOf(o), status: statusOf(o),
+    filledQty: o.filled ?? 0, avgFillPrice: o.average ?? 0, createdAt: created,
+    updatedAt: o.lastUpdateTimestamp ?? o.lastTradeTimestamp ?? created,
+  };
+}
+
+/**
+ * The status report an order update carries (fills come from trades, so a filled order says
+ * nothing here); null when there is nothing to report.
+ */
+export function statusReportOf(p: CcxtProfile, o: CcxtOrderT): ExecutionReport | null {
+  const cid = clientIdOf(p, o);
+  if (cid === null) return null;
+  const ts = o.lastUpdateTimestamp ?? o.timestamp ?? 0;
+  switch (o.status) {
+    case 'open': return { kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: o.timestamp ?? ts };
+    case 'canceled': return { kind: 'canceled', clientOrderId: cid, ts };
+    case 'expired': return { kind: 'expired', clientOrderId: cid, ts };
+    case 'rejected': return { kind: 'rejected', clientOrderId: cid, reason: `rejected by ${p.name}`, ts };
+    default: return null;
+  }
+}
+
+/**
+ * Fee, positive paid (parity's sign): a maker rebate is negative. Read from the venue's own fields:
+ * ccxt flips OKX's sign on REST trades and not on websocket ones (orderToTrade), so its `fee.cost`
+ * means two things.
+ */
+function feeOf(p: CcxtProfile, t: CcxtTradeT): number {
+  for (const field of p.fee.fields) {
+    const v = infoNumber(t.info, field);
+    if (v !== undefined) return p.fee.paidIsNegative ? -v : v;
+  }
+  return t.fee?.cost ?? 0;
+}
+
+/** A trade of ours as a fill report; null when it carries no client id of ours (the venue's own trade). */
+export function fillOf(p: CcxtProfile, t: CcxtTradeT): Extract<ExecutionReport, { kind: 'fill' }> | null {
+  const cid = clientIdOf(p, t);
+  if (cid === null) return null;
+  if (!(t.amount > 0) || !(t.price > 0)) throw new CcxtProtocolError('trade', `${t.id} of ${cid} has amount ${t.amount} and price ${t.price}: reconciliation takes the venue's position`);
+  const cum = p.cumQtyField === null ? undefined : infoNumber(t.info, p.cumQtyField);
+  return {
+    kind: 'fill', clientOrderId: cid, execId: t.id, qty: t.amount, price: t.price, fee: feeOf(p, t),
+    liquidity: t.takerOrMaker === 'maker' ? 'maker' : 'taker', ts: t.timestamp,
+    ...(t.order !== undefined && t.order !== null ? { venueOrderId: t.order, ...(cum !== undefined && cum > 0 ? { venueCumQty: cum } : {}) } : {}),
+  };
+}
+
+export function executionOf(p: CcxtProfile, t: CcxtTradeT): VenueExecution | null {
+  const f = fillOf(p, t);
+  if (f === null) return null;
+  return {
+    clientOrderId: f.clientOrderId, execId: f.execId, symbol: t.symbol, side: t.side, qty: f.qty, price: f.price, fee: f.fee, ts: f.ts,
+    ...(f.venueOrderId !== undefined ? { venueOrderId: f.venueOrderId } : {}), ...(f.venueCumQty !== undefined ? { venueCumQty: f.venueCumQty } : {}),
+  };
+}
+
+/**
+ * A ledger entry the venue booked on its own (funding, liquidation, ADL, rebate) as an AccountEntry;
+ * null for the entries that are ours (trades, transfers): those arrive as fills or not at all.
+ * `amount` is the cash change apart from position P&L (the P&L of a liquidation follows from the
+ * trade and the position's cost on our ledger). `symbolOf` maps the venue's instrument id to ccxt's
+ * unified symbol (the loaded markets).
+ */
+export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueInstrumentId: string) => string | null): AccountEntry | null {
+  const b = p.bills;
+  const f = b.fields;
+  const type = infoString(e.info, f.type) ?? '';
+  const subType = infoString(e.info, f.subType) ?? '';
+  const kind = b.subTypes[subType] ?? b.types[type];
+  if (kind === undefined) return null;
+  const cash = infoNumber(e.info, f.cash) ?? e.amount ?? 0;
+  const pnl = infoNumber(e.info, f.pnl) ?? 0;
+  const size = infoNumber(e.info, f.size);
+  const price = infoNumber(e.info, f.price);
+  const ts = infoNumber(e.info, f.ts) ?? e.timestamp;
+  // ccxt's ledger entry has no symbol: the venue's instrument id is looked up in the loaded markets.
+  const inst = infoString(e.info, f.instrument);
+  const symbol = e.symbol ?? (inst === undefined ? null : symbolOf(inst));
+  const base = { entryId: infoString(e.info, f.id) ?? e.id, kind, symbol, currency: e.currency, amount: round(cash - pnl), ts };
+  if ((kind === 'liquidation' || kind === 'adl') && size !== undefined && size > 0) {
+    const side = b.tradeSide[subType];
+    if (side === undefined) throw new CcxtProtocolError('ledger', `${kind} bill ${base.entryId} has sub type "${subType}", whose side the ${p.name} profile does not know: add it to bills.tradeSide`);
+    if (price === undefined || !(price > 0)) throw new CcxtProtocolError('ledger', `${kind} bill ${base.entryId} has no price`);
+    return { ...base, trade: { qty: side === 'buy' ? size : -size, price } };
+  }
+  if (kind === 'funding' && price !== undefined && price > 0) return { ...base, markPrice: price };
+  return base;
+}
+
+const round = (x: number): number => Math.round(x * 1e10) / 1e10;
