@@ -10,7 +10,8 @@ import type { EngineView, EngineObserver, LogEntry } from '../engine/engine.ts';
 import type { Fill } from '../domain/fill.ts';
 import type { MarketEvent } from '../domain/market.ts';
 import { describeOrder } from '../domain/order.ts';
-import type { ConnectionState } from '../ports/index.ts';
+import type { AccountEntry, ConnectionState, DeadManStatus } from '../ports/index.ts';
+import { describeEntry } from '../recording/format.ts';
 import { isOpen } from '../orders/fsm.ts';
 import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { PositionView } from '../portfolio/portfolio.ts';
@@ -41,7 +42,11 @@ export interface SessionInfo {
   readonly run?: readonly { readonly text: string; readonly warn: boolean }[];
 }
 
-export type EventKind = 'order' | 'fill' | 'info' | 'warn' | 'error' | 'state' | 'operator';
+/**
+ * 'account': a venue-initiated cash entry (funding, a rebate); 'forced': a trade the venue made on our
+ * account (liquidation, auto-deleverage), shown in the error tone.
+ */
+export type EventKind = 'order' | 'fill' | 'info' | 'warn' | 'error' | 'state' | 'operator' | 'account' | 'forced';
 
 export interface EventRow {
   readonly seq: number;
@@ -70,6 +75,13 @@ export interface ConsoleSnapshot {
   readonly realized: number;
   readonly fees: number;
   readonly connection: ConnectionView;
+  /**
+   * The venue's dead-man switch, as the execution client reports it (ExecutionClient.deadMan): null
+   * when the client has none; absent where there is no venue to ask (a replay).
+   */
+  readonly deadMan?: DeadManStatus | null;
+  /** Funding paid (negative) or received this session, in the account currency (AccountView.funding). */
+  readonly funding?: number;
   /** Live market events dropped because they did not advance (shown in the status bar when > 0). */
   readonly droppedMarketEvents?: number;
   readonly trading: TradingState;
@@ -245,6 +257,11 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
     this.push('fill', f.ts, `${f.side.toUpperCase()} ${f.qty} ${f.symbol} @ ${f.price}${f.fee ? ` fee ${f.fee}` : ''} -> position ${pos}`);
   }
 
+  /** A venue-initiated entry, once booked on the ledger (the engine's onAccountEntry hook). */
+  onAccountEntry(entry: AccountEntry, _engine: EngineView): void {
+    this.push(entry.kind === 'liquidation' || entry.kind === 'adl' ? 'forced' : 'account', entry.ts, describeEntry({ ...entry }));
+  }
+
   onLog(e: LogEntry): void {
     if (e.level === 'debug') return;
     const kind: EventKind = e.source === 'operator' ? 'operator' : e.level;
@@ -315,6 +332,8 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       ? { state: 'in-process', heartbeatAgeMs: null, detail: this.info.inProcessVenue ? 'simulated venue in this process' : 'no heartbeat from this venue' }
       : { state: conn.state, heartbeatAgeMs: conn.lastHeartbeat === null ? null : wall - conn.lastHeartbeat, detail: conn.detail ?? '' };
     const equity = acct?.equity ?? 0;
+    // Read through the account's own type once portfolio.ts carries it (issue 13, perp-core).
+    const funding = (acct as { readonly funding?: number } | undefined)?.funding ?? 0;
     const events = this.events.length > this.maxEvents ? this.events.slice(-this.maxEvents) : this.events.slice();
     return {
       seq: ++this.snapSeq,
@@ -329,6 +348,9 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       realized: acct?.realizedPnl ?? 0,
       fees: acct?.fees ?? 0,
       connection,
+      // Asked every frame: the countdown on the status bar is the venue's expiry against this frame's wall time.
+      ...(e !== null ? { deadMan: e.execution.deadMan?.() ?? null } : {}),
+      funding,
       droppedMarketEvents: e?.droppedMarketEvents() ?? 0,
       trading: e?.tradingState() ?? this.trading,
       ops: this.ops(),

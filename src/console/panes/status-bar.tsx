@@ -4,7 +4,9 @@
  * the whole screen down); the venue / strategy part gives way first. "N dropped" (live market events
  * that did not advance, dropped before the strategy) appears only once one was. The session id
  * ("id k3f9x2", what `parity ctl --session` takes) gives way before anything else, before the venue /
- * strategy text is cut at all.
+ * strategy text is cut at all. The venue's dead-man switch ("DMS 57s", from the execution client
+ * through the snapshot) sits beside the connection: at 80 columns "DMS none" / "DMS off" give way
+ * (step 3 below) before any figure shortens; a countdown, "fail" and "FIRED" never go.
  */
 import { Box, Text } from 'ink';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
@@ -16,17 +18,19 @@ interface Seg { readonly text: string; readonly tone?: Tone | null; readonly bol
 
 /**
  * How far the bar is squeezed to fit (the 80x24 rule; README "80x24"). Each step gives way in this
- * order, and a number is never cut: 1 "N dropped" → "N drop", 2 the heartbeat age goes, 3 equity in
- * k / M, 4 day P&L in k / M, 5 the kill level's name goes (L3 stays), 6 LIVE's banner shortens
- * (LIVE stays), 7 the clock shows the time only. The venue / strategy text gives way before all of them.
+ * order, and a number is never cut: 1 "N dropped" → "N drop", 2 the heartbeat age goes, 3 "DMS none"
+ * / "DMS off" go (nothing to act on), 4 equity in k / M, 5 day P&L in k / M, 6 the kill level's name
+ * goes (L3 stays), 7 LIVE's banner shortens (LIVE stays), 8 the clock shows the time only. The venue
+ * / strategy text gives way before all of them. Last, 9: "connected" reads "conn" (a live venue's
+ * worst case: a failing dead-man switch beside thousands dropped and figures in M).
  */
-export const SQUEEZE_STEPS = 7;
+export const SQUEEZE_STEPS = 9;
 
 export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg; who: Seg; session: Seg | null; money: Seg[]; state: Seg[]; clock: Seg } {
   const m = snap.info.mode;
-  const mode: Seg = { text: m === 'live' ? (squeeze >= 6 ? ' ■ LIVE ■ ' : ' ■ LIVE — REAL MONEY ■ ') : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
+  const mode: Seg = { text: m === 'live' ? (squeeze >= 7 ? ' ■ LIVE ■ ' : ' ■ LIVE — REAL MONEY ■ ') : m === 'paper' ? ' PAPER ' : ' REPLAY ', tone: m === 'live' ? 'live' : 'accent', bold: true, inverse: true };
   const c = snap.connection;
-  const connText = c.state === 'in-process' ? 'in-process' : `${c.state}${c.heartbeatAgeMs !== null && squeeze < 2 ? ` ${age(c.heartbeatAgeMs)}` : ''}`;
+  const connText = c.state === 'in-process' ? 'in-process' : `${c.state === 'connected' && squeeze >= 9 ? 'conn' : c.state}${c.heartbeatAgeMs !== null && squeeze < 2 ? ` ${age(c.heartbeatAgeMs)}` : ''}`;
   const connTone: Tone = c.state === 'in-process' || c.state === 'connected' ? (c.heartbeatAgeMs !== null && c.heartbeatAgeMs > 10_000 ? 'warn' : 'good') : 'bad';
   const kl = snap.ops.killLevel;
   const t = snap.trading.status;
@@ -37,8 +41,8 @@ export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg;
     // What `parity ctl --session` (and `parity replay`) take. The lowest priority: it gives way first.
     session: snap.info.id !== undefined && snap.info.id !== '' ? { text: `id ${snap.info.id}`, tone: 'dim' } : null,
     money: [
-      { text: `eq ${squeeze >= 3 ? fitNumber(snap.equity, 'money', 6) : money(snap.equity)}` },
-      { text: `day ${squeeze >= 4 ? fitNumber(snap.dayPnl, 'pnl', 6) : money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
+      { text: `eq ${squeeze >= 4 ? fitNumber(snap.equity, 'money', 6) : money(snap.equity)}` },
+      { text: `day ${squeeze >= 5 ? fitNumber(snap.dayPnl, 'pnl', 6) : money(snap.dayPnl, true)}`, tone: snap.dayPnl < 0 ? 'bad' : snap.dayPnl > 0 ? 'good' : null },
     ],
     state: [
       // A replay has no venue and no kill switch: those segments give their room to the cursor.
@@ -46,11 +50,12 @@ export function statusSegments(snap: ConsoleSnapshot, squeeze = 0): { mode: Seg;
         { text: connText, tone: connTone },
         // Only when it happened: the venue / strategy part gives way to it first.
         ...((snap.droppedMarketEvents ?? 0) > 0 ? [{ text: `${snap.droppedMarketEvents} ${squeeze >= 1 ? 'drop' : 'dropped'}`, tone: 'warn' } satisfies Seg] : []),
+        ...deadManSegment(snap, squeeze),
         killSegment(snap, squeeze),
       ] satisfies Seg[]),
       { text: snap.running ? t.toUpperCase() : 'STOPPED', tone: !snap.running ? 'dim' : t === 'active' ? 'good' : t === 'paused' ? 'warn' : 'bad', bold: true },
     ],
-    clock: r === undefined ? { text: squeeze >= 7 && snap.engineTime !== null ? `${clock(snap.engineTime).slice(11)}` : clock(snap.engineTime), tone: 'dim' }
+    clock: r === undefined ? { text: squeeze >= 8 && snap.engineTime !== null ? `${clock(snap.engineTime).slice(11)}` : clock(snap.engineTime), tone: 'dim' }
       : { text: `${r.playing ? '▶' : '❚❚'} ${r.speed} n:${r.seekKind} │ event ${r.cursor + 1}/${r.total} │ ${snap.engineTime === null ? '-' : new Date(snap.engineTime).toISOString().replace('T', ' ').slice(0, 19)}Z`, tone: 'accent' },
   };
 }
@@ -72,11 +77,26 @@ export function engineHoldLabel(snap: ConsoleSnapshot): string | null {
   return engine?.status === 'halted' ? 'HALT engine' : 'PAUSED by engine';
 }
 
+/**
+ * The venue's dead-man switch: the seconds until it cancels our orders unless refreshed (the venue's
+ * expiry against this frame's wall time), "fail" (refreshes failing) in the warning tone while refreshes fail,
+ * "FIRED" in the error tone once it cancelled. None where the snapshot has no venue (a replay).
+ */
+function deadManSegment(snap: ConsoleSnapshot, squeeze: number): Seg[] {
+  const d = snap.deadMan;
+  if (d === undefined) return [];
+  const left = d !== null && d.expiresAt !== null ? `${Math.max(0, Math.ceil((d.expiresAt - snap.wallTime) / 1000))}s` : null;
+  if (d === null || d.state === 'unsupported' || d.state === 'off') return squeeze >= 3 ? [] : [{ text: d === null || d.state === 'unsupported' ? 'DMS none' : 'DMS off', tone: 'dim' }];
+  if (d.state === 'armed') return [{ text: `DMS ${left ?? 'on'}`, tone: 'good' }];
+  if (d.state === 'failing') return [{ text: `DMS fail${left !== null ? ` ${left}` : ''}`, tone: 'warn', bold: true }];
+  return [{ text: 'DMS FIRED', tone: 'bad', bold: true }];
+}
+
 function killSegment(snap: ConsoleSnapshot, squeeze: number): Seg {
   const kl = snap.ops.killLevel;
   const hold = engineHoldLabel(snap);
   if (hold !== null) return { text: hold, tone: 'bad', bold: true, inverse: true };
-  return { text: kl === 0 ? 'kill off' : `KILL ${squeeze >= 5 ? `L${kl}` : KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 };
+  return { text: kl === 0 ? 'kill off' : `KILL ${squeeze >= 6 ? `L${kl}` : KILL_LEVEL_NAMES[kl]}`, tone: kl > 0 ? 'bad' : 'dim', bold: true, inverse: kl > 0 };
 }
 
 const SEP: Seg = { text: ' │ ', tone: 'dim' };

@@ -6,6 +6,7 @@ import type { OrderView } from '../../orders/order.ts';
 import { isOpen } from '../../orders/fsm.ts';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
 import { age, fit, fitNumber, hms, money, sparkRows } from '../format.ts';
+import type { MarginMode } from '../../domain/instrument.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
 import { type TableCol, fitTable, layoutTable } from './table-fit.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
@@ -79,11 +80,53 @@ const POSITION_COLS: readonly TableCol<PositionView>[] = [
   { head: ['realized', 'real', 'rpnl'], priority: 1, align: 'right', cell: (p) => ({ n: p.realizedPnl, kind: 'pnl' }) },
 ];
 
-export const POSITION_HEADER = (w: number, snap?: ConsoleSnapshot): string => fitTable(POSITION_COLS, snap?.positions ?? [], w, undefined).header;
+/**
+ * A position's perpetual fields (issue 13: portfolio.ts's PositionView carries them; read as optional
+ * so a snapshot without them, an older recording's, still shows). leverage / marginMode are null for
+ * a position that is not a perpetual.
+ */
+type PositionRow = PositionView & {
+  readonly markPrice?: number;
+  readonly liquidationPrice?: number | null;
+  readonly leverage?: number | null;
+  readonly marginMode?: MarginMode | null;
+};
+
+const isPerp = (p: PositionRow): boolean => p.marginMode != null || p.leverage != null;
+
+const levText = (p: PositionRow): string =>
+  (isPerp(p) ? `${p.leverage != null ? `${Number(p.leverage.toFixed(2))}x` : '?x'} ${p.marginMode === 'isolated' ? 'iso' : 'cross'}` : '-');
+
+/**
+ * Positions once a perpetual position exists: mark price, the estimated liquidation price and the
+ * leverage / margin mode join. Give-way order (the 80x24 rule; at 80x24 the pane has 47 columns):
+ * last first (mark is the price a perpetual is marked and liquidated at), then avg, then lev, then
+ * realized (also on the P&L line), then mark; symbol, qty, liq and unrealized never go. A row that
+ * is not a perpetual shows '-' for liq and lev; its mark is its last price.
+ */
+const PERP_POSITION_COLS: readonly TableCol<PositionRow>[] = [
+  { head: ['symbol'], priority: 0, min: 7, cell: (p) => p.symbol },
+  { head: ['qty'], priority: 0, align: 'right', cell: (p) => ({ n: p.qty, kind: 'qty' }) },
+  { head: ['avg'], priority: 5, align: 'right', cell: (p) => (p.avgPrice ? { n: p.avgPrice, kind: 'price' } : '-') },
+  { head: ['last'], priority: 6, align: 'right', cell: (p) => (p.lastPrice ? { n: p.lastPrice, kind: 'price' } : '-') },
+  { head: ['mark'], priority: 2, align: 'right', cell: (p) => { const m = p.markPrice ?? p.lastPrice; return m ? { n: m, kind: 'price' } : '-'; } },
+  { head: ['liq.price', 'liq'], priority: 0, align: 'right', cell: (p) => (isPerp(p) && p.liquidationPrice != null ? { n: p.liquidationPrice, kind: 'price' } : '-') },
+  { head: ['lev'], priority: 4, cell: levText },
+  { head: ['unrealized', 'unreal', 'upnl'], priority: 0, align: 'right', cell: (p) => ({ n: p.unrealizedPnl, kind: 'pnl' }) },
+  { head: ['realized', 'real', 'rpnl'], priority: 3, align: 'right', cell: (p) => ({ n: p.realizedPnl, kind: 'pnl' }) },
+];
+
+/** Equity-only sessions keep the columns they always had. */
+const positionCols = (positions: readonly PositionRow[]): readonly TableCol<PositionRow>[] => (positions.some(isPerp) ? PERP_POSITION_COLS : POSITION_COLS);
+
+export const POSITION_HEADER = (w: number, snap?: ConsoleSnapshot): string => {
+  const rows = snap?.positions ?? [];
+  return fitTable(positionCols(rows), rows, w, undefined).header;
+};
 
 export function positionLines(snap: ConsoleSnapshot, w: number): Line[] {
   if (snap.positions.length === 0) return [{ text: 'flat: no positions', tone: 'dim' }];
-  const t = fitTable(POSITION_COLS, snap.positions, w, undefined);
+  const t = fitTable(positionCols(snap.positions), snap.positions, w, undefined);
   return snap.positions.map((p, i) => ({
     text: t.rows[i]!,
     tone: p.qty === 0 ? 'dim' : p.unrealizedPnl < 0 ? 'bad' : 'good',
@@ -136,7 +179,7 @@ export function reconLines(snap: ConsoleSnapshot, _w: number): Line[] {
   ];
 }
 
-const KIND_TONE: Record<EventRow['kind'], Tone | null> = { order: null, fill: 'good', info: 'dim', warn: 'warn', error: 'bad', state: 'warn', operator: 'accent' };
+const KIND_TONE: Record<EventRow['kind'], Tone | null> = { order: null, fill: 'good', info: 'dim', warn: 'warn', error: 'bad', state: 'warn', operator: 'accent', account: 'accent', forced: 'bad' };
 
 const DAY_MS = 86_400_000;
 
@@ -172,7 +215,7 @@ export function eventLines(snap: ConsoleSnapshot, rows: number, back: number): {
   const end = ev.length - b;
   const slice = ev.slice(Math.max(0, end - rows), end);
   const note = b > 0 ? `scrolled back ${b} (↓ to follow)` : `${snap.eventsTotal} total`;
-  return { lines: slice.map((e) => ({ text: `${eventTime(e.ts, dated)} ${fit(e.kind, 8)} ${e.text}`, tone: KIND_TONE[e.kind], bold: e.kind === 'error' })), note };
+  return { lines: slice.map((e) => ({ text: `${eventTime(e.ts, dated)} ${fit(e.kind, 8)} ${e.text}`, tone: KIND_TONE[e.kind], bold: e.kind === 'error' || e.kind === 'forced' })), note };
 }
 
 export function pnlLines(snap: ConsoleSnapshot, w: number, rows: number): Line[] {
@@ -187,11 +230,16 @@ export function pnlLines(snap: ConsoleSnapshot, w: number, rows: number): Line[]
   const pct = `(${first !== 0 ? ((chg / first) * 100).toFixed(2) : '0'}%)`;
   const lo = Math.min(...s);
   const hi = Math.max(...s);
+  // Funding (perpetuals), when any was paid or received: after lo / hi and the percentage, before
+  // the figures shorten; its label shortens to "fund" and its figure to k / M last.
+  const f = snap.funding ?? 0;
+  const fund = (label: string, fig: string) => (f !== 0 ? `  ${label} ${fig}` : '');
   const tries = [
-    `${money(last)}  ${money(chg, true)} ${pct}  lo ${money(lo)} hi ${money(hi)}`,
-    `${money(last)}  ${money(chg, true)} ${pct}`,
-    `${money(last)}  ${money(chg, true)}`,
-    `${fitNumber(last, 'money', 7)} ${fitNumber(chg, 'pnl', 7)}`,
+    `${money(last)}  ${money(chg, true)} ${pct}${fund('funding', money(f, true))}  lo ${money(lo)} hi ${money(hi)}`,
+    `${money(last)}  ${money(chg, true)} ${pct}${fund('funding', money(f, true))}`,
+    `${money(last)}  ${money(chg, true)}${fund('funding', money(f, true))}`,
+    `${money(last)}  ${money(chg, true)}${fund('fund', money(f, true))}`,
+    `${fitNumber(last, 'money', 7)} ${fitNumber(chg, 'pnl', 7)}${fund('fund', fitNumber(f, 'pnl', 7)).slice(1)}`,
   ];
   const label = tries.find((t) => t.length <= w) ?? tries[tries.length - 1]!;
   const chart = sparkRows(s, Math.max(1, w - 2), Math.max(1, rows - 1));
