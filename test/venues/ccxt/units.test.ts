@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ManualScheduler } from '../../../src/ports/scheduler.ts';
+import { WindowLimiter } from '../../../src/venues/ccxt/rate-limit.ts';
+import { DeadManSwitch, clampTimeoutSec } from '../../../src/venues/ccxt/dead-man.ts';
+import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
+
+describe('per-instrument order limit', () => {
+  it('lets 60 orders through in 2 s per instrument, holds the 61st until the window moves, and never holds another instrument', async () => {
+    const s = new ManualScheduler(0);
+    const lim = new WindowLimiter(60, 2000, s);
+    const done: string[] = [];
+    for (let i = 0; i < 61; i++) void lim.take('BTC/USDT:USDT').then(() => done.push(`b${i}`));
+    void lim.take('ETH/USDT:USDT').then(() => done.push('e0'));
+    await s.advance(0);
+    expect(done.filter((d) => d.startsWith('b'))).toHaveLength(60);
+    expect(done).toContain('e0');
+    await s.advance(1999);
+    expect(done).not.toContain('b60');
+    await s.advance(1);
+    expect(done).toContain('b60');
+  });
+});
+
+describe('dead-man switch', () => {
+  const p = OKX_PROFILE.deadMan!;
+  it('keeps the countdown within what the venue accepts', () => {
+    expect(clampTimeoutSec(p, 5)).toBe(10);
+    expect(clampTimeoutSec(p, 600)).toBe(120);
+    expect(clampTimeoutSec(p, 60)).toBe(60);
+  });
+
+  it('is armed with its countdown, refreshed on the heartbeat, and fires (an event) when refreshes stop getting through', async () => {
+    const s = new ManualScheduler(1_000_000);
+    const calls: number[] = [];
+    let fail = false;
+    const events: string[] = [];
+    const dm = new DeadManSwitch({ profile: p, timeoutSec: 60, refreshSec: 15, scheduler: s, onEvent: (l, m) => events.push(`${l} ${m}`), call: async (ms) => { calls.push(ms); if (fail) throw new Error('network down'); } });
+    await dm.start();
+    expect(dm.view()).toMatchObject({ state: 'armed', timeoutMs: 60_000, expiresAt: 1_060_000, lastRefresh: 1_000_000 });
+    await s.advance(15_000);
+    expect(calls).toEqual([60_000, 60_000]);
+    expect(dm.view().expiresAt).toBe(1_075_000);
+    fail = true;
+    await s.advance(15_000);
+    expect(dm.view()).toMatchObject({ state: 'failing', expiresAt: 1_075_000 });
+    expect(events.some((e) => e.startsWith('warn dead-man switch refresh failed'))).toBe(true);
+    await s.advance(29_000);
+    expect(dm.view().state).toBe('failing');
+    await s.advance(16_000);
+    expect(dm.view().state).toBe('fired');
+    expect(events.filter((e) => e.startsWith('error dead-man switch FIRED'))).toHaveLength(1);
+    fail = false;
+    await s.advance(15_000);
+    expect(dm.view().state).toBe('armed');
+    await dm.stop(true);
+    expect(calls.at(-1)).toBe(0);
+    expect(dm.view().state).toBe('off');
+  });
+});
