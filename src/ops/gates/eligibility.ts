@@ -12,7 +12,8 @@ const SET_IT = 'set account.jurisdiction in parity.config.json to where the acco
 
 function cite(r: Rule): string {
   const s = r.source;
-  return `rule ${r.id} (${r.jurisdiction} ${r.verdict} since ${r.effectiveFrom}${r.effectiveTo !== null ? ` to ${r.effectiveTo}` : ''}; source: ${s.title}, ${s.url}, checked ${s.checked}${s.secondary === true ? ', secondary source only' : ''})`;
+  // The reason lands on the message line (three rows at 80 columns): the rule and its source first.
+  return `rule ${r.id}, in force ${r.effectiveTo !== null ? `${r.effectiveFrom} to ${r.effectiveTo}` : `since ${r.effectiveFrom}`} (${s.title}, ${s.url}, checked ${s.checked}${s.secondary === true ? ', secondary source only' : ''})`;
 }
 
 /** The gate over a given rule set (tests, other rule files); `eligibilityGate` reads the shipped one. */
