@@ -90,7 +90,7 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
     const e = setup('keys');
     start(e);
     await waitScreen(e, /Orders[\s\S]*Positions[\s\S]*Pre-flight gates[\s\S]*Events/);
-    await waitScreen(e, /gates: 5 pass, 1 warn/);
+    await waitScreen(e, /gates: 6 pass, 1 warn/);
     await waitPosition(e);
     keys(e, 'p');
     await waitScreen(e, /KILL L1 paused[\s\S]*pause: paused/);
@@ -133,7 +133,7 @@ describe.skipIf(!HAS_TMUX)('console end to end (tmux)', () => {
   it('what the screen shows at 120x40, 80x24 and too small; p p typed in one chunk pauses then resumes', async () => {
     const e = setup('sizes');
     start(e);
-    let s = await waitScreen(e, /gates: 5 pass, 1 warn/);
+    let s = await waitScreen(e, /gates: 6 pass, 1 warn/);
     // 120x40: the strategy name whole (the session id gives way first), the help line ends with q quit.
     const top = s.split('\n')[0]!;
     expect(top).toMatch(/sim:paper sma-cross\b(?!…)/);
