@@ -92,6 +92,10 @@ export interface CcxtProfile {
   /** Hosts for the live-host guard. `paperBy`: 'sandbox' = ccxt's setSandboxMode (OKX: same REST host, a header). */
   readonly endpoints: EndpointSet;
   readonly paperBy: 'sandbox';
+  /** ccxt constructor options the adapter needs (OKX: load spot and swap markets only). */
+  readonly ccxtOptions: Readonly<Record<string, unknown>>;
+  /** Where in ccxt's `urls` a REST / websocket override goes (dotted paths). */
+  readonly urlPaths: { readonly rest: string; readonly ws: string };
   /** What the operator types to confirm a live session: the account's id as the venue shows it. */
   readonly accountIdName: string;
 }
@@ -156,6 +160,8 @@ export const OKX_PROFILE: CcxtProfile = {
     shared: ['www.okx.com', 'okx.com', 'aws.okx.com'],
   },
   paperBy: 'sandbox',
+  ccxtOptions: { fetchMarkets: { types: ['spot', 'swap'] } },
+  urlPaths: { rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'UID',
 };
 

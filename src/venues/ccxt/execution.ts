@@ -1,0 +1,621 @@
+/**
+ * One ExecutionClient for every venue behind ccxt: commands become ccxt's unified calls, ccxt's
+ * orders, trades and ledger become reports and account entries (translate.ts), and every venue
+ * difference is read from the profile (profiles.ts). Like the other adapters it keeps no order state
+ * of its own: an id map (client order id -> symbol, venue order id) saves look-ups and is rebuilt
+ * from the venue's open orders at connect.
+ *
+ * Streams: ccxt's watch* (orders for status, my trades for fills). ccxt does not resubscribe by
+ * itself: when a watch rejects (closed socket) the loop waits (backoff with jitter), calls watch*
+ * again and, before reading it, fetches trades and order states over REST to cover the gap. A fill
+ * heard twice (stream and REST) is one: the adapter drops an execution id it already passed on, and
+ * the registry knows it by exec id and by (venue order, cumulative size) besides. Where the profile
+ * has no websocket for a stream, REST polling takes its place.
+ *
+ * Venue-initiated entries (funding, liquidations, ADL, rebates) arrive as ledger bills: pulled on a
+ * timer, after a trade without our client id (the venue's liquidation order), after every gap, and
+ * on request (queries.entriesSince, before a reconciliation).
+ */
+import ccxt, { type Exchange } from 'ccxt';
+import type { ZodType } from 'zod';
+import type { OrderRequest, ReplaceRequest } from '../../domain/order.ts';
+import type {
+  AccountEntry, AccountEntrySink, ConnectionState, ConnectionStatus, DeadManStatus, ExecutionClient, ExecutionReport, InstrumentProvider,
+  ReportSink, SubmitCommand, TransportHooks, VenueAccount, VenueCapabilities, VenueExecution, VenueOrderState, VenuePosition, VenueQueries,
+} from '../../ports/index.ts';
+import { type Scheduler, type TimerHandle, WallScheduler } from '../../ports/scheduler.ts';
+import { checkClientId } from '../../orders/client-ids.ts';
+import { scrub } from '../../util/secrets.ts';
+import { zodMessage } from '../../util/zod-message.ts';
+import type { DeadManSwitch } from './dead-man.ts';
+import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, type CcxtProblem } from './errors.ts';
+import { capabilitiesOf, marketRefusal, marketTypeOf, type CcxtProfile } from './profiles.ts';
+import { WindowLimiter } from './rate-limit.ts';
+import { watchLoop } from './watch-loop.ts';
+import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf } from './translate.ts';
+import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, infoNumber, type CcxtOrderT } from './wire.ts';
+import { z } from 'zod';
+
+export interface CcxtExecutionOptions {
+  readonly profile: CcxtProfile;
+  readonly exchange: Exchange;
+  readonly instruments: InstrumentProvider;
+  /** The symbols this session trades (ccxt unified: BTC/USDT, BTC/USDT:USDT). */
+  readonly symbols: readonly string[];
+  readonly live: boolean;
+  /** Margin mode per swap symbol (sent with every order where the profile says so). */
+  readonly marginMode?: (symbol: string) => 'cross' | 'isolated' | undefined;
+  /** The tag our orders carry, so the dead-man switch cancels ours only (default "parity"). */
+  readonly orderTag?: string;
+  readonly deadMan?: DeadManSwitch | null;
+  readonly onProblem?: (p: CcxtProblem) => void;
+  readonly onInfo?: (msg: string) => void;
+  readonly scheduler?: Scheduler;
+  /** Reconnect backoff of a closed watch (default 500 ms doubling to 30 s, with jitter). */
+  readonly reconnectInitialMs?: number;
+  readonly reconnectMaxMs?: number;
+  readonly random?: () => number;
+  /** Ledger pulls for venue-initiated entries (default 15 s; 0 = only on events and request). */
+  readonly billsPollMs?: number;
+  /** REST polling of orders and trades where the profile has no websocket (default 2 s). */
+  readonly pollMs?: number;
+  /** Heartbeat (fetchTime) for the connection status and the clock offset (default 15 s; 0 = off). */
+  readonly heartbeatMs?: number;
+  readonly submitRetries?: number;
+  readonly retryMs?: number;
+}
+
+interface Known { readonly symbol: string; venueOrderId?: string; lastStatus?: ExecutionReport['kind'] }
+
+const SEEN_CAP = 20_000;
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const AccountInfo = z.looseObject({ data: z.array(z.record(z.string(), z.unknown())).min(1) });
+
+export class CcxtExecution implements ExecutionClient {
+  readonly venue: string;
+  readonly capabilities: VenueCapabilities;
+  readonly queries: VenueQueries;
+  readonly deadMan?: () => DeadManStatus;
+  private readonly p: CcxtProfile;
+  private readonly ex: Exchange;
+  private readonly scheduler: Scheduler;
+  private readonly limiter: WindowLimiter;
+  private sink: ReportSink | null = null;
+  private transport: TransportHooks | null = null;
+  private entries: AccountEntrySink | null = null;
+  private readonly known = new Map<string, Known>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly seenExec = new Set<string>();
+  private readonly seenEntries = new Set<string>();
+  private readonly socketsDown = new Set<string>();
+  private state: ConnectionState = 'disconnected';
+  private lastHeartbeat: number | null = null;
+  private detail: string | undefined;
+  /** Venue time of the newest trade heard: a gap fill asks from a little before it. */
+  private lastTradeTs: number | null = null;
+  private lastEntryTs: number | null = null;
+  private connectedAt = 0;
+  private venueOffset = 0;
+  private recovering: Promise<void> | null = null;
+  private recoverAgain: string | null = null;
+  private pulling: Promise<AccountEntry[]> | null = null;
+  private readonly timers: TimerHandle[] = [];
+  private closed = false;
+
+  constructor(private readonly o: CcxtExecutionOptions) {
+    this.p = o.profile;
+    this.ex = o.exchange;
+    this.venue = o.live ? `${o.profile.name}-live` : o.profile.name;
+    this.scheduler = o.scheduler ?? new WallScheduler();
+    this.capabilities = capabilitiesOf(o.profile, o.symbols.map(marketTypeOf));
+    this.limiter = new WindowLimiter(o.profile.orderRate.orders, o.profile.orderRate.windowMs, this.scheduler);
+    this.queries = {
+      order: (cid) => this.queryOrder(cid),
+      openOrders: () => this.queryOpenOrders(),
+      positions: () => this.queryPositions(),
+      account: () => this.queryAccount(),
+      executionsSince: (ts) => this.executionsSince(ts),
+      time: () => this.ex.fetchTime().then((t) => t ?? this.scheduler.now()),
+      entriesSince: (ts) => this.entriesSince(ts),
+    };
+    if (o.profile.deadMan !== null) {
+      const dm = o.deadMan ?? null;
+      this.deadMan = () => dm?.view() ?? { state: 'off', timeoutMs: 0, expiresAt: null, lastRefresh: null, detail: 'disabled in the config (okx.deadMan.enabled)' };
+    }
+  }
+
+  // ---------- connection ----------
+
+  async connect(sink: ReportSink, transport?: TransportHooks, entries?: AccountEntrySink): Promise<void> {
+    this.sink = sink;
+    this.transport = transport ?? null;
+    this.entries = entries ?? null;
+    this.state = 'connecting';
+    await this.syncClock();
+    this.connectedAt = this.now();
+    // The id map from the venue: orders an earlier process placed route like our own.
+    for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+    const ws = this.p.ws;
+    if (ws.watchOrders === true) this.loop('orders', () => this.ex.watchOrders(), (xs) => this.onOrders(xs));
+    else this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
+    if (ws.watchMyTrades === true) this.loop('my trades', () => this.ex.watchMyTrades(), (xs) => this.onTrades(xs));
+    else if (ws.watchOrders === true) this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
+    const bills = this.o.billsPollMs ?? 15_000;
+    if (bills > 0) this.timers.push(this.scheduler.every(bills, () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); }));
+    const hb = this.o.heartbeatMs ?? 15_000;
+    if (hb > 0) this.timers.push(this.scheduler.every(hb, () => { void this.syncClock().catch((err: unknown) => this.problem(asProblem(err))); }));
+    this.state = 'connected';
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers.splice(0)) t.cancel();
+    this.state = 'disconnected';
+    // An orderly exit leaves orders as they are (as on every venue): the switch is turned off.
+    await this.o.deadMan?.stop(true);
+    await this.ex.close().catch(() => undefined);
+  }
+
+  connection(): ConnectionStatus {
+    const st = this.socketsDown.size > 0 && this.state === 'connected' ? 'connecting' : this.state;
+    const detail = this.socketsDown.size > 0 ? `websocket down: ${[...this.socketsDown].join(', ')} (REST covers the gap)` : this.detail;
+    return detail === undefined ? { state: st, lastHeartbeat: this.lastHeartbeat } : { state: st, lastHeartbeat: this.lastHeartbeat, detail };
+  }
+
+  /** Settles when every queued command has had its answer and no gap fill runs (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+    while (this.recovering !== null) await this.recovering;
+    while (this.pulling !== null) await this.pulling.catch(() => undefined);
+  }
+
+  private loop(name: string, watch: () => Promise<unknown[]>, apply: (xs: unknown[]) => void): void {
+    void watchLoop({
+      name, watch, scheduler: this.scheduler, closed: () => this.closed,
+      apply: (xs) => { this.beat(); apply(xs); },
+      gap: (why) => this.recover(why),
+      down: (n, err) => {
+        if (!this.socketsDown.has(n)) this.problem(new CcxtNetworkError(`${n} websocket: ${this.scrubbed(errText(err))}; resubscribing with backoff, REST covers the gap`));
+        this.socketsDown.add(n);
+      },
+      up: (n) => { if (this.socketsDown.delete(n)) this.info(`${n} websocket back`); },
+      backoff: { initialMs: this.o.reconnectInitialMs ?? 500, maxMs: this.o.reconnectMaxMs ?? 30_000, ...(this.o.random !== undefined ? { random: this.o.random } : {}) },
+    });
+  }
+
+  // ---------- stream frames ----------
+
+  private onOrders(xs: unknown[]): void {
+    for (const x of xs) {
+      const o = this.parse(CcxtOrder, x, 'order update');
+      if (o === null) continue;
+      if (clientIdOf(this.p, o) === null) { void this.pullEntries().catch(() => undefined); continue; }
+      this.remember(o);
+      const rep = statusReportOf(this.p, o);
+      if (rep !== null) this.emitStatus(rep);
+    }
+  }
+
+  private onTrades(xs: unknown[]): void {
+    for (const x of xs) {
+      const t = this.parse(CcxtTrade, x, 'trade');
+      if (t === null) continue;
+      if (this.lastTradeTs === null || t.timestamp > this.lastTradeTs) this.lastTradeTs = t.timestamp;
+      let f: ReturnType<typeof fillOf>;
+      try { f = fillOf(this.p, t); } catch (err) { this.problem(asProblem(err)); continue; }
+      // Not ours: the venue traded on our account (a liquidation, ADL): its bill books it.
+      if (f === null) { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); continue; }
+      this.emitFill(f);
+    }
+  }
+
+  // ---------- commands ----------
+
+  submit(cmd: SubmitCommand): void {
+    this.enqueue(cmd.clientOrderId, () => this.doSubmit(cmd.clientOrderId, cmd.request));
+  }
+
+  cancel(clientOrderId: string, _ts: number): void {
+    this.enqueue(clientOrderId, () => this.doCancel(clientOrderId));
+  }
+
+  replace(clientOrderId: string, changes: ReplaceRequest, _ts: number): void {
+    this.enqueue(clientOrderId, () => this.doReplace(clientOrderId, changes));
+  }
+
+  private enqueue(cid: string, op: () => Promise<void>): void {
+    const prev = this.chains.get(cid) ?? Promise.resolve();
+    const next = prev.then(op).catch((err: unknown) => this.problem(asProblem(err)));
+    this.chains.set(cid, next);
+    void next.then(() => { if (this.chains.get(cid) === next) this.chains.delete(cid); });
+  }
+
+  private orderParams(cid: string, r: OrderRequest): Record<string, unknown> {
+    const m = this.p.markets[marketTypeOf(r.symbol)];
+    const tag = this.p.deadMan?.tag ?? null;
+    const mode = m.marginModeParam !== null ? this.o.marginMode?.(r.symbol) : undefined;
+    return {
+      [this.p.clientId.param]: cid,
+      ...(tag !== null ? { [tag.param]: this.o.orderTag ?? 'parity' } : {}),
+      ...(r.reduceOnly === true ? { reduceOnly: true } : {}),
+      ...(r.tif !== undefined && r.tif !== 'gtc' ? { timeInForce: r.tif.toUpperCase() } : {}),
+      ...(mode !== undefined && m.marginModeParam !== null ? { [m.marginModeParam]: mode } : {}),
+    };
+  }
+
+  private async doSubmit(cid: string, r: OrderRequest): Promise<void> {
+    const refused = marketRefusal(this.p, r) ?? checkClientId(cid, this.p.clientId.rule);
+    if (refused !== null) { this.emit({ kind: 'rejected', clientOrderId: cid, reason: refused, ts: this.now() }); return; }
+    this.known.set(cid, { ...this.known.get(cid), symbol: r.symbol });
+    const price = r.type === 'limit' || r.type === 'stop_limit' ? r.limitPrice : undefined;
+    const attempts = this.o.submitRetries ?? 3;
+    for (let i = 0; i <= attempts; i++) {
+      await this.pace(r.symbol);
+      try {
+        this.transport?.sent(cid, 'submit');
+        const o = z.looseObject({ id: z.string().min(1) }).parse(await this.ex.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        this.noteVenueId(cid, o.id);
+        this.emitStatus({ kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() });
+        return;
+      } catch (err) {
+        if (err instanceof ccxt.DuplicateOrderId) {
+          // An earlier attempt landed (the id is the venue's to keep): take what the venue has.
+          const o = await this.orderByCid(cid, r.symbol).catch(() => null);
+          if (o !== null) { this.remember(o); this.emitStatus(statusReportOf(this.p, o) ?? { kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() }); }
+          else this.emit({ kind: 'rejected', clientOrderId: cid, reason: this.scrubbed(errText(err)), ts: this.now() });
+          return;
+        }
+        if (!(err instanceof ccxt.NetworkError)) {
+          this.emit({ kind: 'rejected', clientOrderId: cid, reason: `${this.p.name}: ${this.scrubbed(errText(err))}`, ts: this.now() });
+          return;
+        }
+        this.problem(new CcxtNetworkError(`order ${cid}: ${this.scrubbed(errText(err))}; asking the venue before trying again`));
+        // Outcome unknown: ask by our id first; a resend reuses the same id.
+        const found = await this.orderByCid(cid, r.symbol).catch(() => undefined);
+        if (found !== undefined && found !== null) {
+          this.remember(found);
+          this.emitStatus(statusReportOf(this.p, found) ?? { kind: 'accepted', clientOrderId: cid, venueOrderId: found.id, ts: this.now() });
+          for (const f of await this.fillsOf(found).catch(() => [])) this.emitFill(f);
+          return;
+        }
+        if (found === undefined && i === attempts) break;
+        await this.scheduler.sleep(this.o.retryMs ?? 500);
+      }
+    }
+    this.problem(new CcxtNetworkError(`order ${cid}: outcome unknown after ${attempts + 1} attempts; the engine will ask the venue again`));
+  }
+
+  private async doCancel(cid: string): Promise<void> {
+    let symbol: string | null;
+    try { symbol = await this.symbolOf(cid); } catch (err) {
+      this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `could not ask the venue where ${cid} stands (${errText(err)})`, ts: this.now(), transient: true });
+      return;
+    }
+    if (symbol === null) { this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `the venue has no order ${cid}`, ts: this.now() }); return; }
+    await this.pace(symbol);
+    try {
+      this.transport?.sent(cid, 'cancel');
+      await this.ex.cancelOrder(this.known.get(cid)?.venueOrderId ?? '', symbol, { [this.p.clientId.param]: cid });
+    } catch (err) {
+      if (err instanceof ccxt.NetworkError) {
+        this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `${this.scrubbed(errText(err))} (in transit)`, ts: this.now(), transient: true });
+        return;
+      }
+      // Refused: the order may have ended meanwhile (filled, cancelled): the venue's state says how.
+      const o = await this.orderByCid(cid, symbol).catch(() => null);
+      if (o !== null && (o.status === 'canceled' || o.status === 'expired')) { this.emitStatus(statusReportOf(this.p, o)!); return; }
+      this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `${this.p.name}: ${this.scrubbed(errText(err))}`, ts: this.now() });
+      return;
+    }
+    // The answer only says the request was taken: the order's state confirms it.
+    const o = await this.orderByCid(cid, symbol).catch(() => null);
+    if (o !== null) {
+      this.remember(o);
+      const rep = statusReportOf(this.p, o);
+      if (rep !== null && rep.kind !== 'accepted') this.emitStatus(rep);
+    }
+  }
+
+  private async doReplace(cid: string, ch: ReplaceRequest): Promise<void> {
+    const rejected = (reason: string, transient = false): void => this.emit({ kind: 'replace_rejected', clientOrderId: cid, reason, ts: this.now(), ...(transient ? { transient } : {}) });
+    const symbol = await this.symbolOf(cid).catch(() => undefined);
+    if (symbol === undefined) { rejected(`could not ask the venue where ${cid} stands`, true); return; }
+    if (symbol === null) { rejected(`the venue has no order ${cid}`); return; }
+    const m = this.p.markets[marketTypeOf(symbol)];
+    if (m.replace !== true) { rejected(`${this.p.name} ${marketTypeOf(symbol)}: orders cannot be amended`); return; }
+    const cur = await this.orderByCid(cid, symbol).catch(() => undefined);
+    if (cur === undefined) { rejected(`could not ask the venue where ${cid} stands`, true); return; }
+    if (cur === null || cur.status !== 'open') { rejected(`${cid} is ${cur?.status ?? 'unknown'} at the venue`); return; }
+    await this.pace(symbol);
+    try {
+      this.transport?.sent(cid, 'replace');
+      await this.ex.editOrder(cur.id, symbol, cur.type ?? 'limit', cur.side, ch.qty ?? cur.amount, ch.limitPrice ?? cur.price ?? undefined, { [this.p.clientId.param]: cid });
+    } catch (err) {
+      rejected(`${this.p.name}: ${this.scrubbed(errText(err))}`, err instanceof ccxt.NetworkError);
+      return;
+    }
+    const o = await this.orderByCid(cid, symbol).catch(() => null);
+    const after = o ?? cur;
+    this.emit({
+      kind: 'replaced', clientOrderId: cid, qty: ch.qty ?? after.amount, ts: this.now(),
+      ...(after.price !== undefined && after.price !== null ? { limitPrice: ch.limitPrice ?? after.price } : {}),
+    });
+  }
+
+  // ---------- the gap ----------
+
+  /**
+   * Fills and order ends missed while a stream was down, as ordinary reports (repeats are dropped
+   * here and again in the registry), then the venue's own entries.
+   */
+  recover(why: string): Promise<void> {
+    if (this.recovering !== null) { this.recoverAgain = why; return this.recovering; }
+    if (why !== 'poll') this.info(`recovering after ${why}`);
+    const run = async (): Promise<void> => {
+      const since = (this.lastTradeTs ?? this.connectedAt) - 60_000;
+      for (const t of await this.fetchTrades(since)) {
+        if (t.timestamp > (this.lastTradeTs ?? 0)) this.lastTradeTs = t.timestamp;
+        const f = fillOf(this.p, t);
+        if (f !== null) this.emitFill(f);
+      }
+      const open = new Set<string>();
+      for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) {
+        const cid = clientIdOf(this.p, o);
+        if (cid === null) continue;
+        open.add(cid);
+        this.remember(o);
+        const rep = statusReportOf(this.p, o);
+        if (rep !== null) this.emitStatus(rep);
+      }
+      // Orders we routed that the venue no longer works: how did they end?
+      for (const [cid, k] of this.known) {
+        if (open.has(cid) || k.lastStatus === 'canceled' || k.lastStatus === 'expired' || k.lastStatus === 'rejected') continue;
+        const o = await this.orderByCid(cid, k.symbol).catch(() => null);
+        if (o === null) continue;
+        const rep = statusReportOf(this.p, o);
+        if (rep !== null) this.emitStatus(rep);
+      }
+      await this.pullEntries();
+    };
+    this.recovering = run().catch((err: unknown) => this.problem(asProblem(err))).finally(() => {
+      this.recovering = null;
+      const again = this.recoverAgain;
+      this.recoverAgain = null;
+      if (again !== null && !this.closed) void this.recover(again);
+    });
+    return this.recovering;
+  }
+
+  /** New venue entries since the last pull, booked through the entries sink (each entry id once). */
+  pullEntries(): Promise<AccountEntry[]> {
+    if (this.pulling !== null) return this.pulling;
+    const run = async (): Promise<AccountEntry[]> => {
+      const since = (this.lastEntryTs ?? this.connectedAt) - 60_000;
+      const fresh: AccountEntry[] = [];
+      for (const e of await this.entriesSince(since)) {
+        if (this.seenEntries.has(e.entryId)) continue;
+        remember(this.seenEntries, e.entryId);
+        if (this.lastEntryTs === null || e.ts > this.lastEntryTs) this.lastEntryTs = e.ts;
+        fresh.push(e);
+        if (!this.closed) this.entries?.(e);
+      }
+      return fresh;
+    };
+    this.pulling = run().finally(() => { this.pulling = null; });
+    return this.pulling;
+  }
+
+  // ---------- queries ----------
+
+  private async queryOrder(cid: string): Promise<VenueOrderState | null> {
+    const k = this.known.get(cid);
+    for (const sym of k !== undefined ? [k.symbol] : this.o.symbols) {
+      const o = await this.orderByCid(cid, sym);
+      if (o !== null) { this.remember(o); return orderStateOf(this.p, o); }
+    }
+    return null;
+  }
+
+  private async queryOpenOrders(): Promise<VenueOrderState[]> {
+    const list = await this.fetchOrders(() => this.ex.fetchOpenOrders());
+    for (const o of list) this.remember(o);
+    return list.map((o) => orderStateOf(this.p, o));
+  }
+
+  private async queryPositions(): Promise<VenuePosition[]> {
+    const out: VenuePosition[] = [];
+    const swaps = this.o.symbols.filter((s) => marketTypeOf(s) === 'swap');
+    if (swaps.length > 0) {
+      const raw = await this.ex.fetchPositions(swaps);
+      for (const x of raw) {
+        const p = this.parse(CcxtPosition, x, 'position');
+        if (p === null || !(Math.abs(p.contracts ?? 0) > 0)) continue;
+        out.push({ symbol: p.symbol, qty: (p.side === 'short' ? -1 : 1) * Math.abs(p.contracts ?? 0), avgPrice: p.entryPrice ?? 0 });
+      }
+    }
+    const spots = this.o.symbols.filter((s) => marketTypeOf(s) === 'spot');
+    if (spots.length > 0) {
+      // Spot holdings are balances of the base currency.
+      const b = CcxtBalance.parse(await this.ex.fetchBalance());
+      for (const s of spots) {
+        const base = s.split('/')[0]!;
+        const qty = b.total[base] ?? 0;
+        if (Math.abs(qty) > 0) out.push({ symbol: s, qty, avgPrice: 0 });
+      }
+    }
+    return out;
+  }
+
+  private async queryAccount(): Promise<VenueAccount> {
+    const [accounts, balRaw] = await Promise.all([this.ex.fetchAccounts(), this.ex.fetchBalance()]);
+    const id = accounts[0]?.id;
+    if (id === undefined || id === null || id === '') throw new CcxtProtocolError('account', `${this.p.name} answered no account id (${this.p.accountIdName})`);
+    const b = CcxtBalance.parse(balRaw);
+    const currency = this.quoteCurrency();
+    const cash: Record<string, number> = {};
+    for (const [ccy, v] of Object.entries(b.total)) if (v !== undefined && v !== null && v !== 0) cash[ccy] = v;
+    const info = AccountInfo.safeParse(b.info);
+    const eq = info.success ? infoNumber(info.data.data[0]!, 'totalEq') : undefined;
+    return { accountId: String(id), currency, cash, equity: eq ?? cash[currency] ?? 0, status: 'active', live: this.o.live };
+  }
+
+  private async executionsSince(ts: number): Promise<VenueExecution[]> {
+    const out: VenueExecution[] = [];
+    for (const t of await this.fetchTrades(ts)) {
+      if (t.timestamp < ts) continue;
+      const x = executionOf(this.p, t);
+      if (x !== null) out.push(x);
+    }
+    return out;
+  }
+
+  /** Venue entries at or after `ts`, oldest first (pages of the ledger, newest first at the venue). */
+  private async entriesSince(ts: number): Promise<AccountEntry[]> {
+    const limit = this.p.bills.pageLimit;
+    const out: AccountEntry[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const raw = await this.ex.fetchLedger(undefined, ts, limit, { begin: ts, ...(after !== undefined ? { after } : {}) });
+      const rows = raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
+      for (const e of rows) {
+        if (e.timestamp < ts) continue;
+        const entry = entryOf(this.p, e, (id) => this.ex.safeSymbol(id, undefined, '-') ?? null);
+        if (entry !== null) out.push(entry);
+      }
+      if (rows.length < limit) break;
+      const oldest = rows.reduce((a, b) => (b.timestamp < a.timestamp ? b : a));
+      if (oldest.timestamp < ts) break;
+      after = oldest.id;
+    }
+    return out.sort((a, b) => a.ts - b.ts);
+  }
+
+  // ---------- plumbing ----------
+
+  private async orderByCid(cid: string, symbol: string): Promise<CcxtOrderT | null> {
+    try {
+      const o = await this.ex.fetchOrder('', symbol, { [this.p.clientId.param]: cid });
+      return CcxtOrder.parse(o);
+    } catch (err) {
+      if (err instanceof ccxt.OrderNotFound) return null;
+      throw err;
+    }
+  }
+
+  private async fillsOf(o: CcxtOrderT): Promise<Extract<ExecutionReport, { kind: 'fill' }>[]> {
+    if (!((o.filled ?? 0) > 0)) return [];
+    const trades = await this.fetchTrades((o.timestamp ?? this.now()) - 1000);
+    return trades.filter((t) => t.order === o.id).map((t) => fillOf(this.p, t)).filter((f) => f !== null);
+  }
+
+  private async symbolOf(cid: string): Promise<string | null> {
+    const k = this.known.get(cid);
+    if (k !== undefined) return k.symbol;
+    for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+    const again = this.known.get(cid);
+    if (again !== undefined) return again.symbol;
+    for (const sym of this.o.symbols) {
+      const o = await this.orderByCid(cid, sym);
+      if (o !== null) { this.remember(o); return sym; }
+    }
+    return null;
+  }
+
+  private async fetchOrders(call: () => Promise<unknown[]>): Promise<CcxtOrderT[]> {
+    return (await call()).map((x) => this.parse(CcxtOrder, x, 'order')).filter((x) => x !== null);
+  }
+
+  private async fetchTrades(since: number): Promise<z.output<typeof CcxtTrade>[]> {
+    return (await this.ex.fetchMyTrades(undefined, since, 100)).map((x) => this.parse(CcxtTrade, x, 'trade')).filter((x) => x !== null);
+  }
+
+  private remember(o: CcxtOrderT): void {
+    const cid = clientIdOf(this.p, o);
+    if (cid === null) return;
+    const k = this.known.get(cid);
+    if (k === undefined) this.known.set(cid, { symbol: o.symbol, venueOrderId: o.id });
+    else k.venueOrderId = o.id;
+  }
+
+  private noteVenueId(cid: string, id: string): void {
+    const k = this.known.get(cid);
+    if (k !== undefined) k.venueOrderId = id;
+  }
+
+  private pace(symbol: string): Promise<void> {
+    return this.limiter.take(this.p.orderRate.perInstrument ? symbol : '*');
+  }
+
+  private parse<T>(schema: ZodType<T>, x: unknown, what: string): T | null {
+    const r = schema.safeParse(x);
+    if (r.success) return r.data;
+    this.problem(new CcxtProtocolError(what, `${zodMessage(r.error)}: reconciliation takes the venue's state`));
+    return null;
+  }
+
+  private emitFill(f: Extract<ExecutionReport, { kind: 'fill' }>): void {
+    if (this.seenExec.has(f.execId)) return;
+    remember(this.seenExec, f.execId);
+    this.emit(f);
+  }
+
+  /** A status report once per status and order (the stream and REST both tell an order's end). */
+  private emitStatus(rep: ExecutionReport): void {
+    const k = this.known.get(rep.clientOrderId);
+    if (k?.lastStatus === rep.kind) return;
+    if (k !== undefined) k.lastStatus = rep.kind;
+    this.emit(rep);
+  }
+
+  private emit(rep: ExecutionReport): void {
+    if (this.closed) return;
+    this.sink?.(rep);
+  }
+
+  private quoteCurrency(): string {
+    for (const s of this.o.symbols) {
+      const q = this.o.instruments.get(s)?.quoteCurrency;
+      if (q !== undefined) return q;
+    }
+    return 'USDT';
+  }
+
+  private async syncClock(): Promise<void> {
+    const t = await this.ex.fetchTime();
+    if (t !== undefined && t !== null) this.venueOffset = t - this.scheduler.now();
+    this.beat();
+  }
+
+  private now(): number {
+    return this.scheduler.now() + this.venueOffset;
+  }
+
+  private beat(): void {
+    this.lastHeartbeat = Date.now();
+  }
+
+  private scrubbed(s: string): string {
+    return scrub(s, [this.ex.secret ?? '', this.ex.apiKey ?? '', this.ex.password ?? ''].filter((x) => x !== ''));
+  }
+
+  private info(msg: string): void {
+    this.o.onInfo?.(msg);
+  }
+
+  private problem(p: CcxtProblem): void {
+    this.o.onProblem?.(p);
+  }
+}
+
+function remember(set: Set<string>, id: string): void {
+  if (set.size >= SEEN_CAP) { const first = set.values().next().value; if (first !== undefined) set.delete(first); }
+  set.add(id);
+}
+
+function asProblem(err: unknown): CcxtProblem {
+  if (err instanceof CcxtApiError || err instanceof CcxtNetworkError || err instanceof CcxtProtocolError) return err;
+  if (err instanceof ccxt.NetworkError) return new CcxtNetworkError(errText(err));
+  if (err instanceof ccxt.BaseError) return new CcxtApiError(err.constructor.name, errText(err));
+  return new CcxtProtocolError('adapter', errText(err));
+}
