@@ -1,0 +1,107 @@
+/** OKX v5 JSON shapes (every number a string, as OKX sends them) for the fake's answers and pushes. */
+import { MMR, type OkxBill, type OkxBook, type OkxFill, type OkxInst, type OkxOrder } from './book.ts';
+
+export const s = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '' : String(Number(n.toPrecision(15))));
+
+export function instrumentJson(i: OkxInst, lever: number) {
+  const swap = i.instType === 'SWAP';
+  return {
+    instType: i.instType, instId: i.spec.instId, uly: swap ? `${i.base}-${i.quote}` : '', instFamily: swap ? `${i.base}-${i.quote}` : '',
+    baseCcy: swap ? '' : i.base, quoteCcy: swap ? '' : i.quote, settleCcy: swap ? i.quote : '', ctValCcy: swap ? i.base : '',
+    ctVal: swap ? s(i.ctVal) : '', ctMult: swap ? '1' : '', ctType: swap ? 'linear' : '', alias: '', category: '1', expTime: '', listTime: '1606468572000',
+    lever: swap ? s(Math.max(lever, 100)) : '10', lotSz: s(i.spec.lotSz), minSz: s(i.spec.minSz), tickSz: s(i.spec.tickSz),
+    maxLmtSz: '100000000', maxMktSz: swap ? '10000' : '1000000', optType: '', stk: '', state: 'live', ruleType: 'normal',
+  };
+}
+
+export function orderJson(o: OkxOrder) {
+  const avg = o.accFillSz > 0 ? o.fillValue / o.accFillSz : null;
+  const f = o.lastFill;
+  return {
+    instType: o.instType, instId: o.instId, ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, px: s(o.px), sz: s(o.sz), ordType: o.ordType,
+    side: o.side, posSide: o.instType === 'SWAP' ? 'net' : '', tdMode: o.tdMode, tgtCcy: o.instType === 'SPOT' ? 'base_ccy' : '', accFillSz: s(o.accFillSz),
+    fillPx: f !== null ? s(f.px) : '', fillSz: f !== null ? s(f.sz) : '0', tradeId: f !== null ? f.tradeId : '', fillTime: f !== null ? String(f.ts) : '',
+    fillFee: f !== null ? s(f.fee) : '0', fillFeeCcy: f !== null ? feeCcy(o) : '', execType: f !== null ? (o.ordType === 'market' ? 'T' : 'M') : '',
+    avgPx: avg !== null ? s(avg) : '', state: o.state, lever: o.lever > 0 ? s(o.lever) : '', fee: s(o.fee), feeCcy: feeCcy(o), rebate: '0', rebateCcy: feeCcy(o),
+    pnl: '0', category: 'normal', reduceOnly: String(o.reduceOnly), cancelSource: o.cancelSource, cancelSourceReason: cancelReason(o.cancelSource),
+    amendResult: o.amendResult, reqId: o.reqId, source: '', quickMgnType: '', stpMode: 'cancel_maker', attachAlgoOrds: [], linkedAlgoOrd: { algoId: '' },
+    cTime: String(o.cTime), uTime: String(o.uTime), code: '0', msg: '',
+  };
+}
+
+const feeCcy = (o: OkxOrder): string => (o.instType === 'SPOT' && o.side === 'buy' ? o.instId.split('-')[0] ?? '' : 'USDT');
+
+function cancelReason(src: string): string {
+  if (src === '1') return 'Order canceled by user';
+  if (src === '20') return 'Cancel all after triggered';
+  if (src === '0') return 'Order canceled by system';
+  return '';
+}
+
+export function fillJson(f: OkxFill) {
+  return {
+    instType: f.instType, instId: f.instId, tradeId: f.tradeId, ordId: f.ordId, clOrdId: f.clOrdId, billId: f.billId, tag: f.tag, fillPx: s(f.fillPx),
+    fillSz: s(f.fillSz), side: f.side, posSide: f.instType === 'SWAP' ? 'net' : '', execType: 'M', feeCcy: 'USDT', fee: s(f.fee), ts: String(f.ts),
+    fillTime: String(f.ts), fillIdxPx: '', fillMarkPx: '',
+  };
+}
+
+export function billJson(b: OkxBill) {
+  return {
+    billId: b.billId, ccy: b.ccy, instId: b.instId, instType: b.instType, type: b.type, subType: b.subType, balChg: s(b.balChg), bal: s(b.bal),
+    posBal: '0', posBalChg: '0', sz: s(b.sz), px: s(b.px), pnl: s(b.pnl), fee: s(b.fee), ordId: b.ordId, clOrdId: b.clOrdId, tradeId: b.tradeId,
+    mgnMode: b.mgnMode, execType: b.type === '2' ? 'M' : '', from: '', to: '', notes: '', interest: '0', tag: '', fillTime: b.type === '2' ? String(b.ts) : '',
+    ts: String(b.ts),
+  };
+}
+
+/**
+ * A net-mode swap position. liqPx is where the position's own initial margin (notional / lever)
+ * is used up down to the maintenance margin (OKX's isolated formula): a cross account with more cash
+ * lasts longer, so this is the near bound, never past the truth.
+ */
+export function positionJson(book: OkxBook, p: ReturnType<OkxBook['swapPositions']>[number], now: number) {
+  const i = p.inst;
+  const mark = book.markPx(i.spec.instId) ?? p.avgPrice;
+  const lever = book.leverOf(i.spec.instId);
+  const notional = Math.abs(p.qty) * i.ctVal * mark;
+  const long = p.qty > 0;
+  const liq = long ? (p.avgPrice * (1 - 1 / lever)) / (1 - MMR) : (p.avgPrice * (1 + 1 / lever)) / (1 + MMR);
+  const imr = notional / lever;
+  return {
+    instType: 'SWAP', instId: i.spec.instId, mgnMode: 'cross', posId: `pos${i.spec.instId}`, posSide: 'net', pos: s(p.qty), availPos: s(Math.abs(p.qty)),
+    posCcy: '', ccy: i.quote, avgPx: s(p.avgPrice), markPx: s(mark), last: s(mark), idxPx: s(mark), liqPx: s(Math.max(0, liq)), lever: s(lever),
+    upl: s(p.upl), uplRatio: s(imr > 0 ? p.upl / imr : 0), uplLastPx: s(p.upl), realizedPnl: s(p.realized), pnl: s(p.realized), fee: '0', fundingFee: '0',
+    imr: s(imr), margin: '', mmr: s(notional * MMR), mgnRatio: '', notionalUsd: s(notional), adl: '1', interest: '0', tradeId: '', bizRefId: '', bizRefType: '',
+    cTime: String(now), uTime: String(now), pTime: String(now),
+  };
+}
+
+export function balanceJson(book: OkxBook, now: number) {
+  const { eq, imr, upl } = book.usdtEquity();
+  const cash = book.usdtCash();
+  let frozen = 0;
+  for (const o of book.allOrders()) {
+    if ((o.state === 'live' || o.state === 'partially_filled') && o.px !== null) {
+      const i = book.insts.get(o.instId);
+      if (i === undefined) continue;
+      if (i.instType === 'SWAP') frozen += ((o.sz - o.accFillSz) * i.ctVal * o.px) / book.leverOf(o.instId);
+      else if (o.side === 'buy') frozen += (o.sz - o.accFillSz) * o.px;
+    }
+  }
+  const details = [{
+    ccy: 'USDT', eq: s(eq), cashBal: s(cash), availBal: s(cash - frozen - imr), availEq: s(eq - frozen - imr), frozenBal: s(frozen + imr), ordFrozen: s(frozen),
+    upl: s(upl), imr: s(imr), mmr: '0', eqUsd: s(eq), disEq: s(eq), uTime: String(now), isoEq: '0', notionalLever: '0', liab: '0', interest: '0',
+  }];
+  let total = eq;
+  for (const [ccy, qty] of book.spotBalances()) {
+    const px = [...book.insts.values()].find((i) => i.instType === 'SPOT' && i.base === ccy);
+    const usd = qty * (px !== undefined ? book.markPx(px.spec.instId) ?? 0 : 0);
+    total += usd;
+    details.push({
+      ccy, eq: s(qty), cashBal: s(qty), availBal: s(qty), availEq: s(qty), frozenBal: '0', ordFrozen: '0', upl: '0', imr: '0', mmr: '0', eqUsd: s(usd), disEq: s(usd),
+      uTime: String(now), isoEq: '0', notionalLever: '0', liab: '0', interest: '0',
+    });
+  }
+  return { uTime: String(now), totalEq: s(total), adjEq: s(total), imr: s(imr), mmr: '0', mgnRatio: '', notionalUsd: '0', ordFroz: s(frozen), upl: s(upl), details };
+}
