@@ -4,11 +4,13 @@
  * crash the console while the venue keeps its books. The first stdout line is machine-readable:
  * `listening 127.0.0.1:PORT`. `--protocol tws` puts the same matching core behind the TWS API
  * socket protocol (src/venue-server/tws/), for the Interactive Brokers SDK; with `--admin-port`
- * a second line says `admin 127.0.0.1:PORT`.
+ * a second line says `admin 127.0.0.1:PORT`. `--protocol okx` puts it behind OKX's v5 REST and
+ * websocket protocol (src/venue-server/okx/), for ccxt; its unsigned admin is /admin on the same port.
  */
 import type { Command } from 'commander';
 import { startVenueServer } from '../venue-server/index.ts';
 import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
+import { startOkxFake } from '../venue-server/okx/index.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
 
@@ -25,6 +27,8 @@ interface VenueFlags {
   adminPort?: number;
   faults?: string;
   keyId?: string;
+  apiKey?: string;
+  liveAccount?: boolean;
   quiet?: boolean;
 }
 
@@ -35,8 +39,8 @@ export const DEFAULT_VENUE_SECRET = 'parity-local-secret';
 export function registerVenue(program: Command): void {
   program
     .command('venue')
-    .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, or the TWS API socket protocol (Interactive Brokers)')
-    .option('--protocol <name>', 'wire protocol: alpaca or tws', 'alpaca')
+    .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or OKX v5 REST and websocket (ccxt)')
+    .option('--protocol <name>', 'wire protocol: alpaca, tws or okx', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
@@ -48,14 +52,25 @@ export function registerVenue(program: Command): void {
     .option('--admin-port <n>', 'tws: admin HTTP on 127.0.0.1 (GET /stats, POST /faults, POST /bars); 0 picks a free one', parseNumberFlag('admin-port', 0))
     .option('--faults <file>', 'tws: fault script, a JSON fault or an array of them with "afterMs" (see src/venue-server/tws/faults.ts)')
     .option('--key-id <id>', 'alpaca: API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
+    .option('--api-key <key>', 'okx: API key to accept (default: $OKX_API_KEY, else a local default); secret and passphrase from $OKX_SECRET / $OKX_PASSPHRASE only')
+    .option('--live-account', 'okx: the account is a live one (refuses x-simulated-trading: 1); default a demo account, which requires it')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags) => {
-      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks alpaca and tws`);
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks alpaca, tws and okx`);
+      if (flags.protocol !== 'okx') {
+        for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
+          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx`);
+        }
+      }
       const accountType = flags.accountType ?? (flags.protocol === 'tws' ? 'margin' : 'cash');
       if (accountType !== 'cash' && accountType !== 'margin') throw new UsageError(`--account-type takes cash or margin, got "${accountType}"`);
       if (!(flags.speed > 0)) throw new UsageError('--speed must be above 0');
       if (flags.protocol === 'tws') {
         await runTws(flags, accountType);
+        return;
+      }
+      if (flags.protocol === 'okx') {
+        await runOkx(flags);
         return;
       }
       for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
@@ -113,5 +128,31 @@ async function runTws(flags: VenueFlags, accountType: 'cash' | 'margin'): Promis
     process.once('SIGTERM', stop);
   });
   for (const t of timers) clearTimeout(t);
+  await fake.close();
+}
+
+/**
+ * `parity venue --protocol okx`: books in memory only; the venue clock runs at --speed (the dead-man
+ * countdown too: at 60, a 10 s cancel-all-after lapses in a sixth of a wall second).
+ */
+async function runOkx(flags: VenueFlags): Promise<void> {
+  for (const [flag, v] of [['--state', flags.state], ['--key-id', flags.keyId], ['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults], ['--account-type', flags.accountType]] as const) {
+    if (v !== undefined) throw new UsageError(`${flag} is not for --protocol okx (its admin, faults included, is /admin on the same port; the books live in memory)`);
+  }
+  const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
+  const fake = await startOkxFake({
+    port: flags.port, data: flags.data, speed: flags.speed, tz: flags.tz, log, liveAccount: flags.liveAccount === true,
+    ...(flags.accountCash !== undefined ? { cash: flags.accountCash } : {}),
+    ...((flags.apiKey ?? process.env.OKX_API_KEY) !== undefined ? { apiKey: flags.apiKey ?? process.env.OKX_API_KEY } : {}),
+    ...(process.env.OKX_SECRET !== undefined ? { secret: process.env.OKX_SECRET } : {}),
+    ...(process.env.OKX_PASSPHRASE !== undefined ? { passphrase: process.env.OKX_PASSPHRASE } : {}),
+  });
+  process.stdout.write(`listening 127.0.0.1:${fake.port}\n`);
+  log(`rest ${fake.restUrl}, websocket ${fake.wsUrl}, admin ${fake.adminUrl}; api key ${fake.credentials.apiKey}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   await fake.close();
 }
