@@ -241,9 +241,10 @@ export class OkxBook implements InstrumentProvider {
       return refuse('51400', 'Order cancellation failed as the order has been filled, canceled or does not exist.');
     }
     const s = this.slice.get(o.ordId);
-    this.unsliced.delete(o.ordId);
+    // The slice is let go first, so the sim's cancel report is not taken for a cancel of its own.
+    this.dropSlice(o.ordId);
     if (s !== undefined) this.command(() => this.sim.cancel(s.simId, this.opts.now()));
-    if (o.state === 'live' || o.state === 'partially_filled') this.finish(o, source);
+    this.finish(o, source);
     this.flushAccount();
     return { ok: true, value: { ...o } };
   }
