@@ -472,11 +472,18 @@ export class CcxtExecution implements ExecutionClient {
 
   /** Venue entries at or after `ts`, oldest first (pages of the ledger, newest first at the venue). */
   private async entriesSince(ts: number): Promise<AccountEntry[]> {
+    const out: AccountEntry[] = [];
+    // ccxt asks one market type per call (OKX instType; without one it asks for spot only).
+    for (const type of new Set(this.o.symbols.map(marketTypeOf))) out.push(...await this.entriesOfType(ts, type));
+    return out.sort((a, b) => a.ts - b.ts);
+  }
+
+  private async entriesOfType(ts: number, type: string): Promise<AccountEntry[]> {
     const limit = this.p.bills.pageLimit;
     const out: AccountEntry[] = [];
     let after: string | undefined;
     for (let page = 0; page < 50; page++) {
-      const raw = await this.ex.fetchLedger(undefined, ts, limit, { begin: ts, ...(after !== undefined ? { after } : {}) });
+      const raw = await this.ex.fetchLedger(undefined, ts, limit, { type, begin: ts, ...(after !== undefined ? { after } : {}) });
       const rows = raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
       for (const e of rows) {
         if (e.timestamp < ts) continue;
@@ -488,7 +495,7 @@ export class CcxtExecution implements ExecutionClient {
       if (oldest.timestamp < ts) break;
       after = oldest.id;
     }
-    return out.sort((a, b) => a.ts - b.ts);
+    return out;
   }
 
   // ---------- plumbing ----------
@@ -526,8 +533,16 @@ export class CcxtExecution implements ExecutionClient {
     return (await call()).map((x) => this.parse(CcxtOrder, x, 'order')).filter((x) => x !== null);
   }
 
+  /** Our trades since `since` in every market type traded (ccxt asks one type per call: OKX instType). */
   private async fetchTrades(since: number): Promise<z.output<typeof CcxtTrade>[]> {
-    return (await this.ex.fetchMyTrades(undefined, since, 100)).map((x) => this.parse(CcxtTrade, x, 'trade')).filter((x) => x !== null);
+    const out: z.output<typeof CcxtTrade>[] = [];
+    for (const type of new Set(this.o.symbols.map(marketTypeOf))) {
+      for (const x of await this.ex.fetchMyTrades(undefined, since, 100, { type })) {
+        const t = this.parse(CcxtTrade, x, 'trade');
+        if (t !== null) out.push(t);
+      }
+    }
+    return out.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   private remember(o: CcxtOrderT): void {

@@ -118,8 +118,12 @@ export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueIns
   // ccxt's ledger entry has no symbol: the venue's instrument id is looked up in the loaded markets.
   const inst = infoString(e.info, f.instrument);
   const symbol = e.symbol ?? (inst === undefined ? null : symbolOf(inst));
-  const base = { entryId: infoString(e.info, f.id) ?? e.id, kind, symbol, currency: e.currency, amount: round(cash - pnl), ts };
-  if ((kind === 'liquidation' || kind === 'adl') && size !== undefined && size > 0) {
+  const trades = (kind === 'liquidation' || kind === 'adl') && size !== undefined && size > 0;
+  // A bill that moved the position carries the position's P&L in its cash change: our ledger
+  // derives that from the trade, so only the rest is cash. A cash-only bill (funding, a rebate) is
+  // all cash, whatever the venue also puts in its P&L field (OKX: funding is P&L there).
+  const base = { entryId: infoString(e.info, f.id) ?? e.id, kind, symbol, currency: e.currency, amount: round(trades ? cash - pnl : cash), ts };
+  if (trades) {
     const side = b.tradeSide[subType];
     if (side === undefined) throw new CcxtProtocolError('ledger', `${kind} bill ${base.entryId} has sub type "${subType}", whose side the ${p.name} profile does not know: add it to bills.tradeSide`);
     if (price === undefined || !(price > 0)) throw new CcxtProtocolError('ledger', `${kind} bill ${base.entryId} has no price`);

@@ -16,7 +16,7 @@ ex.setMarkets([
   ex.parseMarket({ instType: 'SWAP', instId: 'BTC-USDT-SWAP', baseCcy: '', quoteCcy: '', settleCcy: 'USDT', ctVal: '0.01', ctMult: '1', ctValCcy: 'BTC', lotSz: '0.01', minSz: '0.01', tickSz: '0.1', state: 'live', uly: 'BTC-USDT', instFamily: 'BTC-USDT', listTime: '1606468572000', lever: '100', ctType: 'linear' }),
 ]);
 const pro = new ccxt.pro.okx({});
-pro.setMarkets(Object.values(ex.markets));
+pro.setMarkets(Object.values(ex.markets ?? {}));
 const symbolOf = (id: string): string | null => ex.safeSymbol(id, undefined, '-');
 
 const wsOrder = (over: Record<string, string>): Record<string, string> => ({
@@ -65,7 +65,7 @@ describe('OKX payloads through ccxt into reports', () => {
   });
 
   it('a funding bill is a funding entry on the swap, signed as the venue booked it', () => {
-    const e = CcxtLedgerEntry.parse(ex.parseLedgerEntry({ bal: '100', balChg: '-1.5', billId: '123', ccy: 'USDT', fee: '0', instId: 'BTC-USDT-SWAP', instType: 'SWAP', mgnMode: 'cross', ordId: '', pnl: '0', sz: '2', px: '50000', subType: '173', ts: '1700000000000', type: '8' }));
+    const e = CcxtLedgerEntry.parse(ex.parseLedgerEntry({ bal: '100', balChg: '-1.5', billId: '123', ccy: 'USDT', fee: '0', instId: 'BTC-USDT-SWAP', instType: 'SWAP', mgnMode: 'cross', ordId: '', pnl: '-1.5', sz: '2', px: '50000', subType: '173', ts: '1700000000000', type: '8' }));
     expect(entryOf(OKX_PROFILE, e, symbolOf)).toEqual({ entryId: '123', kind: 'funding', symbol: 'BTC/USDT:USDT', currency: 'USDT', amount: -1.5, markPrice: 50000, ts: 1700000000000 });
   });
 

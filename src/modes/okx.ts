@@ -1,0 +1,137 @@
+/**
+ * A session on OKX through ccxt (demo trading by default, `--live` with the typed UID), or on
+ * anything that speaks OKX v5 such as `parity venue --protocol okx`: the ccxt feed and execution
+ * client around the very same engine and strategy as a backtest. The venue's differences are the
+ * profile's (venues/ccxt/profiles.ts); the session assembly is the one live venues share
+ * (venue-session.ts).
+ */
+import type { Config } from '../config/schema.ts';
+import type { EngineObserver } from '../engine/engine.ts';
+import type { VenueAccount } from '../ports/index.ts';
+import type { Bar } from '../domain/market.ts';
+import { InstrumentRegistry } from '../domain/instrument-registry.ts';
+import { type Scheduler, WallScheduler } from '../ports/scheduler.ts';
+import { confirmLiveAccount } from '../ops/live-confirm.ts';
+import { envWithDotEnv } from '../venues/alpaca/config.ts';
+import {
+  CcxtConfigError, CcxtExecution, CcxtFeed, DeadManSwitch, OKX_PROFILE, createExchange, describeCcxtSettings, instrumentsFromMarkets,
+  marketTypeOf, resolveCcxtSettings, type CcxtProfile, type Env,
+} from '../venues/ccxt/index.ts';
+import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
+
+export interface OkxSessionOptions extends LiveSessionOptions {
+  readonly live: boolean;
+  readonly confirmAccount?: string;
+  readonly prompt?: (question: string) => Promise<string>;
+  readonly onAccount?: (venueName: string, account: VenueAccount) => void;
+  /** ccxt unified symbols; default the config's okx.symbols. */
+  readonly symbols?: readonly string[];
+  readonly env?: Env;
+  /** Adapter tuning (tests make them short). */
+  readonly scheduler?: Scheduler;
+  readonly reconnectInitialMs?: number;
+  readonly billsPollMs?: number;
+  readonly heartbeatMs?: number;
+  /** The order tag the dead-man switch is scoped to (default "parity"). */
+  readonly orderTag?: string;
+}
+
+export interface OkxSession extends VenueSession {
+  readonly execution: CcxtExecution;
+  readonly deadMan: DeadManSwitch | null;
+}
+
+const WARMUP_BARS = 300;
+
+export async function startOkx(config: Config, observers: readonly EngineObserver[], opts: OkxSessionOptions, profile: CcxtProfile = OKX_PROFILE): Promise<OkxSession> {
+  if (!opts.live && opts.confirmAccount !== undefined) throw new CcxtConfigError('--confirm-account only applies with --live');
+  const c = config.okx;
+  const settings = resolveCcxtSettings(profile, envWithDotEnv(opts.env ?? process.env), {
+    live: opts.live, ...(c.restUrl !== undefined ? { restUrl: c.restUrl } : {}), ...(c.wsUrl !== undefined ? { wsUrl: c.wsUrl } : {}),
+  });
+  const symbols = [...new Set(opts.symbols !== undefined && opts.symbols.length > 0 ? opts.symbols : c.symbols)];
+  if (symbols.length === 0) throw new CcxtConfigError('no symbols to trade: give --symbol (ccxt spelling: BTC/USDT spot, BTC/USDT:USDT swap) or okx.symbols in the config');
+  const early: string[] = [];
+  let log: ((level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void) | null = null;
+  const say = (level: 'info' | 'warn' | 'error', msg: string): void => { if (log !== null) log(level, msg); else if (level !== 'info') early.push(msg); };
+
+  const ex = await createExchange(profile, settings);
+  try {
+    await ex.loadMarkets();
+    const venueName = settings.live ? `${profile.name}-live` : profile.name;
+    const terms = (s: string) => ({ leverage: c.leverage[s]?.leverage ?? config.account.perpLeverage, marginMode: c.leverage[s]?.marginMode ?? 'cross' });
+    const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, symbols, terms));
+
+    // The dead-man switch on its own ccxt instance (its call costs several requests in the throttle).
+    let deadMan: DeadManSwitch | null = null;
+    if (profile.deadMan !== null && c.deadMan.enabled) {
+      const dmEx = await createExchange(profile, settings);
+      const tag = profile.deadMan.tag;
+      deadMan = new DeadManSwitch({
+        profile: profile.deadMan, timeoutSec: c.deadMan.timeoutSec, ...(c.deadMan.refreshSec !== undefined ? { refreshSec: c.deadMan.refreshSec } : {}),
+        scheduler: opts.scheduler ?? new WallScheduler(),
+        call: (ms) => dmEx.cancelAllOrdersAfter(ms, tag !== null ? { [tag.param]: opts.orderTag ?? 'parity' } : {}),
+        onEvent: (level, m) => say(level, m),
+      });
+    }
+    const execution = new CcxtExecution({
+      profile, exchange: ex, instruments, symbols, live: settings.live, deadMan,
+      marginMode: (s) => (marketTypeOf(s) === 'swap' ? terms(s).marginMode : undefined),
+      onProblem: (p) => say('warn', `${p.name}: ${p.message}`), onInfo: (m) => say('info', m),
+      ...(opts.orderTag !== undefined ? { orderTag: opts.orderTag } : {}),
+      ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
+      ...(opts.reconnectInitialMs !== undefined ? { reconnectInitialMs: opts.reconnectInitialMs } : {}),
+      ...(opts.billsPollMs !== undefined ? { billsPollMs: opts.billsPollMs } : {}),
+      ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+    });
+
+    const account = await execution.queries.account();
+    if (opts.live) {
+      const r = await confirmLiveAccount(account.accountId, {
+        tty: opts.prompt !== undefined,
+        ...(opts.confirmAccount !== undefined ? { confirmAccount: opts.confirmAccount.trim() } : {}),
+        ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+      });
+      if (!r.ok) throw new CcxtConfigError(`${r.reason}: refusing to trade real money (the ${profile.accountIdName} of the ${profile.endpoints.venue} account)`);
+    }
+    opts.onAccount?.(venueName, account);
+
+    // Leverage and margin mode at the venue before the first order (where the profile has the calls).
+    for (const s of symbols.filter((x) => marketTypeOf(x) === 'swap')) {
+      const t = terms(s);
+      if (profile.leverage.setLeverage === true) {
+        await ex.setLeverage(t.leverage, s, { marginMode: t.marginMode }).catch((err: unknown) => say('warn', `${s}: could not set leverage ${t.leverage} ${t.marginMode} (${err instanceof Error ? err.message : String(err)}): the venue's setting applies`));
+      }
+    }
+
+    await deadMan?.start();
+    const session = await assembleVenueSession({
+      config, observers, opts, venueName, account, execution, instruments, logSource: profile.name, early,
+      connected: `connected: ${describeCcxtSettings(profile, settings)}, account ${account.accountId}${deadMan !== null ? `; dead-man switch ${deadMan.view().state} (${c.deadMan.timeoutSec} s)` : '; dead-man switch off'}`,
+      feed: () => new CcxtFeed({ profile, exchange: ex, symbols, onInfo: (level, m) => say(level, m), ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}) }),
+      warmup: async (e, lookback, warm) => {
+        const count = Math.max(1, Math.min(WARMUP_BARS, lookback ?? WARMUP_BARS));
+        const bars: Bar[] = [];
+        for (const s of symbols) {
+          try {
+            const now = await ex.fetchTime() ?? Date.now();
+            const rows = await ex.fetchOHLCV(s, '1m', now - (count + 1) * 60_000, count);
+            // The newest candle is still forming: only complete ones warm up.
+            for (const r of rows) if (r[0] !== undefined && r[0] + 60_000 <= now) bars.push({ kind: 'bar', symbol: s, ts: r[0], open: r[1] ?? 0, high: r[2] ?? 0, low: r[3] ?? 0, close: r[4] ?? 0, volume: r[5] ?? 0 });
+          } catch (err) {
+            e.log('warn', 'warmup', `${s}: could not fetch history (${err instanceof Error ? err.message : String(err)}): starting cold`);
+          }
+        }
+        bars.sort((a, b) => a.ts - b.ts);
+        for (const b of bars) warm.set(b.symbol, b.ts);
+        if (bars.length > 0) e.log('info', 'warmup', `warm-up: ${symbols.map((s) => `${s} ${bars.filter((b) => b.symbol === s).length}`).join(', ')} one-minute bars of ${count} wanted; no orders from history`);
+        return bars;
+      },
+    });
+    log = session.log;
+    return { ...session, execution, deadMan };
+  } catch (err) {
+    await ex.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The assembly every live-venue session shares once its venue has answered (account checked,
+ * instruments resolved, execution client built): the account's durable store, the session folder
+ * and recording, the engine on the venue's cash, the reconciler (started after crash recovery), the
+ * live feed after warm-up, and the teardown. modes/okx.ts assembles through it; alpaca.ts and
+ * ibkr.ts still carry their own copy of these lines (to be moved onto it).
+ */
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../engine/clock.ts';
+import type { Engine, EngineObserver } from '../engine/engine.ts';
+import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
+import type { Bar } from '../domain/market.ts';
+import type { ExecutionClient, PushFeed, VenueAccount } from '../ports/index.ts';
+import { idPrefix } from '../orders/client-ids.ts';
+import { loadStrategy, parseParams } from '../strategy/loader.ts';
+import { startRecording } from '../recording/session-recorder.ts';
+import { openDurable } from '../journal/durable.ts';
+import type { Store } from '../journal/store.ts';
+import type { RecoveryReport } from '../journal/recovery.ts';
+import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
+import type { ReconcileSummary } from '../ops/gates/types.ts';
+import { afterWarmup } from './live-feed.ts';
+import { createSessionFolder } from './session-folder.ts';
+import { makeEngine, type RunParts } from './parts.ts';
+import type { PaperSession } from './paper.ts';
+
+/** The session options every live venue takes from run.ts (the rest are the venue's own). */
+export interface LiveSessionOptions {
+  readonly stateDir?: string;
+  readonly ackTimeoutMs?: number;
+  readonly resendFreshMs?: number;
+  readonly reconcilePeriodMs?: number;
+  readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
+  readonly restoreTradingState?: boolean;
+  readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
+  readonly onStore?: (store: Store) => void;
+}
+
+export interface VenueSessionInput {
+  readonly config: Config;
+  readonly observers: readonly EngineObserver[];
+  readonly opts: LiveSessionOptions;
+  /** The store's and the recording's venue name ("okx", "okx-live"). */
+  readonly venueName: string;
+  readonly account: VenueAccount;
+  readonly execution: ExecutionClient;
+  readonly instruments: InstrumentRegistry;
+  /** The engine log's source for the venue's lines. */
+  readonly logSource: string;
+  /** The first line the engine logs (where it connected, which account; never a secret). */
+  readonly connected: string;
+  /** Lines the venue said before the engine existed. */
+  readonly early?: readonly string[];
+  readonly clock?: Clock;
+  /** History for the warm-up; `warm` receives each symbol's newest warm-up bar time. */
+  readonly warmup: (engine: Engine, lookback: number | undefined, warm: Map<string, number>) => Promise<readonly Bar[]>;
+  readonly feed: () => PushFeed;
+}
+
+export interface VenueSession extends PaperSession {
+  readonly recovered: Promise<RecoveryReport>;
+  readonly reconciler: ReconcileService;
+  readonly storeDir: string;
+  /** The venue's lines into the engine log from now on. */
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueSession> {
+  const { config, opts, account } = x;
+  const strategy = await loadStrategy(config.strategy.file, process.cwd(), { typecheck: config.strategy.typecheck });
+  const params = parseParams(strategy.definition, config.strategy.params);
+  const parts: RunParts = { strategy, params, series: [], instruments: x.instruments, warnings: [] };
+  const def = strategy.definition;
+
+  // The account's durable store before anything else is written: a second console on the same
+  // venue account refuses to start here (the lock names the process holding it).
+  let resolveRecovered!: (r: RecoveryReport) => void;
+  let rejectRecovered!: (err: unknown) => void;
+  const recovered = new Promise<RecoveryReport>((res, rej) => { resolveRecovered = res; rejectRecovered = rej; });
+  recovered.catch(() => undefined);
+  const d = openDurable(opts.stateDir ?? 'state', x.venueName, account.accountId, {
+    strategy: def.name, venue: x.execution, onRecovered: (r) => resolveRecovered(r),
+    ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
+    ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
+  });
+  try {
+    opts.onStore?.(d.store);
+    const session = createSessionFolder(config.run.sessionsDir, x.venueName, def.name);
+    const recorder = startRecording(session.dir, {
+      sessionId: session.id, mode: account.live ? 'live' : 'paper', venue: x.venueName, account: { id: account.accountId, live: account.live }, config,
+      strategy, params, instruments: x.instruments.all(), capabilities: x.execution.capabilities,
+    });
+    const wrapped = recorder.wrapExecution(x.execution);
+    // The engine's books start from the venue's cash; positions and open orders are recovery's job.
+    const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
+    const lookback = def.lookback?.(params);
+    const warm = new Map<string, number>();
+    const engine = makeEngine(engineConfig, parts, wrapped, {
+      observers: [recorder, ...x.observers], idPrefix: idPrefix(def.name, session.id),
+      durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+      ...(x.clock !== undefined ? { clock: x.clock } : {}),
+      warmup: (e) => x.warmup(e, lookback, warm),
+    });
+    const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void => engine.log(level, x.logSource, msg);
+    for (const p of x.early ?? []) log('warn', p);
+    for (const w of d.warnings) engine.log('warn', 'store', w);
+    log('info', `${x.connected}; store ${d.store.dir}`);
+
+    const reconciler = new ReconcileService(engine, {
+      ...(opts.reconcilePeriodMs !== undefined ? { periodMs: opts.reconcilePeriodMs } : {}),
+      ...(opts.reconcileHold !== undefined ? { pause: opts.reconcileHold.pause, resume: opts.reconcileHold.resume } : {}),
+      // The operator's "accept venue state" replaces our positions and cash: the store follows, as after recovery.
+      journal: (book) => { d.store.append('venue_book', book, true); },
+    });
+    engine.addObserver(reconciler);
+    let wasClean = true;
+    reconciler.onResult((r) => {
+      // A clean periodic run is not news; the first clean one after a difference is.
+      if (r.diffs.length === 0 && (!wasClean || (r.reason !== 'periodic' && r.reason !== 'recheck'))) engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
+      wasClean = r.diffs.length === 0;
+    });
+    const reconcile = async (): Promise<ReconcileSummary> => {
+      await recovered;
+      return summarizeReconcile(await reconciler.reconcileConfirmed('start'));
+    };
+    if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
+    void recovered.then(async () => {
+      reconciler.start();
+      // Without an operations layer to run the start-up gate, run the start comparison here.
+      if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
+    }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
+
+    engine.addFeed(afterWarmup(x.feed(), warm, (m) => engine.log('debug', 'warmup', m)));
+    const done = engine.run()
+      .catch((err: unknown) => { rejectRecovered(err); throw err; })
+      .finally(() => {
+        reconciler.stop();
+        try { recorder.close(); } finally { d.stop(); }
+      });
+    return { engine, session, parts, recorder, done, recovered, reconciler, storeDir: d.store.dir, log };
+  } catch (err) {
+    d.stop();
+    throw err;
+  }
+}
