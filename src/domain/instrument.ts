@@ -4,6 +4,8 @@
  * Prices and quantities travel as plain numbers that sit exactly on the instrument's grid; every
  * comparison or sum that must not drift happens on integer ticks / lots (see `toTicks`, `toLots`).
  */
+import { DEFAULT_PERP, perpSpec } from './perp.ts';
+
 export type AssetClass = 'equity' | 'etf' | 'crypto_spot' | 'crypto_perp';
 
 /** How a fill moves cash: spot instruments pay the notional; perpetuals settle only P&L. */
@@ -68,15 +70,30 @@ export function guessAssetClass(symbol: string): AssetClass {
   return 'equity';
 }
 
+/** What a caller may name of an instrument: everything but its symbol and venue, perpetual terms in part. */
+export type InstrumentOverrides = Partial<Omit<Instrument, 'symbol' | 'venue' | 'perp'>> & { readonly perp?: Partial<PerpSpec> };
+
+/**
+ * An instrument from the asset-class defaults and `overrides`. A perpetual gets its full `perp` terms
+ * (the named ones over `perpDefaults`, which default to DEFAULT_PERP); any other class has none.
+ */
 export function makeInstrument(
   symbol: string,
   venue: string,
-  overrides: Partial<Omit<Instrument, 'symbol' | 'venue'>> = {},
+  overrides: InstrumentOverrides = {},
+  perpDefaults: PerpSpec = DEFAULT_PERP,
 ): Instrument {
   const assetClass = overrides.assetClass ?? guessAssetClass(symbol);
   const base = ASSET_CLASS_DEFAULTS[assetClass];
   const source: SpecSource = overrides.source ?? (Object.keys(overrides).length > 0 ? 'config' : 'default');
-  const inst: Instrument = { ...base, ...overrides, assetClass, symbol, venue, source };
+  const { perp: terms, ...rest } = overrides;
+  if (terms !== undefined && assetClass !== 'crypto_perp') {
+    throw new Error(`instrument ${symbol}: perp terms given for a ${assetClass} instrument (only crypto_perp has them)`);
+  }
+  const inst: Instrument = {
+    ...base, ...rest, assetClass, symbol, venue, source,
+    ...(assetClass === 'crypto_perp' ? { perp: perpSpec(symbol, terms, perpDefaults) } : {}),
+  };
   for (const key of ['tickSize', 'lotSize', 'multiplier'] as const) {
     if (!(inst[key] > 0) || !Number.isFinite(inst[key])) {
       throw new Error(`instrument ${symbol}: ${key} must be a positive number, got ${inst[key]}`);

@@ -2,9 +2,11 @@
  * Positions and cash: the ledger. Quantities are integer lots, money is integer money units
  * (see domain/money.ts); a fill is turned into integers once and the ledger only adds integers.
  */
-import { type Instrument, settlementOf, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
+import { type Instrument, type MarginMode, settlementOf, toLots, toTicks, fromSteps } from '../domain/instrument.ts';
 import { type Money, ZERO, add, sub, money, notional, mulDiv, toNumber } from '../domain/money.ts';
 import type { Side } from '../domain/order.ts';
+import { initialMargin, isolatedCollateral, liquidationPrice, maintenanceMargin } from '../domain/perp.ts';
+import type { AccountEntry } from '../ports/index.ts';
 
 export interface PositionView {
   readonly symbol: string;
@@ -16,6 +18,15 @@ export interface PositionView {
   readonly unrealizedPnl: number;
   readonly realizedPnl: number;
   readonly fees: number;
+  /** Funding received (positive) or paid (negative) on this symbol, in its quote currency. */
+  readonly funding: number;
+  /** The price the position is valued at: the last price (the simulator's mark is the last event's price). */
+  readonly markPrice: number;
+  /** Perpetuals: the estimated mark price that liquidates the open position (domain/perp.ts); else null. */
+  readonly liquidationPrice: number | null;
+  /** Perpetuals: the instrument's leverage and margin mode; null for anything else. */
+  readonly leverage: number | null;
+  readonly marginMode: MarginMode | null;
 }
 
 export interface AccountView {
@@ -27,6 +38,10 @@ export interface AccountView {
   readonly marginUsed: number;
   readonly realizedPnl: number;
   readonly fees: number;
+  /** Funding received (positive) or paid (negative), all symbols, in the account currency. */
+  readonly funding: number;
+  /** Liquidations booked (venue entries of kind 'liquidation'). */
+  readonly liquidations: number;
 }
 
 export interface AccountSettings {
@@ -36,7 +51,7 @@ export interface AccountSettings {
   readonly type: 'cash' | 'margin';
   /** Gross exposure allowed per unit of equity on margin accounts (Reg T overnight: 2). */
   readonly leverage: number;
-  /** Leverage for perpetuals (initial margin = notional / perpLeverage). */
+  /** Leverage for perpetuals whose instrument names none (initial margin = notional / leverage). */
   readonly perpLeverage: number;
   /** Units of account currency per unit of another quote currency (stablecoins default to 1). */
   readonly fxRates: Readonly<Record<string, number>>;
@@ -52,6 +67,7 @@ class Position {
   cost: Money = ZERO;
   realized: Money = ZERO;
   fees: Money = ZERO;
+  funding: Money = ZERO;
   lastPrice = 0;
   /** Insertion order in the book (the order the full summation visits positions in). */
   seq = 0;
@@ -61,8 +77,13 @@ class Position {
   units = 0;
   costN = 0;
   readonly notional: boolean;
-  constructor(readonly instrument: Instrument) {
+  /** Perpetuals: the instrument's leverage (the account's perpLeverage when it names none) and mode. */
+  readonly leverage: number;
+  readonly isolated: boolean;
+  constructor(readonly instrument: Instrument, defaultLeverage: number) {
     this.notional = settlementOf(instrument) === 'notional';
+    this.leverage = instrument.perp?.leverage ?? defaultLeverage;
+    this.isolated = instrument.perp?.marginMode === 'isolated';
   }
 }
 
@@ -92,6 +113,9 @@ export class Portfolio {
   private readonly cash = new Map<string, Money>();
   private realizedTotal: Money = ZERO;
   private feesTotal: Money = ZERO;
+  /** Funding in the account currency (each payment converted at the FX rate when booked). */
+  private fundingTotal = 0;
+  private liquidationCount = 0;
   /**
    * equity() as last computed, and whether anything it reads moved since (a fill, a restore, a
    * new price on an open position). Read many times per change (the strategy's account(), buying
@@ -119,7 +143,7 @@ export class Portfolio {
   private pos(instrument: Instrument): Position {
     let p = this.positions.get(instrument.symbol);
     if (p === undefined) {
-      p = new Position(instrument);
+      p = new Position(instrument, this.settings.perpLeverage);
       p.seq = this.nextSeq++;
       this.positions.set(instrument.symbol, p);
       const h = this.handles.get(instrument.symbol);
@@ -208,6 +232,38 @@ export class Portfolio {
     this.cashStale = true;
   }
 
+  /**
+   * Book a venue-initiated entry (ports AccountEntry): its trade like a fill with no order (realized
+   * P&L from the position's cost), then its cash. Funding counts in the funding totals; a
+   * liquidation's penalty, a fee and a rebate count as fees (a rebate negative); a liquidation is
+   * counted. `instrument` is the entry's symbol's (undefined for account-wide entries).
+   */
+  applyEntry(entry: AccountEntry, instrument: Instrument | undefined): FillEffect {
+    let realized = 0;
+    if (entry.trade !== undefined && entry.trade.qty !== 0) {
+      if (instrument === undefined) throw new Error(`entry ${entry.entryId}: a ${entry.kind} trade on ${entry.symbol ?? 'no symbol'} needs its instrument`);
+      const t = entry.trade;
+      realized = this.applyFill(instrument, t.qty > 0 ? 'buy' : 'sell', Math.abs(t.qty), t.price, 0).realized;
+    }
+    const amt = money(entry.amount);
+    const ccy = entry.currency;
+    this.cash.set(ccy, add(this.cash.get(ccy) ?? ZERO, amt));
+    const p = instrument === undefined ? undefined : this.pos(instrument);
+    const kind = entry.kind;
+    if (kind === 'funding') {
+      if (p !== undefined) p.funding = add(p.funding, amt);
+      this.fundingTotal += entry.amount * this.rate(ccy);
+    } else if (kind === 'liquidation' || kind === 'fee' || kind === 'fee_rebate') {
+      const fee = -amt as Money;
+      if (p !== undefined) p.fees = add(p.fees, fee);
+      this.feesTotal = add(this.feesTotal, fee);
+    }
+    if (kind === 'liquidation') this.liquidationCount++;
+    this.equityStale = true;
+    this.cashStale = true;
+    return { realized, positionQty: p === undefined ? 0 : fromSteps(p.lots, p.instrument.lotSize) };
+  }
+
   /** Mark a symbol to the latest price (unrealized P&L, equity). Cheap: called on every bar. */
   mark(symbol: string, price: number): void {
     const p = this.positions.get(symbol);
@@ -249,11 +305,14 @@ export class Portfolio {
 
   position(symbol: string): PositionView {
     const p = this.positions.get(symbol);
-    if (p === undefined) return { symbol, qty: 0, avgPrice: 0, lastPrice: 0, unrealizedPnl: 0, realizedPnl: 0, fees: 0 };
+    if (p === undefined) {
+      return { symbol, qty: 0, avgPrice: 0, lastPrice: 0, unrealizedPnl: 0, realizedPnl: 0, fees: 0, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null };
+    }
     const i = p.instrument;
     const q = fromSteps(p.lots, i.lotSize);
     const costN = toNumber(p.cost);
     const avg = p.lots === 0 ? 0 : costN / (q * i.multiplier);
+    const perp = !p.notional;
     return {
       symbol,
       qty: q,
@@ -262,7 +321,46 @@ export class Portfolio {
       unrealizedPnl: p.lots === 0 ? 0 : q * p.lastPrice * i.multiplier - costN,
       realizedPnl: toNumber(p.realized),
       fees: toNumber(p.fees),
+      funding: toNumber(p.funding),
+      markPrice: p.lastPrice,
+      liquidationPrice: perp ? this.liquidationOf(p) : null,
+      leverage: perp ? p.leverage : null,
+      marginMode: perp ? (p.isolated ? 'isolated' : 'cross') : null,
     };
+  }
+
+  /** The estimated liquidation price of a symbol's open perpetual position (null when none or out of reach). */
+  liquidationPrice(symbol: string): number | null {
+    const p = this.positions.get(symbol);
+    return p === undefined || p.notional ? null : this.liquidationOf(p);
+  }
+
+  /**
+   * domain/perp.ts liquidationPrice with this position's collateral. Isolated: its entry margin.
+   * Cross: the account's equity without this position's own P&L, less what the other positions tie
+   * up (maintenance margin of other cross perpetuals, entry margin and P&L of isolated ones), in the
+   * position's quote currency.
+   */
+  private liquidationOf(p: Position): number | null {
+    if (p.lots === 0) return null;
+    const i = p.instrument;
+    const mmr = i.perp?.maintenanceMarginRate ?? 0;
+    const q = p.units * i.multiplier;
+    const entry = p.costN / q;
+    if (p.isolated) return liquidationPrice(q, entry, isolatedCollateral(p.costN, p.leverage), mmr);
+    let other = 0;
+    const h = this.held;
+    for (let k = 0; k < h.length; k++) {
+      const o = h[k]!;
+      if (o === p || o.notional) continue;
+      const oi = o.instrument;
+      const value = o.units * o.lastPrice * oi.multiplier;
+      const tied = o.isolated ? initialMargin(o.costN, o.leverage) + (value - o.costN) : maintenanceMargin(value, oi.perp?.maintenanceMarginRate ?? 0);
+      other += tied * this.rate(oi.quoteCurrency);
+    }
+    const own = (p.units * p.lastPrice * i.multiplier - p.costN) * this.rate(i.quoteCurrency);
+    const collateral = (this.equity() - own - other) / this.rate(i.quoteCurrency);
+    return liquidationPrice(q, entry, collateral, mmr);
   }
 
   positionsList(): PositionView[] {
@@ -326,7 +424,7 @@ export class Portfolio {
       const p = h[k]!;
       const i = p.instrument;
       const gross = Math.abs(p.units * p.lastPrice * i.multiplier) * this.rate(i.quoteCurrency);
-      if (!p.notional) m += gross / this.settings.perpLeverage;
+      if (!p.notional) m += perpMargin(p, gross, this.rate(i.quoteCurrency));
       else if (p.lots < 0) m += gross * 1.5; // Reg T: a short needs 150% of its value
     }
     return m;
@@ -339,7 +437,7 @@ export class Portfolio {
       if (p.lots === 0) continue;
       const i = p.instrument;
       const gross = Math.abs(p.lots * i.lotSize * p.lastPrice * i.multiplier) * this.rate(i.quoteCurrency);
-      if (settlementOf(i) === 'pnl') m += gross / this.settings.perpLeverage;
+      if (settlementOf(i) === 'pnl') m += perpMargin(p, gross, this.rate(i.quoteCurrency));
       else if (p.lots < 0) m += gross * 1.5; // Reg T: a short needs 150% of its value
     }
     return m;
@@ -383,6 +481,8 @@ export class Portfolio {
       marginUsed: this.marginUsed(),
       realizedPnl: toNumber(this.realizedTotal),
       fees: toNumber(this.feesTotal),
+      funding: this.fundingTotal,
+      liquidations: this.liquidationCount,
     };
   }
 
@@ -405,4 +505,12 @@ export class Portfolio {
       this.rebook(p);
     }
   }
+}
+
+/**
+ * A perpetual's margin (account currency): isolated, the margin it was opened with (entry notional /
+ * leverage); cross, the initial margin at the mark (gross at the mark / leverage).
+ */
+function perpMargin(p: Position, grossAtMark: number, rate: number): number {
+  return p.isolated ? initialMargin(toNumber(p.cost), p.leverage) * rate : initialMargin(grossAtMark, p.leverage);
 }

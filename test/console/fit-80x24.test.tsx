@@ -17,8 +17,8 @@ const LONG_REASON = 'insufficient buying power: the order needs 61,234.00 USD an
 function big() {
   return snapshot({
     positions: [
-      { symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 744.12, realizedPnl: -1_234_567.89, fees: 1 },
-      { symbol: 'ETH-USD', qty: -12.25, avgPrice: 3012.5, lastPrice: 2999.75, unrealizedPnl: 156.19, realizedPnl: 98_765.43, fees: 1 },
+      { symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 744.12, realizedPnl: -1_234_567.89, fees: 1, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null },
+      { symbol: 'ETH-USD', qty: -12.25, avgPrice: 3012.5, lastPrice: 2999.75, unrealizedPnl: 156.19, realizedPnl: 98_765.43, fees: 1, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null },
     ],
     orders: [order('sma1', {}), order('sma3', { status: 'rejected', reason: LONG_REASON })],
     openOrders: 1,

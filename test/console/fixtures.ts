@@ -28,7 +28,7 @@ export function snapshot(over: Partial<ConsoleSnapshot> = {}, ops: Partial<OpsVi
       order('sma3', { status: 'rejected', reason: 'insufficient buying power' }),
     ],
     openOrders: 1,
-    positions: [{ symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 1500, realizedPnl: -20, fees: 1 }],
+    positions: [{ symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 1500, realizedPnl: -20, fees: 1, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null }],
     events: Array.from({ length: 60 }, (_, i) => ({ seq: i + 1, ts: T + i * 60_000, kind: i % 7 === 0 ? 'fill' as const : 'order' as const, text: `event number ${i + 1}` })),
     eventsTotal: 60,
     equitySeries: [100000, 100500, 100200, 101000, 101234.5],

@@ -96,7 +96,7 @@ describe('the dead-man switch on the status bar', () => {
 });
 
 type Perp = PositionView & { markPrice?: number; liquidationPrice?: number | null; leverage?: number | null; marginMode?: 'cross' | 'isolated' | null; funding?: number };
-const spot: Perp = { symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 1500, realizedPnl: -20, fees: 1 };
+const spot: Perp = { symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 1500, realizedPnl: -20, fees: 1, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null };
 const perp: Perp = {
   symbol: 'BTC/USDT:USDT', qty: -2.5, avgPrice: 61_250.5, lastPrice: 61_010, unrealizedPnl: 601.25, realizedPnl: -1_234.56, fees: 3,
   markPrice: 61_009.8, liquidationPrice: 67_890.12, leverage: 10, marginMode: 'isolated', funding: -12.34,
