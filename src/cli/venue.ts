@@ -40,11 +40,11 @@ export function registerVenue(program: Command): void {
   program
     .command('venue')
     .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or OKX v5 REST and websocket (ccxt)')
-    .option('--protocol <name>', 'wire protocol: alpaca, tws or okx', 'alpaca')
+    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
-    .option('--speed <x>', 'replay at x times the pace of the data timestamps (60: one-minute bars at one a second)', parseNumberFlag('speed', 0), 60)
+    .option('--speed <x>', 'replay at x times the pace of the data timestamps (60: one-minute bars at one a second; okx: default 1, its venue clock)', parseNumberFlag('speed', 0), 60)
     .option('--account-cash <n>', 'starting cash of a new account (default 100000)', parseNumberFlag('account-cash', 0))
     .option('--account-type <type>', 'cash or margin (default: cash for alpaca, margin for tws)')
     .option('--tz <zone>', 'IANA zone for data timestamps without an offset')
@@ -55,8 +55,8 @@ export function registerVenue(program: Command): void {
     .option('--api-key <key>', 'okx: API key to accept (default: $OKX_API_KEY, else a local default); secret and passphrase from $OKX_SECRET / $OKX_PASSPHRASE only')
     .option('--live-account', 'okx: the account is a live one (refuses x-simulated-trading: 1); default a demo account, which requires it')
     .option('--quiet', 'no log lines on stderr')
-    .action(async (flags: VenueFlags) => {
-      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks alpaca, tws and okx`);
+    .action(async (flags: VenueFlags, cmd: Command) => {
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, alpaca and tws`);
       if (flags.protocol !== 'okx') {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
           if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx`);
@@ -70,7 +70,7 @@ export function registerVenue(program: Command): void {
         return;
       }
       if (flags.protocol === 'okx') {
-        await runOkx(flags);
+        await runOkx(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
         return;
       }
       for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
@@ -132,16 +132,17 @@ async function runTws(flags: VenueFlags, accountType: 'cash' | 'margin'): Promis
 }
 
 /**
- * `parity venue --protocol okx`: books in memory only; the venue clock runs at --speed (the dead-man
- * countdown too: at 60, a 10 s cancel-all-after lapses in a sixth of a wall second).
+ * `parity venue --protocol okx`: books in memory only. The venue clock runs at `speed` (1, real time,
+ * unless --speed is given), the dead-man countdown and funding times with it: at 60 a 10 s
+ * cancel-all-after lapses in a sixth of a wall second.
  */
-async function runOkx(flags: VenueFlags): Promise<void> {
+async function runOkx(flags: VenueFlags, speed: number): Promise<void> {
   for (const [flag, v] of [['--state', flags.state], ['--key-id', flags.keyId], ['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults], ['--account-type', flags.accountType]] as const) {
     if (v !== undefined) throw new UsageError(`${flag} is not for --protocol okx (its admin, faults included, is /admin on the same port; the books live in memory)`);
   }
   const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
   const fake = await startOkxFake({
-    port: flags.port, data: flags.data, speed: flags.speed, tz: flags.tz, log, liveAccount: flags.liveAccount === true,
+    port: flags.port, data: flags.data, speed, tz: flags.tz, log, liveAccount: flags.liveAccount === true,
     ...(flags.accountCash !== undefined ? { cash: flags.accountCash } : {}),
     ...((flags.apiKey ?? process.env.OKX_API_KEY) !== undefined ? { apiKey: flags.apiKey ?? process.env.OKX_API_KEY } : {}),
     ...(process.env.OKX_SECRET !== undefined ? { secret: process.env.OKX_SECRET } : {}),

@@ -48,7 +48,7 @@ export interface OkxOrder {
   readonly cTime: number;
   uTime: number;
   fillTime: number | null;
-  lastFill: { px: number; sz: number; tradeId: string; ts: number; fee: number } | null;
+  lastFill: { px: number; sz: number; tradeId: string; ts: number; fee: number; maker: boolean } | null;
   cancelSource: string;
   amendResult: string;
   reqId: string;
@@ -66,6 +66,7 @@ export interface OkxFill {
   readonly fillPx: number;
   readonly fillSz: number;
   readonly fee: number;
+  readonly maker: boolean;
   readonly ts: number;
 }
 
@@ -123,6 +124,8 @@ export interface BookOptions {
   readonly leverage: number;
   readonly fundingIntervalMs: number;
   readonly fundingRate: number;
+  /** Maker / taker fee in basis points of notional (OKX Regular tier, USDT swaps: 2 / 5). */
+  readonly fees: { readonly makerBps: number; readonly takerBps: number };
   readonly now: () => number;
   readonly faults: FaultState;
   readonly emit: (ev: BookEvent) => void;
@@ -164,6 +167,7 @@ export class OkxBook implements InstrumentProvider {
     this.sim = new SimVenue({
       instruments: this,
       account: { currency: 'USDT', cash: opts.cash, type: 'margin', leverage: 1, perpLeverage: opts.leverage, fxRates: { USDT: 1, USDC: 1, USD: 1 } },
+      commission: { model: 'crypto', makerBps: opts.fees.makerBps, takerBps: opts.fees.takerBps },
     });
     this.sim.connect((rep) => {
       if (this.captured !== null) this.captured.push(rep);
@@ -456,11 +460,11 @@ export class OkxBook implements InstrumentProvider {
       const done = toLots(o.accFillSz, lot) >= toLots(o.sz, lot);
       o.state = done ? 'filled' : 'partially_filled';
       const tradeId = String(900_000_000 + this.fills.length + 1);
-      o.lastFill = { px: rep.price, sz: rep.qty, tradeId, ts: rep.ts, fee: -rep.fee };
+      o.lastFill = { px: rep.price, sz: rep.qty, tradeId, ts: rep.ts, fee: -rep.fee, maker: rep.liquidity === 'maker' };
       const bill = this.tradeBill(o, i, rep.qty, rep.price, -rep.fee, tradeId, rep.ts);
       this.fills.push({
         tradeId, billId: bill.billId, ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, instId: o.instId, instType: o.instType, side: o.side,
-        fillPx: rep.price, fillSz: rep.qty, fee: -rep.fee, ts: rep.ts,
+        fillPx: rep.price, fillSz: rep.qty, fee: -rep.fee, maker: rep.liquidity === 'maker', ts: rep.ts,
       });
       if (done) this.release(o);
       else if (s !== undefined && toLots(s.filled, lot) > 0 && (this.unsliced.get(o.ordId) ?? 0) > 0 && this.sliceDone(o, s)) this.pendingSlices.push(o.ordId);

@@ -74,7 +74,8 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   const clock = new VenueClock(start, opts.speed ?? 1);
 
   const conns = new Set<Conn>();
-  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, now: () => clock.now(), faults, emit: (ev) => onBookEvent(ev) });
+  const fees = opts.fees ?? { makerBps: 2, takerBps: 5 };
+  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: () => clock.now(), faults, emit: (ev) => onBookEvent(ev) });
   const candles = new Map<string, Bar[]>();
   const deadMan = new Map<string, number>();
   let fundedSlot = Math.floor(start / fundingIntervalMs);
@@ -256,7 +257,8 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     const now = clock.now();
     const key = `${method} ${path}`;
     switch (key) {
-      case 'GET public/time': return ok([{ ts: String(now) }]);
+      // This machine's clock, as OKX's own: ccxt's adjustForTimeDifference then signs with times the auth check accepts.
+      case 'GET public/time': return ok([{ ts: String(Date.now()) }]);
       case 'GET public/instruments': {
         if (q(url, 'instType') === undefined) return err('50014', 'Parameter instType can not be empty.');
         return ok(instsOf(url).map((i) => instrumentJson(i, book.leverOf(i.spec.instId))));

@@ -21,7 +21,7 @@ export function orderJson(o: OkxOrder) {
     instType: o.instType, instId: o.instId, ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, px: s(o.px), sz: s(o.sz), ordType: o.ordType,
     side: o.side, posSide: o.instType === 'SWAP' ? 'net' : '', tdMode: o.tdMode, tgtCcy: o.instType === 'SPOT' ? 'base_ccy' : '', accFillSz: s(o.accFillSz),
     fillPx: f !== null ? s(f.px) : '', fillSz: f !== null ? s(f.sz) : '0', tradeId: f !== null ? f.tradeId : '', fillTime: f !== null ? String(f.ts) : '',
-    fillFee: f !== null ? s(f.fee) : '0', fillFeeCcy: f !== null ? feeCcy(o) : '', execType: f !== null ? (o.ordType === 'market' ? 'T' : 'M') : '',
+    fillFee: f !== null ? s(f.fee) : '0', fillFeeCcy: f !== null ? feeCcy(o) : '', execType: f !== null ? (f.maker ? 'M' : 'T') : '',
     avgPx: avg !== null ? s(avg) : '', state: o.state, lever: o.lever > 0 ? s(o.lever) : '', fee: s(o.fee), feeCcy: feeCcy(o), rebate: '0', rebateCcy: feeCcy(o),
     pnl: '0', category: 'normal', reduceOnly: String(o.reduceOnly), cancelSource: o.cancelSource, cancelSourceReason: cancelReason(o.cancelSource),
     amendResult: o.amendResult, reqId: o.reqId, source: '', quickMgnType: '', stpMode: 'cancel_maker', attachAlgoOrds: [], linkedAlgoOrd: { algoId: '' },
@@ -29,7 +29,8 @@ export function orderJson(o: OkxOrder) {
   };
 }
 
-const feeCcy = (o: OkxOrder): string => (o.instType === 'SPOT' && o.side === 'buy' ? o.instId.split('-')[0] ?? '' : 'USDT');
+/** The sim charges every fee in the quote currency (OKX takes a spot buy's fee in the base currency). */
+const feeCcy = (o: OkxOrder): string => o.instId.split('-')[1] ?? '';
 
 function cancelReason(src: string): string {
   if (src === '1') return 'Order canceled by user';
@@ -41,7 +42,7 @@ function cancelReason(src: string): string {
 export function fillJson(f: OkxFill) {
   return {
     instType: f.instType, instId: f.instId, tradeId: f.tradeId, ordId: f.ordId, clOrdId: f.clOrdId, billId: f.billId, tag: f.tag, fillPx: s(f.fillPx),
-    fillSz: s(f.fillSz), side: f.side, posSide: f.instType === 'SWAP' ? 'net' : '', execType: 'M', feeCcy: 'USDT', fee: s(f.fee), ts: String(f.ts),
+    fillSz: s(f.fillSz), side: f.side, posSide: f.instType === 'SWAP' ? 'net' : '', execType: f.maker ? 'M' : 'T', feeCcy: f.instId.split('-')[1] ?? '', fee: s(f.fee), ts: String(f.ts),
     fillTime: String(f.ts), fillIdxPx: '', fillMarkPx: '',
   };
 }

@@ -38,6 +38,8 @@ export interface OkxFakeOptions {
   readonly fundingRate?: number;
   /** Funding interval on the venue clock (default 8 h, at multiples from the epoch). */
   readonly fundingIntervalMs?: number;
+  /** Maker / taker fees in basis points of notional, for every instrument (default 2 / 5: OKX Regular tier, USDT swaps). */
+  readonly fees?: { readonly makerBps: number; readonly takerBps: number };
   /** Leverage of swaps before set-leverage (default 3). */
   readonly leverage?: number;
   readonly log?: (line: string) => void;

@@ -56,6 +56,25 @@ describe('parity venue --protocol okx', () => {
     }
   });
 
+  it('runs its venue clock at real time unless --speed is given', async () => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/parity.js'), 'venue', '--protocol', 'okx', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((res, rej) => {
+        const t = setTimeout(() => rej(new Error('no listening line')), 15_000);
+        createInterface({ input: p.stdout }).once('line', (l) => { clearTimeout(t); res(l); });
+      });
+      const port = Number(/^listening 127\.0\.0\.1:(\d+)$/.exec(line)?.[1]);
+      const state = (await (await fetch(`http://127.0.0.1:${port}/admin/state`)).json()) as { now: number; timeScale: number };
+      expect(state.timeScale).toBe(1);
+      expect(Math.abs(state.now - Date.now())).toBeLessThan(5_000);
+      const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+      p.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+
   it('refuses flags of other protocols, and okx flags on other protocols', async () => {
     const program = new Command().exitOverride();
     registerVenue(program);

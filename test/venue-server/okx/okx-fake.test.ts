@@ -59,8 +59,13 @@ describe('OKX fake with ccxt', () => {
     expect(done.status).toBe('closed');
     expect(done.filled).toBe(2);
     expect(done.average).toBe(49_900);
+    // A resting limit order filled later is a maker: 2 bps of 2 x 0.01 x 49,900, in USDT.
+    expect(done.fee).toEqual({ cost: 0.1996, currency: 'USDT' });
     const trades = await ex.fetchMyTrades('BTC/USDT:USDT');
-    expect(trades.some((t) => t.order === placed.id && t.amount === 2)).toBe(true);
+    const trade = trades.find((t) => t.order === placed.id)!;
+    expect(trade.amount).toBe(2);
+    expect(trade.takerOrMaker).toBe('maker');
+    expect(trade.fee).toEqual({ cost: 0.1996, currency: 'USDT' });
     const positions = await ex.fetchPositions(['BTC/USDT:USDT']);
     const p = positions.find((x) => x.symbol === 'BTC/USDT:USDT')!;
     expect(p.contracts).toBe(2);
