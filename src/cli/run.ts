@@ -16,6 +16,7 @@ import { describeRun } from '../modes/run-description.ts';
 import { runDescriptionLines } from '../backtest/run-info.ts';
 import { startAlpaca } from '../modes/alpaca.ts';
 import { startIbkr } from '../modes/ibkr.ts';
+import { startOkx } from '../modes/okx.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
@@ -56,6 +57,8 @@ interface RunFlags {
 }
 
 const HANGUP_ACTIONS = ['none', 'pause', 'cancel-all', 'flatten', 'shutdown'] as const;
+/** Venues with a real (paper or live) account behind them. */
+const LIVE_VENUES: readonly string[] = ['alpaca', 'ibkr', 'okx'];
 type HangupAction = (typeof HANGUP_ACTIONS)[number];
 
 export function registerRun(program: Command): void {
@@ -64,8 +67,8 @@ export function registerRun(program: Command): void {
     .description('start a trading session (default: paper on the simulated venue with sma-cross and the sample data)')
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('--mode <mode>', 'paper', 'paper')
-    .option('--venue <venue>', 'sim (the built-in simulated venue), alpaca (keys from ALPACA_* / .env) or ibkr (TWS / IB Gateway); paper unless --live', 'sim')
-    .option('--symbol <S>', 'with --venue alpaca or ibkr: a symbol to trade; repeat for several (default: from the data file names)', collect, [])
+    .option('--venue <venue>', 'sim (the built-in simulated venue), alpaca (keys from ALPACA_* / .env), ibkr (TWS / IB Gateway) or okx (keys from OKX_* / .env, through ccxt; demo trading unless --live)', 'sim')
+    .option('--symbol <S>', 'with --venue alpaca, ibkr or okx: a symbol to trade; repeat for several (default: from the data file names; okx: okx.symbols, ccxt spelling BTC/USDT or BTC/USDT:USDT)', collect, [])
     .option('--ib-host <host>', 'with --venue ibkr: where TWS / IB Gateway listens (default 127.0.0.1, or ibkr.host in the config)')
     .option('--ib-port <port>', 'with --venue ibkr: 4002 Gateway paper (default), 4001 Gateway live, 7497 TWS paper, 7496 TWS live', parseNumberFlag('ib-port', 1))
     .option('--ib-client-id <id>', 'with --venue ibkr: the FIXED API client id (default ibkr.clientId in the config, 17)', parseNumberFlag('ib-client-id', 0))
@@ -86,10 +89,10 @@ export function registerRun(program: Command): void {
     .action(async (flags: RunFlags) => {
       if (flags.live === true || flags.mode === 'live') {
         if (flags.venue === 'sim') throw new UsageError('--live refused: the simulated venue (sim) never trades real money, and this build has no live venue adapter for `parity run` yet. Drop --live for a paper session.');
-        if (flags.venue !== 'alpaca' && flags.venue !== 'ibkr') throw new UsageError(`--live on venue ${flags.venue} is not available in this build`);
+        if (!LIVE_VENUES.includes(flags.venue)) throw new UsageError(`--live on venue ${flags.venue} is not available in this build`);
       } else if (flags.confirmAccount !== undefined) throw new UsageError('--confirm-account only applies with --live');
-      if (flags.mode !== 'paper' && !(flags.mode === 'live' && (flags.venue === 'alpaca' || flags.venue === 'ibkr'))) throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions (and live on alpaca and ibkr)`);
-      if (flags.venue !== 'sim' && flags.venue !== 'alpaca' && flags.venue !== 'ibkr') throw new UsageError(`--venue ${flags.venue} is not available: this build has sim, alpaca and ibkr`);
+      if (flags.mode !== 'paper' && !(flags.mode === 'live' && LIVE_VENUES.includes(flags.venue))) throw new UsageError(`--mode ${flags.mode} is not available yet: this build runs paper sessions (and live on ${LIVE_VENUES.join(', ')})`);
+      if (flags.venue !== 'sim' && !LIVE_VENUES.includes(flags.venue)) throw new UsageError(`--venue ${flags.venue} is not available: this build has sim, ${LIVE_VENUES.join(', ')}`);
       if (flags.venue !== 'ibkr') {
         for (const [flag, v] of [['--ib-host', flags.ibHost], ['--ib-port', flags.ibPort], ['--ib-client-id', flags.ibClientId], ['--account', flags.account], ['--route', flags.route]] as const) {
           if (v !== undefined) throw new UsageError(`${flag} only applies with --venue ibkr`);
@@ -125,7 +128,7 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
   const ops = new SessionOps({
     // The account is named once the venue answers (bindAccount); the sim's is always sim-paper.
     // Alpaca's feed follows the wall clock: silence there means stale data.
-    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: flags.venue === 'alpaca' || flags.venue === 'ibkr',
+    mode: 'paper', venue: 'sim', account: 'paper', stateRoot: flags.stateDir, limits: config.risk, realtime: LIVE_VENUES.includes(flags.venue),
     // The session's reconciliation (bound by startPaper / startAlpaca before the engine starts). Every
     // answer reaches the pane from here, the start-up gate's included: the reconciler's own result
     // listener is attached only once the session has started, after that first run may have answered.
@@ -210,7 +213,9 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     onStore: (store: Parameters<typeof ops.bindStore>[0]) => ops.bindStore(store),
     reconcileHold: { pause: (r: string) => ops.guard.hold('reconcile', 'paused', r), resume: (why: string) => { ops.guard.release((k) => k === 'reconcile', why); } },
   };
-  paper = flags.venue === 'ibkr'
+  paper = flags.venue === 'okx'
+    ? await startOkx(config, observers, venueOpts)
+    : flags.venue === 'ibkr'
     ? await startIbkr(config, observers, venueOpts)
     : flags.venue === 'alpaca'
     ? await startAlpaca(config, observers, venueOpts)

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { EngineObserver } from '../engine/engine.ts';
+import { WallClock } from '../engine/clock.ts';
 import type { VenueAccount } from '../ports/index.ts';
 import type { Bar } from '../domain/market.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
@@ -108,15 +109,17 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
     const session = await assembleVenueSession({
       config, observers, opts, venueName, account, execution, instruments, logSource: profile.name, early,
       connected: `connected: ${describeCcxtSettings(profile, settings)}, account ${account.accountId}${deadMan !== null ? `; dead-man switch ${deadMan.view().state} (${c.deadMan.timeoutSec} s)` : '; dead-man switch off'}`,
-      feed: () => new CcxtFeed({ profile, exchange: ex, symbols, onInfo: (level, m) => say(level, m), ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}) }),
+      clock: new WallClock(() => execution.venueNow()),
+      feed: () => new CcxtFeed({ profile, exchange: ex, symbols, now: () => execution.venueNow(), onInfo: (level, m) => say(level, m), ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}) }),
       warmup: async (e, lookback, warm) => {
         const count = Math.max(1, Math.min(WARMUP_BARS, lookback ?? WARMUP_BARS));
         const bars: Bar[] = [];
         for (const s of symbols) {
           try {
-            const now = await ex.fetchTime() ?? Date.now();
-            const rows = await ex.fetchOHLCV(s, '1m', now - (count + 1) * 60_000, count);
-            // The newest candle is still forming: only complete ones warm up.
+            // The newest candles (no start time: a venue's clock and its data's need not agree, as on a replaying fake).
+            const rows = await ex.fetchOHLCV(s, '1m', undefined, count + 1);
+            // The newest candle may still be forming: only complete ones warm up.
+            const now = execution.venueNow();
             for (const r of rows) if (r[0] !== undefined && r[0] + 60_000 <= now) bars.push({ kind: 'bar', symbol: s, ts: r[0], open: r[1] ?? 0, high: r[2] ?? 0, low: r[3] ?? 0, close: r[4] ?? 0, volume: r[5] ?? 0 });
           } catch (err) {
             e.log('warn', 'warmup', `${s}: could not fetch history (${err instanceof Error ? err.message : String(err)}): starting cold`);

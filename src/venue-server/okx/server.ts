@@ -140,7 +140,8 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
 
   function subscribed(kind: Conn['kind'], channel: string, match: (arg: Record<string, unknown>) => boolean, push: (c: Conn, arg: Record<string, unknown>) => void): void {
     for (const c of conns) {
-      if (c.kind !== kind || (kind !== 'public' && !c.authed)) continue;
+      // Candles (business) need no login; the private channels do.
+      if (c.kind !== kind || (kind !== 'public' && channel !== 'candle1m' && !c.authed)) continue;
       for (const arg of c.subs.values()) if (arg.channel === channel && match(arg)) push(c, arg);
     }
   }

@@ -602,6 +602,11 @@ export class CcxtExecution implements ExecutionClient {
     this.beat();
   }
 
+  /** The venue's clock as last synced (heartbeat): the engine's clock and the feed's bar closing. */
+  venueNow(): number {
+    return this.now();
+  }
+
   private now(): number {
     return this.scheduler.now() + this.venueOffset;
   }

@@ -50,6 +50,8 @@ export interface CcxtFeedOptions {
   readonly reconnectInitialMs?: number;
   readonly reconnectMaxMs?: number;
   readonly onInfo?: (level: 'info' | 'warn', msg: string) => void;
+  /** The venue's clock (default the scheduler's): a quiet minute closes on it. */
+  readonly now?: () => number;
   /** Bars at or before these times per symbol were already given (the warm-up). */
   readonly after?: ReadonlyMap<string, number>;
 }
@@ -72,11 +74,11 @@ export class CcxtFeed implements PushFeed {
       const apply = (raw: unknown): void => {
         if (!Array.isArray(raw)) return;
         const candles = raw.map((c) => CcxtOHLCV.safeParse(c)).filter((r) => r.success).map((r) => r.data);
-        for (const b of closedBars(symbol, st, candles, this.scheduler.now())) sink(b);
+        for (const b of closedBars(symbol, st, candles, this.o.now?.() ?? this.scheduler.now())) sink(b);
       };
       const poll = async (): Promise<void> => {
-        const since = Number.isFinite(st.emittedTs) ? st.emittedTs + 1 : this.scheduler.now() - 5 * 60_000;
-        apply(await this.o.exchange.fetchOHLCV(symbol, '1m', since, 100));
+        // The newest candles: a venue's clock and its candles' times need not agree (a replaying fake).
+        apply(await this.o.exchange.fetchOHLCV(symbol, '1m', undefined, 100));
       };
       if (this.o.profile.ws.watchOHLCV === true) {
         void watchLoop({
