@@ -294,6 +294,11 @@ export class Portfolio {
     if (p !== undefined) this.markPosition(p, price);
   }
 
+  /** Open positions, any instrument. */
+  openCount(): number {
+    return this.held.length;
+  }
+
   qty(symbol: string): number {
     const p = this.positions.get(symbol);
     return p === undefined || p.lots === 0 ? 0 : fromSteps(p.lots, p.instrument.lotSize);

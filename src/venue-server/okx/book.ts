@@ -168,6 +168,8 @@ export class OkxBook implements InstrumentProvider {
       instruments: this,
       account: { currency: 'USDT', cash: opts.cash, type: 'margin', leverage: 1, perpLeverage: opts.leverage, fxRates: { USDT: 1, USDC: 1, USD: 1 } },
       commission: { model: 'crypto', makerBps: opts.fees.makerBps, takerBps: opts.fees.takerBps },
+      // The fake runs OKX's funding clock itself and books each payment through bookFunding.
+      funding: 'external',
     });
     this.sim.connect((rep) => {
       if (this.captured !== null) this.captured.push(rep);

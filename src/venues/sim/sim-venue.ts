@@ -49,19 +49,37 @@
  *   quote, the trade): "immediate" means at arrival, not somewhere later on a bar's path. ioc fills
  *   what that point allows and cancels the rest; fok fills all of it there or is canceled.
  *
+ * Perpetuals (domain/perp.ts has the rules)
+ * - Mark price: the last event's price (a bar's close, a trade's price, a quote's mid): the data
+ *   carries no separate mark or index price.
+ * - Funding: at every multiple of the instrument's fundingIntervalMs from the epoch, for each open
+ *   perpetual position, booked on the first event at or after the boundary, at the mark before that
+ *   event (the price in force at the boundary); a gap over several boundaries books each. A position
+ *   opened at or after a boundary pays nothing for it. The rate is the schedule's (setFundingRates:
+ *   the entry in force at the boundary) or the spec's constant. amount = -qty x multiplier x mark x
+ *   rate (longs pay a positive rate).
+ * - Liquidation: after matching an event, a position whose mark has reached its liquidation price
+ *   (collateral down to maintenance margin, Portfolio.liquidationPrice) is closed at the mark; the
+ *   liquidation fee (liquidationFeeRate x notional closed) is charged, the symbol's working orders
+ *   are canceled with reason 'liquidation'.
+ * - Both reach the engine as AccountEntry values on the entries sink (connect's third argument),
+ *   never as fills of an order.
+ *
  * Performance: with no working orders (and no cancel or replace in flight), onMarketData does a
- * symbol compare (a Map lookup only when the symbol changes), one store (the last event, for marks
- * and market-order cost estimates), two number comparisons, and returns.
+ * symbol compare (a Map lookup only when the symbol changes), one compare for open perpetual
+ * positions, one store (the last event, for marks and market-order cost estimates), two number
+ * comparisons, and returns. With no open perpetual, funding and liquidation cost that one compare.
  */
 import {
-  type Instrument, fromSteps, isOnGrid, roundPriceAgainst, settlementOf, toLots, toTicks,
+  type Instrument, fromSteps, isOnGrid, roundPriceAgainst, roundToTick, settlementOf, toLots, toTicks,
 } from '../../domain/instrument.ts';
+import { breached, fundingAmount, fundingBoundaryAfter } from '../../domain/perp.ts';
 import type { Bar, MarketEvent, Quote, Trade } from '../../domain/market.ts';
 import { type Money, money, mulDiv, notional, toNumber } from '../../domain/money.ts';
 import type { OrderRequest, ReplaceRequest, Side, TimeInForce } from '../../domain/order.ts';
 import type {
-  ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand, VenueCapabilities,
-  VenueExecution, VenueOrderState, VenueQueries,
+  AccountEntry, AccountEntrySink, ConnectionStatus, ExecutionClient, ExecutionReport, InstrumentProvider, ReportSink, SubmitCommand,
+  TransportHooks, VenueCapabilities, VenueExecution, VenueOrderState, VenueQueries,
 } from '../../ports/index.ts';
 import { Portfolio, type AccountSettings, type AccountView, type PositionView } from '../../portfolio/portfolio.ts';
 import { checkCapabilities, checkGrid, increasesExposure } from '../../risk/pre-trade.ts';
@@ -87,6 +105,19 @@ export interface SimVenueOptions {
   readonly latency?: SimLatency;
   /** Largest share of an event's volume our orders may take (0 < share <= 1); null or absent = no cap. */
   readonly volumeShare?: number | null;
+  /**
+   * 'auto' (default): the venue books funding at each interval boundary itself. 'external': only
+   * when told (bookFunding), for a host that runs its own funding clock (the OKX fake).
+   */
+  readonly funding?: 'auto' | 'external';
+  /** Funding rates per symbol from data (setFundingRates); symbols without one use their spec's constant. */
+  readonly fundingRates?: Readonly<Record<string, readonly FundingRate[]>>;
+}
+
+/** A funding rate in force from `ts` (epoch ms) on, per interval: the boundary at or after ts uses it. */
+export interface FundingRate {
+  readonly ts: number;
+  readonly rate: number;
 }
 
 export type SimOrderStatus = 'accepted' | 'partially_filled';
@@ -128,6 +159,13 @@ class SymbolBook {
   traded = false;
   /** The book whose market data came right after this one's last time (onMarketData's guess). */
   next: SymbolBook | null = null;
+  /** Perpetuals: an open position (in SimVenue.perpBooks), its next funding instant and liquidation price (NaN = none). */
+  perpOpen = false;
+  fundAt = Number.POSITIVE_INFINITY;
+  liq = Number.NaN;
+  long = false;
+  /** The funding schedule for this symbol, ascending (empty: the spec's constant). */
+  rates: readonly FundingRate[] = [];
   constructor(readonly symbol: string) {}
 }
 
@@ -211,6 +249,15 @@ export class SimVenue implements ExecutionClient {
   private readonly ackMs: number;
   private readonly volumeShare: number | null;
   private sink: ReportSink | null = null;
+  private entrySink: AccountEntrySink | null = null;
+  private readonly autoFunding: boolean;
+  /** Books with an open perpetual position; the count is the one compare an event pays for perpetuals. */
+  private readonly perpBooks: SymbolBook[] = [];
+  /** The earliest funding instant over open perpetual positions (Infinity: none, or funding external). */
+  private nextFunding = Number.POSITIVE_INFINITY;
+  private entrySeq = 0;
+  /** Every entry the venue booked (entriesSince). */
+  private readonly entryLog: AccountEntry[] = [];
 
   private readonly books = new Map<string, SymbolBook>();
   private lastBook: SymbolBook | null = null;
@@ -258,6 +305,7 @@ export class SimVenue implements ExecutionClient {
     },
     executionsSince: async (ts) => this.executions.since(ts),
     time: async () => this.lastTs(),
+    entriesSince: async (ts) => this.entryLog.filter((e) => e.ts >= ts),
   };
 
   constructor(opts: SimVenueOptions) {
@@ -276,16 +324,147 @@ export class SimVenue implements ExecutionClient {
     this.ackMs = lat.ackMs;
     this.volumeShare = share;
     this.capabilities = { ...SIM_CAPABILITIES_BASE, shorting: opts.account.type === 'margin' };
+    this.autoFunding = (opts.funding ?? 'auto') === 'auto';
+    for (const [sym, rates] of Object.entries(opts.fundingRates ?? {})) this.setFundingRates(sym, rates);
   }
 
   // ---------- ExecutionClient ----------
 
-  connect(sink: ReportSink): void {
+  connect(sink: ReportSink, _transport?: TransportHooks, entries?: AccountEntrySink): void {
     this.sink = sink;
+    this.entrySink = entries ?? null;
   }
 
   disconnect(): void {
     this.sink = null;
+    this.entrySink = null;
+  }
+
+  // ---------- perpetuals: funding and liquidation ----------
+
+  /** Funding rates for one symbol from data: each in force from its ts (sorted here; a repeat ts keeps the last). */
+  setFundingRates(symbol: string, rates: readonly FundingRate[]): void {
+    for (const r of rates) {
+      if (!Number.isFinite(r.ts) || !Number.isFinite(r.rate)) throw new Error(`sim venue: funding rate for ${symbol} must have a finite ts and rate, got ${JSON.stringify(r)}`);
+    }
+    const sorted = [...rates].sort((a, b) => a.ts - b.ts);
+    const b = this.books.get(symbol) ?? this.bookFor(symbol);
+    b.rates = sorted;
+  }
+
+  /**
+   * Book one funding payment on the symbol's open position now (a host with its own funding clock,
+   * the OKX fake): amount = -qty x multiplier x markPrice x rate. Null when there is no open
+   * perpetual position on the symbol.
+   */
+  bookFunding(symbol: string, rate: number, markPrice: number, ts: number): AccountEntry | null {
+    const inst = this.instruments.get(symbol);
+    if (inst === undefined || inst.perp === undefined) return null;
+    const lots = this.ledger.lots(symbol);
+    if (lots === 0) return null;
+    const qty = fromSteps(lots, inst.lotSize);
+    const entry: AccountEntry = {
+      entryId: `F${++this.entrySeq}-${symbol}-${ts}`, kind: 'funding', symbol, currency: inst.quoteCurrency,
+      amount: roundMoney(fundingAmount(qty, inst.multiplier, markPrice, rate)), rate, markPrice, ts,
+    };
+    this.book(entry, inst, this.bookFor(symbol), ts);
+    return entry;
+  }
+
+  /** Book an entry on the venue's ledger, refresh what perpetuals depend on, and push it. */
+  private book(entry: AccountEntry, inst: Instrument, b: SymbolBook, ts: number): void {
+    this.ledger.applyEntry(entry, inst);
+    if (entry.trade !== undefined && !b.traded) { b.traded = true; this.tradedBooks.push(b); }
+    this.perpChanged(b, inst, ts);
+    this.entryLog.push(entry);
+    this.entrySink?.(entry);
+  }
+
+  /**
+   * After the ledger moved (a fill, an entry): whether the symbol holds an open perpetual, its next
+   * funding instant, and every open perpetual's liquidation price (cross margin reads the cash).
+   */
+  private perpChanged(b: SymbolBook, inst: Instrument, ts: number): void {
+    const spec = inst.perp;
+    if (spec !== undefined) {
+      const lots = this.ledger.lots(inst.symbol);
+      const open = lots !== 0;
+      b.long = lots > 0;
+      if (open !== b.perpOpen) {
+        b.perpOpen = open;
+        if (open) {
+          this.perpBooks.push(b);
+          b.fundAt = this.autoFunding ? fundingBoundaryAfter(ts, spec.fundingIntervalMs) : Number.POSITIVE_INFINITY;
+        } else {
+          const k = this.perpBooks.indexOf(b);
+          if (k >= 0) this.perpBooks.splice(k, 1);
+          b.fundAt = Number.POSITIVE_INFINITY;
+          b.liq = Number.NaN;
+        }
+        this.nextFunding = minFundAt(this.perpBooks);
+      }
+    }
+    if (this.perpBooks.length > 0) this.refreshLiquidationPrices();
+  }
+
+  private refreshLiquidationPrices(): void {
+    this.markAll();
+    for (const pb of this.perpBooks) pb.liq = this.ledger.liquidationPrice(pb.symbol) ?? Number.NaN;
+  }
+
+  /** Perpetual work for one event of `b`'s symbol: funding due first (at the marks before it), then matching, then liquidation. */
+  private perpEvent(ev: MarketEvent, b: SymbolBook): void {
+    if (b.fundAt !== b.fundAt) this.startFunding(b, ev.ts);
+    if (ev.ts >= this.nextFunding) this.runFunding(ev.ts);
+    b.last = ev;
+    if (this.working !== 0 || ev.ts >= this.nextDue) this.match(ev, b);
+    if (b.perpOpen) this.checkLiquidation(ev, b);
+  }
+
+  /** A restored position's first funding instant, from the first event after the restore. */
+  private startFunding(b: SymbolBook, ts: number): void {
+    const spec = this.instruments.get(b.symbol)?.perp;
+    b.fundAt = spec === undefined || !this.autoFunding ? Number.POSITIVE_INFINITY : fundingBoundaryAfter(ts - 1, spec.fundingIntervalMs);
+    this.nextFunding = minFundAt(this.perpBooks);
+  }
+
+  /** Every funding boundary up to `now`, in time order, for the positions open at it. */
+  private runFunding(now: number): void {
+    while (this.nextFunding <= now) {
+      const at = this.nextFunding;
+      for (const pb of [...this.perpBooks]) {
+        if (pb.fundAt !== at) continue;
+        const inst = this.instruments.get(pb.symbol)!;
+        const spec = inst.perp!;
+        pb.fundAt = at + spec.fundingIntervalMs;
+        const ev = pb.last;
+        if (ev === null) continue;
+        this.bookFunding(pb.symbol, rateAt(pb.rates, at, spec.fundingRate), priceOf(ev), at);
+      }
+      this.nextFunding = minFundAt(this.perpBooks);
+    }
+  }
+
+  /** The mark has reached the liquidation price: close at the mark, charge the fee, cancel the symbol's orders. */
+  private checkLiquidation(ev: MarketEvent, b: SymbolBook): void {
+    // Cross margin with other open positions: their marks move this one's collateral, so re-read it.
+    if (this.perpBooks.length > 1 || this.ledger.openCount() > 1) this.refreshLiquidationPrices();
+    const liq = b.liq;
+    if (liq !== liq) return;
+    const inst = this.instruments.get(b.symbol)!;
+    const mark = roundToTick(priceOf(ev), inst.tickSize);
+    const lots = this.ledger.lots(b.symbol);
+    if (!breached(lots, mark, liq)) return;
+    const ts = ev.ts;
+    for (const o of b.orders) if (o.life === 'working') this.cancelAtVenue(o, ts, 'liquidation');
+    this.compact();
+    const qty = fromSteps(lots, inst.lotSize);
+    const fee = roundMoney(Math.abs(qty * inst.multiplier * mark) * inst.perp!.liquidationFeeRate);
+    const entry: AccountEntry = {
+      entryId: `L${++this.entrySeq}-${b.symbol}-${ts}`, kind: 'liquidation', symbol: b.symbol, currency: inst.quoteCurrency,
+      amount: -fee, trade: { qty: -qty, price: mark }, markPrice: mark, ts,
+    };
+    this.book(entry, inst, b, ts);
   }
 
   connection(): ConnectionStatus {
@@ -366,10 +545,13 @@ export class SimVenue implements ExecutionClient {
         if (prev !== null) prev.next = b;
       }
     }
+    if (this.perpBooks.length !== 0) { this.perpEvent(ev, b); return; }
     b.last = ev;
     // Idle: no working order and no cancel / replace still travelling (nextDue is Infinity then).
     if (this.working === 0 && ev.ts < this.nextDue) return;
     this.match(ev, b);
+    // A fill just opened a perpetual: it may already be through its liquidation price.
+    if (b.perpOpen) this.checkLiquidation(ev, b);
   }
 
   // ---------- the venue's books ----------
@@ -401,6 +583,8 @@ export class SimVenue implements ExecutionClient {
     for (const p of positions) {
       const b = this.bookFor(p.instrument.symbol);
       if (!b.traded) { b.traded = true; this.tradedBooks.push(b); }
+      // Funding starts from the first event (perpEvent): the venue's clock is unknown until then.
+      this.perpChanged(b, p.instrument, Number.NaN);
     }
   }
 
@@ -461,7 +645,7 @@ export class SimVenue implements ExecutionClient {
     if (px === null) return 0;
     const ticks = toTicks(px, inst.tickSize);
     const increaseValue = notional(ticks, increaseLots, inst.tickSize, inst.lotSize, inst.multiplier);
-    const margin = settles === 'pnl' ? Math.ceil(increaseValue / this.ledger.settings.perpLeverage) : increaseValue;
+    const margin = settles === 'pnl' ? Math.ceil(increaseValue / (inst.perp?.leverage ?? this.ledger.settings.perpLeverage)) : increaseValue;
     const wholeValue = notional(ticks, lots, inst.tickSize, inst.lotSize, inst.multiplier);
     const fee = orderFee(
       this.commission,
@@ -524,7 +708,7 @@ export class SimVenue implements ExecutionClient {
     for (const b of this.tradedBooks) {
       const ev = b.last;
       if (ev === null) continue;
-      this.ledger.mark(b.symbol, ev.kind === 'bar' ? ev.close : ev.kind === 'trade' ? ev.price : (ev.bid + ev.ask) / 2);
+      this.ledger.mark(b.symbol, priceOf(ev));
     }
   }
 
@@ -831,6 +1015,7 @@ export class SimVenue implements ExecutionClient {
     this.monthVolume += qty;
     this.ledger.applyFill(inst, side, qty, price, fee);
     if (!o.book.traded) { o.book.traded = true; this.tradedBooks.push(o.book); }
+    if (inst.perp !== undefined || this.perpBooks.length !== 0) this.perpChanged(o.book, inst, ts);
     const execId = `${o.venueOrderId}-${o.execCount}`;
     this.executions.add(o.clientOrderId, o.seq, o.execCount, inst.symbol, o.buy, qty, price, fee, ts + this.ackMs);
     this.emit({
@@ -919,6 +1104,32 @@ export class SimVenue implements ExecutionClient {
 }
 
 // ---------- helpers (module-level: no closures on the hot path) ----------
+
+/** An event's price: the mark and the marking price (bar close, trade price, quote mid). */
+function priceOf(ev: MarketEvent): number {
+  return ev.kind === 'bar' ? ev.close : ev.kind === 'trade' ? ev.price : (ev.bid + ev.ask) / 2;
+}
+
+/** Cash amounts in whole money units (1e-8), as the ledger books them. */
+const roundMoney = (x: number): number => toNumber(money(x));
+
+function minFundAt(books: readonly SymbolBook[]): number {
+  let t = Number.POSITIVE_INFINITY;
+  for (const b of books) if (b.fundAt < t) t = b.fundAt;
+  return t;
+}
+
+/** The rate in force at `at`: the last schedule entry at or before it, else the constant. */
+function rateAt(rates: readonly FundingRate[], at: number, constant: number): number {
+  let lo = 0;
+  let hi = rates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rates[mid]!.ts <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? constant : rates[lo - 1]!.rate;
+}
 
 /** Buying power a working order still holds: its reserve in proportion to what is left of it. */
 function held(o: SimOrder): number {
