@@ -8,8 +8,10 @@
  * An OKX order is worked in the sim as one "slice" under the ordId; the partial-fill fault hands the
  * sim half of it first and the rest once that half has filled (two fills on two bars).
  */
-import { fromSteps, isOnGrid, makeInstrument, toLots, type Instrument, type PerpSpec } from '../../domain/instrument.ts';
+import { fromSteps, isOnGrid, makeInstrument, toLots, type Instrument, type MarginMode, type PerpSpec } from '../../domain/instrument.ts';
+import type { PositionView } from '../../portfolio/portfolio.ts';
 import type { Bar } from '../../domain/market.ts';
+import { fundingAmount } from '../../domain/perp.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { ExecutionReport, InstrumentProvider } from '../../ports/index.ts';
 import { SimVenue } from '../../venues/sim/index.ts';
@@ -25,6 +27,7 @@ export interface OkxInst {
   readonly base: string;
   readonly quote: string;
   readonly ctVal: number;
+  /** Replaced (never mutated) when set-leverage or an order's tdMode changes its perpetual terms. */
   readonly inst: Instrument;
 }
 
@@ -152,7 +155,6 @@ export class OkxBook implements InstrumentProvider {
   private readonly unsliced = new Map<string, number>();
   readonly fills: OkxFill[] = [];
   readonly bills: OkxBill[] = [];
-  private readonly lever = new Map<string, number>();
   private readonly lastPx = new Map<string, number>();
   /** Funding booked on this side while SimVenue cannot book it (see bookFundingEntry). */
   private fundingCash = 0;
@@ -189,14 +191,19 @@ export class OkxBook implements InstrumentProvider {
   // ---------- commands ----------
 
   place(req: PlaceReq): Outcome<OkxOrder> {
-    const i = this.insts.get(req.instId);
-    if (i === undefined) return refuse('51001', `Instrument ID ${req.instId} does not exist.`);
+    if (!this.insts.has(req.instId)) return refuse('51001', `Instrument ID ${req.instId} does not exist.`);
     if (req.clOrdId !== undefined && req.clOrdId !== '' && !CLORDID.test(req.clOrdId)) return refuse('51000', 'Parameter clOrdId error');
     if (req.tag !== undefined && req.tag !== '' && !TAG.test(req.tag)) return refuse('51000', 'Parameter tag error');
     const clOrdId = req.clOrdId ?? '';
     if (clOrdId !== '' && this.pendingByClOrd.has(clOrdId)) return refuse('51016', 'Duplicated client order ID');
-    if (i.instType === 'SPOT' && req.tdMode !== 'cash') return refuse('51000', 'Parameter tdMode error');
-    if (i.instType === 'SWAP' && req.tdMode !== 'cross' && req.tdMode !== 'isolated') return refuse('51000', 'Parameter tdMode error');
+    const kind = this.insts.get(req.instId)!.instType;
+    if (kind === 'SPOT' && req.tdMode !== 'cash') return refuse('51000', 'Parameter tdMode error');
+    if (kind === 'SWAP') {
+      if (req.tdMode !== 'cross' && req.tdMode !== 'isolated') return refuse('51000', 'Parameter tdMode error');
+      const mode = this.retune(req.instId, { marginMode: req.tdMode });
+      if (!mode.ok) return mode;
+    }
+    const i = this.insts.get(req.instId)!;
     if (!(req.sz > 0) || !isOnGrid(req.sz, i.spec.lotSz)) return refuse('51121', `Order quantity must be a multiple of the lot size (${i.spec.lotSz}).`);
     if (req.sz < i.spec.minSz) return refuse('51020', `Your order should meet or exceed the minimum order amount (${i.spec.minSz}).`);
     const priced = req.ordType !== 'market' && req.ordType !== 'optimal_limit_ioc';
@@ -243,9 +250,9 @@ export class OkxBook implements InstrumentProvider {
 
   cancel(instId: string, ref: { ordId?: string; clOrdId?: string }, source = '1'): Outcome<OkxOrder> {
     const o = this.find(instId, ref);
-    if (o === undefined || (o.state !== 'live' && o.state !== 'partially_filled')) {
-      return refuse('51400', 'Order cancellation failed as the order has been filled, canceled or does not exist.');
-    }
+    if (o === undefined) return refuse('51400', 'Order cancellation failed as the order does not exist.');
+    if (o.state === 'canceled') return refuse('51401', 'Order cancellation failed as the order has been canceled.');
+    if (o.state === 'filled') return refuse('51402', 'Order cancellation failed as the order has been filled.');
     const s = this.slice.get(o.ordId);
     // The slice is let go first, so the sim's cancel report is not taken for a cancel of its own.
     this.dropSlice(o.ordId);
@@ -257,16 +264,16 @@ export class OkxBook implements InstrumentProvider {
 
   amend(instId: string, ref: { ordId?: string; clOrdId?: string }, newSz: number | undefined, newPx: number | undefined, reqId: string): Outcome<OkxOrder> {
     const o = this.find(instId, ref);
-    if (o === undefined || (o.state !== 'live' && o.state !== 'partially_filled')) {
-      return refuse('51503', 'Order modification failed as the order has been filled, canceled or does not exist.');
-    }
+    if (o === undefined) return refuse('51503', 'Order modification failed as the order does not exist.');
+    if (o.state === 'canceled') return refuse('51509', 'Modification failed as the order has been canceled.');
+    if (o.state === 'filled') return refuse('51510', 'Modification failed as the order has been completed.');
     const i = this.insts.get(o.instId)!;
-    if (newSz === undefined && newPx === undefined) return refuse('51000', 'Parameter newSz or newPx error');
+    if (newSz === undefined && newPx === undefined) return refuse('51500', 'Either order price or amount is required.');
     if (newPx !== undefined && (o.px === null || !(newPx > 0) || !isOnGrid(newPx, i.spec.tickSz))) return refuse('51000', 'Parameter newPx error');
     if (newSz !== undefined && (!(newSz > 0) || !isOnGrid(newSz, i.spec.lotSz))) return refuse('51121', `Order quantity must be a multiple of the lot size (${i.spec.lotSz}).`);
     const lot = i.inst.lotSize;
     const total = newSz ?? o.sz;
-    if (toLots(total, lot) <= toLots(o.accFillSz, lot)) return refuse('51512', 'Order modification failed: the new quantity must be larger than the filled quantity.');
+    if (toLots(total, lot) <= toLots(o.accFillSz, lot)) return refuse('51000', 'Parameter newSz error: it must be above the filled quantity.');
     const s = this.slice.get(o.ordId);
     if (s === undefined) return refuse('51503', 'Order modification failed as the order has been filled, canceled or does not exist.');
     // The slice carries all that is left: what it filled plus the rest of the new size.
@@ -274,7 +281,7 @@ export class OkxBook implements InstrumentProvider {
     const changes = { qty: fromSteps(toLots(s.filled, lot) + rest, lot), ...(newPx !== undefined ? { limitPrice: newPx } : {}) };
     const reps = this.command(() => this.sim.replace(s.simId, changes, this.opts.now()));
     const rej = reps.find((r) => r.kind === 'replace_rejected');
-    if (rej !== undefined && rej.kind === 'replace_rejected') return refuse('51008', `Order modification failed: ${rej.reason}`);
+    if (rej !== undefined && rej.kind === 'replace_rejected') return refuse('51502', `Order modification failed for insufficient margin or balance (${rej.reason}).`);
     this.unsliced.delete(o.ordId);
     o.sz = total;
     if (newPx !== undefined) o.px = newPx;
@@ -303,13 +310,33 @@ export class OkxBook implements InstrumentProvider {
   setLeverage(instId: string, lever: number): Outcome<number> {
     const i = this.insts.get(instId);
     if (i === undefined) return refuse('51001', `Instrument ID ${instId} does not exist.`);
+    if (i.instType !== 'SWAP') return refuse('51000', 'Parameter instId error: the fake sets leverage on swaps only');
     if (!(lever >= 1 && lever <= 125)) return refuse('51000', 'Parameter lever error');
-    this.lever.set(instId, lever);
-    return { ok: true, value: lever };
+    const r = this.retune(instId, { leverage: lever });
+    return r.ok ? { ok: true, value: lever } : r;
   }
 
   leverOf(instId: string): number {
-    return this.lever.get(instId) ?? this.opts.leverage;
+    return this.insts.get(instId)?.inst.perp?.leverage ?? this.opts.leverage;
+  }
+
+  /**
+   * New perpetual terms (leverage, margin mode) for an instrument: the sim takes a position's terms
+   * from its instrument when the position opens, so they change only while the instrument has no
+   * position and no working order (59000 otherwise, as OKX answers a change it cannot make then).
+   */
+  private retune(instId: string, terms: { leverage?: number; marginMode?: MarginMode }): Outcome<null> {
+    const i = this.insts.get(instId)!;
+    const perp = i.inst.perp!;
+    const next: PerpSpec = { ...perp, ...terms };
+    if (next.leverage === perp.leverage && next.marginMode === perp.marginMode) return { ok: true, value: null };
+    const busy = this.position(instId) !== null || [...this.orders.values()].some((o) => o.instId === instId && (o.state === 'live' || o.state === 'partially_filled'));
+    if (busy) {
+      const what = terms.marginMode !== undefined && next.marginMode !== perp.marginMode ? `margin mode ${perp.marginMode}` : `leverage ${perp.leverage}`;
+      return refuse('59000', `Your settings failed as you have positions or open orders (${instId} keeps ${what} until it is flat with no working order).`);
+    }
+    this.insts.set(instId, { ...i, inst: { ...i.inst, perp: next } });
+    return { ok: true, value: null };
   }
 
   onBar(bar: Bar): void {
@@ -347,7 +374,7 @@ export class OkxBook implements InstrumentProvider {
       const e = this.sim.bookFunding(instId, rate, mark, ts);
       return e === null ? 0 : e.amount;
     }
-    const amount = -qty * ctVal * mark * rate;
+    const amount = fundingAmount(qty, ctVal, mark, rate);
     this.fundingCash += amount;
     return amount;
   }
@@ -409,12 +436,13 @@ export class OkxBook implements InstrumentProvider {
     return held - selling;
   }
 
-  swapPositions(): { inst: OkxInst; qty: number; avgPrice: number; upl: number; realized: number }[] {
-    const out: { inst: OkxInst; qty: number; avgPrice: number; upl: number; realized: number }[] = [];
+  /** Open swap positions as the sim's ledger values them (mark, liquidation price, leverage, margin mode). */
+  swapPositions(): { inst: OkxInst; view: PositionView }[] {
+    const out: { inst: OkxInst; view: PositionView }[] = [];
     for (const p of this.sim.snapshot().positions) {
       const i = this.insts.get(p.symbol);
       if (i === undefined || i.instType !== 'SWAP' || p.qty === 0) continue;
-      out.push({ inst: i, qty: p.qty, avgPrice: p.avgPrice, upl: p.unrealizedPnl, realized: p.realizedPnl });
+      out.push({ inst: i, view: p });
     }
     return out;
   }
@@ -474,7 +502,9 @@ export class OkxBook implements InstrumentProvider {
       this.opts.emit({ kind: 'order', order: { ...o } });
       o.lastFill = null;
     } else if (rep.kind === 'expired' || rep.kind === 'canceled') {
-      if (o.state === 'live' || o.state === 'partially_filled') this.finish(o, rep.kind === 'expired' ? '0' : '1');
+      // OKX's cancelSource: 13 a FOK not filled whole, 14 the rest of an IOC (market orders too), 0 the system.
+      const source = rep.kind === 'canceled' ? '0' : o.ordType === 'fok' ? '13' : o.ordType === 'limit' || o.ordType === 'post_only' ? '0' : '14';
+      if (o.state === 'live' || o.state === 'partially_filled') this.finish(o, source);
     }
   }
 
@@ -552,8 +582,10 @@ function okxInst(spec: OkxInstrumentSpec, opts: BookOptions): OkxInst {
   const swap = parts[2] === 'SWAP';
   if (base === '' || quote === '' || (parts.length !== 2 && !swap)) throw new Error(`OKX fake: instId ${spec.instId} is neither BASE-QUOTE (spot) nor BASE-QUOTE-SWAP`);
   const ctVal = swap ? spec.ctVal ?? 1 : 1;
+  // The fake runs funding on its own clock (server.ts): the sim's own schedule gets a zero rate so it
+  // never books a second payment for the same interval.
   const perp: PerpSpec | undefined = swap
-    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: opts.fundingRate, liquidationFeeRate: 0.0005 }
+    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: 0, liquidationFeeRate: 0.0005 }
     : undefined;
   const inst = makeInstrument(spec.instId, 'okx', {
     assetClass: swap ? 'crypto_perp' : 'crypto_spot', quoteCurrency: quote, tickSize: spec.tickSz, lotSize: spec.lotSz, minQty: spec.minSz,

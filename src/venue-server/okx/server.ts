@@ -158,7 +158,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     }
     const positions = book.swapPositions();
     const touched = new Set(ev.instIds);
-    const pos: Record<string, unknown>[] = positions.filter((p) => touched.has(p.inst.spec.instId)).map((p) => positionJson(book, p, now));
+    const pos: Record<string, unknown>[] = positions.filter((p) => touched.has(p.inst.spec.instId)).map((p) => positionJson(p, now));
     // A position closed by the event is pushed flat (pos "0"), as OKX does.
     for (const id of touched) {
       if (!pos.some((p) => p.instId === id) && book.insts.get(id)?.instType === 'SWAP') pos.push({ ...flatPosition(id), uTime: String(now) });
@@ -299,7 +299,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       case 'GET account/positions': {
         const id = q(url, 'instId');
         const type = q(url, 'instType');
-        return ok(book.swapPositions().filter((p) => (id === undefined || id.split(',').includes(p.inst.spec.instId)) && (type === undefined || type === 'SWAP')).map((p) => positionJson(book, p, now)));
+        return ok(book.swapPositions().filter((p) => (id === undefined || id.split(',').includes(p.inst.spec.instId)) && (type === undefined || type === 'SWAP')).map((p) => positionJson(p, now)));
       }
       case 'GET account/bills':
       case 'GET account/bills-archive': {
@@ -361,6 +361,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       case 'GET trade/orders-history-archive': return orderList(url, false);
       case 'GET trade/fills':
       case 'GET trade/fills-history': {
+        if (path === 'trade/fills-history' && q(url, 'instType') === undefined) return err('50014', 'Parameter instType can not be empty.');
         const rows = book.fills.filter((f) => (q(url, 'instType') === undefined || f.instType === q(url, 'instType')) && (q(url, 'instId') === undefined || f.instId === q(url, 'instId'))
           && (q(url, 'ordId') === undefined || f.ordId === q(url, 'ordId')));
         return ok(paged(rows, url, (f) => f.billId, (f) => f.ts).map(fillJson));
@@ -374,7 +375,8 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         if (!(t === 0 || (Number.isInteger(t) && t >= 10 && t <= 120))) return err('51000', 'Parameter timeOut error: 0, or 10 to 120 seconds');
         if (t === 0) deadMan.delete(tag);
         else deadMan.set(tag, now + t * 1000);
-        return ok([{ triggerTime: t === 0 ? '0' : String(Math.floor((now + t * 1000) / 1000)), tag, ts: String(Math.floor(now / 1000)) }]);
+        // Times in ms (the docs' example looks like seconds; the demo venue answers ms).
+        return ok([{ triggerTime: t === 0 ? '0' : String(now + t * 1000), tag, ts: String(now) }]);
       }
       default: return err('50115', `Invalid request method or path: ${method} /api/v5/${path} is not served by the parity OKX fake`, 404);
     }
@@ -443,7 +445,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     state: (): OkxStateDump => ({
       now: clock.now(), timeScale: clock.timeScale, cash: book.usdtCash(),
       orders: book.allOrders().map((o) => ({ ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, instId: o.instId, state: o.state, sz: s(o.sz), accFillSz: s(o.accFillSz) })),
-      positions: book.swapPositions().map((p) => ({ instId: p.inst.spec.instId, pos: p.qty, avgPx: p.avgPrice })),
+      positions: book.swapPositions().map((p) => ({ instId: p.inst.spec.instId, pos: p.view.qty, avgPx: p.view.avgPrice })),
       bills: book.bills.length,
       deadMan: [...deadMan].map(([tag, triggerTime]) => ({ tag, triggerTime })),
       requests,
@@ -568,7 +570,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   /** OKX answers a subscription to positions / account with a snapshot, and a ticker with the current one. */
   function snapshotOnSubscribe(c: Conn, arg: Record<string, unknown>): void {
     const now = clock.now();
-    if (arg.channel === 'positions') send(c, { arg: { ...arg, uid }, eventType: 'snapshot', data: book.swapPositions().map((p) => positionJson(book, p, now)) });
+    if (arg.channel === 'positions') send(c, { arg: { ...arg, uid }, eventType: 'snapshot', data: book.swapPositions().map((p) => positionJson(p, now)) });
     else if (arg.channel === 'account') send(c, { arg: { ...arg, uid }, eventType: 'snapshot', data: [balanceJson(book, now)] });
     else if (arg.channel === 'tickers' && typeof arg.instId === 'string') {
       const t = tickerJson(arg.instId);

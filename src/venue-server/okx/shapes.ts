@@ -1,5 +1,6 @@
 /** OKX v5 JSON shapes (every number a string, as OKX sends them) for the fake's answers and pushes. */
-import { MMR, type OkxBill, type OkxBook, type OkxFill, type OkxInst, type OkxOrder } from './book.ts';
+import { initialMargin, maintenanceMargin } from '../../domain/perp.ts';
+import type { OkxBill, OkxBook, OkxFill, OkxInst, OkxOrder } from './book.ts';
 
 export const s = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '' : String(Number(n.toPrecision(15))));
 
@@ -36,6 +37,8 @@ function cancelReason(src: string): string {
   if (src === '1') return 'Order canceled by user';
   if (src === '20') return 'Cancel all after triggered';
   if (src === '0') return 'Order canceled by system';
+  if (src === '13') return 'Order canceled: FOK order was canceled due to incompletely filled.';
+  if (src === '14') return 'Order canceled: IOC order was partially canceled due to incompletely filled.';
   return '';
 }
 
@@ -57,24 +60,23 @@ export function billJson(b: OkxBill) {
 }
 
 /**
- * A net-mode swap position. liqPx is where the position's own initial margin (notional / lever)
- * is used up down to the maintenance margin (OKX's isolated formula): a cross account with more cash
- * lasts longer, so this is the near bound, never past the truth.
+ * A net-mode swap position, valued by the sim's ledger: its mark (the last price), its liquidation
+ * price (domain/perp.ts: cross margin counts the account's whole collateral, so a well-funded
+ * account shows none, "" as OKX does), leverage and margin mode. Margins from domain/perp.ts too.
  */
-export function positionJson(book: OkxBook, p: ReturnType<OkxBook['swapPositions']>[number], now: number) {
-  const i = p.inst;
-  const mark = book.markPx(i.spec.instId) ?? p.avgPrice;
-  const lever = book.leverOf(i.spec.instId);
-  const notional = Math.abs(p.qty) * i.ctVal * mark;
-  const long = p.qty > 0;
-  const liq = long ? (p.avgPrice * (1 - 1 / lever)) / (1 - MMR) : (p.avgPrice * (1 + 1 / lever)) / (1 + MMR);
-  const imr = notional / lever;
+export function positionJson(p: ReturnType<OkxBook['swapPositions']>[number], now: number) {
+  const { inst: i, view: v } = p;
+  const lever = v.leverage ?? 1;
+  const notional = Math.abs(v.qty) * i.ctVal * v.markPrice;
+  const imr = initialMargin(notional, lever);
+  const isolated = v.marginMode === 'isolated';
+  const margin = isolated ? initialMargin(Math.abs(v.qty) * i.ctVal * v.avgPrice, lever) : 0;
   return {
-    instType: 'SWAP', instId: i.spec.instId, mgnMode: 'cross', posId: `pos${i.spec.instId}`, posSide: 'net', pos: s(p.qty), availPos: s(Math.abs(p.qty)),
-    posCcy: '', ccy: i.quote, avgPx: s(p.avgPrice), markPx: s(mark), last: s(mark), idxPx: s(mark), liqPx: s(Math.max(0, liq)), lever: s(lever),
-    upl: s(p.upl), uplRatio: s(imr > 0 ? p.upl / imr : 0), uplLastPx: s(p.upl), realizedPnl: s(p.realized), pnl: s(p.realized), fee: '0', fundingFee: '0',
-    imr: s(imr), margin: '', mmr: s(notional * MMR), mgnRatio: '', notionalUsd: s(notional), adl: '1', interest: '0', tradeId: '', bizRefId: '', bizRefType: '',
-    cTime: String(now), uTime: String(now), pTime: String(now),
+    instType: 'SWAP', instId: i.spec.instId, mgnMode: v.marginMode ?? 'cross', posId: `pos${i.spec.instId}`, posSide: 'net', pos: s(v.qty), availPos: s(Math.abs(v.qty)),
+    posCcy: '', ccy: i.quote, avgPx: s(v.avgPrice), markPx: s(v.markPrice), last: s(v.markPrice), idxPx: s(v.markPrice), liqPx: s(v.liquidationPrice), lever: s(lever),
+    upl: s(v.unrealizedPnl), uplRatio: s(imr > 0 ? v.unrealizedPnl / imr : 0), uplLastPx: s(v.unrealizedPnl), realizedPnl: s(v.realizedPnl + v.funding), pnl: s(v.realizedPnl),
+    fee: s(-v.fees), fundingFee: s(v.funding), imr: isolated ? '' : s(imr), margin: isolated ? s(margin) : '', mmr: s(maintenanceMargin(notional, i.inst.perp?.maintenanceMarginRate ?? 0)),
+    mgnRatio: '', notionalUsd: s(notional), adl: '1', interest: '0', tradeId: '', bizRefId: '', bizRefType: '', cTime: String(now), uTime: String(now), pTime: String(now),
   };
 }
 

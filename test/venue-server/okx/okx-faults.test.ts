@@ -168,11 +168,19 @@ describe('OKX fake: refusals and faults', () => {
     await expect(ex.createOrder('BTC/USDT', 'limit', 'sell', 0.6, 60_000)).rejects.toThrow(ccxt.InsufficientFunds);
   });
 
-  it('set-leverage is what positions and leverage-info answer', async () => {
-    await ex.setLeverage(5, 'BTC/USDT:USDT', { marginMode: 'cross' });
-    const lev = await ex.fetchLeverage('BTC/USDT:USDT', { marginMode: 'cross' });
+  it('set-leverage while flat is the leverage of the next position; with a position open only the same value passes (59000)', async () => {
+    await ex.setLeverage(5, 'ETH/USDT:USDT', { marginMode: 'cross' });
+    const lev = await ex.fetchLeverage('ETH/USDT:USDT', { marginMode: 'cross' });
     expect(lev.longLeverage).toBe(5);
-    expect((await ex.fetchPositions(['BTC/USDT:USDT']))[0]!.leverage).toBe(5);
+    await ex.createOrder('ETH/USDT:USDT', 'limit', 'buy', 1, 3_000);
+    fake.admin.pushBar(bar('ETH-USDT-SWAP', 2_990));
+    const eth = (await ex.fetchPositions(['ETH/USDT:USDT']))[0]!;
+    expect(eth.leverage).toBe(5);
+    // Initial margin at 5x: 1 contract x 0.1 ETH x 2,990 / 5.
+    expect(eth.initialMargin).toBeCloseTo(59.8, 9);
+    await expect(ex.setLeverage(10, 'BTC/USDT:USDT', { marginMode: 'cross' })).rejects.toThrow(/59000/);
+    await ex.setLeverage(3, 'BTC/USDT:USDT', { marginMode: 'cross' });
+    await expect(ex.createOrder('BTC/USDT:USDT', 'limit', 'buy', 1, 30_000, { marginMode: 'isolated' })).rejects.toThrow(/59000/);
   });
 
   it('watchPositions and watchBalance push after a fill; dropping the private websocket rejects the pending watch', async () => {
