@@ -126,6 +126,9 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
           }
         }
         bars.sort((a, b) => a.ts - b.ts);
+        const kept = symbols.flatMap((s) => bars.filter((b) => b.symbol === s).slice(-count)).sort((a, b) => a.ts - b.ts);
+        bars.length = 0;
+        bars.push(...kept);
         for (const b of bars) warm.set(b.symbol, b.ts);
         if (bars.length > 0) e.log('info', 'warmup', `warm-up: ${symbols.map((s) => `${s} ${bars.filter((b) => b.symbol === s).length}`).join(', ')} one-minute bars of ${count} wanted; no orders from history`);
         return bars;
