@@ -33,7 +33,7 @@ import { SimulatedClock } from './clock.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
 import { EventQueue } from './event-queue.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
-import type { DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
+import type { AccountEntry, DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
 import { StrategyErrors, describeStrategyError, type StrategyErrorPolicy } from './strategy-errors.ts';
 
@@ -66,6 +66,8 @@ export interface EngineObserver {
   onFill?(fill: Fill, engine: EngineView): void;
   /** A fee booked after its fill (a late commission report): the ledger has it (the journal records it). */
   onFeeAdjusted?(adj: FeeAdjustment, engine: EngineView): void;
+  /** A venue-initiated entry (funding, liquidation, rebate), after the ledger booked it; once per entryId. */
+  onAccountEntry?(entry: AccountEntry, engine: EngineView): void;
   onLog?(entry: LogEntry, engine: EngineView): void;
   onTradingState?(state: TradingState, engine: EngineView): void;
   /** An order intent about to leave the process (journal it durably here). */
@@ -146,6 +148,7 @@ type Notification = { readonly kind: 'fill'; readonly fill: Fill } | { readonly 
 
 type Internal =
   | { readonly type: 'report'; readonly report: ExecutionReport }
+  | { readonly type: 'entry'; readonly entry: AccountEntry }
   | { readonly type: 'market'; readonly event: MarketEvent }
   | { readonly type: 'call'; readonly fn: () => void };
 
@@ -207,6 +210,8 @@ export class Engine implements EngineControl {
   private readonly strategyErrs: StrategyErrors;
   /** Set by a strategy throw under the 'stop' policy: the run loops end at the next event. */
   private aborted = false;
+  /** Venue entries booked, by entryId: a second delivery (socket, then REST gap fill) books nothing. */
+  private readonly entryIds = new Set<string>();
 
   constructor(opts: EngineOptions) {
     this.instruments = opts.instruments;
@@ -330,7 +335,7 @@ export class Engine implements EngineControl {
     this.started = true;
     this.initTime();
     for (const o of this.observers) o.onStart?.(this);
-    await this.execution.connect((rep) => this.report(rep), { sent: (id, cmd) => this.onSent(id, cmd) });
+    await this.execution.connect((rep) => this.report(rep), { sent: (id, cmd) => this.onSent(id, cmd) }, (e) => this.bookAccountEntry(e));
     // Recovery runs before the strategy's first callback; what it tells the strategy (lost orders,
     // fills while down) is delivered after onStart, in order.
     const told = this.notifications.splice(0);
@@ -383,7 +388,7 @@ export class Engine implements EngineControl {
       this.started = true;
       this.initTime();
       for (const o of this.observers) o.onStart?.(this);
-      const c = this.execution.connect((rep) => this.report(rep));
+      const c = this.execution.connect((rep) => this.report(rep), undefined, (e) => this.bookAccountEntry(e));
       if (c instanceof Promise) throw new Error('runToEnd needs an execution client that connects synchronously');
       this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
       this.flush();
@@ -541,6 +546,7 @@ export class Engine implements EngineControl {
     }
     const it = q.item;
     if (it.type === 'report') this.applyReport(it.report);
+    else if (it.type === 'entry') this.applyEntry(it.entry);
     else if (it.type === 'market') this.handleMarket(it.event);
     else this.guard('command', it.fn);
     this.flush();
@@ -660,6 +666,49 @@ export class Engine implements EngineControl {
     this.log('info', 'orders', `fee ${b.fee} for execution ${b.execId} of ${b.order.clientOrderId} booked after its fill`);
     for (const o of this.observers) o.onFeeAdjusted?.(adj, this);
     if (this.dailyLoss !== null) this.checkDailyLoss();
+  }
+
+  /**
+   * A venue-initiated entry (funding, liquidation, rebate): queued at its venue time and booked on
+   * the ledger in the loop, once per entryId. What entries sinks call (ExecutionClient.connect's third argument).
+   */
+  bookAccountEntry(entry: AccountEntry): void {
+    this.queue.push(entry.ts, { type: 'entry', entry });
+    this.poke();
+  }
+
+  /** Book an entry at once (recovery and reconciliation, outside the loop); false when its id was booked before. */
+  applyEntryNow(entry: AccountEntry): boolean {
+    const booked = this.applyEntry(entry);
+    this.flushIfIdle();
+    return booked;
+  }
+
+  /** The entry ids booked so far (the journal keeps them so a restart books none twice). */
+  seenEntryIds(): ReadonlySet<string> {
+    return this.entryIds;
+  }
+
+  /** Recovery: entry ids the books already hold. */
+  restoreEntryIds(ids: Iterable<string>): void {
+    for (const id of ids) this.entryIds.add(id);
+  }
+
+  private applyEntry(entry: AccountEntry): boolean {
+    if (this.entryIds.has(entry.entryId)) return false;
+    const inst = entry.symbol === null ? undefined : this.instruments.get(entry.symbol);
+    if (entry.symbol !== null && inst === undefined) {
+      this.log('error', 'ledger', `venue entry ${entry.entryId} (${entry.kind} ${entry.amount} ${entry.currency}) is for ${entry.symbol}, which this session does not know: not booked; reconcile against the venue`);
+      return false;
+    }
+    this.entryIds.add(entry.entryId);
+    this.portfolio.applyEntry(entry, inst);
+    if (entry.kind === 'liquidation') {
+      this.log('warn', 'ledger', `liquidation of ${entry.symbol ?? 'the account'}${entry.trade !== undefined ? ` (${entry.trade.qty} at ${entry.trade.price})` : ''}: fee ${-entry.amount} ${entry.currency}`);
+    }
+    for (const o of this.observers) o.onAccountEntry?.(entry, this);
+    if (this.dailyLoss !== null) this.checkDailyLoss();
+    return true;
   }
 
   /** Round trips the report settles, and cancels that must be tried again. */
