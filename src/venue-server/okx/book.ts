@@ -11,9 +11,8 @@
 import { fromSteps, isOnGrid, makeInstrument, toLots, type Instrument, type MarginMode, type PerpSpec } from '../../domain/instrument.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
 import type { Bar } from '../../domain/market.ts';
-import { fundingAmount } from '../../domain/perp.ts';
 import type { OrderRequest } from '../../domain/order.ts';
-import type { ExecutionReport, InstrumentProvider } from '../../ports/index.ts';
+import type { AccountEntry, ExecutionReport, InstrumentProvider } from '../../ports/index.ts';
 import { SimVenue } from '../../venues/sim/index.ts';
 import type { FaultState } from './faults.ts';
 import type { OkxInstrumentSpec } from './types.ts';
@@ -136,12 +135,8 @@ export interface BookOptions {
 
 /** The maintenance margin rate of the fake's swaps (OKX's first tier for BTC-USDT-SWAP is 0.4%). */
 export const MMR = 0.004;
-
-/** SimVenue's funding hook (helper "perp-core" adds it); until it is there the fake books funding itself. */
-interface FundingBooker {
-  bookFunding(symbol: string, rate: number, markPrice: number, ts: number): { readonly amount: number } | null;
-}
-const hasBookFunding = (s: object): s is FundingBooker => typeof (s as Partial<FundingBooker>).bookFunding === 'function';
+/** The liquidation fee on the notional closed (OKX charges a tiered fee; its first tier is in this range). */
+export const LIQUIDATION_FEE = 0.0005;
 
 export class OkxBook implements InstrumentProvider {
   readonly insts = new Map<string, OkxInst>();
@@ -156,8 +151,6 @@ export class OkxBook implements InstrumentProvider {
   readonly fills: OkxFill[] = [];
   readonly bills: OkxBill[] = [];
   private readonly lastPx = new Map<string, number>();
-  /** Funding booked on this side while SimVenue cannot book it (see bookFundingEntry). */
-  private fundingCash = 0;
   private lastUsdt: number;
   private seq = 0;
   private sliceSeq = 0;
@@ -176,7 +169,7 @@ export class OkxBook implements InstrumentProvider {
     this.sim.connect((rep) => {
       if (this.captured !== null) this.captured.push(rep);
       else this.onSimReport(rep);
-    });
+    }, undefined, (entry) => this.onSimEntry(entry));
     this.lastUsdt = opts.cash;
   }
 
@@ -357,7 +350,7 @@ export class OkxBook implements InstrumentProvider {
     if (i === undefined || i.instType !== 'SWAP' || mark === undefined) return null;
     const pos = this.position(instId);
     if (pos === null || pos.qty === 0) return null;
-    const amount = this.bookFundingEntry(instId, pos.qty, i.ctVal, rate, mark, ts);
+    const amount = this.sim.bookFunding(instId, rate, mark, ts)?.amount ?? 0;
     const bill: OkxBill = {
       billId: this.billId(), ccy: i.quote, instId, instType: 'SWAP', type: '8', subType: amount < 0 ? '173' : '174', balChg: amount,
       bal: this.usdtCash(), sz: Math.abs(pos.qty), px: mark, pnl: amount, fee: 0, ordId: '', clOrdId: '', tradeId: '', ts, mgnMode: 'cross',
@@ -368,15 +361,24 @@ export class OkxBook implements InstrumentProvider {
     return bill;
   }
 
-  /** One place for the funding cash: SimVenue's own funding once it has it, else this side's tally. */
-  private bookFundingEntry(instId: string, qty: number, ctVal: number, rate: number, mark: number, ts: number): number {
-    if (hasBookFunding(this.sim)) {
-      const e = this.sim.bookFunding(instId, rate, mark, ts);
-      return e === null ? 0 : e.amount;
-    }
-    const amount = fundingAmount(qty, ctVal, mark, rate);
-    this.fundingCash += amount;
-    return amount;
+  /**
+   * What the sim books on its own: a liquidation (the position closed at the mark, the fee charged)
+   * becomes OKX's bill type 5, subType 104 (long) or 105 (short), px the mark it was closed at.
+   * Funding entries are the fake's own bookFunding calls: fund() writes their bills.
+   */
+  private onSimEntry(e: AccountEntry): void {
+    if (e.kind !== 'liquidation' || e.symbol === null || e.trade === undefined) return;
+    const i = this.insts.get(e.symbol);
+    if (i === undefined) return;
+    const bal = this.usdtCash();
+    const balChg = bal - this.lastUsdt;
+    this.bills.push({
+      billId: this.billId(), ccy: e.currency, instId: e.symbol, instType: i.instType, type: '5', subType: e.trade.qty < 0 ? '104' : '105', balChg, bal,
+      sz: Math.abs(e.trade.qty), px: e.trade.price, pnl: balChg - e.amount, fee: e.amount, ordId: '', clOrdId: '', tradeId: '', ts: e.ts,
+      mgnMode: i.inst.perp?.marginMode ?? 'cross',
+    });
+    this.lastUsdt = bal;
+    this.touched.add(e.symbol);
   }
 
   // ---------- queries ----------
@@ -399,8 +401,7 @@ export class OkxBook implements InstrumentProvider {
 
   /** USDT cash balance (without open swap P&L). */
   usdtCash(): number {
-    const fromSim = this.sim.snapshot().cash.USDT ?? 0;
-    return fromSim + (hasBookFunding(this.sim) ? 0 : this.fundingCash);
+    return this.sim.snapshot().cash.USDT ?? 0;
   }
 
   /** USDT equity: cash plus swap unrealized P&L, and the initial margin the swaps and working orders hold. */
@@ -502,8 +503,10 @@ export class OkxBook implements InstrumentProvider {
       this.opts.emit({ kind: 'order', order: { ...o } });
       o.lastFill = null;
     } else if (rep.kind === 'expired' || rep.kind === 'canceled') {
-      // OKX's cancelSource: 13 a FOK not filled whole, 14 the rest of an IOC (market orders too), 0 the system.
-      const source = rep.kind === 'canceled' ? '0' : o.ordType === 'fok' ? '13' : o.ordType === 'limit' || o.ordType === 'post_only' ? '0' : '14';
+      // OKX's cancelSource: 3 canceled for liquidation risk, 13 a FOK not filled whole, 14 the rest of
+      // an IOC (market orders too), 0 the system.
+      const source = rep.kind === 'canceled' ? (rep.reason === 'liquidation' ? '3' : '0')
+        : o.ordType === 'fok' ? '13' : o.ordType === 'limit' || o.ordType === 'post_only' ? '0' : '14';
       if (o.state === 'live' || o.state === 'partially_filled') this.finish(o, source);
     }
   }
@@ -582,10 +585,8 @@ function okxInst(spec: OkxInstrumentSpec, opts: BookOptions): OkxInst {
   const swap = parts[2] === 'SWAP';
   if (base === '' || quote === '' || (parts.length !== 2 && !swap)) throw new Error(`OKX fake: instId ${spec.instId} is neither BASE-QUOTE (spot) nor BASE-QUOTE-SWAP`);
   const ctVal = swap ? spec.ctVal ?? 1 : 1;
-  // The fake runs funding on its own clock (server.ts): the sim's own schedule gets a zero rate so it
-  // never books a second payment for the same interval.
   const perp: PerpSpec | undefined = swap
-    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: 0, liquidationFeeRate: 0.0005 }
+    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: opts.fundingRate, liquidationFeeRate: LIQUIDATION_FEE }
     : undefined;
   const inst = makeInstrument(spec.instId, 'okx', {
     assetClass: swap ? 'crypto_perp' : 'crypto_spot', quoteCurrency: quote, tickSize: spec.tickSz, lotSize: spec.lotSz, minQty: spec.minSz,
