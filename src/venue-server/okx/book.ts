@@ -533,8 +533,11 @@ export class OkxBook implements InstrumentProvider {
 
   private tradeBill(o: OkxOrder, i: OkxInst, qty: number, px: number, fee: number, tradeId: string, ts: number): OkxBill {
     const bal = this.usdtCash();
-    const before = this.position(o.instId);
-    const closing = before !== null && (o.side === 'buy' ? before.qty >= 0 : before.qty <= 0) === false;
+    // The sim has booked the fill already: the position before it is the one now less the fill.
+    const lot = i.inst.lotSize;
+    const afterLots = toLots(this.position(o.instId)?.qty ?? 0, lot);
+    const beforeLots = afterLots - (o.side === 'buy' ? toLots(qty, lot) : -toLots(qty, lot));
+    const closing = o.side === 'buy' ? beforeLots < 0 : beforeLots > 0;
     const subType = i.instType === 'SPOT' ? (o.side === 'buy' ? '1' : '2') : o.side === 'buy' ? (closing ? '6' : '3') : closing ? '5' : '4';
     const bill: OkxBill = {
       billId: this.billId(), ccy: i.quote, instId: o.instId, instType: i.instType, type: '2', subType, balChg: bal - this.lastUsdt, bal, sz: qty, px,
