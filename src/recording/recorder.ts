@@ -431,7 +431,8 @@ export class Recorder implements EngineObserver {
       get queries() { return inner.queries; },
       // The transport hooks go through (round-trip timers start when a request really left). The
       // answer to a replace is where the torture test's after-replace-sent crash point kills.
-      connect: (sink, transport) => inner.connect((rep) => { if (rep.kind === 'replaced' || rep.kind === 'replace_rejected') crashPoint('after-replace-sent'); sink(rep); }, transport),
+      // The entries sink goes through too: venue-initiated entries (funding) reach the engine's books.
+      connect: (sink, transport, entries) => inner.connect((rep) => { if (rep.kind === 'replaced' || rep.kind === 'replace_rejected') crashPoint('after-replace-sent'); sink(rep); }, transport, entries),
       submit: (cmd) => inner.submit(cmd),
       cancel: (id, ts) => inner.cancel(id, ts),
       replace: (id: string, changes: ReplaceRequest, ts: number) => {
@@ -445,6 +446,7 @@ export class Recorder implements EngineObserver {
       w.onMarketData = f;
     }
     if (inner.connection !== undefined) w.connection = inner.connection.bind(inner);
+    if (inner.deadMan !== undefined) w.deadMan = inner.deadMan.bind(inner);
     return w;
   }
 

@@ -135,6 +135,7 @@ export class CcxtExecution implements ExecutionClient {
     this.connectedAt = this.now();
     // The id map from the venue: orders an earlier process placed route like our own.
     for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+    await this.ledgerBaseline();
     const ws = this.p.ws;
     if (ws.watchOrders === true) this.loop('orders', () => this.ex.watchOrders(), (xs) => this.onOrders(xs));
     else this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
@@ -391,7 +392,8 @@ export class CcxtExecution implements ExecutionClient {
   pullEntries(): Promise<AccountEntry[]> {
     if (this.pulling !== null) return this.pulling;
     const run = async (): Promise<AccountEntry[]> => {
-      const since = (this.lastEntryTs ?? this.connectedAt) - 60_000;
+      // From the ledger's own times (a venue's clock and its ledger's need not agree, as on a fake).
+      const since = this.lastEntryTs === null ? 0 : this.lastEntryTs - 60_000;
       const fresh: AccountEntry[] = [];
       for (const e of await this.entriesSince(since)) {
         if (this.seenEntries.has(e.entryId)) continue;
@@ -404,6 +406,23 @@ export class CcxtExecution implements ExecutionClient {
     };
     this.pulling = run().finally(() => { this.pulling = null; });
     return this.pulling;
+  }
+
+  /**
+   * What the ledger held at connect is in the venue's cash already (the engine starts from it), or
+   * was booked by an earlier session (the store knows those ids): the pulls start after the newest
+   * bill there is now, dated by the ledger itself.
+   */
+  private async ledgerBaseline(): Promise<void> {
+    let newest: number | null = null;
+    for (const type of new Set(this.o.symbols.map(marketTypeOf))) {
+      for (const x of await this.ex.fetchLedger(undefined, undefined, 1, { type })) {
+        const e = this.parse(CcxtLedgerEntry, x, 'ledger entry');
+        if (e !== null && (newest === null || e.timestamp > newest)) newest = e.timestamp;
+      }
+    }
+    this.lastEntryTs = newest;
+    if (newest !== null) for (const e of await this.entriesSince(newest - 60_000)) remember(this.seenEntries, e.entryId);
   }
 
   // ---------- queries ----------
