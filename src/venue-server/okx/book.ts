@@ -503,9 +503,9 @@ export class OkxBook implements InstrumentProvider {
       this.opts.emit({ kind: 'order', order: { ...o } });
       o.lastFill = null;
     } else if (rep.kind === 'expired' || rep.kind === 'canceled') {
-      // OKX's cancelSource: 3 canceled for liquidation risk, 13 a FOK not filled whole, 14 the rest of
+      // OKX's cancelSource: 3 canceled for liquidation risk, 22 a reduce-only order left nothing to reduce, 13 a FOK not filled whole, 14 the rest of
       // an IOC (market orders too), 0 the system.
-      const source = rep.kind === 'canceled' ? (rep.reason === 'liquidation' ? '3' : '0')
+      const source = rep.kind === 'canceled' ? (rep.reason === 'liquidation' ? '3' : rep.reason?.startsWith('reduce-only') === true ? '22' : '0')
         : o.ordType === 'fok' ? '13' : o.ordType === 'limit' || o.ordType === 'post_only' ? '0' : '14';
       if (o.state === 'live' || o.state === 'partially_filled') this.finish(o, source);
     }

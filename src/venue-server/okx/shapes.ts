@@ -38,6 +38,7 @@ function cancelReason(src: string): string {
   if (src === '20') return 'Cancel all after triggered';
   if (src === '0') return 'Order canceled by system';
   if (src === '3') return 'Order canceled: the system canceled it due to insufficient margin ratio and forced-liquidation risk.';
+  if (src === '22') return 'Order canceled: Reduce-only orders only allow reducing your current position. System has already canceled this order.';
   if (src === '13') return 'Order canceled: FOK order was canceled due to incompletely filled.';
   if (src === '14') return 'Order canceled: IOC order was partially canceled due to incompletely filled.';
   return '';

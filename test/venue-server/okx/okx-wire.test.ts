@@ -85,4 +85,19 @@ describe('OKX fake at the wire', () => {
     expect(bills.data.map((b) => b.subType).reverse()).toEqual(['3', '5', '6', '4']);
     expect(bills.data.every((b) => Number(b.fee) < 0)).toBe(true);
   });
+
+  it('refuses a reduce-only order that would grow the position (51169); the venue cancels one left with nothing to reduce when its price is reached (cancelSource 22)', async () => {
+    // Short 1 from the test before: a reduce-only sell would add to it.
+    const grow = await rest(fake, 'POST', '/api/v5/trade/order', { instId: 'BTC-USDT-SWAP', tdMode: 'cross', side: 'sell', ordType: 'limit', px: '60000', sz: '1', reduceOnly: true });
+    expect(grow.code).toBe('1');
+    expect(grow.data[0]!.sCode).toBe('51169');
+    const cover = await rest(fake, 'POST', '/api/v5/trade/order', { instId: 'BTC-USDT-SWAP', tdMode: 'cross', side: 'buy', ordType: 'limit', px: '40000', sz: '1', reduceOnly: true, clOrdId: 'ro1' });
+    expect(cover.code).toBe('0');
+    await rest(fake, 'POST', '/api/v5/trade/order', { instId: 'BTC-USDT-SWAP', tdMode: 'cross', side: 'buy', ordType: 'market', sz: '1' });
+    fake.admin.pushBar({ instId: 'BTC-USDT-SWAP', open: 50_000, high: 50_000, low: 50_000, close: 50_000 });
+    // The sim looks at a reduce-only order's room when its price is reached (OKX cancels it once the position is gone).
+    fake.admin.pushBar({ instId: 'BTC-USDT-SWAP', open: 41_000, high: 41_000, low: 39_900, close: 40_500 });
+    const o = await rest(fake, 'GET', '/api/v5/trade/order?instId=BTC-USDT-SWAP&clOrdId=ro1');
+    expect(o.data[0]).toMatchObject({ state: 'canceled', cancelSource: '22' });
+  });
 });
