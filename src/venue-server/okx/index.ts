@@ -67,8 +67,7 @@
  *
  * Not modelled: market orders fill on the next bar (the sim's rule), not at once; a reduce-only
  * order with nothing left to reduce is canceled (cancelSource 22) when its price is reached, not at
- * once; one funding rate
- * for every swap; a liquidation is a bill and a position change, not an order or fill; no order
+ * once; one funding rate for every swap; a liquidation is a bill and a position change, not an order or fill; no order
  * books, trades channel, algo orders, hedge mode, isolated margin transfers, rate limits by count;
  * spot fees in the quote currency (OKX takes a spot buy's fee in the base currency).
  */
