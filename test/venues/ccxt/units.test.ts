@@ -3,9 +3,10 @@ import { ManualScheduler } from '../../../src/ports/scheduler.ts';
 import { WindowLimiter } from '../../../src/venues/ccxt/rate-limit.ts';
 import { DeadManSwitch, clampTimeoutSec } from '../../../src/venues/ccxt/dead-man.ts';
 import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
+import { resolveCcxtSettings } from '../../../src/venues/ccxt/config.ts';
 
 describe('per-instrument order limit', () => {
-  it('lets 60 orders through in 2 s per instrument, holds the 61st until the window moves, and never holds another instrument', async () => {
+  it('lets 60 orders through in 2 s per instrument, holds the 61st until the window moves, and never holds another instrument', () => {
     const s = new ManualScheduler(0);
     const lim = new WindowLimiter(60, 2000, s);
     const done: string[] = [];
@@ -29,7 +30,7 @@ describe('dead-man switch', () => {
     expect(clampTimeoutSec(p, 60)).toBe(60);
   });
 
-  it('is armed with its countdown, refreshed on the heartbeat, and fires (an event) when refreshes stop getting through', async () => {
+  it('is armed with its countdown, refreshed on the heartbeat, and fires (an event) when refreshes stop getting through', () => {
     const s = new ManualScheduler(1_000_000);
     const calls: number[] = [];
     let fail = false;
@@ -55,5 +56,18 @@ describe('dead-man switch', () => {
     await dm.stop(true);
     expect(calls.at(-1)).toBe(0);
     expect(dm.view().state).toBe('off');
+  });
+});
+
+describe('OKX settings from the environment', () => {
+  const keys = { OKX_API_KEY: 'k', OKX_SECRET: 'unit-SECRET-1', OKX_PASSPHRASE: 'p' };
+  it('names the missing keys and where they go', () => {
+    expect(() => resolveCcxtSettings(OKX_PROFILE, { OKX_API_KEY: 'k' }, { live: false })).toThrow(/OKX_SECRET, OKX_PASSPHRASE are not set.*\.env/);
+  });
+  it('takes a local override in paper, refuses the live socket host without --live and plain http off this machine', () => {
+    expect(resolveCcxtSettings(OKX_PROFILE, { ...keys, OKX_BASE_URL: 'http://127.0.0.1:9/' }, { live: false }).restUrl).toBe('http://127.0.0.1:9');
+    expect(() => resolveCcxtSettings(OKX_PROFILE, { ...keys, OKX_WS_URL: 'wss://ws.okx.com:8443/ws/v5' }, { live: false })).toThrow();
+    expect(resolveCcxtSettings(OKX_PROFILE, { ...keys, OKX_WS_URL: 'wss://ws.okx.com:8443/ws/v5' }, { live: true }).wsUrl).toBe('wss://ws.okx.com:8443/ws/v5');
+    expect(() => resolveCcxtSettings(OKX_PROFILE, { ...keys, OKX_BASE_URL: 'http://example.com' }, { live: true })).toThrow();
   });
 });
