@@ -6,7 +6,7 @@ import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
 import { resolveCcxtSettings } from '../../../src/venues/ccxt/config.ts';
 
 describe('per-instrument order limit', () => {
-  it('lets 60 orders through in 2 s per instrument, holds the 61st until the window moves, and never holds another instrument', () => {
+  it('lets 60 orders through in 2 s per instrument, holds the 61st until the window moves, and never holds another instrument', async () => {
     const s = new ManualScheduler(0);
     const lim = new WindowLimiter(60, 2000, s);
     const done: string[] = [];
@@ -30,7 +30,7 @@ describe('dead-man switch', () => {
     expect(clampTimeoutSec(p, 60)).toBe(60);
   });
 
-  it('is armed with its countdown, refreshed on the heartbeat, and fires (an event) when refreshes stop getting through', () => {
+  it('is armed with its countdown, refreshed on the heartbeat, and fires (an event) when refreshes stop getting through', async () => {
     const s = new ManualScheduler(1_000_000);
     const calls: number[] = [];
     let fail = false;
