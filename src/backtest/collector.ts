@@ -34,8 +34,23 @@ import { FillStats } from './fill-stats.ts';
 import { FillTable } from './fill-table.ts';
 import { IdColumn, IdIndex } from '../util/string-index.ts';
 import { EquityCurve, type EquityCurveOptions } from './equity-curve.ts';
+import type { AccountEntry } from '../ports/index.ts';
+import { type Money, ZERO, add, money, toNumber } from '../domain/money.ts';
 
-export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats' | 'curve'>;
+export type CollectedResult = Pick<MetricsInput, 'ts' | 'equity' | 'length' | 'fills' | 'exposureBars' | 'fillStats' | 'curve'> & {
+  /** Venue entries over the run (funding, liquidations); absent when there were none. */
+  readonly entries?: EntryTotals;
+};
+
+/** Venue-initiated entries of a run, summed exactly (money units), per kind. */
+export interface EntryTotals {
+  /** Funding received (positive) or paid (negative), and the number of payments. */
+  readonly funding: number;
+  readonly fundingPayments: number;
+  readonly liquidations: number;
+  /** Fees charged by liquidations (also in the summary's fees: a liquidation is a fill of no order). */
+  readonly liquidationFees: number;
+}
 
 /**
  * The part of the engine the collector reads. `Engine` satisfies it; tests pass a small fake.
@@ -96,6 +111,11 @@ export class BacktestCollector implements EngineObserver {
   private logStart = 0;
   private logsDroppedCount = 0;
   private stopped = false;
+  private entryCount = 0;
+  private fundingM: Money = ZERO;
+  private fundingPayments = 0;
+  private liquidationCount = 0;
+  private liquidationFeesM: Money = ZERO;
 
   constructor(opts: CollectorOptions = {}) {
     this.curve = new EquityCurve(opts);
@@ -143,6 +163,31 @@ export class BacktestCollector implements EngineObserver {
     if (before === 0 && lots !== 0) this.openPositions++;
     else if (before !== 0 && lots === 0) this.openPositions--;
     this.lotsBySymbol.set(fill.symbol, lots);
+  }
+
+  /**
+   * A venue entry, booked: cash moved (equity is read again). A liquidation's trade counts as a
+   * fill of no order (its client order id is the entry id, its fee the liquidation fee), so round
+   * trips, exposure and fees see the position close.
+   */
+  onAccountEntry(entry: AccountEntry, engine: CollectedEngine): void {
+    this.entryCount++;
+    this.stale = true;
+    if (entry.kind === 'funding') {
+      this.fundingM = add(this.fundingM, money(entry.amount));
+      this.fundingPayments++;
+    }
+    if (entry.kind === 'liquidation') {
+      this.liquidationCount++;
+      this.liquidationFeesM = add(this.liquidationFeesM, money(-entry.amount));
+    }
+    const t = entry.trade;
+    if (t !== undefined && t.qty !== 0 && entry.symbol !== null) {
+      this.onFill({
+        clientOrderId: entry.entryId, execId: entry.entryId, symbol: entry.symbol, side: t.qty > 0 ? 'buy' : 'sell',
+        qty: Math.abs(t.qty), price: t.price, fee: entry.kind === 'liquidation' ? -entry.amount : 0, liquidity: 'taker', ts: entry.ts,
+      }, engine);
+    }
   }
 
   onOrderEvent(event: OrderEvent, engine?: { readonly orders?: unknown }): void {
@@ -284,6 +329,15 @@ export class BacktestCollector implements EngineObserver {
       ts, equity, length: ts.length, fills: this.fillTable, exposureBars: curve.exposureBars,
       ...(this.curve.length > 0 && this.startCashSeen !== null ? { curve } : {}),
       ...(this.stats.exact ? { fillStats: this.stats.result() } : {}),
+      ...(this.entryCount > 0 ? { entries: this.entryTotals() } : {}),
+    };
+  }
+
+  /** The run's venue entries so far (zeros when none). */
+  entryTotals(): EntryTotals {
+    return {
+      funding: toNumber(this.fundingM), fundingPayments: this.fundingPayments,
+      liquidations: this.liquidationCount, liquidationFees: toNumber(this.liquidationFeesM),
     };
   }
 }

@@ -44,6 +44,19 @@ export interface MetricsInput {
    * `startCash` and the arrays hold every sample.
    */
   readonly curve?: CurveFigures;
+  /**
+   * Perpetuals in the run: the venue entries' totals (collector.ts EntryTotals), shown in the
+   * summary. Absent for a run with no perpetual: its summary stays as it was.
+   */
+  readonly perp?: PerpTotals;
+}
+
+/** What a perpetual run adds to the summary: funding and liquidations (their fees are in `fees` too). */
+export interface PerpTotals {
+  readonly funding: number;
+  readonly fundingPayments: number;
+  readonly liquidations: number;
+  readonly liquidationFees: number;
 }
 
 /** Fills kept elsewhere than in an array (the collector's columns): their count, and the objects on demand. */
@@ -86,6 +99,8 @@ export interface BacktestSummary {
   readonly periodsPerYear: number;
   /** Calendar days the curve spans (first bar's start to the last sample), the span CAGR is taken over. */
   readonly spanDays: number;
+  /** Present when the run traded perpetuals (MetricsInput.perp). */
+  readonly perp?: PerpTotals;
 }
 
 /**
@@ -331,5 +346,6 @@ export function summarize(input: MetricsInput): BacktestSummary {
     to: n > 0 ? iso(c.lastTs) : null,
     periodsPerYear: ppy,
     spanDays: finite((years * YEAR_MS) / DAY_MS),
+    ...(input.perp !== undefined ? { perp: input.perp } : {}),
   };
 }

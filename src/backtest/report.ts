@@ -158,6 +158,16 @@ export function renderSummary(s: BacktestSummary, opts: RenderOptions = {}): str
     { label: 'Fees', value: formatMoney(s.fees), tone: 'plain' },
   ];
 
+  // Perpetuals: funding and liquidations, only when the run had perpetuals (a spot summary is unchanged).
+  const perp = s.perp;
+  if (perp !== undefined) {
+    left.push({ label: 'Funding', value: `${formatMoney(perp.funding)} (${perp.fundingPayments} payment${perp.fundingPayments === 1 ? '' : 's'})`, tone: toneOf(perp.funding) });
+    right.push({
+      label: 'Liquidations', value: perp.liquidations === 0 ? '0' : `${perp.liquidations} (fees ${formatMoney(perp.liquidationFees)})`,
+      tone: perp.liquidations > 0 ? 'bad' : 'plain',
+    });
+  }
+
   // Problems show only when there were some: a clean run's summary stays as it was.
   const problems: Cell[] = [];
   const k = run.counts;
@@ -224,6 +234,11 @@ export interface SummaryJson {
   readonly denials: number;
   /** False when a strategy error stopped the run before the data ended. */
   readonly completed: boolean;
+  /** Perpetual runs only: funding (signed, and the number of payments) and liquidations (count, their fees; those are in `fees` too). */
+  readonly funding?: number;
+  readonly fundingPayments?: number;
+  readonly liquidations?: number;
+  readonly liquidationFees?: number;
   readonly strategy?: { readonly name: string; readonly file: string; readonly params: Readonly<Record<string, unknown>> };
   readonly instruments?: readonly { readonly symbol: string; readonly assetClass: string; readonly specSource: string; readonly symbolFrom: string; readonly tickSize: number; readonly lotSize: number }[];
   readonly warnings?: readonly string[];
@@ -256,6 +271,10 @@ export function summaryJson(s: BacktestSummary, run: RunReport = {}): SummaryJso
     rejections: run.counts?.rejections ?? 0,
     denials: run.counts?.denials ?? 0,
     completed: run.completed ?? true,
+    ...(s.perp === undefined ? {} : {
+      funding: round10(s.perp.funding), fundingPayments: s.perp.fundingPayments,
+      liquidations: s.perp.liquidations, liquidationFees: round10(s.perp.liquidationFees),
+    }),
     ...(d === undefined ? {} : {
       strategy: { name: d.strategy.name, file: d.strategy.file, params: d.strategy.params },
       instruments: d.instruments.map((i) => ({ symbol: i.symbol, assetClass: i.assetClass, specSource: i.specSource, symbolFrom: i.symbolFrom, tickSize: i.tickSize, lotSize: i.lotSize })),

@@ -34,6 +34,16 @@ export const InstrumentSpec = z.strictObject({
   minQty: nonNeg.optional(),
   multiplier: positive.optional(),
   calendar: z.enum(['us_equity', '24x7']).optional(),
+  /** Perpetual terms (crypto_perp only); each absent one takes the default (domain/perp.ts DEFAULT_PERP; leverage: account.perpLeverage). */
+  perp: z.strictObject({
+    leverage: z.number().min(1).optional(),
+    marginMode: z.enum(['cross', 'isolated']).optional(),
+    maintenanceMarginRate: share(false).optional(),
+    fundingIntervalMs: z.number().int().positive().optional(),
+    /** Funding rate per interval when the data gives none (positive: longs pay shorts). */
+    fundingRate: bounded(-0.1, 0.1, { loOpen: false, unit: 'a rate per interval (0.0001 = 0.01%)' }).optional(),
+    liquidationFeeRate: share(false).optional(),
+  }).optional(),
 });
 
 export const CommissionSpec = z.discriminatedUnion('model', [
@@ -96,6 +106,8 @@ export const ConfigSchema = z.strictObject({
       files: z.array(z.string().min(1)).default(['data/sample/BTC-USD-1m.csv']),
       symbol: z.string().min(1).optional(),
       tz: z.string().min(1).optional(),
+      /** Funding rates for perpetuals: a CSV `ts,symbol,rate` (data/funding.ts); symbols it leaves out use their spec's constant. */
+      funding: z.string().min(1).optional(),
     })
     .prefault({}),
   instruments: z.array(InstrumentSpec).default([]),

@@ -17,3 +17,4 @@ export { formatTs } from './timestamps.ts';
 export { planBarStream, StreamFeed, summariesOf, type BarStreamPlan, type TickFor, type SeriesSummary, type ThinSeries } from './stream.ts';
 export { barFileKind, type BarFileKind } from './load.ts';
 export { parquetNamesSymbol } from './parquet.ts';
+export { loadFundingRates, parseFundingCsv, type FundingRow } from './funding.ts';

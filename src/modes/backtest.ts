@@ -52,7 +52,13 @@ export function backtestParts(config: Config, parts: RunParts, opts: BacktestOpt
   const first = parts.series[0];
   const intervalMs = parts.stream !== undefined ? parts.stream.intervalMs() : first === undefined ? 60_000 : describeInterval(first);
   const calendar = parts.instruments.all().some((i) => i.calendar === 'us_equity') ? 'us_equity' : '24x7';
-  const summary = summarize({ ...collector.result(), startCash: config.account.cash, intervalMs, calendar });
+  const collected = collector.result();
+  // Perpetuals add funding and liquidations to the summary; a run without them keeps it as it was.
+  const perps = collected.entries !== undefined || parts.instruments.all().some((i) => i.perp !== undefined);
+  const summary = summarize({
+    ...collected, startCash: config.account.cash, intervalMs, calendar,
+    ...(perps ? { perp: collected.entries ?? collector.entryTotals() } : {}),
+  });
   let rejections = 0;
   let denials = 0;
   for (const o of collector.eachOrder()) {

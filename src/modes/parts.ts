@@ -12,7 +12,9 @@ import type { Bar } from '../domain/market.ts';
 import type { ExecutionClient } from '../ports/index.ts';
 import type { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
-import { loadBars, planBarStream, putOnGrid, summariesOf, type BarSeries, type SeriesSummary, type StreamFeed } from '../data/index.ts';
+import { loadBars, loadFundingRates, planBarStream, putOnGrid, summariesOf, type BarSeries, type SeriesSummary, type StreamFeed } from '../data/index.ts';
+import type { PerpSpec } from '../domain/instrument.ts';
+import { DEFAULT_PERP } from '../domain/perp.ts';
 import { SimVenue } from '../venues/sim/index.ts';
 import { buildInstruments } from './instruments.ts';
 import { SequentialIds } from '../orders/client-ids.ts';
@@ -55,7 +57,7 @@ export async function loadRunParts(config: Config, range: TimeRange = {}, venueN
     // Symbols first (a quick pass over each file), then the instruments, then the feed, which puts
     // each bar on its instrument's grid as it reads it; the grid warnings arrive when the data ends.
     const plan = planBarStream(config.data.files.map((f) => resolveShipped(f)), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to });
-    const instruments = buildInstruments(plan.symbols, config.instruments, venueName);
+    const instruments = buildInstruments(plan.symbols, config.instruments, venueName, perpDefaultsOf(config));
     const warnings: string[] = [];
     const stream = plan.open((sym) => instruments.get(sym)!.tickSize, warnings);
     return { strategy, params, series: [], stream, instruments, warnings };
@@ -70,7 +72,7 @@ export function loadBarSeries(config: Config, range: TimeRange = {}, venueName =
     raw.push(...loadBars(resolveShipped(file), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to }));
   }
   const symbols = [...new Set(raw.map((s) => s.symbol))];
-  const instruments = buildInstruments(symbols, config.instruments, venueName);
+  const instruments = buildInstruments(symbols, config.instruments, venueName, perpDefaultsOf(config));
   const warnings: string[] = [];
   const series = raw.map((s) => {
     const g = putOnGrid(s, instruments.get(s.symbol)!);
@@ -80,8 +82,15 @@ export function loadBarSeries(config: Config, range: TimeRange = {}, venueName =
   return { series, instruments, warnings };
 }
 
+/** The terms a perpetual gets where the config's instrument spec names none: the account's perpLeverage over DEFAULT_PERP. */
+export function perpDefaultsOf(config: Config): PerpSpec {
+  return { ...DEFAULT_PERP, leverage: config.account.perpLeverage };
+}
+
+/** The simulated venue of a run; funding rates from `data.funding` when the config names a file. */
 export function makeSimVenue(config: Config, instruments: InstrumentRegistry): SimVenue {
   const v = config.venue;
+  const funding = config.data.funding;
   return new SimVenue({
     instruments,
     account: config.account,
@@ -89,6 +98,7 @@ export function makeSimVenue(config: Config, instruments: InstrumentRegistry): S
     slippage: v.slippage,
     latency: v.latency,
     volumeShare: v.volumeShare,
+    ...(funding !== undefined ? { fundingRates: loadFundingRates(resolveShipped(funding)) } : {}),
   });
 }
 
