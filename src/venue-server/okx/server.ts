@@ -1,25 +1,25 @@
 /**
- * The OKX fake's wire: OKX v5 REST under /api/v5 (signed private calls), the websocket at
- * /ws/v5/{public,private,business}, and the unsigned admin under /admin, all on one 127.0.0.1 port.
- * The order model is book.ts; signing is signing.ts; index.ts documents the whole.
+ * The OKX fake's wire: OKX v5 REST under /api/v5 (signed private calls) and the unsigned admin under
+ * /admin on one 127.0.0.1 port, with the websocket (streams.ts) on the same port, and the venue
+ * clock's work (bars due, dead-man countdowns, funding times). The order model is book.ts; signing
+ * is signing.ts; index.ts documents the whole.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { z } from 'zod';
 import { loadBars } from '../../data/index.ts';
 import type { Bar } from '../../domain/market.ts';
 import { zodMessage } from '../../util/zod-message.ts';
-import { OkxBook, type BookEvent, type OkxOrder, type Refusal } from './book.ts';
+import { OkxBook, type OkxOrder, type Refusal } from './book.ts';
 import { VenueClock } from './clock.ts';
 import { FaultState, parseOkxFault, type OkxFaultIn } from './faults.ts';
 import {
-  AdminAdvance, AdminBars, AdminFund, AdminScale, AmendBody, CancelAllAfterBody, CancelBody, LoginArg, PlaceBody, SetLeverageBody, WsMessage,
-  type PlaceBodyT,
+  AdminAdvance, AdminBars, AdminFund, AdminScale, AmendBody, CancelAllAfterBody, CancelBody, PlaceBody, SetLeverageBody, type PlaceBodyT,
 } from './requests.ts';
+import { candleRow, MarketTape } from './market.ts';
 import { balanceJson, billJson, fillJson, instrumentJson, orderJson, positionJson, s } from './shapes.ts';
-import { checkRestAuth, checkWsLogin, type Credentials } from './signing.ts';
+import { checkRestAuth, type Credentials } from './signing.ts';
+import { OkxStreams } from './streams.ts';
 import type { OkxAdmin, OkxBarIn, OkxFake, OkxFakeOptions, OkxInstrumentSpec, OkxStateDump } from './types.ts';
 
 export const DEFAULT_OKX_INSTRUMENTS: readonly OkxInstrumentSpec[] = [
@@ -29,15 +29,6 @@ export const DEFAULT_OKX_INSTRUMENTS: readonly OkxInstrumentSpec[] = [
   { instId: 'ETH-USDT-SWAP', tickSz: 0.01, lotSz: 0.01, minSz: 0.01, ctVal: 0.1 },
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
-const MAX_BARS_KEPT = 10_000;
-
-interface Conn {
-  readonly ws: WebSocket;
-  readonly kind: 'public' | 'private' | 'business';
-  readonly connId: string;
-  authed: boolean;
-  readonly subs: Map<string, Record<string, unknown>>;
-}
 
 type Answer = { status: number; body: unknown; delayMs?: number };
 const ok = (data: unknown[]): Answer => ({ status: 200, body: { code: '0', msg: '', data } });
@@ -73,10 +64,13 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);
 
-  const conns = new Set<Conn>();
   const fees = opts.fees ?? { makerBps: 2, takerBps: 5 };
-  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: () => clock.now(), faults, emit: (ev) => onBookEvent(ev) });
-  const candles = new Map<string, Bar[]>();
+  // The streams need the book and the book pushes to the streams: its events reach them once both exist.
+  let streams: OkxStreams | null = null;
+  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: () => clock.now(), faults, emit: (ev) => streams?.onBookEvent(ev) });
+  const tape = new MarketTape();
+  const live: OkxStreams = new OkxStreams({ book, tape, creds, uid, now: () => clock.now(), log });
+  streams = live;
   const deadMan = new Map<string, number>();
   let fundedSlot = Math.floor(start / fundingIntervalMs);
   let requests = 0;
@@ -84,14 +78,9 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   // ---------- time: bars due, countdowns, funding ----------
 
   function playBar(b: Bar): void {
-    const list = candles.get(b.symbol) ?? [];
-    const last = list[list.length - 1];
-    if (last !== undefined && b.ts < last.ts) throw new Error(`bar for ${b.symbol} at ${new Date(b.ts).toISOString()} is older than the last one played`);
-    list.push(b);
-    if (list.length > MAX_BARS_KEPT) list.splice(0, list.length - MAX_BARS_KEPT);
-    candles.set(b.symbol, list);
+    tape.record(b);
     book.onBar(b);
-    publishMarket(b);
+    live.publishMarket(b);
   }
 
   function tick(): void {
@@ -132,77 +121,13 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     }
   }, 25);
 
-  // ---------- websocket pushes ----------
-
-  const send = (c: Conn, msg: unknown): void => {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  };
-
-  function subscribed(kind: Conn['kind'], channel: string, match: (arg: Record<string, unknown>) => boolean, push: (c: Conn, arg: Record<string, unknown>) => void): void {
-    for (const c of conns) {
-      // Candles (business) need no login; the private channels do.
-      if (c.kind !== kind || (kind !== 'public' && channel !== 'candle1m' && !c.authed)) continue;
-      for (const arg of c.subs.values()) if (arg.channel === channel && match(arg)) push(c, arg);
-    }
-  }
-
-  const typeMatches = (arg: Record<string, unknown>, instType: string, instId: string): boolean =>
-    (arg.instType === undefined || arg.instType === 'ANY' || arg.instType === instType) && (arg.instId === undefined || arg.instId === instId);
-
-  function onBookEvent(ev: BookEvent): void {
-    const now = clock.now();
-    if (ev.kind === 'order') {
-      const o = ev.order;
-      subscribed('private', 'orders', (a) => typeMatches(a, o.instType, o.instId), (c, a) => send(c, { arg: { ...a, uid }, data: [orderJson(o)] }));
-      return;
-    }
-    const positions = book.swapPositions();
-    const touched = new Set(ev.instIds);
-    const pos: Record<string, unknown>[] = positions.filter((p) => touched.has(p.inst.spec.instId)).map((p) => positionJson(p, now));
-    // A position closed by the event is pushed flat (pos "0"), as OKX does.
-    for (const id of touched) {
-      if (!pos.some((p) => p.instId === id) && book.insts.get(id)?.instType === 'SWAP') pos.push({ ...flatPosition(id), uTime: String(now) });
-    }
-    if (pos.length > 0) subscribed('private', 'positions', (a) => a.instType === undefined || a.instType === 'ANY' || a.instType === 'SWAP', (c, a) => send(c, { arg: { ...a, uid }, data: pos }));
-    const bal = balanceJson(book, now);
-    subscribed('private', 'account', () => true, (c, a) => send(c, { arg: { ...a, uid }, data: [bal] }));
-    subscribed('private', 'balance_and_position', () => true, (c, a) => send(c, {
-      arg: { ...a, uid },
-      data: [{ pTime: String(now), eventType: 'filled', balData: bal.details.map((d) => ({ ccy: d.ccy, cashBal: d.cashBal, uTime: String(now) })), posData: pos, trades: [] }],
-    }));
-  }
-
-  function flatPosition(instId: string) {
-    return { instType: 'SWAP', instId, mgnMode: 'cross', posSide: 'net', pos: '0', avgPx: '', markPx: s(book.markPx(instId)), liqPx: '', lever: s(book.leverOf(instId)), upl: '0', imr: '0', mmr: '0', notionalUsd: '0', ccy: 'USDT', cTime: '', uTime: '' };
-  }
-
-  function tickerJson(instId: string) {
-    const bars = candles.get(instId) ?? [];
-    const last = bars[bars.length - 1];
-    const inst = book.insts.get(instId);
-    if (last === undefined || inst === undefined) return null;
-    const day = bars.filter((b) => b.ts > last.ts - 86_400_000);
-    const open24h = day[0]?.open ?? last.open;
-    const vol = day.reduce((a, b) => a + b.volume, 0);
-    return {
-      instType: inst.instType, instId, last: s(last.close), lastSz: '0', askPx: s(last.close), askSz: '1', bidPx: s(last.close), bidSz: '1', open24h: s(open24h),
-      high24h: s(Math.max(...day.map((b) => b.high))), low24h: s(Math.min(...day.map((b) => b.low))), volCcy24h: s(vol * last.close), vol24h: s(vol),
-      sodUtc0: s(open24h), sodUtc8: s(open24h), ts: String(last.ts),
-    };
-  }
-
-  const candleRow = (b: Bar, confirm: boolean) => [String(b.ts), s(b.open), s(b.high), s(b.low), s(b.close), s(b.volume), s(b.volume * b.close), s(b.volume * b.close), confirm ? '1' : '0'];
-
-  function publishMarket(b: Bar): void {
-    const t = tickerJson(b.symbol);
-    if (t !== null) subscribed('public', 'tickers', (a) => a.instId === b.symbol, (c, a) => send(c, { arg: a, data: [t] }));
-    subscribed('public', 'mark-price', (a) => a.instId === b.symbol, (c, a) => send(c, { arg: a, data: [{ instType: t?.instType ?? '', instId: b.symbol, markPx: s(b.close), ts: String(b.ts) }] }));
-    subscribed('business', 'candle1m', (a) => a.instId === b.symbol, (c, a) => send(c, { arg: a, data: [candleRow(b, true)] }));
-  }
-
   // ---------- REST ----------
 
   const q = (url: URL, k: string): string | undefined => url.searchParams.get(k) ?? undefined;
+  const tickerOf = (instId: string) => {
+    const i = book.insts.get(instId);
+    return i === undefined ? null : tape.ticker(instId, i.instType);
+  };
 
   function instsOf(url: URL) {
     const type = q(url, 'instType');
@@ -265,10 +190,10 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         return ok(instsOf(url).map((i) => instrumentJson(i, book.leverOf(i.spec.instId))));
       }
       case 'GET market/ticker': {
-        const t = tickerJson(q(url, 'instId') ?? '');
+        const t = tickerOf(q(url, 'instId') ?? '');
         return t === null ? err('51001', 'Instrument ID does not exist.') : ok([t]);
       }
-      case 'GET market/tickers': return ok(instsOf(url).map((i) => tickerJson(i.spec.instId)).filter((t) => t !== null));
+      case 'GET market/tickers': return ok(instsOf(url).map((i) => tickerOf(i.spec.instId)).filter((t) => t !== null));
       case 'GET market/candles':
       case 'GET market/history-candles': {
         const instId = q(url, 'instId') ?? '';
@@ -278,7 +203,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         const after = q(url, 'after');
         const before = q(url, 'before');
         const limit = Math.min(path === 'market/candles' ? 300 : 100, Number(q(url, 'limit') ?? 100));
-        const rows = [...(candles.get(instId) ?? [])].reverse()
+        const rows = [...tape.played(instId)].reverse()
           .filter((b) => (after === undefined || b.ts < Number(after)) && (before === undefined || b.ts > Number(before))).slice(0, limit);
         return ok(rows.map((b) => candleRow(b, true)));
       }
@@ -439,7 +364,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       const f = parseOkxFault(fault);
       if (!f.ok) throw new Error(`fault: ${f.message}`);
       faults.add(f.value);
-      if (f.value.dropPrivate === true) for (const c of conns) if (c.kind !== 'public') c.ws.terminate();
+      if (f.value.dropPrivate === true) live.dropPrivate();
       log(`fault injected: ${JSON.stringify(f.value)}`);
     },
     state: (): OkxStateDump => ({
@@ -500,84 +425,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const m = /^\/ws\/v5\/(public|private|business)$/.exec(url.pathname);
-    if (m === null) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, m[1] as Conn['kind']));
-  });
-
-  function onConnection(ws: WebSocket, kind: Conn['kind']): void {
-    const c: Conn = { ws, kind, connId: randomUUID().slice(0, 8), authed: false, subs: new Map() };
-    conns.add(c);
-    ws.on('close', () => conns.delete(c));
-    ws.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : data.toString();
-      if (text === 'ping') return send(c, 'pong');
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        return send(c, { event: 'error', code: '60012', msg: `Illegal request: ${text}`, connId: c.connId });
-      }
-      const m = WsMessage.safeParse(raw);
-      if (!m.success) return send(c, { event: 'error', code: '60012', msg: `Illegal request: ${text}`, connId: c.connId });
-      onWsOp(c, m.data.op, m.data.args, m.data.id);
-    });
-  }
-
-  const PRIVATE_CHANNELS = new Set(['orders', 'positions', 'account', 'balance_and_position']);
-  const PUBLIC_CHANNELS = new Set(['tickers', 'mark-price', 'funding-rate']);
-
-  function onWsOp(c: Conn, op: string, args: Record<string, unknown>[], id: string | undefined): void {
-    const idPart = id !== undefined ? { id } : {};
-    if (op === 'login') {
-      if (c.kind === 'public') return send(c, { ...idPart, event: 'error', code: '60008', msg: 'The public channel does not support login.', connId: c.connId });
-      const a = LoginArg.safeParse(args[0]);
-      if (!a.success) return send(c, { ...idPart, event: 'error', code: '60009', msg: 'Login failed.', connId: c.connId });
-      const e = checkWsLogin(creds, a.data, Date.now());
-      if (e !== null) {
-        log(`websocket login refused: ${e.code} ${e.msg}`);
-        return send(c, { ...idPart, event: 'error', code: e.code, msg: e.msg, connId: c.connId });
-      }
-      c.authed = true;
-      return send(c, { ...idPart, event: 'login', code: '0', msg: '', connId: c.connId });
-    }
-    if (op !== 'subscribe' && op !== 'unsubscribe') return send(c, { ...idPart, event: 'error', code: '60019', msg: `Invalid op: ${op}`, connId: c.connId });
-    for (const arg of args) {
-      const channel = typeof arg.channel === 'string' ? arg.channel : '';
-      const where = PRIVATE_CHANNELS.has(channel) ? 'private' : PUBLIC_CHANNELS.has(channel) ? 'public' : channel === 'candle1m' ? 'business' : null;
-      if (where === null || where !== c.kind) {
-        send(c, { ...idPart, event: 'error', code: '60018', msg: `Wrong URL or channel:${channel}, instId or instType does not exist.`, connId: c.connId });
-        continue;
-      }
-      if (where !== 'public' && !c.authed && channel !== 'candle1m') {
-        send(c, { ...idPart, event: 'error', code: '60011', msg: 'Please log in', connId: c.connId });
-        continue;
-      }
-      const key = JSON.stringify(arg);
-      if (op === 'subscribe') c.subs.set(key, arg);
-      else c.subs.delete(key);
-      send(c, { ...idPart, event: op, arg, connId: c.connId });
-      if (op === 'subscribe') snapshotOnSubscribe(c, arg);
-    }
-  }
-
-  /** OKX answers a subscription to positions / account with a snapshot, and a ticker with the current one. */
-  function snapshotOnSubscribe(c: Conn, arg: Record<string, unknown>): void {
-    const now = clock.now();
-    if (arg.channel === 'positions') send(c, { arg: { ...arg, uid }, eventType: 'snapshot', data: book.swapPositions().map((p) => positionJson(p, now)) });
-    else if (arg.channel === 'account') send(c, { arg: { ...arg, uid }, eventType: 'snapshot', data: [balanceJson(book, now)] });
-    else if (arg.channel === 'tickers' && typeof arg.instId === 'string') {
-      const t = tickerJson(arg.instId);
-      if (t !== null) send(c, { arg, data: [t] });
-    }
-  }
-
+  live.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -595,8 +443,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     admin,
     close: async () => {
       clearInterval(timer);
-      for (const c of conns) c.ws.terminate();
-      wss.close();
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
