@@ -164,6 +164,8 @@ class SymbolBook {
   fundAt = Number.POSITIVE_INFINITY;
   liq = Number.NaN;
   long = false;
+  /** The instrument, once it has held a perpetual position (no lookup per event). */
+  inst: Instrument | null = null;
   /** The funding schedule for this symbol, ascending (empty: the spec's constant). */
   rates: readonly FundingRate[] = [];
   constructor(readonly symbol: string) {}
@@ -387,6 +389,7 @@ export class SimVenue implements ExecutionClient {
   private perpChanged(b: SymbolBook, inst: Instrument, ts: number): void {
     const spec = inst.perp;
     if (spec !== undefined) {
+      b.inst = inst;
       const lots = this.ledger.lots(inst.symbol);
       const open = lots !== 0;
       b.long = lots > 0;
@@ -450,11 +453,10 @@ export class SimVenue implements ExecutionClient {
     // Cross margin with other open positions: their marks move this one's collateral, so re-read it.
     if (this.perpBooks.length > 1 || this.ledger.openCount() > 1) this.refreshLiquidationPrices();
     const liq = b.liq;
-    if (liq !== liq) return;
-    const inst = this.instruments.get(b.symbol)!;
+    if (liq !== liq || !breached(b.long ? 1 : -1, priceOf(ev), liq)) return;
+    const inst = b.inst!;
     const mark = roundToTick(priceOf(ev), inst.tickSize);
     const lots = this.ledger.lots(b.symbol);
-    if (!breached(lots, mark, liq)) return;
     const ts = ev.ts;
     for (const o of b.orders) if (o.life === 'working') this.cancelAtVenue(o, ts, 'liquidation');
     this.compact();
