@@ -109,14 +109,24 @@ describe('OKX fake: refusals and faults', () => {
     await ex.cancelOrder(o.id!, 'BTC/USDT:USDT');
   });
 
-  it('partial-fill fault: half fills on one bar, the rest on the next, partially_filled between', async () => {
+  it('partial-fill fault: half fills on one bar, the rest on the next, partially_filled between; watchMyTrades hears each fill', async () => {
+    await ex.loadHttpProxyAgent();
     fake.admin.inject({ partialFill: 1 });
     const o = await ex.createOrder('BTC/USDT:USDT', 'limit', 'sell', 2, 50_100, { clientOrderId: 'part1' });
+    const firstTrade = ex.watchMyTrades('BTC/USDT:USDT');
+    await new Promise((r) => setTimeout(r, 100));
     fake.admin.pushBar(bar('BTC-USDT-SWAP', 50_150, 50_000, 50_200));
+    const heard = await firstTrade;
+    expect(heard.map((x) => [x.order, x.amount, x.price, x.takerOrMaker])).toEqual([[o.id, 1, 50_150, 'taker']]);
     const half = await ex.fetchOrder(o.id!, 'BTC/USDT:USDT');
     expect(half.filled).toBe(1);
     expect(half.info.state).toBe('partially_filled');
+    const secondTrade = ex.watchMyTrades('BTC/USDT:USDT');
     fake.admin.pushBar(bar('BTC-USDT-SWAP', 50_150, 50_000, 50_200));
+    // ccxt hands out only what is new since the last call: the second fill, under its own trade id.
+    const second = await secondTrade;
+    expect(second.map((x) => [x.order, x.amount])).toEqual([[o.id, 1]]);
+    expect(second[0]!.id).not.toBe(heard[0]!.id);
     const done = await ex.fetchOrder(o.id!, 'BTC/USDT:USDT');
     expect(done.filled).toBe(2);
     expect(done.status).toBe('closed');
