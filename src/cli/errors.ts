@@ -19,6 +19,7 @@ const USER_ERRORS = new Set([
   'StoreError', 'StoreLockedError', 'StoreStateLostError', 'JournalTamperedError', 'JournalCorruptError', 'StateFileError',
   'AlpacaConfigError', 'AlpacaApiError', 'AlpacaNetworkError', 'AlpacaProtocolError', 'RuntimeDirError',
   'IbkrConfigError', 'IbkrApiError', 'IbkrConnectionError', 'IbkrProtocolError',
+  'CcxtConfigError', 'CcxtApiError', 'CcxtNetworkError', 'CcxtProtocolError',
 ]);
 
 export function isUserError(err: unknown): err is Error {

@@ -4,30 +4,24 @@
  * same engine and strategy as a backtest. An assembly of parts, like paper.ts; nothing in the
  * engine knows which venue is behind the ports.
  */
-import { afterWarmup } from './live-feed.ts';
+import { assembleVenueSession } from './venue-session.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
 import type { VenueAccount } from '../ports/index.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
-import { idPrefix } from '../orders/client-ids.ts';
-import { loadStrategy, parseParams } from '../strategy/loader.ts';
-import { startRecording } from '../recording/session-recorder.ts';
 import {
   AlpacaConfigError, createAlpacaVenue, describeSettings, envWithDotEnv, fetchWarmupBars, loadAlpacaInstruments, MAX_WARMUP_BARS,
   resolveAlpacaSettings, warmupCount, type AlpacaProblem, type AlpacaRest, type Env,
 } from '../venues/alpaca/index.ts';
 import type { Bar } from '../domain/market.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import { openDurable } from '../journal/durable.ts';
 import type { Store } from '../journal/store.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { RecoveryReport } from '../journal/recovery.ts';
-import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
+import type { ReconcileService } from '../ops/reconcile.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
-import { createSessionFolder } from './session-folder.ts';
-import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
 
 export interface AlpacaSessionOptions {
@@ -128,87 +122,22 @@ export async function startAlpaca(config: Config, observers: readonly EngineObse
   const symbols = opts.symbols !== undefined && opts.symbols.length > 0 ? [...opts.symbols] : config.data.files.map((f) => config.data.symbol ?? symbolFromFileName(f));
   if (symbols.length === 0) throw new AlpacaConfigError('no symbols to trade: give --symbol (repeatable)');
   const instruments = new InstrumentRegistry(await loadAlpacaInstruments(venue.rest, [...new Set(symbols)]));
-
-  const strategy = await loadStrategy(config.strategy.file, process.cwd(), { typecheck: config.strategy.typecheck });
-  const params = parseParams(strategy.definition, config.strategy.params);
-  const parts: RunParts = { strategy, params, series: [], instruments, warnings: [] };
-  const def = strategy.definition;
   const venueName = settings.live ? 'alpaca-live' : 'alpaca';
+
   const execution = venue.execution(instruments);
-
-  // The account's durable store, before anything else is written: a second console on the same
-  // venue account refuses to start here (the lock names the process holding it).
-  let resolveRecovered!: (r: RecoveryReport) => void;
-  let rejectRecovered!: (err: unknown) => void;
-  const recovered = new Promise<RecoveryReport>((res, rej) => { resolveRecovered = res; rejectRecovered = rej; });
-  recovered.catch(() => undefined);
-  const d = openDurable(opts.stateDir ?? 'state', venueName, account.accountId, {
-    strategy: def.name, venue: execution, onRecovered: (r) => resolveRecovered(r),
-    ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
-    ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
+  const session = await assembleVenueSession({
+    config, observers, opts, venueName, account, execution, instruments, logSource: 'alpaca', clock: new WallClock(),
+    attachLog: (log) => {
+      engineLog = log;
+      for (const p of problems) log('warn', `${p.name}: ${p.message}`);
+    },
+    connected: `connected: ${describeSettings(settings)}, account ${account.accountId}`,
+    warmup: (e, lookback, warm) => warmupFromVenue(venue.rest, instruments.all(), lookback, {
+      log: (level, m) => e.log(level, 'warmup', m), warm, ...(opts.warmupPageSize !== undefined ? { pageSize: opts.warmupPageSize } : {}),
+    }),
+    feed: () => venue.feed(instruments.all()),
   });
-  try {
-    opts.onStore?.(d.store);
-    const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);
-    const recorder = startRecording(session.dir, {
-      sessionId: session.id, mode: settings.live ? 'live' : 'paper', venue: venueName, account: { id: account.accountId, live: settings.live }, config,
-      strategy, params, instruments: instruments.all(), capabilities: execution.capabilities,
-    });
-    const wrapped = recorder.wrapExecution(execution);
-    // The engine's books start from the venue's cash; positions and open orders are recovery's job.
-    const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
-    const lookback = def.lookback?.(params);
-    const warm = new Map<string, number>();
-    const engine = makeEngine(engineConfig, parts, wrapped, {
-      clock: new WallClock(), observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id),
-      durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
-      warmup: (e) => warmupFromVenue(venue.rest, instruments.all(), lookback, {
-        log: (level, m) => e.log(level, 'warmup', m), warm, ...(opts.warmupPageSize !== undefined ? { pageSize: opts.warmupPageSize } : {}),
-      }),
-    });
-    engineLog = (level, msg) => engine.log(level, 'alpaca', msg);
-    for (const p of problems) engine.log('warn', 'alpaca', `${p.name}: ${p.message}`);
-    for (const w of d.warnings) engine.log('warn', 'store', w);
-    engine.log('info', 'alpaca', `connected: ${describeSettings(settings)}, account ${account.accountId}; store ${d.store.dir}`);
-
-    const reconciler = new ReconcileService(engine, {
-      ...(opts.reconcilePeriodMs !== undefined ? { periodMs: opts.reconcilePeriodMs } : {}),
-      ...(opts.reconcileHold !== undefined ? { pause: opts.reconcileHold.pause, resume: opts.reconcileHold.resume } : {}),
-      // The operator's "accept venue state" replaces our positions and cash: the store follows, as after recovery.
-      journal: (book) => { d.store.append('venue_book', book, true); },
-    });
-    engine.addObserver(reconciler);
-    let wasClean = true;
-    reconciler.onResult((r) => {
-      // A clean periodic run every 30 s is not news; the first clean one after a difference is.
-      if (r.diffs.length === 0 && (!wasClean || (r.reason !== 'periodic' && r.reason !== 'recheck'))) engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
-      wasClean = r.diffs.length === 0;
-    });
-    // Reconciliation compares only after recovery settled the books with the venue.
-    const reconcile = async (): Promise<ReconcileSummary> => {
-      await recovered;
-      // A difference is re-checked before the state gate answers: a confirmed one fails it (halted).
-      return summarizeReconcile(await reconciler.reconcileConfirmed('start'));
-    };
-    if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
-    void recovered.then(async () => {
-      reconciler.start();
-      // Without an operations layer to run the start-up gate, run the start comparison here.
-      if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
-    }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
-
-    engine.addFeed(afterWarmup(venue.feed(instruments.all()), warm, (m) => engine.log('debug', 'warmup', m)));
-    const done = engine.run()
-      .catch((err: unknown) => { rejectRecovered(err); throw err; })
-      .finally(() => {
-        reconciler.stop();
-        try { recorder.close(); } finally { d.stop(); }
-      });
-    return { engine, session, parts, recorder, done, recovered, reconciler, storeDir: d.store.dir };
-  } catch (err) {
-    d.stop();
-    throw err;
-  }
+  return session;
 }
 
 /**

@@ -5,6 +5,7 @@
  * profile's (venues/ccxt/profiles.ts); the session assembly is the one live venues share
  * (venue-session.ts).
  */
+import ccxt from 'ccxt';
 import type { Config } from '../config/schema.ts';
 import type { EngineObserver } from '../engine/engine.ts';
 import { WallClock } from '../engine/clock.ts';
@@ -15,7 +16,7 @@ import { type Scheduler, WallScheduler } from '../ports/scheduler.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import { envWithDotEnv } from '../venues/alpaca/config.ts';
 import {
-  CcxtConfigError, CcxtExecution, CcxtFeed, DeadManSwitch, OKX_PROFILE, createExchange, describeCcxtSettings, instrumentsFromMarkets,
+  CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, OKX_PROFILE, createExchange, describeCcxtSettings, instrumentsFromMarkets,
   marketTypeOf, resolveCcxtSettings, type CcxtProfile, type Env,
 } from '../venues/ccxt/index.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
@@ -107,7 +108,8 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
 
     await deadMan?.start();
     const session = await assembleVenueSession({
-      config, observers, opts, venueName, account, execution, instruments, logSource: profile.name, early,
+      config, observers, opts, venueName, account, execution, instruments, logSource: profile.name,
+      attachLog: (l) => { log = l; for (const m of early) l('warn', m); },
       connected: `connected: ${describeCcxtSettings(profile, settings)}, account ${account.accountId}${deadMan !== null ? `; dead-man switch ${deadMan.view().state} (${c.deadMan.timeoutSec} s)` : '; dead-man switch off'}`,
       clock: new WallClock(() => execution.venueNow()),
       feed: () => new CcxtFeed({ profile, exchange: ex, symbols, now: () => execution.venueNow(), onInfo: (level, m) => say(level, m), ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}) }),
@@ -134,10 +136,19 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
         return bars;
       },
     });
-    log = session.log;
     return { ...session, execution, deadMan };
   } catch (err) {
     await ex.close().catch(() => undefined);
-    throw err;
+    throw startupError(profile, settings.restUrl, err);
   }
+}
+
+/** ccxt's refusal at start-up in words that say what to check (the CLI shows it without a stack). */
+function startupError(p: CcxtProfile, restUrl: string | undefined, err: unknown): unknown {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof ccxt.AuthenticationError) {
+    return new CcxtConfigError(`${p.endpoints.venue} refused the keys (${msg}): check ${p.env.apiKey}, ${p.env.secret}${p.env.password !== null ? ` and ${p.env.password}` : ''}; demo-trading keys work only without --live, live keys only with it`);
+  }
+  if (err instanceof ccxt.NetworkError) return new CcxtNetworkError(`could not reach ${p.endpoints.venue}${restUrl !== undefined ? ` at ${restUrl}` : ''} (${msg}); check ${p.env.restUrl} / ${p.env.wsUrl} and the network`);
+  return err;
 }

@@ -49,8 +49,11 @@ export interface VenueSessionInput {
   readonly logSource: string;
   /** The first line the engine logs (where it connected, which account; never a secret). */
   readonly connected: string;
-  /** Lines the venue said before the engine existed. */
-  readonly early?: readonly string[];
+  /**
+   * Called as soon as the engine exists, with the venue's line into its log: the mode flushes what
+   * its venue said before (its problems) and sends the rest there from now on.
+   */
+  readonly attachLog?: (log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void) => void;
   readonly clock?: Clock;
   /** History for the warm-up; `warm` receives each symbol's newest warm-up bar time. */
   readonly warmup: (engine: Engine, lookback: number | undefined, warm: Map<string, number>) => Promise<readonly Bar[]>;
@@ -102,7 +105,7 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
       warmup: (e) => x.warmup(e, lookback, warm),
     });
     const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void => engine.log(level, x.logSource, msg);
-    for (const p of x.early ?? []) log('warn', p);
+    x.attachLog?.(log);
     for (const w of d.warnings) engine.log('warn', 'store', w);
     log('info', `${x.connected}; store ${d.store.dir}`);
 

@@ -6,7 +6,8 @@ describe('parity run refuses clearly (exit 2, no stack trace)', () => {
   it.each([
     [['run', '--venue', 'alpaca', '--headless'], /ALPACA_KEY_ID and ALPACA_SECRET_KEY are not set/],
     [['run', '--live', '--headless'], /--live refused: the simulated venue/],
-    [['run', '--venue', 'okx', '--headless'], /--venue okx is not available/],
+    [['run', '--venue', 'okx', '--headless'], /OKX_API_KEY, OKX_SECRET, OKX_PASSPHRASE are not set/],
+    [['run', '--venue', 'kraken', '--headless'], /--venue kraken is not available/],
     [['run', '--headless', '--param', 'fast=50'], /fast must be smaller than slow/],
   ])('parity %s', (args, re) => {
     const dir = tempDir();

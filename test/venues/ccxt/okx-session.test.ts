@@ -35,6 +35,8 @@ describe('an OKX session', () => {
     await session?.engine.execution.disconnect();
     await session?.done.catch(() => undefined);
     await fake?.close();
+    session = undefined;
+    fake = undefined;
   });
 
   it('trades through ccxt and books the venue\'s funding on the engine\'s ledger once', async () => {
@@ -66,4 +68,14 @@ describe('an OKX session', () => {
     expect(session.engine.portfolio.account().funding).toBeCloseTo(-0.1, 9);
     expect(session.engine.execution.deadMan?.()).toMatchObject({ state: 'off' });
   }, 20_000);
+
+  it('refuses keys the venue refuses, saying which settings to check and never the secret', async () => {
+    fake = await startOkxFake({ port: 0, speed: 0 });
+    const config = ConfigSchema.parse({ okx: { symbols: ['BTC/USDT:USDT'] } });
+    const env = { OKX_API_KEY: fake.credentials.apiKey, OKX_SECRET: 'wrong-SECRET-77', OKX_PASSPHRASE: fake.credentials.passphrase, OKX_BASE_URL: fake.restUrl, OKX_WS_URL: fake.wsUrl };
+    const err = await startOkx(config, [], { live: false, env, stateDir: mkdtempSync(join(tmpdir(), 'parity-okx-keys-')) }).then(() => null, (e: unknown) => e as Error);
+    expect(err?.name).toBe('CcxtConfigError');
+    expect(err?.message).toMatch(/OKX refused the keys.*OKX_API_KEY, OKX_SECRET and OKX_PASSPHRASE/);
+    expect(err?.message).not.toContain('wrong-SECRET-77');
+  });
 });
