@@ -67,9 +67,12 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   const fees = opts.fees ?? { makerBps: 2, takerBps: 5 };
   // The streams need the book and the book pushes to the streams: its events reach them once both exist.
   let streams: OkxStreams | null = null;
-  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: () => clock.now(), faults, emit: (ev) => streams?.onBookEvent(ev) });
+  /** While tick() works through what a clock jump passed, the time of the event at hand. */
+  let eventTs: number | null = null;
+  const venueNow = (): number => eventTs ?? clock.now();
+  const book: OkxBook = new OkxBook({ instruments, cash: opts.cash ?? 100_000, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: venueNow, faults, emit: (ev) => streams?.onBookEvent(ev) });
   const tape = new MarketTape();
-  const live: OkxStreams = new OkxStreams({ book, tape, creds, uid, now: () => clock.now(), log });
+  const live: OkxStreams = new OkxStreams({ book, tape, creds, uid, now: venueNow, log });
   streams = live;
   const deadMan = new Map<string, number>();
   let fundedSlot = Math.floor(start / fundingIntervalMs);
@@ -83,20 +86,36 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     live.publishMarket(b);
   }
 
+  /**
+   * Everything due by now, in time order (a clock jump over a countdown's lapse and a bar cancels
+   * before the bar can fill); at one instant funding and countdowns come before the bar, as funding
+   * is paid at the mark before it. Each acts at its own time (the book's clock reads `eventTs`).
+   */
   function tick(): void {
     const now = clock.now();
-    while (nextBar < replay.length && replay[nextBar]!.ts <= now) playBar(replay[nextBar++]!);
-    for (const [tag, at] of [...deadMan]) {
-      if (at > now) continue;
-      deadMan.delete(tag);
-      const canceled = book.cancelAllTagged(tag);
-      log(`cancel-all-after${tag !== '' ? ` (tag ${tag})` : ''} lapsed: canceled ${canceled.length} order(s)`);
-    }
     const slot = Math.floor(now / fundingIntervalMs);
     if (slot - fundedSlot > 1000) fundedSlot = slot - 1000;
-    while (fundedSlot < slot) {
-      fundedSlot++;
-      fundAll(undefined, fundingRate, fundedSlot * fundingIntervalMs);
+    try {
+      for (;;) {
+        const barAt = nextBar < replay.length ? replay[nextBar]!.ts : Number.POSITIVE_INFINITY;
+        let lapseTag: string | null = null;
+        let lapseAt = Number.POSITIVE_INFINITY;
+        for (const [tag, at] of deadMan) if (at < lapseAt) { lapseAt = at; lapseTag = tag; }
+        const fundAt = (fundedSlot + 1) * fundingIntervalMs;
+        const at = Math.min(barAt, lapseAt, fundAt);
+        if (at > now) break;
+        eventTs = at;
+        if (at === fundAt) {
+          fundedSlot++;
+          fundAll(undefined, fundingRate, fundAt);
+        } else if (lapseTag !== null && at === lapseAt) {
+          deadMan.delete(lapseTag);
+          const canceled = book.cancelAllTagged(lapseTag);
+          log(`cancel-all-after${lapseTag !== '' ? ` (tag ${lapseTag})` : ''} lapsed: canceled ${canceled.length} order(s)`);
+        } else playBar(replay[nextBar++]!);
+      }
+    } finally {
+      eventTs = null;
     }
   }
 

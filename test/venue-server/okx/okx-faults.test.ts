@@ -213,6 +213,24 @@ describe('OKX fake: refusals and faults', () => {
 });
 
 describe('OKX fake: a replayed data file', () => {
+  it('a clock jump plays its events in time order: a countdown that lapses before the next bar cancels the order that bar would fill', async () => {
+    const fake = await startOkxFake({ data: [join(ROOT, 'data/sample/BTC-USD-1m.csv')], speed: 0 });
+    const ex = client(fake);
+    try {
+      fake.admin.advance(1); // the first bar (00:00) plays
+      const o = await ex.createOrder('BTC/USDT:USDT', 'limit', 'buy', 1, 70_000, { clientOrderId: 'order1' }); // marketable on the 00:01 bar
+      await ex.cancelAllOrdersAfter(10_000);
+      fake.admin.advance(120_000); // past the 00:00:10 lapse, the 00:01 and 00:02 bars
+      const after = await ex.fetchOrder(o.id!, 'BTC/USDT:USDT');
+      expect(after.status).toBe('canceled');
+      expect(after.filled).toBe(0);
+      expect(after.lastUpdateTimestamp).toBe(Date.parse('2024-03-04T00:00:10Z'));
+    } finally {
+      await ex.close();
+      await fake.close();
+    }
+  });
+
   it('plays the file as the market on the venue clock: tickers, candles, the ws ticker', async () => {
     const fake = await startOkxFake({ data: [join(ROOT, 'data/sample/BTC-USD-1m.csv')], speed: 0 });
     const ex = client(fake);
