@@ -332,8 +332,6 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       ? { state: 'in-process', heartbeatAgeMs: null, detail: this.info.inProcessVenue ? 'simulated venue in this process' : 'no heartbeat from this venue' }
       : { state: conn.state, heartbeatAgeMs: conn.lastHeartbeat === null ? null : wall - conn.lastHeartbeat, detail: conn.detail ?? '' };
     const equity = acct?.equity ?? 0;
-    // Read through the account's own type once portfolio.ts carries it (issue 13, perp-core).
-    const funding = (acct as { readonly funding?: number } | undefined)?.funding ?? 0;
     const events = this.events.length > this.maxEvents ? this.events.slice(-this.maxEvents) : this.events.slice();
     return {
       seq: ++this.snapSeq,
@@ -350,7 +348,7 @@ export class ConsoleModel implements EngineObserver, SnapshotSource {
       connection,
       // Asked every frame: the countdown on the status bar is the venue's expiry against this frame's wall time.
       ...(e !== null ? { deadMan: e.execution.deadMan?.() ?? null } : {}),
-      funding,
+      funding: acct?.funding ?? 0,
       droppedMarketEvents: e?.droppedMarketEvents() ?? 0,
       trading: e?.tradingState() ?? this.trading,
       ops: this.ops(),

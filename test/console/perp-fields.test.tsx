@@ -18,6 +18,7 @@ import type { AccountEntry, DeadManStatus, ExecutionClient } from '../../src/por
 import { DEFAULT_ACCOUNT, type PositionView } from '../../src/portfolio/portfolio.ts';
 import { SimVenue } from '../../src/venues/sim/sim-venue.ts';
 import { StaticSource, T, snapshot, tick } from './fixtures.ts';
+import { ManualFeed, until } from '../ops/rig.ts';
 
 afterEach(() => cleanup());
 
@@ -95,7 +96,7 @@ describe('the dead-man switch on the status bar', () => {
   });
 });
 
-type Perp = PositionView & { markPrice?: number; liquidationPrice?: number | null; leverage?: number | null; marginMode?: 'cross' | 'isolated' | null; funding?: number };
+type Perp = PositionView;
 const spot: Perp = { symbol: 'BTC-USD', qty: 1.5, avgPrice: 60000, lastPrice: 61000, unrealizedPnl: 1500, realizedPnl: -20, fees: 1, funding: 0, markPrice: 0, liquidationPrice: null, leverage: null, marginMode: null };
 const perp: Perp = {
   symbol: 'BTC/USDT:USDT', qty: -2.5, avgPrice: 61_250.5, lastPrice: 61_010, unrealizedPnl: 601.25, realizedPnl: -1_234.56, fees: 3,
@@ -164,23 +165,39 @@ describe('funding on the P&L pane', () => {
 });
 
 describe('venue-initiated entries in the events pane', () => {
-  it('funding and a liquidation appear as events, the liquidation in the error tone', () => {
-    const instruments = new InstrumentRegistry([makeInstrument('BTC-USD', 'sim')]);
+  it('funding and a liquidation booked by the engine appear as events, the liquidation in the error tone', async () => {
+    const PERP = 'BTC/USDT:USDT';
+    const instruments = new InstrumentRegistry([makeInstrument(PERP, 'sim')]);
     const sim = new SimVenue({ instruments, account: DEFAULT_ACCOUNT });
     const model = new ConsoleModel({ info: snapshot().info });
-    const engine = new Engine({ instruments, execution: sim, account: DEFAULT_ACCOUNT, limits: {}, strategy: { name: 't', handlers: {}, params: {} }, observers: [model] });
-    model.onStart(engine);
-    const funding: AccountEntry = { entryId: 'f1', kind: 'funding', symbol: 'BTC/USDT:USDT', currency: 'USDT', amount: -1.25, rate: 0.0001, markPrice: 50000, ts: T };
-    const liq: AccountEntry = { entryId: 'l1', kind: 'liquidation', symbol: 'BTC/USDT:USDT', currency: 'USDT', amount: -12.5, trade: { qty: -0.5, price: 45000 }, ts: T + 60_000 };
-    model.onAccountEntry(funding, engine);
-    model.onAccountEntry(liq, engine);
-    model.tick();
-    const rows = eventLines(model.get(), 10, 0).lines;
-    const f = rows.find((l) => l.text.includes('funding BTC/USDT:USDT'))!;
-    expect(f.text).toMatch(/-1\.25 USDT \(rate 0\.0001 @ 50000\)/);
+    const feed = new ManualFeed();
+    let started = false;
+    const engine = new Engine({
+      instruments, execution: sim, account: DEFAULT_ACCOUNT, limits: {},
+      strategy: { name: 't', handlers: { onStart: () => { started = true; } }, params: {} }, observers: [model],
+    });
+    engine.addFeed(feed);
+    const done = engine.run();
+    await until(() => started, 2000, 'engine start');
+    // What an entries sink does (ExecutionClient.connect's third argument): the engine books each once.
+    const funding: AccountEntry = { entryId: 'f1', kind: 'funding', symbol: PERP, currency: 'USDT', amount: -1.25, rate: 0.0001, markPrice: 50000, ts: T };
+    const liq: AccountEntry = { entryId: 'l1', kind: 'liquidation', symbol: PERP, currency: 'USDT', amount: -12.5, trade: { qty: -0.5, price: 45000 }, ts: T + 60_000 };
+    engine.bookAccountEntry(funding);
+    engine.bookAccountEntry(liq);
+    engine.bookAccountEntry(funding); // the same id again (REST gap fill after the socket): one row
+    await until(() => { model.tick(); return model.get().events.some((e) => e.text.includes('liquidation ')); }, 2000, 'entries booked');
+    const rows = eventLines(model.get(), 20, 0).lines;
+    const f = rows.filter((l) => l.text.includes('funding BTC/USDT:USDT'));
+    expect(f).toHaveLength(1);
+    expect(f[0]!.text).toMatch(/account +funding BTC\/USDT:USDT -1\.25 USDT \(rate 0\.0001 @ 50000\)/);
     const l = rows.find((x) => x.text.includes('liquidation BTC/USDT:USDT'))!;
-    expect(l.text).toMatch(/sold 0\.5 @ 45000/);
+    expect(l.text).toMatch(/forced +liquidation BTC\/USDT:USDT sold 0\.5 @ 45000 -12\.5 USDT/);
     expect(l.tone).toBe('bad');
     expect(l.bold).toBe(true);
+    // The P&L pane's funding comes from the same books.
+    expect(model.get().funding).toBeCloseTo(-1.25, 9);
+    engine.stop();
+    feed.end();
+    await done;
   });
 });

@@ -6,7 +6,6 @@ import type { OrderView } from '../../orders/order.ts';
 import { isOpen } from '../../orders/fsm.ts';
 import { KILL_LEVEL_NAMES } from '../../ops/kill-state.ts';
 import { age, fit, fitNumber, hms, money, sparkRows } from '../format.ts';
-import type { MarginMode } from '../../domain/instrument.ts';
 import type { PositionView } from '../../portfolio/portfolio.ts';
 import { type TableCol, fitTable, layoutTable } from './table-fit.ts';
 import type { ConsoleSnapshot, EventRow } from '../model.ts';
@@ -71,7 +70,7 @@ export function orderLines(snap: ConsoleSnapshot, w: number): Line[] {
  * Positions. Give-way order: avg, then last, then realized (also on the P&L line); symbol, qty and
  * unrealized never go, and their figures shorten to k / M before anything is cut.
  */
-const POSITION_COLS: readonly TableCol<PositionView>[] = [
+const POSITION_COLS: readonly TableCol<PositionRow>[] = [
   { head: ['symbol'], priority: 0, min: 7, cell: (p) => p.symbol },
   { head: ['qty'], priority: 0, align: 'right', cell: (p) => ({ n: p.qty, kind: 'qty' }) },
   { head: ['avg'], priority: 3, align: 'right', cell: (p) => (p.avgPrice ? { n: p.avgPrice, kind: 'price' } : '-') },
@@ -81,16 +80,11 @@ const POSITION_COLS: readonly TableCol<PositionView>[] = [
 ];
 
 /**
- * A position's perpetual fields (issue 13: portfolio.ts's PositionView carries them; read as optional
- * so a snapshot without them, an older recording's, still shows). leverage / marginMode are null for
- * a position that is not a perpetual.
+ * Positions as a snapshot holds them: a recording made before the perpetual fields (a replay's
+ * positions) has none of them, so each is read as possibly missing. leverage / marginMode are null
+ * for a position that is not a perpetual.
  */
-type PositionRow = PositionView & {
-  readonly markPrice?: number;
-  readonly liquidationPrice?: number | null;
-  readonly leverage?: number | null;
-  readonly marginMode?: MarginMode | null;
-};
+type PositionRow = Omit<PositionView, 'markPrice' | 'liquidationPrice' | 'leverage' | 'marginMode'> & Partial<Pick<PositionView, 'markPrice' | 'liquidationPrice' | 'leverage' | 'marginMode'>>;
 
 const isPerp = (p: PositionRow): boolean => p.marginMode != null || p.leverage != null;
 
@@ -109,7 +103,7 @@ const PERP_POSITION_COLS: readonly TableCol<PositionRow>[] = [
   { head: ['qty'], priority: 0, align: 'right', cell: (p) => ({ n: p.qty, kind: 'qty' }) },
   { head: ['avg'], priority: 5, align: 'right', cell: (p) => (p.avgPrice ? { n: p.avgPrice, kind: 'price' } : '-') },
   { head: ['last'], priority: 6, align: 'right', cell: (p) => (p.lastPrice ? { n: p.lastPrice, kind: 'price' } : '-') },
-  { head: ['mark'], priority: 2, align: 'right', cell: (p) => { const m = p.markPrice ?? p.lastPrice; return m ? { n: m, kind: 'price' } : '-'; } },
+  { head: ['mark'], priority: 2, align: 'right', cell: (p) => { const m = p.markPrice || p.lastPrice; return m ? { n: m, kind: 'price' } : '-'; } },
   { head: ['liq.price', 'liq'], priority: 0, align: 'right', cell: (p) => (isPerp(p) && p.liquidationPrice != null ? { n: p.liquidationPrice, kind: 'price' } : '-') },
   { head: ['lev'], priority: 4, cell: levText },
   { head: ['unrealized', 'unreal', 'upnl'], priority: 0, align: 'right', cell: (p) => ({ n: p.unrealizedPnl, kind: 'pnl' }) },
