@@ -16,7 +16,6 @@ import { describeRun } from '../modes/run-description.ts';
 import { runDescriptionLines } from '../backtest/run-info.ts';
 import { startAlpaca } from '../modes/alpaca.ts';
 import { startIbkr } from '../modes/ibkr.ts';
-import { startOkx } from '../modes/okx.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { type AcceptVenueResult, summarizeReconcile } from '../ops/reconcile.ts';
 import { parseParamFlags } from '../strategy/loader.ts';
@@ -214,7 +213,8 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     reconcileHold: { pause: (r: string) => ops.guard.hold('reconcile', 'paused', r), resume: (why: string) => { ops.guard.release((k) => k === 'reconcile', why); } },
   };
   paper = flags.venue === 'okx'
-    ? await startOkx(config, observers, venueOpts)
+    // Loaded on demand: ccxt is a large package that no other session needs at start-up.
+    ? await (await import('../modes/okx.ts')).startOkx(config, observers, venueOpts)
     : flags.venue === 'ibkr'
     ? await startIbkr(config, observers, venueOpts)
     : flags.venue === 'alpaca'

@@ -8,7 +8,7 @@
  * port + account + mode must agree (identity.ts); a live account needs --live and the account id
  * typed. The session's clock is TWS's (reqCurrentTime), so market hours and gates follow the venue.
  */
-import { afterWarmup } from './live-feed.ts';
+import { assembleVenueSession } from './venue-session.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
@@ -17,15 +17,12 @@ import type { Bar } from '../domain/market.ts';
 import { makeInstrument, type Instrument } from '../domain/instrument.ts';
 import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
-import { idPrefix, parseDurableId } from '../orders/client-ids.ts';
-import { loadStrategy, parseParams } from '../strategy/loader.ts';
-import { startRecording } from '../recording/session-recorder.ts';
-import { openDurable } from '../journal/durable.ts';
+import { parseDurableId } from '../orders/client-ids.ts';
 import { storeDir } from '../journal/store.ts';
 import type { Store } from '../journal/store.ts';
 import type { RecoveryReport } from '../journal/recovery.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
-import { ReconcileService, summarizeReconcile } from '../ops/reconcile.ts';
+import type { ReconcileService } from '../ops/reconcile.ts';
 import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { nodeFileSystem } from '../util/node-file-system.ts';
 import type { FileSystem } from '../ports/file-system.ts';
@@ -35,8 +32,6 @@ import {
 } from '../venues/ibkr/index.ts';
 import { DEFAULT_WARMUP_BARS, MAX_WARMUP_BARS } from '../venues/alpaca/index.ts';
 import { resolveContract } from '../venues/ibkr/instruments.ts';
-import { createSessionFolder } from './session-folder.ts';
-import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
 
 export interface IbkrSessionOptions {
@@ -130,92 +125,40 @@ export async function startIbkr(config: Config, observers: readonly EngineObserv
     const account: VenueAccount = { accountId: identity.account, currency: summary.currency, cash: { [summary.currency]: summary.cash }, equity: summary.equity, status: 'active', live: identity.live };
     opts.onAccount?.(venueName, account);
 
-    const strategy = await loadStrategy(config.strategy.file, process.cwd(), { typecheck: config.strategy.typecheck });
-    const params = parseParams(strategy.definition, config.strategy.params);
-    const parts: RunParts = { strategy, params, series: [], instruments, warnings: [] };
-    const def = strategy.definition;
-
-    let resolveRecovered!: (r: RecoveryReport) => void;
-    let rejectRecovered!: (err: unknown) => void;
-    const recovered = new Promise<RecoveryReport>((res, rej) => { resolveRecovered = res; rejectRecovered = rej; });
-    recovered.catch(() => undefined);
-    const d = openDurable(root, venueName, identity.account, {
-      strategy: def.name, venue: execution, onRecovered: (r) => resolveRecovered(r),
-      ...(opts.resendFreshMs !== undefined ? { resendFreshMs: opts.resendFreshMs } : {}),
-      ...(opts.restoreTradingState !== undefined ? { restoreTradingState: opts.restoreTradingState } : {}),
-    });
-    ownStore = d.store.storeId;
-    try {
-      opts.onStore?.(d.store);
-      const session = createSessionFolder(config.run.sessionsDir, venueName, def.name);
-      const recorder = startRecording(session.dir, {
-        sessionId: session.id, mode: identity.live ? 'live' : 'paper', venue: venueName, account: { id: identity.account, live: identity.live }, config,
-        strategy, params, instruments: instruments.all(), capabilities: execution.capabilities,
-      });
-      const wrapped = recorder.wrapExecution(execution);
-      const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
-      const lookback = def.lookback?.(params);
-      const warm = new Map<string, number>();
-      const engine = makeEngine(engineConfig, parts, wrapped, {
-        // TWS's clock: market hours and the gates follow the venue, not this machine.
-        clock: new WallClock(() => execution.venueNow()), observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id),
-        durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
-        warmup: async (e) => {
-          const count = Math.max(1, Math.min(MAX_WARMUP_BARS, lookback ?? DEFAULT_WARMUP_BARS));
-          const h = await fetchIbkrWarmup({
-            link, instruments: instruments.all(), count, route: ib.route, contracts, log: (level, m) => e.log(level, 'warmup', m),
-            ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
-          }).catch((err: unknown) => {
-            e.log('warn', 'warmup', `could not fetch history from TWS (${err instanceof Error ? err.message : String(err)}): starting cold`);
-            return { bars: [] as Bar[], perSymbol: {} as Record<string, number> };
-          });
-          for (const b of h.bars) warm.set(b.symbol, Math.max(warm.get(b.symbol) ?? 0, b.ts));
-          if (h.bars.length > 0) e.log('info', 'warmup', `warm-up: ${instruments.all().map((i) => `${i.symbol} ${h.perSymbol[i.symbol] ?? 0}`).join(', ')} one-minute bars of ${count} wanted; no orders from history`);
-          return h.bars;
-        },
-      });
-      engineLog = (level, msg) => engine.log(level, 'ibkr', msg);
-      for (const p of problems) engine.log('warn', 'ibkr', p);
-      for (const w of d.warnings) engine.log('warn', 'store', w);
-      engine.log('info', 'ibkr', `connected: TWS ${ib.host}:${ib.port} client ${ib.clientId}, ${identity.live ? 'LIVE' : 'paper'} account ${identity.account}; cash ${summary.cash} ${summary.currency}, equity ${summary.equity}, buying power ${summary.buyingPower}; store ${d.store.dir}`);
-
-      const reconciler = new ReconcileService(engine, {
-        ...(opts.reconcilePeriodMs !== undefined ? { periodMs: opts.reconcilePeriodMs } : {}),
-        ...(opts.reconcileHold !== undefined ? { pause: opts.reconcileHold.pause, resume: opts.reconcileHold.resume } : {}),
-        journal: (book) => { d.store.append('venue_book', book, true); },
-      });
-      engine.addObserver(reconciler);
-      reconciler.onResult((r) => {
-        if (r.diffs.length === 0 && r.reason !== 'periodic' && r.reason !== 'recheck') engine.log('info', 'reconcile', `${r.reason}: clean (orders, positions and cash agree with the venue)`);
-      });
+    const session = await assembleVenueSession({
+      config, observers, venueName, account, execution, instruments, logSource: 'ibkr',
+      // The store's id marks our orderRefs: known as soon as the store is open.
+      opts: { ...opts, stateDir: root, onStore: (st) => { ownStore = st.storeId; opts.onStore?.(st); } },
+      // TWS's clock: market hours and the gates follow the venue, not this machine.
+      clock: new WallClock(() => execution.venueNow()),
+      attachLog: (l) => {
+        engineLog = l;
+        for (const p of problems) l('warn', p);
+      },
+      connected: `connected: TWS ${ib.host}:${ib.port} client ${ib.clientId}, ${identity.live ? 'LIVE' : 'paper'} account ${identity.account}; cash ${summary.cash} ${summary.currency}, equity ${summary.equity}, buying power ${summary.buyingPower}`,
       // After every reconnect, once executions and open orders were applied: compare before trading resumes.
-      reconcileAfterResync = async () => {
-        await recovered;
-        await reconciler.reconcileNow('reconnect').catch((err: unknown) => engine.log('warn', 'reconcile', `reconnect: ${err instanceof Error ? err.message : String(err)}`));
-      };
-      const reconcile = async (): Promise<ReconcileSummary> => {
-        await recovered;
-        return summarizeReconcile(await reconciler.reconcileConfirmed('start'));
-      };
-      if (opts.bindReconcile !== undefined) opts.bindReconcile(reconcile);
-      void recovered.then(async () => {
-        reconciler.start();
-        if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
-      }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
-
-      const feed = new IbkrFeed({ link, instruments: instruments.all(), route: ib.route, contracts, onInfo: log });
-      engine.addFeed(afterWarmup(feed, warm));
-      const done = engine.run()
-        .catch((err: unknown) => { rejectRecovered(err); throw err; })
-        .finally(() => {
-          reconciler.stop();
-          try { recorder.close(); } finally { d.stop(); }
+      beforeRun: ({ engine, reconciler, recovered }) => {
+        reconcileAfterResync = async () => {
+          await recovered;
+          await reconciler.reconcileNow('reconnect').catch((err: unknown) => engine.log('warn', 'reconcile', `reconnect: ${err instanceof Error ? err.message : String(err)}`));
+        };
+      },
+      warmup: async (e, lookback, warm) => {
+        const count = Math.max(1, Math.min(MAX_WARMUP_BARS, lookback ?? DEFAULT_WARMUP_BARS));
+        const h = await fetchIbkrWarmup({
+          link, instruments: instruments.all(), count, route: ib.route, contracts, log: (level, m) => e.log(level, 'warmup', m),
+          ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
+        }).catch((err: unknown) => {
+          e.log('warn', 'warmup', `could not fetch history from TWS (${err instanceof Error ? err.message : String(err)}): starting cold`);
+          return { bars: [] as Bar[], perSymbol: {} as Record<string, number> };
         });
-      return { engine, session, parts, recorder, done, recovered, reconciler, storeDir: d.store.dir, execution, link };
-    } catch (err) {
-      d.stop();
-      throw err;
-    }
+        for (const b of h.bars) warm.set(b.symbol, Math.max(warm.get(b.symbol) ?? 0, b.ts));
+        if (h.bars.length > 0) e.log('info', 'warmup', `warm-up: ${instruments.all().map((i) => `${i.symbol} ${h.perSymbol[i.symbol] ?? 0}`).join(', ')} one-minute bars of ${count} wanted; no orders from history`);
+        return h.bars;
+      },
+      feed: () => new IbkrFeed({ link, instruments: instruments.all(), route: ib.route, contracts, onInfo: log }),
+    });
+    return { ...session, execution, link };
   } catch (err) {
     link.close();
     throw err;

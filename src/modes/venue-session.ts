@@ -2,8 +2,7 @@
  * The assembly every live-venue session shares once its venue has answered (account checked,
  * instruments resolved, execution client built): the account's durable store, the session folder
  * and recording, the engine on the venue's cash, the reconciler (started after crash recovery), the
- * live feed after warm-up, and the teardown. modes/okx.ts assembles through it; alpaca.ts and
- * ibkr.ts still carry their own copy of these lines (to be moved onto it).
+ * live feed after warm-up, and the teardown. alpaca.ts, ibkr.ts and okx.ts assemble through it.
  */
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../engine/clock.ts';
@@ -58,6 +57,8 @@ export interface VenueSessionInput {
   /** History for the warm-up; `warm` receives each symbol's newest warm-up bar time. */
   readonly warmup: (engine: Engine, lookback: number | undefined, warm: Map<string, number>) => Promise<readonly Bar[]>;
   readonly feed: () => PushFeed;
+  /** The engine, its reconciler and crash recovery exist; the engine has not started (connect follows). */
+  readonly beforeRun?: (s: { readonly engine: Engine; readonly reconciler: ReconcileService; readonly recovered: Promise<RecoveryReport> }) => void;
 }
 
 export interface VenueSession extends PaperSession {
@@ -133,6 +134,7 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
       if (opts.bindReconcile === undefined) await reconciler.reconcileNow('start');
     }).catch((err: unknown) => engine.log('error', 'reconcile', `start: ${err instanceof Error ? err.message : String(err)}`));
 
+    x.beforeRun?.({ engine, reconciler, recovered });
     engine.addFeed(afterWarmup(x.feed(), warm, (m) => engine.log('debug', 'warmup', m)));
     const done = engine.run()
       .catch((err: unknown) => { rejectRecovered(err); throw err; })

@@ -167,7 +167,8 @@ async function bundle(dir: string): Promise<{ cmd: string[]; strategy: string }>
   await build({
     entryPoints: [entry, join(ROOT, 'src/api.ts'), join(dir, 'parity', 'churn.ts')], outdir: out, entryNames: '[name]', bundle: true, splitting: true, format: 'esm',
     platform: 'node', target: 'node20', alias: { parity: join(ROOT, 'src/api.ts') }, tsconfig: join(ROOT, 'tsconfig.json'), absWorkingDir: ROOT,
-    external: ['ink', 'react', 'react/*', 'react-devtools-core', 'bufferutil', 'utf-8-validate'],
+    // ccxt stays a package too: its optional protobufjs (mexc, dydx) is not installed, and only --venue okx loads it.
+    external: ['ink', 'react', 'react/*', 'react-devtools-core', 'bufferutil', 'utf-8-validate', 'ccxt'],
     // Bundled CommonJS packages require() Node's own modules.
     banner: { js: "import { createRequire as __tortureRequire } from 'node:module'; const require = __tortureRequire(import.meta.url);" },
     logLevel: 'error',
