@@ -24,7 +24,7 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
   }
 }
 
-interface Rig { fake: OkxFake; exec: CcxtExecution; ex: Exchange; reports: ExecutionReport[]; entries: AccountEntry[]; problems: string[] }
+interface Rig { fake: OkxFake; exec: CcxtExecution; ex: Exchange; reports: ExecutionReport[]; entries: AccountEntry[]; problems: string[]; trail: string[] }
 const open: { fake?: OkxFake; execs: CcxtExecution[] } = { execs: [] };
 
 async function adapter(fake: OkxFake, o: { deadMan?: DeadManSwitch | null } = {}): Promise<Omit<Rig, 'fake'>> {
@@ -34,17 +34,19 @@ async function adapter(fake: OkxFake, o: { deadMan?: DeadManSwitch | null } = {}
   const symbols = [SWAP, 'BTC/USDT'];
   const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, 'okx', symbols, () => ({ leverage: 3, marginMode: 'cross' })));
   const problems: string[] = [];
+  // Infos and reports in arrival order: which came first, the gap fill or the socket's return.
+  const trail: string[] = [];
   const exec = new CcxtExecution({
     profile: OKX_PROFILE, exchange: ex, instruments, symbols, live: false, reconnectInitialMs: 20, reconnectMaxMs: 100, billsPollMs: 0, heartbeatMs: 0,
-    deadMan: o.deadMan ?? null, onProblem: (p) => problems.push(`${p.name}: ${p.message}`),
+    deadMan: o.deadMan ?? null, onProblem: (p) => problems.push(`${p.name}: ${p.message}`), onInfo: (m) => trail.push(`info ${m}`),
   });
   const reports: ExecutionReport[] = [];
   const entries: AccountEntry[] = [];
-  await exec.connect((r) => reports.push(r), undefined, (e) => entries.push(e));
+  await exec.connect((r) => { reports.push(r); trail.push(`report ${r.kind} ${r.clientOrderId}`); }, undefined, (e) => entries.push(e));
   open.execs.push(exec);
   // ccxt subscribes on the first watch: give the private socket a moment to log in.
   await new Promise((r) => setTimeout(r, 150));
-  return { exec, ex, reports, entries, problems };
+  return { exec, ex, reports, entries, problems, trail };
 }
 
 async function rig(): Promise<Rig> {
@@ -109,6 +111,13 @@ describe('ccxt adapter on the OKX fake', () => {
     await until('gap fill', () => r.reports.some((x) => x.kind === 'fill'), 8000);
     await r.exec.idle();
     expect(r.problems.some((p) => /websocket/.test(p))).toBe(true);
+    // The fill came from the REST gap fill, before the resubscribed socket said anything.
+    const gap = r.trail.findIndex((t) => /^info recovering after .*websocket closed/.test(t));
+    const fill = r.trail.indexOf('report fill k3f9x2000004smacross');
+    const back = r.trail.findIndex((t) => /^info .*websocket back/.test(t));
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(fill).toBeGreaterThan(gap);
+    if (back >= 0) expect(back).toBeGreaterThan(fill);
     // The socket is back: a later fill arrives on it.
     r.exec.submit(sub('k3f9x2000005smacross', 1, 48_000));
     await until('accepted again', () => r.reports.some((x) => x.kind === 'accepted' && x.clientOrderId === 'k3f9x2000005smacross'));
