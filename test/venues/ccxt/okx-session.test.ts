@@ -78,4 +78,18 @@ describe('an OKX session', () => {
     expect(err?.message).toMatch(/OKX refused the keys.*OKX_API_KEY, OKX_SECRET and OKX_PASSPHRASE/);
     expect(err?.message).not.toContain('wrong-SECRET-77');
   });
+
+  it('--live needs the account\'s UID typed: a wrong one refuses before anything is traded, the right one starts on the live account', async () => {
+    fake = await startOkxFake({ port: 0, speed: 0, liveAccount: true, uid: '4571882' });
+    const dir = mkdtempSync(join(tmpdir(), 'parity-okx-live-'));
+    const config = ConfigSchema.parse({ okx: { symbols: ['BTC/USDT:USDT'], deadMan: { enabled: false } }, run: { sessionsDir: join(dir, 'sessions') } });
+    const env = { OKX_API_KEY: fake.credentials.apiKey, OKX_SECRET: fake.credentials.secret, OKX_PASSPHRASE: fake.credentials.passphrase, OKX_BASE_URL: fake.restUrl, OKX_WS_URL: fake.wsUrl };
+    const wrong = await startOkx(config, [], { live: true, confirmAccount: '4571883', env, stateDir: join(dir, 'state') }).then(() => null, (e: unknown) => e as Error);
+    expect(wrong?.message).toMatch(/refusing to trade real money.*UID/);
+    expect(fake.admin.state().orders).toHaveLength(0);
+    let named = '';
+    session = await startOkx(config, [], { live: true, confirmAccount: '4571882', env, stateDir: join(dir, 'state'), heartbeatMs: 0, onAccount: (v, a) => { named = `${v} ${a.accountId} ${a.live}`; } });
+    expect(named).toBe('okx-live 4571882 true');
+    expect(session.storeDir).toMatch(/okx-live-4571882$/);
+  });
 });
