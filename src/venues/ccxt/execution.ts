@@ -13,8 +13,9 @@
  * has no websocket for a stream, REST polling takes its place.
  *
  * Venue-initiated entries (funding, liquidations, ADL, rebates) arrive as ledger bills: pulled on a
- * timer, after a trade without our client id (the venue's liquidation order), after every gap, and
- * on request (queries.entriesSince, before a reconciliation).
+ * timer, on every position update (watchPositions), after a trade without our client id (the
+ * venue's liquidation order), after every gap, and on request (queries.entriesSince, before a
+ * reconciliation).
  */
 import ccxt, { type Exchange } from 'ccxt';
 import type { ZodType } from 'zod';
@@ -117,6 +118,7 @@ export class CcxtExecution implements ExecutionClient {
       executionsSince: (ts) => this.executionsSince(ts),
       time: () => this.ex.fetchTime().then((t) => t ?? this.scheduler.now()),
       entriesSince: (ts) => this.entriesSince(ts),
+      pullEntries: () => this.pullEntries(),
     };
     if (o.profile.deadMan !== null) {
       const dm = o.deadMan ?? null;
@@ -141,6 +143,8 @@ export class CcxtExecution implements ExecutionClient {
     else this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
     if (ws.watchMyTrades === true) this.loop('my trades', () => this.ex.watchMyTrades(), (xs) => this.onTrades(xs));
     else if (ws.watchOrders === true) this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
+    // A position the venue changed (liquidation, ADL) or funding paid: its bill says what, at once.
+    if (ws.watchPositions === true) this.loop('positions', () => this.ex.watchPositions(), () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); });
     const bills = this.o.billsPollMs ?? 15_000;
     if (bills > 0) this.timers.push(this.scheduler.every(bills, () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); }));
     const hb = this.o.heartbeatMs ?? 15_000;

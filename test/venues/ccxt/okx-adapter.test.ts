@@ -49,8 +49,8 @@ async function adapter(fake: OkxFake, o: { deadMan?: DeadManSwitch | null } = {}
   return { exec, ex, reports, entries, problems, trail };
 }
 
-async function rig(): Promise<Rig> {
-  const fake = await startOkxFake({ port: 0, startTime: T0, speed: 0 });
+async function rig(o: { cash?: number } = {}): Promise<Rig> {
+  const fake = await startOkxFake({ port: 0, startTime: T0, speed: 0, ...(o.cash !== undefined ? { cash: o.cash } : {}) });
   open.fake = fake;
   fake.admin.pushBar(bar('BTC-USDT-SWAP', 50_000));
   fake.admin.pushBar(bar('BTC-USDT', 50_000));
@@ -148,6 +148,27 @@ describe('ccxt adapter on the OKX fake', () => {
     expect(e.amount).toBeCloseTo(-0.1, 9);
     const since = await r.exec.queries.entriesSince!(T0 - 60_000);
     expect(since.map((x) => x.entryId)).toEqual([ids[0]]);
+  });
+
+  it('a liquidation the venue makes is booked from its bill: the trade it made on our position and the fee apart from the P&L', async () => {
+    // A small cross account: 1 000 USDT of notional at 3x on 400 USDT of cash.
+    const r = await rig({ cash: 400 });
+    r.exec.submit(sub('k3f9x2000008smacross', 2));
+    await until('accepted', () => r.reports.some((x) => x.kind === 'accepted'));
+    r.fake.admin.pushBar(bar('BTC-USDT-SWAP', 50_000));
+    await until('fill', () => r.reports.some((x) => x.kind === 'fill'));
+    // A crash far through the liquidation price of a 3x long.
+    r.fake.admin.pushBar(bar('BTC-USDT-SWAP', 30_000, 30_000, 30_000));
+    // No timer (billsPollMs 0): the position update on the socket makes the adapter read the bill.
+    await until('liquidation entry', () => r.entries.some((e) => e.kind === 'liquidation'), 5000);
+    await r.exec.pullEntries();
+    const liq = r.entries.filter((e) => e.kind === 'liquidation');
+    expect(liq).toHaveLength(1);
+    expect(liq[0]).toMatchObject({ symbol: SWAP, currency: 'USDT', trade: { qty: -2 } });
+    expect(liq[0]!.amount).toBeLessThanOrEqual(0);
+    expect(r.fake.admin.state().positions.filter((p) => p.pos !== 0)).toEqual([]);
+    // No fill of ours came out of it: the venue's order carries no client id of ours.
+    expect(r.reports.filter((x) => x.kind === 'fill')).toHaveLength(1);
   });
 
   it('the dead-man switch fires at the venue after the console stops refreshing: our tagged orders are gone; a restart finds them by clOrdId', async () => {
