@@ -15,7 +15,7 @@ import type { Order, OrderView } from '../orders/order.ts';
 import type { RestoredOrder } from '../orders/registry.ts';
 import type { VenueSyncOptions } from '../orders/venue-sync.ts';
 import type { Portfolio } from '../portfolio/portfolio.ts';
-import type { ExecutionClient, ExecutionReport, VenueExecution, VenueOrderState } from '../ports/index.ts';
+import type { AccountEntry, ExecutionClient, ExecutionReport, VenueExecution, VenueOrderState } from '../ports/index.ts';
 import type { CommandSource } from '../risk/admission.ts';
 import type { DailyLossState } from '../risk/daily-loss.ts';
 import type { Hold } from '../risk/trading-holds.ts';
@@ -85,6 +85,12 @@ export interface EngineControl extends EngineView {
   injectReport(rep: ExecutionReport): void;
   /** Apply a report at once (recovery, before the run starts: positions must be right before onStart). */
   applyReportNow(rep: ExecutionReport): void;
+  /** Book a venue-initiated entry at once (recovery, reconciliation); false when its id was booked already. */
+  applyEntryNow(entry: AccountEntry): boolean;
+  /** The ids of every venue-initiated entry booked (this run's and, after restoreEntryIds, earlier lives'). */
+  seenEntryIds(): ReadonlySet<string>;
+  /** Recovery: entries an earlier life booked, which the store's books hold already. */
+  restoreEntryIds(ids: Iterable<string>): void;
   /** Mark (or clear, with null) one of our orders as contradicting the venue: reconciliation reports it. */
   flag(clientOrderId: string, reason: string | null): void;
   /** An order the venue works that this store did not place (recovery, accept-venue). */

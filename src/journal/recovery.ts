@@ -63,6 +63,8 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
   const unknownAtVenue: string[] = [];
 
   engine.restoreDailyLoss(st.day);
+  // Entries an earlier life booked (funding, liquidations) are in the store's books already.
+  engine.restoreEntryIds(st.entries.ids);
   const ts = opts.tradingState !== undefined ? opts.tradingState : st.tradingState;
   if (ts !== null && ts.status !== 'active') {
     engine.setTradingState(ts.status, ts.reason.startsWith('restored: ') ? ts.reason : `restored: ${ts.reason}`);
@@ -167,7 +169,10 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
     adopted.push(v.clientOrderId);
   }
 
-  if (storeHasBook) return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
+  if (storeHasBook) {
+    await bookEntriesWhileDown(engine, q, st.entries.lastTs ?? st.lastReportTs);
+    return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'store', warnings };
+  }
   await restoreFromVenue(engine, q, store, warnings);
   return { restored, settled, resent, lost, adopted, unknownAtVenue, positionsFrom: 'venue', warnings };
 }
@@ -184,6 +189,19 @@ function executionsFrom(open: readonly { readonly clientOrderId: string; readonl
   if (venueTimes.length > 0) return Math.min(...venueTimes) - 1000;
   const since = Math.min(...open.map((o) => o.createdAt), lastReportTs ?? Number.POSITIVE_INFINITY) - 60_000;
   return Number.isFinite(since) ? since : 0;
+}
+
+/**
+ * Funding, liquidations and rebates the venue booked while we were down: on the store's books, in
+ * the venue's order, each once (the engine knows the ids earlier lives booked). Asked from a minute
+ * before the newest entry the store booked (or its newest venue report, when it never booked one: no
+ * entry can come before the first fill): a venue's ledger clock may lag its order clock.
+ * A store whose books came from the venue (first run) has every earlier entry in that cash already.
+ */
+async function bookEntriesWhileDown(engine: EngineControl, q: VenueQueries, since: number | null): Promise<void> {
+  if (q.entriesSince === undefined || since === null) return;
+  const entries = await q.entriesSince(since - 60_000);
+  for (const e of [...entries].sort((a, b) => a.ts - b.ts)) engine.applyEntryNow(e);
 }
 
 const isWorking = (s: VenueOrderState['status']): boolean => s === 'pending' || s === 'accepted' || s === 'partially_filled';

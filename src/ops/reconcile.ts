@@ -17,7 +17,7 @@
  */
 import type { EngineControl, EngineObserver } from '../engine/engine.ts';
 import type { ReconcileSummary } from './gates/types.ts';
-import type { VenueAccount, VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
+import type { AccountEntry, VenueAccount, VenueOrderState, VenuePosition, VenueQueries } from '../ports/index.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
 import { fillReport } from '../orders/venue-sync.ts';
 import { isOpen } from '../orders/fsm.ts';
@@ -135,6 +135,8 @@ export class ReconcileService implements EngineObserver {
   private recheckTimer: TimerHandle | null = null;
   private recheckAt: number | null = null;
   private stopped = false;
+  /** Venue time of the newest entry a comparison heard of (entriesSince from there, for venues with no pull of their own). */
+  private entryCursor: number | null = null;
   private accepting = false;
   private lastDay: string | null = null;
   private wasConnected = true;
@@ -197,12 +199,36 @@ export class ReconcileService implements EngineObserver {
   private async compare(): Promise<Comparison> {
     const q = this.queries;
     if (q === undefined) throw new Error(`the venue ${this.engine.execution.venue} cannot be queried: nothing to reconcile against`);
+    await this.bookNewEntries(q);
     const [orders, positions, account] = await Promise.all([q.openOrders(), q.positions(), q.account()]);
     const ours = this.ourBook();
     // Orders in flight are compared on neither side: the venue may not have caught up with them.
     const venueOrders = orders.filter((o) => !ours.inFlightIds.has(o.clientOrderId));
     const all = diffBooks(ours.book, { orders: venueOrders, positions, cash: account.cash, equity: account.equity }, this.tol);
     return { all, inFlight: ours.inFlightIds.size, inFlightSymbols: ours.inFlightSymbols, positions, account };
+  }
+
+  /**
+   * Funding, liquidations and rebates the venue booked that our ledger has not heard of (a push
+   * lost in transit, a poll not yet due): booked first, in the engine's loop, so a funding interval
+   * is not a cash difference. Each entry id is booked once however often it is heard.
+   */
+  private async bookNewEntries(q: VenueQueries): Promise<void> {
+    let entries: AccountEntry[];
+    if (q.pullEntries !== undefined) entries = await q.pullEntries();
+    else if (q.entriesSince !== undefined) entries = await q.entriesSince(this.entryCursor === null ? 0 : this.entryCursor - 60_000);
+    else return;
+    for (const e of entries) if (this.entryCursor === null || e.ts > this.entryCursor) this.entryCursor = e.ts;
+    const e = this.engine;
+    const fresh = entries.filter((x) => !e.seenEntryIds().has(x.entryId));
+    if (fresh.length === 0 || e.isStopped()) return;
+    await new Promise<void>((resolve) => {
+      e.schedule(e.now(), () => {
+        for (const x of [...fresh].sort((a, b) => a.ts - b.ts)) e.applyEntryNow(x);
+        resolve();
+      });
+      if (e.isStopped()) resolve();
+    });
   }
 
   /** Could an order still in flight explain this difference (its report on the way)? */

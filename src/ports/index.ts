@@ -172,6 +172,12 @@ export interface VenueQueries {
    * nothing on their own (equity brokers) leave it out.
    */
   entriesSince?(ts: number): Promise<AccountEntry[]>;
+  /**
+   * The entries booked since the adapter's last pull (it keeps its own cursor on the venue's ledger
+   * clock, which need not be ours): what a reconciliation books before it compares. Without it the
+   * reconciler asks entriesSince from the newest entry it booked.
+   */
+  pullEntries?(): Promise<AccountEntry[]>;
 }
 
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
