@@ -9,7 +9,7 @@ import { resourceLimits, threadId } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { BacktestJson } from '../backtest/index.ts';
 import type { BarSeries } from '../data/index.ts';
-import { resolveShipped, type RunParts, type TimeRange } from '../modes/parts.ts';
+import { perpDefaultsOf, resolveShipped, type RunParts, type TimeRange } from '../modes/parts.ts';
 import { buildInstruments } from '../modes/instruments.ts';
 import { loadStrategy, parseParams } from '../strategy/loader.ts';
 import { runOneFull } from './run-one.ts';
@@ -84,7 +84,8 @@ export async function partsFor(job: SweepJob): Promise<RunParts> {
     throw e;
   }
   const series = [...job.data.series];
-  const instruments = buildInstruments([...new Set(series.map((s) => s.symbol))], config.instruments, 'sim');
+  // The same instrument terms as a backtest of this config (account.perpLeverage for perpetuals).
+  const instruments = buildInstruments([...new Set(series.map((s) => s.symbol))], config.instruments, 'sim', perpDefaultsOf(config));
   const parts: RunParts = { strategy, params: parseParams(strategy.definition, config.strategy.params), series, instruments, warnings: [] };
   cached = { key, parts };
   return parts;
