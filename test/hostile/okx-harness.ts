@@ -1,11 +1,14 @@
 /** The REAL ccxt adapter (as src/modes/okx.ts builds it) against the hostile OKX server. */
 import type { Exchange } from 'ccxt';
-import { CcxtExecution, DeadManSwitch, OKX_PROFILE, createExchange, instrumentsFromMarkets } from '../../src/venues/ccxt/index.ts';
+import { CcxtExecution, DeadManSwitch, OKX_PROFILE, createExchange, instrumentsFromMarkets, resolveCcxtSettings } from '../../src/venues/ccxt/index.ts';
 import { InstrumentRegistry } from '../../src/domain/instrument-registry.ts';
 import type { AccountEntry, ExecutionReport } from '../../src/ports/index.ts';
 import { CREDS, SYMBOL, startHostile, type Hostile } from './okx-hostile-server.ts';
 
-export const settingsOf = (h: Hostile) => ({ apiKey: CREDS.apiKey, secret: CREDS.secret, password: CREDS.passphrase, live: false, restUrl: h.restUrl, wsUrl: h.wsUrl });
+/** Through the real settings path (it also registers the keys with the process's scrubber, as a session does). */
+export const settingsOf = (h: Hostile) => resolveCcxtSettings(OKX_PROFILE, {
+  OKX_API_KEY: CREDS.apiKey, OKX_SECRET: CREDS.secret, OKX_PASSPHRASE: CREDS.passphrase, OKX_BASE_URL: h.restUrl, OKX_WS_URL: h.wsUrl,
+}, { live: false });
 
 export async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

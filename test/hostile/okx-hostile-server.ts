@@ -80,6 +80,8 @@ export interface Hostile {
   readonly wsMessages: string[];
   /** Push one frame on the private 'orders' channel. */
   pushOrders(data: Record<string, unknown>[]): void;
+  /** Push one frame on any private channel ('positions', ...). */
+  push(channel: string, data: Record<string, unknown>[]): void;
   privateSockets(): number;
   close(): Promise<void>;
 }
@@ -92,6 +94,10 @@ export async function startHostile(): Promise<Hostile> {
     restUrl: '', wsUrl: '', log: [], orders: new Map(), fills: [], bills: [], positions: [], skewMs: 0, routes: [], wsLogin: 'ok', silent: false, wsMessages: [],
     pushOrders(data) {
       const frame = JSON.stringify({ arg: { channel: 'orders', instType: 'ANY', uid: '77' }, data });
+      for (const s of subscribed) s.send(frame);
+    },
+    push(channel, data) {
+      const frame = JSON.stringify({ arg: { channel, instType: 'ANY', uid: '77' }, data });
       for (const s of subscribed) s.send(frame);
     },
     privateSockets: () => subscribed.size,
