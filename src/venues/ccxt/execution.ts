@@ -479,6 +479,19 @@ export class CcxtExecution implements ExecutionClient {
     const cash: Record<string, number> = {};
     for (const [ccy, v] of Object.entries(b.total)) if (v !== undefined && v !== null && v !== 0) cash[ccy] = v;
     const info = AccountInfo.safeParse(b.info);
+    const bc = this.p.balanceCash;
+    if (bc !== null) {
+      // ccxt's total is equity here: cash is the venue's own cash field, or the answer is refused.
+      const rows = info.success ? info.data.data[0]![bc.list] : undefined;
+      if (!Array.isArray(rows)) throw new CcxtProtocolError('balance', `${this.p.name} balance has no ${bc.list} list: cannot tell cash from unrealized P&L`);
+      for (const row of rows as Record<string, unknown>[]) {
+        const ccy = row[bc.currency];
+        const v = infoNumber(row, bc.cash);
+        if (typeof ccy !== 'string' || v === undefined) continue;
+        if (v === 0) delete cash[ccy];
+        else cash[ccy] = v;
+      }
+    }
     const eq = info.success ? infoNumber(info.data.data[0]!, 'totalEq') : undefined;
     return { accountId: String(id), currency, cash, equity: eq ?? cash[currency] ?? 0, status: 'active', live: this.o.live };
   }

@@ -87,6 +87,13 @@ export interface CcxtProfile {
   /** The venue's own order limit (per instrument when `perInstrument`), stricter than ccxt's rateLimit. */
   readonly orderRate: { readonly orders: number; readonly windowMs: number; readonly perInstrument: boolean };
   readonly bills: BillsProfile;
+  /**
+   * Where the balance answer's raw `info` carries cash WITHOUT unrealized P&L, per currency: ccxt's
+   * `total` is the venue's equity on some venues (OKX `eq` counts open swaps' P&L), and the ledger's
+   * cash settles a perpetual's P&L only when it closes. Null: ccxt's `total` is cash.
+   * `list`: the path to the per-currency rows under info.data[0]; `currency` / `cash`: their fields.
+   */
+  readonly balanceCash: { readonly list: string; readonly currency: string; readonly cash: string } | null;
   /** Keys and overrides from the environment (or `.env`). */
   readonly env: { readonly apiKey: string; readonly secret: string; readonly password: string | null; readonly restUrl: string; readonly wsUrl: string };
   /** Hosts for the live-host guard. `paperBy`: 'sandbox' = ccxt's setSandboxMode (OKX: same REST host, a header). */
@@ -163,6 +170,8 @@ export const OKX_PROFILE: CcxtProfile = {
   ccxtOptions: { fetchMarkets: { types: ['spot', 'swap'] } },
   urlPaths: { rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'UID',
+  // account/balance data[0].details[]: eq = cashBal + upl; cashBal is what the ledger calls cash.
+  balanceCash: { list: 'details', currency: 'ccy', cash: 'cashBal' },
 };
 
 export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE };
