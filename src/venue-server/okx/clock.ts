@@ -6,11 +6,23 @@
 export class VenueClock {
   private anchorVenue: number;
   private anchorWall: number;
+  private readonly startWall: number;
+  private advanced = 0;
 
   constructor(start: number, private scale: number, private readonly wall: () => number = Date.now) {
     if (!(scale >= 0) || !Number.isFinite(scale)) throw new Error(`time scale must be a number >= 0, got ${scale}`);
     this.anchorVenue = start;
     this.anchorWall = wall();
+    this.startWall = this.anchorWall;
+  }
+
+  /**
+   * Real milliseconds since the venue started, plus every admin advance: the clock OKX's own
+   * timers run on (a cancel-all-after countdown counts real seconds, whatever pace the replayed
+   * market keeps), which the admin still moves at once.
+   */
+  elapsed(): number {
+    return this.wall() - this.startWall + this.advanced;
   }
 
   now(): number {
@@ -31,6 +43,7 @@ export class VenueClock {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`advance takes a number of ms >= 0, got ${ms}`);
     this.rebase();
     this.anchorVenue += ms;
+    this.advanced += ms;
   }
 
   private rebase(): void {

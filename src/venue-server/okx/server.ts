@@ -93,6 +93,9 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
    */
   function tick(): void {
     const now = clock.now();
+    // Countdowns are kept on the real-time clock (clock.elapsed); each lapse is placed on the venue
+    // clock by how long ago it passed (exact across an admin jump, within one tick otherwise).
+    const elapsed = clock.elapsed();
     const slot = Math.floor(now / fundingIntervalMs);
     if (slot - fundedSlot > 1000) fundedSlot = slot - 1000;
     try {
@@ -100,7 +103,11 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         const barAt = nextBar < replay.length ? replay[nextBar]!.ts : Number.POSITIVE_INFINITY;
         let lapseTag: string | null = null;
         let lapseAt = Number.POSITIVE_INFINITY;
-        for (const [tag, at] of deadMan) if (at < lapseAt) { lapseAt = at; lapseTag = tag; }
+        for (const [tag, at] of deadMan) {
+          if (at > elapsed) continue;
+          const venueAt = Math.min(now, now - (elapsed - at));
+          if (venueAt < lapseAt) { lapseAt = venueAt; lapseTag = tag; }
+        }
         const fundAt = (fundedSlot + 1) * fundingIntervalMs;
         const at = Math.min(barAt, lapseAt, fundAt);
         if (at > now) break;
@@ -318,7 +325,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         if (tag !== '' && !/^[A-Za-z0-9]{1,16}$/.test(tag)) return err('51000', 'Parameter tag error');
         if (!(t === 0 || (Number.isInteger(t) && t >= 10 && t <= 120))) return err('51000', 'Parameter timeOut error: 0, or 10 to 120 seconds');
         if (t === 0) deadMan.delete(tag);
-        else deadMan.set(tag, now + t * 1000);
+        else deadMan.set(tag, clock.elapsed() + t * 1000);
         // Times in ms (the docs' example looks like seconds; the demo venue answers ms).
         return ok([{ triggerTime: t === 0 ? '0' : String(now + t * 1000), tag, ts: String(now) }]);
       }
@@ -391,7 +398,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       orders: book.allOrders().map((o) => ({ ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, instId: o.instId, state: o.state, sz: s(o.sz), accFillSz: s(o.accFillSz) })),
       positions: book.swapPositions().map((p) => ({ instId: p.inst.spec.instId, pos: p.view.qty, avgPx: p.view.avgPrice })),
       bills: book.bills.length,
-      deadMan: [...deadMan].map(([tag, triggerTime]) => ({ tag, triggerTime })),
+      deadMan: [...deadMan].map(([tag, at]) => ({ tag, triggerTime: clock.now() + (at - clock.elapsed()) })),
       requests,
     }),
   };
