@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOkx, type OkxSession } from '../../src/modes/okx.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
-import { CREDS, okxErr, startHostile, type Hostile } from './okx-hostile-server.ts';
+import { CREDS, okxErr, orderJson, startHostile, type Hostile } from './okx-hostile-server.ts';
 import { leaks, until } from './okx-harness.ts';
 
 const API = resolve(import.meta.dirname, '../../src/api.ts');
@@ -78,5 +78,29 @@ describe('parity run --venue okx against a hostile OKX', () => {
     expect(session.engine.execution.deadMan?.()).toMatchObject({ state: 'armed' });
     h.routes.push((q) => (q.path === 'trade/cancel-all-after' ? okxErr('50013', 'Systems are busy. Please try again later.') : undefined));
     await until('failing', () => session!.engine.execution.deadMan?.().state === 'failing', 5000);
+  }, 15_000);
+
+  it('a fill on an order we never placed (a clOrdId not ours) is not booked into our position, and the trader is told', async () => {
+    h = await startHostile();
+    const { dir, config, env } = setup();
+    const logs: string[] = [];
+    session = await startOkx(config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    await session.recovered;
+    await until('the private socket', () => h!.privateSockets() > 0, 5000);
+    const t = String(Date.now());
+    h.pushOrders([orderJson({ ordId: '8888', clOrdId: 'someoneElse0001', tag: '', px: '50000', sz: '3', side: 'buy', ordType: 'limit', state: 'filled', accFillSz: '3', avgPx: '50000', cTime: t, uTime: t, fillSz: '3', fillPx: '50000', tradeId: 'x1', fillTime: t, fillFee: '-1' })]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(session.engine.portfolio.position('BTC/USDT:USDT').qty).toBe(0);
+    expect(logs.some((l) => /someoneElse0001|8888|x1/.test(l))).toBe(true);
+  }, 15_000);
+
+  it('the dead-man switch failing at its first arming: the session says so in its first line and the status is failing', async () => {
+    h = await startHostile();
+    h.routes.push((q) => (q.path === 'trade/cancel-all-after' ? okxErr('50013', 'Systems are busy. Please try again later.') : undefined));
+    const { dir, config, env } = setup({ enabled: true, timeoutSec: 10, refreshSec: 1 });
+    const logs: string[] = [];
+    session = await startOkx(config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    expect(session.engine.execution.deadMan?.()).toMatchObject({ state: 'failing' });
+    expect(logs.some((l) => /dead-man switch failing|dead-man switch refresh failed/.test(l))).toBe(true);
   }, 15_000);
 });

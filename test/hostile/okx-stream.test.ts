@@ -90,6 +90,30 @@ describe('OKX private socket: hostile frames', () => {
     expect(r.exec.connection().detail ?? '').toMatch(/websocket/);
   });
 
+  it('a fill made while the socket was half-open is booked once, from REST, when the stream is back', async () => {
+    const r = await make({ keepAliveMs: 300 });
+    r.h.silent = true;
+    r.h.fills.push({ instType: 'SWAP', instId: 'BTC-USDT-SWAP', tradeId: 'gap1', ordId: '555', clOrdId: CID, billId: 'bg1', tag: 'parity', fillPx: '50000', fillSz: '1', side: 'buy', posSide: 'net', execType: 'T', feeCcy: 'USDT', fee: '-0.5', ts: String(Date.now()), fillTime: String(Date.now()) });
+    await until('the socket noticed down', () => r.exec.connection().state !== 'connected', 6000);
+    r.h.silent = false;
+    await until('the gap fill', () => r.reports.some((x) => x.kind === 'fill'), 6000);
+    await sleep(300);
+    await r.exec.idle();
+    expect(r.reports.filter((x) => x.kind === 'fill')).toMatchObject([{ execId: 'gap1', qty: 1 }]);
+  });
+
+  it('once the half-open socket is replaced and resubscribed, a QUIET account shows connected again (no order update needed)', async () => {
+    const r = await make({ keepAliveMs: 300 });
+    r.h.silent = true;
+    await until('the socket noticed down', () => r.exec.connection().state !== 'connected', 6000);
+    r.h.silent = false;
+    await until('resubscribed', () => r.h.privateSockets() > 0, 4000);
+    // The venue has nothing to say (no orders working): the stream is up all the same. Until the
+    // status says so the watchdog holds trading paused, and a paused strategy places no order that
+    // would produce the update that clears it.
+    await until('connected again', () => r.exec.connection().state === 'connected', 4000);
+  });
+
   it('a websocket login refused (REST keys fine) says so in words about the keys, and never prints the secret', async () => {
     const r = await make({ before: (h) => { h.wsLogin = 'login-fails-echo'; }, ws: false });
     await until('a problem', () => r.problems.length > 0, 4000);
