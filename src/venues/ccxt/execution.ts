@@ -100,6 +100,8 @@ export class CcxtExecution implements ExecutionClient {
   private recovering: Promise<void> | null = null;
   private recoverAgain: string | null = null;
   private pulling: Promise<AccountEntry[]> | null = null;
+  /** The pull that runs after the one in flight, for callers that came during it (one for them all). */
+  private nextPull: Promise<AccountEntry[]> | null = null;
   private readonly timers: TimerHandle[] = [];
   private closed = false;
 
@@ -394,7 +396,19 @@ export class CcxtExecution implements ExecutionClient {
 
   /** New venue entries since the last pull, booked through the entries sink (each entry id once). */
   pullEntries(): Promise<AccountEntry[]> {
-    if (this.pulling !== null) return this.pulling;
+    if (this.pulling === null) return this.startPull();
+    // The pull in flight may have read the ledger before what prompted this call (a position push,
+    // a reconciliation about to compare): one more after it, shared by every caller meanwhile.
+    if (this.nextPull === null) {
+      this.nextPull = this.pulling.catch(() => []).then(() => {
+        this.nextPull = null;
+        return this.pulling ?? this.startPull();
+      });
+    }
+    return this.nextPull;
+  }
+
+  private startPull(): Promise<AccountEntry[]> {
     const run = async (): Promise<AccountEntry[]> => {
       // From the ledger's own times (a venue's clock and its ledger's need not agree, as on a fake).
       const since = this.lastEntryTs === null ? 0 : this.lastEntryTs - 60_000;
