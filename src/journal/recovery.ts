@@ -117,7 +117,8 @@ export async function recover(engine: EngineControl, opts: RecoveryOptions): Pro
   for (const o of byVenueTime) {
     const v = answers.get(o.clientOrderId) ?? null;
     if (v === null) {
-      if (o.status === 'pending_cancel' && (o.returnTo === 'submitted' || o.returnTo === 'unconfirmed')) {
+      // (A cancel of a submitted order records returnTo 'accepted', fsm.ts: with no venue id, no ack was heard.)
+      if (o.status === 'pending_cancel' && (o.returnTo === 'submitted' || o.returnTo === 'unconfirmed' || (o.returnTo === 'accepted' && o.venueOrderId === null))) {
         // Canceled before its request ever left (held in a client-side rate limit when the process
         // died): the venue never had it, and the cancel asked for stands.
         engine.applyReportNow({ kind: 'canceled', clientOrderId: o.clientOrderId, reason: 'canceled before it reached the venue', ts: engine.now() });
@@ -216,6 +217,8 @@ async function restoreFromVenue(engine: EngineControl, q: VenueQueries, store: S
       continue;
     }
     list.push({ instrument: inst, qty: p.qty, avgPrice: p.avgPrice });
+    // Not ours by any journal: the trader sees what was taken as the starting book, by name.
+    warnings.push(`first run of this store: the venue's position ${p.qty} ${p.symbol} @ ${p.avgPrice} is taken as the starting book (not opened by this store; flatten or keep it)`);
   }
   engine.restoreBooks(account.cash, list);
   store.append('venue_book', { positions: positions.map((p): StoredPosition => ({ symbol: p.symbol, qty: p.qty, avgPrice: p.avgPrice })), cash: { ...account.cash } });
