@@ -24,6 +24,8 @@ describe('per-instrument order limit', () => {
 
 describe('dead-man switch', () => {
   const p = OKX_PROFILE.deadMan!;
+  // What ccxt's okx.cancelAllOrdersAfter resolves with: OKX's raw answer, triggerTime in ms.
+  const okxArmed = (s: ManualScheduler, ms: number) => ({ code: '0', msg: '', data: [{ triggerTime: ms === 0 ? '0' : String(s.now() + ms), ts: String(s.now()) }] });
   it('keeps the countdown within what the venue accepts', () => {
     expect(clampTimeoutSec(p, 5)).toBe(10);
     expect(clampTimeoutSec(p, 600)).toBe(120);
@@ -35,7 +37,7 @@ describe('dead-man switch', () => {
     const calls: number[] = [];
     let fail = false;
     const events: string[] = [];
-    const dm = new DeadManSwitch({ profile: p, timeoutSec: 60, refreshSec: 15, scheduler: s, onEvent: (l, m) => events.push(`${l} ${m}`), call: async (ms) => { calls.push(ms); if (fail) throw new Error('network down'); } });
+    const dm = new DeadManSwitch({ profile: p, timeoutSec: 60, refreshSec: 15, scheduler: s, onEvent: (l, m) => events.push(`${l} ${m}`), call: async (ms) => { calls.push(ms); if (fail) throw new Error('network down'); return okxArmed(s, ms); } });
     await dm.start();
     expect(dm.view()).toMatchObject({ state: 'armed', timeoutMs: 60_000, expiresAt: 1_060_000, lastRefresh: 1_000_000 });
     await s.advance(15_000);
@@ -56,6 +58,49 @@ describe('dead-man switch', () => {
     await dm.stop(true);
     expect(calls.at(-1)).toBe(0);
     expect(dm.view().state).toBe('off');
+  });
+});
+
+describe('dead-man switch: answers that do not arm it', () => {
+  const p = OKX_PROFILE.deadMan!;
+  it('a refresh unanswered for more than a refresh period is failing, with how long, well before the countdown runs out', async () => {
+    const s = new ManualScheduler(1_000_000);
+    let hang = false;
+    const events: string[] = [];
+    const dm = new DeadManSwitch({
+      profile: p, timeoutSec: 10, refreshSec: 1, scheduler: s, onEvent: (l, m) => events.push(`${l} ${m}`),
+      call: (ms) => (hang ? new Promise(() => undefined) : Promise.resolve({ code: '0', msg: '', data: [{ triggerTime: String(s.now() + ms) }] })),
+    });
+    await dm.start();
+    hang = true;
+    await s.advance(2000);
+    expect(dm.view().state).toBe('armed');
+    await s.advance(1000);
+    expect(dm.view()).toMatchObject({ state: 'failing', expiresAt: 1_010_000 });
+    await s.advance(2000);
+    expect(dm.view().detail).toMatch(/has not answered for 4 s/);
+    expect(events.filter((e) => e.startsWith('warn'))).toHaveLength(1);
+    await s.advance(5000);
+    expect(dm.view().state).toBe('fired');
+    await dm.stop(false);
+  });
+
+  it('triggerTime "0" (countdown off) is failing with nothing to fire; an answer of another shape is failing too; the earlier of ours and the venue\'s time is kept', async () => {
+    const s = new ManualScheduler(1_000_000);
+    let answer: unknown = { code: '0', msg: '', data: [{ triggerTime: '0' }] };
+    const dm = new DeadManSwitch({ profile: p, timeoutSec: 60, refreshSec: 15, scheduler: s, onEvent: () => undefined, call: async () => answer });
+    await dm.start();
+    expect(dm.view()).toMatchObject({ state: 'failing', expiresAt: null, timeoutMs: 0 });
+    expect(dm.view().detail).toMatch(/did not arm/);
+    answer = { code: '0', msg: '', data: [] };
+    await s.advance(15_000);
+    expect(dm.view()).toMatchObject({ state: 'failing', expiresAt: null });
+    expect(dm.view().detail).toMatch(/not one we know/);
+    // The venue's clock a second behind ours: it fires a second before our own count says.
+    answer = { code: '0', msg: '', data: [{ triggerTime: String(1_015_000 + 60_000 - 1000) }] };
+    await s.advance(15_000);
+    expect(dm.view()).toMatchObject({ state: 'armed', expiresAt: 1_074_000 });
+    await dm.stop(false);
   });
 });
 
