@@ -19,6 +19,7 @@ import {
   CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, OKX_PROFILE, createExchange, describeCcxtSettings, instrumentsFromMarkets,
   marketTypeOf, resolveCcxtSettings, type CcxtProfile, type Env,
 } from '../venues/ccxt/index.ts';
+import { clockError } from '../venues/ccxt/errors.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
 
 export interface OkxSessionOptions extends LiveSessionOptions {
@@ -138,14 +139,19 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
     });
     return { ...session, execution, deadMan };
   } catch (err) {
+    // A refused timestamp: how far off our clock is, from the venue's public time (unsigned).
+    const offset = err instanceof ccxt.InvalidNonce ? await ex.fetchTime().then((t) => (t === undefined ? null : t - Date.now()), () => null) : null;
     await ex.close().catch(() => undefined);
-    throw startupError(profile, settings.restUrl, err);
+    throw startupError(profile, settings.restUrl, err, offset);
   }
 }
 
 /** ccxt's refusal at start-up in words that say what to check (the CLI shows it without a stack). */
-function startupError(p: CcxtProfile, restUrl: string | undefined, err: unknown): unknown {
+function startupError(p: CcxtProfile, restUrl: string | undefined, err: unknown, clockOffsetMs: number | null): unknown {
   const msg = err instanceof Error ? err.message : String(err);
+  // Before NetworkError: ccxt files InvalidNonce (OKX 50102 "Timestamp request expired") under it,
+  // and the network is not what to check.
+  if (err instanceof ccxt.InvalidNonce) return clockError(p.endpoints.venue, clockOffsetMs, msg);
   if (err instanceof ccxt.AuthenticationError) {
     return new CcxtConfigError(`${p.endpoints.venue} refused the keys (${msg}): check ${p.env.apiKey}, ${p.env.secret}${p.env.password !== null ? ` and ${p.env.password}` : ''}; demo-trading keys work only without --live, live keys only with it`);
   }

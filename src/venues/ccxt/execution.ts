@@ -29,12 +29,12 @@ import { checkClientId } from '../../orders/client-ids.ts';
 import { scrub } from '../../util/secrets.ts';
 import { zodMessage } from '../../util/zod-message.ts';
 import type { DeadManSwitch } from './dead-man.ts';
-import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, type CcxtProblem } from './errors.ts';
+import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, clockError, venueCodesOf, type CcxtProblem } from './errors.ts';
 import { capabilitiesOf, marketRefusal, marketTypeOf, type CcxtProfile } from './profiles.ts';
 import { WindowLimiter } from './rate-limit.ts';
-import { watchLoop } from './watch-loop.ts';
-import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf } from './translate.ts';
-import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, infoNumber, type CcxtOrderT } from './wire.ts';
+import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
+import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from './translate.ts';
+import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
 import { z } from 'zod';
 
 export interface CcxtExecutionOptions {
@@ -88,7 +88,9 @@ export class CcxtExecution implements ExecutionClient {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly seenExec = new Set<string>();
   private readonly seenEntries = new Set<string>();
-  private readonly socketsDown = new Set<string>();
+  /** Bills that could not be translated, or were booked as 'other', already told about (once each). */
+  private readonly toldBills = new Set<string>();
+  private readonly socketsDown = new Map<string, DownKind>();
   private state: ConnectionState = 'disconnected';
   private lastHeartbeat: number | null = null;
   private detail: string | undefined;
@@ -137,9 +139,15 @@ export class CcxtExecution implements ExecutionClient {
     this.state = 'connecting';
     await this.syncClock();
     this.connectedAt = this.now();
-    // The id map from the venue: orders an earlier process placed route like our own.
-    for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
-    await this.ledgerBaseline();
+    try {
+      // The id map from the venue: orders an earlier process placed route like our own.
+      for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+      await this.ledgerBaseline();
+    } catch (err) {
+      // The first signed requests: a refused timestamp is our clock, which the heartbeat just measured.
+      if (err instanceof ccxt.InvalidNonce) throw clockError(this.p.endpoints.venue, this.venueOffset, this.scrubbed(errText(err)));
+      throw err;
+    }
     const ws = this.p.ws;
     if (ws.watchOrders === true) this.loop('orders', () => this.ex.watchOrders(), (xs) => this.onOrders(xs));
     else this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
@@ -166,7 +174,7 @@ export class CcxtExecution implements ExecutionClient {
 
   connection(): ConnectionStatus {
     const st = this.socketsDown.size > 0 && this.state === 'connected' ? 'connecting' : this.state;
-    const detail = this.socketsDown.size > 0 ? `websocket down: ${[...this.socketsDown].join(', ')} (REST covers the gap)` : this.detail;
+    const detail = this.socketsDown.size > 0 ? streamsDownDetail(this.socketsDown, this.p, this.o.live) : this.detail;
     return detail === undefined ? { state: st, lastHeartbeat: this.lastHeartbeat } : { state: st, lastHeartbeat: this.lastHeartbeat, detail };
   }
 
@@ -183,9 +191,16 @@ export class CcxtExecution implements ExecutionClient {
       apply: (xs) => { this.beat(); apply(xs); },
       gap: (why) => this.recover(why),
       down: (n, err) => {
-        if (!this.socketsDown.has(n)) this.problem(new CcxtNetworkError(`${n} websocket: ${this.scrubbed(errText(err))}; resubscribing with backoff, REST covers the gap`));
-        this.socketsDown.add(n);
+        // A refused login is the keys' (or the clock's), not the network's; ccxt would never log in again on that socket.
+        const kind = downKindOf(err);
+        if (kind === 'login') dropRefusedLogins(this.ex, err);
+        if (this.socketsDown.get(n) !== kind) {
+          this.problem(kind === 'login' ? new CcxtApiError(err instanceof Error ? err.name : 'AuthenticationError', loginRefusedText(this.p, this.o.live, n, this.scrubbed(errText(err))))
+            : new CcxtNetworkError(`${n} websocket: ${this.scrubbed(errText(err))}; resubscribing with backoff, REST covers the gap`));
+        }
+        this.socketsDown.set(n, kind);
       },
+      subscribed: () => ccxtSubscribed(this.ex, name),
       up: (n) => { if (this.socketsDown.delete(n)) this.info(`${n} websocket back`); },
       backoff: { initialMs: this.o.reconnectInitialMs ?? 500, maxMs: this.o.reconnectMaxMs ?? 30_000, ...(this.o.random !== undefined ? { random: this.o.random } : {}) },
     });
@@ -266,11 +281,21 @@ export class CcxtExecution implements ExecutionClient {
         this.emitStatus({ kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() });
         return;
       } catch (err) {
-        if (err instanceof ccxt.DuplicateOrderId) {
-          // An earlier attempt landed (the id is the venue's to keep): take what the venue has.
-          const o = await this.orderByCid(cid, r.symbol).catch(() => null);
-          if (o !== null) { this.remember(o); this.emitStatus(statusReportOf(this.p, o) ?? { kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() }); }
-          else this.emit({ kind: 'rejected', clientOrderId: cid, reason: this.scrubbed(errText(err)), ts: this.now() });
+        if (err instanceof ccxt.DuplicateOrderId || venueCodesOf(err).some((c) => this.p.duplicateClientIdCodes.includes(c))) {
+          // Our id is taken at the venue: an earlier attempt landed (its answer was lost or refused,
+          // as a 429 after booking). Never a reject: take what the venue has, asking again if the
+          // look-up fails; if it never answers, the engine's reconciliation asks by id later.
+          for (let j = i; j <= attempts; j++) {
+            const o = await this.orderByCid(cid, r.symbol).catch(() => undefined);
+            if (o !== undefined && o !== null) {
+              this.remember(o);
+              this.emitStatus(statusReportOf(this.p, o) ?? { kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() });
+              for (const f of await this.fillsOf(o).catch(() => [])) this.emitFill(f);
+              return;
+            }
+            if (j < attempts) await this.scheduler.sleep(this.o.retryMs ?? 500);
+          }
+          this.problem(new CcxtNetworkError(`order ${cid}: the venue says the id is taken (an earlier attempt landed) but would not show the order; the engine will ask the venue again`));
           return;
         }
         if (!(err instanceof ccxt.NetworkError)) {
@@ -411,7 +436,9 @@ export class CcxtExecution implements ExecutionClient {
   private startPull(): Promise<AccountEntry[]> {
     const run = async (): Promise<AccountEntry[]> => {
       // From the ledger's own times (a venue's clock and its ledger's need not agree, as on a fake).
-      const since = this.lastEntryTs === null ? 0 : this.lastEntryTs - 60_000;
+      // A bill posted late is dated earlier than ones already booked: look back the profile's
+      // lateness window each time; the seen ids drop the repeats.
+      const since = this.lastEntryTs === null ? 0 : this.lastEntryTs - this.p.bills.lateMs;
       const fresh: AccountEntry[] = [];
       for (const e of await this.entriesSince(since)) {
         if (this.seenEntries.has(e.entryId)) continue;
@@ -440,7 +467,8 @@ export class CcxtExecution implements ExecutionClient {
       }
     }
     this.lastEntryTs = newest;
-    if (newest !== null) for (const e of await this.entriesSince(newest - 60_000)) remember(this.seenEntries, e.entryId);
+    // As far back as a pull looks: a bill there is in the cash the engine starts from.
+    if (newest !== null) for (const e of await this.entriesSince(newest - this.p.bills.lateMs)) remember(this.seenEntries, e.entryId);
   }
 
   // ---------- queries ----------
@@ -537,7 +565,7 @@ export class CcxtExecution implements ExecutionClient {
       const rows = raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
       for (const e of rows) {
         if (e.timestamp < ts) continue;
-        const entry = entryOf(this.p, e, (id) => this.ex.safeSymbol(id, undefined, '-') ?? null);
+        const entry = this.entryOfBill(e);
         if (entry !== null) out.push(entry);
       }
       if (rows.length < limit) break;
@@ -546,6 +574,33 @@ export class CcxtExecution implements ExecutionClient {
       after = oldest.id;
     }
     return out;
+  }
+
+  /**
+   * One bill as an entry. A bill that cannot be translated (a liquidation whose sub type's side the
+   * profile lacks) is told once and left unbooked, and the rest are booked: half of it (the cash
+   * without the trade) would leave a position the venue no longer has looking settled, and a later
+   * correction of the position would book its P&L twice. Unbooked, both the cash and the position
+   * differ from the venue's, which reconciliation confirms and pauses on, with this line saying why.
+   */
+  private entryOfBill(e: CcxtLedgerEntryT): AccountEntry | null {
+    let entry: AccountEntry | null;
+    try {
+      entry = entryOf(this.p, e, (id) => this.ex.safeSymbol(id, undefined, '-') ?? null);
+    } catch (err) {
+      const id = `${e.id}`;
+      if (!this.toldBills.has(id)) {
+        remember(this.toldBills, id);
+        this.problem(err instanceof CcxtProtocolError ? err : new CcxtProtocolError('ledger', errText(err)));
+        this.problem(new CcxtProtocolError('ledger', `bill ${id} is not booked: reconciliation will show the venue's cash and position`));
+      }
+      return null;
+    }
+    if (entry !== null && entry.kind === 'other' && unlistedBill(this.p, e) && !this.toldBills.has(entry.entryId)) {
+      remember(this.toldBills, entry.entryId);
+      this.info(`${this.p.name} bill ${entry.entryId} has a type the profile does not list (${JSON.stringify(e.info[this.p.bills.fields.type] ?? '')}): booked as 'other', ${entry.amount} ${entry.currency}`);
+    }
+    return entry;
   }
 
   // ---------- plumbing ----------

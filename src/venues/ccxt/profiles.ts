@@ -67,6 +67,17 @@ export interface BillsProfile {
   };
   /** fetchLedger's page size limit (OKX: 100). */
   readonly pageLimit: number;
+  /**
+   * How far before the newest bill booked a pull looks again: the venue may post a bill after a
+   * later one, dated earlier (OKX dates funding at the funding time). Repeats are dropped by bill id.
+   */
+  readonly lateMs: number;
+  /**
+   * Bill types that are ours and already booked elsewhere (OKX 2: the trade bill of an order, whose
+   * fill books it; 1 transfers move cash between accounts, not in or out of equity as a trade sees it).
+   * A bill of a type in neither list nor `types` moves cash we did not cause: it is booked as 'other'.
+   */
+  readonly ours: readonly string[];
 }
 
 export interface CcxtProfile {
@@ -87,6 +98,11 @@ export interface CcxtProfile {
   /** The venue's own order limit (per instrument when `perInstrument`), stricter than ccxt's rateLimit. */
   readonly orderRate: { readonly orders: number; readonly windowMs: number; readonly perInstrument: boolean };
   readonly bills: BillsProfile;
+  /**
+   * The venue's codes (in ccxt's error text: the venue's answer) that say a client order id is
+   * taken: a create that landed earlier. ccxt files OKX 51016 under InvalidOrder, not DuplicateOrderId.
+   */
+  readonly duplicateClientIdCodes: readonly string[];
   /**
    * Where the balance answer's raw `info` carries cash WITHOUT unrealized P&L, per currency: ccxt's
    * `total` is the venue's equity on some venues (OKX `eq` counts open swaps' P&L), and the ledger's
@@ -157,7 +173,14 @@ export const OKX_PROFILE: CcxtProfile = {
     },
     fields: { id: 'billId', type: 'type', subType: 'subType', cash: 'balChg', pnl: 'pnl', size: 'sz', price: 'px', ts: 'ts', instrument: 'instId' },
     pageLimit: 100,
+    // Funding is dated at the funding time and may be posted minutes after a later bill. An hour
+    // covers that with room; a whole funding interval (8 h) would re-read every trade bill of 8 h on
+    // each pull (100 a page). A bill later still shows as a cash difference at reconciliation.
+    lateMs: 3600_000,
+    // 1 transfer, 2 trade (our fills book it; its fee-rebate sub types are listed above).
+    ours: ['1', '2'],
   },
+  duplicateClientIdCodes: ['51016'],
   env: { apiKey: 'OKX_API_KEY', secret: 'OKX_SECRET', password: 'OKX_PASSPHRASE', restUrl: 'OKX_BASE_URL', wsUrl: 'OKX_WS_URL' },
   endpoints: {
     venue: 'OKX',

@@ -99,6 +99,9 @@ export function executionOf(p: CcxtProfile, t: CcxtTradeT): VenueExecution | nul
 /**
  * A ledger entry the venue booked on its own (funding, liquidation, ADL, rebate) as an AccountEntry;
  * null for the entries that are ours (trades, transfers): those arrive as fills or not at all.
+ * A bill of a type the profile does not list (neither the venue's own nor ours) that moves cash is
+ * 'other' with its whole cash change (OKX 7, interest deduction): the cash left the account whether
+ * or not the profile knows why, so the books follow it (`unlistedBill` tells the caller to say so).
  * `amount` is the cash change apart from position P&L (the P&L of a liquidation follows from the
  * trade and the position's cost on our ledger). `symbolOf` maps the venue's instrument id to ccxt's
  * unified symbol (the loaded markets).
@@ -108,9 +111,9 @@ export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueIns
   const f = b.fields;
   const type = infoString(e.info, f.type) ?? '';
   const subType = infoString(e.info, f.subType) ?? '';
-  const kind = b.subTypes[subType] ?? b.types[type];
-  if (kind === undefined) return null;
   const cash = infoNumber(e.info, f.cash) ?? e.amount ?? 0;
+  const kind = b.subTypes[subType] ?? b.types[type] ?? (unlistedBill(p, e) && cash !== 0 ? 'other' : undefined);
+  if (kind === undefined) return null;
   const pnl = infoNumber(e.info, f.pnl) ?? 0;
   const size = infoNumber(e.info, f.size);
   const price = infoNumber(e.info, f.price);
@@ -131,6 +134,13 @@ export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueIns
   }
   if (kind === 'funding' && price !== undefined && price > 0) return { ...base, markPrice: price };
   return base;
+}
+
+/** A bill whose type the profile lists neither as the venue's own (`types`) nor as ours (`ours`). */
+export function unlistedBill(p: CcxtProfile, e: CcxtLedgerEntryT): boolean {
+  const type = infoString(e.info, p.bills.fields.type) ?? '';
+  const subType = infoString(e.info, p.bills.fields.subType) ?? '';
+  return p.bills.subTypes[subType] === undefined && p.bills.types[type] === undefined && !p.bills.ours.includes(type);
 }
 
 const round = (x: number): number => Math.round(x * 1e10) / 1e10;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import ccxt from 'ccxt';
 import { OKX_PROFILE, capabilitiesOf, marketRefusal } from '../../../src/venues/ccxt/profiles.ts';
-import { entryOf, fillOf, orderStateOf, statusReportOf } from '../../../src/venues/ccxt/translate.ts';
+import { entryOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from '../../../src/venues/ccxt/translate.ts';
+import { venueCodesOf } from '../../../src/venues/ccxt/errors.ts';
 import { CcxtLedgerEntry, CcxtOrder, CcxtTrade } from '../../../src/venues/ccxt/wire.ts';
 import { CcxtProtocolError } from '../../../src/venues/ccxt/errors.ts';
 import { checkClientId, formatId } from '../../../src/orders/client-ids.ts';
@@ -78,6 +79,21 @@ describe('OKX payloads through ccxt into reports', () => {
     const e = CcxtLedgerEntry.parse(ex.parseLedgerEntry({ balChg: '0', billId: '125', ccy: 'USDT', instId: 'BTC-USDT-SWAP', pnl: '0', sz: '1', px: '45000', subType: '999', ts: '1700000001000', type: '9' }));
     expect(() => entryOf(OKX_PROFILE, e, symbolOf)).toThrow(CcxtProtocolError);
     expect(() => entryOf(OKX_PROFILE, e, symbolOf)).toThrow(/bills\.tradeSide/);
+  });
+
+  it('a bill of a type the profile lists nowhere that moves cash (OKX 7, interest) is booked as other with its whole cash change', () => {
+    const e = CcxtLedgerEntry.parse(ex.parseLedgerEntry({ balChg: '-12.5', billId: 'u7', ccy: 'USDT', instId: '', pnl: '', subType: '9', ts: '1700000001000', type: '7' }));
+    expect(unlistedBill(OKX_PROFILE, e)).toBe(true);
+    expect(entryOf(OKX_PROFILE, e, symbolOf)).toEqual({ entryId: 'u7', kind: 'other', symbol: null, currency: 'USDT', amount: -12.5, ts: 1700000001000 });
+    const none = CcxtLedgerEntry.parse(ex.parseLedgerEntry({ balChg: '0', billId: 'u8', ccy: 'USDT', instId: '', pnl: '', subType: '9', ts: '1700000001000', type: '7' }));
+    expect(entryOf(OKX_PROFILE, none, symbolOf)).toBeNull();
+  });
+
+  it('the venue\'s duplicate-client-id code is read from ccxt\'s error text (ccxt files OKX 51016 under InvalidOrder)', () => {
+    const err = new Error('okx {"code":"1","msg":"All operations failed","data":[{"clOrdId":"x","ordId":"","sCode":"51016","sMsg":"Duplicated client order ID"}]}');
+    expect(venueCodesOf(err)).toEqual(['51016', '1']);
+    expect(OKX_PROFILE.duplicateClientIdCodes).toContain('51016');
+    expect(venueCodesOf(new Error('okx <html>502</html>'))).toEqual([]);
   });
 
   it('our trades and transfers are not account entries', () => {
