@@ -177,8 +177,10 @@ export const OKX_PROFILE: CcxtProfile = {
     // covers that with room; a whole funding interval (8 h) would re-read every trade bill of 8 h on
     // each pull (100 a page). A bill later still shows as a cash difference at reconciliation.
     lateMs: 3600_000,
-    // 1 transfer, 2 trade (our fills book it; its fee-rebate sub types are listed above).
-    ours: ['1', '2'],
+    // 1 transfer (parity never booked transfers), 2 trade (our fills book it; its fee-rebate sub
+    // types are listed above), 6 margin transfer (between the account and an isolated position's
+    // margin: the bill's account-level balChg moves, cashBal, which counts both, does not).
+    ours: ['1', '2', '6'],
   },
   duplicateClientIdCodes: ['51016'],
   env: { apiKey: 'OKX_API_KEY', secret: 'OKX_SECRET', password: 'OKX_PASSPHRASE', restUrl: 'OKX_BASE_URL', wsUrl: 'OKX_WS_URL' },
