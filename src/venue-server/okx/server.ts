@@ -327,7 +327,10 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
         if (t === 0) deadMan.delete(tag);
         else deadMan.set(tag, clock.elapsed() + t * 1000);
         // Times in ms (the docs' example looks like seconds; the demo venue answers ms).
-        return ok([{ triggerTime: t === 0 ? '0' : String(now + t * 1000), tag, ts: String(now) }]);
+        // On the clock public/time answers (this machine's): the countdown counts real seconds, and a
+        // client compares the answer with its own clock, as with OKX's.
+        const wallNow = Date.now();
+        return ok([{ triggerTime: t === 0 ? '0' : String(wallNow + t * 1000), tag, ts: String(wallNow) }]);
       }
       default: return err('50115', `Invalid request method or path: ${method} /api/v5/${path} is not served by the parity OKX fake`, 404);
     }
@@ -398,7 +401,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       orders: book.allOrders().map((o) => ({ ordId: o.ordId, clOrdId: o.clOrdId, tag: o.tag, instId: o.instId, state: o.state, sz: s(o.sz), accFillSz: s(o.accFillSz) })),
       positions: book.swapPositions().map((p) => ({ instId: p.inst.spec.instId, pos: p.view.qty, avgPx: p.view.avgPrice })),
       bills: book.bills.length,
-      deadMan: [...deadMan].map(([tag, at]) => ({ tag, triggerTime: clock.now() + (at - clock.elapsed()) })),
+      deadMan: [...deadMan].map(([tag, at]) => ({ tag, triggerTime: Date.now() + (at - clock.elapsed()) })),
       requests,
     }),
   };

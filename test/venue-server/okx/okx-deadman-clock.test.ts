@@ -20,7 +20,13 @@ describe('OKX fake: dead-man countdown', () => {
       headers: { 'x-simulated-trading': '1' }, urls: { api: { rest: fake.restUrl } }, options: { fetchMarkets: { types: ['swap'] } },
     });
     const o = await ex.createOrder('BTC/USDT:USDT', 'limit', 'buy', 1, 30_000, { clientOrderId: 'dmsreal1' });
-    await ex.cancelAllOrdersAfter(10_000);
+    const before = Date.now();
+    const armed = await ex.cancelAllOrdersAfter(10_000) as { data: { triggerTime: string }[] };
+    // Dated on the clock public/time answers (this machine's, what ccxt signs with), as OKX dates it on
+    // its own: a client comparing it with its clock must not see a countdown dated in the replay's past.
+    const trigger = Number(armed.data[0]!.triggerTime);
+    expect(trigger).toBeGreaterThanOrEqual(before + 10_000);
+    expect(trigger).toBeLessThanOrEqual(Date.now() + 10_000);
     // 600x: 10 s of venue time pass in about 17 ms of real time.
     await new Promise((r) => setTimeout(r, 400));
     expect((await ex.fetchOrder(o.id!, 'BTC/USDT:USDT')).status).toBe('open');
