@@ -55,11 +55,13 @@ export async function watchLoop<T>(o: WatchLoopOptions<T>): Promise<void> {
       ack = null;
       if (o.closed()) return;
       o.down(o.name, err, attempt);
-      await o.scheduler.sleep(backoffDelay(attempt++, o.backoff));
-      if (o.closed()) return;
-      // Listen before sending: the acknowledgement of this subscription, not of an earlier one.
+      // Listen from the drop on: an acknowledgement of this channel on the new socket while we
+      // back off (another stream on the same channel resubscribed first, and the venue need not
+      // acknowledge a repeat) counts once our own watch is sent; one from before the drop does not.
       const mine = o.subscribed?.() ?? null;
       ack = mine;
+      await o.scheduler.sleep(backoffDelay(attempt++, o.backoff));
+      if (o.closed()) { mine?.cancel(); return; }
       pending = o.watch();
       pending.catch(() => undefined);
       if (mine !== null) {

@@ -60,4 +60,19 @@ describe('watch loop: up again on the venue\'s acknowledgement', () => {
     expect(r.events).toEqual(['down 0', 'gap', 'down 1']);
     r.close();
   });
+
+  it('an acknowledgement of the channel while backing off (another stream on it resubscribed first) counts once our own watch is sent, not before', async () => {
+    const r = rig();
+    await r.flush();
+    r.watches[0]!.reject(new Error('closed'));
+    await r.flush();
+    r.acks[0]!.give();
+    await r.flush();
+    expect(r.events).toEqual(['down 0']);
+    expect(r.watches).toHaveLength(1);
+    await r.s.advance(50);
+    expect(r.watches).toHaveLength(2);
+    expect(r.events).toContain('up');
+    r.close();
+  });
 });
