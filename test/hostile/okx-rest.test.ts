@@ -80,6 +80,15 @@ describe('OKX REST: hostile answers', () => {
     }
   });
 
+  it('a clock that drifts off mid-session: the problem a pull hits says the clock, not the network', async () => {
+    const r = await make();
+    r.h.skewMs = 5 * 60_000;
+    await r.exec.recover('test');
+    await r.exec.idle();
+    expect(r.problems.join('\n')).toMatch(/clock/i);
+    expect(r.problems.join('\n')).not.toMatch(/CcxtNetworkError/);
+  });
+
   it('a skewed venue clock is not mistaken for ours: the adapter reports the venue\'s time', async () => {
     const r = await make({ connect: false, before: (h) => { h.skewMs = 0; } });
     await r.exec.connect(() => undefined);

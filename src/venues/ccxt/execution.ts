@@ -733,6 +733,8 @@ function remember(set: Set<string>, id: string): void {
 
 function asProblem(err: unknown): CcxtProblem {
   if (err instanceof CcxtApiError || err instanceof CcxtNetworkError || err instanceof CcxtProtocolError) return err;
+  // Before NetworkError, which ccxt files it under: a refused timestamp is our clock, not the network.
+  if (err instanceof ccxt.InvalidNonce) return new CcxtApiError('InvalidNonce', clockError('the venue', null, errText(err)).message);
   if (err instanceof ccxt.NetworkError) return new CcxtNetworkError(errText(err));
   if (err instanceof ccxt.BaseError) return new CcxtApiError(err.constructor.name, errText(err));
   return new CcxtProtocolError('adapter', errText(err));
