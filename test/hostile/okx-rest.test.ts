@@ -42,6 +42,29 @@ describe('OKX REST: hostile answers', () => {
     expect(kinds).toContain('accepted');
   });
 
+  it('an order that landed and filled at once but answered 429, with the look-up limited too, is not sent again (OKX keeps a client id unique among pending orders only)', async () => {
+    const r = await make();
+    let lookups = 0;
+    r.h.routes.push((q) => (is('GET', 'trade/order')(q) && lookups++ < 1 ? okxErr('50011', 'Too Many Requests', 429) : undefined));
+    let landed = false;
+    r.h.routes.unshift((q) => {
+      if (is('POST', 'trade/batch-orders')(q) && !landed) {
+        landed = true;
+        const b = (Array.isArray(q.body) ? q.body[0] : q.body) as Record<string, string>;
+        const t = String(Date.now());
+        r.h.orders.set('7002', { ordId: '7002', clOrdId: b.clOrdId ?? '', tag: b.tag ?? '', px: b.px ?? '', sz: b.sz ?? '', side: 'buy', ordType: 'limit', state: 'filled', accFillSz: b.sz ?? '', avgPx: b.px ?? '', cTime: t, uTime: t });
+        return okxErr('50011', 'Too Many Requests', 429);
+      }
+      return undefined;
+    });
+    r.exec.submit(sub());
+    await until('an answer for the order', () => r.reports.some((x) => x.clientOrderId === CID) || r.problems.some((p) => /outcome unknown/.test(p)), 8000);
+    await r.exec.idle();
+    // A resend would be a second order: the first is no longer pending, so OKX takes the same id again.
+    expect([...r.h.orders.values()].filter((o) => o.clOrdId === CID)).toHaveLength(1);
+    expect(r.reports.filter((x) => x.clientOrderId === CID).map((x) => x.kind)).not.toContain('rejected');
+  });
+
   it('a 429 storm on every create never places a second order under another id', async () => {
     const r = await make();
     r.h.routes.push((q) => (is('POST', 'trade/batch-orders')(q) ? okxErr('50011', 'Too Many Requests', 429) : undefined));

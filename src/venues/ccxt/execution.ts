@@ -296,15 +296,22 @@ export class CcxtExecution implements ExecutionClient {
           return;
         }
         this.problem(new CcxtNetworkError(`order ${cid}: ${this.scrubbed(errText(err))}; asking the venue before trying again`));
-        // Outcome unknown: ask by our id first; a resend reuses the same id.
-        const found = await this.orderByCid(cid, r.symbol).catch(() => undefined);
-        if (found !== undefined && found !== null) {
+        // Outcome unknown: ask by our id first; a resend reuses the same id. Resend only once the
+        // venue says it has no such order: a venue may keep client ids unique among pending orders
+        // only (OKX), so a resend after an order that landed and filled would be a second order.
+        let found: CcxtOrderT | null | undefined;
+        for (let k = 0; k <= attempts && found === undefined; k++) {
+          if (k > 0) await this.scheduler.sleep(this.o.retryMs ?? 500);
+          found = await this.orderByCid(cid, r.symbol).catch(() => undefined);
+        }
+        if (found === undefined) break;
+        if (found !== null) {
           this.remember(found);
           this.emitStatus(statusReportOf(this.p, found) ?? { kind: 'accepted', clientOrderId: cid, venueOrderId: found.id, ts: this.now() });
           for (const f of await this.fillsOf(found).catch(() => [])) this.emitFill(f);
           return;
         }
-        if (found === undefined && i === attempts) break;
+        if (i === attempts) break;
         await this.scheduler.sleep(this.o.retryMs ?? 500);
       }
     }
