@@ -4,7 +4,7 @@
  * same engine and strategy as a backtest. An assembly of parts, like paper.ts; nothing in the
  * engine knows which venue is behind the ports.
  */
-import { assembleVenueSession } from './venue-session.ts';
+import { assembleVenueSession, type LiveSessionOptions } from './venue-session.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
@@ -17,14 +17,12 @@ import {
 } from '../venues/alpaca/index.ts';
 import type { Bar } from '../domain/market.ts';
 import type { Instrument } from '../domain/instrument.ts';
-import type { Store } from '../journal/store.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { RecoveryReport } from '../journal/recovery.ts';
 import type { ReconcileService } from '../ops/reconcile.ts';
-import type { ReconcileSummary } from '../ops/gates/types.ts';
 import type { PaperSession } from './paper.ts';
 
-export interface AlpacaSessionOptions {
+export interface AlpacaSessionOptions extends LiveSessionOptions {
   /** Ask the operator to type the account id (live sessions on a terminal). */
   readonly prompt?: (question: string) => Promise<string>;
   /** The venue answered with its account (after the live check, before anything starts). */
@@ -37,29 +35,6 @@ export interface AlpacaSessionOptions {
   readonly env?: Env;
   /** First stream reconnect delay (tests make it short). */
   readonly initialReconnectMs?: number;
-  /** Root of the durable stores (`<stateDir>/<venue>-<account>/`): journal, snapshot, lock. Default `state`. */
-  readonly stateDir?: string;
-  /** No acknowledgement within this many ms: the order is unconfirmed and the venue is asked. Default 5000. */
-  readonly ackTimeoutMs?: number;
-  /** An intent the venue never received is resent after a crash only this long after it was journaled. Default 5000. */
-  readonly resendFreshMs?: number;
-  /** Periodic reconciliation every this many ms (0 = off). Default 30 000 (a new difference is re-checked 5 s after). */
-  readonly reconcilePeriodMs?: number;
-  /**
-   * Called before the engine starts with the session's reconciliation (it waits for crash recovery
-   * first): the operations layer hands it to the state-coherence gate and the console's `r` key.
-   */
-  readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
-  /**
-   * Restore a pause or halt the previous run left in the store (default true). The console passes
-   * false: its kill switch persists the pauses that outlive a restart, and the store's copy also
-   * holds transient start-up holds.
-   */
-  readonly restoreTradingState?: boolean;
-  /** How a persisting reconciliation difference pauses and resumes new signals (default: the engine's state). */
-  readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
-  /** The account's journaled store is open, before the engine starts (the kill latch lives in it). */
-  readonly onStore?: (store: Store) => void;
   /** Bars per history request when warming up (default 10 000, Alpaca's largest page; tests make it small). */
   readonly warmupPageSize?: number;
 }

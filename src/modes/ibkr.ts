@@ -8,7 +8,7 @@
  * port + account + mode must agree (identity.ts); a live account needs --live and the account id
  * typed. The session's clock is TWS's (reqCurrentTime), so market hours and gates follow the venue.
  */
-import { assembleVenueSession } from './venue-session.ts';
+import { assembleVenueSession, type LiveSessionOptions } from './venue-session.ts';
 import type { Config } from '../config/schema.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { EngineObserver } from '../engine/engine.ts';
@@ -19,11 +19,9 @@ import { InstrumentRegistry } from '../domain/instrument-registry.ts';
 import { symbolFromFileName } from '../data/index.ts';
 import { parseDurableId } from '../orders/client-ids.ts';
 import { storeDir } from '../journal/store.ts';
-import type { Store } from '../journal/store.ts';
 import type { RecoveryReport } from '../journal/recovery.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import type { ReconcileService } from '../ops/reconcile.ts';
-import type { ReconcileSummary } from '../ops/gates/types.ts';
 import { nodeFileSystem } from '../util/node-file-system.ts';
 import type { FileSystem } from '../ports/file-system.ts';
 import type { Scheduler } from '../ports/scheduler.ts';
@@ -34,21 +32,13 @@ import { DEFAULT_WARMUP_BARS, MAX_WARMUP_BARS } from '../venues/alpaca/index.ts'
 import { resolveContract } from '../venues/ibkr/instruments.ts';
 import type { PaperSession } from './paper.ts';
 
-export interface IbkrSessionOptions {
+export interface IbkrSessionOptions extends LiveSessionOptions {
   readonly live: boolean;
   readonly confirmAccount?: string;
   readonly prompt?: (question: string) => Promise<string>;
   readonly onAccount?: (venueName: string, account: VenueAccount) => void;
   /** Symbols to trade; default: the names of the configured data files. */
   readonly symbols?: readonly string[];
-  readonly stateDir?: string;
-  readonly ackTimeoutMs?: number;
-  readonly resendFreshMs?: number;
-  readonly reconcilePeriodMs?: number;
-  readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
-  readonly restoreTradingState?: boolean;
-  readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
-  readonly onStore?: (store: Store) => void;
   /** Link tuning (tests make them short). */
   readonly heartbeatMs?: number;
   readonly heartbeatTimeoutMs?: number;

@@ -25,13 +25,28 @@ import type { PaperSession } from './paper.ts';
 
 /** The session options every live venue takes from run.ts (the rest are the venue's own). */
 export interface LiveSessionOptions {
+  /** Root of the durable stores (`<stateDir>/<venue>-<account>/`): journal, snapshot, lock. Default `state`. */
   readonly stateDir?: string;
+  /** No acknowledgement within this many ms: the order is unconfirmed and the venue is asked. Default 5000. */
   readonly ackTimeoutMs?: number;
+  /** An intent the venue never received is resent after a crash only this long after it was journaled. Default 5000. */
   readonly resendFreshMs?: number;
+  /** Periodic reconciliation every this many ms (0 = off). Default 30 000 (a new difference is re-checked 5 s after). */
   readonly reconcilePeriodMs?: number;
+  /**
+   * Called before the engine starts with the session's reconciliation (it waits for crash recovery
+   * first): the operations layer hands it to the state-coherence gate and the console's `r` key.
+   */
   readonly bindReconcile?: (reconcile: () => Promise<ReconcileSummary>) => void;
+  /**
+   * Restore a pause or halt the previous run left in the store (default true). The console passes
+   * false: its kill switch persists the pauses that outlive a restart, and the store's copy also
+   * holds transient start-up holds.
+   */
   readonly restoreTradingState?: boolean;
+  /** How a persisting reconciliation difference pauses and resumes new signals (default: the engine's state). */
   readonly reconcileHold?: { readonly pause: (reason: string) => void; readonly resume: (why: string) => void };
+  /** The account's journaled store is open, before the engine starts (the kill latch lives in it). */
   readonly onStore?: (store: Store) => void;
 }
 
