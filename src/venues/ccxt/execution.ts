@@ -591,8 +591,8 @@ export class CcxtExecution implements ExecutionClient {
       const id = `${e.id}`;
       if (!this.toldBills.has(id)) {
         remember(this.toldBills, id);
-        this.problem(err instanceof CcxtProtocolError ? err : new CcxtProtocolError('ledger', errText(err)));
-        this.problem(new CcxtProtocolError('ledger', `bill ${id} is not booked: reconciliation will show the venue's cash and position`));
+        const why = err instanceof CcxtProtocolError ? err.message.replace(/^ledger: /, '') : errText(err);
+        this.problem(new CcxtProtocolError('ledger', `${why}; bill ${id} is not booked (the rest are): reconciliation will show the venue's cash and position`));
       }
       return null;
     }
