@@ -32,7 +32,7 @@ import type { DeadManSwitch } from './dead-man.ts';
 import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, clockError, venueCodesOf, type CcxtProblem } from './errors.ts';
 import { capabilitiesOf, marketRefusal, marketTypeOf, type CcxtProfile } from './profiles.ts';
 import { WindowLimiter } from './rate-limit.ts';
-import { watchLoop } from './watch-loop.ts';
+import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
 import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from './translate.ts';
 import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
 import { z } from 'zod';
@@ -90,7 +90,7 @@ export class CcxtExecution implements ExecutionClient {
   private readonly seenEntries = new Set<string>();
   /** Bills that could not be translated, or were booked as 'other', already told about (once each). */
   private readonly toldBills = new Set<string>();
-  private readonly socketsDown = new Set<string>();
+  private readonly socketsDown = new Map<string, DownKind>();
   private state: ConnectionState = 'disconnected';
   private lastHeartbeat: number | null = null;
   private detail: string | undefined;
@@ -174,7 +174,7 @@ export class CcxtExecution implements ExecutionClient {
 
   connection(): ConnectionStatus {
     const st = this.socketsDown.size > 0 && this.state === 'connected' ? 'connecting' : this.state;
-    const detail = this.socketsDown.size > 0 ? `websocket down: ${[...this.socketsDown].join(', ')} (REST covers the gap)` : this.detail;
+    const detail = this.socketsDown.size > 0 ? streamsDownDetail(this.socketsDown, this.p, this.o.live) : this.detail;
     return detail === undefined ? { state: st, lastHeartbeat: this.lastHeartbeat } : { state: st, lastHeartbeat: this.lastHeartbeat, detail };
   }
 
@@ -191,9 +191,16 @@ export class CcxtExecution implements ExecutionClient {
       apply: (xs) => { this.beat(); apply(xs); },
       gap: (why) => this.recover(why),
       down: (n, err) => {
-        if (!this.socketsDown.has(n)) this.problem(new CcxtNetworkError(`${n} websocket: ${this.scrubbed(errText(err))}; resubscribing with backoff, REST covers the gap`));
-        this.socketsDown.add(n);
+        // A refused login is the keys' (or the clock's), not the network's; ccxt would never log in again on that socket.
+        const kind = downKindOf(err);
+        if (kind === 'login') dropRefusedLogins(this.ex, err);
+        if (this.socketsDown.get(n) !== kind) {
+          this.problem(kind === 'login' ? new CcxtApiError(err instanceof Error ? err.name : 'AuthenticationError', loginRefusedText(this.p, this.o.live, n, this.scrubbed(errText(err))))
+            : new CcxtNetworkError(`${n} websocket: ${this.scrubbed(errText(err))}; resubscribing with backoff, REST covers the gap`));
+        }
+        this.socketsDown.set(n, kind);
       },
+      subscribed: () => ccxtSubscribed(this.ex, name),
       up: (n) => { if (this.socketsDown.delete(n)) this.info(`${n} websocket back`); },
       backoff: { initialMs: this.o.reconnectInitialMs ?? 500, maxMs: this.o.reconnectMaxMs ?? 30_000, ...(this.o.random !== undefined ? { random: this.o.random } : {}) },
     });
