@@ -6,6 +6,7 @@
  */
 import { benchBacktest } from './backtest.bench.ts';
 import { benchConsole } from './console.bench.ts';
+import { benchCrypto } from './crypto.bench.ts';
 import { benchIbkr } from './ibkr.bench.ts';
 import { benchReplay } from './replay.bench.ts';
 import { benchOrders } from './orders.bench.ts';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, Bench> = {
   orders: benchOrders,
   sweep: benchSweep,
   ibkr: benchIbkr,
+  crypto: benchCrypto,
 };
 
 const args = process.argv.slice(2);
