@@ -77,8 +77,11 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
         onEvent: (level, m) => say(level, m),
       });
     }
+    // Bill pulls on their own instance (its own throttle, the markets shared): orders never wait behind ledger pages.
+    const ledgerEx = await createExchange(profile, settings);
+    ledgerEx.setMarkets(ex.markets);
     const execution = new CcxtExecution({
-      profile, exchange: ex, instruments, symbols, live: settings.live, deadMan,
+      profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols, live: settings.live, deadMan,
       marginMode: (s) => (marketTypeOf(s) === 'swap' ? terms(s).marginMode : undefined),
       onProblem: (p) => say('warn', `${p.name}: ${p.message}`), onInfo: (m) => say('info', m),
       ...(opts.orderTag !== undefined ? { orderTag: opts.orderTag } : {}),

@@ -40,6 +40,12 @@ import { z } from 'zod';
 export interface CcxtExecutionOptions {
   readonly profile: CcxtProfile;
   readonly exchange: Exchange;
+  /**
+   * The ccxt instance bill pulls run on (default: `exchange`). ccxt keeps one throttle per instance
+   * and a page of OKX bills costs 2 tokens (220 ms): on the order instance, every position push and
+   * reconciliation would put orders behind ledger pages. The venue limits each endpoint on its own.
+   */
+  readonly ledgerExchange?: Exchange;
   readonly instruments: InstrumentProvider;
   /** The symbols this session trades (ccxt unified: BTC/USDT, BTC/USDT:USDT). */
   readonly symbols: readonly string[];
@@ -79,6 +85,7 @@ export class CcxtExecution implements ExecutionClient {
   readonly deadMan?: () => DeadManStatus;
   private readonly p: CcxtProfile;
   private readonly ex: Exchange;
+  private readonly ledgerEx: Exchange;
   private readonly scheduler: Scheduler;
   private readonly limiter: WindowLimiter;
   private sink: ReportSink | null = null;
@@ -110,6 +117,7 @@ export class CcxtExecution implements ExecutionClient {
   constructor(private readonly o: CcxtExecutionOptions) {
     this.p = o.profile;
     this.ex = o.exchange;
+    this.ledgerEx = o.ledgerExchange ?? o.exchange;
     this.venue = o.live ? `${o.profile.name}-live` : o.profile.name;
     this.scheduler = o.scheduler ?? new WallScheduler();
     this.capabilities = capabilitiesOf(o.profile, o.symbols.map(marketTypeOf));
@@ -170,6 +178,7 @@ export class CcxtExecution implements ExecutionClient {
     // An orderly exit leaves orders as they are (as on every venue): the switch is turned off.
     await this.o.deadMan?.stop(true);
     await this.ex.close().catch(() => undefined);
+    if (this.ledgerEx !== this.ex) await this.ledgerEx.close().catch(() => undefined);
   }
 
   connection(): ConnectionStatus {
@@ -468,7 +477,7 @@ export class CcxtExecution implements ExecutionClient {
   private async ledgerBaseline(): Promise<void> {
     let newest: number | null = null;
     for (const type of new Set(this.o.symbols.map(marketTypeOf))) {
-      for (const x of await this.ex.fetchLedger(undefined, undefined, 1, { type })) {
+      for (const x of await this.ledgerEx.fetchLedger(undefined, undefined, 1, { type })) {
         const e = this.parse(CcxtLedgerEntry, x, 'ledger entry');
         if (e !== null && (newest === null || e.timestamp > newest)) newest = e.timestamp;
       }
@@ -568,7 +577,7 @@ export class CcxtExecution implements ExecutionClient {
     const out: AccountEntry[] = [];
     let after: string | undefined;
     for (let page = 0; page < 50; page++) {
-      const raw = await this.ex.fetchLedger(undefined, ts, limit, { type, begin: ts, ...(after !== undefined ? { after } : {}) });
+      const raw = await this.ledgerEx.fetchLedger(undefined, ts, limit, { type, begin: ts, ...(after !== undefined ? { after } : {}) });
       const rows = raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
       for (const e of rows) {
         if (e.timestamp < ts) continue;
