@@ -98,7 +98,7 @@ async function roundTrips(v: Venue, throttle: boolean): Promise<{ ack: number[];
   const ex = await createExchange(OKX_PROFILE, settings, { enableRateLimit: throttle });
   await ex.loadMarkets();
   const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, OKX_PROFILE.name, [SYMBOL], () => ({ leverage: 3, marginMode: 'cross' })));
-  // Bill pulls on their own instance, as modes/okx.ts runs them (ccxt throttles per instance).
+  // Bill pulls on their own instance, as modes/ccxt.ts runs them (ccxt throttles per instance).
   const ledgerEx = await createExchange(OKX_PROFILE, settings, { enableRateLimit: throttle });
   ledgerEx.setMarkets(ex.markets);
   const exec = new CcxtExecution({ profile: OKX_PROFILE, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols: [SYMBOL], live: false, marginMode: () => 'cross', heartbeatMs: 0, billsPollMs: 3_600_000 });

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { loadConfig, type DeepPartial } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { EngineObserver } from '../engine/engine.ts';
+import type { CcxtSession, CcxtSessionOptions } from '../modes/ccxt.ts';
 import { startPaper, type PaperSession } from '../modes/paper.ts';
 import { describeRun } from '../modes/run-description.ts';
 import { runDescriptionLines } from '../backtest/run-info.ts';
@@ -57,7 +58,16 @@ interface RunFlags {
 
 const HANGUP_ACTIONS = ['none', 'pause', 'cancel-all', 'flatten', 'shutdown'] as const;
 /** Venues with a real (paper or live) account behind them. */
-const LIVE_VENUES: readonly string[] = ['alpaca', 'ibkr', 'okx'];
+/** The crypto venues behind the one ccxt adapter (profiles in venues/ccxt). */
+const CCXT_VENUES: readonly string[] = ['okx', 'binance', 'bybit', 'deribit'];
+const LIVE_VENUES: readonly string[] = ['alpaca', 'ibkr', ...CCXT_VENUES];
+
+async function startCcxtVenue(venue: string, config: Config, observers: readonly EngineObserver[], opts: CcxtSessionOptions): Promise<CcxtSession> {
+  const [{ startCcxt }, { CCXT_PROFILES }] = await Promise.all([import('../modes/ccxt.ts'), import('../venues/ccxt/profiles.ts')]);
+  const profile = CCXT_PROFILES[venue];
+  if (profile === undefined) throw new UsageError(`--venue ${venue}: this build has no ccxt profile for it (${Object.keys(CCXT_PROFILES).join(', ')})`);
+  return startCcxt(profile, config, observers, opts);
+}
 type HangupAction = (typeof HANGUP_ACTIONS)[number];
 
 export function registerRun(program: Command): void {
@@ -66,8 +76,8 @@ export function registerRun(program: Command): void {
     .description('start a trading session (default: paper on the simulated venue with sma-cross and the sample data)')
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('--mode <mode>', 'paper', 'paper')
-    .option('--venue <venue>', 'sim (the built-in simulated venue), alpaca (keys from ALPACA_* / .env), ibkr (TWS / IB Gateway) or okx (keys from OKX_* / .env, through ccxt; demo trading unless --live)', 'sim')
-    .option('--symbol <S>', 'with --venue alpaca, ibkr or okx: a symbol to trade; repeat for several (default: from the data file names; okx: okx.symbols, ccxt spelling BTC/USDT or BTC/USDT:USDT)', collect, [])
+    .option('--venue <venue>', 'sim (the built-in simulated venue), alpaca (keys from ALPACA_* / .env), ibkr (TWS / IB Gateway), or through ccxt okx, binance, bybit, deribit (keys from OKX_* / BINANCE_* / BYBIT_* / DERIBIT_* or .env; the venue\'s demo / test account unless --live)', 'sim')
+    .option('--symbol <S>', 'with a venue other than sim: a symbol to trade; repeat for several (default: from the data file names; ccxt venues: <venue>.symbols, ccxt spelling BTC/USDT or BTC/USDT:USDT)', collect, [])
     .option('--ib-host <host>', 'with --venue ibkr: where TWS / IB Gateway listens (default 127.0.0.1, or ibkr.host in the config)')
     .option('--ib-port <port>', 'with --venue ibkr: 4002 Gateway paper (default), 4001 Gateway live, 7497 TWS paper, 7496 TWS live', parseNumberFlag('ib-port', 1))
     .option('--ib-client-id <id>', 'with --venue ibkr: the FIXED API client id (default ibkr.clientId in the config, 17)', parseNumberFlag('ib-client-id', 0))
@@ -212,9 +222,9 @@ async function runSession(config: Config, flags: RunFlags, tty: boolean): Promis
     onStore: (store: Parameters<typeof ops.bindStore>[0]) => ops.bindStore(store),
     reconcileHold: { pause: (r: string) => ops.guard.hold('reconcile', 'paused', r), resume: (why: string) => { ops.guard.release((k) => k === 'reconcile', why); } },
   };
-  paper = flags.venue === 'okx'
+  paper = CCXT_VENUES.includes(flags.venue)
     // Loaded on demand: ccxt is a large package that no other session needs at start-up.
-    ? await (await import('../modes/okx.ts')).startOkx(config, observers, venueOpts)
+    ? await startCcxtVenue(flags.venue, config, observers, venueOpts)
     : flags.venue === 'ibkr'
     ? await startIbkr(config, observers, venueOpts)
     : flags.venue === 'alpaca'

@@ -59,6 +59,33 @@ export const SlippageSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('spread'), share: share(false) }),
 ]);
 
+/**
+ * A venue through ccxt: endpoint overrides (a local fake; the venue's *_BASE_URL / *_WS_URL
+ * in the environment win), symbols, leverage per swap, the venue's dead-man switch (on by default in paper and
+ * live; its countdown is clamped to what the venue accepts: OKX 10-120 s).
+ */
+function ccxtVenue() {
+  return z
+    .strictObject({
+      restUrl: z.string().min(1).optional(),
+      wsUrl: z.string().min(1).optional(),
+      /** ccxt unified symbols: spot "BTC/USDT", USDT swaps "BTC/USDT:USDT" (--symbol replaces them). */
+      symbols: z.array(z.string().min(1)).default([]),
+      /** Per swap symbol: leverage and margin mode, set at the venue before the first order (where the venue has the calls). */
+      leverage: z.record(z.string(), z.strictObject({
+        leverage: positive.optional(),
+        marginMode: z.enum(['cross', 'isolated']).default('cross'),
+      })).default({}),
+      deadMan: z.strictObject({
+        enabled: z.boolean().default(true),
+        timeoutSec: z.number().int().min(1).max(600).default(60),
+        /** Refresh period (default a quarter of the timeout). */
+        refreshSec: z.number().positive().optional(),
+      }).prefault({}),
+    })
+    .prefault({});
+}
+
 export const ConfigSchema = z.strictObject({
   account: z
     .strictObject({
@@ -132,28 +159,11 @@ export const ConfigSchema = z.strictObject({
       })).default({}),
     })
     .prefault({}),
-  /** OKX through ccxt (`parity run --venue okx`): endpoint overrides, symbols, leverage per swap, the dead-man switch. */
-  okx: z
-    .strictObject({
-      /** REST / websocket origin overrides (a local fake); OKX_BASE_URL / OKX_WS_URL in the environment win. */
-      restUrl: z.string().min(1).optional(),
-      wsUrl: z.string().min(1).optional(),
-      /** ccxt unified symbols: spot "BTC/USDT", USDT swaps "BTC/USDT:USDT" (--symbol adds to none: it replaces). */
-      symbols: z.array(z.string().min(1)).default([]),
-      /** Per swap symbol: leverage and margin mode, set at the venue before the first order. */
-      leverage: z.record(z.string(), z.strictObject({
-        leverage: positive.optional(),
-        marginMode: z.enum(['cross', 'isolated']).default('cross'),
-      })).default({}),
-      /** OKX cancel-all-after: on by default in paper and live; the venue cancels our orders if refreshes stop. */
-      deadMan: z.strictObject({
-        enabled: z.boolean().default(true),
-        timeoutSec: z.number().int().min(10).max(120).default(60),
-        /** Refresh period (default a quarter of the timeout). */
-        refreshSec: z.number().positive().optional(),
-      }).prefault({}),
-    })
-    .prefault({}),
+  /** The crypto venues through ccxt (`parity run --venue okx|binance|bybit|deribit`): one shape each. */
+  okx: ccxtVenue(),
+  binance: ccxtVenue(),
+  bybit: ccxtVenue(),
+  deribit: ccxtVenue(),
   run: z
     .strictObject({
       speed: z.union([positive, z.literal('max')]).default(300),

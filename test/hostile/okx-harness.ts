@@ -1,4 +1,4 @@
-/** The REAL ccxt adapter (as src/modes/okx.ts builds it) against the hostile OKX server. */
+/** The REAL ccxt adapter (as src/modes/ccxt.ts builds it) against the hostile OKX server. */
 import type { Exchange } from 'ccxt';
 import { CcxtExecution, DeadManSwitch, OKX_PROFILE, createExchange, instrumentsFromMarkets, resolveCcxtSettings } from '../../src/venues/ccxt/index.ts';
 import { InstrumentRegistry } from '../../src/domain/instrument-registry.ts';

@@ -90,7 +90,7 @@ describe('OKX dead-man switch: hostile cancel-all-after', () => {
     const tag = OKX_PROFILE.deadMan!.tag!;
     const dm = new DeadManSwitch({
       profile: OKX_PROFILE.deadMan!, timeoutSec: 10, refreshSec: 1, scheduler: new WallScheduler(),
-      // The same call src/modes/okx.ts makes.
+      // The same call src/modes/ccxt.ts makes.
       call: (ms) => ex.cancelAllOrdersAfter(ms, { [tag.param]: 'parity' }),
       onEvent: (level, m) => events.push(`${level} ${m}`),
     });

@@ -1,5 +1,5 @@
 /**
- * The real OKX session (src/modes/okx.ts on venue-session.ts) against the hostile server: a venue
+ * The real OKX session (src/modes/ccxt.ts on venue-session.ts) against the hostile server: a venue
  * clock minutes off, a position the venue holds that we never opened, and a dead-man switch whose
  * refreshes fail while the session runs.
  */
@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOkx, type OkxSession } from '../../src/modes/okx.ts';
+import { startCcxt, type CcxtSession } from '../../src/modes/ccxt.ts';
+import { OKX_PROFILE } from '../../src/venues/ccxt/profiles.ts';
 import { ConfigSchema } from '../../src/config/schema.ts';
 import { CREDS, okxErr, orderJson, startHostile, type Hostile } from './okx-hostile-server.ts';
 import { leaks, until } from './okx-harness.ts';
@@ -18,7 +19,7 @@ export default defineStrategy({ name: 'idle', description: 'does nothing', param
 `;
 
 let h: Hostile | undefined;
-let session: OkxSession | undefined;
+let session: CcxtSession | undefined;
 afterEach(async () => {
   session?.engine.stop();
   await session?.engine.execution.disconnect();
@@ -44,7 +45,7 @@ describe('parity run --venue okx against a hostile OKX', () => {
     h = await startHostile();
     h.skewMs = 5 * 60_000;
     const { dir, config, env } = setup();
-    const err = await startOkx(config, [], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0 }).then(() => null, (e: unknown) => e as Error);
+    const err = await startCcxt(OKX_PROFILE, config, [], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0 }).then(() => null, (e: unknown) => e as Error);
     expect(err).not.toBeNull();
     expect(leaks(err!.message)).toEqual([]);
     expect(err!.message).toMatch(/clock/i);
@@ -58,7 +59,7 @@ describe('parity run --venue okx against a hostile OKX', () => {
     }];
     const { dir, config, env } = setup();
     const logs: string[] = [];
-    session = await startOkx(config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    session = await startCcxt(OKX_PROFILE, config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
     await session.recovered;
     await until('a reconcile result', () => session!.engine.tradingState().status !== 'active' || session!.engine.portfolio.position('BTC/USDT:USDT').qty !== 0, 8000)
       .catch(() => undefined);
@@ -73,7 +74,7 @@ describe('parity run --venue okx against a hostile OKX', () => {
   it('dead-man refreshes failing during a session: the status the console reads says failing', async () => {
     h = await startHostile();
     const { dir, config, env } = setup({ enabled: true, timeoutSec: 10, refreshSec: 1 });
-    session = await startOkx(config, [], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    session = await startCcxt(OKX_PROFILE, config, [], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
     await session.recovered;
     expect(session.engine.execution.deadMan?.()).toMatchObject({ state: 'armed' });
     h.routes.push((q) => (q.path === 'trade/cancel-all-after' ? okxErr('50013', 'Systems are busy. Please try again later.') : undefined));
@@ -84,7 +85,7 @@ describe('parity run --venue okx against a hostile OKX', () => {
     h = await startHostile();
     const { dir, config, env } = setup();
     const logs: string[] = [];
-    session = await startOkx(config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    session = await startCcxt(OKX_PROFILE, config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
     await session.recovered;
     await until('the private socket', () => h!.privateSockets() > 0, 5000);
     const t = String(Date.now());
@@ -99,7 +100,7 @@ describe('parity run --venue okx against a hostile OKX', () => {
     h.routes.push((q) => (q.path === 'trade/cancel-all-after' ? okxErr('50013', 'Systems are busy. Please try again later.') : undefined));
     const { dir, config, env } = setup({ enabled: true, timeoutSec: 10, refreshSec: 1 });
     const logs: string[] = [];
-    session = await startOkx(config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
+    session = await startCcxt(OKX_PROFILE, config, [{ onLog: (e) => { logs.push(`${e.level} ${e.message}`); } }], { live: false, env, stateDir: join(dir, 'state'), heartbeatMs: 0, billsPollMs: 0, reconcilePeriodMs: 0 });
     expect(session.engine.execution.deadMan?.()).toMatchObject({ state: 'failing' });
     expect(logs.some((l) => /dead-man switch failing|dead-man switch refresh failed/.test(l))).toBe(true);
   }, 15_000);

@@ -60,6 +60,23 @@ function setPath(target: Record<string, unknown>, path: string, value: string): 
 }
 
 /**
+ * Every URL string under `api` (ccxt's nested host table) as `${override}/${host}${path}`: http(s)
+ * ones to the REST override, ws(s) ones to the websocket override (left alone when that one is not
+ * given). ccxt's `{hostname}` placeholder stays in the host segment and is filled in by ccxt.
+ */
+export function rewriteOrigins(api: unknown, restUrl: string | undefined, wsUrl: string | undefined): unknown {
+  if (typeof api === 'string') {
+    const m = /^(https?|wss?):\/\/([^/]+)(.*)$/.exec(api);
+    if (m === null) return api;
+    const base = m[1]!.startsWith('ws') ? wsUrl : restUrl;
+    return base === undefined ? api : `${base}/${m[2]!}${m[3]!}`;
+  }
+  if (Array.isArray(api)) return api.map((x) => rewriteOrigins(x, restUrl, wsUrl));
+  if (typeof api === 'object' && api !== null) return Object.fromEntries(Object.entries(api).map(([k, v]) => [k, rewriteOrigins(v, restUrl, wsUrl)]));
+  return api;
+}
+
+/**
  * One ccxt.pro instance (REST and websockets) for the profile. The dead-man switch gets a second
  * one (its call costs several requests in ccxt's throttle): call this twice.
  */
@@ -70,11 +87,19 @@ export async function createExchange(p: CcxtProfile, s: CcxtSettings, o: { reado
     apiKey: s.apiKey, secret: s.secret, ...(s.password !== null ? { password: s.password } : {}),
     enableRateLimit: o.enableRateLimit ?? true, options: { ...p.ccxtOptions },
   });
-  // Sandbox first: it copies urls.test over urls.api, and would undo the overrides.
-  if (!s.live) ex.setSandboxMode(true);
+  // Paper first: sandbox / demo mode copies its own hosts over urls.api, and would undo the overrides.
+  if (!s.live) {
+    if (p.paperBy === 'sandbox') ex.setSandboxMode(true);
+    else (ex as unknown as { enableDemoTrading(on: boolean): void }).enableDemoTrading(true);
+  }
   const urls = ex.urls as unknown as Record<string, unknown>;
-  if (s.restUrl !== undefined) setPath(urls, p.urlPaths.rest, s.restUrl);
-  if (s.wsUrl !== undefined) setPath(urls, p.urlPaths.ws, s.wsUrl);
+  const o2 = p.urlOverride;
+  if (o2.kind === 'paths') {
+    if (s.restUrl !== undefined) setPath(urls, o2.rest, s.restUrl);
+    if (s.wsUrl !== undefined) setPath(urls, o2.ws, s.wsUrl);
+  } else if (s.restUrl !== undefined || s.wsUrl !== undefined) {
+    urls['api'] = rewriteOrigins(urls['api'], s.restUrl, s.wsUrl);
+  }
   // ccxt refuses a plain ws:// socket until its proxy agent module is loaded.
   if (s.wsUrl?.startsWith('ws:') === true) await ex.loadHttpProxyAgent();
   return ex;

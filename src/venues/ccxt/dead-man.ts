@@ -14,10 +14,10 @@
  * The call goes on its own ccxt instance: OKX charges it ten plain requests in ccxt's throttle, and
  * orders must not queue behind a heartbeat.
  */
-import { z } from 'zod';
 import type { DeadManStatus } from '../../ports/index.ts';
 import type { Scheduler, TimerHandle } from '../../ports/scheduler.ts';
 import type { DeadManProfile } from './profiles.ts';
+import { atPath } from './wire.ts';
 
 export interface DeadManOptions {
   readonly profile: DeadManProfile;
@@ -36,17 +36,45 @@ export function clampTimeoutSec(p: DeadManProfile, sec: number): number {
   return Math.min(p.maxSec, Math.max(p.minSec, Math.round(sec)));
 }
 
-/** OKX's answer to cancel-all-after (ccxt hands back the raw response): triggerTime in ms, "0" = off. */
-const ArmAnswer = z.object({ data: z.array(z.object({ triggerTime: z.string().regex(/^\d+$/) })).min(1) });
+/** What the venue's answer says about the countdown: when it fires (null: a connection switch, no countdown), or that it does not run. */
+export type ArmResult = { readonly ok: true; readonly triggerTime: number | null } | { readonly ok: false; readonly why: string };
 
-/** What the venue's answer says about the countdown: when it fires, or that it does not run. */
-export type ArmResult = { readonly ok: true; readonly triggerTime: number } | { readonly ok: false; readonly why: string };
+const shown = (x: unknown): string => JSON.stringify(x)?.slice(0, 200) ?? String(x);
 
-export function readArmAnswer(answer: unknown): ArmResult {
-  const a = ArmAnswer.safeParse(answer);
-  if (!a.success) return { ok: false, why: `the venue's answer to cancel-all-after is not one we know (expected data[0].triggerTime): ${JSON.stringify(answer)?.slice(0, 200) ?? String(answer)}` };
-  const t = Number(a.data.data[0]!.triggerTime);
-  return t > 0 ? { ok: true, triggerTime: t } : { ok: false, why: 'the venue did not arm it (it answered triggerTime 0: the countdown is off)' };
+/**
+ * The venue's answer to an arming call, read as the profile says (`answer`); a per-symbol switch
+ * answers once per symbol, and is armed only when every answer is. `at` is when the call was sent
+ * and `timeoutMs` the countdown asked for: venues that do not say when they fire fire then at the latest.
+ */
+export function readArmAnswer(p: DeadManProfile, answer: unknown, at: number, timeoutMs: number): ArmResult {
+  const answers = Array.isArray(answer) && p.arm.kind === 'implicit' ? answer : [answer];
+  if (answers.length === 0) return { ok: false, why: 'no symbol of the session is covered: nothing was armed' };
+  let earliest: number | null = null;
+  for (const a of answers) {
+    const r = readOne(p, a, at, timeoutMs);
+    if (!r.ok) return r;
+    if (r.triggerTime !== null) earliest = earliest === null ? r.triggerTime : Math.min(earliest, r.triggerTime);
+  }
+  return { ok: true, triggerTime: earliest };
+}
+
+function readOne(p: DeadManProfile, answer: unknown, at: number, timeoutMs: number): ArmResult {
+  const v = atPath(answer, p.answer.path);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
+  switch (p.answer.kind) {
+    case 'triggerTime':
+      if (n === undefined) return { ok: false, why: `the venue's answer to the arming call is not one we know (expected ${p.answer.path}): ${shown(answer)}` };
+      return n > 0 ? { ok: true, triggerTime: n } : { ok: false, why: `the venue did not arm it (it answered ${p.answer.path} 0: the countdown is off)` };
+    case 'echo':
+      if (n === undefined) return { ok: false, why: `the venue's answer to the arming call is not one we know (expected ${p.answer.path}): ${shown(answer)}` };
+      return n > 0 ? { ok: true, triggerTime: at + Math.min(n, timeoutMs) } : { ok: false, why: `the venue did not arm it (it answered ${p.answer.path} 0: the countdown is off)` };
+    case 'ok': {
+      const want = p.answer.value;
+      const same = v === want || (typeof want === 'number' && n === want) || (typeof want === 'string' && String(v) === want);
+      if (!same) return { ok: false, why: `the venue did not arm it (${p.answer.path} is ${shown(v)}, not ${shown(want)}: ${shown(answer)})${p.needs !== undefined ? `; ${p.needs}` : ''}` };
+      return { ok: true, triggerTime: p.arm.kind === 'connection' ? null : at + timeoutMs };
+    }
+  }
 }
 
 export class DeadManSwitch {
@@ -94,12 +122,14 @@ export class DeadManSwitch {
     const at = this.o.scheduler.now();
     this.inFlightSince = at;
     try {
-      const answer = readArmAnswer(await this.o.call(this.timeoutMs));
+      const answer = readArmAnswer(this.o.profile, await this.o.call(this.timeoutMs), at, this.timeoutMs);
       const was = this.status.state;
       if (answer.ok) {
         // The venue counts from when it got the call (after `at`); its triggerTime is on its own
-        // clock, so the earlier of the two is the moment we can be sure of.
-        this.status = { state: 'armed', timeoutMs: this.timeoutMs, expiresAt: Math.min(at + this.timeoutMs, answer.triggerTime), lastRefresh: at };
+        // clock, so the earlier of the two is the moment we can be sure of. A connection switch
+        // has no countdown: it fires when the connection drops (connectionLost).
+        const expiresAt = answer.triggerTime === null ? null : Math.min(at + this.timeoutMs, answer.triggerTime);
+        this.status = { state: 'armed', timeoutMs: expiresAt === null ? 0 : this.timeoutMs, expiresAt, lastRefresh: at, ...(expiresAt === null ? { detail: 'cancels our orders if the order connection drops' } : {}) };
         if (was === 'failing' || was === 'fired') this.o.onEvent('info', `dead-man switch armed again (${this.timeoutMs / 1000} s)`);
       } else {
         // Whatever ran before is off at the venue now: nothing fires, and nothing protects our orders.
@@ -116,6 +146,17 @@ export class DeadManSwitch {
       this.inFlightSince = null;
     }
     this.check();
+  }
+
+  /**
+   * The connection a connection-scoped switch watches has dropped: the venue has cancelled the
+   * orders made on it (Deribit cancel-on-disconnect). The next refresh arms it on the new one.
+   */
+  connectionLost(why: string): void {
+    const s = this.status;
+    if (s.state !== 'armed' && s.state !== 'failing') return;
+    this.status = { ...s, state: 'fired', expiresAt: null, detail: `the order connection dropped (${why})` };
+    this.o.onEvent('error', `dead-man switch FIRED: the order connection dropped (${why}): the venue cancelled the orders made on it`);
   }
 
   /** The countdown passed with no refresh: the venue has fired. A refresh unanswered for a period is failing. */
@@ -142,3 +183,38 @@ export class DeadManSwitch {
 const HUNG = 'the refresh has not answered';
 const iso = (t: number | null): string => (t === null ? 'never' : new Date(t).toISOString());
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A connection whose drop the venue watches (Deribit's order websocket): its switch on and off. */
+export interface ConnectionSwitch {
+  enableCancelOnDisconnect(): Promise<unknown>;
+  disableCancelOnDisconnect(): Promise<unknown>;
+}
+
+/**
+ * The arming call the profile describes, over the session's symbols: ccxt's cancelAllOrdersAfter
+ * (scoped by the profile's tag), one implicit venue call per covered symbol (answers in an array),
+ * or the order connection's cancel-on-disconnect. `ms` 0 turns it off.
+ */
+export function armCallOf(
+  p: DeadManProfile,
+  ex: { cancelAllOrdersAfter(ms: number, params?: Record<string, unknown>): Promise<unknown>; market(symbol: string): { id?: string | undefined } },
+  symbols: readonly string[],
+  o: { readonly tag: string; readonly marketTypeOf: (symbol: string) => string; readonly connection?: ConnectionSwitch },
+): (ms: number) => Promise<unknown> {
+  const arm = p.arm;
+  switch (arm.kind) {
+    case 'cancelAllOrdersAfter':
+      return (ms) => ex.cancelAllOrdersAfter(ms, p.tag !== null ? { [p.tag.param]: o.tag } : {});
+    case 'implicit': {
+      const covered = symbols.filter((s) => (p.markets as readonly string[]).includes(o.marketTypeOf(s)));
+      const f = (ex as unknown as Record<string, unknown>)[arm.method];
+      if (typeof f !== 'function') throw new Error(`ccxt has no method ${arm.method} for the dead-man switch`);
+      return (ms) => Promise.all(covered.map((s) => (f as (q: Record<string, unknown>) => Promise<unknown>).call(ex, { [arm.symbolParam]: ex.market(s).id ?? s, [arm.msParam]: ms })));
+    }
+    case 'connection': {
+      const c = o.connection;
+      if (c === undefined) throw new Error('a connection-scoped dead-man switch needs the order connection');
+      return (ms) => (ms > 0 ? c.enableCancelOnDisconnect() : c.disableCancelOnDisconnect());
+    }
+  }
+}

@@ -30,11 +30,11 @@ import { scrub } from '../../util/secrets.ts';
 import { zodMessage } from '../../util/zod-message.ts';
 import type { DeadManSwitch } from './dead-man.ts';
 import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, clockError, venueCodesOf, type CcxtProblem } from './errors.ts';
-import { capabilitiesOf, marketRefusal, marketTypeOf, type CcxtProfile } from './profiles.ts';
+import { capabilitiesOf, marketRefusal, marketTypeOf, type AskScope, type CcxtProfile, type MarketType } from './profiles.ts';
 import { WindowLimiter } from './rate-limit.ts';
 import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
 import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from './translate.ts';
-import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
+import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, atPath, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
 import { z } from 'zod';
 
 export interface CcxtExecutionOptions {
@@ -55,6 +55,13 @@ export interface CcxtExecutionOptions {
   /** The tag our orders carry, so the dead-man switch cancels ours only (default "parity"). */
   readonly orderTag?: string;
   readonly deadMan?: DeadManSwitch | null;
+  /**
+   * Where orders go when the profile's orderEntry is 'connection' (Deribit: the websocket its
+   * cancel-on-disconnect watches); default ccxt's own REST calls on `exchange`.
+   */
+  readonly orderGateway?: OrderGateway;
+  /** More ccxt instances of the session to close at disconnect, after the switch is off (the dead-man switch's). */
+  readonly alsoClose?: readonly { close(): Promise<unknown> }[];
   readonly onProblem?: (p: CcxtProblem) => void;
   readonly onInfo?: (msg: string) => void;
   readonly scheduler?: Scheduler;
@@ -72,6 +79,16 @@ export interface CcxtExecutionOptions {
   readonly retryMs?: number;
 }
 
+/** The three order calls, ccxt-shaped: ccxt itself, or a connection that answers with ccxt's unified order. */
+export interface OrderGateway {
+  createOrder(symbol: string, type: string, side: 'buy' | 'sell', amount: number, price?: number, params?: Record<string, unknown>): Promise<unknown>;
+  cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<unknown>;
+  editOrder(id: string, symbol: string, type: string, side: 'buy' | 'sell', amount?: number, price?: number, params?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** One way of asking an account-wide question: a symbol, a market type or a currency, as the venue needs. */
+interface Ask { readonly symbol?: string; readonly code?: string; readonly params: Record<string, unknown> }
+
 interface Known { readonly symbol: string; venueOrderId?: string; lastStatus?: ExecutionReport['kind'] }
 
 const SEEN_CAP = 20_000;
@@ -86,6 +103,7 @@ export class CcxtExecution implements ExecutionClient {
   private readonly p: CcxtProfile;
   private readonly ex: Exchange;
   private readonly ledgerEx: Exchange;
+  private readonly gateway: OrderGateway;
   private readonly scheduler: Scheduler;
   private readonly limiter: WindowLimiter;
   private sink: ReportSink | null = null;
@@ -118,6 +136,8 @@ export class CcxtExecution implements ExecutionClient {
     this.p = o.profile;
     this.ex = o.exchange;
     this.ledgerEx = o.ledgerExchange ?? o.exchange;
+    this.gateway = o.orderGateway ?? (o.exchange as unknown as OrderGateway);
+    if (o.profile.orderEntry === 'connection' && o.orderGateway === undefined) throw new Error(`${o.profile.name}: orders go over the venue connection (orderEntry 'connection'): give an orderGateway`);
     this.venue = o.live ? `${o.profile.name}-live` : o.profile.name;
     this.scheduler = o.scheduler ?? new WallScheduler();
     this.capabilities = capabilitiesOf(o.profile, o.symbols.map(marketTypeOf));
@@ -134,7 +154,9 @@ export class CcxtExecution implements ExecutionClient {
     };
     if (o.profile.deadMan !== null) {
       const dm = o.deadMan ?? null;
-      this.deadMan = () => dm?.view() ?? { state: 'off', timeoutMs: 0, expiresAt: null, lastRefresh: null, detail: 'disabled in the config (okx.deadMan.enabled)' };
+      const covered = o.symbols.some((s) => o.profile.deadMan!.markets.includes(marketTypeOf(s)));
+      const why = covered ? `disabled in the config (${o.profile.name}.deadMan.enabled)` : `${o.profile.endpoints.venue} has none for ${[...new Set(o.symbols.map(marketTypeOf))].join(' / ')}`;
+      this.deadMan = () => dm?.view() ?? { state: 'off', timeoutMs: 0, expiresAt: null, lastRefresh: null, detail: why };
     }
   }
 
@@ -149,7 +171,7 @@ export class CcxtExecution implements ExecutionClient {
     this.connectedAt = this.now();
     try {
       // The id map from the venue: orders an earlier process placed route like our own.
-      for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+      for (const o of await this.openOrders()) this.remember(o);
       await this.ledgerBaseline();
     } catch (err) {
       // The first signed requests: a refused timestamp is our clock, which the heartbeat just measured.
@@ -179,6 +201,7 @@ export class CcxtExecution implements ExecutionClient {
     await this.o.deadMan?.stop(true);
     await this.ex.close().catch(() => undefined);
     if (this.ledgerEx !== this.ex) await this.ledgerEx.close().catch(() => undefined);
+    for (const x of this.o.alsoClose ?? []) await x.close().catch(() => undefined);
   }
 
   connection(): ConnectionStatus {
@@ -234,7 +257,7 @@ export class CcxtExecution implements ExecutionClient {
       if (t === null) continue;
       if (this.lastTradeTs === null || t.timestamp > this.lastTradeTs) this.lastTradeTs = t.timestamp;
       let f: ReturnType<typeof fillOf>;
-      try { f = fillOf(this.p, t); } catch (err) { this.problem(asProblem(err)); continue; }
+      try { f = fillOf(this.p, this.withClientId(t)); } catch (err) { this.problem(asProblem(err)); continue; }
       // Not ours: the venue traded on our account (a liquidation, ADL): its bill books it.
       if (f === null) { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); continue; }
       this.emitFill(f);
@@ -285,7 +308,7 @@ export class CcxtExecution implements ExecutionClient {
       await this.pace(r.symbol);
       try {
         this.transport?.sent(cid, 'submit');
-        const o = z.looseObject({ id: z.string().min(1) }).parse(await this.ex.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        const o = z.looseObject({ id: z.string().min(1) }).parse(await this.gateway.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
         this.noteVenueId(cid, o.id);
         this.emitStatus({ kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() });
         return;
@@ -344,7 +367,7 @@ export class CcxtExecution implements ExecutionClient {
     await this.pace(symbol);
     try {
       this.transport?.sent(cid, 'cancel');
-      await this.ex.cancelOrder(this.known.get(cid)?.venueOrderId ?? '', symbol, { [this.p.clientId.param]: cid });
+      await this.gateway.cancelOrder(this.known.get(cid)?.venueOrderId ?? '', symbol, { [this.p.clientId.param]: cid });
     } catch (err) {
       if (err instanceof ccxt.NetworkError) {
         this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `${this.scrubbed(errText(err))} (in transit)`, ts: this.now(), transient: true });
@@ -378,7 +401,7 @@ export class CcxtExecution implements ExecutionClient {
     await this.pace(symbol);
     try {
       this.transport?.sent(cid, 'replace');
-      await this.ex.editOrder(cur.id, symbol, cur.type ?? 'limit', cur.side, ch.qty ?? cur.amount, ch.limitPrice ?? cur.price ?? undefined, { [this.p.clientId.param]: cid });
+      await this.gateway.editOrder(cur.id, symbol, cur.type ?? 'limit', cur.side, ch.qty ?? cur.amount, ch.limitPrice ?? cur.price ?? undefined, { [this.p.clientId.param]: cid });
     } catch (err) {
       rejected(`${this.p.name}: ${this.scrubbed(errText(err))}`, err instanceof ccxt.NetworkError);
       return;
@@ -408,7 +431,7 @@ export class CcxtExecution implements ExecutionClient {
         if (f !== null) this.emitFill(f);
       }
       const open = new Set<string>();
-      for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) {
+      for (const o of await this.openOrders()) {
         const cid = clientIdOf(this.p, o);
         if (cid === null) continue;
         open.add(cid);
@@ -476,11 +499,12 @@ export class CcxtExecution implements ExecutionClient {
    */
   private async ledgerBaseline(): Promise<void> {
     let newest: number | null = null;
-    for (const type of new Set(this.o.symbols.map(marketTypeOf))) {
-      for (const x of await this.ledgerEx.fetchLedger(undefined, undefined, 1, { type })) {
-        const e = this.parse(CcxtLedgerEntry, x, 'ledger entry');
-        if (e !== null && (newest === null || e.timestamp > newest)) newest = e.timestamp;
-      }
+    const q = this.p.bills.query;
+    // The newest row there is: one row where the venue answers newest first, else the venue's default window.
+    const probe = q.page.kind === 'forward' ? this.p.bills.pageLimit : 1;
+    for (const x of await this.perAsk(q.scope, (a) => this.ledgerEx.fetchLedger(a.code, undefined, probe, a.params))) {
+      const e = this.parse(CcxtLedgerEntry, x, 'ledger entry');
+      if (e !== null && (newest === null || e.timestamp > newest)) newest = e.timestamp;
     }
     this.lastEntryTs = newest;
     // As far back as a pull looks: a bill there is in the cash the engine starts from.
@@ -499,7 +523,7 @@ export class CcxtExecution implements ExecutionClient {
   }
 
   private async queryOpenOrders(): Promise<VenueOrderState[]> {
-    const list = await this.fetchOrders(() => this.ex.fetchOpenOrders());
+    const list = await this.openOrders();
     for (const o of list) this.remember(o);
     return list.map((o) => orderStateOf(this.p, o));
   }
@@ -508,7 +532,7 @@ export class CcxtExecution implements ExecutionClient {
     const out: VenuePosition[] = [];
     const swaps = this.o.symbols.filter((s) => marketTypeOf(s) === 'swap');
     if (swaps.length > 0) {
-      const raw = await this.ex.fetchPositions(swaps);
+      const raw = this.p.ask.positions === 'symbols' ? await this.ex.fetchPositions(swaps) : (await Promise.all(swaps.map((s) => this.ex.fetchPositions([s])))).flat();
       for (const x of raw) {
         const p = this.parse(CcxtPosition, x, 'position');
         if (p === null || !(Math.abs(p.contracts ?? 0) > 0)) continue;
@@ -517,8 +541,8 @@ export class CcxtExecution implements ExecutionClient {
     }
     const spots = this.o.symbols.filter((s) => marketTypeOf(s) === 'spot');
     if (spots.length > 0) {
-      // Spot holdings are balances of the base currency.
-      const b = CcxtBalance.parse(await this.ex.fetchBalance());
+      // Spot holdings are balances of the base currency (of the spot wallet where the venue keeps one per type).
+      const b = CcxtBalance.parse(await this.ex.fetchBalance(this.p.ask.balance === 'type' ? { type: 'spot' } : {}));
       for (const s of spots) {
         const base = s.split('/')[0]!;
         const qty = b.total[base] ?? 0;
@@ -529,29 +553,76 @@ export class CcxtExecution implements ExecutionClient {
   }
 
   private async queryAccount(): Promise<VenueAccount> {
-    const [accounts, balRaw] = await Promise.all([this.ex.fetchAccounts(), this.ex.fetchBalance()]);
-    const id = accounts[0]?.id;
-    if (id === undefined || id === null || id === '') throw new CcxtProtocolError('account', `${this.p.name} answered no account id (${this.p.accountIdName})`);
-    const b = CcxtBalance.parse(balRaw);
+    const [id, balances] = await Promise.all([this.accountId(), this.perAsk(this.p.ask.balance, async (a) => [await this.ex.fetchBalance(a.params)])]);
     const currency = this.quoteCurrency();
     const cash: Record<string, number> = {};
-    for (const [ccy, v] of Object.entries(b.total)) if (v !== undefined && v !== null && v !== 0) cash[ccy] = v;
-    const info = AccountInfo.safeParse(b.info);
-    const bc = this.p.balanceCash;
-    if (bc !== null) {
-      // ccxt's total is equity here: cash is the venue's own cash field, or the answer is refused.
-      const rows = info.success ? info.data.data[0]![bc.list] : undefined;
-      if (!Array.isArray(rows)) throw new CcxtProtocolError('balance', `${this.p.name} balance has no ${bc.list} list: cannot tell cash from unrealized P&L`);
-      for (const row of rows as Record<string, unknown>[]) {
-        const ccy = row[bc.currency];
-        const v = infoNumber(row, bc.cash);
-        if (typeof ccy !== 'string' || v === undefined) continue;
-        if (v === 0) delete cash[ccy];
-        else cash[ccy] = v;
+    let equity: number | undefined;
+    // A venue that keeps a wallet per market type (Binance spot and USD-M) answers once per type: the account is their sum.
+    for (const raw of balances) {
+      const b = CcxtBalance.parse(raw);
+      const own: Record<string, number> = {};
+      for (const [ccy, v] of Object.entries(b.total)) if (v !== undefined && v !== null && v !== 0) own[ccy] = v;
+      const bc = this.p.balanceCash;
+      if (bc !== null) {
+        // ccxt's total is equity here: cash is the venue's own cash field, or the answer is refused.
+        const rows = atPath(b.info, bc.list);
+        if (!Array.isArray(rows)) throw new CcxtProtocolError('balance', `${this.p.name} balance has no ${bc.list} list: cannot tell cash from unrealized P&L`);
+        for (const row of rows as unknown[]) {
+          if (typeof row !== 'object' || row === null) continue;
+          const r = row as Record<string, unknown>;
+          const ccy = r[bc.currency];
+          const v = infoNumber(r, bc.cash);
+          if (typeof ccy !== 'string' || v === undefined) continue;
+          if (v === 0) delete own[ccy];
+          else own[ccy] = v;
+        }
+        const eq = bc.equity === null ? undefined : atPath(b.info, bc.equity);
+        const n = typeof eq === 'number' ? eq : typeof eq === 'string' && eq.trim() !== '' ? Number(eq) : undefined;
+        if (n !== undefined && Number.isFinite(n)) equity = (equity ?? 0) + n;
       }
+      for (const [ccy, v] of Object.entries(own)) cash[ccy] = round(v + (cash[ccy] ?? 0));
     }
-    const eq = info.success ? infoNumber(info.data.data[0]!, 'totalEq') : undefined;
-    return { accountId: String(id), currency, cash, equity: eq ?? cash[currency] ?? 0, status: 'active', live: this.o.live };
+    return { accountId: id, currency, cash, equity: equity ?? cash[currency] ?? 0, status: 'active', live: this.o.live };
+  }
+
+  /** The account's id as the venue shows it (what the operator types for --live). */
+  private async accountId(): Promise<string> {
+    const a = this.p.accountId;
+    let id: unknown;
+    if (a.kind === 'fetchAccounts') id = (await this.ex.fetchAccounts())[0]?.id;
+    else id = atPath(await this.implicit(this.ex, a.method)({}), a.path);
+    if ((typeof id !== 'string' && typeof id !== 'number') || id === '') throw new CcxtProtocolError('account', `${this.p.name} answered no account id (${this.p.accountIdName})`);
+    return String(id);
+  }
+
+  /**
+   * Asks once, once per traded market type ({type}), once per traded symbol, or once per settle
+   * currency ({code}), as the profile says the venue needs, and joins the answers.
+   */
+  private async perAsk<T>(scope: AskScope, call: (a: Ask) => Promise<T[]>): Promise<T[]> {
+    const asks: Ask[] = scope === 'account' ? [{ params: {} }]
+      : scope === 'type' ? this.marketTypes().map((type) => ({ params: { type } }))
+      : scope === 'symbol' ? this.o.symbols.map((symbol) => ({ symbol, params: {} }))
+      : this.settleCurrencies().map((code) => ({ code, params: { code } }));
+    const out: T[] = [];
+    for (const a of asks) out.push(...await call(a));
+    return out;
+  }
+
+  private marketTypes(): MarketType[] {
+    return [...new Set(this.o.symbols.map(marketTypeOf))];
+  }
+
+  /** The currencies the traded markets settle in (BTC/USDC:USDC settles in USDC; spot in its quote). */
+  private settleCurrencies(): string[] {
+    return [...new Set(this.o.symbols.map((s) => s.split(':')[1] ?? s.split('/')[1] ?? this.quoteCurrency()))];
+  }
+
+  /** A venue call ccxt does not unify (its implicit API), by name. */
+  private implicit(ex: Exchange, method: string): (params: Record<string, unknown>) => Promise<unknown> {
+    const f = (ex as unknown as Record<string, unknown>)[method];
+    if (typeof f !== 'function') throw new CcxtProtocolError('adapter', `ccxt ${this.p.ccxtId} has no method ${method} (profile ${this.p.name})`);
+    return (params) => (f as (p: Record<string, unknown>) => Promise<unknown>).call(ex, params);
   }
 
   private async executionsSince(ts: number): Promise<VenueExecution[]> {
@@ -564,32 +635,49 @@ export class CcxtExecution implements ExecutionClient {
     return out;
   }
 
-  /** Venue entries at or after `ts`, oldest first (pages of the ledger, newest first at the venue). */
+  /** Venue entries at or after `ts`, oldest first. */
   private async entriesSince(ts: number): Promise<AccountEntry[]> {
     const out: AccountEntry[] = [];
-    // ccxt asks one market type per call (OKX instType; without one it asks for spot only).
-    for (const type of new Set(this.o.symbols.map(marketTypeOf))) out.push(...await this.entriesOfType(ts, type));
+    for (const e of await this.ledgerRows(ts)) {
+      if (e.timestamp < ts) continue;
+      const entry = this.entryOfBill(e);
+      if (entry !== null) out.push(entry);
+    }
     return out.sort((a, b) => a.ts - b.ts);
   }
 
-  private async entriesOfType(ts: number, type: string): Promise<AccountEntry[]> {
+  /**
+   * The ledger's rows from `ts` on, every page, asked as the profile says (per market type: OKX
+   * instType; once; or per settle currency) and paged as the venue pages (newest first and older
+   * than an id: OKX; oldest first, forward from the newest row: Binance income; ccxt's paginate).
+   */
+  private async ledgerRows(ts: number): Promise<CcxtLedgerEntryT[]> {
+    const q = this.p.bills.query;
     const limit = this.p.bills.pageLimit;
-    const out: AccountEntry[] = [];
-    let after: string | undefined;
-    for (let page = 0; page < 50; page++) {
-      const raw = await this.ledgerEx.fetchLedger(undefined, ts, limit, { type, begin: ts, ...(after !== undefined ? { after } : {}) });
-      const rows = raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
-      for (const e of rows) {
-        if (e.timestamp < ts) continue;
-        const entry = this.entryOfBill(e);
-        if (entry !== null) out.push(entry);
+    const parse = (raw: unknown[]): CcxtLedgerEntryT[] => raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
+    return this.perAsk(q.scope, async (a) => {
+      const params = { ...a.params, ...(q.sinceParam !== null ? { [q.sinceParam]: ts } : {}) };
+      if (q.page.kind === 'ccxt') return parse(await this.ledgerEx.fetchLedger(a.code, ts, undefined, { ...params, paginate: true }));
+      const out: CcxtLedgerEntryT[] = [];
+      let since = ts;
+      let after: string | undefined;
+      for (let page = 0; page < 50; page++) {
+        const cursor = q.page.kind === 'olderThanId' && after !== undefined ? { [q.page.param]: after } : {};
+        const rows = parse(await this.ledgerEx.fetchLedger(a.code, since, limit, { ...params, ...cursor }));
+        out.push(...rows);
+        if (rows.length < limit) break;
+        if (q.page.kind === 'olderThanId') {
+          const oldest = rows.reduce((x, y) => (y.timestamp < x.timestamp ? y : x));
+          if (oldest.timestamp < ts) break;
+          after = oldest.id;
+        } else {
+          const newest = rows.reduce((x, y) => (y.timestamp > x.timestamp ? y : x)).timestamp;
+          if (newest < since) break;
+          since = newest + 1;
+        }
       }
-      if (rows.length < limit) break;
-      const oldest = rows.reduce((a, b) => (b.timestamp < a.timestamp ? b : a));
-      if (oldest.timestamp < ts) break;
-      after = oldest.id;
-    }
-    return out;
+      return out;
+    });
   }
 
   /**
@@ -621,14 +709,43 @@ export class CcxtExecution implements ExecutionClient {
 
   // ---------- plumbing ----------
 
+  /** The venue's order with our client id on `symbol`, found the way the profile says; null when it has none. */
   private async orderByCid(cid: string, symbol: string): Promise<CcxtOrderT | null> {
+    const l = this.p.orderLookup;
     try {
-      const o = await this.ex.fetchOrder('', symbol, { [this.p.clientId.param]: cid });
-      return CcxtOrder.parse(o);
+      if (l.kind === 'fetchOrder') return CcxtOrder.parse(await this.ex.fetchOrder('', symbol, { [l.param]: cid }));
+      if (l.kind === 'openThenClosed') {
+        for (const m of ['fetchOpenOrders', 'fetchClosedOrders', 'fetchCanceledOrders'] as const) {
+          if (m !== 'fetchOpenOrders' && this.ex.has[m] !== true) continue;
+          const hit = this.newestWithCid(cid, await this.ex[m](symbol, undefined, undefined, { [l.param]: cid }));
+          if (hit !== null) return hit;
+        }
+        return null;
+      }
+      const market = this.ex.market(symbol);
+      const settle = symbol.split(':')[1] ?? market.quote;
+      const answer = await this.implicit(this.ex, l.method)({ [l.param]: cid, ...(l.currencyParam !== null ? { [l.currencyParam]: settle } : {}) });
+      const rows = atPath(answer, l.resultPath);
+      return this.newestWithCid(cid, Array.isArray(rows) ? rows.map((r) => this.ex.parseOrder(r as Record<string, unknown>, market)) : []);
     } catch (err) {
       if (err instanceof ccxt.OrderNotFound) return null;
       throw err;
     }
+  }
+
+  private newestWithCid(cid: string, xs: readonly unknown[]): CcxtOrderT | null {
+    let best: CcxtOrderT | null = null;
+    for (const x of xs) {
+      const o = this.parse(CcxtOrder, x, 'order');
+      if (o === null || clientIdOf(this.p, o) !== cid) continue;
+      if (best === null || (o.timestamp ?? 0) >= (best.timestamp ?? 0)) best = o;
+    }
+    return best;
+  }
+
+  /** Every working order on the account, asked as the venue needs (OKX: once; Binance: per symbol; Deribit: per currency). */
+  private openOrders(): Promise<CcxtOrderT[]> {
+    return this.perAsk(this.p.ask.openOrders, (a) => this.fetchOrders(() => this.ex.fetchOpenOrders(a.symbol, undefined, undefined, a.params)));
   }
 
   private async fillsOf(o: CcxtOrderT): Promise<Extract<ExecutionReport, { kind: 'fill' }>[]> {
@@ -640,7 +757,7 @@ export class CcxtExecution implements ExecutionClient {
   private async symbolOf(cid: string): Promise<string | null> {
     const k = this.known.get(cid);
     if (k !== undefined) return k.symbol;
-    for (const o of await this.fetchOrders(() => this.ex.fetchOpenOrders())) this.remember(o);
+    for (const o of await this.openOrders()) this.remember(o);
     const again = this.known.get(cid);
     if (again !== undefined) return again.symbol;
     for (const sym of this.o.symbols) {
@@ -654,16 +771,25 @@ export class CcxtExecution implements ExecutionClient {
     return (await call()).map((x) => this.parse(CcxtOrder, x, 'order')).filter((x) => x !== null);
   }
 
-  /** Our trades since `since` in every market type traded (ccxt asks one type per call: OKX instType). */
+  /** Our trades since `since`, asked as the venue needs (OKX: per market type, instType; Binance: per symbol). */
   private async fetchTrades(since: number): Promise<z.output<typeof CcxtTrade>[]> {
+    const raw = await this.perAsk(this.p.ask.trades, (a) => this.ex.fetchMyTrades(a.symbol, since, 100, a.params));
     const out: z.output<typeof CcxtTrade>[] = [];
-    for (const type of new Set(this.o.symbols.map(marketTypeOf))) {
-      for (const x of await this.ex.fetchMyTrades(undefined, since, 100, { type })) {
-        const t = this.parse(CcxtTrade, x, 'trade');
-        if (t !== null) out.push(t);
-      }
+    for (const x of raw) {
+      const t = this.parse(CcxtTrade, x, 'trade');
+      if (t !== null) out.push(this.withClientId(t));
     }
     return out.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
+   * A trade that does not carry our client id (Binance's REST trades carry only the venue's order
+   * id) gets it from the order it belongs to, when that order is one we routed.
+   */
+  private withClientId(t: z.output<typeof CcxtTrade>): z.output<typeof CcxtTrade> {
+    if (clientIdOf(this.p, t) !== null || t.order === undefined || t.order === null) return t;
+    for (const [cid, k] of this.known) if (k.venueOrderId === t.order) return { ...t, info: { ...t.info, [this.p.clientId.field]: cid } };
+    return t;
   }
 
   private remember(o: CcxtOrderT): void {
@@ -762,3 +888,5 @@ function asProblem(err: unknown): CcxtProblem {
   if (err instanceof ccxt.BaseError) return new CcxtApiError(err.constructor.name, errText(err));
   return new CcxtProtocolError('adapter', errText(err));
 }
+
+const round = (x: number): number => Math.round(x * 1e10) / 1e10;

@@ -29,16 +29,59 @@ export interface MarketProfile {
   readonly marginModeParam: string | null;
 }
 
+/**
+ * How the venue's answer to an arming call says the countdown runs: `triggerTime` (OKX
+ * data[0].triggerTime, epoch ms, "0" = off), `echo` (Binance countdownTime: the countdown echoed, ms,
+ * "0" = off), `ok` (a field equal to a value: Bybit retCode 0, Deribit result "ok").
+ */
+export type DeadManAnswer =
+  | { readonly kind: 'triggerTime'; readonly path: string }
+  | { readonly kind: 'echo'; readonly path: string }
+  | { readonly kind: 'ok'; readonly path: string; readonly value: string | number };
+
+/**
+ * How the switch is armed:
+ * - `cancelAllOrdersAfter`: ccxt's unified call (ms); scope by `tag` when the profile has one, else account-wide;
+ * - `implicit`: one venue call per traded symbol of the covered market types (Binance USD-M
+ *   countdownCancelAll: ccxt's implicit method, params {symbolParam: venue id, msParam: ms});
+ * - `connection`: set on the connection that places our orders, which the venue watches (Deribit
+ *   enable_cancel_on_disconnect): no countdown, it fires when that connection drops.
+ */
+export type DeadManArm =
+  | { readonly kind: 'cancelAllOrdersAfter' }
+  | { readonly kind: 'implicit'; readonly method: string; readonly symbolParam: string; readonly msParam: string }
+  | { readonly kind: 'connection' };
+
 export interface DeadManProfile {
-  /** The ccxt method that arms and refreshes the switch (cancelAllOrdersAfter takes ms). */
-  readonly method: 'cancelAllOrdersAfter';
+  readonly arm: DeadManArm;
+  readonly answer: DeadManAnswer;
+  /** The market types it covers (Binance: USD-M only; spot has none and the status bar says so). */
+  readonly markets: readonly MarketType[];
   readonly minSec: number;
   readonly maxSec: number;
-  /** The order field that scopes the switch to our orders (OKX tag), with its rule; null = account-wide. */
+  /** The order field that scopes the switch to our orders (OKX tag), with its rule; null = account-wide (or per symbol / connection). */
   readonly tag: { readonly param: string; readonly rule: ClientIdRule } | null;
   /** How many plain requests one call costs in ccxt's throttle (so it gets its own ccxt instance). */
   readonly costFactor: number;
+  /** What the venue needs besides the call, said when arming fails (Bybit: DCP enabled for the account, a private websocket subscribed to dcp). */
+  readonly needs?: string;
 }
+
+/**
+ * Finding an order by our client id:
+ * - `fetchOrder`: ccxt fetchOrder(undefined, symbol, {[param]: id}) (OKX clOrdId, Binance origClientOrderId);
+ * - `openThenClosed`: fetchOpenOrders, then fetchClosedOrders, then fetchCanceledOrders of the symbol with
+ *   {[param]: id} (Bybit orderLinkId: fetchOrder there sees only the newest 500);
+ * - `implicit`: a venue call ccxt does not unify (Deribit get_order_state_by_label {label, currency}),
+ *   its orders at `resultPath` parsed by ccxt's parseOrder; the newest one with our id is the order.
+ */
+export type OrderLookup =
+  | { readonly kind: 'fetchOrder'; readonly param: string }
+  | { readonly kind: 'openThenClosed'; readonly param: string }
+  | { readonly kind: 'implicit'; readonly method: string; readonly param: string; readonly currencyParam: string | null; readonly resultPath: string };
+
+/** How a per-account question is asked: once, once per market type ({type}), per symbol, or per settle currency. */
+export type AskScope = 'account' | 'type' | 'symbol' | 'currency';
 
 /** Which watch* the venue's ccxt.pro class has: the rest is polled over REST. */
 export interface WsProfile {
@@ -68,6 +111,18 @@ export interface BillsProfile {
   /** fetchLedger's page size limit (OKX: 100). */
   readonly pageLimit: number;
   /**
+   * How the ledger is asked: per market type (OKX instType), once for the account (Bybit unified),
+   * or per settle currency (Deribit: fetchLedger's code); `sinceParam` is the venue's own start
+   * field besides ccxt's since (OKX begin), null for none. Paging: `olderThanId` (newest first, the
+   * next page older than the oldest id: OKX after), `forward` (oldest first: ask again from just
+   * after the newest, Binance income), `ccxt` (ccxt's own paginate: true, Bybit's cursor).
+   */
+  readonly query: {
+    readonly scope: AskScope;
+    readonly sinceParam: string | null;
+    readonly page: { readonly kind: 'olderThanId'; readonly param: string } | { readonly kind: 'forward' } | { readonly kind: 'ccxt' };
+  };
+  /**
    * How far before the newest bill booked a pull looks again: the venue may post a bill after a
    * later one, dated earlier (OKX dates funding at the funding time). Repeats are dropped by bill id.
    */
@@ -95,6 +150,20 @@ export interface CcxtProfile {
   readonly leverage: { readonly setLeverage: Has; readonly setMarginMode: Has };
   readonly deadMan: DeadManProfile | null;
   readonly ws: WsProfile;
+  /**
+   * How the account-wide questions are asked (ccxt needs a symbol, a market type or a currency on
+   * some venues): our trades, open orders, and the balance. Positions: all swap symbols in one call,
+   * or one call per symbol (Bybit).
+   */
+  readonly ask: { readonly trades: AskScope; readonly openOrders: AskScope; readonly balance: AskScope; readonly positions: 'symbols' | 'symbol' };
+  readonly orderLookup: OrderLookup;
+  /**
+   * Where orders go: ccxt's REST calls, or the `connection` the mode opens and the dead-man switch
+   * watches (Deribit's cancel-on-disconnect covers only orders made on that websocket).
+   */
+  readonly orderEntry: 'ccxt' | 'connection';
+  /** The account's id as the operator types it for --live: fetchAccounts()[0].id, or a venue call's field (dotted path). */
+  readonly accountId: { readonly kind: 'fetchAccounts' } | { readonly kind: 'implicit'; readonly method: string; readonly path: string };
   /** The venue's own order limit (per instrument when `perInstrument`), stricter than ccxt's rateLimit. */
   readonly orderRate: { readonly orders: number; readonly windowMs: number; readonly perInstrument: boolean };
   readonly bills: BillsProfile;
@@ -107,18 +176,28 @@ export interface CcxtProfile {
    * Where the balance answer's raw `info` carries cash WITHOUT unrealized P&L, per currency: ccxt's
    * `total` is the venue's equity on some venues (OKX `eq` counts open swaps' P&L), and the ledger's
    * cash settles a perpetual's P&L only when it closes. Null: ccxt's `total` is cash.
-   * `list`: the path to the per-currency rows under info.data[0]; `currency` / `cash`: their fields.
+   * `list`: the dotted path to the per-currency rows in info; `currency` / `cash`: their fields;
+   * `equity`: the dotted path to the account's equity in info (null: cash plus nothing known).
    */
-  readonly balanceCash: { readonly list: string; readonly currency: string; readonly cash: string } | null;
+  readonly balanceCash: { readonly list: string; readonly currency: string; readonly cash: string; readonly equity: string | null } | null;
   /** Keys and overrides from the environment (or `.env`). */
   readonly env: { readonly apiKey: string; readonly secret: string; readonly password: string | null; readonly restUrl: string; readonly wsUrl: string };
-  /** Hosts for the live-host guard. `paperBy`: 'sandbox' = ccxt's setSandboxMode (OKX: same REST host, a header). */
+  /**
+   * Hosts for the live-host guard. `paperBy`: 'sandbox' = ccxt's setSandboxMode (OKX: same REST
+   * host, a header; Deribit test.deribit.com), 'demoTrading' = ccxt's enableDemoTrading (Binance,
+   * Bybit demo accounts).
+   */
   readonly endpoints: EndpointSet;
-  readonly paperBy: 'sandbox';
+  readonly paperBy: 'sandbox' | 'demoTrading';
   /** ccxt constructor options the adapter needs (OKX: load spot and swap markets only). */
   readonly ccxtOptions: Readonly<Record<string, unknown>>;
-  /** Where in ccxt's `urls` a REST / websocket override goes (dotted paths). */
-  readonly urlPaths: { readonly rest: string; readonly ws: string };
+  /**
+   * How a REST / websocket override (a local fake) enters ccxt's `urls`: at dotted paths (OKX
+   * api.rest / api.ws, Deribit), or `origins`: every URL under urls.api is rewritten to
+   * `${override}/${its host}${its path}` (Binance and Bybit keep ~40 hosts there; the fake routes by
+   * the host segment, so spot and futures sockets that share a path stay apart).
+   */
+  readonly urlOverride: { readonly kind: 'paths'; readonly rest: string; readonly ws: string } | { readonly kind: 'origins' };
   /** What the operator types to confirm a live session: the account's id as the venue shows it. */
   readonly accountIdName: string;
 }
@@ -155,7 +234,8 @@ export const OKX_PROFILE: CcxtProfile = {
   fee: { fields: ['fillFee', 'fee'], paidIsNegative: true },
   leverage: { setLeverage: true, setMarginMode: true },
   deadMan: {
-    method: 'cancelAllOrdersAfter', minSec: 10, maxSec: 120,
+    arm: { kind: 'cancelAllOrdersAfter' }, answer: { kind: 'triggerTime', path: 'data.0.triggerTime' },
+    markets: ['spot', 'swap'], minSec: 10, maxSec: 120,
     tag: { param: 'tag', rule: { maxLength: 16, pattern: /^[A-Za-z0-9]+$/ } },
     costFactor: 10,
   },
@@ -173,6 +253,7 @@ export const OKX_PROFILE: CcxtProfile = {
     },
     fields: { id: 'billId', type: 'type', subType: 'subType', cash: 'balChg', pnl: 'pnl', size: 'sz', price: 'px', ts: 'ts', instrument: 'instId' },
     pageLimit: 100,
+    query: { scope: 'type', sinceParam: 'begin', page: { kind: 'olderThanId', param: 'after' } },
     // Funding is dated at the funding time and may be posted minutes after a later bill. An hour
     // covers that with room; a whole funding interval (8 h) would re-read every trade bill of 8 h on
     // each pull (100 a page). A bill later still shows as a cash difference at reconciliation.
@@ -183,6 +264,11 @@ export const OKX_PROFILE: CcxtProfile = {
     ours: ['1', '2', '6'],
   },
   duplicateClientIdCodes: ['51016'],
+  // ccxt asks OKX one instType per call (without one, spot only).
+  ask: { trades: 'type', openOrders: 'account', balance: 'account', positions: 'symbols' },
+  orderLookup: { kind: 'fetchOrder', param: 'clientOrderId' },
+  orderEntry: 'ccxt',
+  accountId: { kind: 'fetchAccounts' },
   env: { apiKey: 'OKX_API_KEY', secret: 'OKX_SECRET', password: 'OKX_PASSPHRASE', restUrl: 'OKX_BASE_URL', wsUrl: 'OKX_WS_URL' },
   endpoints: {
     venue: 'OKX',
@@ -193,10 +279,10 @@ export const OKX_PROFILE: CcxtProfile = {
   },
   paperBy: 'sandbox',
   ccxtOptions: { fetchMarkets: { types: ['spot', 'swap'] } },
-  urlPaths: { rest: 'api.rest', ws: 'api.ws' },
+  urlOverride: { kind: 'paths', rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'UID',
   // account/balance data[0].details[]: eq = cashBal + upl; cashBal is what the ledger calls cash.
-  balanceCash: { list: 'details', currency: 'ccy', cash: 'cashBal' },
+  balanceCash: { list: 'data.0.details', currency: 'ccy', cash: 'cashBal', equity: 'data.0.totalEq' },
 };
 
 export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE };

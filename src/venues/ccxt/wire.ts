@@ -88,3 +88,13 @@ export function infoString(info: Readonly<Record<string, unknown>>, field: strin
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;
 }
+
+/** The value at a dotted path (`data.0.details`: keys and array indices) of a venue's answer; undefined when any step is absent. */
+export function atPath(x: unknown, path: string): unknown {
+  let at: unknown = x;
+  for (const k of path.split('.')) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = Array.isArray(at) ? at[Number(k)] : (at as Record<string, unknown>)[k];
+  }
+  return at;
+}

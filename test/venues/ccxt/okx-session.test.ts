@@ -1,5 +1,5 @@
 /**
- * A whole OKX session in process (modes/okx.ts on the shared venue-session assembly) against the
+ * A whole OKX session in process (modes/ccxt.ts on the shared venue-session assembly) against the
  * fake: the strategy's order goes through ccxt, and funding the venue books lands on the engine's
  * books through the entries sink (the recorder's wrapper passes it on), once.
  */
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOkxFake, type OkxFake } from '../../../src/venue-server/okx/index.ts';
-import { startOkx, type OkxSession } from '../../../src/modes/okx.ts';
+import { startCcxt, type CcxtSession } from '../../../src/modes/ccxt.ts';
+import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
 import { ConfigSchema } from '../../../src/config/schema.ts';
 
 const API = resolve(import.meta.dirname, '../../../src/api.ts');
@@ -29,7 +30,7 @@ async function until(what: string, cond: () => boolean, ms = 8000): Promise<void
 
 describe('an OKX session', () => {
   let fake: OkxFake | undefined;
-  let session: OkxSession | undefined;
+  let session: CcxtSession | undefined;
   afterEach(async () => {
     session?.engine.stop();
     await session?.engine.execution.disconnect();
@@ -50,7 +51,7 @@ describe('an OKX session', () => {
     });
     const env = { OKX_API_KEY: fake.credentials.apiKey, OKX_SECRET: fake.credentials.secret, OKX_PASSPHRASE: fake.credentials.passphrase, OKX_BASE_URL: fake.restUrl, OKX_WS_URL: fake.wsUrl };
     let warmed = false;
-    session = await startOkx(config, [{ onWarmup: () => { warmed = true; } }], { live: false, env, stateDir: join(dir, 'state'), billsPollMs: 200, heartbeatMs: 0, reconcilePeriodMs: 0 });
+    session = await startCcxt(OKX_PROFILE, config, [{ onWarmup: () => { warmed = true; } }], { live: false, env, stateDir: join(dir, 'state'), billsPollMs: 200, heartbeatMs: 0, reconcilePeriodMs: 0 });
     await session.recovered;
     // The live feed subscribes after the warm-up: a bar before it would be history.
     await until('the warm-up', () => warmed);
@@ -73,7 +74,7 @@ describe('an OKX session', () => {
     fake = await startOkxFake({ port: 0, speed: 0 });
     const config = ConfigSchema.parse({ okx: { symbols: ['BTC/USDT:USDT'] } });
     const env = { OKX_API_KEY: fake.credentials.apiKey, OKX_SECRET: 'wrong-SECRET-77', OKX_PASSPHRASE: fake.credentials.passphrase, OKX_BASE_URL: fake.restUrl, OKX_WS_URL: fake.wsUrl };
-    const err = await startOkx(config, [], { live: false, env, stateDir: mkdtempSync(join(tmpdir(), 'parity-okx-keys-')) }).then(() => null, (e: unknown) => e as Error);
+    const err = await startCcxt(OKX_PROFILE, config, [], { live: false, env, stateDir: mkdtempSync(join(tmpdir(), 'parity-okx-keys-')) }).then(() => null, (e: unknown) => e as Error);
     expect(err?.name).toBe('CcxtConfigError');
     expect(err?.message).toMatch(/OKX refused the keys.*OKX_API_KEY, OKX_SECRET and OKX_PASSPHRASE/);
     expect(err?.message).not.toContain('wrong-SECRET-77');
@@ -84,11 +85,11 @@ describe('an OKX session', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parity-okx-live-'));
     const config = ConfigSchema.parse({ okx: { symbols: ['BTC/USDT:USDT'], deadMan: { enabled: false } }, run: { sessionsDir: join(dir, 'sessions') } });
     const env = { OKX_API_KEY: fake.credentials.apiKey, OKX_SECRET: fake.credentials.secret, OKX_PASSPHRASE: fake.credentials.passphrase, OKX_BASE_URL: fake.restUrl, OKX_WS_URL: fake.wsUrl };
-    const wrong = await startOkx(config, [], { live: true, confirmAccount: '4571883', env, stateDir: join(dir, 'state') }).then(() => null, (e: unknown) => e as Error);
+    const wrong = await startCcxt(OKX_PROFILE, config, [], { live: true, confirmAccount: '4571883', env, stateDir: join(dir, 'state') }).then(() => null, (e: unknown) => e as Error);
     expect(wrong?.message).toMatch(/refusing to trade real money.*UID/);
     expect(fake.admin.state().orders).toHaveLength(0);
     let named = '';
-    session = await startOkx(config, [], { live: true, confirmAccount: '4571882', env, stateDir: join(dir, 'state'), heartbeatMs: 0, onAccount: (v, a) => { named = `${v} ${a.accountId} ${a.live}`; } });
+    session = await startCcxt(OKX_PROFILE, config, [], { live: true, confirmAccount: '4571882', env, stateDir: join(dir, 'state'), heartbeatMs: 0, onAccount: (v, a) => { named = `${v} ${a.accountId} ${a.live}`; } });
     expect(named).toBe('okx-live 4571882 true');
     expect(session.storeDir).toMatch(/okx-live-4571882$/);
   });

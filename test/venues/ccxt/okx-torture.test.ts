@@ -42,7 +42,8 @@ import { startOkxFake, type OkxFake } from '../../../src/venue-server/okx/index.
 import { sign } from '../../../src/venue-server/okx/signing.ts';
 import { mulberry32 } from '../../../src/util/random.ts';
 import { ConfigSchema } from '../../../src/config/schema.ts';
-import { startOkx } from '../../../src/modes/okx.ts';
+import { startCcxt } from '../../../src/modes/ccxt.ts';
+import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
 import type { JournalRecord } from '../../../src/journal/journal.ts';
 import { sendCommand } from '../../../src/ops/control-socket.ts';
 import { bookings, checkFillsBooked, checkSubmissions, intentsOf, readJournal, stateOf, type Intent, type VenueFill } from '../../recovery/torture-check.ts';
@@ -285,7 +286,7 @@ describe('crash torture on the OKX fake', () => {
       run: { sessionsDir: join(dir, 'sessions') }, okx: { symbols: [SYMBOL], deadMan: { enabled: false } },
     });
     const env = { OKX_API_KEY: f.credentials.apiKey, OKX_SECRET: f.credentials.secret, OKX_PASSPHRASE: f.credentials.passphrase, OKX_BASE_URL: f.restUrl, OKX_WS_URL: f.wsUrl };
-    const s = await startOkx(config, [], { live: false, env, symbols: [SYMBOL], stateDir: join(dir, 'state'), reconcilePeriodMs: 0, heartbeatMs: 0, billsPollMs: 200 });
+    const s = await startCcxt(OKX_PROFILE, config, [], { live: false, env, symbols: [SYMBOL], stateDir: join(dir, 'state'), reconcilePeriodMs: 0, heartbeatMs: 0, billsPollMs: 200 });
     const report = await s.recovered;
     if (process.env.DBG !== undefined) console.log(`recovered at ${new Date().toISOString()}`);
     const r = await s.reconciler.reconcileNow('on-demand');

@@ -1,9 +1,9 @@
 /**
- * A session on OKX through ccxt (demo trading by default, `--live` with the typed UID), or on
- * anything that speaks OKX v5 such as `parity venue --protocol okx`: the ccxt feed and execution
- * client around the very same engine and strategy as a backtest. The venue's differences are the
- * profile's (venues/ccxt/profiles.ts); the session assembly is the one live venues share
- * (venue-session.ts).
+ * A session on a crypto venue through ccxt (OKX, Binance, Bybit, Deribit: the venue's demo or test
+ * account by default, `--live` with the typed account id), or on anything that speaks its protocol
+ * such as `parity venue --protocol okx`: the ccxt feed and execution client around the very same
+ * engine and strategy as a backtest. Every venue difference is the profile's
+ * (venues/ccxt/profiles.ts); the session assembly is the one live venues share (venue-session.ts).
  */
 import ccxt from 'ccxt';
 import type { Config } from '../config/schema.ts';
@@ -16,18 +16,19 @@ import { type Scheduler, WallScheduler } from '../ports/scheduler.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import { envWithDotEnv } from '../venues/alpaca/config.ts';
 import {
-  CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, OKX_PROFILE, createExchange, describeCcxtSettings, instrumentsFromMarkets,
+  CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, createExchange, describeCcxtSettings, instrumentsFromMarkets,
   marketTypeOf, resolveCcxtSettings, type CcxtProfile, type Env,
 } from '../venues/ccxt/index.ts';
+import { armCallOf } from '../venues/ccxt/dead-man.ts';
 import { clockError } from '../venues/ccxt/errors.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
 
-export interface OkxSessionOptions extends LiveSessionOptions {
+export interface CcxtSessionOptions extends LiveSessionOptions {
   readonly live: boolean;
   readonly confirmAccount?: string;
   readonly prompt?: (question: string) => Promise<string>;
   readonly onAccount?: (venueName: string, account: VenueAccount) => void;
-  /** ccxt unified symbols; default the config's okx.symbols. */
+  /** ccxt unified symbols; default the config's <venue>.symbols. */
   readonly symbols?: readonly string[];
   readonly env?: Env;
   /** Adapter tuning (tests make them short). */
@@ -39,26 +40,32 @@ export interface OkxSessionOptions extends LiveSessionOptions {
   readonly orderTag?: string;
 }
 
-export interface OkxSession extends VenueSession {
+export interface CcxtSession extends VenueSession {
   readonly execution: CcxtExecution;
   readonly deadMan: DeadManSwitch | null;
 }
 
 const WARMUP_BARS = 300;
 
-export async function startOkx(config: Config, observers: readonly EngineObserver[], opts: OkxSessionOptions, profile: CcxtProfile = OKX_PROFILE): Promise<OkxSession> {
+/** The config sections of the ccxt venues (one shape each). */
+export type CcxtVenueName = 'okx' | 'binance' | 'bybit' | 'deribit';
+const isCcxtVenue = (n: string): n is CcxtVenueName => n === 'okx' || n === 'binance' || n === 'bybit' || n === 'deribit';
+
+export async function startCcxt(profile: CcxtProfile, config: Config, observers: readonly EngineObserver[], opts: CcxtSessionOptions): Promise<CcxtSession> {
   if (!opts.live && opts.confirmAccount !== undefined) throw new CcxtConfigError('--confirm-account only applies with --live');
-  const c = config.okx;
+  if (!isCcxtVenue(profile.name)) throw new CcxtConfigError(`profile ${profile.name} has no config section`);
+  const c = config[profile.name];
   const settings = resolveCcxtSettings(profile, envWithDotEnv(opts.env ?? process.env), {
     live: opts.live, ...(c.restUrl !== undefined ? { restUrl: c.restUrl } : {}), ...(c.wsUrl !== undefined ? { wsUrl: c.wsUrl } : {}),
   });
   const symbols = [...new Set(opts.symbols !== undefined && opts.symbols.length > 0 ? opts.symbols : c.symbols)];
-  if (symbols.length === 0) throw new CcxtConfigError('no symbols to trade: give --symbol (ccxt spelling: BTC/USDT spot, BTC/USDT:USDT swap) or okx.symbols in the config');
+  if (symbols.length === 0) throw new CcxtConfigError(`no symbols to trade: give --symbol (ccxt spelling: BTC/USDT spot, BTC/USDT:USDT swap) or ${profile.name}.symbols in the config`);
   const early: string[] = [];
   let log: ((level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void) | null = null;
   const say = (level: 'info' | 'warn' | 'error', msg: string): void => { if (log !== null) log(level, msg); else if (level !== 'info') early.push(msg); };
 
   const ex = await createExchange(profile, settings);
+  const closers: (() => Promise<unknown>)[] = [];
   try {
     await ex.loadMarkets();
     const venueName = settings.live ? `${profile.name}-live` : profile.name;
@@ -67,21 +74,24 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
 
     // The dead-man switch on its own ccxt instance (its call costs several requests in the throttle).
     let deadMan: DeadManSwitch | null = null;
-    if (profile.deadMan !== null && c.deadMan.enabled) {
+    const dm = profile.deadMan;
+    // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
+    if (dm !== null && c.deadMan.enabled && symbols.some((s) => dm.markets.includes(marketTypeOf(s)))) {
       const dmEx = await createExchange(profile, settings);
-      const tag = profile.deadMan.tag;
+      dmEx.setMarkets(ex.markets);
       deadMan = new DeadManSwitch({
-        profile: profile.deadMan, timeoutSec: c.deadMan.timeoutSec, ...(c.deadMan.refreshSec !== undefined ? { refreshSec: c.deadMan.refreshSec } : {}),
+        profile: dm, timeoutSec: c.deadMan.timeoutSec, ...(c.deadMan.refreshSec !== undefined ? { refreshSec: c.deadMan.refreshSec } : {}),
         scheduler: opts.scheduler ?? new WallScheduler(),
-        call: (ms) => dmEx.cancelAllOrdersAfter(ms, tag !== null ? { [tag.param]: opts.orderTag ?? 'parity' } : {}),
+        call: armCallOf(dm, dmEx, symbols, { tag: opts.orderTag ?? 'parity', marketTypeOf }),
         onEvent: (level, m) => say(level, m),
       });
+      closers.push(() => dmEx.close());
     }
     // Bill pulls on their own instance (its own throttle, the markets shared): orders never wait behind ledger pages.
     const ledgerEx = await createExchange(profile, settings);
     ledgerEx.setMarkets(ex.markets);
     const execution = new CcxtExecution({
-      profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols, live: settings.live, deadMan,
+      profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols, live: settings.live, deadMan, alsoClose: closers.map((close) => ({ close })),
       marginMode: (s) => (marketTypeOf(s) === 'swap' ? terms(s).marginMode : undefined),
       onProblem: (p) => say('warn', `${p.name}: ${p.message}`), onInfo: (m) => say('info', m),
       ...(opts.orderTag !== undefined ? { orderTag: opts.orderTag } : {}),
@@ -145,6 +155,7 @@ export async function startOkx(config: Config, observers: readonly EngineObserve
     // A refused timestamp: how far off our clock is, from the venue's public time (unsigned).
     const offset = err instanceof ccxt.InvalidNonce ? await ex.fetchTime().then((t) => (t === undefined ? null : t - Date.now()), () => null) : null;
     await ex.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
     throw startupError(profile, settings.restUrl, err, offset);
   }
 }
