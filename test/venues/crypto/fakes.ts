@@ -1,0 +1,38 @@
+/**
+ * The crypto venues' protocol fakes as one list for tests that run the same thing on each: how to
+ * start the fake, the environment a session needs to reach it, and how to push one bar of the
+ * BTC perpetual.
+ */
+import { startOkxFake } from '../../../src/venue-server/okx/index.ts';
+import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
+import type { CcxtProfile } from '../../../src/venues/ccxt/profiles.ts';
+
+export interface RunningFake {
+  readonly env: Record<string, string>;
+  pushBar(ts: number, close: number): void;
+  close(): Promise<void>;
+}
+
+export interface CryptoFakeCase {
+  readonly name: string;
+  readonly profile: CcxtProfile;
+  /** The BTC perpetual in ccxt's spelling. */
+  readonly symbol: string;
+  start(t0: number): Promise<RunningFake>;
+}
+
+const flat = (ts: number, close: number) => ({ ts, open: close, high: close, low: close, close, volume: 10 });
+
+export const CRYPTO_FAKES: readonly CryptoFakeCase[] = [
+  {
+    name: 'okx', profile: OKX_PROFILE, symbol: 'BTC/USDT:USDT',
+    async start(t0) {
+      const f = await startOkxFake({ port: 0, speed: 0, startTime: t0 });
+      return {
+        env: { OKX_API_KEY: f.credentials.apiKey, OKX_SECRET: f.credentials.secret, OKX_PASSPHRASE: f.credentials.passphrase, OKX_BASE_URL: f.restUrl, OKX_WS_URL: f.wsUrl },
+        pushBar: (ts, close) => f.admin.pushBar({ instId: 'BTC-USDT-SWAP', ...flat(ts, close) }),
+        close: () => f.close(),
+      };
+    },
+  },
+];
