@@ -20,6 +20,8 @@ export const CLIENT_ID_RULES = {
   okx: { maxLength: 32, pattern: /^[A-Za-z0-9]+$/ },
   binance: { maxLength: 36, pattern: /^[.A-Z:/a-z0-9_-]+$/ },
   bybit: { maxLength: 36, pattern: /^[A-Za-z0-9_-]+$/ },
+  // Deribit's order label: free text up to 64 characters (ccxt does not map clientOrderId to it).
+  deribit: { maxLength: 64, pattern: /^[\x21-\x7e]+$/ },
   // IBKR keeps its own integer order id; ours travels in orderRef (free text, kept short).
   ibkr: { maxLength: 40, pattern: /^[A-Za-z0-9_-]+$/ },
 } as const satisfies Record<string, ClientIdRule>;

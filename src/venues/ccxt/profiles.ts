@@ -8,6 +8,7 @@ import type { AccountEntryKind, VenueCapabilities } from '../../ports/index.ts';
 import type { OrderRequest } from '../../domain/order.ts';
 import type { EndpointSet } from '../endpoint-guard.ts';
 import { CLIENT_ID_RULES, type ClientIdRule } from '../../orders/client-ids.ts';
+import { DERIBIT_PROFILE } from './profile-deribit.ts';
 
 /** ccxt's `has` value: supported natively, not at all, or emulated by ccxt on the client side. */
 export type Has = true | false | 'emulated';
@@ -285,7 +286,7 @@ export const OKX_PROFILE: CcxtProfile = {
   balanceCash: { list: 'data.0.details', currency: 'ccy', cash: 'cashBal', equity: 'data.0.totalEq' },
 };
 
-export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE };
+export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE };
 
 /** ccxt's spelling of a market's type from parity's symbol: `BTC/USDT:USDT` is a swap, `BTC/USDT` spot. */
 export function marketTypeOf(symbol: string): MarketType {
