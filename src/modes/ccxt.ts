@@ -11,15 +11,14 @@ import type { EngineObserver } from '../engine/engine.ts';
 import { WallClock } from '../engine/clock.ts';
 import type { VenueAccount } from '../ports/index.ts';
 import type { Bar } from '../domain/market.ts';
-import { InstrumentRegistry } from '../domain/instrument-registry.ts';
-import { type Scheduler, WallScheduler } from '../ports/scheduler.ts';
+import type { Scheduler } from '../ports/scheduler.ts';
 import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import { envWithDotEnv } from '../venues/alpaca/config.ts';
 import {
-  CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, createExchange, describeCcxtSettings, instrumentsFromMarkets,
-  marketTypeOf, resolveCcxtSettings, type CcxtProfile, type Env,
+  CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, createExchange, describeCcxtSettings,
+  marketTypeOf, resolveCcxtSettings, type CcxtProfile, type CcxtSettings, type Env,
 } from '../venues/ccxt/index.ts';
-import { armCallOf } from '../venues/ccxt/dead-man.ts';
+import { openCcxtClient } from '../venues/ccxt/client.ts';
 import { clockError } from '../venues/ccxt/errors.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
 
@@ -64,43 +63,20 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
   let log: ((level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void) | null = null;
   const say = (level: 'info' | 'warn' | 'error', msg: string): void => { if (log !== null) log(level, msg); else if (level !== 'info') early.push(msg); };
 
-  const ex = await createExchange(profile, settings);
-  const closers: (() => Promise<unknown>)[] = [];
-  try {
-    await ex.loadMarkets();
-    const venueName = settings.live ? `${profile.name}-live` : profile.name;
-    const terms = (s: string) => ({ leverage: c.leverage[s]?.leverage ?? config.account.perpLeverage, marginMode: c.leverage[s]?.marginMode ?? 'cross' });
-    const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, symbols, terms));
-
-    // The dead-man switch on its own ccxt instance (its call costs several requests in the throttle).
-    let deadMan: DeadManSwitch | null = null;
-    const dm = profile.deadMan;
-    // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
-    if (dm !== null && c.deadMan.enabled && symbols.some((s) => dm.markets.includes(marketTypeOf(s)))) {
-      const dmEx = await createExchange(profile, settings);
-      dmEx.setMarkets(ex.markets);
-      deadMan = new DeadManSwitch({
-        profile: dm, timeoutSec: c.deadMan.timeoutSec, ...(c.deadMan.refreshSec !== undefined ? { refreshSec: c.deadMan.refreshSec } : {}),
-        scheduler: opts.scheduler ?? new WallScheduler(),
-        call: armCallOf(dm, dmEx, symbols, { tag: opts.orderTag ?? 'parity', marketTypeOf }),
-        onEvent: (level, m) => say(level, m),
-      });
-      closers.push(() => dmEx.close());
-    }
-    // Bill pulls on their own instance (its own throttle, the markets shared): orders never wait behind ledger pages.
-    const ledgerEx = await createExchange(profile, settings);
-    ledgerEx.setMarkets(ex.markets);
-    const execution = new CcxtExecution({
-      profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols, live: settings.live, deadMan, alsoClose: closers.map((close) => ({ close })),
-      marginMode: (s) => (marketTypeOf(s) === 'swap' ? terms(s).marginMode : undefined),
-      onProblem: (p) => say('warn', `${p.name}: ${p.message}`), onInfo: (m) => say('info', m),
-      ...(opts.orderTag !== undefined ? { orderTag: opts.orderTag } : {}),
-      ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
+  const terms = (s: string) => ({ leverage: c.leverage[s]?.leverage ?? config.account.perpLeverage, marginMode: c.leverage[s]?.marginMode ?? 'cross' });
+  const { ex, execution, deadMan, instruments, venueName } = await openCcxtClient(profile, settings, {
+    symbols, terms, deadMan: c.deadMan, say,
+    ...(opts.orderTag !== undefined ? { orderTag: opts.orderTag } : {}),
+    ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
+    tuning: {
       ...(opts.reconnectInitialMs !== undefined ? { reconnectInitialMs: opts.reconnectInitialMs } : {}),
       ...(opts.billsPollMs !== undefined ? { billsPollMs: opts.billsPollMs } : {}),
       ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
-    });
-
+    },
+  }).catch(async (err: unknown) => {
+    throw startupError(profile, settings.restUrl, err, err instanceof ccxt.InvalidNonce ? await publicClockOffset(profile, settings) : null);
+  });
+  try {
     const account = await execution.queries.account();
     if (opts.live) {
       const r = await confirmLiveAccount(account.accountId, {
@@ -152,11 +128,23 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
     });
     return { ...session, execution, deadMan };
   } catch (err) {
-    // A refused timestamp: how far off our clock is, from the venue's public time (unsigned).
-    const offset = err instanceof ccxt.InvalidNonce ? await ex.fetchTime().then((t) => (t === undefined ? null : t - Date.now()), () => null) : null;
-    await ex.close().catch(() => undefined);
-    for (const close of closers) await close().catch(() => undefined);
+    const offset = err instanceof ccxt.InvalidNonce ? await publicClockOffset(profile, settings) : null;
+    await execution.disconnect().catch(() => undefined);
     throw startupError(profile, settings.restUrl, err, offset);
+  }
+}
+
+/** A refused timestamp: how far off our clock is, from the venue's public time (unsigned, on an instance of its own). */
+async function publicClockOffset(p: CcxtProfile, s: CcxtSettings): Promise<number | null> {
+  const ex = await createExchange(p, s).catch(() => null);
+  if (ex === null) return null;
+  try {
+    const t = await ex.fetchTime();
+    return t === undefined ? null : t - Date.now();
+  } catch {
+    return null;
+  } finally {
+    await ex.close().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,79 @@
+/**
+ * A ccxt venue's execution side, assembled from its profile: the order instance (REST and
+ * websockets), the bill-pull instance (its own throttle, the markets shared: orders never wait
+ * behind ledger pages), the dead-man switch on an instance of its own where the profile has one and
+ * it covers a traded market type, and the execution client over them. Sessions (modes/ccxt.ts), the
+ * bench and the cross-venue tests build it here, so they run what a session runs.
+ */
+import type { Exchange } from 'ccxt';
+import { InstrumentRegistry } from '../../domain/instrument-registry.ts';
+import type { Scheduler } from '../../ports/scheduler.ts';
+import { WallScheduler } from '../../ports/scheduler.ts';
+import { createExchange, type CcxtSettings } from './config.ts';
+import { DeadManSwitch, armCallOf } from './dead-man.ts';
+import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
+import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
+import { marketTypeOf, type CcxtProfile } from './profiles.ts';
+
+export interface CcxtClientOptions {
+  readonly symbols: readonly string[];
+  /** Leverage and margin mode per swap symbol (the config's, else the account default). */
+  readonly terms: (symbol: string) => PerpTerms;
+  readonly deadMan: { readonly enabled: boolean; readonly timeoutSec: number; readonly refreshSec?: number | undefined };
+  readonly orderTag?: string;
+  readonly scheduler?: Scheduler;
+  /** ccxt's own throttle (default on, as sessions run it; the bench measures without it too). */
+  readonly enableRateLimit?: boolean;
+  readonly say: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Adapter tuning (tests make them short). */
+  readonly tuning?: Pick<CcxtExecutionOptions, 'reconnectInitialMs' | 'billsPollMs' | 'heartbeatMs'>;
+}
+
+export interface CcxtClient {
+  readonly ex: Exchange;
+  readonly execution: CcxtExecution;
+  readonly deadMan: DeadManSwitch | null;
+  readonly instruments: InstrumentRegistry;
+  readonly venueName: string;
+}
+
+export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSettings, o: CcxtClientOptions): Promise<CcxtClient> {
+  const make = () => createExchange(profile, settings, o.enableRateLimit !== undefined ? { enableRateLimit: o.enableRateLimit } : {});
+  const ex = await make();
+  const opened: { close(): Promise<unknown> }[] = [];
+  try {
+    await ex.loadMarkets();
+    const venueName = settings.live ? `${profile.name}-live` : profile.name;
+    const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, o.symbols, o.terms));
+    const scheduler = o.scheduler ?? new WallScheduler();
+
+    let deadMan: DeadManSwitch | null = null;
+    const dm = profile.deadMan;
+    // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
+    if (dm !== null && o.deadMan.enabled && o.symbols.some((s) => dm.markets.includes(marketTypeOf(s)))) {
+      const dmEx = await make();
+      opened.push(dmEx);
+      dmEx.setMarkets(ex.markets);
+      deadMan = new DeadManSwitch({
+        profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
+        scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf }),
+        onEvent: (level, m) => o.say(level, m),
+      });
+    }
+    const ledgerEx = await make();
+    ledgerEx.setMarkets(ex.markets);
+    const execution = new CcxtExecution({
+      profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols: o.symbols, live: settings.live, deadMan, alsoClose: opened,
+      marginMode: (s) => (marketTypeOf(s) === 'swap' ? o.terms(s).marginMode : undefined),
+      onProblem: (p) => o.say('warn', `${p.name}: ${p.message}`), onInfo: (m) => o.say('info', m),
+      ...(o.orderTag !== undefined ? { orderTag: o.orderTag } : {}),
+      ...(o.scheduler !== undefined ? { scheduler: o.scheduler } : {}),
+      ...o.tuning,
+    });
+    return { ex, execution, deadMan, instruments, venueName };
+  } catch (err) {
+    await ex.close().catch(() => undefined);
+    for (const x of opened) await x.close().catch(() => undefined);
+    throw err;
+  }
+}
