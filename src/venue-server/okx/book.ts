@@ -131,6 +131,8 @@ export interface BookOptions {
   readonly now: () => number;
   readonly faults: FaultState;
   readonly emit: (ev: BookEvent) => void;
+  /** The client order id rule (default OKX's CLORDID); another venue's fake passes its own (Bybit orderLinkId: up to 36 of letters, digits, - and _). */
+  readonly clientIdPattern?: RegExp;
 }
 
 /** The maintenance margin rate of the fake's swaps (OKX's first tier for BTC-USDT-SWAP is 0.4%). */
@@ -185,7 +187,7 @@ export class OkxBook implements InstrumentProvider {
 
   place(req: PlaceReq): Outcome<OkxOrder> {
     if (!this.insts.has(req.instId)) return refuse('51001', `Instrument ID ${req.instId} does not exist.`);
-    if (req.clOrdId !== undefined && req.clOrdId !== '' && !CLORDID.test(req.clOrdId)) return refuse('51000', 'Parameter clOrdId error');
+    if (req.clOrdId !== undefined && req.clOrdId !== '' && !(this.opts.clientIdPattern ?? CLORDID).test(req.clOrdId)) return refuse('51000', 'Parameter clOrdId error');
     if (req.tag !== undefined && req.tag !== '' && !TAG.test(req.tag)) return refuse('51000', 'Parameter tag error');
     const clOrdId = req.clOrdId ?? '';
     if (clOrdId !== '' && this.pendingByClOrd.has(clOrdId)) return refuse('51016', 'Duplicated client order ID');
@@ -289,12 +291,17 @@ export class OkxBook implements InstrumentProvider {
 
   /** The dead-man switch: cancel every working order (with this tag, when one is given). */
   cancelAllTagged(tag: string): string[] {
+    return this.cancelWhere((o) => tag === '' || o.tag === tag);
+  }
+
+  /** Cancel every working order the predicate picks (another venue's dead-man switch: Bybit's DCP per product). */
+  cancelWhere(pick: (o: Readonly<OkxOrder>) => boolean, source = '20'): string[] {
     const out: string[] = [];
     for (const o of this.orders.values()) {
       if (o.state !== 'live' && o.state !== 'partially_filled') continue;
-      if (tag !== '' && o.tag !== tag) continue;
+      if (!pick(o)) continue;
       // OKX's cancelSource for an order canceled by cancel-all-after.
-      const r = this.cancel(o.instId, { ordId: o.ordId }, '20');
+      const r = this.cancel(o.instId, { ordId: o.ordId }, source);
       if (r.ok) out.push(o.ordId);
     }
     return out;

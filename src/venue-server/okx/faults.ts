@@ -10,7 +10,7 @@ const Count = z.number().int().min(0);
 export const OkxFault = z.strictObject({
   /** Refuse the next N orders at entry with this sCode (default 51008, insufficient margin). */
   reject: Count.optional(),
-  rejectCode: z.string().regex(/^\d{5}$/).optional(),
+  rejectCode: z.string().regex(/^\d{5,6}$/).optional(),
   /** Fill each of the next N orders in two parts on two bars (the order is partially_filled between). */
   partialFill: Count.optional(),
   /** Close every private websocket now (ccxt's pending watch* reject with NetworkError). */
