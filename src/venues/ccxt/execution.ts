@@ -690,7 +690,7 @@ export class CcxtExecution implements ExecutionClient {
   private entryOfBill(e: CcxtLedgerEntryT): AccountEntry | null {
     let entry: AccountEntry | null;
     try {
-      entry = entryOf(this.p, e, (id) => this.ex.safeSymbol(id, undefined, '-') ?? null);
+      entry = entryOf(this.p, e, (id, type) => this.ex.safeSymbol(id, undefined, '-', type) ?? null);
     } catch (err) {
       const id = `${e.id}`;
       if (!this.toldBills.has(id)) {

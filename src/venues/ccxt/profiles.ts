@@ -9,6 +9,7 @@ import type { OrderRequest } from '../../domain/order.ts';
 import type { EndpointSet } from '../endpoint-guard.ts';
 import { CLIENT_ID_RULES, type ClientIdRule } from '../../orders/client-ids.ts';
 import { DERIBIT_PROFILE } from './profile-deribit.ts';
+import { BYBIT_PROFILE } from './profile-bybit.ts';
 
 /** ccxt's `has` value: supported natively, not at all, or emulated by ccxt on the client side. */
 export type Has = true | false | 'emulated';
@@ -108,6 +109,8 @@ export interface BillsProfile {
   readonly fields: {
     readonly id: string; readonly type: string; readonly subType: string; readonly cash: string;
     readonly pnl: string; readonly size: string; readonly price: string; readonly ts: string; readonly instrument: string;
+    /** The bill's field that says its instrument's market type, and its values (Bybit `category`: spot and linear share the symbol BTCUSDT). */
+    readonly marketType?: { readonly field: string; readonly values: Readonly<Record<string, MarketType>> };
   };
   /** fetchLedger's page size limit (OKX: 100). */
   readonly pageLimit: number;
@@ -148,7 +151,8 @@ export interface CcxtProfile {
   readonly cumQtyField: string | null;
   /** A trade's fee in `info`: the fields to try in order (the fill's own first), and the venue's sign. */
   readonly fee: { readonly fields: readonly string[]; readonly paidIsNegative: boolean };
-  readonly leverage: { readonly setLeverage: Has; readonly setMarginMode: Has };
+  /** `marginModeScope`: what a margin-mode change applies to (Bybit unified: the whole account); absent = per symbol. */
+  readonly leverage: { readonly setLeverage: Has; readonly setMarginMode: Has; readonly marginModeScope?: 'symbol' | 'account' };
   readonly deadMan: DeadManProfile | null;
   readonly ws: WsProfile;
   /**
@@ -286,7 +290,7 @@ export const OKX_PROFILE: CcxtProfile = {
   balanceCash: { list: 'data.0.details', currency: 'ccy', cash: 'cashBal', equity: 'data.0.totalEq' },
 };
 
-export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE };
+export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE, bybit: BYBIT_PROFILE };
 
 /** ccxt's spelling of a market's type from parity's symbol: `BTC/USDT:USDT` is a swap, `BTC/USDT` spot. */
 export function marketTypeOf(symbol: string): MarketType {

@@ -6,7 +6,7 @@
 import type { OrderRequest } from '../../domain/order.ts';
 import type { AccountEntry, ExecutionReport, VenueExecution, VenueOrderState, VenueOrderStatus } from '../../ports/index.ts';
 import { CcxtProtocolError } from './errors.ts';
-import type { CcxtProfile } from './profiles.ts';
+import type { CcxtProfile, MarketType } from './profiles.ts';
 import { infoNumber, infoString, type CcxtLedgerEntryT, type CcxtOrderT, type CcxtTradeT } from './wire.ts';
 
 /** Our client order id on a ccxt order or trade: the venue's own field first (ccxt drops it on some paths). */
@@ -106,7 +106,7 @@ export function executionOf(p: CcxtProfile, t: CcxtTradeT): VenueExecution | nul
  * trade and the position's cost on our ledger). `symbolOf` maps the venue's instrument id to ccxt's
  * unified symbol (the loaded markets).
  */
-export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueInstrumentId: string) => string | null): AccountEntry | null {
+export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueInstrumentId: string, marketType?: MarketType) => string | null): AccountEntry | null {
   const b = p.bills;
   const f = b.fields;
   const type = infoString(e.info, f.type) ?? '';
@@ -120,7 +120,9 @@ export function entryOf(p: CcxtProfile, e: CcxtLedgerEntryT, symbolOf: (venueIns
   const ts = infoNumber(e.info, f.ts) ?? e.timestamp;
   // ccxt's ledger entry has no symbol: the venue's instrument id is looked up in the loaded markets.
   const inst = infoString(e.info, f.instrument);
-  const symbol = e.symbol ?? (inst === undefined ? null : symbolOf(inst));
+  // Where the venue's id names more than one market (Bybit BTCUSDT: spot and linear), the bill says which.
+  const mt = f.marketType === undefined ? undefined : f.marketType.values[infoString(e.info, f.marketType.field) ?? ''];
+  const symbol = e.symbol ?? (inst === undefined ? null : symbolOf(inst, mt));
   const trades = (kind === 'liquidation' || kind === 'adl') && size !== undefined && size > 0;
   // A bill that moved the position carries the position's P&L in its cash change: our ledger
   // derives that from the trade, so only the rest is cash. A cash-only bill (funding, a rebate) is
