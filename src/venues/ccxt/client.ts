@@ -14,6 +14,7 @@ import { DeadManSwitch, armCallOf } from './dead-man.ts';
 import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
 import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
 import { marketTypeOf, type CcxtProfile } from './profiles.ts';
+import { closeExchange } from './teardown.ts';
 
 export interface CcxtClientOptions {
   readonly symbols: readonly string[];
@@ -52,7 +53,7 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
     // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
     if (dm !== null && o.deadMan.enabled && o.symbols.some((s) => dm.markets.includes(marketTypeOf(s)))) {
       const dmEx = await make();
-      opened.push(dmEx);
+      opened.push({ close: () => closeExchange(dmEx) });
       dmEx.setMarkets(ex.markets);
       deadMan = new DeadManSwitch({
         profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
@@ -72,7 +73,7 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
     });
     return { ex, execution, deadMan, instruments, venueName };
   } catch (err) {
-    await ex.close().catch(() => undefined);
+    await closeExchange(ex);
     for (const x of opened) await x.close().catch(() => undefined);
     throw err;
   }

@@ -32,6 +32,7 @@ import type { DeadManSwitch } from './dead-man.ts';
 import { CcxtApiError, CcxtNetworkError, CcxtProtocolError, clockError, venueCodesOf, type CcxtProblem } from './errors.ts';
 import { capabilitiesOf, marketRefusal, marketTypeOf, type AskScope, type CcxtProfile, type MarketType } from './profiles.ts';
 import { WindowLimiter } from './rate-limit.ts';
+import { closeExchange } from './teardown.ts';
 import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
 import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from './translate.ts';
 import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, atPath, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
@@ -156,7 +157,8 @@ export class CcxtExecution implements ExecutionClient {
       const dm = o.deadMan ?? null;
       const covered = o.symbols.some((s) => o.profile.deadMan!.markets.includes(marketTypeOf(s)));
       const why = covered ? `disabled in the config (${o.profile.name}.deadMan.enabled)` : `${o.profile.endpoints.venue} has none for ${[...new Set(o.symbols.map(marketTypeOf))].join(' / ')}`;
-      this.deadMan = () => dm?.view() ?? { state: 'off', timeoutMs: 0, expiresAt: null, lastRefresh: null, detail: why };
+      // Not covering any traded market type is the venue's lack (DMS none), not the operator's choice (DMS off).
+      this.deadMan = () => dm?.view() ?? { state: covered ? 'off' : 'unsupported', timeoutMs: 0, expiresAt: null, lastRefresh: null, detail: why };
     }
   }
 
@@ -199,8 +201,8 @@ export class CcxtExecution implements ExecutionClient {
     this.state = 'disconnected';
     // An orderly exit leaves orders as they are (as on every venue): the switch is turned off.
     await this.o.deadMan?.stop(true);
-    await this.ex.close().catch(() => undefined);
-    if (this.ledgerEx !== this.ex) await this.ledgerEx.close().catch(() => undefined);
+    await closeExchange(this.ex);
+    if (this.ledgerEx !== this.ex) await closeExchange(this.ledgerEx);
     for (const x of this.o.alsoClose ?? []) await x.close().catch(() => undefined);
   }
 
