@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { startVenueServer } from '../venue-server/index.ts';
 import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
 import { startOkxFake } from '../venue-server/okx/index.ts';
+import { runBybit } from './venue-bybit.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
 
@@ -40,7 +41,7 @@ export function registerVenue(program: Command): void {
   program
     .command('venue')
     .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or OKX v5 REST and websocket (ccxt)')
-    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), alpaca or tws', 'alpaca')
+    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), bybit (Bybit v5, for ccxt), alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
@@ -56,10 +57,10 @@ export function registerVenue(program: Command): void {
     .option('--live-account', 'okx: the account is a live one (refuses x-simulated-trading: 1); default a demo account, which requires it')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
-      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, alpaca and tws`);
-      if (flags.protocol !== 'okx') {
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'bybit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, bybit, alpaca and tws`);
+      if (flags.protocol !== 'okx' && flags.protocol !== 'bybit') {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
-          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx`);
+          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx or bybit`);
         }
       }
       const accountType = flags.accountType ?? (flags.protocol === 'tws' ? 'margin' : 'cash');
@@ -71,6 +72,10 @@ export function registerVenue(program: Command): void {
       }
       if (flags.protocol === 'okx') {
         await runOkx(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
+        return;
+      }
+      if (flags.protocol === 'bybit') {
+        await runBybit(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
         return;
       }
       for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
