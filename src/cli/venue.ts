@@ -12,6 +12,7 @@ import { startVenueServer } from '../venue-server/index.ts';
 import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
 import { startOkxFake } from '../venue-server/okx/index.ts';
 import { runBybit } from './venue-bybit.ts';
+import { runDeribit } from './venue-deribit.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
 
@@ -41,7 +42,7 @@ export function registerVenue(program: Command): void {
   program
     .command('venue')
     .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or OKX v5 REST and websocket (ccxt)')
-    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), bybit (Bybit v5, for ccxt), alpaca or tws', 'alpaca')
+    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), bybit (Bybit v5, for ccxt), deribit (Deribit v2 JSON-RPC, for ccxt), alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
@@ -57,10 +58,10 @@ export function registerVenue(program: Command): void {
     .option('--live-account', 'okx: the account is a live one (refuses x-simulated-trading: 1); default a demo account, which requires it')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
-      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'bybit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, bybit, alpaca and tws`);
-      if (flags.protocol !== 'okx' && flags.protocol !== 'bybit') {
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, bybit, deribit, alpaca and tws`);
+      if (flags.protocol !== 'okx' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
-          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx or bybit`);
+          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx, bybit or deribit`);
         }
       }
       const accountType = flags.accountType ?? (flags.protocol === 'tws' ? 'margin' : 'cash');
@@ -76,6 +77,10 @@ export function registerVenue(program: Command): void {
       }
       if (flags.protocol === 'bybit') {
         await runBybit(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
+        return;
+      }
+      if (flags.protocol === 'deribit') {
+        await runDeribit(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
         return;
       }
       for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
