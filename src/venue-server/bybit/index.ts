@@ -47,7 +47,8 @@
  * disconnected-cancel-all answers 10001 and ccxt throws) and a private websocket had subscribed to
  * the product's topic (dcp.future / dcp.spot / dcp.option) and every such socket has been gone for
  * the window, on the real-time clock admin.advance moves; then every working order of the product
- * is canceled (cancelType CancelByDCP). A socket back within the window stops it.
+ * is canceled (cancelType CancelByDCP). A socket back within the window stops it; an unsubscribe
+ * of the last one is taken as an orderly end and never fires (Bybit's docs do not say).
  *
  * Websockets /<host>/v5/public/linear and /public/spot (tickers.SYMBOL: a snapshot on subscribe and
  * per bar; kline.1.SYMBOL), /<host>/v5/private (stream-demo.* for a demo account; op auth with

@@ -98,11 +98,15 @@ export async function startBybitFake(opts: BybitFakeOptions = {}): Promise<Bybit
 
   // Disconnection Protect, per product: its window, whether a dcp socket was up, and since when none is (the real-time clock).
   const dcp = new Map<string, { window: number; seen: boolean; lostAt: number | null }>(Object.keys(DCP_CATEGORY).map((p) => [p, { window: DCP_DEFAULT, seen: false, lostAt: null }]));
-  function onDcpChange(): void {
+  function onDcpChange(orderly: readonly string[]): void {
     const up = live.dcpSockets();
     for (const [product, st] of dcp) {
       if ((up.get(product) ?? 0) > 0) {
         st.seen = true;
+        st.lostAt = null;
+      } else if (orderly.includes(product)) {
+        // The last dcp socket unsubscribed: an orderly end, nothing to fire.
+        st.seen = false;
         st.lostAt = null;
       } else if (st.seen && st.lostAt === null) st.lostAt = clock.elapsed();
     }

@@ -42,8 +42,12 @@ export interface StreamDeps {
   readonly fundingRate: number;
   readonly nextFunding: () => number;
   readonly now: () => number;
-  /** A private socket's DCP subscriptions changed (subscribed, or the socket went away). */
-  readonly onDcpChange: () => void;
+  /**
+   * A private socket's DCP subscriptions changed: subscribed, the socket went away, or it
+   * unsubscribed from these products (`orderly`: an orderly end, which the fake does not fire on;
+   * Bybit's docs say nothing of an unsubscribe).
+   */
+  readonly onDcpChange: (orderly: readonly string[]) => void;
   readonly log: (line: string) => void;
 }
 
@@ -138,7 +142,7 @@ export class BybitStreams {
     this.conns.add(c);
     ws.on('close', () => {
       this.conns.delete(c);
-      if ([...c.topics].some((t) => DCP_TOPICS[t] !== undefined)) this.d.onDcpChange();
+      if ([...c.topics].some((t) => DCP_TOPICS[t] !== undefined)) this.d.onDcpChange([]);
     });
     ws.on('message', (data, isBinary) => {
       let raw: unknown;
@@ -176,13 +180,14 @@ export class BybitStreams {
       if (why !== null) return send(c, { success: false, ret_msg: why, conn_id: c.connId, ...rid, op });
     }
     let dcp = false;
+    const orderly: string[] = [];
     for (const t of topics) {
       if (op === 'subscribe') c.topics.add(t);
-      else c.topics.delete(t);
+      else if (c.topics.delete(t) && DCP_TOPICS[t] !== undefined) orderly.push(DCP_TOPICS[t]!);
       if (DCP_TOPICS[t] !== undefined) dcp = true;
     }
     send(c, { success: true, ret_msg: '', conn_id: c.connId, ...rid, op });
-    if (dcp) this.d.onDcpChange();
+    if (dcp) this.d.onDcpChange(orderly);
     if (op === 'subscribe') for (const t of topics) this.snapshot(c, t);
   }
 

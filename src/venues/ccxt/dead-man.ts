@@ -14,6 +14,7 @@
  * The call goes on its own ccxt instance: OKX charges it ten plain requests in ccxt's throttle, and
  * orders must not queue behind a heartbeat.
  */
+import ccxt from 'ccxt';
 import type { DeadManStatus } from '../../ports/index.ts';
 import type { Scheduler, TimerHandle } from '../../ports/scheduler.ts';
 import type { DeadManProfile } from './profiles.ts';
@@ -138,7 +139,14 @@ export class DeadManSwitch {
         if (!known) this.o.onEvent('warn', `dead-man switch NOT armed: ${answer.why}; our orders stay on the venue if the console dies`);
       }
     } catch (err) {
-      if (this.status.state !== 'fired') {
+      // A venue that refuses the call (ccxt ExchangeError: Bybit without Disconnection Protect) says why it is unavailable, with what it needs.
+      const needs = err instanceof ccxt.ExchangeError && this.o.profile.needs !== undefined ? `; it needs ${this.o.profile.needs}` : '';
+      if (needs !== '') {
+        const why = `the venue refused the arming call (${errText(err)})${needs}`;
+        const known = this.status.detail === why;
+        this.status = { state: 'failing', timeoutMs: 0, expiresAt: null, lastRefresh: this.status.lastRefresh, detail: why };
+        if (!known) this.o.onEvent('warn', `dead-man switch NOT armed: ${why}; our orders stay on the venue if the console dies`);
+      } else if (this.status.state !== 'fired') {
         this.status = { ...this.status, state: 'failing', detail: errText(err) };
         this.o.onEvent('warn', `dead-man switch refresh failed (${errText(err)}): the venue cancels our orders at ${iso(this.status.expiresAt)} unless a refresh gets through`);
       }

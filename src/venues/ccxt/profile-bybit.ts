@@ -67,6 +67,8 @@ export const BYBIT_PROFILE: CcxtProfile = {
     tag: null,
     costFactor: 1,
     needs: 'Disconnection Protect enabled for the account (Bybit enables it per UID on request) and a private websocket subscribed to dcp (the session keeps one)',
+    // dcp.future covers DERIVATIVES, the product ccxt's cancelAllOrdersAfter arms.
+    subscription: { topics: ['dcp.future'] },
   },
   ws: { watchOHLCV: true, watchTicker: true, watchOrders: true, watchMyTrades: true, watchPositions: true },
   // Bybit: 10 orders/s per UID across create / amend / cancel on the unified account.

@@ -67,6 +67,12 @@ export interface DeadManProfile {
   readonly costFactor: number;
   /** What the venue needs besides the call, said when arming fails (Bybit: DCP enabled for the account, a private websocket subscribed to dcp). */
   readonly needs?: string;
+  /**
+   * Websocket topics the venue needs a private socket of the session subscribed to for the switch
+   * to fire (Bybit Disconnection Protect: dcp.future), which ccxt never subscribes itself: kept by
+   * dcp-subscription.ts on the order instance's private socket.
+   */
+  readonly subscription?: { readonly topics: readonly string[] };
 }
 
 /**

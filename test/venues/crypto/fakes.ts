@@ -4,6 +4,8 @@
  * BTC perpetual.
  */
 import { startOkxFake } from '../../../src/venue-server/okx/index.ts';
+import { startBybitFake } from '../../../src/venue-server/bybit/index.ts';
+import { BYBIT_PROFILE } from '../../../src/venues/ccxt/profile-bybit.ts';
 import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
 import type { CcxtProfile } from '../../../src/venues/ccxt/profiles.ts';
 
@@ -31,6 +33,17 @@ export const CRYPTO_FAKES: readonly CryptoFakeCase[] = [
       return {
         env: { OKX_API_KEY: f.credentials.apiKey, OKX_SECRET: f.credentials.secret, OKX_PASSPHRASE: f.credentials.passphrase, OKX_BASE_URL: f.restUrl, OKX_WS_URL: f.wsUrl },
         pushBar: (ts, close) => f.admin.pushBar({ instId: 'BTC-USDT-SWAP', ...flat(ts, close) }),
+        close: () => f.close(),
+      };
+    },
+  },
+  {
+    name: 'bybit', profile: BYBIT_PROFILE, symbol: 'BTC/USDT:USDT',
+    async start(t0) {
+      const f = await startBybitFake({ port: 0, speed: 0, startTime: t0 });
+      return {
+        env: { BYBIT_API_KEY: f.credentials.apiKey, BYBIT_SECRET: f.credentials.secret, BYBIT_BASE_URL: f.restUrl, BYBIT_WS_URL: f.wsUrl },
+        pushBar: (ts, close) => f.admin.pushBar({ instId: 'linear:BTCUSDT', ...flat(ts, close) }),
         close: () => f.close(),
       };
     },
