@@ -503,8 +503,9 @@ export class CcxtExecution implements ExecutionClient {
     let newest: number | null = null;
     const q = this.p.bills.query;
     // The newest row there is: one row where the venue answers newest first, else the venue's default window.
-    const probe = q.page.kind === 'forward' ? this.p.bills.pageLimit : 1;
-    for (const x of await this.perAsk(q.scope, (a) => this.ledgerEx.fetchLedger(a.code, undefined, probe, a.params))) {
+    const probe = q.page.kind === 'forward' && q.implicit === undefined ? this.p.bills.pageLimit : 1;
+    const im = q.implicit;
+    for (const x of await this.perAsk(q.scope, (a) => (im !== undefined ? this.implicitLedger(im, a.code ?? this.quoteCurrency(), 0, probe, 1) : this.ledgerEx.fetchLedger(a.code, undefined, probe, a.params)))) {
       const e = this.parse(CcxtLedgerEntry, x, 'ledger entry');
       if (e !== null && (newest === null || e.timestamp > newest)) newest = e.timestamp;
     }
@@ -658,6 +659,7 @@ export class CcxtExecution implements ExecutionClient {
     const limit = this.p.bills.pageLimit;
     const parse = (raw: unknown[]): CcxtLedgerEntryT[] => raw.map((x) => this.parse(CcxtLedgerEntry, x, 'ledger entry')).filter((x) => x !== null);
     return this.perAsk(q.scope, async (a) => {
+      if (q.implicit !== undefined) return parse(await this.implicitLedger(q.implicit, a.code ?? this.quoteCurrency(), ts, limit));
       const params = { ...a.params, ...(q.sinceParam !== null ? { [q.sinceParam]: ts } : {}) };
       if (q.page.kind === 'ccxt') return parse(await this.ledgerEx.fetchLedger(a.code, ts, undefined, { ...params, paginate: true }));
       const out: CcxtLedgerEntryT[] = [];
@@ -680,6 +682,32 @@ export class CcxtExecution implements ExecutionClient {
       }
       return out;
     });
+  }
+
+  /**
+   * The ledger through a venue call where ccxt has no fetchLedger (Deribit's transaction log),
+   * every page, each row shaped as ccxt's ledger entry (id, timestamp, currency, amount, the row as
+   * `info`) so the profile's fields read it as they read ccxt's.
+   */
+  private async implicitLedger(l: NonNullable<CcxtProfile['bills']['query']['implicit']>, code: string, ts: number, limit: number, pages = 50): Promise<unknown[]> {
+    const f = this.p.bills.fields;
+    const out: unknown[] = [];
+    let cursor: unknown = undefined;
+    for (let page = 0; page < pages; page++) {
+      const answer = await this.implicit(this.ledgerEx, l.method)({
+        [l.currencyParam]: code, [l.startParam]: ts, [l.endParam]: this.now() + 60_000, [l.countParam]: limit,
+        ...(cursor !== undefined && cursor !== null ? { [l.cursorParam]: cursor } : {}),
+      });
+      const rows = atPath(answer, l.rowsPath);
+      for (const r of Array.isArray(rows) ? rows : []) {
+        if (typeof r !== 'object' || r === null) continue;
+        const row = r as Record<string, unknown>;
+        out.push({ id: String(row[f.id] ?? ''), timestamp: infoNumber(row, f.ts), currency: typeof row['currency'] === 'string' ? row['currency'] : code, amount: infoNumber(row, f.cash) ?? null, info: row });
+      }
+      cursor = atPath(answer, l.cursorPath);
+      if (cursor === undefined || cursor === null || !Array.isArray(rows) || rows.length === 0) break;
+    }
+    return out;
   }
 
   /**

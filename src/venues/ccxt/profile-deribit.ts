@@ -65,8 +65,16 @@ export const DERIBIT_PROFILE: CcxtProfile = {
     subTypes: {},
     tradeSide: {},
     fields: { id: 'id', type: 'type', subType: 'sub_type', cash: 'change', pnl: 'session_rpl', size: 'position', price: 'mark_price', ts: 'timestamp', instrument: 'instrument_name' },
-    pageLimit: 100,
-    query: { scope: 'currency', sinceParam: null, page: { kind: 'forward' } },
+    // get_transaction_log takes up to 250 a page.
+    pageLimit: 250,
+    // ccxt's deribit has no fetchLedger: the transaction log itself, newest first, paged by `continuation`.
+    query: {
+      scope: 'currency', sinceParam: null, page: { kind: 'forward' },
+      implicit: {
+        method: 'privateGetGetTransactionLog', currencyParam: 'currency', startParam: 'start_timestamp', endParam: 'end_timestamp', countParam: 'count',
+        rowsPath: 'result.logs', cursorPath: 'result.continuation', cursorParam: 'continuation',
+      },
+    },
     lateMs: 3600_000,
     ours: ['trade', 'transfer', 'deposit', 'withdrawal'],
   },

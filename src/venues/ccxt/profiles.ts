@@ -131,6 +131,16 @@ export interface BillsProfile {
     readonly scope: AskScope;
     readonly sinceParam: string | null;
     readonly page: { readonly kind: 'olderThanId'; readonly param: string } | { readonly kind: 'forward' } | { readonly kind: 'ccxt' };
+    /**
+     * A venue call in place of ccxt's fetchLedger, where ccxt has none (Deribit
+     * private/get_transaction_log): asked with the settle currency, the start and end times and a
+     * page size; its rows at `rowsPath` (read with `fields`), the next page's cursor at
+     * `cursorPath` (null: the last page), sent back as `cursorParam`. `page` is then unused.
+     */
+    readonly implicit?: {
+      readonly method: string; readonly currencyParam: string; readonly startParam: string; readonly endParam: string; readonly countParam: string;
+      readonly rowsPath: string; readonly cursorPath: string; readonly cursorParam: string;
+    };
   };
   /**
    * How far before the newest bill booked a pull looks again: the venue may post a bill after a
