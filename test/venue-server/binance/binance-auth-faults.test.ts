@@ -36,7 +36,7 @@ describe('Binance fake: signing', () => {
     await expect(stale.fetchBalance({ type: 'swap' })).rejects.toSatisfy((e: unknown) => e instanceof ccxt.InvalidNonce && /-1021/.test((e as Error).message));
     await expect(live.fetchBalance({ type: 'spot' })).rejects.toThrow(/-2015/);
     // The right key on its own side works.
-    expect((await ex.fetchBalance({ type: 'swap' })).total['USDT']).toBe(100_000);
+    expect(((await ex.fetchBalance({ type: 'swap' })).total as unknown as Record<string, number>)['USDT']).toBe(100_000);
   });
 
   it('a spot WS-API subscription signed with the wrong secret is refused with -1022 (raw socket: ccxt leaves that rejection unhandled)', async () => {

@@ -57,7 +57,7 @@ describe('Binance fake through ccxt.pro.binance', () => {
     await new Promise((r) => setTimeout(r, 200));
     const o = await ex.createOrder(PERP, 'limit', 'buy', 0.01, 49_000, { clientOrderId: 'fill-1' });
     expect(o.status).toBe('open');
-    const edited = await ex.editOrder(o.id, PERP, 'limit', 'buy', 0.01, 49_500);
+    const edited = await ex.editOrder(String(o.id), PERP, 'limit', 'buy', 0.01, 49_500);
     expect(edited.id).toBe(o.id);
     expect(edited.price).toBe(49_500);
     fake.admin.pushBar({ instId: 'BTCUSDT', open: 49_600, high: 49_700, low: 49_400, close: 49_550 });
@@ -73,9 +73,9 @@ describe('Binance fake through ccxt.pro.binance', () => {
     expect(pos[0]?.contracts).toBe(0.01);
     expect(pos[0]?.side).toBe('long');
     const rest = await ex.createOrder(PERP, 'limit', 'sell', 0.01, 60_000, { clientOrderId: 'rest-1' });
-    const c = await ex.cancelOrder(rest.id, PERP);
+    const c = await ex.cancelOrder(String(rest.id), PERP);
     expect(c.status).toBe('canceled');
-    await expect(ex.cancelOrder(rest.id, PERP)).rejects.toThrow(/-2011/);
+    await expect(ex.cancelOrder(String(rest.id), PERP)).rejects.toThrow(/-2011/);
     expect(await ex.fetchOpenOrders(PERP)).toEqual([]);
   });
 
@@ -106,7 +106,7 @@ describe('Binance fake through ccxt.pro.binance', () => {
     await watching;
     expect(reports).toContain('spot-1:closed');
     const bal = await ex.fetchBalance({ type: 'spot' });
-    expect(bal.total['BTC']).toBe(0.001);
+    expect((bal.total as unknown as Record<string, number>)['BTC']).toBe(0.001);
     expect(await ex.fetchMyTrades(SPOT)).toHaveLength(1);
     // Spot's own wallet: the USD-M wallet is untouched.
     expect(fake.admin.state().cash).toBe(100_000);
