@@ -3,7 +3,9 @@
  * start the fake, the environment a session needs to reach it, and how to push one bar of the
  * BTC perpetual.
  */
+import { startDeribitFake } from '../../../src/venue-server/deribit/index.ts';
 import { startOkxFake } from '../../../src/venue-server/okx/index.ts';
+import { DERIBIT_PROFILE } from '../../../src/venues/ccxt/profile-deribit.ts';
 import { startBybitFake } from '../../../src/venue-server/bybit/index.ts';
 import { BYBIT_PROFILE } from '../../../src/venues/ccxt/profile-bybit.ts';
 import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
@@ -44,6 +46,18 @@ export const CRYPTO_FAKES: readonly CryptoFakeCase[] = [
       return {
         env: { BYBIT_API_KEY: f.credentials.apiKey, BYBIT_SECRET: f.credentials.secret, BYBIT_BASE_URL: f.restUrl, BYBIT_WS_URL: f.wsUrl },
         pushBar: (ts, close) => f.admin.pushBar({ instId: 'linear:BTCUSDT', ...flat(ts, close) }),
+        close: () => f.close(),
+      };
+    },
+  },
+  {
+    // Deribit's perpetual is USDC-margined (BTC_USDC-PERPETUAL), amounts in BTC; orders go over the session's own JSON-RPC websocket.
+    name: 'deribit', profile: DERIBIT_PROFILE, symbol: 'BTC/USDC:USDC',
+    async start(t0) {
+      const f = await startDeribitFake({ port: 0, speed: 0, startTime: t0 });
+      return {
+        env: { DERIBIT_API_KEY: f.credentials.apiKey, DERIBIT_SECRET: f.credentials.secret, DERIBIT_BASE_URL: f.restUrl, DERIBIT_WS_URL: f.wsUrl },
+        pushBar: (ts, close) => f.admin.pushBar({ instId: 'BTC_USDC-PERPETUAL', ...flat(ts, close) }),
         close: () => f.close(),
       };
     },
