@@ -40,12 +40,13 @@
  * totalEquity add the open P&L; spot coins as coins), account/info (unifiedMarginStatus 5, dcpStatus),
  * account/transaction-log (TRADE, SETTLEMENT = funding, LIQUIDATION; change = the cash change,
  * cashFlow = realized P&L, fee and funding positive when paid; category and symbol; cursor paging),
- * user/query-api (userID), asset/coin/query-info, order/disconnected-cancel-all {product, timeWindow 3-300}.
+ * user/query-api (userID), asset/coin/query-info, order/disconnected-cancel-all {product, timeWindow 3-300},
+ * account/query-dcp-info.
  *
  * Disconnection Protect (DCP): per product (DERIVATIVES = linear, SPOT, OPTIONS) a window (10 s
  * until set). It fires only when the account has DCP enabled (option `dcpEnabled`; when not,
  * disconnected-cancel-all answers 10001 and ccxt throws) and a private websocket had subscribed to
- * the product's topic (dcp.future / dcp.spot / dcp.option) and every such socket has been gone for
+ * the product's topic (dcp.future / dcp.spot / dcp.option, or dcp for all) and every such socket has been gone for
  * the window, on the real-time clock admin.advance moves; then every working order of the product
  * is canceled (cancelType CancelByDCP). A socket back within the window stops it; an unsubscribe
  * of the last one is taken as an orderly end and never fires (Bybit's docs do not say).

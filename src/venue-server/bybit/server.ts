@@ -308,6 +308,8 @@ export async function startBybitFake(opts: BybitFakeOptions = {}): Promise<Bybit
         });
       case 'GET account/info':
         return ok({ unifiedMarginStatus: 5, marginMode: accountMargin === 'cross' ? 'REGULAR_MARGIN' : 'ISOLATED_MARGIN', isMasterTrader: false, spotHedgingStatus: 'OFF', updatedTime: String(now), dcpStatus: dcpEnabled ? 'ON' : 'OFF', timeWindow: dcp.get('DERIVATIVES')!.window, smpGroup: 0 });
+      case 'GET account/query-dcp-info':
+        return ok({ dcpInfos: dcpEnabled ? [...dcp].map(([product, st]) => ({ product, dcpStatus: 'ON', timeWindow: String(st.window) })) : [] });
       case 'GET account/wallet-balance': {
         const t = q(url, 'accountType');
         if (t !== 'UNIFIED') return err(10001, `accountType only support UNIFIED (got ${t ?? 'none'}): the account is a unified trading account`);
@@ -344,7 +346,9 @@ export async function startBybitFake(opts: BybitFakeOptions = {}): Promise<Bybit
         return ok({ category: category ?? '', list: p.list.map((f, k) => executionJson(f, byBook.get(f.instId)!, orders.get(f.ordId), k)), nextPageCursor: p.nextPageCursor });
       }
       case 'GET position/list': {
-        if (q(url, 'category') !== 'linear') return err(10001, 'params error: category must be linear (the fake has no inverse or option positions)');
+        // The account has no inverse or option positions (ccxt's position snapshot asks for inverse too).
+        if (q(url, 'category') === 'inverse' || q(url, 'category') === 'option') return ok({ category: q(url, 'category'), list: [], nextPageCursor: '' });
+        if (q(url, 'category') !== 'linear') return err(10001, 'params error: category is linear, inverse or option');
         const symbol = q(url, 'symbol');
         const settle = q(url, 'settleCoin');
         if (symbol === undefined && settle === undefined) return err(10001, 'params error: symbol or settleCoin is required');

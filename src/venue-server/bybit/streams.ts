@@ -2,7 +2,7 @@
  * The Bybit fake's websockets, under the host segment the profile's 'origins' override keeps:
  * /<host>/v5/public/linear and /v5/public/spot (tickers.SYMBOL, kline.1.SYMBOL), /<host>/v5/private
  * (the auth op, then order, execution, position, wallet, and the Disconnection Protect topics
- * dcp.future / dcp.spot / dcp.option, which ccxt never subscribes itself). {op:'ping'} is answered
+ * dcp.future / dcp.spot / dcp.option, or dcp for all three, which ccxt never subscribes itself). {op:'ping'} is answered
  * as Bybit does (private: op 'pong'; public: ret_msg 'pong').
  */
 import { randomUUID } from 'node:crypto';
@@ -29,7 +29,9 @@ interface Conn {
 
 /** Disconnection Protect products by topic (dcp.future covers Bybit's DERIVATIVES). */
 export const DCP_TOPICS: Readonly<Record<string, string>> = { 'dcp.future': 'DERIVATIVES', 'dcp.spot': 'SPOT', 'dcp.option': 'OPTIONS' };
-const PRIVATE_TOPICS = new Set(['order', 'execution', 'position', 'wallet', ...Object.keys(DCP_TOPICS)]);
+const PRIVATE_TOPICS = new Set(['order', 'execution', 'position', 'wallet', 'dcp', ...Object.keys(DCP_TOPICS)]);
+/** The products a topic protects: `dcp` alone covers all three. */
+const dcpProducts = (topic: string): string[] => (topic === 'dcp' ? Object.values(DCP_TOPICS) : DCP_TOPICS[topic] !== undefined ? [DCP_TOPICS[topic]!] : []);
 
 export interface StreamDeps {
   readonly book: OkxBook;
@@ -80,10 +82,8 @@ export class BybitStreams {
     const out = new Map<string, number>();
     for (const c of this.conns) {
       if (c.kind !== 'private' || !c.authed) continue;
-      for (const t of c.topics) {
-        const product = DCP_TOPICS[t];
-        if (product !== undefined) out.set(product, (out.get(product) ?? 0) + 1);
-      }
+      const products = new Set([...c.topics].flatMap(dcpProducts));
+      for (const product of products) out.set(product, (out.get(product) ?? 0) + 1);
     }
     return out;
   }
@@ -142,7 +142,7 @@ export class BybitStreams {
     this.conns.add(c);
     ws.on('close', () => {
       this.conns.delete(c);
-      if ([...c.topics].some((t) => DCP_TOPICS[t] !== undefined)) this.d.onDcpChange([]);
+      if ([...c.topics].some((t) => dcpProducts(t).length > 0)) this.d.onDcpChange([]);
     });
     ws.on('message', (data, isBinary) => {
       let raw: unknown;
@@ -183,8 +183,8 @@ export class BybitStreams {
     const orderly: string[] = [];
     for (const t of topics) {
       if (op === 'subscribe') c.topics.add(t);
-      else if (c.topics.delete(t) && DCP_TOPICS[t] !== undefined) orderly.push(DCP_TOPICS[t]!);
-      if (DCP_TOPICS[t] !== undefined) dcp = true;
+      else if (c.topics.delete(t)) orderly.push(...dcpProducts(t));
+      if (dcpProducts(t).length > 0) dcp = true;
     }
     send(c, { success: true, ret_msg: '', conn_id: c.connId, ...rid, op });
     if (dcp) this.d.onDcpChange(orderly);

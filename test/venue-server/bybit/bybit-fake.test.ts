@@ -168,6 +168,16 @@ describe('Bybit fake with ccxt', () => {
       await until('the order to stream open and filled', () => got.includes('parityWs:open') && got.includes('parityWs:closed'));
       await until('the execution', () => trades.includes(`${PERP}:0.01`));
       await until('the kline', () => candles.includes(50_600));
+      // Positions: ccxt first loads a snapshot over REST (linear AND inverse), then the position topic.
+      const sizes: number[] = [];
+      void (async () => { for (;;) { const ps = await w.watchPositions([PERP]); for (const p of ps) sizes.push(p.contracts ?? 0); } })().catch(() => undefined);
+      const balances: number[] = [];
+      void (async () => { for (;;) { const b = await w.watchBalance(); balances.push((b.total as unknown as Record<string, number>)['USDT'] ?? 0); } })().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      await ex.createOrder(PERP, 'limit', 'buy', 0.03, 50_700, { clientOrderId: 'parityWsPos' });
+      fake.admin.pushBar(bar('linear:BTCUSDT', 50_650, 50_600, 50_700));
+      await until('a position push', () => sizes.length > 0);
+      await until('a wallet push', () => balances.length > 0);
     } finally {
       await closeExchange(w);
     }
@@ -220,6 +230,35 @@ describe('Bybit fake with ccxt', () => {
       expect((gone!.info as { cancelType: string }).cancelType).toBe('CancelByDCP');
     } finally {
       await closeExchange(w);
+    }
+  });
+});
+
+describe('Bybit fake: Disconnection Protect ended in order', () => {
+  it('an unsubscribe of the last dcp socket is an orderly end: nothing fires; the bare dcp topic covers every product; query-dcp-info answers the windows', async () => {
+    const fake = await startBybitFake({ port: 0, startTime: T0, speed: 0 });
+    const ex = await client(fake);
+    try {
+      fake.admin.pushBar(bar('BTCUSDT', 50_000));
+      await ex.loadMarkets();
+      await ex.cancelAllOrdersAfter(5_000);
+      const o = await ex.createOrder(PERP, 'limit', 'buy', 0.01, 45_000);
+      const url = `${fake.wsUrl}/stream-demo.bybit.com/v5/private`;
+      const pro = ex as unknown as { authenticate(url: string): Promise<unknown>; watch(url: string, hash: string, msg: unknown, sub: string): Promise<unknown>; clients: Record<string, { send(m: unknown): Promise<unknown> }> };
+      await pro.authenticate(url);
+      void pro.watch(url, 'dcp', { op: 'subscribe', req_id: 'd1', args: ['dcp'] }, 'dcp').catch(() => undefined);
+      await until('the dcp subscription', () => fake.admin.state().dcp.every((d) => d.sockets === 1));
+      const info = await (ex as unknown as { privateGetV5AccountQueryDcpInfo(): Promise<{ result: { dcpInfos: { product: string; timeWindow: string }[] } }> }).privateGetV5AccountQueryDcpInfo();
+      expect(info.result.dcpInfos.find((d) => d.product === 'DERIVATIVES')?.timeWindow).toBe('5');
+      await pro.clients[url]!.send({ op: 'unsubscribe', req_id: 'd2', args: ['dcp'] });
+      await until('unsubscribed', () => fake.admin.state().dcp.every((d) => d.sockets === 0));
+      fake.admin.inject({ dropPrivate: true });
+      fake.admin.advance(20_000);
+      expect(fake.admin.state().orders.find((x) => x.orderId === o.id)?.orderStatus).toBe('New');
+      expect(fake.admin.state().dcp.every((d) => d.firesAt === null)).toBe(true);
+    } finally {
+      await closeExchange(ex);
+      await fake.close();
     }
   });
 });

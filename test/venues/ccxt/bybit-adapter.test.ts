@@ -48,8 +48,8 @@ afterEach(async () => {
   for (const f of open.fakes.splice(0)) await f.close();
 });
 
-async function rig(o: { dcpEnabled?: boolean; deadMan?: boolean; dcp?: boolean } = {}): Promise<Rig> {
-  const fake = await startBybitFake({ port: 0, startTime: T0, speed: 0, ...(o.dcpEnabled !== undefined ? { dcpEnabled: o.dcpEnabled } : {}) });
+async function rig(o: { dcpEnabled?: boolean; deadMan?: boolean; dcp?: boolean; cash?: number } = {}): Promise<Rig> {
+  const fake = await startBybitFake({ port: 0, startTime: T0, speed: 0, ...(o.dcpEnabled !== undefined ? { dcpEnabled: o.dcpEnabled } : {}), ...(o.cash !== undefined ? { cash: o.cash } : {}) });
   open.fakes.push(fake);
   fake.admin.pushBar(bar('BTCUSDT', 50_000));
   const said: string[] = [];
@@ -159,6 +159,26 @@ describe('ccxt adapter on the Bybit fake', () => {
     expect(funding[0]).toMatchObject({ entryId: ids[0], kind: 'funding', symbol: PERP, currency: 'USDT', markPrice: 50_000 });
     expect(funding[0]!.amount).toBeCloseTo(-0.1, 9);
     expect(r.entries.filter((e) => e.kind !== 'funding')).toEqual([]);
+  });
+
+  it('a liquidation the venue makes is booked from its LIQUIDATION row: the trade on our position, the fee apart from the P&L', async () => {
+    // 1,000 USDT of notional at 3x on 400 USDT of cash.
+    const r = await rig({ cash: 400 });
+    const exec = r.client.execution;
+    exec.submit(market('k3f9x2-bybit_08', 'buy', 0.02));
+    await until('accepted', () => r.reports.some((x) => x.kind === 'accepted'));
+    r.fake.admin.pushBar(bar('linear:BTCUSDT', 50_000));
+    await until('fill', () => r.reports.some((x) => x.kind === 'fill'));
+    r.fake.admin.pushBar(bar('linear:BTCUSDT', 30_000));
+    // No timer (billsPollMs 0): the position push makes the adapter read the log.
+    await until('liquidation entry', () => r.entries.some((e) => e.kind === 'liquidation'), 5000);
+    await exec.pullEntries();
+    const liq = r.entries.filter((e) => e.kind === 'liquidation');
+    expect(liq).toHaveLength(1);
+    expect(liq[0]).toMatchObject({ symbol: PERP, currency: 'USDT', trade: { qty: -0.02 } });
+    expect(liq[0]!.amount).toBeLessThan(0);
+    expect(r.fake.admin.state().positions).toEqual([]);
+    expect(r.reports.filter((x) => x.kind === 'fill')).toHaveLength(1);
   });
 
   it('Disconnection Protect: armed with the dcp socket subscribed; fires when the socket is gone for the window (our orders canceled), not when it is back in time', async () => {
