@@ -222,6 +222,32 @@ describe('ccxt adapter on the Bybit fake', () => {
 });
 
 describe('a Bybit session', () => {
+  it("--live needs the account's UID typed: a wrong one refuses before anything is traded, the right one starts on the live hosts", async () => {
+    const fake = await startBybitFake({ port: 0, speed: 0, liveAccount: true, uid: 4_571_882 });
+    open.fakes.push(fake);
+    const dir = mkdtempSync(join(tmpdir(), 'parity-bybit-live-'));
+    const config = ConfigSchema.parse({ bybit: { symbols: [PERP], deadMan: { enabled: false } }, run: { sessionsDir: join(dir, 'sessions') } });
+    const env = { BYBIT_API_KEY: fake.credentials.apiKey, BYBIT_SECRET: fake.credentials.secret, BYBIT_BASE_URL: fake.restUrl, BYBIT_WS_URL: fake.wsUrl };
+    const wrong = await startCcxt(BYBIT_PROFILE, config, [], { live: true, confirmAccount: '4571883', env, stateDir: join(dir, 'state') }).then(() => null, (e: unknown) => e as Error);
+    expect(wrong?.message).toMatch(/refusing to trade real money.*UID/);
+    expect(fake.admin.state().orders).toHaveLength(0);
+    let named = '';
+    const s = await startCcxt(BYBIT_PROFILE, config, [], { live: true, confirmAccount: '4571882', env, stateDir: join(dir, 'state'), heartbeatMs: 0, onAccount: (v, a) => { named = `${v} ${a.accountId} ${a.live}`; } });
+    open.sessions.push(s);
+    expect(named).toBe('bybit-live 4571882 true');
+  });
+
+  it('refuses keys the venue refuses, naming the settings to check and never the secret', async () => {
+    const fake = await startBybitFake({ port: 0, speed: 0 });
+    open.fakes.push(fake);
+    const config = ConfigSchema.parse({ bybit: { symbols: [PERP] } });
+    const env = { BYBIT_API_KEY: fake.credentials.apiKey, BYBIT_SECRET: 'wrong-SECRET-91', BYBIT_BASE_URL: fake.restUrl, BYBIT_WS_URL: fake.wsUrl };
+    const err = await startCcxt(BYBIT_PROFILE, config, [], { live: false, env, stateDir: mkdtempSync(join(tmpdir(), 'parity-bybit-keys-')) }).then(() => null, (e: unknown) => e as Error);
+    expect(err?.name).toBe('CcxtConfigError');
+    expect(err?.message).toMatch(/BYBIT_API_KEY, BYBIT_SECRET/);
+    expect(err?.message).not.toContain('wrong-SECRET-91');
+  });
+
   it('trades through ccxt, and the reconciliation against the venue is clean', async () => {
     const t0 = Date.now() - 3_600_000;
     const fake = await startBybitFake({ port: 0, speed: 0, startTime: t0 });
