@@ -2,7 +2,8 @@
  * Fault injection for the Deribit fake: the OKX fake's kinds (one FaultState), a Deribit error code
  * for rejects, and which websockets a drop cuts: every logged-in one (`dropPrivate`), only those
  * with subscriptions (`dropStreams`: ccxt's, the order connection stays), or only those that
- * placed orders (`dropOrderEntry`: cancel-on-disconnect fires there).
+ * placed orders (`dropOrderEntry`: cancel-on-disconnect fires there); or leaves those open and
+ * silent (`stallOrderEntry`: a half-open link the client's watchdog has to notice).
  */
 import { z } from 'zod';
 import { zodMessage } from '../../util/zod-message.ts';
@@ -13,6 +14,8 @@ export const DeribitFault = OkxFault.extend({
   rejectCode: z.string().regex(/^\d{5}$/).optional(),
   dropStreams: z.literal(true).optional(),
   dropOrderEntry: z.literal(true).optional(),
+  /** The sockets that placed orders stay open but the venue goes silent on them (a half-open link). */
+  stallOrderEntry: z.literal(true).optional(),
 });
 export type DeribitFaultIn = z.input<typeof DeribitFault>;
 export type DeribitFaultT = z.output<typeof DeribitFault> & OkxFaultT;

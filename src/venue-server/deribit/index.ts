@@ -58,7 +58,9 @@
  * time-scale {scale}, bars {bars:[{instId, ts?, open, high, low, close, volume?}]}, fund {instId?,
  * rate?}, faults {reject?, rejectCode? (a Deribit code, default 10009), partialFill?, dropPrivate?
  * (every logged-in socket), dropStreams? (sockets with subscriptions), dropOrderEntry? (sockets
- * that placed orders), delayAcks? {count, ms}, serverError?, rateLimit?}.
+ * that placed orders), stallOrderEntry? (those stay open, the venue silent on them), delayAcks?
+ * {count, ms}, serverError?, rateLimit?}. `heartbeatUnitMs` (default 1000) shortens a
+ * set_heartbeat second for tests.
  */
 export { startDeribitFake, DEFAULT_DERIBIT_INSTRUMENTS } from './server.ts';
 export type { DeribitAdmin, DeribitBarIn, DeribitFake, DeribitFakeOptions, DeribitInstrumentSpec, DeribitStateDump } from './types.ts';

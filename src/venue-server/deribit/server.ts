@@ -68,7 +68,7 @@ export async function startDeribitFake(opts: DeribitFakeOptions = {}): Promise<D
   });
   const tape = new MarketTape();
   const venue = new DeribitVenue({ book, tape, faults, instruments, userId: opts.userId ?? 1001, username: opts.username ?? 'parity-deribit', fundingRate, fundingIntervalMs, now: venueNow, log });
-  const live = new DeribitStreams({ venue, faults, creds, testnet, log });
+  const live = new DeribitStreams({ venue, faults, creds, testnet, log, heartbeatUnitMs: opts.heartbeatUnitMs ?? 1000 });
   streams = live;
   let fundedSlot = Math.floor(start / fundingIntervalMs);
   let requests = 0;
@@ -173,6 +173,7 @@ export async function startDeribitFake(opts: DeribitFakeOptions = {}): Promise<D
       if (f.value.dropPrivate === true) live.drop('private');
       if (f.value.dropStreams === true) live.drop('streams');
       if (f.value.dropOrderEntry === true) live.drop('orders');
+      if (f.value.stallOrderEntry === true) live.stallOrderEntry();
       log(`fault injected: ${JSON.stringify(f.value)}`);
     },
     state: (): DeribitStateDump => ({

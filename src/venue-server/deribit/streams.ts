@@ -28,6 +28,8 @@ interface Conn {
   readonly subs: Set<string>;
   heartbeat: NodeJS.Timeout | null;
   awaitingTest: boolean;
+  /** The stall fault: the venue stops answering and sending on this socket (a half-open link). */
+  stalled: boolean;
 }
 
 export interface StreamDeps {
@@ -35,6 +37,8 @@ export interface StreamDeps {
   readonly faults: FaultState;
   readonly creds: Credentials;
   readonly testnet: boolean;
+  /** Wall ms per second of a set_heartbeat interval (1000; tests make it short). */
+  readonly heartbeatUnitMs: number;
   readonly log: (line: string) => void;
 }
 
@@ -98,13 +102,20 @@ export class DeribitStreams {
     return n;
   }
 
+  /** The stall fault on the sockets that placed orders: open, but the venue says nothing on them any more. */
+  stallOrderEntry(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.placed) { c.stalled = true; n++; }
+    return n;
+  }
+
   close(): void {
     for (const c of this.conns.values()) c.ws.terminate();
     this.wss.close();
   }
 
   private onConnection(ws: WebSocket): void {
-    const c: Conn = { id: randomUUID(), ws, authed: false, cod: this.accountCod, loggedOut: false, placed: false, subs: new Set(), heartbeat: null, awaitingTest: false };
+    const c: Conn = { id: randomUUID(), ws, authed: false, cod: this.accountCod, loggedOut: false, placed: false, subs: new Set(), heartbeat: null, awaitingTest: false, stalled: false };
     this.conns.set(c.id, c);
     ws.on('message', (raw) => { void this.onMessage(c, raw.toString()); });
     ws.on('close', () => this.onClose(c));
@@ -121,7 +132,7 @@ export class DeribitStreams {
   }
 
   private send(c: Conn, msg: unknown): void {
-    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(msg));
+    if (!c.stalled && c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(msg));
   }
 
   private answer(c: Conn, id: unknown, usIn: number, body: { result: unknown } | { error: RpcError }): void {
@@ -130,6 +141,7 @@ export class DeribitStreams {
   }
 
   private async onMessage(c: Conn, text: string): Promise<void> {
+    if (c.stalled) return;
     const usIn = Date.now() * 1000;
     let msg: unknown;
     try { msg = JSON.parse(text); } catch { this.answer(c, null, usIn, { error: rpcError(-32700, 'Parse error') }); return; }
@@ -155,7 +167,7 @@ export class DeribitStreams {
         const interval = Number(params['interval']);
         if (!(interval >= 10)) { this.answer(c, id, usIn, { error: rpcError(E.invalidParams, 'interval must be at least 10 (seconds)') }); return; }
         if (c.heartbeat !== null) clearInterval(c.heartbeat);
-        c.heartbeat = setInterval(() => this.beat(c), interval * 1000);
+        c.heartbeat = setInterval(() => this.beat(c), interval * this.d.heartbeatUnitMs);
         this.answer(c, id, usIn, { result: 'ok' });
         return;
       }
@@ -195,6 +207,7 @@ export class DeribitStreams {
   }
 
   private beat(c: Conn): void {
+    if (c.stalled) return;
     if (c.awaitingTest) {
       this.d.log('heartbeat: no public/test answer to the last test_request: closing the connection');
       c.ws.terminate();

@@ -35,6 +35,8 @@ export interface DeribitFakeOptions {
   readonly fees?: { readonly makerBps: number; readonly takerBps: number };
   /** Cross-margin leverage the margin check uses (default 3, as the OKX fake). */
   readonly leverage?: number;
+  /** Wall ms per second of a public/set_heartbeat interval (default 1000; tests make it short). */
+  readonly heartbeatUnitMs?: number;
   readonly log?: (line: string) => void;
 }
 

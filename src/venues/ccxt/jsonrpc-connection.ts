@@ -8,8 +8,9 @@
  * Deribit codes), so its `instanceof` checks hold.
  *
  * The link: public/auth (client_signature: hex HMAC-SHA256 of `${timestamp}\n${nonce}\n${data}`),
- * public/set_heartbeat (the venue's test_request is answered with public/test, and a request of
- * ours is sent when nothing was heard for a while). A dropped link rejects what is in flight with
+ * public/set_heartbeat (the venue's test_request is answered with public/test), and a watchdog of
+ * ours: after one interval with nothing heard it sends public/test, after three it takes the link
+ * for dead and closes it (a half-open socket the venue may already have dropped). A dropped link rejects what is in flight with
  * ccxt.NetworkError (outcome unknown: the adapter asks by label) and tells `onClose` listeners (the
  * dead-man switch: the venue has cancelled the orders made on it). The next call dials again, logs
  * in and, when the switch was on, turns it on again before any order is sent.
@@ -32,6 +33,8 @@ export interface JsonRpcConnectionOptions {
   readonly heartbeatSec?: number;
   /** How long a request may wait for its answer (default 10 s, as ccxt's timeout). */
   readonly timeoutMs?: number;
+  /** Wall ms per heartbeat second (1000; tests make it short, with a fake that does the same). */
+  readonly heartbeatUnitMs?: number;
 }
 
 const Answer = z.looseObject({
@@ -57,6 +60,10 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
   /** The switch as the caller last set it: a new connection turns it on again before any order. */
   private wantCancelOnDisconnect = false;
   private closed = false;
+  private lastHeard = 0;
+  /** Why we cut the link ourselves (the watchdog), said instead of the socket's close code. */
+  private cutWhy: string | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: JsonRpcConnectionOptions) {}
 
@@ -131,6 +138,8 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
       ws.close();
     }
     this.ws = null;
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
     this.failPending(new ccxt.NetworkError('deribit order connection closed by parity'));
   }
 
@@ -177,7 +186,11 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
     });
     ws.on('message', (raw) => this.onMessage(ws, raw.toString()));
     ws.on('error', () => undefined);
-    ws.on('close', (code, reason) => this.onSocketClose(ws, `closed ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
+    ws.on('close', (code, reason) => {
+      const why = this.cutWhy ?? `closed ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`;
+      this.cutWhy = null;
+      this.onSocketClose(ws, why);
+    });
     const timeoutMs = this.o.timeoutMs ?? 10_000;
     try {
       const timestamp = Date.now();
@@ -192,10 +205,32 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
       throw err;
     }
     this.ws = ws;
+    this.watch(ws);
     return ws;
   }
 
+  /** Nothing heard for an interval: ask (public/test); for three: the link is dead, close it. */
+  private watch(ws: WebSocket): void {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    const intervalMs = Math.max(10, this.o.heartbeatSec ?? 10) * (this.o.heartbeatUnitMs ?? 1000);
+    this.lastHeard = Date.now();
+    const timer = setInterval(() => {
+      if (this.ws !== ws) { clearInterval(timer); return; }
+      const quiet = Date.now() - this.lastHeard;
+      if (quiet >= 3 * intervalMs) {
+        clearInterval(timer);
+        this.cutWhy = `nothing heard from the venue for ${Math.round(quiet / 1000)} s`;
+        ws.terminate();
+      } else if (quiet >= intervalMs) {
+        void this.send(ws, 'public/test', {}, intervalMs).catch(() => undefined);
+      }
+    }, intervalMs);
+    timer.unref();
+    this.watchdog = timer;
+  }
+
   private onMessage(ws: WebSocket, text: string): void {
+    if (ws === this.ws) this.lastHeard = Date.now();
     let raw: unknown;
     try { raw = JSON.parse(text); } catch { return; }
     const m = Answer.safeParse(raw);
@@ -216,7 +251,11 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
   }
 
   private onSocketClose(ws: WebSocket, why: string): void {
-    if (this.ws === ws) this.ws = null;
+    if (this.ws === ws) {
+      this.ws = null;
+      if (this.watchdog !== null) clearInterval(this.watchdog);
+      this.watchdog = null;
+    }
     this.failPending(new ccxt.NetworkError(`deribit order connection ${why}: outcome of requests in flight unknown`));
     if (this.closed) return;
     for (const cb of this.closeListeners) cb(why);
