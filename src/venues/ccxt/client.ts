@@ -13,6 +13,7 @@ import { createExchange, type CcxtSettings } from './config.ts';
 import { DeadManSwitch, armCallOf } from './dead-man.ts';
 import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
 import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
+import { DeribitConnection } from './jsonrpc-connection.ts';
 import { marketTypeOf, type CcxtProfile } from './profiles.ts';
 import { closeExchange } from './teardown.ts';
 
@@ -48,6 +49,16 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
     const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, o.symbols, o.terms));
     const scheduler = o.scheduler ?? new WallScheduler();
 
+    // Orders over the venue connection its switch watches (Deribit: cancel-on-disconnect covers
+    // only the orders made on that websocket), or ccxt's REST.
+    let connection: DeribitConnection | undefined;
+    if (profile.orderEntry === 'connection') {
+      const url = settings.wsUrl ?? String((ex.urls as unknown as { api?: { ws?: unknown } }).api?.ws ?? '');
+      connection = new DeribitConnection({ url, apiKey: settings.apiKey, secret: settings.secret, exchange: ex });
+      opened.push(connection);
+      await connection.connect();
+    }
+
     let deadMan: DeadManSwitch | null = null;
     const dm = profile.deadMan;
     // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
@@ -57,14 +68,17 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
       dmEx.setMarkets(ex.markets);
       deadMan = new DeadManSwitch({
         profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
-        scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf }),
+        scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf, ...(connection !== undefined ? { connection } : {}) }),
         onEvent: (level, m) => o.say(level, m),
       });
+      const sw = deadMan;
+      connection?.onClose((why) => sw.connectionLost(why));
     }
     const ledgerEx = await make();
     ledgerEx.setMarkets(ex.markets);
     const execution = new CcxtExecution({
       profile, exchange: ex, ledgerExchange: ledgerEx, instruments, symbols: o.symbols, live: settings.live, deadMan, alsoClose: opened,
+      ...(connection !== undefined ? { orderGateway: connection } : {}),
       marginMode: (s) => (marketTypeOf(s) === 'swap' ? o.terms(s).marginMode : undefined),
       onProblem: (p) => o.say('warn', `${p.name}: ${p.message}`), onInfo: (m) => o.say('info', m),
       ...(o.orderTag !== undefined ? { orderTag: o.orderTag } : {}),
