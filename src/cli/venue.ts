@@ -54,8 +54,8 @@ export function registerVenue(program: Command): void {
     .option('--admin-port <n>', 'tws: admin HTTP on 127.0.0.1 (GET /stats, POST /faults, POST /bars); 0 picks a free one', parseNumberFlag('admin-port', 0))
     .option('--faults <file>', 'tws: fault script, a JSON fault or an array of them with "afterMs" (see src/venue-server/tws/faults.ts)')
     .option('--key-id <id>', 'alpaca: API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
-    .option('--api-key <key>', 'okx: API key to accept (default: $OKX_API_KEY, else a local default); secret and passphrase from $OKX_SECRET / $OKX_PASSPHRASE only')
-    .option('--live-account', 'okx: the account is a live one (refuses x-simulated-trading: 1); default a demo account, which requires it')
+    .option('--api-key <key>', 'okx / bybit: API key to accept (default: $OKX_API_KEY / $BYBIT_API_KEY, else a local default); the secret (and OKX passphrase) from $OKX_SECRET / $OKX_PASSPHRASE / $BYBIT_SECRET only')
+    .option('--live-account', 'okx / bybit: the account is a live one (okx refuses x-simulated-trading: 1; bybit answers on the live hosts only); default a demo account')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
       if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, bybit, deribit, alpaca and tws`);

@@ -221,6 +221,13 @@ export interface CcxtProfile {
   readonly urlOverride: { readonly kind: 'paths'; readonly rest: string; readonly ws: string } | { readonly kind: 'origins' };
   /** What the operator types to confirm a live session: the account's id as the venue shows it. */
   readonly accountIdName: string;
+  /**
+   * ccxt's amounts on this venue's swaps are in the base currency although its market carries a
+   * contractSize (Deribit's linear USDC perpetuals: contract_size 0.001 while amounts, positions and
+   * fills are in BTC): the instrument's multiplier is then 1. Default: amounts count contracts of
+   * contractSize (OKX ctVal).
+   */
+  readonly amountsInBase?: boolean;
 }
 
 const OKX_SPOT: MarketProfile = {
