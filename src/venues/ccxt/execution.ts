@@ -556,16 +556,19 @@ export class CcxtExecution implements ExecutionClient {
   }
 
   private async queryAccount(): Promise<VenueAccount> {
-    const [id, balances] = await Promise.all([this.accountId(), this.perAsk(this.p.ask.balance, async (a) => [await this.ex.fetchBalance(a.params)])]);
+    const [id, balances] = await Promise.all([this.accountId(), this.perAsk(this.p.ask.balance, async (a) => [{ raw: await this.ex.fetchBalance(a.params), type: a.params['type'] }])]);
     const currency = this.quoteCurrency();
     const cash: Record<string, number> = {};
     let equity: number | undefined;
     // A venue that keeps a wallet per market type (Binance spot and USD-M) answers once per type: the account is their sum.
-    for (const raw of balances) {
+    // A wallet whose answer is not read for cash (balanceCash.types: Binance spot) adds its quote-currency cash to the equity.
+    let plainQuote = 0;
+    for (const { raw, type } of balances) {
       const b = CcxtBalance.parse(raw);
       const own: Record<string, number> = {};
       for (const [ccy, v] of Object.entries(b.total)) if (v !== undefined && v !== null && v !== 0) own[ccy] = v;
-      const bc = this.p.balanceCash;
+      const bc = this.p.balanceCash !== null && (this.p.balanceCash.types === undefined || this.p.balanceCash.types.includes(type as MarketType)) ? this.p.balanceCash : null;
+      if (bc === null) plainQuote += own[currency] ?? 0;
       if (bc !== null) {
         // ccxt's total is equity here: cash is the venue's own cash field, or the answer is refused.
         const rows = atPath(b.info, bc.list);
@@ -585,7 +588,7 @@ export class CcxtExecution implements ExecutionClient {
       }
       for (const [ccy, v] of Object.entries(own)) cash[ccy] = round(v + (cash[ccy] ?? 0));
     }
-    return { accountId: id, currency, cash, equity: equity ?? cash[currency] ?? 0, status: 'active', live: this.o.live };
+    return { accountId: id, currency, cash, equity: equity !== undefined ? round(equity + plainQuote) : cash[currency] ?? 0, status: 'active', live: this.o.live };
   }
 
   /** The account's id as the venue shows it (what the operator types for --live). */

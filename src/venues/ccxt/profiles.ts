@@ -10,6 +10,7 @@ import type { EndpointSet } from '../endpoint-guard.ts';
 import { CLIENT_ID_RULES, type ClientIdRule } from '../../orders/client-ids.ts';
 import { DERIBIT_PROFILE } from './profile-deribit.ts';
 import { BYBIT_PROFILE } from './profile-bybit.ts';
+import { BINANCE_PROFILE } from './profile-binance.ts';
 
 /** ccxt's `has` value: supported natively, not at all, or emulated by ccxt on the client side. */
 export type Has = true | false | 'emulated';
@@ -200,7 +201,11 @@ export interface CcxtProfile {
    * `list`: the dotted path to the per-currency rows in info; `currency` / `cash`: their fields;
    * `equity`: the dotted path to the account's equity in info (null: cash plus nothing known).
    */
-  readonly balanceCash: { readonly list: string; readonly currency: string; readonly cash: string; readonly equity: string | null } | null;
+  readonly balanceCash: {
+    readonly list: string; readonly currency: string; readonly cash: string; readonly equity: string | null;
+    /** Where the balance is asked per market type (ask.balance 'type'), the types whose answer is read this way; the others' total is cash (Binance spot). Default: every answer. */
+    readonly types?: readonly MarketType[];
+  } | null;
   /** Keys and overrides from the environment (or `.env`). */
   readonly env: { readonly apiKey: string; readonly secret: string; readonly password: string | null; readonly restUrl: string; readonly wsUrl: string };
   /**
@@ -313,7 +318,7 @@ export const OKX_PROFILE: CcxtProfile = {
   balanceCash: { list: 'data.0.details', currency: 'ccy', cash: 'cashBal', equity: 'data.0.totalEq' },
 };
 
-export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE, bybit: BYBIT_PROFILE };
+export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE, bybit: BYBIT_PROFILE, binance: BINANCE_PROFILE };
 
 /** ccxt's spelling of a market's type from parity's symbol: `BTC/USDT:USDT` is a swap, `BTC/USDT` spot. */
 export function marketTypeOf(symbol: string): MarketType {
