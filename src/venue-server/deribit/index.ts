@@ -15,8 +15,9 @@
  *   fake.admin.pushBar({ instId: 'BTC_USDC-PERPETUAL', open, high, low, close });
  *   await fake.close();
  *
- * Defaults: BTC_USDC-PERPETUAL (tick 0.1, min/step 0.0001 BTC) and ETH_USDC-PERPETUAL (0.01,
- * 0.001), linear, USDC-settled, amounts in the base currency (contract_size 1); 100,000 USDC;
+ * Defaults: BTC_USDC-PERPETUAL as Deribit lists it (tick 1, min/step 0.001 BTC, contract_size 0.001)
+ * and ETH_USDC-PERPETUAL (0.1, 0.01, 0.01: the fake's choice), linear, USDC-settled, amounts in the
+ * base currency whatever contract_size says (as Deribit's); 100,000 USDC;
  * cross margin checked at 3x; fees maker 2 / taker 5 bps of notional in USDC (trade `fee` positive
  * when paid); funding 0.0001 per 8 h; client id parity-deribit-id / secret parity-deribit-secret;
  * user id 1001 (get_account_summaries `id`); answers `testnet: true`. Deribit has spot pairs too;

@@ -24,8 +24,10 @@ import type { DeribitAdmin, DeribitBarIn, DeribitFake, DeribitFakeOptions, Derib
 import { DeribitVenue } from './venue.ts';
 
 export const DEFAULT_DERIBIT_INSTRUMENTS: readonly DeribitInstrumentSpec[] = [
-  { name: 'BTC_USDC-PERPETUAL', tickSize: 0.1, minTradeAmount: 0.0001 },
-  { name: 'ETH_USDC-PERPETUAL', tickSize: 0.01, minTradeAmount: 0.001 },
+  // As Deribit lists BTC_USDC-PERPETUAL (public/get_instrument): tick 1, min 0.001, contract_size 0.001.
+  { name: 'BTC_USDC-PERPETUAL', tickSize: 1, minTradeAmount: 0.001, contractSize: 0.001 },
+  // ETH's figures are the fake's own choice (not checked against Deribit's listing).
+  { name: 'ETH_USDC-PERPETUAL', tickSize: 0.1, minTradeAmount: 0.01, contractSize: 0.01 },
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

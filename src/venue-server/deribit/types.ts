@@ -8,6 +8,11 @@ export interface DeribitInstrumentSpec {
   readonly tickSize: number;
   /** min_trade_amount: also the amount step (ccxt's amount precision). */
   readonly minTradeAmount: number;
+  /**
+   * contract_size as Deribit lists it (BTC_USDC-PERPETUAL: 0.001). Amounts stay in the base
+   * currency whatever it says; ccxt copies it into the market's contractSize.
+   */
+  readonly contractSize: number;
 }
 
 export interface DeribitFakeOptions {

@@ -173,8 +173,8 @@ export class DeribitVenue {
     return {
       instrument_name: i.name, instrument_id: this.d.instruments.indexOf(i) + 1, kind: 'future', instrument_type: 'linear', settlement_period: 'perpetual',
       base_currency: base, counter_currency: CCY, quote_currency: CCY, settlement_currency: CCY, price_index: `${base.toLowerCase()}_usdc`,
-      // Linear USDC contracts are counted in the base currency: one contract is one unit of it.
-      contract_size: 1, min_trade_amount: i.minTradeAmount, tick_size: i.tickSize, is_active: true, state: 'open', rfq: false,
+      // Deribit lists a contract size, yet amounts of its linear USDC contracts are in the base currency.
+      contract_size: i.contractSize, min_trade_amount: i.minTradeAmount, tick_size: i.tickSize, is_active: true, state: 'open', rfq: false,
       maker_commission: 0.0002, taker_commission: 0.0005, max_leverage: 50, max_liquidation_commission: 0.0075, block_trade_commission: 0.00025,
       block_trade_min_trade_amount: 1, block_trade_tick_size: i.tickSize, creation_timestamp: 1_640_995_200_000, expiration_timestamp: FAR_FUTURE,
     };

@@ -10,6 +10,7 @@ import { InstrumentRegistry } from '../../domain/instrument-registry.ts';
 import type { Scheduler } from '../../ports/scheduler.ts';
 import { WallScheduler } from '../../ports/scheduler.ts';
 import { createExchange, type CcxtSettings } from './config.ts';
+import { DcpSubscription, type DcpState } from './dcp-subscription.ts';
 import { DeadManSwitch, armCallOf } from './dead-man.ts';
 import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
 import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
@@ -46,7 +47,7 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
   try {
     await ex.loadMarkets();
     const venueName = settings.live ? `${profile.name}-live` : profile.name;
-    const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, o.symbols, o.terms));
+    const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, venueName, o.symbols, o.terms, { amountsInBase: profile.amountsInBase === true }));
     const scheduler = o.scheduler ?? new WallScheduler();
 
     // Orders over the venue connection its switch watches (Deribit: cancel-on-disconnect covers
@@ -66,10 +67,14 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
       const dmEx = await make();
       opened.push({ close: () => closeExchange(dmEx) });
       dmEx.setMarkets(ex.markets);
+      // Bybit's switch fires only while a private socket of ours is subscribed to dcp: on the order
+      // instance's socket, which goes when the console does.
+      const sub = dm.subscription !== undefined ? new DcpSubscription({ exchange: ex, topics: dm.subscription.topics }) : null;
       deadMan = new DeadManSwitch({
         profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
         scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf, ...(connection !== undefined ? { connection } : {}) }),
         onEvent: (level, m) => o.say(level, m),
+        ...(sub !== null ? { companion: { start: () => sub.start(), stop: () => sub.stop(), blocker: () => dcpBlocker(sub.view()) } } : {}),
       });
       const sw = deadMan;
       connection?.onClose((why) => sw.connectionLost(why));
@@ -90,5 +95,15 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
     await closeExchange(ex);
     for (const x of opened) await x.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Why the venue could not fire Disconnection Protect now, from the dcp subscription's state (null: it could). */
+function dcpBlocker(s: DcpState): string | null {
+  switch (s.state) {
+    case 'subscribed': return null;
+    case 'subscribing': return `the dcp subscription is not acknowledged yet${s.detail !== undefined ? ` (${s.detail})` : ''}`;
+    case 'down': return s.detail;
+    case 'stopped': return 'the dcp subscription is stopped';
   }
 }

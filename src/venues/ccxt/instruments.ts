@@ -25,7 +25,11 @@ export interface PerpTerms { readonly leverage: number; readonly marginMode: Mar
 /** OKX tier-1 maintenance rate for the majors and its 8 h funding interval: the venue's own figures apply at the venue. */
 const PERP_BASE = { maintenanceMarginRate: 0.004, fundingIntervalMs: 8 * 3_600_000, fundingRate: 0, liquidationFeeRate: 0.0005 } as const;
 
-export function instrumentsFromMarkets(ex: Exchange, venue: string, symbols: readonly string[], perp: (symbol: string) => PerpTerms): Instrument[] {
+/**
+ * `amountsInBase`: the venue's swap amounts are in the base currency whatever its market's
+ * contractSize says (the profile's amountsInBase, Deribit): the multiplier is 1.
+ */
+export function instrumentsFromMarkets(ex: Exchange, venue: string, symbols: readonly string[], perp: (symbol: string) => PerpTerms, o: { readonly amountsInBase?: boolean } = {}): Instrument[] {
   return symbols.map((symbol) => {
     const raw = ex.markets?.[symbol];
     if (raw === undefined) throw new CcxtConfigError(`${symbol}: ${venue} has no such market (spot "BTC/USDT", USDT swap "BTC/USDT:USDT")`);
@@ -35,7 +39,7 @@ export function instrumentsFromMarkets(ex: Exchange, venue: string, symbols: rea
     const swap = marketTypeOf(symbol) === 'swap';
     return makeInstrument(symbol, venue, {
       assetClass: swap ? 'crypto_perp' : 'crypto_spot', quoteCurrency: m.quote, tickSize: m.precision.price, lotSize: m.precision.amount,
-      minQty: m.limits.amount.min ?? m.precision.amount, multiplier: swap ? m.contractSize ?? 1 : 1, calendar: '24x7', source: 'venue',
+      minQty: m.limits.amount.min ?? m.precision.amount, multiplier: swap && o.amountsInBase !== true ? m.contractSize ?? 1 : 1, calendar: '24x7', source: 'venue',
       ...(swap ? { perp: { ...PERP_BASE, ...perp(symbol) } } : {}),
     });
   });

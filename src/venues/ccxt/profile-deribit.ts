@@ -1,6 +1,7 @@
 /**
  * Deribit through ccxt (ccxt.pro.deribit): USDC-margined linear perpetuals (BTC/USDC:USDC, Deribit
- * BTC_USDC-PERPETUAL), amounts in base currency. What differs from OKX, as data:
+ * BTC_USDC-PERPETUAL), amounts in base currency although the market says contract_size 0.001
+ * (amountsInBase). What differs from OKX, as data:
  * - orders go over parity's own JSON-RPC websocket (jsonrpc-connection.ts), not ccxt's REST: the
  *   dead-man switch is Deribit's enable_cancel_on_disconnect, which is websocket-only in connection
  *   scope and covers only the orders made on that connection; ccxt places orders over REST and its
@@ -91,6 +92,8 @@ export const DERIBIT_PROFILE: CcxtProfile = {
   ccxtOptions: {},
   urlOverride: { kind: 'paths', rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'user id',
+  // BTC_USDC-PERPETUAL: contract_size 0.001, yet order amounts, positions and trades are in BTC.
+  amountsInBase: true,
   // get_account_summaries' summaries[]: `equity` (what ccxt calls total) counts open positions'
   // P&L; `balance` is cash.
   balanceCash: { list: 'summaries', currency: 'currency', cash: 'balance', equity: null },

@@ -54,9 +54,10 @@ describe('Deribit fake with ccxt and the order connection', () => {
     expect(m.id).toBe(INST);
     expect(m.swap && m.linear).toBe(true);
     expect(m.settle).toBe('USDC');
-    expect(m.contractSize).toBe(1);
-    expect(m.precision.price).toBe(0.1);
-    expect(m.precision.amount).toBe(0.0001);
+    // As Deribit lists it: a contract size, though amounts are in BTC (the profile's amountsInBase).
+    expect(m.contractSize).toBe(0.001);
+    expect(m.precision.price).toBe(1);
+    expect(m.precision.amount).toBe(0.001);
     expect(ex.urls['api']).toMatchObject({ rest: fake.restUrl, ws: fake.wsUrl });
     const t = await ex.fetchTicker(SYM);
     expect(t.last).toBe(50_000);
@@ -110,7 +111,7 @@ describe('Deribit fake with ccxt and the order connection', () => {
     const err = await conn.createOrder(SYM, 'limit', 'buy', 100, 50_000, {}).catch((e: unknown) => e);
     expect((err as { venueCode: number }).venueCode).toBe(10009);
     // Off the amount grid (ccxt would round it): 10021 invalid_amount.
-    await expect(conn.request('private/buy', { instrument_name: INST, amount: 0.00005, type: 'limit', price: 50_000 })).rejects.toBeInstanceOf(ccxt.InvalidOrder);
+    await expect(conn.request('private/buy', { instrument_name: INST, amount: 0.0005, type: 'limit', price: 50_000 })).rejects.toBeInstanceOf(ccxt.InvalidOrder);
   });
 
   it('refuses a wrong secret (13004) and an unknown key over REST and on the websocket login', async () => {

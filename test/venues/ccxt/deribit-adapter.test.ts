@@ -49,7 +49,9 @@ async function rig(o: { deadMan?: boolean } = {}): Promise<Rig> {
   ledgerEx.setMarkets(ex.markets);
   open.exes.push(ex, ledgerEx);
   const symbols = [SYM];
-  const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, 'deribit', symbols, () => ({ leverage: 3, marginMode: 'cross' })));
+  const instruments = new InstrumentRegistry(instrumentsFromMarkets(ex, 'deribit', symbols, () => ({ leverage: 3, marginMode: 'cross' }), { amountsInBase: DERIBIT_PROFILE.amountsInBase === true }));
+  // Deribit's market says contract_size 0.001, but amounts are BTC: one unit of qty is one BTC.
+  expect(instruments.get(SYM)).toMatchObject({ multiplier: 1, lotSize: 0.001 });
   const conn = new DeribitConnection({ url: fake.wsUrl, apiKey: settings.apiKey, secret: settings.secret, exchange: ex });
   await conn.connect();
   const events: string[] = [];
