@@ -12,6 +12,7 @@ import { startVenueServer } from '../venue-server/index.ts';
 import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
 import { startOkxFake } from '../venue-server/okx/index.ts';
 import { runBybit } from './venue-bybit.ts';
+import { runBinance } from './venue-binance.ts';
 import { runDeribit } from './venue-deribit.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
@@ -42,7 +43,7 @@ export function registerVenue(program: Command): void {
   program
     .command('venue')
     .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or OKX v5 REST and websocket (ccxt)')
-    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), bybit (Bybit v5, for ccxt), deribit (Deribit v2 JSON-RPC, for ccxt), alpaca or tws', 'alpaca')
+    .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), binance (Binance spot + USD-M, for ccxt), bybit (Bybit v5, for ccxt), deribit (Deribit v2 JSON-RPC, for ccxt), alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
@@ -54,12 +55,12 @@ export function registerVenue(program: Command): void {
     .option('--admin-port <n>', 'tws: admin HTTP on 127.0.0.1 (GET /stats, POST /faults, POST /bars); 0 picks a free one', parseNumberFlag('admin-port', 0))
     .option('--faults <file>', 'tws: fault script, a JSON fault or an array of them with "afterMs" (see src/venue-server/tws/faults.ts)')
     .option('--key-id <id>', 'alpaca: API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
-    .option('--api-key <key>', 'okx / bybit: API key to accept (default: $OKX_API_KEY / $BYBIT_API_KEY, else a local default); the secret (and OKX passphrase) from $OKX_SECRET / $OKX_PASSPHRASE / $BYBIT_SECRET only')
-    .option('--live-account', 'okx / bybit: the account is a live one (okx refuses x-simulated-trading: 1; bybit answers on the live hosts only); default a demo account')
+    .option('--api-key <key>', 'okx / binance / bybit: API key to accept (default: $OKX_API_KEY / $BINANCE_API_KEY / $BYBIT_API_KEY, else a local default); the secret (and OKX passphrase) from $OKX_SECRET / $OKX_PASSPHRASE / $BINANCE_SECRET / $BYBIT_SECRET only')
+    .option('--live-account', 'okx / binance / bybit: the account is a live one (okx refuses x-simulated-trading: 1; binance and bybit answer on the live hosts only); default a demo account')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
-      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, bybit, deribit, alpaca and tws`);
-      if (flags.protocol !== 'okx' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') {
+      if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'binance' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, binance, bybit, deribit, alpaca and tws`);
+      if (flags.protocol !== 'okx' && flags.protocol !== 'binance' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
           if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx, bybit or deribit`);
         }
@@ -73,6 +74,10 @@ export function registerVenue(program: Command): void {
       }
       if (flags.protocol === 'okx') {
         await runOkx(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
+        return;
+      }
+      if (flags.protocol === 'binance') {
+        await runBinance(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
         return;
       }
       if (flags.protocol === 'bybit') {
