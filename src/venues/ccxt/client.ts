@@ -10,7 +10,6 @@ import { InstrumentRegistry } from '../../domain/instrument-registry.ts';
 import type { Scheduler } from '../../ports/scheduler.ts';
 import { WallScheduler } from '../../ports/scheduler.ts';
 import { createExchange, type CcxtSettings } from './config.ts';
-import { DcpSubscription, type DcpState } from './dcp-subscription.ts';
 import { DeadManSwitch, armCallOf } from './dead-man.ts';
 import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
 import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
@@ -67,14 +66,10 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
       const dmEx = await make();
       opened.push({ close: () => closeExchange(dmEx) });
       dmEx.setMarkets(ex.markets);
-      // Bybit's switch fires only while a private socket of ours is subscribed to dcp: on the order
-      // instance's socket, which goes when the console does.
-      const sub = dm.subscription !== undefined ? new DcpSubscription({ exchange: ex, topics: dm.subscription.topics }) : null;
       deadMan = new DeadManSwitch({
         profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
         scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf, ...(connection !== undefined ? { connection } : {}) }),
         onEvent: (level, m) => o.say(level, m),
-        ...(sub !== null ? { companion: { start: () => sub.start(), stop: () => sub.stop(), blocker: () => dcpBlocker(sub.view()) } } : {}),
       });
       const sw = deadMan;
       connection?.onClose((why) => sw.connectionLost(why));
@@ -98,12 +93,3 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
   }
 }
 
-/** Why the venue could not fire Disconnection Protect now, from the dcp subscription's state (null: it could). */
-function dcpBlocker(s: DcpState): string | null {
-  switch (s.state) {
-    case 'subscribed': return null;
-    case 'subscribing': return `the dcp subscription is not acknowledged yet${s.detail !== undefined ? ` (${s.detail})` : ''}`;
-    case 'down': return s.detail;
-    case 'stopped': return 'the dcp subscription is stopped';
-  }
-}
