@@ -8,6 +8,8 @@ import { startOkxFake } from '../../../src/venue-server/okx/index.ts';
 import { DERIBIT_PROFILE } from '../../../src/venues/ccxt/profile-deribit.ts';
 import { startBybitFake } from '../../../src/venue-server/bybit/index.ts';
 import { BYBIT_PROFILE } from '../../../src/venues/ccxt/profile-bybit.ts';
+import { startBinanceFake } from '../../../src/venue-server/binance/index.ts';
+import { BINANCE_PROFILE } from '../../../src/venues/ccxt/profile-binance.ts';
 import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
 import type { CcxtProfile } from '../../../src/venues/ccxt/profiles.ts';
 
@@ -35,6 +37,18 @@ export const CRYPTO_FAKES: readonly CryptoFakeCase[] = [
       return {
         env: { OKX_API_KEY: f.credentials.apiKey, OKX_SECRET: f.credentials.secret, OKX_PASSPHRASE: f.credentials.passphrase, OKX_BASE_URL: f.restUrl, OKX_WS_URL: f.wsUrl },
         pushBar: (ts, close) => f.admin.pushBar({ instId: 'BTC-USDT-SWAP', ...flat(ts, close) }),
+        close: () => f.close(),
+      };
+    },
+  },
+  {
+    // Binance USD-M: BTCUSDT in BTC (step 0.001); the spot wallet is apart and not traded here.
+    name: 'binance', profile: BINANCE_PROFILE, symbol: 'BTC/USDT:USDT',
+    async start(t0) {
+      const f = await startBinanceFake({ port: 0, speed: 0, startTime: t0 });
+      return {
+        env: { BINANCE_API_KEY: f.credentials.apiKey, BINANCE_SECRET: f.credentials.secret, BINANCE_BASE_URL: f.restUrl, BINANCE_WS_URL: f.wsUrl },
+        pushBar: (ts, close) => f.admin.pushBar({ instId: 'BTCUSDT', ...flat(ts, close) }),
         close: () => f.close(),
       };
     },
