@@ -4,6 +4,7 @@
  * orders over the connection, ccxt's streams, signing refusals, funding in the transaction log,
  * cancel-on-disconnect, faults.
  */
+import { createHmac } from 'node:crypto';
 import ccxt, { type Exchange } from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDeribitFake, type DeribitFake } from '../../../src/venue-server/deribit/index.ts';
@@ -114,7 +115,7 @@ describe('Deribit fake with ccxt and the order connection', () => {
     await expect(conn.request('private/buy', { instrument_name: INST, amount: 0.0005, type: 'limit', price: 50_000 })).rejects.toBeInstanceOf(ccxt.InvalidOrder);
   });
 
-  it('refuses a wrong secret (13004) and an unknown key over REST and on the websocket login', async () => {
+  it('refuses a wrong secret (13004), an unknown key, no header (13009) and a stale timestamp (13004), over REST and on the websocket login', async () => {
     const bad = await client(fake, { secret: 'wrong' });
     bad.setMarkets(ex.markets);
     await expect(bad.fetchBalance()).rejects.toThrow(/13004/);
@@ -127,6 +128,18 @@ describe('Deribit fake with ccxt and the order connection', () => {
     const r = await fetch(`${fake.restUrl}/api/v2/private/get_positions?currency=USDC`);
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { code: number } }).error.code).toBe(13009);
+    // Signed as ccxt signs, but two minutes old: 13004 with the timestamp as the reason.
+    const ts = String(Date.now() - 120_000);
+    const path = '/api/v2/private/get_positions?currency=USDC';
+    const sig = createHmac('sha256', fake.credentials.secret).update(`${ts}\nn1\nGET\n${path}\n\n`).digest('hex');
+    const stale = await fetch(`${fake.restUrl}${path}`, { headers: { authorization: `deri-hmac-sha256 id=${fake.credentials.apiKey},ts=${ts},sig=${sig},nonce=n1` } });
+    const body = (await stale.json()) as { error: { code: number; data: { reason: string } } };
+    expect(body.error.code).toBe(13004);
+    expect(body.error.data.reason).toMatch(/timestamp/);
+    // The same signature made now is accepted: the refusal was the clock, not the signing.
+    const now = String(Date.now());
+    const good = createHmac('sha256', fake.credentials.secret).update(`${now}\nn2\nGET\n${path}\n\n`).digest('hex');
+    expect((await fetch(`${fake.restUrl}${path}`, { headers: { authorization: `deri-hmac-sha256 id=${fake.credentials.apiKey},ts=${now},sig=${good},nonce=n2` } })).status).toBe(200);
   });
 
   it('books funding as an 8-hourly settlement row in the transaction log', async () => {
