@@ -194,4 +194,20 @@ describe('Deribit fake with ccxt and the order connection', () => {
     // The order connection was not among them.
     expect(conn.connected).toBe(true);
   });
+
+  it('the admin over HTTP: bars, funding, faults and state on the same port; a bad body is a 400 saying why', async () => {
+    const post = (path: string, body: unknown) => fetch(`${fake.adminUrl}/${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const t = fake.admin.now();
+    expect((await post('bars', { bars: [{ instId: INST, ts: t + 60_000, open: 50_100, high: 50_100, low: 50_100, close: 50_100 }] })).status).toBe(200);
+    expect((await ex.fetchTicker(SYM)).last).toBe(50_100);
+    const fund = (await (await post('fund', { instId: INST, rate: 0.0002 })).json()) as { logIds: string[] };
+    expect(fund.logIds).toHaveLength(1);
+    expect((await post('faults', { rejectCode: 'x' })).status).toBe(400);
+    const bad = await post('bars', { bars: [{ instId: 'NOPE', open: 1, high: 1, low: 1, close: 1 }] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/unknown instrument NOPE/);
+    const st = (await (await fetch(`${fake.adminUrl}/state`)).json()) as { logs: number; positions: { instrument: string; size: number }[] };
+    expect(st.positions).toEqual([{ instrument: INST, size: 0.02, averagePrice: 49_900 }]);
+    expect(st.logs).toBeGreaterThanOrEqual(3);
+  });
 });
