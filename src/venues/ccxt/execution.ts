@@ -181,10 +181,13 @@ export class CcxtExecution implements ExecutionClient {
       throw err;
     }
     const ws = this.p.ws;
-    if (ws.watchOrders === true) this.loop('orders', () => this.ex.watchOrders(), (xs) => this.onOrders(xs));
-    else this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
-    if (ws.watchMyTrades === true) this.loop('my trades', () => this.ex.watchMyTrades(), (xs) => this.onTrades(xs));
-    else if (ws.watchOrders === true) this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
+    // One stream for the account, or one per traded market type where ccxt's watch without a symbol follows its defaultType (Binance: spot apart from USD-M).
+    const per = ws.perType === true ? this.marketTypes().map((type) => ({ name: ` ${type}`, params: { type } })) : [{ name: '', params: {} }];
+    for (const a of per) {
+      if (ws.watchOrders === true) this.loop(`orders${a.name}`, () => this.ex.watchOrders(undefined, undefined, undefined, a.params), (xs) => this.onOrders(xs));
+      if (ws.watchMyTrades === true) this.loop(`my trades${a.name}`, () => this.ex.watchMyTrades(undefined, undefined, undefined, a.params), (xs) => this.onTrades(xs));
+    }
+    if (ws.watchOrders !== true || ws.watchMyTrades !== true) this.timers.push(this.scheduler.every(this.o.pollMs ?? 2000, () => { void this.recover('poll'); }));
     // A position the venue changed (liquidation, ADL) or funding paid: its bill says what, at once.
     if (ws.watchPositions === true) this.loop('positions', () => this.ex.watchPositions(), () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); });
     const bills = this.o.billsPollMs ?? 15_000;

@@ -14,8 +14,8 @@
  *   fapiPrivatePostCountdownCancelAll {symbol, countdownTime ms}), which answers the countdown
  *   back; spot has none (the status bar says so);
  * - ccxt's defaultType 'swap' (not the legacy 'future', which makes 'BTC/USDT' resolve to the
- *   perpetual): watchOrders / watchMyTrades / watchPositions without a symbol follow the USD-M
- *   user-data stream (a listen key); spot orders are seen by polling;
+ *   perpetual); orders and trades are watched per market type (spot over the WS-API's
+ *   userDataStream.subscribe.signature, USD-M over a listen key), positions on USD-M;
  * - venue-booked cash is the USD-M income history (fetchLedger): FUNDING_FEE; INSURANCE_CLEAR is
  *   a liquidation's fee; REALIZED_PNL and COMMISSION are our trades' (their fills book them).
  */
@@ -68,7 +68,8 @@ export const BINANCE_PROFILE: CcxtProfile = {
     // Weight 10 per call.
     costFactor: 10,
   },
-  ws: { watchOHLCV: true, watchTicker: true, watchOrders: true, watchMyTrades: true, watchPositions: true },
+  // Spot's user data (the WS-API) and USD-M's (a listen key) are two streams: watched per market type.
+  ws: { watchOHLCV: true, watchTicker: true, watchOrders: true, watchMyTrades: true, watchPositions: true, perType: true },
   // The stricter of the two: spot 50 orders / 10 s per account (USD-M allows 300 / 10 s, 1200 / min).
   orderRate: { orders: 50, windowMs: 10_000, perInstrument: false },
   bills: {

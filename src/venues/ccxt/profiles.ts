@@ -99,6 +99,11 @@ export interface WsProfile {
   readonly watchOrders: Has;
   readonly watchMyTrades: Has;
   readonly watchPositions: Has;
+  /**
+   * ccxt's watchOrders / watchMyTrades without a symbol cover one market type (its defaultType):
+   * watch once per traded market type, with {type} (Binance: spot's WS-API apart from USD-M's listen key).
+   */
+  readonly perType?: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The ccxt adapter driving the real ccxt.pro.binance against the Binance fake on 127.0.0.1,
  * assembled as a session assembles it (openCcxtClient: order, ledger and dead-man instances from
- * the profile): order, fill, cancel, replace in place under our newClientOrderId; a dropped
+ * the profile): order, fill, cancel, replace in place under our newClientOrderId; spot's fills
+ * from spot's own stream; a dropped
  * user-data socket with a fill in the gap (booked once: REST trades carry only Binance's order id);
  * funding booked as an account entry on the perpetual (the USDT income row, not the spot pair of
  * the same symbol); countdownCancelAll armed per symbol and firing when the console dies (our
@@ -106,6 +107,22 @@ describe('ccxt adapter on the Binance fake', () => {
     exec.submit({ clientOrderId: 'k3f9x2.bnb:03', ts: Date.now(), request: { symbol: SPOT, side: 'sell', qty: 0.001, type: 'market', reduceOnly: true } });
     await until('refused', () => r.reports.some((x) => x.kind === 'rejected'));
     expect(r.reports.find((x) => x.kind === 'rejected')).toMatchObject({ reason: expect.stringMatching(/spot: reduce-only/) });
+    expect(said(r)).toEqual([]);
+  });
+
+  it('spot has its own user-data stream (the WS-API): a spot fill is reported from it, the USD-M wallet untouched', async () => {
+    const r = await rig();
+    const exec = r.client.execution;
+    exec.submit(limit('k3f9x2bnb10', 'buy', 0.002, 49_900, SPOT));
+    await until('accepted', () => r.reports.some((x) => x.kind === 'accepted'));
+    expect(venueOrder(r, 'k3f9x2bnb10')).toMatchObject({ market: 'spot', status: 'NEW' });
+    r.fake.admin.pushBar(bar('BTCUSDT@spot', 49_950, 49_800, 50_000));
+    // No REST poll runs (both streams are watched): the fill can only come from spot's stream.
+    await until('spot fill', () => r.reports.some((x) => x.kind === 'fill'));
+    await exec.idle();
+    expect(r.reports.filter((x) => x.kind === 'fill')).toEqual([expect.objectContaining({ clientOrderId: 'k3f9x2bnb10', qty: 0.002, price: 49_900 })]);
+    expect((r.reports.find((x) => x.kind === 'fill') as { fee: number }).fee).toBeCloseTo(0.002 * 49_900 * 0.0002, 9);
+    expect(r.fake.admin.state().cash).toBe(100_000);
     expect(said(r)).toEqual([]);
   });
 
