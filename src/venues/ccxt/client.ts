@@ -10,6 +10,7 @@ import { InstrumentRegistry } from '../../domain/instrument-registry.ts';
 import type { Scheduler } from '../../ports/scheduler.ts';
 import { WallScheduler } from '../../ports/scheduler.ts';
 import { createExchange, type CcxtSettings } from './config.ts';
+import { DcpSubscription, type DcpState } from './dcp-subscription.ts';
 import { DeadManSwitch, armCallOf } from './dead-man.ts';
 import { CcxtExecution, type CcxtExecutionOptions } from './execution.ts';
 import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
@@ -27,6 +28,8 @@ export interface CcxtClientOptions {
   /** ccxt's own throttle (default on, as sessions run it; the bench measures without it too). */
   readonly enableRateLimit?: boolean;
   readonly say: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Each state of the dcp subscription, where the profile's switch needs one (tests). */
+  readonly onDcpState?: (s: DcpState) => void;
   /** Adapter tuning (tests make them short). */
   readonly tuning?: Pick<CcxtExecutionOptions, 'reconnectInitialMs' | 'billsPollMs' | 'heartbeatMs'>;
 }
@@ -35,6 +38,8 @@ export interface CcxtClient {
   readonly ex: Exchange;
   readonly execution: CcxtExecution;
   readonly deadMan: DeadManSwitch | null;
+  /** The dcp subscription the switch needs (Bybit), started and stopped with it; null elsewhere. */
+  readonly dcp: DcpSubscription | null;
   readonly instruments: InstrumentRegistry;
   readonly venueName: string;
 }
@@ -60,16 +65,22 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
     }
 
     let deadMan: DeadManSwitch | null = null;
+    let dcp: DcpSubscription | null = null;
     const dm = profile.deadMan;
     // Only where it covers a traded market type (Binance has none for spot: the status bar says so).
     if (dm !== null && o.deadMan.enabled && o.symbols.some((s) => dm.markets.includes(marketTypeOf(s)))) {
       const dmEx = await make();
       opened.push({ close: () => closeExchange(dmEx) });
       dmEx.setMarkets(ex.markets);
+      // Bybit's switch fires only while a private socket of ours is subscribed to dcp: on the order
+      // instance's socket, which goes when the console does.
+      const sub = dm.subscription !== undefined ? new DcpSubscription({ exchange: ex, topics: dm.subscription.topics, ...(o.onDcpState !== undefined ? { onState: o.onDcpState } : {}) }) : null;
+      dcp = sub;
       deadMan = new DeadManSwitch({
         profile: dm, timeoutSec: o.deadMan.timeoutSec, ...(o.deadMan.refreshSec !== undefined ? { refreshSec: o.deadMan.refreshSec } : {}),
         scheduler, call: armCallOf(dm, dmEx, o.symbols, { tag: o.orderTag ?? 'parity', marketTypeOf, ...(connection !== undefined ? { connection } : {}) }),
         onEvent: (level, m) => o.say(level, m),
+        ...(sub !== null ? { companion: { start: () => sub.start(), stop: () => sub.stop(), blocker: () => dcpBlocker(sub.view()) } } : {}),
       });
       const sw = deadMan;
       connection?.onClose((why) => sw.connectionLost(why));
@@ -85,7 +96,7 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
       ...(o.scheduler !== undefined ? { scheduler: o.scheduler } : {}),
       ...o.tuning,
     });
-    return { ex, execution, deadMan, instruments, venueName };
+    return { ex, execution, deadMan, dcp, instruments, venueName };
   } catch (err) {
     await closeExchange(ex);
     for (const x of opened) await x.close().catch(() => undefined);
@@ -93,3 +104,12 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
   }
 }
 
+/** Why the venue could not fire Disconnection Protect now, from the dcp subscription's state (null: it could). */
+function dcpBlocker(s: DcpState): string | null {
+  switch (s.state) {
+    case 'subscribed': return null;
+    case 'subscribing': return `the dcp subscription is not acknowledged yet${s.detail !== undefined ? ` (${s.detail})` : ''}`;
+    case 'down': return s.detail;
+    case 'stopped': return 'the dcp subscription is stopped';
+  }
+}

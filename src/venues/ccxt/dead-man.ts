@@ -30,6 +30,12 @@ export interface DeadManOptions {
   readonly scheduler: Scheduler;
   /** The switch fired, or a refresh failed / recovered: for the engine's log. */
   readonly onEvent: (level: 'warn' | 'info' | 'error', message: string) => void;
+  /**
+   * What the venue needs besides the arming call before it can fire (Bybit: a private websocket
+   * subscribed to dcp): started with the switch, stopped after it is disarmed. `blocker()` says why
+   * the venue could not fire right now (null: it could); while it says so the switch is failing.
+   */
+  readonly companion?: { start(): Promise<void>; stop(): Promise<void>; blocker(): string | null };
 }
 
 /** The countdown the venue accepts: within the profile's range (OKX 10-120 s), whole seconds. */
@@ -84,6 +90,8 @@ export class DeadManSwitch {
   private watch: TimerHandle | null = null;
   private readonly timeoutMs: number;
   private readonly refreshMs: number;
+  /** Why the companion last said the venue could not fire (told once per reason); null when it could. */
+  private blocked: string | null = null;
   /** When the refresh now in flight was sent; null when none is. */
   private inFlightSince: number | null = null;
 
@@ -99,6 +107,7 @@ export class DeadManSwitch {
 
   /** Arm now and keep refreshing; resolves after the first refresh (which may have failed: see view()). */
   async start(): Promise<void> {
+    await this.o.companion?.start();
     await this.refresh();
     this.timer = this.o.scheduler.every(this.refreshMs, () => { void this.refresh(); });
     this.watch = this.o.scheduler.every(1000, () => this.check());
@@ -111,11 +120,12 @@ export class DeadManSwitch {
     this.timer = this.watch = null;
     if (!disarm) return;
     try {
-      await this.o.call(0);
+      if (this.o.profile.offBy !== 'subscription') await this.o.call(0);
       this.status = { state: 'off', timeoutMs: 0, expiresAt: null, lastRefresh: this.status.lastRefresh, detail: 'disarmed at shutdown' };
     } catch (err) {
       this.o.onEvent('warn', `dead-man switch: could not disarm (${errText(err)}): the venue cancels our orders at ${iso(this.status.expiresAt)}`);
     }
+    await this.o.companion?.stop().catch(() => undefined);
   }
 
   async refresh(): Promise<void> {
@@ -170,10 +180,29 @@ export class DeadManSwitch {
   /** The countdown passed with no refresh: the venue has fired. A refresh unanswered for a period is failing. */
   check(now = this.o.scheduler.now()): void {
     this.checkHung(now);
+    this.checkCompanion();
     const s = this.status;
     if ((s.state === 'armed' || s.state === 'failing') && s.expiresAt !== null && now >= s.expiresAt) {
       this.status = { ...s, state: 'fired', detail: `no refresh since ${iso(s.lastRefresh)}` };
       this.o.onEvent('error', `dead-man switch FIRED at ${iso(s.expiresAt)}: the venue cancelled our tagged working orders (no refresh for ${this.timeoutMs / 1000} s)`);
+    }
+  }
+
+  /** Armed at the venue, but the venue could not fire now (its companion is down): failing, told once; back to armed when it is up. */
+  private checkCompanion(): void {
+    const why = this.o.companion?.blocker() ?? null;
+    const s = this.status;
+    if (why !== null && s.state === 'armed') {
+      this.status = { ...s, state: 'failing', detail: `${BLOCKED}: ${why}` };
+      if (this.blocked !== why) this.o.onEvent('warn', `dead-man switch cannot fire: ${why}; our orders stay on the venue if the console dies`);
+      this.blocked = why;
+    } else if (why === null && this.blocked !== null) {
+      this.blocked = null;
+      if (s.state === 'failing' && s.detail?.startsWith(BLOCKED) === true) {
+        const { detail: _gone, ...rest } = s;
+        this.status = { ...rest, state: 'armed' };
+      }
+      this.o.onEvent('info', 'dead-man switch can fire again');
     }
   }
 
@@ -189,6 +218,7 @@ export class DeadManSwitch {
 }
 
 const HUNG = 'the refresh has not answered';
+const BLOCKED = 'the venue cannot fire it now';
 const iso = (t: number | null): string => (t === null ? 'never' : new Date(t).toISOString());
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

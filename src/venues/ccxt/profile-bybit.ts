@@ -69,6 +69,8 @@ export const BYBIT_PROFILE: CcxtProfile = {
     needs: 'Disconnection Protect enabled for the account (Bybit enables it per UID on request) and a private websocket subscribed to dcp (the session keeps one)',
     // dcp.future covers DERIVATIVES, the product ccxt's cancelAllOrdersAfter arms.
     subscription: { topics: ['dcp.future'] },
+    // Bybit refuses a timeWindow of 0: an orderly end unsubscribes from dcp instead.
+    offBy: 'subscription',
   },
   ws: { watchOHLCV: true, watchTicker: true, watchOrders: true, watchMyTrades: true, watchPositions: true },
   // Bybit: 10 orders/s per UID across create / amend / cancel on the unified account.

@@ -74,6 +74,12 @@ export interface DeadManProfile {
    * dcp-subscription.ts on the order instance's private socket.
    */
   readonly subscription?: { readonly topics: readonly string[] };
+  /**
+   * How an orderly shutdown turns it off: the arming call with 0 (default: OKX timeOut 0, Binance
+   * countdownTime 0, Deribit disable), or by stopping the subscription (Bybit: a timeWindow of 0 is
+   * refused; without a dcp subscription the venue has nothing to watch).
+   */
+  readonly offBy?: 'call' | 'subscription';
 }
 
 /**

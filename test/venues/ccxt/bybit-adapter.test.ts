@@ -16,7 +16,8 @@ import { startCcxt, type CcxtSession } from '../../../src/modes/ccxt.ts';
 import type { AccountEntry, ExecutionReport } from '../../../src/ports/index.ts';
 import { startBybitFake, type BybitFake } from '../../../src/venue-server/bybit/index.ts';
 import { openCcxtClient, type CcxtClient } from '../../../src/venues/ccxt/client.ts';
-import { DcpSubscription, type DcpState } from '../../../src/venues/ccxt/dcp-subscription.ts';
+import type { DcpState, DcpSubscription } from '../../../src/venues/ccxt/dcp-subscription.ts';
+import { closeExchange } from '../../../src/venues/ccxt/teardown.ts';
 import { BYBIT_PROFILE } from '../../../src/venues/ccxt/profile-bybit.ts';
 
 const T0 = Date.now();
@@ -53,8 +54,9 @@ async function rig(o: { dcpEnabled?: boolean; deadMan?: boolean; dcp?: boolean; 
   open.fakes.push(fake);
   fake.admin.pushBar(bar('BTCUSDT', 50_000));
   const said: string[] = [];
+  const dcpStates: DcpState[] = [];
   const client = await openCcxtClient(BYBIT_PROFILE, { apiKey: fake.credentials.apiKey, secret: fake.credentials.secret, password: null, live: false, restUrl: fake.restUrl, wsUrl: fake.wsUrl }, {
-    symbols: [PERP, SPOT], terms: () => ({ leverage: 3, marginMode: 'cross' }),
+    symbols: [PERP, SPOT], terms: () => ({ leverage: 3, marginMode: 'cross' }), onDcpState: (s) => dcpStates.push(s),
     deadMan: { enabled: o.deadMan === true, timeoutSec: 10, refreshSec: 60 }, enableRateLimit: false,
     say: (level, m) => said.push(`${level} ${m}`), tuning: { reconnectInitialMs: 20, billsPollMs: 0, heartbeatMs: 0 },
   });
@@ -64,14 +66,9 @@ async function rig(o: { dcpEnabled?: boolean; deadMan?: boolean; dcp?: boolean; 
   const problems: string[] = [];
   said.length = 0;
   await client.execution.connect((r) => reports.push(r), undefined, (e) => entries.push(e));
-  const dcpStates: DcpState[] = [];
-  let dcp: DcpSubscription | null = null;
-  if (o.dcp === true) {
-    dcp = new DcpSubscription({ exchange: client.ex, topics: BYBIT_PROFILE.deadMan!.subscription!.topics, retryMs: 50, onState: (s) => dcpStates.push(s) });
-    open.dcps.push(dcp);
-    await dcp.start();
-  }
+  // The session's switch starts its dcp subscription (on the order instance's private socket) before arming.
   await client.deadMan?.start();
+  const dcp = client.dcp;
   // ccxt subscribes on the first watch: give the private socket a moment to authenticate.
   await new Promise((r) => setTimeout(r, 200));
   return { fake, client, reports, entries, problems, said, dcp, dcpStates };
@@ -200,9 +197,9 @@ describe('ccxt adapter on the Bybit fake', () => {
     expect(r.fake.admin.state().orders.find((o) => o.orderLinkId === 'k3f9x2-bybit_07')?.orderStatus).toBe('New');
 
     // The console dies: its sockets go without an unsubscribe, nothing refreshes.
+    // (An orderly disconnect would unsubscribe from dcp, and the venue would not fire: close the sockets as a death does.)
     await r.client.deadMan!.stop(false);
-    await r.client.execution.disconnect();
-    open.clients.splice(open.clients.indexOf(r.client), 1);
+    await closeExchange(r.client.ex);
     await until('every dcp socket gone', () => r.fake.admin.state().dcp.find((d) => d.product === 'DERIVATIVES')!.sockets === 0);
     await until('the subscription stopped with the exchange', () => r.dcp!.view().state === 'stopped');
     r.fake.admin.advance(9_000);

@@ -55,3 +55,32 @@ describe('a connection-scoped switch', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('a switch with a companion the venue needs (Bybit: the dcp subscription)', () => {
+  it('is failing while the companion is down (told once), armed again when it is back, and stops it after disarming', async () => {
+    const s = new ManualScheduler(0);
+    const events: string[] = [];
+    const calls: number[] = [];
+    let blocker: string | null = null;
+    const life: string[] = [];
+    const dm = new DeadManSwitch({
+      profile: okCode, timeoutSec: 20, refreshSec: 5, scheduler: s, onEvent: (l, m) => events.push(`${l} ${m}`),
+      call: async (ms) => { calls.push(ms); life.push(`call ${ms}`); return { retCode: 0 }; },
+      companion: { start: async () => { life.push('start'); }, stop: async () => { life.push('stop'); }, blocker: () => blocker },
+    });
+    await dm.start();
+    expect(dm.view().state).toBe('armed');
+    blocker = 'dcp subscription down (socket closed)';
+    await s.advance(5_000);
+    expect(dm.view()).toMatchObject({ state: 'failing', detail: expect.stringMatching(/dcp subscription down/) });
+    await s.advance(10_000);
+    expect(dm.view().state).toBe('failing');
+    expect(events.filter((e) => e.includes('cannot fire'))).toHaveLength(1);
+    blocker = null;
+    await s.advance(5_000);
+    expect(dm.view().state).toBe('armed');
+    await dm.stop(true);
+    expect(life[0]).toBe('start');
+    expect(life.slice(-2)).toEqual(['call 0', 'stop']);
+  });
+});
