@@ -11,7 +11,8 @@
  *   with it).
  * The throttler's loop ends by itself once its queue drains. `closeExchange` closes, settles and
  * clears all of it; importing this module makes every ccxt instance's `delay` timers clearable
- * (and unref'd: a keep-alive never holds the process open).
+ * (and unref'd: a keep-alive never holds the process open), and every websocket client's futures
+ * handled (a refused request's orphan future would end the process: see below).
  */
 import ccxt, { type Exchange } from 'ccxt';
 
@@ -35,6 +36,38 @@ if (proto['__parityDelay'] !== true) {
   };
 }
 
+function settleQuietly(p: unknown): void {
+  if (p instanceof Promise) p.catch(() => undefined);
+}
+
+/**
+ * A future ccxt makes ahead of a request and never awaits itself (Binance spot's
+ * userDataStream.subscribe.signature: 'authenticate:signature:spot') is an unhandled rejection
+ * when the venue refuses the request, and an unhandled rejection ends a Node process. Every
+ * client future is marked handled as ccxt makes it: whoever awaits one still gets its rejection.
+ */
+interface FutureHost { future(hash: string): Promise<unknown>; reusableFuture?(hash: string): Promise<unknown>; __parityFutures?: true }
+if (proto['__parityClient'] !== true) {
+  proto['__parityClient'] = true;
+  const client = proto['client'] as (this: unknown, url: string) => FutureHost;
+  proto['client'] = function parityClient(this: unknown, url: string): FutureHost {
+    const c = client.call(this, url);
+    if (c.__parityFutures !== true) {
+      c.__parityFutures = true;
+      for (const m of ['future', 'reusableFuture'] as const) {
+        const f = c[m];
+        if (typeof f !== 'function') continue;
+        c[m] = function handled(this: FutureHost, hash: string): Promise<unknown> {
+          const p = f.call(this, hash);
+          settleQuietly(p);
+          return p;
+        };
+      }
+    }
+    return c;
+  };
+}
+
 interface WsConnection { readyState?: number; terminate?: () => void }
 interface WsClientLike {
   futures?: Record<string, Promise<unknown>>;
@@ -43,10 +76,6 @@ interface WsClientLike {
   connection?: WsConnection;
   clearPingInterval?: () => void;
   clearConnectionTimeout?: () => void;
-}
-
-function settleQuietly(p: unknown): void {
-  if (p instanceof Promise) p.catch(() => undefined);
 }
 
 /** Clients with their futures marked handled: close() is about to reject them all. */

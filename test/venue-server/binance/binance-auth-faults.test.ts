@@ -57,6 +57,19 @@ describe('Binance fake: signing', () => {
   });
 });
 
+describe('a refused spot WS-API subscription through ccxt', () => {
+  it('rejects the watch with -1022 and leaves no unhandled rejection (teardown.ts marks the future ccxt makes ahead handled)', async () => {
+    const { fake, ex } = await fakeAndCcxt();
+    const bad = await binanceFor(fake, { secret: 'wrong' });
+    track(fake, ex, bad);
+    await ex.loadMarkets();
+    bad.setMarkets(ex.markets);
+    await expect(bad.watchOrders(SPOT)).rejects.toThrow(/-1022/);
+    // The orphan future's rejection would surface on the next turns of the loop.
+    await new Promise((r) => setTimeout(r, 100));
+  });
+});
+
 describe('Binance fake: faults', () => {
   it('a reject with Binance code, 503 and 429, a held ack', async () => {
     const { fake, ex } = await fakeAndCcxt();
