@@ -155,7 +155,7 @@ function startupError(p: CcxtProfile, restUrl: string | undefined, err: unknown,
   // and the network is not what to check.
   if (err instanceof ccxt.InvalidNonce) return clockError(p.endpoints.venue, clockOffsetMs, msg);
   if (err instanceof ccxt.AuthenticationError) {
-    return new CcxtConfigError(`${p.endpoints.venue} refused the keys (${msg}): check ${p.env.apiKey}, ${p.env.secret}${p.env.password !== null ? ` and ${p.env.password}` : ''}; demo-trading keys work only without --live, live keys only with it`);
+    return new CcxtConfigError(`${p.endpoints.venue} refused the keys (${msg}): check ${p.env.apiKey}, ${p.env.secret}${p.env.password !== null ? ` and ${p.env.password}` : ''}; paper keys (made ${p.paperKeys}) work only without --live, live keys only with it`);
   }
   if (err instanceof ccxt.NetworkError) return new CcxtNetworkError(`could not reach ${p.endpoints.venue}${restUrl !== undefined ? ` at ${restUrl}` : ''} (${msg}); check ${p.env.restUrl} / ${p.env.wsUrl} and the network`);
   return err;

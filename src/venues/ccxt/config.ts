@@ -28,7 +28,7 @@ export function resolveCcxtSettings(p: CcxtProfile, env: Env, o: { readonly live
   const password = p.env.password === null ? null : get(p.env.password);
   secrets.add(secret, apiKey, ...(password !== null ? [password] : []));
   const missing = [apiKey === '' ? p.env.apiKey : null, secret === '' ? p.env.secret : null, password === '' ? p.env.password : null].filter((x) => x !== null);
-  if (missing.length > 0) throw new CcxtConfigError(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set: put them in the environment or in .env (see .env.example)${o.live ? '' : `; paper trades on ${p.endpoints.venue}'s demo account, whose keys are made under Demo Trading`}`);
+  if (missing.length > 0) throw new CcxtConfigError(`${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set: put them in the environment or in .env (see .env.example)${o.live ? '' : `; paper trades on ${p.endpoints.venue}'s demo / test account, whose keys are made ${p.paperKeys}`}`);
   const url = (name: string, value: string | undefined, protocols: readonly string[]): string | undefined => {
     const v = value?.trim();
     if (v === undefined || v === '') return undefined;

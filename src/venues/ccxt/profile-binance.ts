@@ -107,6 +107,7 @@ export const BINANCE_PROFILE: CcxtProfile = {
     paper: ['demo-api.binance.com', 'demo-fapi.binance.com', 'demo-stream.binance.com', 'demo-ws-api.binance.com', 'fstream.binancefuture.com', 'testnet.binancefuture.com'],
   },
   paperBy: 'demoTrading',
+  paperKeys: 'on demo.binance.com (Demo Trading)',
   ccxtOptions: { defaultType: 'swap', fetchMarkets: { types: ['spot', 'linear'] }, fetchMargins: false, fetchCurrencies: false },
   // ccxt keeps ~40 hosts under urls.api (spot, sapi, fapi, dapi, papi, five websocket families).
   urlOverride: { kind: 'origins' },

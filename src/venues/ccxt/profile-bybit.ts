@@ -108,6 +108,7 @@ export const BYBIT_PROFILE: CcxtProfile = {
     paper: ['api-demo.bybit.com', 'stream-demo.bybit.com', 'api-testnet.bybit.com', 'stream-testnet.bybit.com'],
   },
   paperBy: 'demoTrading',
+  paperKeys: 'under Demo Trading on bybit.com',
   // Unified account declared (ccxt would otherwise ask user/query-api and account/info first),
   // spot and linear markets only.
   ccxtOptions: { enableUnifiedAccount: true, enableUnifiedMargin: false, fetchMarkets: { types: ['spot', 'linear'] } },

@@ -89,6 +89,7 @@ export const DERIBIT_PROFILE: CcxtProfile = {
   env: { apiKey: 'DERIBIT_API_KEY', secret: 'DERIBIT_SECRET', password: null, restUrl: 'DERIBIT_BASE_URL', wsUrl: 'DERIBIT_WS_URL' },
   endpoints: { venue: 'Deribit', live: ['www.deribit.com', 'deribit.com'], paper: ['test.deribit.com'] },
   paperBy: 'sandbox',
+  paperKeys: 'on test.deribit.com',
   ccxtOptions: {},
   urlOverride: { kind: 'paths', rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'user id',

@@ -226,6 +226,8 @@ export interface CcxtProfile {
    */
   readonly endpoints: EndpointSet;
   readonly paperBy: 'sandbox' | 'demoTrading';
+  /** Where paper keys are made, for messages ("under Demo Trading", "on test.deribit.com"). */
+  readonly paperKeys: string;
   /** ccxt constructor options the adapter needs (OKX: load spot and swap markets only). */
   readonly ccxtOptions: Readonly<Record<string, unknown>>;
   /**
@@ -322,6 +324,7 @@ export const OKX_PROFILE: CcxtProfile = {
     shared: ['www.okx.com', 'okx.com', 'aws.okx.com'],
   },
   paperBy: 'sandbox',
+  paperKeys: 'under Demo Trading on okx.com',
   ccxtOptions: { fetchMarkets: { types: ['spot', 'swap'] } },
   urlOverride: { kind: 'paths', rest: 'api.rest', ws: 'api.ws' },
   accountIdName: 'UID',

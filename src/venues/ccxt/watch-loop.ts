@@ -166,7 +166,7 @@ export const downKindOf = (err: unknown): DownKind => (isLoginRefusal(err) ? 'lo
 /** What to check when the venue refuses the websocket login (the REST keys may be fine: these are the same keys, signed on the socket). */
 export function loginAdvice(p: CcxtProfile, live: boolean): string {
   const keys = [p.env.apiKey, p.env.secret, p.env.password].filter((k): k is string => k !== null).join(' / ');
-  return `check ${keys} (${live ? 'live keys with --live, not the demo ones' : 'paper needs keys made under Demo Trading, not live ones'}) and this machine's clock`;
+  return `check ${keys} (${live ? 'live keys with --live, not the paper ones' : `paper needs keys made ${p.paperKeys}, not live ones`}) and this machine's clock`;
 }
 
 export function loginRefusedText(p: CcxtProfile, live: boolean, stream: string, msg: string): string {
