@@ -3,7 +3,8 @@
  * in paper, on each crypto venue's protocol fake, through the real ccxt and the real session
  * (modes/ccxt.ts), makes the same decisions on the same bars: the same sides, exits and entries on
  * the same bars. Sizes may differ only by the venue's contract grid (OKX counts contracts of
- * 0.01 BTC, the others BTC), so the test compares each decision's size in BTC within one lot.
+ * 0.01 BTC, the others BTC) and the fees' small drift of equity, so the test compares each
+ * decision's size in BTC within one lot and 0.05%.
  *
  * The bars are pushed one at a time; before the next one the test waits until the engine has
  * seen the bar and every order it sent is at the venue, so a market order fills on the next bar
@@ -19,10 +20,10 @@ import { CRYPTO_FAKES, type CryptoFakeCase, type RunningFake } from './fakes.ts'
 
 const STRATEGY = resolve(import.meta.dirname, '../../../strategies/perp-trend.ts');
 
-/** A price path with three trend changes (up, down, up) of 64 one-minute bars. */
+/** A price path of 96 one-minute bars whose trend turns five times. */
 function closes(): number[] {
   const out: number[] = [];
-  for (let i = 0; i < 64; i++) out.push(Math.round((60_000 + 1500 * Math.sin(i / 8) + 20 * i) * 10) / 10);
+  for (let i = 0; i < 96; i++) out.push(Math.round((60_000 + 1500 * Math.sin(i / 6) + 20 * i) * 10) / 10);
   return out;
 }
 
@@ -85,7 +86,7 @@ describe('one perpetual strategy on every crypto fake', () => {
   const results = new Map<string, { decisions: Decision[]; fills: number }>();
   afterAll(() => {
     // The figures for the closing note: decisions per venue.
-    for (const [v, r] of results) process.stderr.write(`same-decisions ${v}: ${r.decisions.length} orders, ${r.fills} filled\n`);
+    for (const [v, r] of results) process.stderr.write(`same-decisions ${v}: ${r.decisions.length} orders, ${r.fills} filled: ${r.decisions.map((d) => `${d.bar}${d.side[0]}${d.reduceOnly ? 'R' : ''} ${d.btc}`).join(', ')}\n`);
   });
 
   for (const c of CRYPTO_FAKES) {
@@ -104,8 +105,12 @@ describe('one perpetual strategy on every crypto fake', () => {
     const shape = (d: Decision[]) => d.map((x) => `${x.bar} ${x.side}${x.reduceOnly ? ' reduce-only' : ''}`);
     for (const [venue, r] of rest) {
       expect(shape(r.decisions), `${venue} against ${first![0]}`).toEqual(shape(first![1].decisions));
-      // Sizes in BTC agree within the coarser venue's lot (OKX 0.01 contract = 0.0001 BTC; others 0.001 BTC).
-      r.decisions.forEach((d, i) => expect(Math.abs(d.btc - first![1].decisions[i]!.btc), `${venue} order ${i} size`).toBeLessThanOrEqual(0.0011));
+      // Sizes in BTC agree within the coarser venue's lot (OKX 0.01 contract = 0.0001 BTC; others
+      // 0.001 BTC) and 0.05% more: equity, from which perp-trend sizes, drifts with each venue's fees.
+      r.decisions.forEach((d, i) => {
+        const ref = first![1].decisions[i]!.btc;
+        expect(Math.abs(d.btc - ref), `${venue} order ${i} size ${d.btc} against ${ref}`).toBeLessThanOrEqual(0.0011 + 0.0005 * ref);
+      });
     }
   });
 });
