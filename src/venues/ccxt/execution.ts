@@ -313,7 +313,11 @@ export class CcxtExecution implements ExecutionClient {
       await this.pace(r.symbol);
       try {
         this.transport?.sent(cid, 'submit');
-        const o = z.looseObject({ id: z.string().min(1) }).parse(await this.gateway.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        const o = z.looseObject({ id: z.string().min(1), clientOrderId: z.string().nullish(), info: z.record(z.string(), z.unknown()).prefault({}) })
+          .parse(await this.gateway.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        // An answer naming another client id is not our order's (a venue or proxy that mixed up answers): ours is asked for by id, as after a lost answer.
+        const theirs = clientIdOf(this.p, o);
+        if (theirs !== null && theirs !== cid) throw new ccxt.NetworkError(`the venue answered with order ${o.id} of client id ${theirs}, not ours`);
         this.noteVenueId(cid, o.id);
         this.emitStatus({ kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: this.now() });
         return;
