@@ -21,6 +21,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { OrderGateway } from './execution.ts';
 import type { ConnectionSwitch } from './dead-man.ts';
+import { scrub } from '../../util/secrets.ts';
 
 export interface JsonRpcConnectionOptions {
   /** wss://www.deribit.com/ws/api/v2, wss://test.deribit.com/ws/api/v2 or a fake's. */
@@ -48,6 +49,9 @@ const Placed = z.looseObject({ order: z.record(z.string(), z.unknown()) });
 const OrderRow = z.record(z.string(), z.unknown());
 
 const TIF: Record<string, string> = { GTC: 'good_til_cancelled', IOC: 'immediate_or_cancel', FOK: 'fill_or_kill', PO: 'good_til_cancelled' };
+
+/** How far the venue's clock may be from ours before a refused login is put down to the clock (Deribit checks the auth timestamp). */
+const CLOCK_TOLERANCE_MS = 10_000;
 
 interface Pending { readonly resolve: (x: unknown) => void; readonly reject: (e: Error) => void; readonly timer: NodeJS.Timeout }
 
@@ -201,12 +205,24 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
       await this.send(ws, 'public/set_heartbeat', { interval: Math.max(10, this.o.heartbeatSec ?? 10) }, timeoutMs);
       if (this.wantCancelOnDisconnect) await this.send(ws, 'private/enable_cancel_on_disconnect', { scope: 'connection' }, timeoutMs);
     } catch (err) {
+      // A refused login may be our clock, not the keys (Deribit refuses a stale timestamp as 13004 invalid_credentials): the venue's time says which.
+      const clock = err instanceof ccxt.AuthenticationError ? await this.clockRefusal(ws, err, timeoutMs) : null;
       ws.terminate();
-      throw err;
+      throw clock ?? err;
     }
     this.ws = ws;
     this.watch(ws);
     return ws;
+  }
+
+  /** The login's refusal as ccxt.InvalidNonce when the venue's clock (public/get_time, unsigned) is off ours by more than it allows; null when the clocks agree. */
+  private async clockRefusal(ws: WebSocket, err: Error, timeoutMs: number): Promise<Error | null> {
+    const sent = Date.now();
+    const venue = await this.send(ws, 'public/get_time', {}, timeoutMs).catch(() => undefined);
+    if (typeof venue !== 'number') return null;
+    const offset = venue - (sent + Date.now()) / 2;
+    if (Math.abs(offset) <= CLOCK_TOLERANCE_MS) return null;
+    return new ccxt.InvalidNonce(`${err.message}: the venue's clock is ${Math.abs(offset / 1000).toFixed(1)} s ${offset > 0 ? 'ahead of' : 'behind'} this machine's, so the login's timestamp looked stale`);
   }
 
   /** Nothing heard for an interval: ask (public/test); for three: the link is dead, close it. */
@@ -279,7 +295,8 @@ export class DeribitConnection implements OrderGateway, ConnectionSwitch {
     const table = (this.o.exchange as unknown as { exceptions?: Record<string, unknown> }).exceptions ?? {};
     const exact = typeof table['exact'] === 'object' && table['exact'] !== null ? table['exact'] as Record<string, unknown> : {};
     const found = table[String(e.code)] ?? exact[String(e.code)];
-    const body = JSON.stringify({ jsonrpc: '2.0', error: e });
+    // A venue that echoes the request (client_id) in its error must not carry our keys into logs.
+    const body = scrub(JSON.stringify({ jsonrpc: '2.0', error: e }), [this.o.secret, this.o.apiKey].filter((x) => x !== ''));
     const Cls = typeof found === 'function' ? found as new (m: string) => Error : ccxt.ExchangeError;
     const err = new Cls(`deribit ${body}`);
     return Object.assign(err, { venueCode: e.code });
