@@ -42,7 +42,7 @@ export const DEFAULT_VENUE_SECRET = 'parity-local-secret';
 export function registerVenue(program: Command): void {
   program
     .command('venue')
-    .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or a crypto venue's own REST and websocket protocol for ccxt (OKX v5, Binance spot + USD-M, Bybit v5, Deribit v2 JSON-RPC)')
+    .description('run the simulated venue on 127.0.0.1 behind an Alpaca-compatible REST and websocket front, the TWS API socket protocol (Interactive Brokers), or a crypto venue\'s own REST and websocket protocol for ccxt (OKX v5, Binance spot + USD-M, Bybit v5, Deribit v2 JSON-RPC)')
     .option('--protocol <name>', 'wire protocol: okx (OKX v5, for ccxt), binance (Binance spot + USD-M, for ccxt), bybit (Bybit v5, for ccxt), deribit (Deribit v2 JSON-RPC, for ccxt), alpaca or tws', 'alpaca')
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one (printed as "listening 127.0.0.1:PORT")', parseNumberFlag('port', 0), 0)
     .option('--state <file>', 'alpaca: keep the books (orders, positions, cash, submission counts) in this file; survives restarts')
