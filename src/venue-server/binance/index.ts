@@ -49,7 +49,16 @@
  *
  * Not modelled: market orders fill on the next bar; hedge mode; order books and trades streams;
  * algo / stop orders; spot fees are charged in the quote currency (Binance takes a buy's in the
- * base asset); a liquidation is income rows and a position change, not a forced order.
+ * base asset); ADL (the sim makes none).
+ *
+ * Liquidation (forced.ts): when the sim liquidates a USD-M position (a bar through its liquidation
+ * price: pushBar is the admin way to force one), Binance's forced order appears: client id
+ * `autoclose-<n>`, type LIQUIDATION, reduce-only, FILLED at the liquidation price, in allOrders and
+ * by orderId; its trade in userTrades (taker, commission 5 bps, realizedPnl); ORDER_TRADE_UPDATE
+ * x NEW then x CALCULATED (the liquidation execution) before the ACCOUNT_UPDATE; income REALIZED_PNL
+ * and COMMISSION with the trade id in tradeId, and INSURANCE_CLEAR, the clearance fee (0.5% of the
+ * notional closed, exchangeInfo's liquidationFee). Forced orders take ids of their own ranges
+ * (orderId 799..., trade id 990...), so fromId paging does not order them among our trades.
  */
 export { startBinanceFake, DEFAULT_BINANCE_INSTRUMENTS, BINANCE_CLIENT_ID } from './server.ts';
 export type { BinanceFake, BinanceFakeOptions, BinanceAdmin, BinanceBarIn, BinanceStateDump, BinanceInstrumentSpec } from './types.ts';

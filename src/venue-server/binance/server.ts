@@ -18,6 +18,7 @@ import { MarketTape } from '../okx/market.ts';
 import type { OkxInstrumentSpec } from '../okx/types.ts';
 import { binanceRefusal, ERR, type BinanceError, type Market } from './codes.ts';
 import { binanceHttpFailure, parseBinanceFault, type BinanceFaultIn } from './faults.ts';
+import { CLEARANCE_RATE, ForcedOrders, forcedOrderJson, forcedTradeJson } from './forced.ts';
 import { splitHost } from './hosts.ts';
 import { AdminAdvance, AdminBars, AdminFund, AdminScale, decimal } from './requests.ts';
 import {
@@ -86,9 +87,23 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
   let streams: BinanceStreams | null = null;
   let eventTs: number | null = null;
   const venueNow = (): number => eventTs ?? clock.now();
+  // A USD-M liquidation is the venue's forced order (forced.ts): told on the stream before the position update that follows it.
+  const forced = new ForcedOrders(fees.takerBps, symbolOf);
+  const syncForced = (): void => {
+    for (const f of forced.take(books.usdm.bills)) {
+      streams?.forcedOrder(f);
+      log(`liquidation ${f.symbol}: forced order ${f.clientOrderId} ${f.side} ${f.qty} at ${f.price}`);
+    }
+  };
   const bookOf = (m: Market, cash: number): OkxBook => new OkxBook({
     instruments: okxSpecs(m), cash, leverage: opts.leverage ?? 3, fundingIntervalMs, fundingRate, fees, now: venueNow, faults,
-    emit: (ev) => streams?.onBookEvent(m, ev), clientIdPattern: BINANCE_CLIENT_ID,
+    emit: (ev) => {
+      if (m === 'usdm' && ev.kind === 'account') syncForced();
+      streams?.onBookEvent(m, ev);
+    },
+    clientIdPattern: BINANCE_CLIENT_ID,
+    // The sim charges one liquidation fee: Binance's taker commission on the forced trade plus its clearance fee.
+    ...(m === 'usdm' ? { liquidationFeeRate: fees.takerBps / 10_000 + CLEARANCE_RATE } : {}),
   });
   const books: Record<Market, OkxBook> = { spot: bookOf('spot', opts.spotCash ?? 100_000), usdm: bookOf('usdm', opts.cash ?? 100_000) };
   const marketOfInst = (instId: string): Market => (instId.endsWith('-SWAP') ? 'usdm' : 'spot');
@@ -293,9 +308,15 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
     const startTime = decimal(p.get('startTime'));
     const endTime = decimal(p.get('endTime'));
     const limit = Math.min(1000, Number(p.get('limit') ?? 500));
-    const list = books[m].allOrders().filter((o) => (x === undefined || o.instId === x.instId) && (!open || working(o))
-      && (startTime === undefined || o.cTime >= startTime) && (endTime === undefined || o.cTime <= endTime));
-    return ok(list.slice(-limit).map((o) => orderJson(m, o)));
+    const inWindow = (t: number): boolean => (startTime === undefined || t >= startTime) && (endTime === undefined || t <= endTime);
+    const list = books[m].allOrders().filter((o) => (x === undefined || o.instId === x.instId) && (!open || working(o)) && inWindow(o.cTime))
+      .map((o) => ({ time: o.cTime, json: orderJson(m, o) as unknown }));
+    if (m === 'usdm' && !open) {
+      syncForced();
+      for (const f of forced.list) if ((x === undefined || f.instId === x.instId) && inWindow(f.ts)) list.push({ time: f.ts, json: forcedOrderJson(f) });
+      list.sort((a, b) => a.time - b.time);
+    }
+    return ok(list.slice(-limit).map((o) => o.json));
   }
 
   function trades(m: Market, p: URLSearchParams): Answer {
@@ -309,9 +330,19 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
     const limit = Math.min(1000, Number(p.get('limit') ?? 500));
     const rows = books[m].fills.filter((f) => f.instId === x.instId && (startTime === undefined || f.ts >= startTime) && (endTime === undefined || f.ts <= endTime)
       && (fromId === undefined || Number(f.tradeId) >= fromId) && (orderId === null || f.ordId === orderId));
-    const page = startTime !== undefined || fromId !== undefined ? rows.slice(0, limit) : rows.slice(-limit);
-    if (m === 'spot') return ok(page.map((f) => spotTradeJson(f, x.symbol, x.quote)));
-    return ok(page.map((f) => usdmTradeJson(f, x.symbol, books.usdm.bills.find((b) => b.tradeId === f.tradeId)?.pnl ?? 0)));
+    const pick = <T>(xs: T[]): T[] => (startTime !== undefined || fromId !== undefined ? xs.slice(0, limit) : xs.slice(-limit));
+    if (m === 'spot') return ok(pick(rows).map((f) => spotTradeJson(f, x.symbol, x.quote)));
+    syncForced();
+    const all: { time: number; json: unknown }[] = rows.map((f) => ({ time: f.ts, json: usdmTradeJson(f, x.symbol, books.usdm.bills.find((b) => b.tradeId === f.tradeId)?.pnl ?? 0) }));
+    if (orderId === null || forced.find({ orderId }) !== undefined) {
+      for (const f of forced.list) {
+        if (f.instId !== x.instId || (startTime !== undefined && f.ts < startTime) || (endTime !== undefined && f.ts > endTime) || (fromId !== undefined && f.tradeId < fromId)) continue;
+        if (orderId !== null && String(f.orderId) !== orderId) continue;
+        all.push({ time: f.ts, json: forcedTradeJson(f) });
+      }
+      all.sort((a, b) => a.time - b.time);
+    }
+    return ok(pick(all).map((t) => t.json));
   }
 
   function income(p: URLSearchParams): Answer {
@@ -321,7 +352,8 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
     const endTime = decimal(p.get('endTime'));
     const limit = Math.min(1000, Number(p.get('limit') ?? 100));
     const rows: IncomeRow[] = [];
-    for (const b of books.usdm.bills) rows.push(...incomeRows(b, symbolOf(b.instId)));
+    syncForced();
+    for (const b of books.usdm.bills) rows.push(...incomeRows(b, symbolOf(b.instId), forced.ofBill(b.billId)));
     const now = clock.now();
     const from = startTime ?? (endTime === undefined ? now - 7 * 86_400_000 : endTime - 7 * 86_400_000);
     const sel = rows.filter((r) => (sym === null || r.symbol === sym) && (type === null || r.incomeType === type) && r.time >= from && (endTime === undefined || r.time <= endTime));
@@ -446,7 +478,13 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
     'PUT /fapi/v1/listenKey': R('usdm', 'key', (p, m) => listenKey('usdm', m, p)),
     'DELETE /fapi/v1/listenKey': R('usdm', 'key', (p, m) => listenKey('usdm', m, p)),
     'POST /fapi/v1/order': R('usdm', 'signed', (p) => placeOrder('usdm', p)),
-    'GET /fapi/v1/order': R('usdm', 'signed', (p) => { const f = findOrder('usdm', p); return f.error ?? (f.order === undefined ? fail(ERR.noOrder) : ok(orderJson('usdm', f.order))); }),
+    'GET /fapi/v1/order': R('usdm', 'signed', (p) => {
+      const f = findOrder('usdm', p);
+      if (f.error !== undefined) return f.error;
+      if (f.order !== undefined) return ok(orderJson('usdm', f.order));
+      const v = forced.find({ orderId: p.get('orderId'), clientOrderId: p.get('origClientOrderId') });
+      return v !== undefined && v.instId === f.instId ? ok(forcedOrderJson(v)) : fail(ERR.noOrder);
+    }),
     'DELETE /fapi/v1/order': R('usdm', 'signed', (p) => cancelOrder('usdm', p)),
     'PUT /fapi/v1/order': R('usdm', 'signed', (p) => modifyOrder(p)),
     'GET /fapi/v1/openOrders': R('usdm', 'signed', (p) => orderList('usdm', p, true)),
@@ -544,9 +582,9 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
       orders: (['spot', 'usdm'] as const).flatMap((m) => books[m].allOrders().map((o) => {
         const j = orderJson(m, o);
         return { market: m, orderId: o.ordId, clientOrderId: o.clOrdId, symbol: symbolOf(o.instId), status: j.status, origQty: j.origQty, executedQty: j.executedQty };
-      })),
+      })).concat(forced.list.map((f) => ({ market: 'usdm' as const, orderId: String(f.orderId), clientOrderId: f.clientOrderId, symbol: f.symbol, status: 'FILLED', origQty: s(f.qty), executedQty: s(f.qty) }))),
       positions: books.usdm.swapPositions().map((p) => ({ symbol: symbolOf(p.inst.spec.instId), positionAmt: p.view.qty, entryPrice: p.view.avgPrice })),
-      income: books.usdm.bills.reduce((n, b) => n + incomeRows(b, symbolOf(b.instId)).length, 0),
+      income: books.usdm.bills.reduce((n, b) => n + incomeRows(b, symbolOf(b.instId), forced.ofBill(b.billId)).length, 0),
       deadMan: [...deadMan].map(([symbol, at]) => ({ symbol, triggerTime: Date.now() + (at - clock.elapsed()) })),
       requests,
     }),

@@ -6,6 +6,7 @@ import { initialMargin, maintenanceMargin } from '../../domain/perp.ts';
 import type { Bar } from '../../domain/market.ts';
 import type { OkxBill, OkxBook, OkxFill, OkxOrder } from '../okx/book.ts';
 import { s } from '../okx/shapes.ts';
+import type { ForcedOrder } from './forced.ts';
 import type { BinanceInstrumentSpec } from './types.ts';
 
 export { s };
@@ -37,7 +38,7 @@ export function usdmSymbolJson(x: BinanceInstrumentSpec) {
     symbol: x.symbol, pair: x.symbol, contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING',
     maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000', baseAsset: x.base, quoteAsset: x.quote, marginAsset: x.quote,
     pricePrecision: decimals(x.tickSize), quantityPrecision: decimals(x.stepSize), baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN',
-    underlyingSubType: [], settlePlan: 0, triggerProtect: '0.0500', liquidationFee: '0.012500', marketTakeBound: '0.05', maxMoveOrderLimit: 10000,
+    underlyingSubType: [], settlePlan: 0, triggerProtect: '0.0500', liquidationFee: '0.005000', marketTakeBound: '0.05', maxMoveOrderLimit: 10000,
     filters: [
       { filterType: 'PRICE_FILTER', minPrice: s(x.tickSize), maxPrice: '4529764', tickSize: s(x.tickSize) },
       { filterType: 'LOT_SIZE', stepSize: s(x.stepSize), maxQty: '1000', minQty: s(x.minQty) },
@@ -101,17 +102,25 @@ export function spotTradeJson(f: OkxFill, symbol: string, quote: string) {
   };
 }
 
-/** Income rows from the book's bills: a trade bill is REALIZED_PNL (when it closed some) and COMMISSION; funding FUNDING_FEE; a liquidation REALIZED_PNL and INSURANCE_CLEAR (its fee). */
+/**
+ * Income rows from the book's bills: a trade bill is REALIZED_PNL (when it closed some) and
+ * COMMISSION, with the trade id in tradeId; funding FUNDING_FEE; a liquidation (its forced order,
+ * forced.ts) the forced trade's REALIZED_PNL and COMMISSION and INSURANCE_CLEAR (the clearance fee).
+ */
 export interface IncomeRow { readonly symbol: string; readonly incomeType: string; readonly income: string; readonly asset: string; readonly info: string; readonly time: number; readonly tranId: number; readonly tradeId: string }
 
-export function incomeRows(b: OkxBill, symbol: string): IncomeRow[] {
+export function incomeRows(b: OkxBill, symbol: string, forced?: ForcedOrder): IncomeRow[] {
   const base = Number(b.billId) * 10;
   // Binance books income to 8 decimals (the sim's sums carry float noise below that).
-  const row = (k: number, incomeType: string, amount: number): IncomeRow =>
-    ({ symbol, incomeType, income: s(Math.round(amount * 1e8) / 1e8), asset: b.ccy, info: incomeType, time: b.ts, tranId: base + k, tradeId: b.tradeId });
+  const row = (k: number, incomeType: string, amount: number, tradeId = b.tradeId): IncomeRow =>
+    ({ symbol, incomeType, income: s(Math.round(amount * 1e8) / 1e8), asset: b.ccy, info: incomeType, time: b.ts, tranId: base + k, tradeId });
   if (b.instType !== 'SWAP') return [];
   if (b.type === '8') return [row(0, 'FUNDING_FEE', b.balChg)];
   if (b.type === '2') return [...(Math.abs(b.pnl) >= 5e-9 ? [row(0, 'REALIZED_PNL', b.pnl)] : []), ...(b.fee !== 0 ? [row(1, 'COMMISSION', b.fee)] : [])];
+  if (b.type === '5' && forced !== undefined) {
+    const t = String(forced.tradeId);
+    return [row(0, 'REALIZED_PNL', forced.pnl, t), row(1, 'COMMISSION', -forced.commission, t), ...(forced.clearance !== 0 ? [row(2, 'INSURANCE_CLEAR', -forced.clearance, '')] : [])];
+  }
   if (b.type === '5') return [row(0, 'REALIZED_PNL', b.pnl), row(1, 'INSURANCE_CLEAR', b.fee)];
   return [];
 }

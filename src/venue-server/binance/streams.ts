@@ -17,6 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Bar } from '../../domain/market.ts';
 import type { BookEvent, OkxBook, OkxOrder } from '../okx/book.ts';
 import type { Market } from './codes.ts';
+import { forcedOrderUpdates, type ForcedOrder } from './forced.ts';
 import { splitHost } from './hosts.ts';
 import { klineEvent, s, statusOf, typeOf } from './shapes.ts';
 import { checkWsSigned, type Credentials } from './signing.ts';
@@ -103,6 +104,12 @@ export class BinanceStreams {
     }
     if (market === 'usdm') this.user('usdm', this.accountUpdate(ev.instIds, now));
     else this.user('spot', this.spotAccount(now));
+  }
+
+  /** The venue's forced order (a liquidation) on the USD-M user data: its NEW, then its liquidation execution. */
+  forcedOrder(f: ForcedOrder): void {
+    const now = this.d.now();
+    for (const o of forcedOrderUpdates(f)) this.user('usdm', { e: 'ORDER_TRADE_UPDATE', E: now, T: f.ts, o });
   }
 
   publishMarket(market: Market, b: Bar): void {

@@ -133,6 +133,8 @@ export interface BookOptions {
   readonly emit: (ev: BookEvent) => void;
   /** The client order id rule (default OKX's CLORDID); another venue's fake passes its own (Bybit orderLinkId: up to 36 of letters, digits, - and _). */
   readonly clientIdPattern?: RegExp;
+  /** The liquidation fee on the notional closed (default LIQUIDATION_FEE): another venue's fake charges its own (Binance: taker commission plus clearance fee). */
+  readonly liquidationFeeRate?: number;
 }
 
 /** The maintenance margin rate of the fake's swaps (OKX's first tier for BTC-USDT-SWAP is 0.4%). */
@@ -596,7 +598,7 @@ function okxInst(spec: OkxInstrumentSpec, opts: BookOptions): OkxInst {
   if (base === '' || quote === '' || (parts.length !== 2 && !swap)) throw new Error(`OKX fake: instId ${spec.instId} is neither BASE-QUOTE (spot) nor BASE-QUOTE-SWAP`);
   const ctVal = swap ? spec.ctVal ?? 1 : 1;
   const perp: PerpSpec | undefined = swap
-    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: opts.fundingRate, liquidationFeeRate: LIQUIDATION_FEE }
+    ? { leverage: opts.leverage, marginMode: 'cross', maintenanceMarginRate: MMR, fundingIntervalMs: opts.fundingIntervalMs, fundingRate: opts.fundingRate, liquidationFeeRate: opts.liquidationFeeRate ?? LIQUIDATION_FEE }
     : undefined;
   const inst = makeInstrument(spec.instId, 'okx', {
     assetClass: swap ? 'crypto_perp' : 'crypto_spot', quoteCurrency: quote, tickSize: spec.tickSz, lotSize: spec.lotSz, minQty: spec.minSz,
