@@ -42,6 +42,8 @@ export class Watchdogs {
   private readonly wallNow: () => number;
   /** Before the first event, silence counts from the start. */
   private readonly startedWall: number;
+  /** The venue has been connected at least once. */
+  private venueUp = false;
   constructor(private readonly o: WatchdogOptions) {
     this.staleMs = o.staleDataMs ?? 120_000;
     this.hbMs = o.heartbeatMs ?? 15_000;
@@ -71,6 +73,10 @@ export class Watchdogs {
     }
     const c = e.execution.connection?.();
     if (c !== undefined) {
+      // Until the first connect completes the venue is starting, not lost (a connect that fails
+      // fails the start): only a venue that was up and is no longer pauses trading.
+      if (c.state === 'connected') this.venueUp = true;
+      if (!this.venueUp) return;
       if (c.state !== 'connected') this.trip('heartbeat', `venue ${c.state}${c.detail ? `: ${c.detail}` : ''}`);
       else if (c.lastHeartbeat !== null && wall - c.lastHeartbeat > this.hbMs) this.trip('heartbeat', `venue heartbeat lost: last ${Math.round((wall - c.lastHeartbeat) / 1000)} s ago`);
     }

@@ -15,3 +15,29 @@ describe('stale-data watchdog (real-time sessions)', () => {
     expect(rig.engine.tradingState().reason).toMatch(/market data stale/);
   });
 });
+
+describe('venue watchdog before the first connect', () => {
+  it('does not pause while the venue is still connecting for the first time; pauses once it drops after being up', async () => {
+    const { Watchdogs } = await import('../../src/ops/watchdogs.ts');
+    const { ManualScheduler } = await import('../../src/ports/scheduler.ts');
+    const s = new ManualScheduler(0);
+    let state: 'connecting' | 'connected' | 'disconnected' = 'connecting';
+    const holds: string[] = [];
+    const engine = {
+      isStopped: () => false, scheduler: s, log: () => undefined,
+      execution: { connection: () => ({ state, lastHeartbeat: s.now() }) },
+    };
+    const guard = { has: (k: string) => holds.includes(k), hold: (k: string) => { holds.push(k); } };
+    const w = new Watchdogs({ engine: engine as never, guard: guard as never, realtime: false, intervalMs: 1000, wallNow: () => s.now() });
+    w.start();
+    // A slow first connect (a venue whose connect makes many REST calls): not a lost venue.
+    await s.advance(5000);
+    expect(holds).toEqual([]);
+    state = 'connected';
+    await s.advance(1000);
+    state = 'disconnected';
+    await s.advance(1000);
+    expect(holds).toEqual(['watchdog:heartbeat']);
+    w.stop();
+  });
+});
