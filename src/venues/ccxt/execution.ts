@@ -384,7 +384,8 @@ export class CcxtExecution implements ExecutionClient {
       }
       // Refused: the order may have ended meanwhile (filled, cancelled): the venue's state says how.
       const o = await this.orderByCid(cid, symbol).catch(() => null);
-      if (o !== null && (o.status === 'canceled' || o.status === 'expired')) { this.emitStatus(statusReportOf(this.p, o)!); return; }
+      const ended = o === null ? null : statusReportOf(this.p, o);
+      if (ended !== null && (ended.kind === 'canceled' || ended.kind === 'expired')) { this.emitStatus(ended); return; }
       this.emit({ kind: 'cancel_rejected', clientOrderId: cid, reason: `${this.p.name}: ${this.scrubbed(errText(err))}`, ts: this.now() });
       return;
     }
@@ -436,7 +437,9 @@ export class CcxtExecution implements ExecutionClient {
       const since = (this.lastTradeTs ?? this.connectedAt) - 60_000;
       for (const t of await this.fetchTrades(since)) {
         if (t.timestamp > (this.lastTradeTs ?? 0)) this.lastTradeTs = t.timestamp;
-        const f = fillOf(this.p, t);
+        // One trade that cannot be read is a problem of its own, not the end of the gap's recovery.
+        let f: ReturnType<typeof fillOf>;
+        try { f = fillOf(this.p, t); } catch (err) { this.problem(asProblem(err)); continue; }
         if (f !== null) this.emitFill(f);
       }
       const open = new Set<string>();

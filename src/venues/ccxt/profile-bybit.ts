@@ -53,6 +53,10 @@ export const BYBIT_PROFILE: CcxtProfile = {
   clientId: { param: 'clientOrderId', field: 'orderLinkId', rule: CLIENT_ID_RULES.bybit },
   // An execution row does not carry the order's cumulative filled quantity.
   cumQtyField: null,
+  // ccxt reads execQty / execPrice falling back to orderQty / orderPrice when they are "".
+  fillFields: { qty: 'execQty', price: 'execPrice' },
+  // Spot's part-filled-then-cancelled status, which ccxt files as closed.
+  canceledStatuses: { field: 'orderStatus', values: ['PartiallyFilledCanceled'] },
   // execFee is positive when paid (a maker rebate is negative).
   fee: { fields: ['execFee'], paidIsNegative: false },
   leverage: { setLeverage: true, setMarginMode: true, marginModeScope: 'account' },

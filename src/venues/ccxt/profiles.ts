@@ -177,6 +177,18 @@ export interface CcxtProfile {
   readonly clientId: { readonly param: string; readonly field: string; readonly rule: ClientIdRule };
   /** The field of a trade's `info` with the order's cumulative filled size after it (null: none). */
   readonly cumQtyField: string | null;
+  /**
+   * The fields of a trade's `info` that carry this fill's own size and price, where ccxt falls back
+   * to the ORDER's when they are empty (Bybit execQty / execPrice "" -> orderQty / orderPrice: a
+   * whole order's fill at its limit): read from here, and a trade without them is not booked.
+   * Absent: ccxt's amount and price.
+   */
+  readonly fillFields?: { readonly qty: string; readonly price: string };
+  /**
+   * The venue's own order statuses (in `info[field]`) that mean the rest of a part-filled order was
+   * cancelled, where ccxt files them as closed (Bybit spot PartiallyFilledCanceled): canceled here.
+   */
+  readonly canceledStatuses?: { readonly field: string; readonly values: readonly string[] };
   /** A trade's fee in `info`: the fields to try in order (the fill's own first), and the venue's sign. */
   readonly fee: { readonly fields: readonly string[]; readonly paidIsNegative: boolean };
   /** `marginModeScope`: what a margin-mode change applies to (Bybit unified: the whole account); absent = per symbol. */

@@ -35,10 +35,16 @@ export function requestOf(o: CcxtOrderT): OrderRequest {
   return { ...base, type: 'market' };
 }
 
+/** ccxt's order status, with the venue's own statuses the profile says mean cancelled (`canceledStatuses`) made so. */
+export function venueStatusOf(p: CcxtProfile, o: CcxtOrderT): CcxtOrderT['status'] {
+  const c = p.canceledStatuses;
+  return c !== undefined && c.values.includes(infoString(o.info, c.field) ?? '') ? 'canceled' : o.status;
+}
+
 export function orderStateOf(p: CcxtProfile, o: CcxtOrderT): VenueOrderState {
   const created = o.timestamp ?? o.lastUpdateTimestamp ?? 0;
   return {
-    clientOrderId: clientIdOf(p, o) ?? o.id, venueOrderId: o.id, request: requestOf(o), status: statusOf(o),
+    clientOrderId: clientIdOf(p, o) ?? o.id, venueOrderId: o.id, request: requestOf(o), status: statusOf({ ...o, status: venueStatusOf(p, o) }),
     filledQty: o.filled ?? 0, avgFillPrice: o.average ?? 0, createdAt: created,
     updatedAt: o.lastUpdateTimestamp ?? o.lastTradeTimestamp ?? created,
   };
@@ -52,7 +58,7 @@ export function statusReportOf(p: CcxtProfile, o: CcxtOrderT): ExecutionReport |
   const cid = clientIdOf(p, o);
   if (cid === null) return null;
   const ts = o.lastUpdateTimestamp ?? o.timestamp ?? 0;
-  switch (o.status) {
+  switch (venueStatusOf(p, o)) {
     case 'open': return { kind: 'accepted', clientOrderId: cid, venueOrderId: o.id, ts: o.timestamp ?? ts };
     case 'canceled': return { kind: 'canceled', clientOrderId: cid, ts };
     case 'expired': return { kind: 'expired', clientOrderId: cid, ts };
@@ -78,10 +84,13 @@ function feeOf(p: CcxtProfile, t: CcxtTradeT): number {
 export function fillOf(p: CcxtProfile, t: CcxtTradeT): Extract<ExecutionReport, { kind: 'fill' }> | null {
   const cid = clientIdOf(p, t);
   if (cid === null) return null;
-  if (!(t.amount > 0) || !(t.price > 0)) throw new CcxtProtocolError('trade', `${t.id} of ${cid} has amount ${t.amount} and price ${t.price}: reconciliation takes the venue's position`);
+  const ff = p.fillFields;
+  const qty = ff === undefined ? t.amount : infoNumber(t.info, ff.qty);
+  const price = ff === undefined ? t.price : infoNumber(t.info, ff.price);
+  if (qty === undefined || price === undefined || !(qty > 0) || !(price > 0)) throw new CcxtProtocolError('trade', `${t.id} of ${cid} has amount ${qty} and price ${price}: reconciliation takes the venue's position`);
   const cum = p.cumQtyField === null ? undefined : infoNumber(t.info, p.cumQtyField);
   return {
-    kind: 'fill', clientOrderId: cid, execId: t.id, qty: t.amount, price: t.price, fee: feeOf(p, t),
+    kind: 'fill', clientOrderId: cid, execId: t.id, qty, price, fee: feeOf(p, t),
     liquidity: t.takerOrMaker === 'maker' ? 'maker' : 'taker', ts: t.timestamp,
     ...(t.order !== undefined && t.order !== null ? { venueOrderId: t.order, ...(cum !== undefined && cum > 0 ? { venueCumQty: cum } : {}) } : {}),
   };
