@@ -34,7 +34,7 @@ import { capabilitiesOf, marketRefusal, marketTypeOf, type AskScope, type CcxtPr
 import { WindowLimiter } from './rate-limit.ts';
 import { closeExchange } from './teardown.ts';
 import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
-import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill } from './translate.ts';
+import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill, venueOrderCidOf, venueTradeOf } from './translate.ts';
 import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, atPath, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
 import { z } from 'zod';
 
@@ -74,7 +74,11 @@ export interface CcxtExecutionOptions {
   readonly billsPollMs?: number;
   /** REST polling of orders and trades where the profile has no websocket (default 2 s). */
   readonly pollMs?: number;
-  /** Heartbeat (fetchTime) for the connection status and the clock offset (default 15 s; 0 = off). */
+  /**
+   * Heartbeat (fetchTime) for the connection status and the clock offset (default 5 s; 0 = off): a
+   * third of the engine watchdog's 15 s, so a venue whose streams are quiet (no position stream:
+   * Deribit) never looks lost between two beats.
+   */
   readonly heartbeatMs?: number;
   readonly submitRetries?: number;
   readonly retryMs?: number;
@@ -114,6 +118,9 @@ export class CcxtExecution implements ExecutionClient {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly seenExec = new Set<string>();
   private readonly seenEntries = new Set<string>();
+  /** The venue's own orders on our account (profile venueTrades) by venue order id: their client id; and foreign order ids already asked about. */
+  private readonly venueOrders = new Map<string, string>();
+  private readonly askedForeign = new Set<string>();
   /** Bills that could not be translated, or were booked as 'other', already told about (once each). */
   private readonly toldBills = new Set<string>();
   private readonly socketsDown = new Map<string, DownKind>();
@@ -192,9 +199,11 @@ export class CcxtExecution implements ExecutionClient {
     if (ws.watchPositions === true) this.loop('positions', () => this.ex.watchPositions(), () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); });
     const bills = this.o.billsPollMs ?? 15_000;
     if (bills > 0) this.timers.push(this.scheduler.every(bills, () => { void this.pullEntries().catch((err: unknown) => this.problem(asProblem(err))); }));
-    const hb = this.o.heartbeatMs ?? 15_000;
+    const hb = this.o.heartbeatMs ?? 5_000;
     if (hb > 0) this.timers.push(this.scheduler.every(hb, () => { void this.syncClock().catch((err: unknown) => this.problem(asProblem(err))); }));
     this.state = 'connected';
+    // The connect's requests were answered: the venue was heard from just now.
+    this.beat();
   }
 
   async disconnect(): Promise<void> {
@@ -249,7 +258,7 @@ export class CcxtExecution implements ExecutionClient {
     for (const x of xs) {
       const o = this.parse(CcxtOrder, x, 'order update');
       if (o === null) continue;
-      if (clientIdOf(this.p, o) === null) { void this.pullEntries().catch(() => undefined); continue; }
+      if (clientIdOf(this.p, o) === null) { this.onForeignOrder(o); void this.pullEntries().catch(() => undefined); continue; }
       this.remember(o);
       const rep = statusReportOf(this.p, o);
       if (rep !== null) this.emitStatus(rep);
@@ -261,6 +270,7 @@ export class CcxtExecution implements ExecutionClient {
       const t = this.parse(CcxtTrade, x, 'trade');
       if (t === null) continue;
       if (this.lastTradeTs === null || t.timestamp > this.lastTradeTs) this.lastTradeTs = t.timestamp;
+      if (this.bookVenueTrade(this.withClientId(t))) continue;
       let f: ReturnType<typeof fillOf>;
       try { f = fillOf(this.p, this.withClientId(t)); } catch (err) { this.problem(asProblem(err)); continue; }
       // Not ours: the venue traded on our account (a liquidation, ADL): its bill books it.
@@ -437,6 +447,7 @@ export class CcxtExecution implements ExecutionClient {
       const since = (this.lastTradeTs ?? this.connectedAt) - 60_000;
       for (const t of await this.fetchTrades(since)) {
         if (t.timestamp > (this.lastTradeTs ?? 0)) this.lastTradeTs = t.timestamp;
+        if (this.bookVenueTrade(t) || await this.foreignTradeBooked(t)) continue;
         // One trade that cannot be read is a problem of its own, not the end of the gap's recovery.
         let f: ReturnType<typeof fillOf>;
         try { f = fillOf(this.p, t); } catch (err) { this.problem(asProblem(err)); continue; }
@@ -832,7 +843,51 @@ export class CcxtExecution implements ExecutionClient {
   private withClientId(t: z.output<typeof CcxtTrade>): z.output<typeof CcxtTrade> {
     if (clientIdOf(this.p, t) !== null || t.order === undefined || t.order === null) return t;
     for (const [cid, k] of this.known) if (k.venueOrderId === t.order) return { ...t, info: { ...t.info, [this.p.clientId.field]: cid } };
+    const venue = this.venueOrders.get(t.order);
+    if (venue !== undefined && venueOrderCidOf(this.p, t) === null) return { ...t, info: { ...t.info, [this.p.clientId.field]: venue } };
     return t;
+  }
+
+  /**
+   * An order update with no client id of ours: when it is the venue's own order (venueTrades: a
+   * liquidation's forced order) it is remembered by its id, and once it has filled its trades are
+   * read (ccxt's trade stream may not carry them: Binance's liquidation execution is x CALCULATED).
+   */
+  private onForeignOrder(o: CcxtOrderT): void {
+    const cid = venueOrderCidOf(this.p, o);
+    if (cid === null) return;
+    this.venueOrders.set(o.id, cid);
+    if (!((o.filled ?? 0) > 0)) return;
+    const since = (o.lastUpdateTimestamp ?? o.timestamp ?? this.now()) - 60_000;
+    void this.fetchTrades(since).then((ts) => { for (const t of ts) if (t.order === o.id) this.bookVenueTrade(t); }).catch((err: unknown) => this.problem(asProblem(err)));
+  }
+
+  /** A trade of the venue's own order booked as its one account entry (each trade once, however often heard); false when it is not one. */
+  private bookVenueTrade(t: z.output<typeof CcxtTrade>): boolean {
+    let e: AccountEntry | null;
+    try { e = venueTradeOf(this.p, t); } catch (err) { this.problem(asProblem(err)); return true; }
+    if (e === null) return false;
+    if (!this.seenEntries.has(e.entryId)) {
+      remember(this.seenEntries, e.entryId);
+      if (!this.closed) this.entries?.(e);
+    }
+    return true;
+  }
+
+  /**
+   * A trade (REST, after a gap) of an order that is neither ours nor a venue order we heard of:
+   * where the profile names venue orders, the order is asked once by its id; a venue order's trade
+   * is then booked as its entry.
+   */
+  private async foreignTradeBooked(t: z.output<typeof CcxtTrade>): Promise<boolean> {
+    if (this.p.venueTrades === undefined || clientIdOf(this.p, t) !== null || t.order === undefined || t.order === null || this.askedForeign.has(t.order)) return false;
+    remember(this.askedForeign, t.order);
+    const raw = await this.ex.fetchOrder(t.order, t.symbol).catch(() => null);
+    const o = raw === null ? null : this.parse(CcxtOrder, raw, 'order');
+    const cid = o === null ? null : venueOrderCidOf(this.p, o);
+    if (cid === null) return false;
+    this.venueOrders.set(t.order, cid);
+    return this.bookVenueTrade(this.withClientId(t));
   }
 
   private remember(o: CcxtOrderT): void {
