@@ -17,7 +17,9 @@
  *   perpetual); orders and trades are watched per market type (spot over the WS-API's
  *   userDataStream.subscribe.signature, USD-M over a listen key), positions on USD-M;
  * - venue-booked cash is the USD-M income history (fetchLedger): FUNDING_FEE; INSURANCE_CLEAR is
- *   a liquidation's fee; REALIZED_PNL and COMMISSION are our trades' (their fills book them).
+ *   a liquidation's clearance fee; REALIZED_PNL and COMMISSION are our trades' (their fills book
+ *   them) or a forced order's (venueTrades: a liquidation / ADL is the venue's order on our
+ *   account, client id autoclose-... / adl_autoclose, whose trade is one account entry).
  */
 import type { CcxtProfile, MarketProfile } from './profiles.ts';
 import { CLIENT_ID_RULES } from '../../orders/client-ids.ts';
@@ -73,9 +75,10 @@ export const BINANCE_PROFILE: CcxtProfile = {
   // The stricter of the two: spot 50 orders / 10 s per account (USD-M allows 300 / 10 s, 1200 / min).
   orderRate: { orders: 50, windowMs: 10_000, perInstrument: false },
   bills: {
-    // USD-M income types the venue books on its own: funding, a liquidation's insurance-fund fee,
-    // and the rest that moves cash we did not trade for.
-    types: { FUNDING_FEE: 'funding', INSURANCE_CLEAR: 'other', REFERRAL_KICKBACK: 'fee_rebate', COMMISSION_REBATE: 'fee_rebate', WELCOME_BONUS: 'other', API_REBATE: 'fee_rebate' },
+    // USD-M income types the venue books on its own: funding, a liquidation's clearance fee
+    // (INSURANCE_CLEAR: cash we did not cause, apart from the forced trade's own commission), and
+    // the rest that moves cash we did not trade for.
+    types: { FUNDING_FEE: 'funding', INSURANCE_CLEAR: 'fee', REFERRAL_KICKBACK: 'fee_rebate', COMMISSION_REBATE: 'fee_rebate', WELCOME_BONUS: 'other', API_REBATE: 'fee_rebate' },
     subTypes: {},
     tradeSide: {},
     // Income rows: tranId, incomeType, income (the cash change), time, symbol. No position size or price.
@@ -88,7 +91,8 @@ export const BINANCE_PROFILE: CcxtProfile = {
     // One income history for the USD-M account (defaultType swap), oldest first from startTime (ccxt's since).
     query: { scope: 'account', sinceParam: null, page: { kind: 'forward' } },
     lateMs: 3600_000,
-    // Our trades' realized P&L and commission book themselves as fills; transfers move cash between wallets.
+    // Our trades' realized P&L and commission book themselves as fills, a forced order's as its
+    // venueTrades entry (the rows carry its trade id in tradeId); transfers move cash between wallets.
     ours: ['REALIZED_PNL', 'COMMISSION', 'TRANSFER', 'INTERNAL_TRANSFER'],
   },
   // USD-M -4116 "ClientOrderId is duplicated" (ccxt: InvalidOrder). Spot says -2010 "Duplicate
@@ -109,6 +113,9 @@ export const BINANCE_PROFILE: CcxtProfile = {
   paperBy: 'demoTrading',
   paperKeys: 'on demo.binance.com (Demo Trading)',
   ccxtOptions: { defaultType: 'swap', fetchMarkets: { types: ['spot', 'linear'] }, fetchMargins: false, fetchCurrencies: false },
+  // USD-M ORDER_TRADE_UPDATE's c: "starts with autoclose-: liquidation order", "adl_autoclose: ADL
+  // auto close order" (Binance's user data stream docs): the venue's orders on our account.
+  venueTrades: [{ prefix: 'autoclose-', kind: 'liquidation' }, { prefix: 'adl_autoclose', kind: 'adl' }],
   // ccxt keeps ~40 hosts under urls.api (spot, sapi, fapi, dapi, papi, five websocket families).
   urlOverride: { kind: 'origins' },
   accountIdName: 'UID',

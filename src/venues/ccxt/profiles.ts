@@ -243,6 +243,15 @@ export interface CcxtProfile {
   /** ccxt constructor options the adapter needs (OKX: load spot and swap markets only). */
   readonly ccxtOptions: Readonly<Record<string, unknown>>;
   /**
+   * Client-id prefixes that mark the venue's own orders on our account (Binance USD-M: a
+   * liquidation's forced order `autoclose-...`, an ADL `adl_autoclose`) and what they are. Such an
+   * order is none of ours and its trade no fill: the trade is ONE account entry of `kind` (its
+   * signed quantity and price, `amount` minus its commission; the P&L follows from the position),
+   * its entry id from the trade id. The ledger rows that repeat it (its P&L and commission) belong in
+   * `bills.ours`. Absent: the venue's trades on our account arrive as ledger bills only (OKX, Bybit).
+   */
+  readonly venueTrades?: readonly { readonly prefix: string; readonly kind: 'liquidation' | 'adl' }[];
+  /**
    * How a REST / websocket override (a local fake) enters ccxt's `urls`: at dotted paths (OKX
    * api.rest / api.ws, Deribit), or `origins`: every URL under urls.api is rewritten to
    * `${override}/${its host}${its path}` (Binance and Bybit keep ~40 hosts there; the fake routes by

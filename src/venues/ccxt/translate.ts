@@ -9,9 +9,46 @@ import { CcxtProtocolError } from './errors.ts';
 import type { CcxtProfile, MarketType } from './profiles.ts';
 import { infoNumber, infoString, type CcxtLedgerEntryT, type CcxtOrderT, type CcxtTradeT } from './wire.ts';
 
-/** Our client order id on a ccxt order or trade: the venue's own field first (ccxt drops it on some paths). */
-export function clientIdOf(p: CcxtProfile, x: { readonly clientOrderId?: string | null | undefined; readonly info: Readonly<Record<string, unknown>> }): string | null {
+type WithClientId = { readonly clientOrderId?: string | null | undefined; readonly info: Readonly<Record<string, unknown>> };
+
+/** The client order id an order or trade carries, ours or the venue's own: the venue's field first (ccxt drops it on some paths). */
+function rawClientIdOf(p: CcxtProfile, x: WithClientId): string | null {
   return infoString(x.info, p.clientId.field) ?? (x.clientOrderId !== undefined && x.clientOrderId !== null && x.clientOrderId !== '' ? x.clientOrderId : null);
+}
+
+/** Our client order id on a ccxt order or trade; null when it has none or the venue's own (profile venueTrades: a liquidation's forced order). */
+export function clientIdOf(p: CcxtProfile, x: WithClientId): string | null {
+  const cid = rawClientIdOf(p, x);
+  return cid !== null && venueKindOf(p, cid) !== null ? null : cid;
+}
+
+/** What the venue's own order with this client id is (profile venueTrades); null for any other id. */
+export function venueKindOf(p: CcxtProfile, cid: string | null): 'liquidation' | 'adl' | null {
+  if (cid === null) return null;
+  return p.venueTrades?.find((v) => cid.startsWith(v.prefix))?.kind ?? null;
+}
+
+/** The client id of an order the venue placed on our account (profile venueTrades); null for ours and any other. */
+export function venueOrderCidOf(p: CcxtProfile, x: WithClientId): string | null {
+  const cid = rawClientIdOf(p, x);
+  return venueKindOf(p, cid) !== null ? cid : null;
+}
+
+/**
+ * A trade of the venue's own order on our account (a liquidation, an ADL) as ONE account entry:
+ * the trade (signed, positive bought) and, as cash apart from its P&L, minus its commission; the
+ * entry id from the trade id, so the stream and REST give the same entry. Null for any other trade.
+ */
+export function venueTradeOf(p: CcxtProfile, t: CcxtTradeT): AccountEntry | null {
+  const cid = rawClientIdOf(p, t);
+  const kind = venueKindOf(p, cid);
+  if (kind === null) return null;
+  if (!(t.amount > 0) || !(t.price > 0)) throw new CcxtProtocolError('trade', `${kind} trade ${t.id} (${cid}) has amount ${t.amount} and price ${t.price}: reconciliation takes the venue's position`);
+  const currency = t.fee?.currency ?? t.symbol.split(':')[1] ?? t.symbol.split('/')[1] ?? '';
+  return {
+    entryId: `trade-${t.id}`, kind, symbol: t.symbol, currency, amount: round(-feeOf(p, t)),
+    trade: { qty: t.side === 'buy' ? t.amount : -t.amount, price: t.price }, ts: t.timestamp,
+  };
 }
 
 export function statusOf(o: Pick<CcxtOrderT, 'status' | 'filled' | 'amount'>): VenueOrderStatus {
