@@ -19,6 +19,7 @@ import type { DeadManStatus } from '../../ports/index.ts';
 import type { Scheduler, TimerHandle } from '../../ports/scheduler.ts';
 import type { DeadManProfile } from './profiles.ts';
 import { atPath } from './wire.ts';
+import { secrets } from '../../util/secrets.ts';
 
 export interface DeadManOptions {
   readonly profile: DeadManProfile;
@@ -220,7 +221,8 @@ export class DeadManSwitch {
 const HUNG = 'the refresh has not answered';
 const BLOCKED = 'the venue cannot fire it now';
 const iso = (t: number | null): string => (t === null ? 'never' : new Date(t).toISOString());
-const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+// A venue's refusal may echo our key (Bybit 10004 prints the signed string): scrubbed before the status or the log shows it.
+const errText = (err: unknown): string => secrets.scrub(err instanceof Error ? err.message : String(err));
 
 /** A connection whose drop the venue watches (Deribit's order websocket): its switch on and off. */
 export interface ConnectionSwitch {
