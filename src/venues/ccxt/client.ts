@@ -17,6 +17,7 @@ import { instrumentsFromMarkets, type PerpTerms } from './instruments.ts';
 import { DeribitConnection } from './jsonrpc-connection.ts';
 import { marketTypeOf, type CcxtProfile } from './profiles.ts';
 import { closeExchange } from './teardown.ts';
+import { creditIdleTime } from './throttle-idle.ts';
 
 export interface CcxtClientOptions {
   readonly symbols: readonly string[];
@@ -45,7 +46,13 @@ export interface CcxtClient {
 }
 
 export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSettings, o: CcxtClientOptions): Promise<CcxtClient> {
-  const make = () => createExchange(profile, settings, o.enableRateLimit !== undefined ? { enableRateLimit: o.enableRateLimit } : {});
+  // ccxt's throttle forgets the time it sat idle (throttle-idle.ts): without the credit each order
+  // waited its whole cost (Binance 200 ms) however quiet the account had been.
+  const make = async () => {
+    const x = await createExchange(profile, settings, o.enableRateLimit !== undefined ? { enableRateLimit: o.enableRateLimit } : {});
+    creditIdleTime(x);
+    return x;
+  };
   const ex = await make();
   const opened: { close(): Promise<unknown> }[] = [];
   try {
