@@ -98,3 +98,16 @@ describe('Deribit order connection: login and cancel-on-disconnect', () => {
     expect(r.c.deadMan?.view().state).not.toBe('armed');
   }, 15_000);
 });
+
+describe('Deribit cancel-on-disconnect: our books after the venue fired', () => {
+  it('the order connection drops and the venue cancels its orders without a word on the stream: the order is reported canceled without waiting for a reconciliation', async () => {
+    const r = await make({ deadMan: true });
+    r.c.execution.submit({ clientOrderId: 'p7hostile000010', ts: Date.now(), request: { symbol: SYMBOL, side: 'buy', qty: 0.01, type: 'limit', limitPrice: 49_000 } });
+    await until('accepted', () => r.reports.some((x) => x.kind === 'accepted'), 5000);
+    // The venue cancels what the connection placed (cancel-on-disconnect), and pushes nothing.
+    for (const o of r.h.orders) Object.assign(o, { order_state: 'cancelled', cancel_reason: 'cancel_on_disconnect', last_update_timestamp: Date.now() });
+    r.h.cutOrders();
+    await until('fired', () => r.c.deadMan?.view().state === 'fired', 5000);
+    await until('canceled', () => r.reports.some((x) => x.kind === 'canceled' && x.clientOrderId === 'p7hostile000010'), 5000);
+  }, 15_000);
+});

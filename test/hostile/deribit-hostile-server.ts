@@ -42,6 +42,8 @@ export interface DeribitHostile {
   sockets(): number;
   /** Terminate every socket (a network cut). */
   cut(): void;
+  /** Terminate the order connection only (the socket that set a heartbeat: parity's, not ccxt's streams). */
+  cutOrders(): void;
   close(): Promise<void>;
 }
 
@@ -85,7 +87,7 @@ const summary = (): Row => ({
 export async function startDeribitHostile(): Promise<DeribitHostile> {
   let seq = 0;
   let nextOrder = 700;
-  const socks = new Map<WebSocket, { n: number; subs: Set<string> }>();
+  const socks = new Map<WebSocket, { n: number; subs: Set<string>; orders: boolean }>();
   const h: DeribitHostile = {
     restUrl: '', wsUrl: '', log: [], orders: [], trades: [], logs: [], positions: [], skewMs: 0, scripts: [],
     push(prefix, data) {
@@ -94,6 +96,7 @@ export async function startDeribitHostile(): Promise<DeribitHostile> {
     streamSockets: () => [...socks.values()].filter((s) => [...s.subs].some((c) => c.startsWith('user.'))).length,
     sockets: () => socks.size,
     cut() { for (const ws of socks.keys()) ws.terminate(); },
+    cutOrders() { for (const [ws, s] of socks) if (s.orders) ws.terminate(); },
     close: async () => {
       for (const ws of socks.keys()) ws.terminate();
       await new Promise<void>((res) => { wss.close(() => res()); });
@@ -201,7 +204,7 @@ export async function startDeribitHostile(): Promise<DeribitHostile> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => { wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)); });
   wss.on('connection', (ws) => {
-    const me = { n: ++seq, subs: new Set<string>() };
+    const me = { n: ++seq, subs: new Set<string>(), orders: false };
     socks.set(ws, me);
     ws.on('close', () => socks.delete(ws));
     ws.on('message', (m: Buffer) => {
@@ -210,6 +213,7 @@ export async function startDeribitHostile(): Promise<DeribitHostile> {
       const method = msg.method ?? '';
       const params = msg.params ?? {};
       h.log.push(`ws${me.n} ${method} ${JSON.stringify(params)}`);
+      if (method === 'public/set_heartbeat') me.orders = true;
       if (method === 'public/auth' && stale(params['timestamp'])) { ws.send(envelope(msg.id, err(13004, 'invalid_credentials', 'timestamp is too old') as { error: RpcErr })); return; }
       if (method === 'public/subscribe' || method === 'private/subscribe') {
         const a = h.scripts.map((sc) => sc(method, params, me.n)).find((x) => x !== undefined);

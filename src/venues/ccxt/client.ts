@@ -103,6 +103,9 @@ export async function openCcxtClient(profile: CcxtProfile, settings: CcxtSetting
       ...(o.scheduler !== undefined ? { scheduler: o.scheduler } : {}),
       ...o.tuning,
     });
+    // A dropped order connection: the venue has cancelled what it placed (cancel-on-disconnect), said
+    // or not on the stream: the venue's order states now, not at the next reconciliation.
+    connection?.onClose((why) => { void execution.recover(`the order connection dropped (${why})`); });
     return { ex, execution, deadMan, dcp, instruments, venueName };
   } catch (err) {
     await closeExchange(ex);
