@@ -19,6 +19,9 @@ import type { AccountEntry, ExecutionReport } from '../../../src/ports/index.ts'
 import { startBinanceFake, type BinanceFake } from '../../../src/venue-server/binance/index.ts';
 import { openCcxtClient, type CcxtClient } from '../../../src/venues/ccxt/client.ts';
 import { BINANCE_PROFILE } from '../../../src/venues/ccxt/profile-binance.ts';
+import { OKX_PROFILE } from '../../../src/venues/ccxt/profiles.ts';
+import { clientIdOf, fillOf, statusReportOf, venueKindOf, venueTradeOf } from '../../../src/venues/ccxt/translate.ts';
+import { CcxtOrder, CcxtTrade } from '../../../src/venues/ccxt/wire.ts';
 
 const T0 = Date.now();
 const PERP = 'BTC/USDT:USDT';
@@ -98,6 +101,29 @@ function expectBookedOnce(r: Rig): void {
   expect(r.reports.filter((x) => x.clientOrderId.startsWith('autoclose-'))).toEqual([]);
   expect(said(r)).toEqual([]);
 }
+
+describe('the venue\'s own orders, by client-id prefix (profile venueTrades)', () => {
+  it('autoclose- is a liquidation, adl_autoclose an ADL: no client id of ours, no status report, no fill; OKX has no such prefixes', () => {
+    expect(venueKindOf(BINANCE_PROFILE, 'autoclose-1')).toBe('liquidation');
+    expect(venueKindOf(BINANCE_PROFILE, 'adl_autoclose')).toBe('adl');
+    expect(venueKindOf(BINANCE_PROFILE, 'k3f9x2bnbL1')).toBeNull();
+    expect(venueKindOf(OKX_PROFILE, 'autoclose-1')).toBeNull();
+    const order = CcxtOrder.parse({ id: '7', clientOrderId: 'autoclose-1', symbol: PERP, side: 'sell', amount: 0.02, filled: 0.02, status: 'closed', info: { clientOrderId: 'autoclose-1' } });
+    expect(clientIdOf(BINANCE_PROFILE, order)).toBeNull();
+    expect(statusReportOf(BINANCE_PROFILE, order)).toBeNull();
+    expect(clientIdOf(OKX_PROFILE, { info: { clOrdId: 'autoclose1' } })).toBe('autoclose1');
+  });
+
+  it('its trade is one entry: signed quantity and price, minus its commission, the entry id from the trade id', () => {
+    const base = { id: '990000001', order: '7', timestamp: 1_700_000_000_000, symbol: PERP, amount: 0.02, price: 30_000, takerOrMaker: 'taker', fee: { cost: 0.3, currency: 'USDT' } };
+    const liq = CcxtTrade.parse({ ...base, side: 'sell', info: { clientOrderId: 'autoclose-1', commission: '0.3' } });
+    expect(fillOf(BINANCE_PROFILE, liq)).toBeNull();
+    expect(venueTradeOf(BINANCE_PROFILE, liq)).toEqual({ entryId: 'trade-990000001', kind: 'liquidation', symbol: PERP, currency: 'USDT', amount: -0.3, trade: { qty: -0.02, price: 30_000 }, ts: 1_700_000_000_000 });
+    const adl = CcxtTrade.parse({ ...base, side: 'buy', info: { clientOrderId: 'adl_autoclose', commission: '0.3' } });
+    expect(venueTradeOf(BINANCE_PROFILE, adl)).toMatchObject({ kind: 'adl', trade: { qty: 0.02, price: 30_000 } });
+    expect(venueTradeOf(BINANCE_PROFILE, CcxtTrade.parse({ ...base, side: 'buy', info: { clientOrderId: 'k3f9x2bnbL1' } }))).toBeNull();
+  });
+});
 
 describe('a Binance liquidation through the ccxt adapter', () => {
   it('the forced order heard on the stream is one liquidation entry; REST after a gap hears it again and books nothing more', async () => {
