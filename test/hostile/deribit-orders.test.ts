@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { orderRow, tradeRow, SYMBOL } from './deribit-hostile-server.ts';
-import { drig, sleep, until, type DRig } from './deribit-harness.ts';
+import { drig, leaks, sleep, until, type DRig } from './deribit-harness.ts';
 
 const rigs: DRig[] = [];
 afterEach(async () => { for (const r of rigs.splice(0)) await r.close(); });
@@ -132,3 +132,44 @@ describe('Deribit order connection: hostile answers', () => {
     expect(r.reports.filter((x) => x.kind === 'fill')).toEqual([]);
   }, 15_000);
 });
+
+describe('Deribit streams: whose trade is it', () => {
+  it('a trade for a label we never issued is not reported as one of our orders', async () => {
+    const r = await make();
+    await placedOn(r);
+    r.h.push('user.trades', [tradeRow({ trade_id: 'USDC-T7', order_id: 'USDC-4040', label: 'someone-elses-bot' })]);
+    await sleep(400);
+    expect(r.reports.filter((x) => x.kind === 'fill' && x.clientOrderId === CID)).toEqual([]);
+  }, 15_000);
+
+  it('a trade with no label on an order id we placed is ours (found by the order id)', async () => {
+    const r = await make();
+    const id = await placedOn(r);
+    r.h.push('user.trades', [tradeRow({ trade_id: 'USDC-T8', order_id: id, label: '', amount: 0.002 })]);
+    await until('a fill', () => r.reports.some((x) => x.kind === 'fill'), 3000);
+    expect(r.reports.find((x) => x.kind === 'fill')).toMatchObject({ clientOrderId: CID, qty: 0.002 });
+  }, 15_000);
+
+  it('a REST answer refused with our client id echoed: the problem the operator reads carries no key', async () => {
+    const r = await make();
+    r.h.scripts.push((m, p) => (m === 'private/get_transaction_log' ? { error: { code: 13009, message: 'unauthorized', data: { reason: `token of ${String(p['currency'])} for client ${'DrbHostileClientId77'} expired` } } } : undefined));
+    await r.c.execution.pullEntries().catch(() => undefined);
+    await r.c.execution.recover('test');
+    expect(r.said.some((l) => /unauthorized/.test(l))).toBe(true);
+    expect(leaks(r.said.join('\n'))).toEqual([]);
+  }, 15_000);
+
+  it('the ccxt stream socket\'s login refused (the order connection\'s accepted): the problem says the login, names no key', async () => {
+    const r = await make({ before: (h) => h.scripts.push((m, p, via) => (m === 'public/auth' && via !== 'rest' && p['nonce'] === String(p['timestamp']) ? { error: { code: 13004, message: 'invalid_credentials', data: { reason: `client_id ${String(p['client_id'])}` } } } : undefined)) });
+    await until('a problem', () => r.said.some((l) => /login|auth|credentials/i.test(l)), 5000);
+    expect(leaks(r.said.join('\n'))).toEqual([]);
+  }, 15_000);
+});
+
+async function placedOn(r: DRig): Promise<string> {
+  r.c.execution.submit(sub());
+  await until('accepted', () => r.reports.some((x) => x.kind === 'accepted'), 5000);
+  await until('streams subscribed', () => r.h.streamSockets() > 0, 5000);
+  await sleep(200);
+  return (r.reports.find((x) => x.kind === 'accepted') as { venueOrderId: string }).venueOrderId;
+}

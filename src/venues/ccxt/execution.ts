@@ -969,6 +969,8 @@ export class CcxtExecution implements ExecutionClient {
   }
 
   private problem(p: CcxtProblem): void {
+    // Every problem passes here: a venue's text that echoes our key (Deribit's error data) is scrubbed once, for every sink.
+    p.message = this.scrubbed(p.message);
     this.o.onProblem?.(p);
   }
 }
