@@ -13,11 +13,11 @@ import { loadBars } from '../../data/index.ts';
 import type { Bar } from '../../domain/market.ts';
 import { fromSteps, toLots } from '../../domain/instrument.ts';
 import { zodMessage } from '../../util/zod-message.ts';
+import { routeAdmin } from '../crypto-admin.ts';
 import { OkxBook, type OkxOrder, type OkxOrdType } from '../okx/book.ts';
 import { VenueClock } from '../okx/clock.ts';
 import { FaultState, parseOkxFault, type OkxFaultIn } from '../okx/faults.ts';
 import { MarketTape } from '../okx/market.ts';
-import { AdminAdvance, AdminBars, AdminFund, AdminScale } from '../okx/requests.ts';
 import { s } from '../okx/shapes.ts';
 import type { OkxInstrumentSpec } from '../okx/types.ts';
 import { retCodeOf } from './codes.ts';
@@ -501,33 +501,7 @@ export async function startBybitFake(opts: BybitFakeOptions = {}): Promise<Bybit
     },
   };
 
-  function onAdmin(method: string, path: string, raw: string): Answer {
-    let json: unknown = {};
-    try {
-      json = raw === '' ? {} : JSON.parse(raw);
-    } catch {
-      return { status: 400, body: { error: 'body is not JSON' } };
-    }
-    const parse = <T>(schema: z.ZodType<T>): T | Answer => {
-      const r = schema.safeParse(json);
-      return r.success ? r.data : { status: 400, body: { error: zodMessage(r.error) } };
-    };
-    const isAnswer = (v: unknown): v is Answer => typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
-    try {
-      if (method === 'GET' && path === 'state') return { status: 200, body: admin.state() };
-      if (method !== 'POST') return { status: 404, body: { error: `no admin route ${method} /admin/${path}` } };
-      switch (path) {
-        case 'advance': { const b = parse(AdminAdvance); if (isAnswer(b)) return b; admin.advance(b.ms); return { status: 200, body: { now: clock.now() } }; }
-        case 'time-scale': { const b = parse(AdminScale); if (isAnswer(b)) return b; admin.setTimeScale(b.scale); return { status: 200, body: { now: clock.now(), scale: b.scale } }; }
-        case 'bars': { const b = parse(AdminBars); if (isAnswer(b)) return b; for (const bar of b.bars) pushBar(bar); return { status: 200, body: { played: b.bars.length } }; }
-        case 'fund': { const b = parse(AdminFund); if (isAnswer(b)) return b; return { status: 200, body: { transactionIds: admin.fundNow(b.instId, b.rate) } }; }
-        case 'faults': admin.inject(json as OkxFaultIn); return { status: 200, body: { ok: true } };
-        default: return { status: 404, body: { error: `no admin route POST /admin/${path}` } };
-      }
-    } catch (e) {
-      return { status: 400, body: { error: (e as Error).message } };
-    }
-  }
+  const onAdmin = (method: string, path: string, raw: string): Answer => routeAdmin(admin, { fundKey: 'transactionIds' }, method, path, raw);
 
   // ---------- the server ----------
 

@@ -6,15 +6,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { z } from 'zod';
 import { loadBars } from '../../data/index.ts';
 import type { Bar } from '../../domain/market.ts';
-import { zodMessage } from '../../util/zod-message.ts';
+import { routeAdmin } from '../crypto-admin.ts';
 import { OkxBook } from '../okx/book.ts';
 import { VenueClock } from '../okx/clock.ts';
 import { FaultState } from '../okx/faults.ts';
 import { MarketTape } from '../okx/market.ts';
-import { AdminAdvance, AdminBars, AdminFund, AdminScale } from '../okx/requests.ts';
 import type { OkxInstrumentSpec } from '../okx/types.ts';
 import { E, rpcError, type RpcError } from './errors.ts';
 import { parseDeribitFault, type DeribitFaultIn } from './faults.ts';
@@ -192,29 +190,7 @@ export async function startDeribitFake(opts: DeribitFakeOptions = {}): Promise<D
     }),
   };
 
-  function onAdmin(method: string, path: string, raw: string): Answer {
-    let json: unknown = {};
-    try { json = raw === '' ? {} : JSON.parse(raw); } catch { return { status: 400, body: { error: 'body is not JSON' } }; }
-    const parse = <T>(schema: z.ZodType<T>): T => {
-      const r = schema.safeParse(json);
-      if (!r.success) throw new Error(zodMessage(r.error));
-      return r.data;
-    };
-    try {
-      if (method === 'GET' && path === 'state') return { status: 200, body: admin.state() };
-      if (method !== 'POST') return { status: 404, body: { error: `no admin route ${method} /admin/${path}` } };
-      switch (path) {
-        case 'advance': admin.advance(parse(AdminAdvance).ms); return { status: 200, body: { now: clock.now() } };
-        case 'time-scale': { const b = parse(AdminScale); admin.setTimeScale(b.scale); return { status: 200, body: { now: clock.now(), scale: b.scale } }; }
-        case 'bars': { const b = parse(AdminBars); for (const bar of b.bars) pushBar(bar); return { status: 200, body: { played: b.bars.length } }; }
-        case 'fund': { const b = parse(AdminFund); return { status: 200, body: { logIds: admin.fundNow(b.instId, b.rate) } }; }
-        case 'faults': admin.inject(json as DeribitFaultIn); return { status: 200, body: { ok: true } };
-        default: return { status: 404, body: { error: `no admin route POST /admin/${path}` } };
-      }
-    } catch (e) {
-      return { status: 400, body: { error: (e as Error).message } };
-    }
-  }
+  const onAdmin = (method: string, path: string, raw: string): Answer => routeAdmin(admin, { fundKey: 'logIds' }, method, path, raw);
 
   const reply = (res: ServerResponse, a: Answer): void => {
     res.writeHead(a.status, { 'content-type': 'application/json' });

@@ -41,12 +41,3 @@ export const WsMessage = z.object({
   op: z.string(),
   args: z.array(z.record(z.string(), z.unknown())).default([]),
 });
-
-export const AdminBar = z.strictObject({
-  instId: z.string().min(1), ts: z.number().int().optional(), open: z.number().positive(), high: z.number().positive(), low: z.number().positive(),
-  close: z.number().positive(), volume: z.number().min(0).optional(),
-});
-export const AdminBars = z.strictObject({ bars: z.array(AdminBar).min(1) });
-export const AdminAdvance = z.strictObject({ ms: z.number().min(0) });
-export const AdminScale = z.strictObject({ scale: z.number().min(0) });
-export const AdminFund = z.strictObject({ instId: z.string().optional(), rate: z.number().optional() });

@@ -10,11 +10,12 @@ import type { z } from 'zod';
 import { loadBars } from '../../data/index.ts';
 import type { Bar } from '../../domain/market.ts';
 import { zodMessage } from '../../util/zod-message.ts';
+import { routeAdmin } from '../crypto-admin.ts';
 import { OkxBook, type OkxOrder, type Refusal } from './book.ts';
 import { VenueClock } from './clock.ts';
 import { FaultState, parseOkxFault, type OkxFaultIn } from './faults.ts';
 import {
-  AdminAdvance, AdminBars, AdminFund, AdminScale, AmendBody, CancelAllAfterBody, CancelBody, PlaceBody, SetLeverageBody, type PlaceBodyT,
+  AmendBody, CancelAllAfterBody, CancelBody, PlaceBody, SetLeverageBody, type PlaceBodyT,
 } from './requests.ts';
 import { candleRow, MarketTape } from './market.ts';
 import { balanceJson, billJson, fillJson, instrumentJson, orderJson, positionJson, s } from './shapes.ts';
@@ -406,33 +407,7 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     }),
   };
 
-  function onAdmin(method: string, path: string, raw: string): Answer {
-    let json: unknown = {};
-    try {
-      json = raw === '' ? {} : JSON.parse(raw);
-    } catch {
-      return { status: 400, body: { error: 'body is not JSON' } };
-    }
-    const parse = <T>(schema: z.ZodType<T>): T | Answer => {
-      const r = schema.safeParse(json);
-      return r.success ? r.data : { status: 400, body: { error: zodMessage(r.error) } };
-    };
-    const isAnswer = (v: unknown): v is Answer => typeof v === 'object' && v !== null && 'status' in v && 'body' in v;
-    try {
-      if (method === 'GET' && path === 'state') return { status: 200, body: admin.state() };
-      if (method !== 'POST') return { status: 404, body: { error: `no admin route ${method} /admin/${path}` } };
-      switch (path) {
-        case 'advance': { const b = parse(AdminAdvance); if (isAnswer(b)) return b; admin.advance(b.ms); return { status: 200, body: { now: clock.now() } }; }
-        case 'time-scale': { const b = parse(AdminScale); if (isAnswer(b)) return b; admin.setTimeScale(b.scale); return { status: 200, body: { now: clock.now(), scale: b.scale } }; }
-        case 'bars': { const b = parse(AdminBars); if (isAnswer(b)) return b; for (const bar of b.bars) pushBar(bar); return { status: 200, body: { played: b.bars.length } }; }
-        case 'fund': { const b = parse(AdminFund); if (isAnswer(b)) return b; return { status: 200, body: { billIds: admin.fundNow(b.instId, b.rate) } }; }
-        case 'faults': admin.inject(json as OkxFaultIn); return { status: 200, body: { ok: true } };
-        default: return { status: 404, body: { error: `no admin route POST /admin/${path}` } };
-      }
-    } catch (e) {
-      return { status: 400, body: { error: (e as Error).message } };
-    }
-  }
+  const onAdmin = (method: string, path: string, raw: string): Answer => routeAdmin(admin, { fundKey: 'billIds' }, method, path, raw);
 
   // ---------- the server ----------
 
