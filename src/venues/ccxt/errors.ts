@@ -49,10 +49,15 @@ export function venueCodesOf(err: unknown): string[] {
   const r = VenueAnswer.safeParse(body);
   if (!r.success) return [];
   const codes = (r.data.data ?? []).map((d) => d.sCode).filter((c): c is string => c !== undefined && c !== '');
-  return r.data.code !== undefined ? [...codes, r.data.code] : codes;
+  // The answer's own code wherever the venue keeps it: OKX / Binance `code`, Bybit `retCode`, Deribit's JSON-RPC `error.code`.
+  const own = [r.data.code, r.data.retCode, r.data.error?.code].filter((c): c is string => c !== undefined && c !== '');
+  return [...codes, ...own];
 }
 
+const Code = z.union([z.string(), z.number().transform(String)]).optional().catch(undefined);
 const VenueAnswer = z.looseObject({
+  retCode: Code,
+  error: z.looseObject({ code: Code }).optional().catch(undefined),
   code: z.union([z.string(), z.number().transform(String)]).optional(),
   data: z.array(z.looseObject({ sCode: z.union([z.string(), z.number().transform(String)]).optional() })).optional().catch(undefined),
 });

@@ -323,8 +323,11 @@ export class CcxtExecution implements ExecutionClient {
       await this.pace(r.symbol);
       try {
         this.transport?.sent(cid, 'submit');
-        const o = z.looseObject({ id: z.string().min(1), clientOrderId: z.string().nullish(), info: z.record(z.string(), z.unknown()).prefault({}) })
-          .parse(await this.gateway.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        const answer = z.looseObject({ id: z.string().min(1), clientOrderId: z.string().nullish(), info: z.record(z.string(), z.unknown()).prefault({}) })
+          .safeParse(await this.gateway.createOrder(r.symbol, r.type, r.side, r.qty, price, this.orderParams(cid, r)));
+        // A success that names no order (Bybit retCode 0 with an empty result) may still have placed it: outcome unknown, not a reject.
+        if (!answer.success) throw new ccxt.NetworkError(`the venue's answer to the order names no order (${zodMessage(answer.error)})`);
+        const o = answer.data;
         // An answer naming another client id is not our order's (a venue or proxy that mixed up answers): ours is asked for by id, as after a lost answer.
         const theirs = clientIdOf(this.p, o);
         if (theirs !== null && theirs !== cid) throw new ccxt.NetworkError(`the venue answered with order ${o.id} of client id ${theirs}, not ours`);
