@@ -4,16 +4,14 @@
  * crash the console while the venue keeps its books. The first stdout line is machine-readable:
  * `listening 127.0.0.1:PORT`. `--protocol tws` puts the same matching core behind the TWS API
  * socket protocol (src/venue-server/tws/), for the Interactive Brokers SDK; with `--admin-port`
- * a second line says `admin 127.0.0.1:PORT`. `--protocol okx` puts it behind OKX's v5 REST and
- * websocket protocol (src/venue-server/okx/), for ccxt; its unsigned admin is /admin on the same port.
+ * a second line says `admin 127.0.0.1:PORT`. `--protocol okx`, `binance`, `bybit` and `deribit` run
+ * that crypto venue's fake (src/venue-server/<venue>/), for ccxt; its unsigned admin is /admin on the
+ * same port (venue-crypto.ts).
  */
 import type { Command } from 'commander';
 import { startVenueServer } from '../venue-server/index.ts';
 import { loadFaultScript, startTwsFake } from '../venue-server/tws/index.ts';
-import { startOkxFake } from '../venue-server/okx/index.ts';
-import { runBybit } from './venue-bybit.ts';
-import { runBinance } from './venue-binance.ts';
-import { runDeribit } from './venue-deribit.ts';
+import { isCryptoProtocol, runCryptoVenue } from './venue-crypto.ts';
 import { UsageError } from './errors.ts';
 import { collect, parseNumberFlag } from './options.ts';
 
@@ -60,7 +58,7 @@ export function registerVenue(program: Command): void {
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
       if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'binance' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, binance, bybit, deribit, alpaca and tws`);
-      if (flags.protocol !== 'okx' && flags.protocol !== 'binance' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') {
+      if (!isCryptoProtocol(flags.protocol)) {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
           if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx, bybit or deribit`);
         }
@@ -72,20 +70,8 @@ export function registerVenue(program: Command): void {
         await runTws(flags, accountType);
         return;
       }
-      if (flags.protocol === 'okx') {
-        await runOkx(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
-        return;
-      }
-      if (flags.protocol === 'binance') {
-        await runBinance(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
-        return;
-      }
-      if (flags.protocol === 'bybit') {
-        await runBybit(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
-        return;
-      }
-      if (flags.protocol === 'deribit') {
-        await runDeribit(flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
+      if (isCryptoProtocol(flags.protocol)) {
+        await runCryptoVenue(flags.protocol, flags, cmd.getOptionValueSource('speed') === 'default' ? 1 : flags.speed);
         return;
       }
       for (const [flag, v] of [['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults]] as const) {
@@ -143,32 +129,5 @@ async function runTws(flags: VenueFlags, accountType: 'cash' | 'margin'): Promis
     process.once('SIGTERM', stop);
   });
   for (const t of timers) clearTimeout(t);
-  await fake.close();
-}
-
-/**
- * `parity venue --protocol okx`: books in memory only. The venue clock runs at `speed` (1, real time,
- * unless --speed is given), the dead-man countdown and funding times with it: at 60 a 10 s
- * cancel-all-after lapses in a sixth of a wall second.
- */
-async function runOkx(flags: VenueFlags, speed: number): Promise<void> {
-  for (const [flag, v] of [['--state', flags.state], ['--key-id', flags.keyId], ['--account', flags.account], ['--admin-port', flags.adminPort], ['--faults', flags.faults], ['--account-type', flags.accountType]] as const) {
-    if (v !== undefined) throw new UsageError(`${flag} is not for --protocol okx (its admin, faults included, is /admin on the same port; the books live in memory)`);
-  }
-  const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
-  const fake = await startOkxFake({
-    port: flags.port, data: flags.data, speed, tz: flags.tz, log, liveAccount: flags.liveAccount === true,
-    ...(flags.accountCash !== undefined ? { cash: flags.accountCash } : {}),
-    ...((flags.apiKey ?? process.env.OKX_API_KEY) !== undefined ? { apiKey: flags.apiKey ?? process.env.OKX_API_KEY } : {}),
-    ...(process.env.OKX_SECRET !== undefined ? { secret: process.env.OKX_SECRET } : {}),
-    ...(process.env.OKX_PASSPHRASE !== undefined ? { passphrase: process.env.OKX_PASSPHRASE } : {}),
-  });
-  process.stdout.write(`listening 127.0.0.1:${fake.port}\n`);
-  log(`rest ${fake.restUrl}, websocket ${fake.wsUrl}, admin ${fake.adminUrl}; api key ${fake.credentials.apiKey}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
   await fake.close();
 }

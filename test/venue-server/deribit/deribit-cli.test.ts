@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
-import { runDeribit } from '../../../src/cli/venue-deribit.ts';
+import { runCryptoVenue } from '../../../src/cli/venue-crypto.ts';
 import { DeribitConnection } from '../../../src/venues/ccxt/jsonrpc-connection.ts';
 import { closeExchange } from '../../../src/venues/ccxt/teardown.ts';
 
@@ -62,6 +62,6 @@ describe('parity venue --protocol deribit', () => {
   });
 
   it('refuses flags of other protocols', async () => {
-    await expect(runDeribit({ port: 0, data: [], state: 'x.json' }, 1, {})).rejects.toThrow(/--state is not for --protocol deribit/);
+    await expect(runCryptoVenue('deribit', { port: 0, data: [], state: 'x.json' }, 1, {})).rejects.toThrow(/--state is not for --protocol deribit/);
   });
 });
