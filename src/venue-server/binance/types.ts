@@ -1,5 +1,6 @@
 /** The public shapes of the Binance fake (index.ts documents how they are used). */
 import type { BinanceFaultIn } from './faults.ts';
+import type { CryptoAdmin, CryptoBarIn } from '../crypto-admin.ts';
 
 /** One tradable symbol: spot (api.binance.com) or a USD-M perpetual (fapi.binance.com), quantities in base units. */
 export interface BinanceInstrumentSpec {
@@ -53,15 +54,7 @@ export interface BinanceFakeOptions {
 }
 
 /** A bar pushed by the admin: `instId` is Binance's symbol with the market, "BTCUSDT" (USD-M) or "BTCUSDT@spot"; ts defaults to the venue clock. */
-export interface BinanceBarIn {
-  readonly instId: string;
-  readonly ts?: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume?: number;
-}
+export type BinanceBarIn = CryptoBarIn;
 
 export interface BinanceStateDump {
   readonly now: number;
@@ -77,16 +70,8 @@ export interface BinanceStateDump {
   readonly requests: number;
 }
 
-export interface BinanceAdmin {
-  now(): number;
-  advance(ms: number): void;
-  setTimeScale(scale: number): void;
-  pushBar(bar: BinanceBarIn): void;
-  /** Book funding on open USD-M positions now; returns the income tranIds booked. */
-  fundNow(instId?: string, rate?: number): string[];
-  inject(fault: BinanceFaultIn): void;
-  state(): BinanceStateDump;
-}
+/** The admin (crypto-admin.ts); fundNow books funding on open USD-M positions and returns the income tranIds booked. */
+export type BinanceAdmin = CryptoAdmin<BinanceFaultIn, BinanceStateDump>;
 
 export interface BinanceFake {
   readonly port: number;

@@ -1,5 +1,6 @@
 /** The public shapes of the Bybit fake (index.ts documents how they are used). */
 import type { OkxFaultIn } from '../okx/faults.ts';
+import type { CryptoAdmin, CryptoBarIn } from '../crypto-admin.ts';
 
 /** Bybit's product categories the fake serves: `spot` and `linear` (USDT-settled perpetuals). */
 export type BybitCategory = 'spot' | 'linear';
@@ -50,15 +51,7 @@ export interface BybitFakeOptions {
 }
 
 /** A bar pushed by the admin; `instId` is Bybit's symbol (BTCUSDT: both its spot and linear instruments) or `linear:BTCUSDT` / `spot:BTCUSDT`. */
-export interface BybitBarIn {
-  readonly instId: string;
-  readonly ts?: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume?: number;
-}
+export type BybitBarIn = CryptoBarIn;
 
 export interface BybitStateDump {
   readonly now: number;
@@ -72,17 +65,8 @@ export interface BybitStateDump {
   readonly requests: number;
 }
 
-export interface BybitAdmin {
-  now(): number;
-  advance(ms: number): void;
-  setTimeScale(scale: number): void;
-  pushBar(bar: BybitBarIn): void;
-  /** Book funding on open linear positions now; returns the transaction-log ids booked. */
-  fundNow(instId?: string, rate?: number): string[];
-  /** The OKX fake's faults; rejectCode is a Bybit retCode (110007) or an OKX sCode the fake translates (codes.ts). */
-  inject(fault: OkxFaultIn): void;
-  state(): BybitStateDump;
-}
+/** The admin (crypto-admin.ts); fundNow books funding on open linear positions and returns the transaction-log ids booked; inject takes the OKX fake's faults, rejectCode a Bybit retCode (110007) or an OKX sCode the fake translates (codes.ts). */
+export type BybitAdmin = CryptoAdmin<OkxFaultIn, BybitStateDump>;
 
 export interface BybitFake {
   readonly port: number;

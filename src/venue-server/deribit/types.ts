@@ -1,5 +1,6 @@
 /** The public shapes of the Deribit fake (index.ts documents how they are used). */
 import type { DeribitFaultIn } from './faults.ts';
+import type { CryptoAdmin, CryptoBarIn } from '../crypto-admin.ts';
 
 /** One USDC linear perpetual. Amounts in base currency (BTC), prices in USDC. */
 export interface DeribitInstrumentSpec {
@@ -45,16 +46,8 @@ export interface DeribitFakeOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface DeribitBarIn {
-  /** Deribit instrument_name (BTC_USDC-PERPETUAL). */
-  readonly instId: string;
-  readonly ts?: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume?: number;
-}
+/** A bar pushed by the admin; `instId` is Deribit's instrument_name (BTC_USDC-PERPETUAL). */
+export type DeribitBarIn = CryptoBarIn;
 
 export interface DeribitStateDump {
   readonly now: number;
@@ -69,16 +62,8 @@ export interface DeribitStateDump {
   readonly requests: number;
 }
 
-export interface DeribitAdmin {
-  now(): number;
-  advance(ms: number): void;
-  setTimeScale(scale: number): void;
-  pushBar(bar: DeribitBarIn): void;
-  /** Book a funding settlement on open positions now; returns the transaction-log ids booked. */
-  fundNow(instId?: string, rate?: number): string[];
-  inject(fault: DeribitFaultIn): void;
-  state(): DeribitStateDump;
-}
+/** The admin (crypto-admin.ts); fundNow books a funding settlement on open positions and returns the transaction-log ids booked. */
+export type DeribitAdmin = CryptoAdmin<DeribitFaultIn, DeribitStateDump>;
 
 export interface DeribitFake {
   readonly port: number;

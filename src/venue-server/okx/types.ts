@@ -1,5 +1,6 @@
 /** The public shapes of the OKX fake (index.ts documents how they are used). */
 import type { OkxFaultIn } from './faults.ts';
+import type { CryptoAdmin, CryptoBarIn } from '../crypto-admin.ts';
 
 /** One tradable instrument. Spot: quantity in base units; swap: in contracts of `ctVal` base units. */
 export interface OkxInstrumentSpec {
@@ -46,15 +47,7 @@ export interface OkxFakeOptions {
 }
 
 /** A bar pushed by the admin; `ts` defaults to the venue clock now; `instId` or the data file's symbol. */
-export interface OkxBarIn {
-  readonly instId: string;
-  readonly ts?: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume?: number;
-}
+export type OkxBarIn = CryptoBarIn;
 
 export interface OkxStateDump {
   readonly now: number;
@@ -67,16 +60,8 @@ export interface OkxStateDump {
   readonly requests: number;
 }
 
-export interface OkxAdmin {
-  now(): number;
-  advance(ms: number): void;
-  setTimeScale(scale: number): void;
-  pushBar(bar: OkxBarIn): void;
-  /** Book funding on open swap positions now; returns the bill ids booked. */
-  fundNow(instId?: string, rate?: number): string[];
-  inject(fault: OkxFaultIn): void;
-  state(): OkxStateDump;
-}
+/** The admin (crypto-admin.ts); fundNow books funding on open swap positions and returns the bill ids booked. */
+export type OkxAdmin = CryptoAdmin<OkxFaultIn, OkxStateDump>;
 
 export interface OkxFake {
   readonly port: number;
