@@ -74,9 +74,11 @@ export class Watchdogs {
     const c = e.execution.connection?.();
     if (c !== undefined) {
       // Until the first connect completes the venue is starting, not lost (a connect that fails
-      // fails the start): only a venue that was up and is no longer pauses trading.
+      // fails the start): a plain 'connecting' then is no reason to pause. One that says what is
+      // wrong (a stream down, a login refused) is, first connect or not.
       if (c.state === 'connected') this.venueUp = true;
-      if (!this.venueUp) return;
+      const starting = !this.venueUp && c.state === 'connecting' && (c.detail === undefined || c.detail === '');
+      if (starting) return;
       if (c.state !== 'connected') this.trip('heartbeat', `venue ${c.state}${c.detail ? `: ${c.detail}` : ''}`);
       else if (c.lastHeartbeat !== null && wall - c.lastHeartbeat > this.hbMs) this.trip('heartbeat', `venue heartbeat lost: last ${Math.round((wall - c.lastHeartbeat) / 1000)} s ago`);
     }

@@ -40,4 +40,21 @@ describe('venue watchdog before the first connect', () => {
     expect(holds).toEqual(['watchdog:heartbeat']);
     w.stop();
   });
+
+  it('a first connect that says what is wrong (a stream down, a login refused) pauses at once', async () => {
+    const { Watchdogs } = await import('../../src/ops/watchdogs.ts');
+    const { ManualScheduler } = await import('../../src/ports/scheduler.ts');
+    const s = new ManualScheduler(0);
+    const holds: string[] = [];
+    const engine = {
+      isStopped: () => false, scheduler: s, log: () => undefined,
+      execution: { connection: () => ({ state: 'connecting', lastHeartbeat: s.now(), detail: 'orders websocket: the venue refused the login' }) },
+    };
+    const guard = { has: (k: string) => holds.includes(k), hold: (k: string) => { holds.push(k); } };
+    const w = new Watchdogs({ engine: engine as never, guard: guard as never, realtime: false, intervalMs: 1000, wallNow: () => s.now() });
+    w.start();
+    await s.advance(1000);
+    expect(holds).toEqual(['watchdog:heartbeat']);
+    w.stop();
+  });
 });
