@@ -110,4 +110,34 @@ describe('Bybit Disconnection Protect, clock, logins and keys', () => {
     expect(r.h.log.filter((l) => l.startsWith('POST order/create'))).toHaveLength(1);
     expect(r.reports.find((x) => x.kind === 'accepted')).toMatchObject({ venueOrderId: 'o55' });
   }, 15_000);
+
+  it('an orderly end whose dcp unsubscribe the venue refuses: the operator is told the venue will still cancel our orders', async () => {
+    const r = await make({ deadMan: true });
+    await until('armed', () => r.c.deadMan?.view().state === 'armed', 5000);
+    r.h.refuseTopics.add('dcp.future');
+    await r.c.deadMan?.stop(true);
+    await sleep(100);
+    expect(r.h.log.some((l) => l.startsWith('ws unsubscribe dcp.future'))).toBe(true);
+    expect(r.said.join('\n')).toMatch(/unsubscribe|dcp/i);
+    expect(r.said.filter((l) => l.startsWith('warn')).join('\n')).toMatch(/cancel/i);
+  }, 15_000);
+
+  it('an orderly end while the dcp socket is down: the operator is told the venue may cancel our orders', async () => {
+    const r = await make({ deadMan: true });
+    await until('armed', () => r.c.deadMan?.view().state === 'armed', 5000);
+    r.h.refuseTopics.add('dcp.future');
+    r.h.cut();
+    await until('failing', () => r.c.deadMan?.view().state === 'failing', 5000);
+    await r.c.deadMan?.stop(true);
+    expect(r.said.filter((l) => l.startsWith('warn') && /stop|end|shut/i.test(l)).join('\n')).toMatch(/cancel/i);
+  }, 15_000);
+
+  it('an orderly end the venue acknowledges says nothing alarming', async () => {
+    const r = await make({ deadMan: true });
+    await until('armed', () => r.c.deadMan?.view().state === 'armed', 5000);
+    const t = Date.now();
+    await r.c.deadMan?.stop(true);
+    expect(Date.now() - t).toBeLessThan(1500);
+    expect(r.said.filter((l) => /at the end/.test(l))).toEqual([]);
+  }, 15_000);
 });

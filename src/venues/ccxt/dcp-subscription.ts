@@ -42,15 +42,22 @@ interface BybitPro {
   watch(url: string, messageHash: string, message: unknown, subscribeHash: string, subscription?: unknown): Promise<unknown>;
   requestId(): number;
   handleSubscriptionStatus(client: unknown, message: unknown): unknown;
-  clients: Record<string, { send(msg: unknown): Promise<unknown>; subscriptions: Record<string, unknown> } | undefined>;
+  handleUnSubscribe(client: unknown, message: unknown): unknown;
+  clients: Record<string, {
+    send(msg: unknown): Promise<unknown>; subscriptions: Record<string, unknown>;
+    future(hash: string): Promise<unknown>; resolve(result: unknown, hash: string): unknown;
+  } | undefined>;
 }
 
 const HASH = 'parity:dcp';
+/** How long an orderly end waits for the venue to acknowledge the unsubscribe. */
+const UNSUBSCRIBE_WAIT_MS = 2000;
 
 export class DcpSubscription {
   private st: DcpState = { state: 'subscribing' };
   private stopped = false;
   private pendingId: string | null = null;
+  private pendingUnsubscribe: string | null = null;
   private url: string | null = null;
   private loop: Promise<void> | null = null;
   private readonly ex: BybitPro;
@@ -72,6 +79,14 @@ export class DcpSubscription {
       }
       return orig(client, message);
     };
+    // The acknowledgement of our unsubscribe (ccxt routes it to handleUnSubscribe); a refusal rejects the request id's future in ccxt's error handling.
+    const origUnsub = this.ex.handleUnSubscribe.bind(this.ex);
+    this.ex.handleUnSubscribe = (client: unknown, message: unknown): unknown => {
+      const m = message as { req_id?: unknown; success?: unknown };
+      const id = this.pendingUnsubscribe;
+      if (id !== null && String(m.req_id) === id && m.success === true) (client as { resolve(r: unknown, h: string): unknown }).resolve(message, id);
+      return origUnsub(client, message);
+    };
   }
 
   view(): DcpState {
@@ -86,16 +101,31 @@ export class DcpSubscription {
     await Promise.race([first, this.loop]);
   }
 
-  /** Unsubscribe (an orderly end: no cancel wanted) and stop resubscribing. */
+  /**
+   * Unsubscribe (an orderly end: no cancel wanted) and stop resubscribing. Rejects, after stopping,
+   * when the venue may still fire: it refused or did not acknowledge the unsubscribe, or the
+   * subscription was not up (the venue's window has been running since the socket went).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     const c = this.url === null ? undefined : this.ex.clients[this.url];
-    if (c !== undefined && this.st.state === 'subscribed') {
-      await c.send({ op: 'unsubscribe', req_id: String(this.ex.requestId()), args: [...this.o.topics] }).catch(() => undefined);
+    const was = this.st.state;
+    let why: string | null = was === 'down' || was === 'subscribing' ? `the dcp subscription was ${was === 'down' ? 'down' : 'not acknowledged'} at the end` : null;
+    if (c !== undefined && was === 'subscribed') {
+      const id = String(this.ex.requestId());
+      this.pendingUnsubscribe = id;
+      const acked = c.future(id);
+      await c.send({ op: 'unsubscribe', req_id: id, args: [...this.o.topics] }).catch(() => undefined);
+      why = await Promise.race([
+        acked.then(() => null, (err: unknown) => `the venue refused the dcp unsubscribe (${err instanceof Error ? err.message : String(err)})`),
+        new Promise<string>((r) => { setTimeout(() => r('the venue did not acknowledge the dcp unsubscribe'), UNSUBSCRIBE_WAIT_MS).unref(); }),
+      ]);
+      this.pendingUnsubscribe = null;
       delete c.subscriptions[HASH];
     }
     this.set({ state: 'stopped' });
     this.retry?.();
+    if (why !== null) throw new Error(`${why}: Bybit's Disconnection Protect may still cancel our derivatives orders once this session's socket is gone`);
   }
 
   private set(s: DcpState): void {

@@ -126,7 +126,8 @@ export class DeadManSwitch {
     } catch (err) {
       this.o.onEvent('warn', `dead-man switch: could not disarm (${errText(err)}): the venue cancels our orders at ${iso(this.status.expiresAt)}`);
     }
-    await this.o.companion?.stop().catch(() => undefined);
+    // The companion says when the venue may still fire after an orderly end (Bybit: the dcp unsubscribe refused).
+    await this.o.companion?.stop().catch((err: unknown) => this.o.onEvent('warn', `dead-man switch at the end: ${errText(err)}`));
   }
 
   async refresh(): Promise<void> {
