@@ -96,3 +96,20 @@ describe('Bybit private socket: hostile frames', () => {
     expect((await r.c.execution.queries.order(CID))?.status).toBe('canceled');
   });
 });
+
+describe('Bybit: our orderLinkId on another market', () => {
+  it('a spot order and execution that reuse our linear order\'s orderLinkId (another bot, or a hand) neither fill nor end our order', async () => {
+    const r = await make({ symbols: ['BTC/USDT', 'BTC/USDT:USDT'] });
+    await placed(r);
+    const t = Date.now();
+    const e = execRow({ execId: 'e9', orderId: 's-1', orderLinkId: CID, category: 'spot', execQty: '0.01', execTime: String(t), feeCurrency: 'BTC', execFee: '0.00001' });
+    delete e['createType'];
+    r.h.push('execution', [e]);
+    const o = orderRow({ orderId: 's-1', orderLinkId: CID, category: 'spot', orderStatus: 'Cancelled', isLeverage: '0', marketUnit: '' });
+    delete o['tpslMode'];
+    r.h.push('order', [o]);
+    await sleep(500);
+    expect(fills(r)).toEqual([]);
+    expect(r.reports.some((x) => x.kind === 'canceled')).toBe(false);
+  });
+});

@@ -258,7 +258,9 @@ export class CcxtExecution implements ExecutionClient {
     for (const x of xs) {
       const o = this.parse(CcxtOrder, x, 'order update');
       if (o === null) continue;
-      if (clientIdOf(this.p, o) === null) { this.onForeignOrder(o); void this.pullEntries().catch(() => undefined); continue; }
+      const cid = clientIdOf(this.p, o);
+      if (cid === null) { this.onForeignOrder(o); void this.pullEntries().catch(() => undefined); continue; }
+      if (this.elsewhere(cid, o.symbol)) continue;
       this.remember(o);
       const rep = statusReportOf(this.p, o);
       if (rep !== null) this.emitStatus(rep);
@@ -270,6 +272,8 @@ export class CcxtExecution implements ExecutionClient {
       const t = this.parse(CcxtTrade, x, 'trade');
       if (t === null) continue;
       if (this.lastTradeTs === null || t.timestamp > this.lastTradeTs) this.lastTradeTs = t.timestamp;
+      const cid = clientIdOf(this.p, t);
+      if (cid !== null && this.elsewhere(cid, t.symbol)) continue;
       if (this.bookVenueTrade(this.withClientId(t))) continue;
       let f: ReturnType<typeof fillOf>;
       try { f = fillOf(this.p, this.withClientId(t)); } catch (err) { this.problem(asProblem(err)); continue; }
@@ -450,6 +454,8 @@ export class CcxtExecution implements ExecutionClient {
       const since = (this.lastTradeTs ?? this.connectedAt) - 60_000;
       for (const t of await this.fetchTrades(since)) {
         if (t.timestamp > (this.lastTradeTs ?? 0)) this.lastTradeTs = t.timestamp;
+        const tcid = clientIdOf(this.p, t);
+        if (tcid !== null && this.elsewhere(tcid, t.symbol)) continue;
         if (this.bookVenueTrade(t) || await this.foreignTradeBooked(t)) continue;
         // One trade that cannot be read is a problem of its own, not the end of the gap's recovery.
         let f: ReturnType<typeof fillOf>;
@@ -459,7 +465,7 @@ export class CcxtExecution implements ExecutionClient {
       const open = new Set<string>();
       for (const o of await this.openOrders()) {
         const cid = clientIdOf(this.p, o);
-        if (cid === null) continue;
+        if (cid === null || this.elsewhere(cid, o.symbol)) continue;
         open.add(cid);
         this.remember(o);
         const rep = statusReportOf(this.p, o);
@@ -899,6 +905,17 @@ export class CcxtExecution implements ExecutionClient {
     const k = this.known.get(cid);
     if (k === undefined) this.known.set(cid, { symbol: o.symbol, venueOrderId: o.id });
     else k.venueOrderId = o.id;
+  }
+
+  /**
+   * Our client id on another market than the one we sent it on (a venue that keeps client ids per
+   * market, Bybit's orderLinkId per category: another bot or a hand reused it): not our order's.
+   */
+  private elsewhere(cid: string, symbol: string): boolean {
+    const k = this.known.get(cid);
+    if (k === undefined || k.symbol === symbol) return false;
+    this.problem(new CcxtProtocolError('stream', `${cid} came back on ${symbol}, but ours went to ${k.symbol}: not booked as ours (reconciliation takes the venue's state)`));
+    return true;
   }
 
   private noteVenueId(cid: string, id: string): void {
