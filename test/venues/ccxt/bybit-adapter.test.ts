@@ -192,7 +192,8 @@ describe('ccxt adapter on the Bybit fake', () => {
     await until('the dcp socket gone', () => r.fake.admin.state().dcp.find((d) => d.product === 'DERIVATIVES')!.sockets === 0);
     await until('the dcp socket back', () => r.fake.admin.state().dcp.find((d) => d.product === 'DERIVATIVES')!.sockets === 1);
     expect(r.dcpStates.map((s) => s.state)).toContain('down');
-    expect(r.dcp!.view().state).toBe('subscribed');
+    // The venue counts the socket as it subscribes; our side says so once the acknowledgement is read.
+    await until('the dcp subscription acknowledged again', () => r.dcp!.view().state === 'subscribed');
     r.fake.admin.advance(30_000);
     expect(r.fake.admin.state().orders.find((o) => o.orderLinkId === 'k3f9x2-bybit_07')?.orderStatus).toBe('New');
 
