@@ -64,7 +64,9 @@ describe('ccxt throttle: idle time is credited', () => {
     expect(t.config.tokens).toBeCloseTo(-3, 6);
     const t0 = Date.now();
     await ex.throttle(4); // nothing to credit: waits for 3 x 50 ms of refill
-    expect(t.config.tokens).toBeLessThan(-3.9);
+    // ccxt's loop admits once tokens reach 0 (at most its capacity, 1, on a late wake-up under
+    // load), so what is left is in [-4, -3]; the wait is what tells pacing from a credit.
+    expect(t.config.tokens).toBeLessThanOrEqual(-3);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
   });
 });
