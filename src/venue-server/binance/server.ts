@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { loadBars } from '../../data/index.ts';
+import { loadReplay } from '../crypto-replay.ts';
 import type { Bar } from '../../domain/market.ts';
 import { routeAdmin } from '../crypto-admin.ts';
 import { OkxBook, type OkxOrder, type OkxOrdType } from '../okx/book.ts';
@@ -67,18 +67,7 @@ export async function startBinanceFake(opts: BinanceFakeOptions = {}): Promise<B
     .map((x) => ({ instId: instIdOf(x), tickSz: x.tickSize, lotSz: x.stepSize, minSz: x.minQty, ...(m === 'usdm' ? { ctVal: 1 } : {}) }));
 
   // The market from files: a file's symbol feeds every instrument of its base currency (spot and USD-M).
-  const replay: Bar[] = [];
-  for (const f of opts.data ?? []) {
-    for (const series of loadBars(f, { tz: opts.tz })) {
-      const baseCcy = series.symbol.toUpperCase().split(/[-/]/)[0] ?? '';
-      const targets = specs.filter((x) => x.base === baseCcy).map(instIdOf);
-      if (targets.length === 0) throw new Error(`--data ${f}: symbol ${series.symbol} matches no instrument (${specs.map((x) => x.symbol).join(', ')})`);
-      for (let k = 0; k < series.length; k++) {
-        for (const instId of targets) replay.push({ kind: 'bar', symbol: instId, ts: series.ts[k]!, open: series.open[k]!, high: series.high[k]!, low: series.low[k]!, close: series.close[k]!, volume: series.volume[k]! });
-      }
-    }
-  }
-  replay.sort((a, b) => a.ts - b.ts);
+  const replay = loadReplay(opts.data ?? [], opts.tz, { idsOf: (b) => specs.filter((x) => x.base === b).map(instIdOf), names: specs.map((x) => x.symbol) });
   let nextBar = 0;
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
-import { loadBars } from '../../data/index.ts';
+import { loadReplay } from '../crypto-replay.ts';
 import type { Bar } from '../../domain/market.ts';
 import { fromSteps, toLots } from '../../domain/instrument.ts';
 import { zodMessage } from '../../util/zod-message.ts';
@@ -63,19 +63,11 @@ export async function startBybitFake(opts: BybitFakeOptions = {}): Promise<Bybit
   const byCat = (category: string, symbol: string): BybitInst | undefined => insts.find((i) => i.spec.category === category && i.spec.symbol === symbol);
   const bookSpecs: OkxInstrumentSpec[] = insts.map((i) => ({ instId: i.bookId, tickSz: i.spec.tickSize, lotSz: i.spec.qtyStep, minSz: i.spec.minOrderQty, ...(i.spec.category === 'linear' ? { ctVal: 1 } : {}) }));
 
-  const replay: Bar[] = [];
-  for (const f of opts.data ?? []) {
-    for (const series of loadBars(f, { tz: opts.tz })) {
-      const sym = series.symbol.toUpperCase();
-      const baseCoin = sym.split(/[-/]/)[0]!.replace(/(USDT|USDC|USD)$/, '');
-      const targets = insts.filter((i) => i.spec.baseCoin === baseCoin).map((i) => i.bookId);
-      if (targets.length === 0) throw new Error(`--data ${f}: symbol ${series.symbol} matches no instrument (${insts.map((i) => `${i.spec.category}:${i.spec.symbol}`).join(', ')})`);
-      for (let k = 0; k < series.length; k++) {
-        for (const id of targets) replay.push({ kind: 'bar', symbol: id, ts: series.ts[k]!, open: series.open[k]!, high: series.high[k]!, low: series.low[k]!, close: series.close[k]!, volume: series.volume[k]! });
-      }
-    }
-  }
-  replay.sort((a, b) => a.ts - b.ts);
+  const replay = loadReplay(opts.data ?? [], opts.tz, {
+    idsOf: (b) => insts.filter((i) => i.spec.baseCoin === b).map((i) => i.bookId), names: insts.map((i) => `${i.spec.category}:${i.spec.symbol}`),
+    // Bybit-style file symbols (BTCUSDT) carry the quote on the base.
+    baseOf: (s) => s.toUpperCase().split(/[-/]/)[0]!.replace(/(USDT|USDC|USD)$/, ''),
+  });
   let nextBar = 0;
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);

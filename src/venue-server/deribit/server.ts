@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadBars } from '../../data/index.ts';
+import { loadReplay } from '../crypto-replay.ts';
 import type { Bar } from '../../domain/market.ts';
 import { routeAdmin } from '../crypto-admin.ts';
 import { OkxBook } from '../okx/book.ts';
@@ -43,18 +43,11 @@ export async function startDeribitFake(opts: DeribitFakeOptions = {}): Promise<D
   // The book's own names: OKX-style linear swaps of one base unit per contract, cash labelled USDT.
   const bookSpecs: OkxInstrumentSpec[] = instruments.map((i) => ({ instId: `${i.name.split('_')[0]}-USDT-SWAP`, tickSz: i.tickSize, lotSz: i.minTradeAmount, minSz: i.minTradeAmount, ctVal: 1 }));
 
-  const replay: Bar[] = [];
-  for (const f of opts.data ?? []) {
-    for (const series of loadBars(f, { tz: opts.tz })) {
-      const baseCcy = series.symbol.toUpperCase().split(/[-/_]/)[0] ?? '';
-      const targets = bookSpecs.filter((i) => i.instId.split('-')[0] === baseCcy).map((i) => i.instId);
-      if (targets.length === 0) throw new Error(`--data ${f}: symbol ${series.symbol} matches no instrument (${instruments.map((i) => i.name).join(', ')})`);
-      for (let k = 0; k < series.length; k++) {
-        for (const instId of targets) replay.push({ kind: 'bar', symbol: instId, ts: series.ts[k]!, open: series.open[k]!, high: series.high[k]!, low: series.low[k]!, close: series.close[k]!, volume: series.volume[k]! });
-      }
-    }
-  }
-  replay.sort((a, b) => a.ts - b.ts);
+  const replay = loadReplay(opts.data ?? [], opts.tz, {
+    idsOf: (b) => bookSpecs.filter((i) => i.instId.split('-')[0] === b).map((i) => i.instId), names: instruments.map((i) => i.name),
+    // Deribit names put the base before an underscore (BTC_USDC).
+    baseOf: (s) => s.toUpperCase().split(/[-/_]/)[0] ?? '',
+  });
   let nextBar = 0;
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);

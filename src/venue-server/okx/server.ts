@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
-import { loadBars } from '../../data/index.ts';
+import { loadReplay } from '../crypto-replay.ts';
 import type { Bar } from '../../domain/market.ts';
 import { zodMessage } from '../../util/zod-message.ts';
 import { routeAdmin } from '../crypto-admin.ts';
@@ -47,20 +47,9 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   const faults = new FaultState();
 
   // The market from files: a file's symbol feeds every instrument of its base currency (spot and swap).
-  const replay: Bar[] = [];
-  for (const f of opts.data ?? []) {
-    for (const series of loadBars(f, { tz: opts.tz })) {
-      const baseCcy = series.symbol.toUpperCase().split(/[-/]/)[0] ?? '';
-      const targets = instruments.filter((i) => i.instId.split('-')[0] === baseCcy).map((i) => i.instId);
-      if (targets.length === 0) throw new Error(`--data ${f}: symbol ${series.symbol} matches no instrument (${instruments.map((i) => i.instId).join(', ')})`);
-      for (let k = 0; k < series.length; k++) {
-        for (const instId of targets) {
-          replay.push({ kind: 'bar', symbol: instId, ts: series.ts[k]!, open: series.open[k]!, high: series.high[k]!, low: series.low[k]!, close: series.close[k]!, volume: series.volume[k]! });
-        }
-      }
-    }
-  }
-  replay.sort((a, b) => a.ts - b.ts);
+  const replay = loadReplay(opts.data ?? [], opts.tz, {
+    idsOf: (b) => instruments.filter((i) => i.instId.split('-')[0] === b).map((i) => i.instId), names: instruments.map((i) => i.instId),
+  });
   let nextBar = 0;
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);

@@ -34,7 +34,7 @@ import { capabilitiesOf, marketRefusal, marketTypeOf, type AskScope, type CcxtPr
 import { WindowLimiter } from './rate-limit.ts';
 import { closeExchange } from './teardown.ts';
 import { ccxtSubscribed, downKindOf, dropRefusedLogins, loginRefusedText, streamsDownDetail, watchLoop, type DownKind } from './watch-loop.ts';
-import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, statusReportOf, unlistedBill, venueOrderCidOf, venueTradeOf } from './translate.ts';
+import { clientIdOf, entryOf, executionOf, fillOf, orderStateOf, round, statusReportOf, unlistedBill, venueOrderCidOf, venueTradeOf } from './translate.ts';
 import { CcxtBalance, CcxtLedgerEntry, CcxtOrder, CcxtPosition, CcxtTrade, atPath, infoNumber, type CcxtLedgerEntryT, type CcxtOrderT } from './wire.ts';
 import { z } from 'zod';
 
@@ -120,6 +120,8 @@ export class CcxtExecution implements ExecutionClient {
   private readonly seenEntries = new Set<string>();
   /** The venue's own orders on our account (profile venueTrades) by venue order id: their client id; and foreign order ids already asked about. */
   private readonly venueOrders = new Map<string, string>();
+  /** Our client id by the venue's order id (the `known` map the other way round: a trade names only the venue's id). */
+  private readonly cidByVenueId = new Map<string, string>();
   private readonly askedForeign = new Set<string>();
   /** Bills that could not be translated, or were booked as 'other', already told about (once each). */
   private readonly toldBills = new Set<string>();
@@ -651,7 +653,7 @@ export class CcxtExecution implements ExecutionClient {
 
   /** The currencies the traded markets settle in (BTC/USDC:USDC settles in USDC; spot in its quote). */
   private settleCurrencies(): string[] {
-    return [...new Set(this.o.symbols.map((s) => s.split(':')[1] ?? s.split('/')[1] ?? this.quoteCurrency()))];
+    return [...new Set(this.o.symbols.map((s) => settleOf(s) ?? this.quoteCurrency()))];
   }
 
   /** A venue call ccxt does not unify (its implicit API), by name. */
@@ -786,7 +788,7 @@ export class CcxtExecution implements ExecutionClient {
         return null;
       }
       const market = this.ex.market(symbol);
-      const settle = symbol.split(':')[1] ?? market.quote;
+      const settle = settleOf(symbol) ?? market.quote;
       const answer = await this.implicit(this.ex, l.method)({ [l.param]: cid, ...(l.currencyParam !== null ? { [l.currencyParam]: settle } : {}) });
       const rows = atPath(answer, l.resultPath);
       return this.newestWithCid(cid, Array.isArray(rows) ? rows.map((r) => this.ex.parseOrder(r as Record<string, unknown>, market)) : []);
@@ -851,7 +853,8 @@ export class CcxtExecution implements ExecutionClient {
    */
   private withClientId(t: z.output<typeof CcxtTrade>): z.output<typeof CcxtTrade> {
     if (clientIdOf(this.p, t) !== null || t.order === undefined || t.order === null) return t;
-    for (const [cid, k] of this.known) if (k.venueOrderId === t.order) return { ...t, info: { ...t.info, [this.p.clientId.field]: cid } };
+    const cid = this.cidByVenueId.get(t.order);
+    if (cid !== undefined) return { ...t, info: { ...t.info, [this.p.clientId.field]: cid } };
     const venue = this.venueOrders.get(t.order);
     if (venue !== undefined && venueOrderCidOf(this.p, t) === null) return { ...t, info: { ...t.info, [this.p.clientId.field]: venue } };
     return t;
@@ -905,6 +908,7 @@ export class CcxtExecution implements ExecutionClient {
     const k = this.known.get(cid);
     if (k === undefined) this.known.set(cid, { symbol: o.symbol, venueOrderId: o.id });
     else k.venueOrderId = o.id;
+    this.cidByVenueId.set(o.id, cid);
   }
 
   /**
@@ -920,7 +924,9 @@ export class CcxtExecution implements ExecutionClient {
 
   private noteVenueId(cid: string, id: string): void {
     const k = this.known.get(cid);
-    if (k !== undefined) k.venueOrderId = id;
+    if (k === undefined) return;
+    k.venueOrderId = id;
+    this.cidByVenueId.set(id, cid);
   }
 
   private pace(symbol: string): Promise<void> {
@@ -1009,4 +1015,5 @@ function asProblem(err: unknown): CcxtProblem {
   return new CcxtProtocolError('adapter', errText(err));
 }
 
-const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+/** The currency a ccxt unified symbol settles in: `BTC/USDC:USDC` in USDC, spot `BTC/USDT` in its quote; undefined for neither. */
+const settleOf = (symbol: string): string | undefined => symbol.split(':')[1] ?? symbol.split('/')[1];

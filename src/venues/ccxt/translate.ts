@@ -191,4 +191,5 @@ export function unlistedBill(p: CcxtProfile, e: CcxtLedgerEntryT): boolean {
   return p.bills.subTypes[subType] === undefined && p.bills.types[type] === undefined && !p.bills.ours.includes(type);
 }
 
-const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+/** Cash and quantities to 10 decimals: sums of venue decimals stay free of binary noise. */
+export const round = (x: number): number => Math.round(x * 1e10) / 1e10;
