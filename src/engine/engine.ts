@@ -32,6 +32,7 @@ import type { Clock } from './clock.ts';
 import { SimulatedClock } from './clock.ts';
 import { type Scheduler, type TimerHandle, WallScheduler } from '../ports/scheduler.ts';
 import { EventQueue } from './event-queue.ts';
+import { ModelStage, type StageRecord } from './model-stage.ts';
 import { BarRing, HistoryView, type BarHistory } from './history.ts';
 import type { AccountEntry, DataFeed, ExecutionClient, ExecutionReport, InstrumentProvider, PullFeed, PushFeed, VenueOrderState } from '../ports/index.ts';
 import type { StrategyContext, StrategyHandlers } from './strategy.ts';
@@ -75,6 +76,11 @@ export interface EngineObserver {
   onStop?(engine: EngineView): void;
   /** The operator decided what to do with an external order (the journal records it). */
   onExternalDecision?(order: OrderView, decision: ExternalDecision, engine: EngineView): void;
+  /**
+   * A pipeline stage of a decision (model-stage.ts): a bar's features and prediction, before onBar
+   * for it; the strategy's signal and target as it names them. Not called during warm-up.
+   */
+  onStage?(record: StageRecord, engine: EngineView): void;
   /** History bars about to be fed as warm-up (order entry off), before the strategy sees them (recording). */
   onWarmup?(bars: readonly Bar[], engine: EngineView): void;
   /** The run is starting: engine time is set, nothing is connected or decided yet (ops holds, console). */
@@ -142,6 +148,8 @@ export interface EngineOptions {
    * entry switched off, so indicators are warm and no order comes from the past.
    */
   readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
+  /** The strategy's declared features and model (model-stage.ts): computed for every bar before onBar. */
+  readonly model?: ModelStage;
 }
 
 type Notification = { readonly kind: 'fill'; readonly fill: Fill } | { readonly kind: 'order'; readonly event: OrderEvent };
@@ -183,6 +191,8 @@ export class Engine implements EngineControl {
   private readonly onQuoteH: ((q: Quote, ctx: StrategyContext<StrategyParams>) => void) | undefined;
   private readonly onTradeH: ((t: Trade, ctx: StrategyContext<StrategyParams>) => void) | undefined;
   private readonly marketObservers: EngineObserver[];
+  private readonly stageObservers: EngineObserver[];
+  private readonly model: ModelStage | null;
   private state: TradingState = INITIAL_TRADING_STATE;
   private readonly holds = new TradingHolds();
   private readonly marketOrder = new MarketOrderGuard();
@@ -223,6 +233,8 @@ export class Engine implements EngineControl {
     this.observers = [...(opts.observers ?? [])];
     this.marketObservers = this.observers.filter((o) => o.onMarket !== undefined);
     this.timeObservers = this.observers.filter((o) => o.onTimestampDone !== undefined);
+    this.stageObservers = this.observers.filter((o) => o.onStage !== undefined);
+    this.model = opts.model ?? null;
     this.limits = opts.limits ?? NO_LIMITS;
     this.clientIds = opts.clientIds ?? new SequentialIds('P');
     this.historyCapacity = opts.historyCapacity ?? 500;
@@ -292,6 +304,7 @@ export class Engine implements EngineControl {
     this.observers.push(o);
     if (o.onMarket !== undefined) this.marketObservers.push(o);
     if (o.onTimestampDone !== undefined) this.timeObservers.push(o);
+    if (o.onStage !== undefined) this.stageObservers.push(o);
     this.observersChanged();
   }
 
@@ -353,7 +366,12 @@ export class Engine implements EngineControl {
     this.guard('onStart', () => this.handlers.onStart?.(this.ctx));
     this.notifications.push(...told);
     this.flush();
-    if (this.warmupSource !== undefined) this.warmUp(await this.warmupSource(this));
+    if (this.warmupSource !== undefined) {
+      const bars = await this.warmupSource(this);
+      // History bars are known at once: their predictions come from one batched run, as a backtest's.
+      if (this.model?.hasModel === true && bars.length > 0) await this.model.precompute(bars);
+      this.warmUp(bars);
+    }
   }
 
   /**
@@ -370,6 +388,7 @@ export class Engine implements EngineControl {
         slot.ring.push(b);
         slot.setLast(b.close);
         this.portfolio.markAt(slot.book, b.close);
+        if (this.model !== null) this.model.onBar(b);
         if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
     } finally {
@@ -444,8 +463,25 @@ export class Engine implements EngineControl {
         const feed = this.nextPullFeed();
         const pt = feed === null ? Number.POSITIVE_INFINITY : feed.peekTime();
         const qt = this.queue.peekTime();
-        if (qt <= pt && qt <= due && this.queue.size > 0) { this.handleQueued(); handled++; continue; }
-        if (feed !== null && pt < qt && pt <= due) { this.handleMarket(feed.next()); handled++; continue; }
+        if (qt <= pt && qt <= due && this.queue.size > 0) {
+          const bar = this.model === null ? null : this.queue.peekItem();
+          if (bar !== null && bar.type === 'market' && bar.event.kind === 'bar' && this.model!.needsAwait(bar.event)) {
+            // The model's one asynchronous step: this bar leaves the queue, its prediction is
+            // awaited, then it is handled before anything else (onBar for t sees t's prediction).
+            this.queue.pop();
+            await this.model!.prepare(bar.event);
+            this.handleQueuedItem(bar.event.ts, bar);
+          } else this.handleQueued();
+          handled++;
+          continue;
+        }
+        if (feed !== null && pt < qt && pt <= due) {
+          const ev = feed.next();
+          if (this.model !== null && ev.kind === 'bar' && this.model.needsAwait(ev)) await this.model.prepare(ev);
+          this.handleMarket(ev);
+          handled++;
+          continue;
+        }
         break;
       }
       if (this.stopped || this.aborted) break;
@@ -540,11 +576,14 @@ export class Engine implements EngineControl {
 
   private handleQueued(): void {
     const q = this.queue.pop()!;
-    if (q.ts > this.time) {
+    this.handleQueuedItem(q.ts, q.item);
+  }
+
+  private handleQueuedItem(ts: number, it: Internal): void {
+    if (ts > this.time) {
       if (this.timeObservers.length > 0) this.timestampDone();
-      this.time = q.ts;
+      this.time = ts;
     }
-    const it = q.item;
     if (it.type === 'report') this.applyReport(it.report);
     else if (it.type === 'entry') this.applyEntry(it.entry);
     else if (it.type === 'market') this.handleMarket(it.event);
@@ -574,6 +613,7 @@ export class Engine implements EngineControl {
       slot.ring.push(ev);
       slot.setLast(ev.close);
       this.portfolio.markAt(slot.book, ev.close);
+      if (this.model !== null) this.modelStage(ev);
       if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, ev);
     } else if (ev.kind === 'quote') {
       const mid = (ev.bid + ev.ask) / 2;
@@ -588,6 +628,25 @@ export class Engine implements EngineControl {
     if (this.notifications.length > 0) this.flush();
     const obs = this.marketObservers;
     for (let i = 0; i < obs.length; i++) obs[i]!.onMarket!(ev, this);
+  }
+
+  /** The bar's features and prediction, current before onBar; observers record them. */
+  private modelStage(bar: Bar): void {
+    const st = this.model!.onBar(bar);
+    const obs = this.stageObservers;
+    if (obs.length === 0) return;
+    const rec: StageRecord = { kind: 'model', ts: bar.ts, symbol: bar.symbol, values: st.values, prediction: st.prediction };
+    for (let i = 0; i < obs.length; i++) obs[i]!.onStage!(rec, this);
+  }
+
+  /** A stage the strategy names (signal, target): recorded beside the model stage, not in warm-up. */
+  private strategyStage(rec: StageRecord): void {
+    if (this.warmingUp) return;
+    if (!Number.isFinite(rec.kind === 'signal' ? rec.value : rec.kind === 'target' ? rec.qty : 0)) {
+      this.log('warn', this.strategyName, `${rec.kind} for ${rec.symbol} is not a finite number: not recorded`);
+      return;
+    }
+    for (const o of this.stageObservers) o.onStage!(rec, this);
   }
 
   private callStrategy<E>(where: string, fn: (e: E, ctx: StrategyContext<StrategyParams>) => void, ev: E): void {
@@ -1247,9 +1306,31 @@ export class Engine implements EngineControl {
       tradingState: () => this.state,
       log: (message, fields) => this.log('info', this.strategyName, message, fields),
       random: this.random,
+      features: (s) => this.featuresOf(s),
+      prediction: (s) => this.model?.current(s)?.prediction ?? Number.NaN,
+      signal: (s, value) => this.strategyStage({ kind: 'signal', ts: this.time, symbol: s, value }),
+      target: (s, qty) => this.strategyStage({ kind: 'target', ts: this.time, symbol: s, qty }),
     };
   }
+
+  /** The current bar's features by name: built once per bar and symbol, when asked. */
+  private featuresOf(symbol: string): Readonly<Record<string, number>> {
+    const st = this.model?.current(symbol);
+    if (st === undefined || st === null) return EMPTY_FEATURES;
+    let named = this.named.get(st);
+    if (named === undefined) {
+      const out: Record<string, number> = {};
+      const names = this.model!.names;
+      for (let i = 0; i < names.length; i++) out[names[i]!] = st.values[i]!;
+      named = Object.freeze(out);
+      this.named.set(st, named);
+    }
+    return named;
+  }
+  private readonly named = new WeakMap<object, Readonly<Record<string, number>>>();
 }
+
+const EMPTY_FEATURES: Readonly<Record<string, number>> = Object.freeze({});
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 

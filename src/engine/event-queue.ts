@@ -29,6 +29,11 @@ export class EventQueue<T> {
     return this.heap.length === 0 ? Number.POSITIVE_INFINITY : this.heap[0]!.ts;
   }
 
+  /** The item `pop` would return next, or null. */
+  peekItem(): T | null {
+    return this.heap.length === 0 ? null : this.heap[0]!.item;
+  }
+
   pop(): Queued<T> | undefined {
     const h = this.heap;
     if (h.length === 0) return undefined;

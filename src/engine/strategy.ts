@@ -11,6 +11,7 @@ import type { OrderEvent, OrderView } from '../orders/order.ts';
 import type { AccountView, PositionView } from '../portfolio/portfolio.ts';
 import type { BarHistory } from './history.ts';
 import type { TradingState } from '../risk/trading-state.ts';
+import type { FeatureSpec } from '../features/types.ts';
 
 export interface StrategyContext<P = Record<string, unknown>> {
   readonly params: Readonly<P>;
@@ -32,6 +33,20 @@ export interface StrategyContext<P = Record<string, unknown>> {
   log(message: string, fields?: Record<string, unknown>): void;
   /** Seeded random numbers in [0, 1): the same seed gives the same run. */
   random(): number;
+  /**
+   * The declared features' values at the bar being handled, by name (NaN while a lookback fills).
+   * Empty when the strategy declares no features.
+   */
+  features(symbol: string): Readonly<Record<string, number>>;
+  /**
+   * The model's probability of the positive class for the bar being handled, from that bar's
+   * features (NaN while a feature is NaN, or with no model). The same value in every mode.
+   */
+  prediction(symbol: string): number;
+  /** Record the strategy's signal for `symbol` at this bar (a stage `verify` compares). */
+  signal(symbol: string, value: number): void;
+  /** Record the sizing decision: the position `symbol` should hold after this bar (a stage too). */
+  target(symbol: string, qty: number): void;
 }
 
 export interface StrategyHandlers<P = Record<string, unknown>> {
@@ -51,6 +66,16 @@ export interface StrategyDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly params: S;
   /** Bars of history to keep per symbol (default 500). */
   readonly lookback?: (params: z.output<S>) => number;
+  /**
+   * Features computed for every bar of every symbol, incrementally, before onBar runs (the same
+   * definitions build a training matrix: `parity train --strategy FILE`). Order is the model's input order.
+   */
+  readonly features?: readonly FeatureSpec[];
+  /**
+   * The model, as `models/NAME` (a folder holding model.onnx and metadata.json, relative to the
+   * strategy file's project). Its metadata must list the declared features' names in this order.
+   */
+  readonly model?: string;
   /** Fresh state for one run: called once per run, so two runs never share state. */
   create(params: z.output<S>): StrategyHandlers<z.output<S>>;
 }

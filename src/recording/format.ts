@@ -156,6 +156,11 @@ export const HeaderSchema = z.object({
   capabilities: CapabilitiesSchema.nullable(),
   startedAt: z.string(),
   snapshotEvery: num,
+  /**
+   * The strategy's declared features (the model's input order) and its model: the folder as the
+   * strategy names it, and the sha256 of model.onnx. Absent for a strategy without features.
+   */
+  model: z.object({ features: z.array(z.string()), path: z.string().nullable(), hash: z.string().nullable() }).optional(),
 });
 
 const t = num;
@@ -199,6 +204,17 @@ export const WarmupBarSchema = z.object({ t, s: z.string(), o: num, h: num, l: n
  */
 export const WarmupRec = z.object({ k: z.literal('warmup'), t, bars: z.array(WarmupBarSchema) });
 export const WARMUP_CHUNK = 1000;
+/** A number that may be NaN (a feature still warming up): JSON has no NaN, so null stands for it. */
+const maybe = z.number().nullable();
+/**
+ * A pipeline stage of a decision, in order: `model` = a bar's features (in the model's input order,
+ * the header's `features` names them) and prediction, recorded before onBar for that bar; `signal`
+ * and `target` = what the strategy named (ctx.signal, ctx.target). `verify` compares them stage by stage.
+ */
+export const StageRec = z.object({
+  k: z.literal('stage'), t, s: z.string(), st: z.enum(['model', 'signal', 'target']),
+  f: z.array(maybe).optional(), p: maybe.optional(), v: num.optional(),
+});
 
 export const SnapRec = z.object({
   k: z.literal('snap'), t,
@@ -220,6 +236,7 @@ export const EndRec = z.object({
 
 export const EventRecSchema = z.discriminatedUnion('k', [
   BarRec, QuoteRec, TradeRec, ReportRec, OrderRec, FillRec, EntryRec, DecisionRec, LogRec, StateRec, OperatorRec, GateRec, ErrorRec, WarmupRec,
+  StageRec,
 ]);
 
 export type Header = z.infer<typeof HeaderSchema>;
@@ -240,6 +257,7 @@ export type OperatorRecord = z.infer<typeof OperatorRec>;
 export type GateRecord = z.infer<typeof GateRec>;
 export type ErrorRecord = z.infer<typeof ErrorRec>;
 export type WarmupRecord = z.infer<typeof WarmupRec>;
+export type StageRecordLine = z.infer<typeof StageRec>;
 export type SnapRecord = z.infer<typeof SnapRec>;
 export type EndRecord = z.infer<typeof EndRec>;
 export type EventRecord = z.infer<typeof EventRecSchema>;
@@ -254,7 +272,7 @@ export type EventKind = EventRecord['k'];
 
 /** Kind codes for the reader's compact per-event arrays. */
 export const KIND_CODES: readonly EventKind[] = [
-  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error', 'warmup', 'entry',
+  'bar', 'quote', 'trade', 'report', 'order', 'fill', 'decision', 'log', 'state', 'operator', 'gate', 'error', 'warmup', 'entry', 'stage',
 ];
 export const KIND_CODE: Readonly<Record<EventKind, number>> = Object.fromEntries(KIND_CODES.map((k, i) => [k, i])) as Record<EventKind, number>;
 export const isMarketKind = (k: string): k is MarketRecord['k'] => k === 'bar' || k === 'quote' || k === 'trade';
@@ -296,7 +314,7 @@ export function flagsOf(r: EventRecord): number {
     case 'error': return FLAG.error;
     case 'operator': return FLAG.operator;
     case 'gate': return r.ok ? 0 : FLAG.gateFailure;
-    case 'state': case 'warmup': return 0;
+    case 'state': case 'warmup': case 'stage': return 0;
   }
 }
 
@@ -323,6 +341,7 @@ export function describeRecord(r: EventRecord): string {
     case 'operator': return `operator ${r.action} (${r.by})${r.detail !== undefined ? ` ${JSON.stringify(r.detail)}` : ''}`;
     case 'gate': return `gate ${r.name} ${r.ok ? 'passed' : 'FAILED'}${r.detail !== undefined ? `: ${r.detail}` : ''}`;
     case 'error': return `error in ${r.where}: ${r.msg}`;
+    case 'stage': return r.st === 'model' ? `model ${r.s} p ${r.p === null || r.p === undefined ? 'n/a' : r.p.toFixed(4)} from ${r.f?.length ?? 0} features` : `${r.st} ${r.s} ${r.v}`;
     case 'warmup': {
       const syms = [...new Set(r.bars.map((b) => b.s))].join(', ');
       const a = r.bars[0];

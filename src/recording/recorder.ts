@@ -34,6 +34,7 @@ import type {
   Counts, Decision, DecisionRecord, EndRecord, EventRecord, Header, RecordedFill, RecordedOrderView, ReportRecord, SnapRecord, Trigger,
 } from './format.ts';
 import { WARMUP_CHUNK } from './format.ts';
+import type { StageRecord } from '../engine/model-stage.ts';
 import type { RecordSink } from './sink.ts';
 import { secrets } from '../util/secrets.ts';
 import { crashPoint } from '../journal/crash-point.ts';
@@ -331,6 +332,19 @@ export class Recorder implements EngineObserver {
     }
     const t = Number.isFinite(entry.ts) ? entry.ts : this.time(engine);
     this.emit({ k: 'log', t, level: entry.level, src: entry.source, msg: entry.message, ...(fields !== undefined ? { fields } : {}) }, engine);
+  }
+
+  /** A decision's pipeline stage (features and prediction per bar; the strategy's signal and target). */
+  onStage(stage: StageRecord, engine: EngineView): void {
+    this.engine = engine;
+    const t = stage.ts;
+    if (stage.kind === 'model') {
+      const f: (number | null)[] = new Array(stage.values.length);
+      for (let i = 0; i < f.length; i++) { const v = stage.values[i]!; f[i] = Number.isNaN(v) ? null : v; }
+      this.emit({ k: 'stage', t, s: stage.symbol, st: 'model', f, p: Number.isNaN(stage.prediction) ? null : stage.prediction }, engine);
+    } else {
+      this.emit({ k: 'stage', t, s: stage.symbol, st: stage.kind, v: stage.kind === 'signal' ? stage.value : stage.qty }, engine);
+    }
   }
 
   /** Warm-up bars, in the order fed, so a re-run warms the strategy up with the very same history. */

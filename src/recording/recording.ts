@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import {
   BarRec, DecisionRec, EndRec, EntryRec, ErrorRec, FillRec, GateRec, HeaderSchema, KIND_CODE, LogRec, OperatorRec, OrderRec,
-  QuoteRec, ReportRec, SnapRec, StateRec, TradeRec, WarmupRec, FLAG, flagsOf, describeRecord,
+  QuoteRec, ReportRec, SnapRec, StageRec, StateRec, TradeRec, WarmupRec, FLAG, flagsOf, describeRecord,
   type BarRecord, type EndRecord, type EventKind, type EventRecord, type Header, type NavKind, type SnapRecord, KIND_CODES,
 } from './format.ts';
 import { ReplayModel, type ReplayState } from './model.ts';
@@ -24,7 +24,7 @@ import { resolveSession, RecordingError } from './resolve.ts';
 
 const EVENT_SCHEMAS: Readonly<Record<EventKind, ZodType<EventRecord>>> = {
   bar: BarRec, quote: QuoteRec, trade: TradeRec, report: ReportRec, order: OrderRec, fill: FillRec, entry: EntryRec,
-  decision: DecisionRec, log: LogRec, state: StateRec, operator: OperatorRec, gate: GateRec, error: ErrorRec, warmup: WarmupRec,
+  decision: DecisionRec, log: LogRec, state: StateRec, operator: OperatorRec, gate: GateRec, error: ErrorRec, warmup: WarmupRec, stage: StageRec,
 } as Record<EventKind, ZodType<EventRecord>>;
 
 export type WarningKind = 'torn' | 'garbage' | 'unknown' | 'invalid' | 'header';

@@ -25,6 +25,8 @@ export interface HeaderInput {
   readonly capabilities: VenueCapabilities | null;
   readonly snapshotEvery?: number;
   readonly cwd?: string;
+  /** The declared features and the model the run uses (recording/format.ts HeaderSchema.model). */
+  readonly model?: Header['model'];
 }
 
 /** A path as the user would type it: relative to the working folder when it lies inside it. */
@@ -55,6 +57,7 @@ export function buildHeader(h: HeaderInput): Header {
     },
     startedAt: new Date().toISOString(),
     snapshotEvery: h.snapshotEvery ?? SNAPSHOT_EVERY,
+    ...(h.model !== undefined ? { model: h.model } : {}),
   };
 }
 

@@ -21,9 +21,9 @@ const SRC = join(ROOT, 'src');
 const LAYERS: Readonly<Record<string, number>> = {
   domain: 0, util: 0,
   ports: 1,
-  orders: 2, portfolio: 2, risk: 2, data: 2,
+  orders: 2, portfolio: 2, risk: 2, data: 2, features: 2,
   engine: 3, strategy: 3, backtest: 3,
-  journal: 4, recording: 4, ops: 4, config: 4,
+  journal: 4, recording: 4, ops: 4, config: 4, ml: 4,
   venues: 5, 'venue-server': 5,
   modes: 6, sweep: 6,
   api: 7, console: 7, cli: 7,
@@ -34,7 +34,7 @@ const ONLY: Readonly<Record<string, readonly string[]>> = {
   domain: [],
   util: [],
   ports: ['domain'],
-  api: ['domain', 'util', 'ports', 'orders', 'portfolio', 'risk', 'data', 'engine', 'strategy'],
+  api: ['domain', 'util', 'ports', 'orders', 'portfolio', 'risk', 'data', 'features', 'engine', 'strategy'],
 };
 
 interface Edge {
