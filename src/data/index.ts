@@ -18,3 +18,4 @@ export { planBarStream, StreamFeed, summariesOf, type BarStreamPlan, type TickFo
 export { barFileKind, type BarFileKind } from './load.ts';
 export { parquetNamesSymbol } from './parquet.ts';
 export { loadFundingRates, parseFundingCsv, type FundingRow } from './funding.ts';
+export { parseSideCsv, loadSideSeries, SideCursor, FUNDING_FILE, INDEX_FILE, type SideRow, type SideSeries, type SideKind } from './side-series.ts';
