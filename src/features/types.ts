@@ -12,9 +12,12 @@ import type { Instrument } from '../domain/instrument.ts';
 /** What a feature may read at one bar: nothing of the future, nothing of the account. */
 export interface FeatureInput {
   readonly bar: Bar;
-  /** The funding rate per interval in force at the bar's close; NaN when no funding source. */
+  /**
+   * The funding rate per interval in force at the bar's close: the last row stamped strictly before
+   * ts + barMs (src/features/inputs.ts says why); NaN before the first row or with no funding source.
+   */
   readonly funding: number;
-  /** The index (spot reference) price at the bar's close; NaN when no index source. */
+  /** The index (spot reference) price at the bar's close, read like `funding`; NaN when none. */
   readonly index: number;
 }
 
