@@ -15,3 +15,6 @@ export type { OrderEvent, OrderView } from './orders/order.ts';
 export type { OrderStatus } from './orders/fsm.ts';
 export type { PositionView, AccountView } from './portfolio/portfolio.ts';
 export { z } from 'zod';
+// Features for ML strategies: declared once in the definition, the same code in training, backtest and live.
+export { returns, volatility, rsi, zscore, volumeRatio, range, timeOfDay, dayOfWeek, fundingRate, basis } from './features/library.ts';
+export type { FeatureSpec, FeatureInput, FeatureState, FeatureEnv, FeatureSource } from './features/types.ts';

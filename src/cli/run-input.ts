@@ -23,6 +23,8 @@ export interface RunInputFlags {
   config?: string;
   strategy?: string;
   data: string[];
+  funding?: string;
+  index?: string;
   symbol?: string;
   tz?: string;
   cash?: number;
@@ -50,6 +52,8 @@ export function runInputOptions(cmd: Command, help: RunInputHelp): Command {
     .option('--config <file>', 'config file (default: parity.config.json if present)')
     .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
     .option('-d, --data <file>', help.data, collect, [])
+    .option('--funding <file>', 'funding rates for perpetuals, a CSV ts,symbol,rate (config data.funding): the simulator pays them, the funding feature reads them')
+    .option('--index <file>', 'index prices for perpetuals, a CSV ts,symbol,price (config data.index): the basis feature reads them')
     .option('--symbol <symbol>', 'symbol for files without a symbol column')
     .option('--tz <zone>', help.tz)
     .option('--cash <n>', 'starting cash (default 100000)', parseNumberFlag('cash', 0))
@@ -69,6 +73,6 @@ export function runInputConfig(f: RunInputFlags, params: Readonly<Record<string,
       slippage: f.slippageBps !== undefined ? { kind: 'bps', bps: f.slippageBps } : undefined,
     },
     strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
-    data: { files: f.data.length > 0 ? f.data : undefined, symbol: f.symbol, tz: f.tz },
+    data: { files: f.data.length > 0 ? f.data : undefined, symbol: f.symbol, tz: f.tz, funding: f.funding, index: f.index },
   } as DeepPartial<Config>;
 }

@@ -39,6 +39,8 @@ interface RunFlags {
   strategy?: string;
   param: string[];
   data: string[];
+  funding?: string;
+  index?: string;
   symbol: string[];
   speed?: number | 'max';
   headless?: boolean;
@@ -86,6 +88,8 @@ export function registerRun(program: Command): void {
     .option('-s, --strategy <file>', 'strategy file (default: strategies/sma-cross.ts)')
     .option('-p, --param <key=value>', 'strategy parameter; repeat for several', collect, [])
     .option('-d, --data <file>', 'bars to replay as the market (CSV or JSONL); repeat for several', collect, [])
+    .option('--funding <file>', 'funding rates for perpetuals beside --data, a CSV ts,symbol,rate (config data.funding)')
+    .option('--index <file>', 'index prices for perpetuals beside --data, a CSV ts,symbol,price (config data.index; the basis feature)')
     .option('--speed <x>', 'play the data at x times the pace of its timestamps, or "max" (default 300)', parseSpeed)
     .option('--headless', 'no console: print events as JSON lines')
     .option('--sessions-dir <dir>', 'where session folders go (default sessions/)')
@@ -379,7 +383,7 @@ function flagsToConfig(f: RunFlags): DeepPartial<Config> {
   const params = parseParamFlags(f.param);
   return {
     strategy: { file: f.strategy, params: Object.keys(params).length > 0 ? params : undefined, typecheck: f.typecheck === false ? false : undefined },
-    data: { files: f.data.length > 0 ? f.data : undefined },
+    data: { files: f.data.length > 0 ? f.data : undefined, funding: f.funding, index: f.index },
     run: { speed: f.speed, sessionsDir: f.sessionsDir },
     ibkr: { host: f.ibHost, port: f.ibPort, clientId: f.ibClientId, account: f.account, route: f.route },
   } as DeepPartial<Config>;

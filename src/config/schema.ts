@@ -135,6 +135,8 @@ export const ConfigSchema = z.strictObject({
       tz: z.string().min(1).optional(),
       /** Funding rates for perpetuals: a CSV `ts,symbol,rate` (data/funding.ts); symbols it leaves out use their spec's constant. */
       funding: z.string().min(1).optional(),
+      /** Index (spot reference) prices for perpetuals: a CSV `ts,symbol,price` (data/side-series.ts), read by the `basis` feature. */
+      index: z.string().min(1).optional(),
     })
     .prefault({}),
   instruments: z.array(InstrumentSpec).default([]),

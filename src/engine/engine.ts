@@ -78,7 +78,8 @@ export interface EngineObserver {
   onExternalDecision?(order: OrderView, decision: ExternalDecision, engine: EngineView): void;
   /**
    * A pipeline stage of a decision (model-stage.ts): a bar's features and prediction, before onBar
-   * for it; the strategy's signal and target as it names them. Not called during warm-up.
+   * for it; the strategy's signal and target as it names them. Warm-up bars get their model stage
+   * too (a re-run reads their side inputs from it); signals and targets are not recorded in warm-up.
    */
   onStage?(record: StageRecord, engine: EngineView): void;
   /** History bars about to be fed as warm-up (order entry off), before the strategy sees them (recording). */
@@ -388,7 +389,7 @@ export class Engine implements EngineControl {
         slot.ring.push(b);
         slot.setLast(b.close);
         this.portfolio.markAt(slot.book, b.close);
-        if (this.model !== null) this.model.onBar(b);
+        if (this.model !== null) this.modelStage(b);
         if (this.onBarH !== undefined) this.callStrategy('onBar', this.onBarH, b);
       }
     } finally {
@@ -635,7 +636,7 @@ export class Engine implements EngineControl {
     const st = this.model!.onBar(bar);
     const obs = this.stageObservers;
     if (obs.length === 0) return;
-    const rec: StageRecord = { kind: 'model', ts: bar.ts, symbol: bar.symbol, values: st.values, prediction: st.prediction };
+    const rec: StageRecord = { kind: 'model', ts: bar.ts, symbol: bar.symbol, values: st.values, prediction: st.prediction, funding: st.funding, index: st.index };
     for (let i = 0; i < obs.length; i++) obs[i]!.onStage!(rec, this);
   }
 

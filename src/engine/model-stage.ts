@@ -25,6 +25,11 @@ export interface FeatureComputer {
 /** Where a bar's side inputs (funding rate, index price) come from, per symbol, in time order. */
 export interface FeatureInputs {
   at(bar: Bar): FeatureInput;
+  /**
+   * Live sources only: resolves once the side inputs of `bar` are in (an index bar, a funding
+   * poll), so the value read is the one a file of the same session would hold. Awaited in `prepare`.
+   */
+  ready?(bar: Bar): Promise<void>;
 }
 
 /** Precomputed predictions of one symbol, in bar order (ts ascending). */
@@ -50,7 +55,7 @@ export interface ModelStageOptions {
 
 /** A stage of a decision, in pipeline order: data → features and prediction → signal → target → orders. */
 export type StageRecord =
-  | { readonly kind: 'model'; readonly ts: number; readonly symbol: string; readonly values: Float64Array; readonly prediction: number }
+  | { readonly kind: 'model'; readonly ts: number; readonly symbol: string; readonly values: Float64Array; readonly prediction: number; readonly funding: number; readonly index: number }
   | { readonly kind: 'signal'; readonly ts: number; readonly symbol: string; readonly value: number }
   | { readonly kind: 'target'; readonly ts: number; readonly symbol: string; readonly qty: number };
 
@@ -60,6 +65,9 @@ export interface BarStage {
   readonly ts: number;
   readonly values: Float64Array;
   readonly prediction: number;
+  /** The side inputs the features read at this bar (NaN where none): data, recorded with the features. */
+  readonly funding: number;
+  readonly index: number;
 }
 
 /** A defect: the batch and incremental paths disagree, or a prediction went missing. */
@@ -104,9 +112,11 @@ export class ModelStage {
   /** Paper and live: features of `bar` now, the model awaited; `onBar` then hands the result back. */
   async prepare(bar: Bar): Promise<void> {
     const s = this.stateOf(bar.symbol);
-    const values = s.inc.update(s.inputs.at(bar)).slice(); // the state may reuse its buffer
+    await s.inputs.ready?.(bar);
+    const x = s.inputs.at(bar);
+    const values = s.inc.update(x).slice(); // the state may reuse its buffer
     const prediction = await this.predictOne(values);
-    s.prepared = { bar, stage: { symbol: bar.symbol, ts: bar.ts, values, prediction } };
+    s.prepared = { bar, stage: { symbol: bar.symbol, ts: bar.ts, values, prediction, funding: x.funding, index: x.index } };
   }
 
   /**
@@ -133,7 +143,8 @@ export class ModelStage {
       return p.stage;
     }
     if (p !== null) throw new ModelStageError(`${bar.symbol}: the bar prepared at ${iso(p.bar.ts)} was not the next one dispatched (${iso(bar.ts)})`);
-    const values = s.inc.update(s.inputs.at(bar)).slice(); // the state may reuse its buffer
+    const x = s.inputs.at(bar);
+    const values = s.inc.update(x).slice(); // the state may reuse its buffer
     let prediction = Number.NaN;
     const row = this.rowOf(s, bar);
     if (row >= 0) {
@@ -153,7 +164,7 @@ export class ModelStage {
     } else if (this.opts.predictor !== undefined) {
       throw new ModelStageError(`${bar.symbol} ${iso(bar.ts)}: no prediction was prepared for this bar (the engine must await the model before dispatching it)`);
     }
-    const stage: BarStage = { symbol: bar.symbol, ts: bar.ts, values, prediction };
+    const stage: BarStage = { symbol: bar.symbol, ts: bar.ts, values, prediction, funding: x.funding, index: x.index };
     s.current = stage;
     return stage;
   }

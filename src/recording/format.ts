@@ -214,6 +214,8 @@ const maybe = z.number().nullable();
 export const StageRec = z.object({
   k: z.literal('stage'), t, s: z.string(), st: z.enum(['model', 'signal', 'target']),
   f: z.array(maybe).optional(), p: maybe.optional(), v: num.optional(),
+  /** `model` only: the side inputs read at the bar, [funding rate, index price] (null: none). */
+  fi: z.tuple([maybe, maybe]).optional(),
 });
 
 export const SnapRec = z.object({

@@ -341,7 +341,8 @@ export class Recorder implements EngineObserver {
     if (stage.kind === 'model') {
       const f: (number | null)[] = new Array(stage.values.length);
       for (let i = 0; i < f.length; i++) { const v = stage.values[i]!; f[i] = Number.isNaN(v) ? null : v; }
-      this.emit({ k: 'stage', t, s: stage.symbol, st: 'model', f, p: Number.isNaN(stage.prediction) ? null : stage.prediction }, engine);
+      const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+      this.emit({ k: 'stage', t, s: stage.symbol, st: 'model', f, p: orNull(stage.prediction), fi: [orNull(stage.funding), orNull(stage.index)] }, engine);
     } else {
       this.emit({ k: 'stage', t, s: stage.symbol, st: stage.kind, v: stage.kind === 'signal' ? stage.value : stage.qty }, engine);
     }
