@@ -1,10 +1,12 @@
 /**
  * `parity data synth`: realistic synthetic minute bars, so nothing needs a download.
+ * `parity data synth-perp`: a synthetic perpetual with funding and index files, for the ML case study.
  * `parity data convert`: bars between CSV, JSONL and Parquet, every row checked on the way.
  */
 import type { Command } from 'commander';
 import { synthBars, writeCsv } from '../data/index.ts';
 import type { WriteCodec } from '../data/convert.ts';
+import { PERP_ML_DATASET as PERP, writePerpDataset } from '../data/synth-perp.ts';
 
 /** As data/convert.ts WRITE_CODECS (that module, and the Parquet writer, load only for a conversion). */
 const WRITE_CODECS = ['snappy', 'gzip', 'brotli', 'uncompressed'] as const;
@@ -27,6 +29,20 @@ export function registerData(program: Command): void {
       // The symbol column makes the file self-describing: `big.csv` is still ETH-USD when loaded.
       writeCsv(series, f.out, { symbolColumn: true });
       process.stderr.write(`wrote ${series.length} bars of ${f.symbol} to ${f.out}\n`);
+    });
+  data
+    .command('synth-perp')
+    .description('write a synthetic perpetual for ML: train and test minute bars with funding (8 h) and index CSVs, learnable but noisy (see src/data/synth-perp.ts)')
+    .requiredOption('--dir <folder>', 'folder for train-1m.csv, test-1m.csv, funding.csv, index.csv')
+    .option('--seed <n>', 'random seed: the same seed writes the same files', parseNumberFlag('seed'), PERP.seed)
+    .option('--symbol <symbol>', 'symbol name', 'BTC/USDT:USDT')
+    .option('--start <time>', 'first bar time (ISO with offset, date or epoch ms)', parseTimeFlag('start'), Date.parse(PERP.start))
+    .option('--train-days <n>', 'days of training bars', parseNumberFlag('train-days', 1), PERP.trainDays)
+    .option('--test-days <n>', 'days of test bars that follow them', parseNumberFlag('test-days', 1), PERP.testDays)
+    .option('--price <n>', 'starting price', parseNumberFlag('price', 0), 60_000)
+    .action((f: { dir: string; seed: number; symbol: string; start: number; trainDays: number; testDays: number; price: number }) => {
+      const r = writePerpDataset({ dir: f.dir, seed: f.seed, symbol: f.symbol, start: f.start, trainDays: f.trainDays, testDays: f.testDays, startPrice: f.price });
+      process.stderr.write(`wrote ${r.trainBars} training and ${r.testBars} test bars of ${f.symbol}, ${r.fundingRows} funding rates and the index to ${f.dir}\n`);
     });
   data
     .command('convert')
