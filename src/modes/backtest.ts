@@ -1,7 +1,10 @@
 /** Backtest = file feed + in-process simulated venue + simulated clock + a collector. */
 import type { Config } from '../config/schema.ts';
 import { BacktestCollector, summarize, type BacktestSummary } from '../backtest/index.ts';
-import { SeriesFeed, describeInterval } from '../data/index.ts';
+import { SeriesFeed, barAt, describeInterval } from '../data/index.ts';
+import type { Bar } from '../domain/market.ts';
+import type { ModelStage } from '../engine/model-stage.ts';
+import { openStrategyModel, type StrategyModel } from './model.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { StrategyErrorPolicy, StrategyErrorRecord } from '../engine/strategy-errors.ts';
 import { idPrefix } from '../orders/client-ids.ts';
@@ -12,6 +15,8 @@ export interface BacktestOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** What a strategy throw does (engine/strategy-errors.ts); a backtest stops at the first by default. */
   readonly onError?: Exclude<StrategyErrorPolicy, 'pause'>;
+  /** The strategy's features and model for this run (one run's state: a stage is never shared). */
+  readonly model?: ModelStage;
 }
 
 export interface BacktestResult {
@@ -20,6 +25,8 @@ export interface BacktestResult {
   readonly engine: Engine;
   readonly parts: RunParts;
   readonly description: RunDescription;
+  /** The declared features and model, when the strategy has them. */
+  readonly model?: StrategyModel['header'];
   /** Strategy exceptions, venue rejections and pre-trade risk denials over the run. */
   readonly counts: { readonly errors: number; readonly rejections: number; readonly denials: number };
   /** The strategy's throws, collapsed by place, in the order they first happened. */
@@ -30,7 +37,32 @@ export interface BacktestResult {
 
 export async function runBacktest(config: Config, range: TimeRange = {}, opts: BacktestOptions = {}): Promise<BacktestResult> {
   const parts = await loadRunParts(config, range, 'sim', { stream: true });
-  return backtestParts(config, parts, opts);
+  const model = await openBacktestModel(config, parts);
+  try {
+    return { ...backtestParts(config, parts, model === null ? opts : { ...opts, model: model.stage }), ...(model !== null ? { model: model.header } : {}) };
+  } finally {
+    await model?.close();
+  }
+}
+
+/**
+ * The strategy's model for a backtest on bars in memory: the predictions of every bar come from
+ * batched model runs before the event pass (features read market data only, so this is exact);
+ * the event pass computes the features again, incrementally, and must meet the batch rows.
+ */
+export async function openBacktestModel(config: Config, parts: RunParts): Promise<StrategyModel | null> {
+  const def = parts.strategy.definition;
+  if (def.features === undefined && def.model === undefined) return null;
+  const barMs = parts.series.length > 0 ? describeInterval(parts.series) : 60_000;
+  const model = await openStrategyModel(def, parts.strategy.path, { config, instruments: parts.instruments, barMs });
+  if (model?.predictor != null) await model.stage.precompute(barsOf(parts));
+  return model;
+}
+
+function barsOf(parts: RunParts): Bar[] {
+  const out: Bar[] = [];
+  for (const s of parts.series) for (let i = 0; i < s.length; i++) out.push(barAt(s, i));
+  return out;
 }
 
 /** The synchronous core of a backtest, on parts already loaded (the benchmark calls this too). */
@@ -39,6 +71,7 @@ export function backtestParts(config: Config, parts: RunParts, opts: BacktestOpt
   const collector = new BacktestCollector();
   const engine = makeEngine(config, parts, venue, {
     observers: [collector], idPrefix: idPrefix(parts.strategy.definition.name, 'bt'), onStrategyError: opts.onError ?? 'stop',
+    ...(opts.model !== undefined ? { model: opts.model } : {}),
   });
   const feed = parts.stream ?? new SeriesFeed(parts.series);
   engine.addFeed(feed);

@@ -6,7 +6,8 @@
 import type { Config } from '../config/schema.ts';
 import { ReplayClock, SimulatedClock } from '../engine/clock.ts';
 import type { Engine, EngineObserver } from '../engine/engine.ts';
-import { SeriesFeed } from '../data/index.ts';
+import { SeriesFeed, describeInterval } from '../data/index.ts';
+import { openStrategyModel } from './model.ts';
 import { idPrefix } from '../orders/client-ids.ts';
 import { createSessionFolder, type SessionFolder } from './session-folder.ts';
 import { loadRunParts, makeEngine, makeSimVenue, type RunParts } from './parts.ts';
@@ -40,13 +41,18 @@ export async function startPaper(config: Config, observers: readonly EngineObser
   const session = createSessionFolder(config.run.sessionsDir, 'sim', def.name);
   const clock = config.run.speed === 'max' ? new SimulatedClock() : new ReplayClock(config.run.speed);
   const sim = makeSimVenue(config, parts.instruments);
+  // Real time: each bar's prediction is awaited before the bar is dispatched (engine.ts run).
+  const model = await openStrategyModel(def, parts.strategy.path, { config, instruments: parts.instruments, barMs: parts.series.length > 0 ? describeInterval(parts.series) : 60_000 });
   const recorder = startRecording(session.dir, {
     sessionId: session.id, mode: 'paper', venue: 'sim', account: { id: 'sim', live: false }, config,
     strategy: parts.strategy, params: parts.params, instruments: parts.instruments.all(), capabilities: sim.capabilities,
+    ...(model !== null ? { model: model.header } : {}),
   });
   // The recorder sees replace changes through this pass-through; the simulated venue is behind it.
   const venue = recorder.wrapExecution(sim);
-  const engine = makeEngine(config, parts, venue, { clock, observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id) });
+  const engine = makeEngine(config, parts, venue, {
+    clock, observers: [recorder, ...observers], idPrefix: idPrefix(def.name, session.id), ...(model !== null ? { model: model.stage } : {}),
+  });
   // The simulator keeps its own books (the same ledger code): comparing them catches an engine bug
   // the way a broker's statement would, and rehearses the live path's reconciliation.
   const reconciler = new ReconcileService(engine, opts.reconcileHold ?? {});
@@ -54,7 +60,7 @@ export async function startPaper(config: Config, observers: readonly EngineObser
   opts.bindReconcile?.(async () => summarizeReconcile(await reconciler.reconcileNow('on-demand')));
   engine.addFeed(new SeriesFeed(parts.series));
   // A run that throws still leaves a readable recording (without an end record: not a clean stop).
-  const done = engine.run().finally(() => { reconciler.stop(); recorder.close(); });
+  const done = engine.run().finally(() => { reconciler.stop(); recorder.close(); void model?.close(); });
   reconciler.start();
   return { engine, session, parts, recorder, done, reconciler };
 }

@@ -20,6 +20,7 @@ import { buildInstruments } from './instruments.ts';
 import { SequentialIds } from '../orders/client-ids.ts';
 import type { Durable } from '../journal/durable.ts';
 import type { StrategyErrorPolicy } from '../engine/strategy-errors.ts';
+import type { ModelStage } from '../engine/model-stage.ts';
 
 export interface RunParts {
   readonly strategy: LoadedStrategy;
@@ -53,7 +54,8 @@ export function resolveShipped(path: string, cwd = process.cwd()): string {
 export async function loadRunParts(config: Config, range: TimeRange = {}, venueName = 'sim', opts: { stream?: boolean } = {}): Promise<RunParts> {
   const strategy = await loadStrategy(resolveShipped(config.strategy.file), process.cwd(), { typecheck: config.strategy.typecheck });
   const params = parseParams(strategy.definition, config.strategy.params);
-  if (opts.stream === true) {
+  // A strategy with features gets its bars in memory: its predictions are computed before the event pass.
+  if (opts.stream === true && strategy.definition.features === undefined) {
     // Symbols first (a quick pass over each file), then the instruments, then the feed, which puts
     // each bar on its instrument's grid as it reads it; the grid warnings arrive when the data ends.
     const plan = planBarStream(config.data.files.map((f) => resolveShipped(f)), { tz: config.data.tz, symbol: config.data.symbol, from: range.from, to: range.to });
@@ -115,6 +117,8 @@ export interface EngineExtras {
   readonly warmup?: (engine: Engine) => Promise<readonly Bar[]> | readonly Bar[];
   /** What a strategy throw does (engine/strategy-errors.ts); the engine's default is 'pause'. */
   readonly onStrategyError?: StrategyErrorPolicy;
+  /** The strategy's features and model (modes/model.ts): one run's stage. */
+  readonly model?: ModelStage;
 }
 
 export function makeEngine(config: Config, parts: RunParts, execution: ExecutionClient, extras: EngineExtras): Engine {
@@ -134,6 +138,7 @@ export function makeEngine(config: Config, parts: RunParts, execution: Execution
     ...(extras.durable !== undefined ? { startup: extras.durable.startup } : {}),
     ...(extras.ackTimeoutMs !== undefined ? { ackTimeoutMs: extras.ackTimeoutMs } : {}),
     ...(extras.warmup !== undefined ? { warmup: extras.warmup } : {}),
+    ...(extras.model !== undefined ? { model: extras.model } : {}),
   });
 }
 

@@ -32,7 +32,10 @@ import { type OrderRequest, limitPriceOf, stopPriceOf } from '../domain/order.ts
 import type { Engine, EngineObserver } from '../engine/engine.ts';
 import type { AccountEntry, AccountEntrySink, ExecutionClient, ExecutionReport, PullFeed, ReportSink, TransportHooks, VenueCapabilities } from '../ports/index.ts';
 import { makeEngine } from './parts.ts';
-import { loadStrategy, parseParams } from '../strategy/loader.ts';
+import { openStrategyModel, type StrategyModel } from './model.ts';
+import type { Config } from '../config/schema.ts';
+import type { SideRow } from '../data/index.ts';
+import { loadStrategy, parseParams, type LoadedStrategy } from '../strategy/loader.ts';
 import { describeDecision, type Decision, type DecisionRecord, type Header, type MarketRecord, type OperatorRecord, type StateRecord } from '../recording/format.ts';
 import { PARITY_ROOT } from '../recording/provenance.ts';
 import { Recorder } from '../recording/recorder.ts';
@@ -112,6 +115,7 @@ function capabilitiesOf(h: Header): VenueCapabilities {
     replace: c.replace, reduceOnly: c.reduceOnly, shorting: c.shorting ?? true,
     clientOrderId: { maxLength: c.clientOrderId.maxLength, pattern: new RegExp(c.clientOrderId.pattern) },
     simulated: c.simulated,
+    ...(c.stop !== undefined ? { stop: c.stop } : {}),
   };
 }
 
@@ -351,13 +355,19 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
     },
   });
   const execution = recorder.wrapExecution(venue);
+  const model = await rerunModel(rec, strategy, config, instruments, warmup, marketIdx);
   const engine = makeEngine(config, { strategy, params, series: [], instruments, warnings: [] }, execution, {
     observers: [recorder, venue], idPrefix: 'rerun',
     ...(warmup.length > 0 ? { warmup: () => warmup } : {}),
+    ...(model !== null ? { model: model.stage } : {}),
   });
   venue.attach(engine);
   engine.addFeed(feed);
-  engine.runToEnd();
+  try {
+    engine.runToEnd();
+  } finally {
+    await model?.close();
+  }
   if (difference === null && venue.made < recorded.length) diverge(venue.made, null);
   const diff: RerunDifference | null = difference;
   return {
@@ -372,6 +382,55 @@ export async function rerunRecording(rec: Recording, opts: RerunOptions = {}): P
     notes: [...notes, ...(warmup.length > 0 ? [`warmed up with ${warmup.length} recorded history bars (no orders from them)`] : []), ...venue.notes],
     warmupBars: warmup.length,
   };
+}
+
+/**
+ * The strategy's model for a re-run: the side inputs (funding, index) the session read, from its
+ * recorded model stages, else the recorded config's files; then every bar's prediction in batched
+ * runs before the pass, as a backtest does (the recorded bars are all known).
+ */
+async function rerunModel(rec: Recording, strategy: LoadedStrategy, config: Config, instruments: InstrumentRegistry, warmup: readonly Bar[], marketIdx: readonly number[]): Promise<StrategyModel | null> {
+  const def = strategy.definition;
+  if (def.features === undefined && def.model === undefined) return null;
+  const funding: Record<string, SideRow[]> = {};
+  const index: Record<string, SideRow[]> = {};
+  let recordedSide = false;
+  for (let i = 0; i < rec.total; i++) {
+    if (rec.kindOf(i) !== 'stage') continue;
+    const r = rec.record(i);
+    if (r.k !== 'stage' || r.st !== 'model' || r.fi === undefined) continue;
+    recordedSide = true;
+    // A row stamped at the bar's open is read at that bar's close (features/inputs.ts): the value it
+    // had, NaN included (a row left out would let the bar before's value stand in for it).
+    (funding[r.s] ??= []).push({ ts: r.t, value: r.fi[0] ?? Number.NaN });
+    (index[r.s] ??= []).push({ ts: r.t, value: r.fi[1] ?? Number.NaN });
+  }
+  const bars: Bar[] = [...warmup];
+  for (const i of marketIdx) {
+    const r = rec.record(i);
+    if (r.k === 'bar') bars.push({ kind: 'bar', symbol: r.s, ts: r.t, open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v });
+  }
+  const barMs = intervalOf(bars);
+  const model = await openStrategyModel(def, strategy.path, {
+    config, instruments, barMs, ...(recordedSide ? { side: { funding, index } } : {}),
+  });
+  if (model?.predictor != null) await model.stage.precompute(bars);
+  return model;
+}
+
+/** The most common spacing between one symbol's consecutive bars (one minute when it cannot tell). */
+function intervalOf(bars: readonly Bar[]): number {
+  const last = new Map<string, number>();
+  const counts = new Map<number, number>();
+  for (const b of bars) {
+    const p = last.get(b.symbol);
+    if (p !== undefined && b.ts > p) counts.set(b.ts - p, (counts.get(b.ts - p) ?? 0) + 1);
+    last.set(b.symbol, b.ts);
+  }
+  let best = 60_000;
+  let n = 0;
+  for (const [d, c] of counts) if (c > n || (c === n && d < best)) { best = d; n = c; }
+  return best;
 }
 
 /** The result as text for a terminal. */

@@ -22,6 +22,8 @@ import { afterWarmup } from './live-feed.ts';
 import { createSessionFolder } from './session-folder.ts';
 import { makeEngine, type RunParts } from './parts.ts';
 import type { PaperSession } from './paper.ts';
+import { openStrategyModel } from './model.ts';
+import type { FeatureInputs } from '../engine/model-stage.ts';
 
 /** The session options every live venue takes from run.ts (the rest are the venue's own). */
 export interface LiveSessionOptions {
@@ -72,6 +74,11 @@ export interface VenueSessionInput {
   /** History for the warm-up; `warm` receives each symbol's newest warm-up bar time. */
   readonly warmup: (engine: Engine, lookback: number | undefined, warm: Map<string, number>) => Promise<readonly Bar[]>;
   readonly feed: () => PushFeed;
+  /**
+   * The venue's side inputs for the strategy's features (funding rate, index price), per symbol:
+   * absent, they come from the config's files (data.funding, data.index) or the run is refused.
+   */
+  readonly featureInputs?: (symbol: string) => FeatureInputs;
   /** The engine, its reconciler and crash recovery exist; the engine has not started (connect follows). */
   readonly beforeRun?: (s: { readonly engine: Engine; readonly reconciler: ReconcileService; readonly recovered: Promise<RecoveryReport> }) => void;
 }
@@ -90,6 +97,11 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
   const params = parseParams(strategy.definition, config.strategy.params);
   const parts: RunParts = { strategy, params, series: [], instruments: x.instruments, warnings: [] };
   const def = strategy.definition;
+  // The model is checked against the strategy before the store is opened: a mismatch trades nothing.
+  // Venue feeds deliver minute bars; each bar's prediction is awaited before it is dispatched.
+  const model = await openStrategyModel(def, strategy.path, {
+    config, instruments: x.instruments, barMs: 60_000, ...(x.featureInputs !== undefined ? { inputsFor: x.featureInputs } : {}),
+  });
 
   // The account's durable store before anything else is written: a second console on the same
   // venue account refuses to start here (the lock names the process holding it).
@@ -108,6 +120,7 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
     const recorder = startRecording(session.dir, {
       sessionId: session.id, mode: account.live ? 'live' : 'paper', venue: x.venueName, account: { id: account.accountId, live: account.live }, config,
       strategy, params, instruments: x.instruments.all(), capabilities: x.execution.capabilities,
+      ...(model !== null ? { model: model.header } : {}),
     });
     const wrapped = recorder.wrapExecution(x.execution);
     // The engine's books start from the venue's cash; positions and open orders are recovery's job.
@@ -119,6 +132,7 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
       durable: d.durable, ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
       ...(x.clock !== undefined ? { clock: x.clock } : {}),
       warmup: (e) => x.warmup(e, lookback, warm),
+      ...(model !== null ? { model: model.stage } : {}),
     });
     const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string): void => engine.log(level, x.logSource, msg);
     x.attachLog?.(log);
@@ -155,11 +169,13 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
       .catch((err: unknown) => { rejectRecovered(err); throw err; })
       .finally(() => {
         reconciler.stop();
+        void model?.close();
         try { recorder.close(); } finally { d.stop(); }
       });
     return { engine, session, parts, recorder, done, recovered, reconciler, storeDir: d.store.dir, log };
   } catch (err) {
     d.stop();
+    await model?.close();
     throw err;
   }
 }
