@@ -16,8 +16,9 @@ import { confirmLiveAccount } from '../ops/live-confirm.ts';
 import { envWithDotEnv } from '../venues/alpaca/config.ts';
 import {
   CcxtConfigError, CcxtExecution, CcxtNetworkError, CcxtFeed, DeadManSwitch, createExchange, describeCcxtSettings,
-  marketTypeOf, resolveCcxtSettings, type CcxtProfile, type CcxtSettings, type Env,
+  marketRefusal, marketTypeOf, resolveCcxtSettings, type CcxtProfile, type CcxtSettings, type Env,
 } from '../venues/ccxt/index.ts';
+import { EmulatedStops } from '../venues/emulated-stops.ts';
 import { openCcxtClient } from '../venues/ccxt/client.ts';
 import { clockError } from '../venues/ccxt/errors.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
@@ -97,8 +98,10 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
     }
 
     await deadMan?.start();
+    // The venue takes no stop orders: parity holds them and sends a market order when one triggers.
+    const stops = new EmulatedStops(execution, { refusal: (r) => marketRefusal(profile, r) });
     const session = await assembleVenueSession({
-      config, observers, opts, venueName, account, execution, instruments, logSource: profile.name,
+      config, observers: [stops, ...observers], opts, venueName, account, execution: stops, instruments, logSource: profile.name,
       attachLog: (l) => { log = l; for (const m of early) l('warn', m); },
       connected: `connected: ${describeCcxtSettings(profile, settings)}, account ${account.accountId}${deadMan !== null ? `; dead-man switch ${deadMan.view().state} (${c.deadMan.timeoutSec} s)` : '; dead-man switch off'}`,
       clock: new WallClock(() => execution.venueNow()),

@@ -105,6 +105,12 @@ export interface VenueCapabilities {
   readonly clientOrderId: { readonly maxLength: number; readonly pattern: RegExp };
   /** True when the venue matches against the engine's own market data (the simulator). */
   readonly simulated: boolean;
+  /**
+   * Stop orders, as ccxt's `has` says it: the venue takes them (true), parity holds them and sends a
+   * market order when one triggers ('emulated': venues/emulated-stops.ts), or neither (false).
+   * Absent: whether `orderTypes` lists 'stop'.
+   */
+  readonly stop?: boolean | 'emulated';
 }
 
 // ---------- what the venue says it holds (recovery, reconciliation, gates) ----------

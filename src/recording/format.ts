@@ -135,6 +135,8 @@ export const CapabilitiesSchema = z.object({
   shorting: z.boolean().optional(),
   clientOrderId: z.object({ maxLength: num, pattern: z.string() }),
   simulated: z.boolean(),
+  /** Stop orders as ccxt's `has` says it: the venue's own, held by parity ('emulated'), or none (absent in older recordings). */
+  stop: z.union([z.boolean(), z.literal('emulated')]).optional(),
 });
 
 export const CountsSchema = z.object({ orders: num, fills: num, decisions: num, rejections: num, errors: num });

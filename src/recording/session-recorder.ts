@@ -54,6 +54,7 @@ export function buildHeader(h: HeaderInput): Header {
     capabilities: c === null ? null : {
       orderTypes: [...c.orderTypes], timeInForce: [...c.timeInForce], replace: c.replace, reduceOnly: c.reduceOnly,
       shorting: c.shorting, clientOrderId: { maxLength: c.clientOrderId.maxLength, pattern: c.clientOrderId.pattern.source }, simulated: c.simulated,
+      stop: c.stop ?? c.orderTypes.includes('stop'),
     },
     startedAt: new Date().toISOString(),
     snapshotEvery: h.snapshotEvery ?? SNAPSHOT_EVERY,

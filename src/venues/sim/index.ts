@@ -6,5 +6,6 @@ export {
 } from './commission.ts';
 export type { CommissionModel, Execution } from './commission.ts';
 export { IntrabarPath, NO_SLIPPAGE, fillPrice } from './fill-model.ts';
+export { quoteSidePrice, stopReachedAt, stopReachedOnQuote, stopTouchedOnPath, stopTriggeredBy } from './stop-trigger.ts';
 export type { FillModelOptions, SlippageModel } from './fill-model.ts';
 export { dayExpiry } from './calendar.ts';

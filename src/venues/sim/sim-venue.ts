@@ -21,7 +21,8 @@
  *   - limit buy: at the open if open <= limit (a gap through the limit: price improvement), else at
  *     the limit if the path touches it. Sell symmetric.
  *   - stop buy: triggers when the path reaches price >= stop; fills at the open if the bar opened
- *     through the stop, else at the stop. Sell symmetric.
+ *     through the stop, else at the stop. Sell symmetric. (The trigger rule for bars, trades and
+ *     quotes lives in stop-trigger.ts: the stops parity holds for venues without them use it too.)
  *   - stop-limit: triggers like a stop, then works as a limit on the REST of the path only (a limit
  *     touched before the trigger does not count).
  *   - When several of our orders fill in one bar they fill in path order (then arrival order), so a
@@ -87,6 +88,7 @@ import { dayExpiry } from './calendar.ts';
 import { type EndedOrder, EndedOrders, ExecutionLog } from './archive.ts';
 import { type CommissionModel, ZERO_COMMISSION, feeStepUnits, orderFee, variableFee } from './commission.ts';
 import { type FillModelOptions, type SlippageModel, IntrabarPath, NO_SLIPPAGE, fillPrice } from './fill-model.ts';
+import { quoteSidePrice, stopReachedAt, stopTouchedOnPath } from './stop-trigger.ts';
 
 export interface SimLatency {
   /** Order entry: engine -> venue. Orders, cancels and replaces take effect this much later. */
@@ -935,7 +937,7 @@ export class SimVenue implements ExecutionClient {
     let price = open;
     let justTriggered = false;
     if (!o.triggered && (t === 'stop' || t === 'stop_limit')) {
-      if (!p.touch(0, 0, open, o.buy, o.stop)) return false;
+      if (!stopTouchedOnPath(p, o.buy, o.stop)) return false;
       if (atOpenOnly && !p.atStart) return false;
       o.triggered = true;
       justTriggered = true;
@@ -951,13 +953,13 @@ export class SimVenue implements ExecutionClient {
 
   /** Sets the order's candidate fill at this quote; false when it does not fill. */
   private evalQuote(o: SimOrder, q: Quote): boolean {
-    const px = o.buy ? q.ask : q.bid;
+    const px = quoteSidePrice(q, o.buy);
     if (!(px > 0)) return false; // one-sided quote: nothing to trade against
     const t = o.request.type;
     let justTriggered = false;
     if (t === 'stop' || t === 'stop_limit') {
       if (!o.triggered) {
-        if (o.buy ? px < o.stop : px > o.stop) return false;
+        if (!stopReachedAt(px, o.buy, o.stop)) return false;
         o.triggered = true;
         justTriggered = true;
       }
