@@ -32,6 +32,7 @@ import { makeDurable, type Durable } from '../../../src/journal/durable.ts';
 import { TradingGuard } from '../../../src/ops/trading-guard.ts';
 import { KillSwitch } from '../../../src/ops/kill-switch.ts';
 import { KillStateStore } from '../../../src/ops/kill-state.ts';
+import { ReconcileService } from '../../../src/ops/reconcile.ts';
 import type { RiskLimits } from '../../../src/risk/limits.ts';
 import { SimVenue } from '../../../src/venues/sim/sim-venue.ts';
 import { ConfigSchema } from '../../../src/config/schema.ts';
@@ -83,7 +84,7 @@ afterEach(async () => {
   fake = null;
 });
 
-async function life(f: OkxFake, dir: string, o: { limits?: RiskLimits } = {}): Promise<Life> {
+async function life(f: OkxFake, dir: string, o: { limits?: RiskLimits; dropSubmits?: boolean } = {}): Promise<Life> {
   const settings = { apiKey: f.credentials.apiKey, secret: f.credentials.secret, password: f.credentials.passphrase, live: false, restUrl: f.restUrl, wsUrl: f.wsUrl };
   const ex = await createExchange(OKX_PROFILE, settings, { enableRateLimit: false });
   await ex.loadMarkets();
@@ -93,7 +94,8 @@ async function life(f: OkxFake, dir: string, o: { limits?: RiskLimits } = {}): P
   });
   const sent: SubmitCommand[] = [];
   const submit = exec.submit.bind(exec);
-  exec.submit = (cmd) => { sent.push(cmd); submit(cmd); };
+  // dropSubmits: the process dies between deciding a send and the request leaving (nothing reaches the venue).
+  exec.submit = (cmd) => { sent.push(cmd); if (o.dropSubmits !== true) submit(cmd); };
   const stops = new EmulatedStops(exec, { refusal: (r) => marketRefusal(OKX_PROFILE, r) });
   const { store } = Store.open({ dir, venue: 'okx', account: 'test' });
   const durable = makeDurable(store, { strategy: 'test', venue: stops });
@@ -157,6 +159,8 @@ describe('stops parity holds for OKX', () => {
     expect(atVenue(fake, id)).toEqual([]);
     // The journal has the intent and its acceptance.
     expect(l.store.state.orders[id]).toMatchObject({ status: 'accepted', request: { type: 'stop', stopPrice: 49_000 } });
+    // Reconciliation sees the held stop where the venue's orders are: no difference.
+    expect((await new ReconcileService(l.h.engine).reconcileNow()).diffs).toEqual([]);
 
     await engineSees(l, engineBar(1, 49_500, 49_100)); // above the stop: nothing
     expect(atVenue(fake, id)).toEqual([]);
@@ -230,6 +234,30 @@ describe('stops parity holds for OKX', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(l2.sent).toEqual([]);
     expect(atVenue(fake, id)).toHaveLength(1);
+  }, 40_000);
+
+  it('crash after the trigger but before its market order left: the restart re-arms it, and it fires once on the next event through it', async () => {
+    fake = await startOkxFake({ port: 0, startTime: VENUE_T0, speed: 0 });
+    venueBar(fake, 50_000);
+    const dir = mkdtempSync(join(tmpdir(), 'parity-emstop-'));
+    const l0 = await life(fake, dir);
+    await goLong(fake, l0, 2);
+    await crash(l0);
+    const l1 = await life(fake, dir, { dropSubmits: true });
+    const id = await submitStop(l1, stopLoss(2, 49_000));
+    await engineSees(l1, engineBar(2, 49_200, 48_900));
+    expect(l1.sent.map((c) => c.clientOrderId)).toEqual([id]); // decided, never left
+    await crash(l1);
+
+    const l2 = await life(fake, dir);
+    expect(l2.durable.recovery).toMatchObject({ lost: [], resent: [], unknownAtVenue: [] });
+    expect([...l2.stops.heldStops().keys()]).toEqual([id]);
+    expect(atVenue(fake, id)).toEqual([]);
+    await engineSees(l2, engineBar(3, 48_800, 48_700, 48_900)); // still through the stop: fires at once
+    await until('the stop at the venue', () => atVenue(fake!, id).length === 1);
+    venueBar(fake, 48_800);
+    await until('flat', () => l2.h.engine.portfolio.qty(SWAP) === 0);
+    expect(l2.sent.map((c) => c.clientOrderId)).toEqual([id]);
   }, 40_000);
 
   it('the kill switch\'s cancel-all and flatten cancel held stops; none fires afterwards', async () => {
