@@ -42,6 +42,9 @@ export interface CryptoVenueFlags {
   readonly adminPort?: number;
   readonly faults?: string;
   readonly accountType?: string;
+  /** OKX only: the side-input files (funding rates, index prices) the fake serves. */
+  readonly funding?: string;
+  readonly index?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -54,6 +57,11 @@ interface CommonOptions {
   readonly tz: string | undefined;
   readonly log: (line: string) => void;
   readonly cash?: number;
+}
+
+interface SideFiles {
+  readonly funding?: string;
+  readonly index?: string;
 }
 
 /** The keys the fake accepts, each only when given (else the fake's local default). */
@@ -73,9 +81,11 @@ interface Started {
 }
 
 interface CryptoVenue {
+  /** Serves funding and index files (--funding, --index); the others refuse the flags. */
+  readonly sideFiles: boolean;
   /** <PREFIX>_API_KEY, <PREFIX>_SECRET (and OKX_PASSPHRASE) in the environment. */
   readonly envPrefix: string;
-  start(common: CommonOptions, keys: Keys, liveAccount: boolean): Promise<Started>;
+  start(common: CommonOptions & SideFiles, keys: Keys, liveAccount: boolean): Promise<Started>;
   /** The log line after `listening`: where to point ccxt, the admin, the key accepted (never the secret). */
   logLine(fake: Started): string;
 }
@@ -86,21 +96,25 @@ const envUrls = (prefix: string) => (f: Started): string => `${prefix}_BASE_URL=
 const VENUES: Readonly<Record<CryptoProtocol, CryptoVenue>> = {
   okx: {
     envPrefix: 'OKX',
+    sideFiles: true,
     start: (o, k, live) => startOkxFake({ ...o, liveAccount: live, ...given('apiKey', k.key), ...given('secret', k.secret), ...given('passphrase', k.passphrase) }),
     logLine: (f) => `rest ${f.restUrl}, websocket ${f.wsUrl}, admin ${f.adminUrl}; api key ${f.credentials.apiKey}`,
   },
   binance: {
     envPrefix: 'BINANCE',
+    sideFiles: false,
     start: (o, k, live) => startBinanceFake({ ...o, liveAccount: live, ...given('apiKey', k.key), ...given('secret', k.secret) }),
     logLine: envUrls('BINANCE'),
   },
   bybit: {
     envPrefix: 'BYBIT',
+    sideFiles: false,
     start: (o, k, live) => startBybitFake({ ...o, liveAccount: live, ...given('apiKey', k.key), ...given('secret', k.secret) }),
     logLine: envUrls('BYBIT'),
   },
   deribit: {
     envPrefix: 'DERIBIT',
+    sideFiles: false,
     start: (o, k, live) => startDeribitFake({ ...o, testnet: !live, ...given('clientId', k.key), ...given('clientSecret', k.secret) }),
     logLine: (f) => `DERIBIT_BASE_URL=${f.restUrl} DERIBIT_WS_URL=${f.wsUrl}, admin ${f.adminUrl}; client id ${f.credentials.apiKey}`,
   },
@@ -121,9 +135,13 @@ export async function runCryptoVenue(protocol: CryptoProtocol, flags: CryptoVenu
     if (v !== undefined) throw new UsageError(`${flag} is not for --protocol ${protocol} (its admin, faults included, is /admin on the same port; the books live in memory)`);
   }
   const venue = VENUES[protocol];
+  for (const [flag, v] of [['--funding', flags.funding], ['--index', flags.index]] as const) {
+    if (v !== undefined && !venue.sideFiles) throw new UsageError(`${flag} is for --protocol okx (the ${protocol} fake books its own funding and serves no index prices)`);
+  }
   const log = flags.quiet === true ? () => {} : (line: string) => process.stderr.write(`venue: ${line}\n`);
   const fake = await venue.start(
-    { port: flags.port, data: flags.data, speed, tz: flags.tz, log, ...(flags.accountCash !== undefined ? { cash: flags.accountCash } : {}) },
+    { port: flags.port, data: flags.data, speed, tz: flags.tz, log, ...(flags.accountCash !== undefined ? { cash: flags.accountCash } : {}),
+      ...(flags.funding !== undefined ? { funding: flags.funding } : {}), ...(flags.index !== undefined ? { index: flags.index } : {}) },
     { key: flags.apiKey ?? env[`${venue.envPrefix}_API_KEY`], secret: env[`${venue.envPrefix}_SECRET`], passphrase: env[`${venue.envPrefix}_PASSPHRASE`] },
     flags.liveAccount === true,
   );

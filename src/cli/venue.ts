@@ -31,6 +31,8 @@ interface VenueFlags {
   apiKey?: string;
   liveAccount?: boolean;
   quiet?: boolean;
+  funding?: string;
+  index?: string;
 }
 
 /** Keys the venue accepts when none are given: fine for a local paper venue, never for a real one. */
@@ -55,12 +57,17 @@ export function registerVenue(program: Command): void {
     .option('--key-id <id>', 'alpaca: API key id to accept (default: $ALPACA_KEY_ID, else a local default); the secret comes from $ALPACA_SECRET_KEY only')
     .option('--api-key <key>', 'okx / binance / bybit: API key to accept (default: $OKX_API_KEY / $BINANCE_API_KEY / $BYBIT_API_KEY, else a local default); the secret (and OKX passphrase) from $OKX_SECRET / $OKX_PASSPHRASE / $BINANCE_SECRET / $BYBIT_SECRET only')
     .option('--live-account', 'okx / binance / bybit: the account is a live one (okx refuses x-simulated-trading: 1; binance and bybit answer on the live hosts only); default a demo account')
+    .option('--funding <file>', 'okx: funding rates, a CSV ts,symbol,rate (a backtest\'s data.funding): booked at its instants instead of 0.0001 every 8 h, served by public/funding-rate-history')
+    .option('--index <file>', 'okx: index prices, a CSV ts,symbol,price (a backtest\'s data.index): market/index-candles of the minutes played')
     .option('--quiet', 'no log lines on stderr')
     .action(async (flags: VenueFlags, cmd: Command) => {
       if (flags.protocol !== 'alpaca' && flags.protocol !== 'tws' && flags.protocol !== 'okx' && flags.protocol !== 'binance' && flags.protocol !== 'bybit' && flags.protocol !== 'deribit') throw new UsageError(`--protocol ${flags.protocol} is not available: this build speaks okx, binance, bybit, deribit, alpaca and tws`);
       if (!isCryptoProtocol(flags.protocol)) {
         for (const [flag, v] of [['--api-key', flags.apiKey], ['--live-account', flags.liveAccount]] as const) {
           if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx, bybit or deribit`);
+        }
+        for (const [flag, v] of [['--funding', flags.funding], ['--index', flags.index]] as const) {
+          if (v !== undefined) throw new UsageError(`${flag} is for --protocol okx`);
         }
       }
       const accountType = flags.accountType ?? (flags.protocol === 'tws' ? 'margin' : 'cash');

@@ -21,6 +21,8 @@ export const OkxFault = z.strictObject({
   serverError: Count.optional(),
   /** Answer the next N REST requests with HTTP 429 and code 50011 "Too Many Requests". */
   rateLimit: Count.optional(),
+  /** Never answer the next N REST requests to this path under /api/v5 (market/index-candles): a stalled endpoint. */
+  stall: z.strictObject({ path: z.string().min(1), count: Count }).optional(),
 });
 export type OkxFaultIn = z.input<typeof OkxFault>;
 export type OkxFaultT = z.output<typeof OkxFault>;
@@ -38,6 +40,7 @@ export class FaultState {
   delayAcks = { count: 0, ms: 0 };
   serverError = 0;
   rateLimit = 0;
+  readonly stalls = new Map<string, number>();
 
   add(f: OkxFaultT): void {
     this.reject += f.reject ?? 0;
@@ -46,6 +49,15 @@ export class FaultState {
     if (f.delayAcks !== undefined) this.delayAcks = { count: this.delayAcks.count + f.delayAcks.count, ms: f.delayAcks.ms };
     this.serverError += f.serverError ?? 0;
     this.rateLimit += f.rateLimit ?? 0;
+    if (f.stall !== undefined) this.stalls.set(f.stall.path, (this.stalls.get(f.stall.path) ?? 0) + f.stall.count);
+  }
+
+  /** True when this request to `path` is one to leave unanswered (taken once). */
+  takeStall(path: string): boolean {
+    const n = this.stalls.get(path) ?? 0;
+    if (n <= 0) return false;
+    this.stalls.set(path, n - 1);
+    return true;
   }
 
   /** An HTTP failure due for this request, if any (taken once). */

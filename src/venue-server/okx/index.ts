@@ -18,7 +18,8 @@
  * Options: OkxFakeOptions (types.ts). Defaults: instruments BTC-USDT, ETH-USDT (spot) and
  * BTC-USDT-SWAP (ctVal 0.01), ETH-USDT-SWAP (ctVal 0.1), linear, USDT-settled; 100,000 USDT; swaps
  * at 3x cross; maintenance margin 0.4%; fees maker 2 / taker 5 bps on every instrument, charged in
- * the quote currency; funding 0.0001 every 8 h (multiples from the epoch, venue clock); credentials
+ * the quote currency; funding 0.0001 every 8 h (multiples from the epoch, venue clock), or with
+ * `funding` FILE (CSV ts,symbol,rate) the file's rates at the file's instants; credentials
  * parity-okx-key / parity-okx-secret / Parity-Pass1; uid parity-okx-1; a demo account.
  *
  * Venue clock (clock.ts): `speed` venue ms per wall ms from startTime (default: just before the
@@ -34,6 +35,10 @@
  * demo/live mismatch (x-simulated-trading: 1 on a live account, or missing on a demo one), 50105
  * passphrase, 50113 signature. Served: public/time, public/instruments (SPOT, SWAP), market/ticker(s),
  * market/candles and history-candles (1m, played bars only, newest first), public/funding-rate,
+ * public/funding-rate-history (settled rates at or before now, newest first, fundingRate =
+ * realizedRate; from `funding` FILE, else the fixed clock's), market/index-candles and
+ * history-index-candles (instId the index id, BTC-USDT; from `index` FILE only, the minutes at or
+ * before now, newest first, [ts, o, h, l, c, confirm] with o = h = l = c = the file's price),
  * public/mark-price, asset/currencies, account/config (uid, acctLv 2, posMode net_mode),
  * account/balance, account/positions (the sim's mark, cross liquidation price or "", lever,
  * mgnMode, upl, imr/mmr), account/bills and bills-archive (type 2 trades with subType 1/2 spot,
@@ -61,7 +66,8 @@
  *   POST /admin/bars {bars:[OkxBarIn]}  play bars now
  *   POST /admin/fund {instId?, rate?}   book funding now on open swap positions -> {billIds}
  *   POST /admin/faults {OkxFaultIn}     reject (N, rejectCode), partialFill N, dropPrivate, delayAcks
- *                                       {count, ms}, serverError N (503, 50013), rateLimit N (429, 50011)
+ *                                       {count, ms}, serverError N (503, 50013), rateLimit N (429, 50011),
+ *                                       stall {path, count} (the next N requests to /api/v5/<path> unanswered)
  *   GET  /admin/state                   OkxStateDump
  * A bad body is 400 naming the field.
  *

@@ -18,6 +18,7 @@ import {
   AmendBody, CancelAllAfterBody, CancelBody, PlaceBody, SetLeverageBody, type PlaceBodyT,
 } from './requests.ts';
 import { candleRow, MarketTape } from './market.ts';
+import { clockFundingPage, fundingHistoryRow, indexCandleRow, loadOkxSideFiles, settledPage, type PageQuery } from './side-files.ts';
 import { balanceJson, billJson, fillJson, instrumentJson, orderJson, positionJson, s } from './shapes.ts';
 import { checkRestAuth, type Credentials } from './signing.ts';
 import { OkxStreams } from './streams.ts';
@@ -50,6 +51,10 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   const replay = loadReplay(opts.data ?? [], opts.tz, {
     idsOf: (b) => instruments.filter((i) => i.instId.split('-')[0] === b).map((i) => i.instId), names: instruments.map((i) => i.instId),
   });
+  // Funding and index from files (the backtest's own): with a funding file, funding is booked at
+  // the file's instants with the file's rates instead of the fixed clock.
+  const side = loadOkxSideFiles({ funding: opts.funding, index: opts.index }, instruments.filter((i) => i.instId.endsWith('-SWAP')).map((i) => i.instId));
+  const fundingFromFile = opts.funding !== undefined;
   let nextBar = 0;
   const start = opts.startTime ?? (replay[0] !== undefined ? replay[0].ts - 1 : Date.now());
   const clock = new VenueClock(start, opts.speed ?? 1);
@@ -66,6 +71,9 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
   streams = live;
   const deadMan = new Map<string, number>();
   let fundedSlot = Math.floor(start / fundingIntervalMs);
+  /** The next file funding event not booked yet (those at or before the start are history). */
+  let nextFunding = side.events.findIndex((e) => e.ts > start);
+  if (nextFunding < 0) nextFunding = side.events.length;
   let requests = 0;
 
   // ---------- time: bars due, countdowns, funding ----------
@@ -98,11 +106,13 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
           const venueAt = Math.min(now, now - (elapsed - at));
           if (venueAt < lapseAt) { lapseAt = venueAt; lapseTag = tag; }
         }
-        const fundAt = (fundedSlot + 1) * fundingIntervalMs;
+        const fundAt = fundingFromFile ? (side.events[nextFunding]?.ts ?? Number.POSITIVE_INFINITY) : (fundedSlot + 1) * fundingIntervalMs;
         const at = Math.min(barAt, lapseAt, fundAt);
         if (at > now) break;
         eventTs = at;
-        if (at === fundAt) {
+        if (at === fundAt && fundingFromFile) {
+          for (let e = side.events[nextFunding]; e !== undefined && e.ts === fundAt; e = side.events[++nextFunding]) fundAll(e.instId, e.rate, fundAt);
+        } else if (at === fundAt) {
           fundedSlot++;
           fundAll(undefined, fundingRate, fundAt);
         } else if (lapseTag !== null && at === lapseAt) {
@@ -195,6 +205,12 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       && (begin === undefined || tsOf(r) >= Number(begin)) && (end === undefined || tsOf(r) <= Number(end))).slice(0, limit);
   }
 
+  /** OKX's paging of a history: after (older than), before (newer than), limit (default 100, at most `max`). */
+  function pageOf(url: URL, max: number): PageQuery {
+    const n = (k: string): number | undefined => { const v = q(url, k); return v === undefined || v === '' ? undefined : Number(v); };
+    return { after: n('after'), before: n('before'), limit: Math.max(1, Math.min(max, n('limit') ?? 100)) };
+  }
+
   function route(method: string, path: string, url: URL, json: unknown): Answer {
     const now = clock.now();
     const key = `${method} ${path}`;
@@ -226,8 +242,31 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
       case 'GET public/funding-rate': {
         const i = book.insts.get(q(url, 'instId') ?? '');
         if (i === undefined || i.instType !== 'SWAP') return err('51001', 'Instrument ID does not exist.');
-        const next = (Math.floor(now / fundingIntervalMs) + 1) * fundingIntervalMs;
-        return ok([{ instType: 'SWAP', instId: i.spec.instId, fundingRate: s(fundingRate), nextFundingRate: '', fundingTime: String(next), nextFundingTime: String(next + fundingIntervalMs), method: 'current_period', maxFundingRate: '0.00375', minFundingRate: '-0.00375', settState: 'settled', settFundingRate: s(fundingRate), ts: String(now) }]);
+        // With a funding file: the file's next instant and rate for this swap (the one it will settle).
+        const upcoming = fundingFromFile ? (side.funding.get(i.spec.instId) ?? []).filter((r) => r.ts > now).slice(0, 2) : null;
+        const next = upcoming !== null ? (upcoming[0]?.ts ?? Number.NaN) : (Math.floor(now / fundingIntervalMs) + 1) * fundingIntervalMs;
+        const rate = upcoming !== null ? (upcoming[0]?.value ?? Number.NaN) : fundingRate;
+        const after = upcoming !== null ? (upcoming[1]?.ts ?? Number.NaN) : next + fundingIntervalMs;
+        return ok([{ instType: 'SWAP', instId: i.spec.instId, fundingRate: s(rate), nextFundingRate: '', fundingTime: Number.isNaN(next) ? '' : String(next), nextFundingTime: Number.isNaN(after) ? '' : String(after), method: 'current_period', maxFundingRate: '0.00375', minFundingRate: '-0.00375', settState: 'settled', settFundingRate: s(rate), ts: String(now) }]);
+      }
+      case 'GET public/funding-rate-history': {
+        const i = book.insts.get(q(url, 'instId') ?? '');
+        if (i === undefined || i.instType !== 'SWAP') return err('51001', 'Instrument ID does not exist.');
+        const page = pageOf(url, 400);
+        const rows = fundingFromFile ? settledPage(side.funding.get(i.spec.instId) ?? [], now, page) : clockFundingPage(fundingRate, fundingIntervalMs, now, page);
+        return ok(rows.map((r) => fundingHistoryRow(i.spec.instId, r)));
+      }
+      case 'GET market/index-candles':
+      case 'GET market/history-index-candles': {
+        const id = q(url, 'instId') ?? '';
+        const barSz = q(url, 'bar') ?? '1m';
+        if (barSz !== '1m') return err('51000', `Parameter bar error: the fake serves 1m index candles (got ${barSz})`);
+        const rows = side.index.get(id);
+        if (rows === undefined) {
+          return err('51001', `Instrument ID does not exist: the parity OKX fake has no index prices for ${id}${opts.index === undefined ? ' (start it with --index FILE, a CSV ts,symbol,price)' : ` in ${opts.index}`}`);
+        }
+        // Only minutes the replay has reached (a row is stamped at its minute's open).
+        return ok(settledPage(rows, now, pageOf(url, 100)).map(indexCandleRow));
       }
       case 'GET public/mark-price': return ok(instsOf(url).filter((i) => i.instType !== 'SPOT' || q(url, 'instType') === 'MARGIN').map((i) => ({ instType: i.instType, instId: i.spec.instId, markPx: s(book.markPx(i.spec.instId)), ts: String(now) })));
       case 'GET asset/currencies': {
@@ -326,12 +365,15 @@ export async function startOkxFake(opts: OkxFakeOptions = {}): Promise<OkxFake> 
     }
   }
 
-  const PUBLIC = new Set(['public/time', 'public/instruments', 'market/ticker', 'market/tickers', 'market/candles', 'market/history-candles', 'public/funding-rate', 'public/mark-price']);
+  const PUBLIC = new Set(['public/time', 'public/instruments', 'market/ticker', 'market/tickers', 'market/candles', 'market/history-candles', 'public/funding-rate', 'public/mark-price',
+    'public/funding-rate-history', 'market/index-candles', 'market/history-index-candles']);
 
   async function onApi(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): Promise<void> {
     requests++;
     const method = req.method ?? 'GET';
     const path = url.pathname.slice('/api/v5/'.length);
+    // A stalled path is never answered (the connection ends when the fake closes).
+    if (faults.takeStall(path)) return;
     const fail = faults.takeHttpFailure();
     if (fail !== null) return reply(res, fail.status, { code: fail.code, msg: fail.msg, data: [] });
     if (!PUBLIC.has(path)) {

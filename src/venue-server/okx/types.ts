@@ -37,6 +37,14 @@ export interface OkxFakeOptions {
   readonly cash?: number;
   /** Funding rate per interval when none is given to fundNow (default 0.0001). */
   readonly fundingRate?: number;
+  /**
+   * Funding rates from a CSV `ts,symbol,rate` (a backtest's data.funding): booked at the file's
+   * instants with its rates instead of the fixed clock, and served by public/funding-rate-history
+   * once settled. A symbol feeds the swaps of its base currency.
+   */
+  readonly funding?: string;
+  /** Index prices from a CSV `ts,symbol,price` (a backtest's data.index, a row per minute at its open): market/index-candles. */
+  readonly index?: string;
   /** Funding interval on the venue clock (default 8 h, at multiples from the epoch). */
   readonly fundingIntervalMs?: number;
   /** Maker / taker fees in basis points of notional, for every instrument (default 2 / 5: OKX Regular tier, USDT swaps). */
