@@ -21,6 +21,9 @@ import {
 import { EmulatedStops } from '../venues/emulated-stops.ts';
 import { openCcxtClient } from '../venues/ccxt/client.ts';
 import { clockError } from '../venues/ccxt/errors.ts';
+import { CcxtSideInputs, missingSideInputs, type SideQueries } from '../venues/ccxt/side-inputs.ts';
+import { loadStrategy } from '../strategy/loader.ts';
+import { FeatureSet, type FeatureSource } from '../features/index.ts';
 import { assembleVenueSession, type LiveSessionOptions, type VenueSession } from './venue-session.ts';
 
 export interface CcxtSessionOptions extends LiveSessionOptions {
@@ -100,11 +103,13 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
     await deadMan?.start();
     // The venue takes no stop orders: parity holds them and sends a market order when one triggers.
     const stops = new EmulatedStops(execution, { refusal: (r) => marketRefusal(profile, r) });
+    const side = await venueSideInputs(profile, config, ex, say, opts.scheduler);
     const session = await assembleVenueSession({
       config, observers: [stops, ...observers], opts, venueName, account, execution: stops, instruments, logSource: profile.name,
       attachLog: (l) => { log = l; for (const m of early) l('warn', m); },
       connected: `connected: ${describeCcxtSettings(profile, settings)}, account ${account.accountId}${deadMan !== null ? `; dead-man switch ${deadMan.view().state} (${c.deadMan.timeoutSec} s)` : '; dead-man switch off'}`,
       clock: new WallClock(() => execution.venueNow()),
+      ...(side !== null ? { featureInputs: (s: string) => side.inputsFor(s) } : {}),
       feed: () => new CcxtFeed({ profile, exchange: ex, symbols, now: () => execution.venueNow(), onInfo: (level, m) => say(level, m), ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}) }),
       warmup: async (e, lookback, warm) => {
         const count = Math.max(1, Math.min(WARMUP_BARS, lookback ?? WARMUP_BARS));
@@ -125,6 +130,7 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
         bars.length = 0;
         bars.push(...kept);
         for (const b of bars) warm.set(b.symbol, b.ts);
+        await side?.prime(bars);
         if (bars.length > 0) e.log('info', 'warmup', `warm-up: ${symbols.map((s) => `${s} ${bars.filter((b) => b.symbol === s).length}`).join(', ')} one-minute bars of ${count} wanted; no orders from history`);
         return bars;
       },
@@ -135,6 +141,30 @@ export async function startCcxt(profile: CcxtProfile, config: Config, observers:
     await execution.disconnect().catch(() => undefined);
     throw startupError(profile, settings.restUrl, err, offset);
   }
+}
+
+/**
+ * The venue's funding rates and index prices for the strategy's features, when they read any
+ * (FeatureSet.sources) and the profile serves every one they read; null otherwise: the run then
+ * takes them from the config's files (data.funding, data.index) or is refused naming them.
+ */
+async function venueSideInputs(profile: CcxtProfile, config: Config, ex: SideQueries, say: (level: 'info' | 'warn', msg: string) => void, scheduler: Scheduler | undefined): Promise<CcxtSideInputs | null> {
+  // Loaded again for its features only (the module and the type check's verdict are cached).
+  const def = (await loadStrategy(config.strategy.file, process.cwd(), { typecheck: config.strategy.typecheck })).definition;
+  if (def.features === undefined || def.features.length === 0) return null;
+  let needs: ReadonlySet<FeatureSource>;
+  try {
+    needs = new FeatureSet(def.features).sources;
+  } catch {
+    return null; // the model stage refuses the features with the reason
+  }
+  if (!needs.has('funding') && !needs.has('index')) return null;
+  const missing = missingSideInputs(profile.sideInputs, needs);
+  if (missing.length > 0) {
+    say('info', `the features read ${missing.join(' and ')}, which ${profile.endpoints.venue} does not serve here (profile sideInputs): from the config's files`);
+    return null;
+  }
+  return new CcxtSideInputs({ profile: profile.sideInputs, exchange: ex, needs, say, ...(scheduler !== undefined ? { scheduler } : {}) });
 }
 
 /** A refused timestamp: how far off our clock is, from the venue's public time (unsigned, on an instance of its own). */

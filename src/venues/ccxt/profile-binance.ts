@@ -122,4 +122,6 @@ export const BINANCE_PROFILE: CcxtProfile = {
   // USD-M account: assets[].walletBalance is cash, totalMarginBalance adds the open P&L. Spot's
   // answer (balances[] free / locked) has no P&L: ccxt's total is cash there.
   balanceCash: { list: 'assets', currency: 'asset', cash: 'walletBalance', equity: 'totalMarginBalance', types: ['swap'] },
+  // Not verified against its fake for features' side inputs (test/venues/ccxt/okx-side-inputs.test.ts is the OKX check): the files serve them.
+  sideInputs: { funding: false, index: false },
 };

@@ -123,4 +123,6 @@ export const BYBIT_PROFILE: CcxtProfile = {
   accountIdName: 'UID',
   // wallet-balance's UNIFIED row: coin[].walletBalance is cash, totalEquity adds the open P&L.
   balanceCash: { list: 'result.list.0.coin', currency: 'coin', cash: 'walletBalance', equity: 'result.list.0.totalEquity' },
+  // Not verified against its fake for features' side inputs (test/venues/ccxt/okx-side-inputs.test.ts is the OKX check): the files serve them.
+  sideInputs: { funding: false, index: false },
 };

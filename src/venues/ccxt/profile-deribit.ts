@@ -98,4 +98,6 @@ export const DERIBIT_PROFILE: CcxtProfile = {
   // get_account_summaries' summaries[]: `equity` (what ccxt calls total) counts open positions'
   // P&L; `balance` is cash.
   balanceCash: { list: 'summaries', currency: 'currency', cash: 'balance', equity: null },
+  // Not verified against its fake for features' side inputs (test/venues/ccxt/okx-side-inputs.test.ts is the OKX check): the files serve them.
+  sideInputs: { funding: false, index: false },
 };

@@ -167,6 +167,17 @@ export interface BillsProfile {
   readonly ours: readonly string[];
 }
 
+/**
+ * Where a strategy's side inputs (src/features: the funding rate and the index price at each bar)
+ * come from on this venue, by ccxt's unified call: `fetchFundingRateHistory` (settled rates, each in
+ * force from its funding time), `fetchIndexOHLCV` (one-minute index candles, the close read); false
+ * where the venue (or its fake) is not verified to serve them: the run then needs the files.
+ */
+export interface SideInputsProfile {
+  readonly funding: 'fetchFundingRateHistory' | false;
+  readonly index: 'fetchIndexOHLCV' | false;
+}
+
 export interface CcxtProfile {
   /** parity's venue name (journal, store folder, status bar). */
   readonly name: string;
@@ -267,6 +278,8 @@ export interface CcxtProfile {
    * contractSize (OKX ctVal).
    */
   readonly amountsInBase?: boolean;
+  /** The side inputs the venue serves for features (venues/ccxt/side-inputs.ts reads them). */
+  readonly sideInputs: SideInputsProfile;
 }
 
 const OKX_SPOT: MarketProfile = {
@@ -351,6 +364,9 @@ export const OKX_PROFILE: CcxtProfile = {
   accountIdName: 'UID',
   // account/balance data[0].details[]: eq = cashBal + upl; cashBal is what the ledger calls cash.
   balanceCash: { list: 'data.0.details', currency: 'ccy', cash: 'cashBal', equity: 'data.0.totalEq' },
+  // public/funding-rate-history (ccxt reads realizedRate) and market/(history-)index-candles under
+  // the swap's instFamily; the fake serves both from --funding / --index (test/venues/ccxt/okx-side-inputs.test.ts).
+  sideInputs: { funding: 'fetchFundingRateHistory', index: 'fetchIndexOHLCV' },
 };
 
 export const CCXT_PROFILES: Readonly<Record<string, CcxtProfile>> = { okx: OKX_PROFILE, deribit: DERIBIT_PROFILE, bybit: BYBIT_PROFILE, binance: BINANCE_PROFILE };
