@@ -101,10 +101,13 @@ export class ModelStage {
     return this.opts.predictor !== undefined;
   }
 
-  /** True when this bar's prediction must be awaited (a model, and no precomputed row for it). */
+  /**
+   * True when this bar must be awaited before dispatch: its prediction (a model, no precomputed
+   * row), or its side inputs (a live source that fetches them, with or without a model).
+   */
   needsAwait(bar: Bar): boolean {
-    if (this.opts.predictor === undefined) return false;
     const s = this.stateOf(bar.symbol);
+    if (this.opts.predictor === undefined && s.inputs.ready === undefined) return false;
     if (s.prepared?.bar === bar) return false;
     return this.rowOf(s, bar) < 0;
   }

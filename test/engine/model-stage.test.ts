@@ -176,6 +176,31 @@ describe('model stage: the same prediction, at the same bar, in every mode', () 
     expect(() => stage(slowLogit()).onBar(data[10]!)).not.toThrow(); // warming up: NaN, nothing to await
   });
 
+  it('a live side source is awaited before each bar even without a model (features only)', async () => {
+    const data = bars(20);
+    const parts = await partsFor(PROBE, {}, data);
+    const cfg = config();
+    const asked: number[] = [];
+    let index = Number.NaN;
+    const st = new ModelStage({
+      features: SET, envOf: () => ({ calendar: '24x7', barMs: 60_000 }),
+      inputsFor: () => ({
+        // The index of a bar arrives only once asked for it, a moment later (as a venue's candle would).
+        ready: async (bar) => { asked.push(bar.ts); await new Promise((r) => setTimeout(r, 1)); index = bar.close * 0.999; },
+        at: (bar) => ({ bar, funding: Number.NaN, index }),
+      }),
+    });
+    const stages: StageRecord[] = [];
+    const engine = makeEngine(cfg, parts, new SimVenue({ instruments: parts.instruments, account: cfg.account }), {
+      observers: [{ onStage: (r) => { stages.push(r); } }], idPrefix: 't', model: st, clock: new SimulatedClock(),
+    });
+    engine.addFeed(new SeriesFeed(parts.series));
+    await engine.run();
+    expect(asked).toEqual(data.map((b) => b.ts));
+    const model = stages.filter((r) => r.kind === 'model');
+    expect(model.map((r) => (r.kind === 'model' ? r.index : 0))).toEqual(data.map((b) => b.close * 0.999));
+  });
+
   it('a real-time bar with complete features and no awaited prediction is refused, not guessed', () => {
     const data = bars(10);
     const st = stage(slowLogit());
