@@ -127,8 +127,8 @@ function checkData(data: TrainingSet): { rows: number; featureCount: number } {
 interface BinnedFeatures {
   readonly rows: number;
   readonly featureCount: number;
-  /** Per feature: each row's bin. */
-  readonly bins: readonly Uint8Array[];
+  /** Each row's bin per feature, row-major (row r, feature f at r * featureCount + f): one row's bins share a cache line. */
+  readonly bins: Uint8Array;
   /** Per feature: ascending float32 upper edges; bin k holds edge[k-1] < x <= edge[k] (the last bin is open). */
   readonly edges: readonly Float64Array[];
 }
@@ -136,16 +136,14 @@ interface BinnedFeatures {
 /** Quantile bins of each feature's float32 values (exported for tests). */
 export function binFeatures(data: TrainingSet, maxBins: number): BinnedFeatures {
   const { rows: n, featureCount: F, values } = data;
-  const bins: Uint8Array[] = [];
+  const bins = new Uint8Array(n * F);
   const edges: Float64Array[] = [];
   const column = new Float32Array(n);
   for (let f = 0; f < F; f++) {
     for (let r = 0; r < n; r++) column[r] = values[r * F + f] as number;
     const sorted = column.slice().sort();
     const e = quantileEdges(sorted, maxBins);
-    const b = new Uint8Array(n);
-    for (let r = 0; r < n; r++) b[r] = binOf(column[r] as number, e);
-    bins.push(b);
+    for (let r = 0; r < n; r++) bins[r * F + f] = binOf(column[r] as number, e);
     edges.push(e);
   }
   return { rows: n, featureCount: F, bins, edges };
@@ -197,12 +195,8 @@ function binOf(x: number, edges: Float64Array): number {
   return lo;
 }
 
-/** Gradient, hessian and row count per (feature, bin), bins of a feature contiguous. */
-interface Histogram {
-  readonly g: Float64Array;
-  readonly h: Float64Array;
-  readonly c: Float64Array;
-}
+/** Gradient, hessian and row count per (feature, bin), interleaved: [(f * 256 + bin) * 3 + 0|1|2]. */
+type Histogram = Float64Array;
 
 interface PendingNode {
   readonly index: number; // in the tree's nodes
@@ -289,26 +283,27 @@ class TreeGrower {
     }
   }
 
+  /** Rows outer, features inner: each row's bins are read from one place, its gradient once. */
   private histogram(start: number, end: number): Histogram {
     const F = this.data.featureCount;
-    const g = new Float64Array(F * BINS);
-    const h = new Float64Array(F * BINS);
-    const c = new Float64Array(F * BINS);
+    const hist = new Float64Array(F * BINS * 3);
     const order = this.order;
     const grad = this.grad;
     const hess = this.hess;
-    for (let f = 0; f < F; f++) {
-      const bins = this.data.bins[f] as Uint8Array;
-      const base = f * BINS;
-      for (let i = start; i < end; i++) {
-        const r = order[i] as number;
-        const k = base + (bins[r] as number);
-        g[k] = (g[k] as number) + (grad[r] as number);
-        h[k] = (h[k] as number) + (hess[r] as number);
-        c[k] = (c[k] as number) + 1;
+    const bins = this.data.bins;
+    for (let i = start; i < end; i++) {
+      const r = order[i] as number;
+      const g = grad[r] as number;
+      const h = hess[r] as number;
+      const row = r * F;
+      for (let f = 0; f < F; f++) {
+        const k = (f * BINS + (bins[row + f] as number)) * 3;
+        hist[k] = (hist[k] as number) + g;
+        hist[k + 1] = (hist[k + 1] as number) + h;
+        hist[k + 2] = (hist[k + 2] as number) + 1;
       }
     }
-    return { g, h, c };
+    return hist;
   }
 
   private bestSplit(node: PendingNode): Split | null {
@@ -319,14 +314,14 @@ class TreeGrower {
     let best: Split | null = null;
     for (let f = 0; f < this.data.featureCount; f++) {
       const nb = (this.data.edges[f] as Float64Array).length + 1;
-      const base = f * BINS;
+      const base = f * BINS * 3;
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb - 1; b++) {
-        gl += node.hist.g[base + b] as number;
-        hl += node.hist.h[base + b] as number;
-        cl += node.hist.c[base + b] as number;
+        gl += node.hist[base + b * 3] as number;
+        hl += node.hist[base + b * 3 + 1] as number;
+        cl += node.hist[base + b * 3 + 2] as number;
         if (cl < minRowsPerLeaf || hl < minHessianPerLeaf) continue;
         const cr = count - cl;
         const hr = node.H - hl;
@@ -342,14 +337,16 @@ class TreeGrower {
 
   /** Stable partition of the node's rows: bin <= split.bin first. Returns where the right part starts. */
   private partition(node: PendingNode, split: Split): number {
-    const bins = this.data.bins[split.feature] as Uint8Array;
+    const bins = this.data.bins;
+    const F = this.data.featureCount;
+    const feature = split.feature;
     const order = this.order;
     const scratch = this.scratch;
     let l = node.start;
     let rCount = 0;
     for (let i = node.start; i < node.end; i++) {
       const r = order[i] as number;
-      if ((bins[r] as number) <= split.bin) order[l++] = r;
+      if ((bins[r * F + feature] as number) <= split.bin) order[l++] = r;
       else scratch[rCount++] = r;
     }
     order.set(scratch.subarray(0, rCount), l);
@@ -358,15 +355,9 @@ class TreeGrower {
 }
 
 function subtract(parent: Histogram, child: Histogram): Histogram {
-  const g = parent.g.slice();
-  const h = parent.h.slice();
-  const c = parent.c.slice();
-  for (let k = 0; k < g.length; k++) {
-    g[k] = (g[k] as number) - (child.g[k] as number);
-    h[k] = (h[k] as number) - (child.h[k] as number);
-    c[k] = (c[k] as number) - (child.c[k] as number);
-  }
-  return { g, h, c };
+  const out = parent.slice();
+  for (let k = 0; k < out.length; k++) out[k] = (out[k] as number) - (child[k] as number);
+  return out;
 }
 
 /** A node's gradient and hessian totals, read off one feature's bins. */
@@ -374,8 +365,8 @@ function sumsOf(hist: Histogram, feature: number): { gl: number; hl: number } {
   let gl = 0;
   let hl = 0;
   for (let b = feature * BINS; b < (feature + 1) * BINS; b++) {
-    gl += hist.g[b] as number;
-    hl += hist.h[b] as number;
+    gl += hist[b * 3] as number;
+    hl += hist[b * 3 + 1] as number;
   }
   return { gl, hl };
 }

@@ -56,10 +56,10 @@ describe('histogram GBDT → ONNX', () => {
         const edges = binned.edges[node.feature] as Float64Array;
         const b = edges.indexOf(node.threshold);
         expect(b).toBeGreaterThanOrEqual(0);
-        const bins = binned.bins[node.feature] as Uint8Array;
         let wrongWay = 0;
         for (let r = 0; r < train.rows; r++) {
-          if ((train.values[r * train.featureCount + node.feature]! <= node.threshold) !== ((bins[r] as number) <= b)) wrongWay++;
+          const at = r * train.featureCount + node.feature;
+          if ((train.values[at]! <= node.threshold) !== ((binned.bins[at] as number) <= b)) wrongWay++;
         }
         expect(wrongWay).toBe(0);
         break; // each tree's first split, checked against every training row
