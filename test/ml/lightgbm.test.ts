@@ -54,6 +54,18 @@ describe('LightGBM model.txt import', () => {
     expect(worst).toBeLessThan(1e-6);
   });
 
+  it('keeps LightGBM\'s NaN rule (missing type None: NaN is read as 0) in the ONNX file, though the predictor refuses NaN', async () => {
+    const rowsIn = new Float32Array(expected.features.subarray(0, 50));
+    const nan = rowsIn.slice();
+    const zero = rowsIn.slice();
+    for (let r = 0; r < 10; r++) { nan[r * 5 + (r % 5)] = NaN; zero[r * 5 + (r % 5)] = 0; }
+    const session = await ort.InferenceSession.create(exportOnnx(imported.model), { intraOpNumThreads: 1 });
+    const run = async (x: Float32Array): Promise<Float32Array> => (await session.run({ input: new ort.Tensor('float32', x, [10, 5]) }))['probabilities']?.data as Float32Array;
+    expect(await run(nan)).toEqual(await run(zero));
+    await session.release();
+    for (let r = 0; r < 10; r++) expect(imported.model.predictMargin(nan.subarray(r * 5, r * 5 + 5))).toBe(imported.model.predictMargin(zero.subarray(r * 5, r * 5 + 5)));
+  });
+
   it('folds sigmoid:k into the leaves (same probability as LightGBM would give)', () => {
     const scaled = parseLightGbm(MODEL_TXT.replace('objective=binary sigmoid:1', 'objective=binary sigmoid:2'));
     expect(scaled.sigmoid).toBe(2);
