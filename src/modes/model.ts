@@ -14,16 +14,7 @@ import type { InstrumentProvider } from '../ports/index.ts';
 import type { Predictor } from '../ports/predictor.ts';
 import { FeatureSet, InputAssembler, FeatureError, type SideInputs } from '../features/index.ts';
 import { loadSideSeries, FUNDING_FILE, INDEX_FILE } from '../data/index.ts';
-// TEMPORARY until src/ml lands (the model-core engineer is writing it): loaded when a model is used.
-interface MlApi {
-  MODEL_FILE: string;
-  checkFeatureNames(expected: readonly string[], actual: readonly string[]): Error | null;
-  openOnnxPredictor(folder: string): Promise<Predictor>;
-  readModelMetadata(folder: string): { featureNames: readonly string[] };
-}
-const ML_PATH = '../ml/index.ts';
-const MODEL_FILE = 'model.onnx';
-async function ml(): Promise<MlApi> { return (await import(ML_PATH)) as MlApi; }
+import { MODEL_FILE, checkFeatureNames, openOnnxPredictor, readModelMetadata } from '../ml/index.ts';
 import { resolveShipped } from './parts.ts';
 
 /** A strategy's model or features cannot be used as declared: the message says what to do. */
@@ -97,7 +88,6 @@ export async function openStrategyModel(def: StrategyDefinition, strategyPath: s
   let hash: string | null = null;
   if (def.model !== undefined) {
     const folder = resolveModelFolder(def.model, strategyPath);
-    const { readModelMetadata, checkFeatureNames, openOnnxPredictor } = await ml();
     const meta = readModelMetadata(folder);
     const mismatch = checkFeatureNames(set.names, meta.featureNames);
     if (mismatch !== null) throw new StrategyModelError(`${def.name}: model ${def.model} does not fit the strategy: ${mismatch.message}`);
