@@ -13,6 +13,8 @@ import { registerReplay } from './replay.ts';
 import { registerSessions } from './sessions.ts';
 import { registerNew } from './new.ts';
 import { registerState } from './state.ts';
+import { registerTrain } from './train.ts';
+import { registerModel } from './model.ts';
 import { reportError } from './errors.ts';
 import { guardStream, secrets } from '../util/secrets.ts';
 import { secretValuesFromEnv } from '../recording/redact.ts';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerSessions(program);
   registerNew(program);
   registerState(program);
+  registerTrain(program);
+  registerModel(program);
   return program;
 }
 
