@@ -70,7 +70,7 @@ describe('a model that does not fit the strategy is refused in every mode', () =
   });
 
   it('paper on the simulator', async () => {
-    expectBothLists(await startPaper(configFor(join(dir, 'swapped.ts'))).catch((e: unknown) => e));
+    expectBothLists(await startPaper(configFor(join(dir, 'swapped.ts')), []).catch((e: unknown) => e));
   });
 
   it('re-run of a recorded session', async () => {
