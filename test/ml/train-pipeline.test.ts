@@ -3,7 +3,8 @@
  * the last one (so ret_1 predicts the label out of sample): rows, folds, files, metadata, and the
  * exported ONNX model predicting through onnxruntime exactly what the TypeScript model predicts.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,9 @@ import { parseFeatureList, FeatureSet, assembleInputs } from '../../src/features
 import { barAt, loadBars } from '../../src/data/index.ts';
 import { openOnnxPredictor, readModelFolder, writeModelFolder, hashTrainingRows } from '../../src/ml/index.ts';
 import { parseLabel } from '../../src/ml/labels.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { loadRunParts } from '../../src/modes/parts.ts';
+import { openBacktestModel } from '../../src/modes/backtest.ts';
 import {
   buildDataset, defaultInstrument, loadTrainingSeries, modelFiles, trainOnDataset, TrainError,
 } from '../../src/ml/train-pipeline.ts';
@@ -168,4 +172,54 @@ describe('the pipeline end to end', () => {
     expect(() => trainOnDataset(ds, { folds: 3, embargoBars: 20, gbdt: { trees: 2 } })).toThrow(TrainError);
     expect(() => trainOnDataset(ds, { folds: 3, embargoBars: 20, gbdt: { trees: 2 } })).toThrow(/use fewer --folds, a smaller --embargo or more data/);
   });
+});
+
+describe('the rows the model learned from are the rows a backtest feeds it', () => {
+  it('perp-ml features with funding and index: every training row has the same float32 features and the same prediction in the backtest model stage', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    // The shipped test week with every price moved 0.04 off the perpetual's 0.1 tick grid: the backtest
+    // rounds them onto it, so training must too.
+    const dir = mkdtempSync(join(tmpdir(), 'parity-parity-'));
+    const shipped = readFileSync(join(root, 'data/perp-ml/test-1m.csv'), 'utf8').trim().split('\n');
+    const moved = shipped.map((l, i) => (i === 0 ? l : l.split(',').map((v, c) => (c >= 2 && c <= 5 ? (Number(v) + 0.04).toFixed(2) : v)).join(',')));
+    writeFileSync(join(dir, 'bars.csv'), `${moved.join('\n')}\n`);
+    const data = { files: [join(dir, 'bars.csv')], funding: join(root, 'data/perp-ml/funding.csv'), index: join(root, 'data/perp-ml/index.csv') };
+    const features = 'ret_1,ret_5,ret_15,vol_30,rsi_14,zscore_20,volratio_20,range,tod,funding,basis';
+    const loaded = loadTrainingSeries({ barFiles: data.files, fundingFile: data.funding, indexFile: data.index });
+    const ds = buildDataset(loaded.series, loaded.side, parseFeatureList(features), parseLabel('fwd-return:10:0'), { barMs: loaded.barMs, instrumentOf: defaultInstrument });
+    expect(ds.rows).toBeGreaterThan(9000);
+    const result = trainOnDataset(ds, { folds: 1, embargoBars: 0, gbdt: { trees: 10, maxDepth: 4 } });
+    const folder = join(dir, 'models', 'pm');
+    const files = modelFiles(ds, result, { featureSource: 'test', dataFiles: data.files, label: parseLabel('fwd-return:10:0'), folds: 1, embargoBars: 0, createdAt: new Date(0) });
+    writeModelFolder(folder, files.onnx, files.metadata);
+    const strategy = join(dir, 'pm.ts');
+    writeFileSync(strategy, `import { defineStrategy, basis, fundingRate, range, returns, rsi, timeOfDay, volatility, volumeRatio, zscore, z } from ${JSON.stringify(join(root, 'src/api.ts'))}; // in-process: vitest does not see the loader's 'parity' hook
+export default defineStrategy({
+  name: 'pm-parity', params: z.object({}), model: ${JSON.stringify(folder)},
+  features: [returns(1), returns(5), returns(15), volatility(30), rsi(14), zscore(20), volumeRatio(20), range(), timeOfDay(), fundingRate(), basis()],
+  create() { return { onBar() {} }; },
+});
+`);
+    // The backtest's own loading and model opening (bars on the tick grid, side files, the ONNX predictor, batched predictions).
+    const { config } = loadConfig(undefined, { strategy: { file: strategy, typecheck: false }, data }, dir);
+    const parts = await loadRunParts(config);
+    const model = await openBacktestModel(config, parts);
+    expect(model).not.toBeNull();
+    const s = parts.series[0]!;
+    const byTs = new Map<number, { values: Float64Array; prediction: number }>();
+    for (let i = 0; i < s.length; i++) {
+      const st = model!.stage.onBar(barAt(s, i));
+      byTs.set(st.ts, { values: st.values, prediction: st.prediction });
+    }
+    await model!.close();
+    let featureDiffs = 0;
+    let predictionDiffs = 0;
+    for (let r = 0; r < ds.rows; r++) {
+      const b = byTs.get(ds.ts[r]!)!;
+      for (let f = 0; f < 11; f++) if (Math.fround(b.values[f]!) !== ds.values[r * 11 + f]) featureDiffs++;
+      if (b.prediction !== result.model.predictProba(ds.values.subarray(r * 11, r * 11 + 11))) predictionDiffs++;
+    }
+    expect(featureDiffs).toBe(0);
+    expect(predictionDiffs).toBe(0);
+  }, 120_000);
 });
