@@ -8,6 +8,7 @@ import { benchBacktest } from './backtest.bench.ts';
 import { benchConsole } from './console.bench.ts';
 import { benchCrypto } from './crypto.bench.ts';
 import { benchIbkr } from './ibkr.bench.ts';
+import { benchMl } from './ml.bench.ts';
 import { benchReplay } from './replay.bench.ts';
 import { benchOrders } from './orders.bench.ts';
 import { benchSweep } from './sweep.bench.ts';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, Bench> = {
   sweep: benchSweep,
   ibkr: benchIbkr,
   crypto: benchCrypto,
+  ml: benchMl,
 };
 
 const args = process.argv.slice(2);
