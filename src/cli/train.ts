@@ -5,6 +5,7 @@
  * module reads the flags, draws the progress and prints the folds.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { normalize } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { buildInstruments } from '../modes/instruments.ts';
@@ -131,6 +132,9 @@ async function train(f: TrainFlags): Promise<void> {
     const s = await strategyFeatures(path, { typecheck: f.typecheck });
     features = s.features;
     featureSource = `strategy ${f.strategy} (${s.name})`;
+    if (s.model !== undefined && normalize(s.model) !== normalize(f.out)) {
+      process.stderr.write(`note: ${f.strategy} reads its model from ${s.model}; this writes ${f.out} (change the strategy's \`model\` to use it)\n`);
+    }
   } else {
     features = parseFeatureList(f.features ?? '');
     featureSource = `--features ${f.features}`;

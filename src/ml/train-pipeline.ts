@@ -174,13 +174,13 @@ export function loadTrainingSeries(files: TrainingFiles): TrainingSeries {
 }
 
 /** The `features` a strategy file declares, in its order (the model's input order). */
-export async function strategyFeatures(file: string, opts: { typecheck?: boolean } = {}): Promise<{ name: string; features: readonly FeatureSpec[] }> {
+export async function strategyFeatures(file: string, opts: { typecheck?: boolean } = {}): Promise<{ name: string; features: readonly FeatureSpec[]; model?: string }> {
   const loaded = await loadStrategy(file, process.cwd(), { typecheck: opts.typecheck ?? true });
   const def = loaded.definition;
   if (def.features === undefined || def.features.length === 0) {
     throw new TrainError(`strategy ${file} (${def.name}) declares no features: add \`features: [returns(5), volatility(30), ...]\` to its definition, or give --features ret_5,vol_30,...`);
   }
-  return { name: def.name, features: def.features };
+  return { name: def.name, features: def.features, ...(def.model !== undefined ? { model: def.model } : {}) };
 }
 
 export interface TrainOptions {

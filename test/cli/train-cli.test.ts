@@ -91,10 +91,13 @@ export default defineStrategy({
 });
 `);
     const r = parity(['train', '--strategy', strategy, '--no-typecheck', '--data', bars, '--label', 'fwd-return:2:0', '--out', 'models/ml', '--folds', '2', '--trees', '5'], { cwd: dir });
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(''); // --out is the strategy's model: no note
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/features +vol_5, ret_1 +\(strategy .*ml\.ts \(ml-test\)\)/);
     expect(readModelFolder(join(dir, 'models/ml')).metadata.featureNames).toEqual(['vol_5', 'ret_1']);
+    const elsewhere = parity(['train', '--strategy', strategy, '--no-typecheck', '--data', bars, '--label', 'fwd-return:2:0', '--out', 'models/other', '--folds', '1', '--trees', '2'], { cwd: dir });
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stderr).toMatch(/note: .*ml\.ts reads its model from models\/ml; this writes models\/other/);
   }, 60_000);
 
   it.each([
