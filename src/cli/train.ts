@@ -17,7 +17,7 @@ import { parseLabel, formatLabel } from '../ml/labels.ts';
 import type { Dataset, FoldReport } from '../ml/train-pipeline.ts';
 import type { ProgressStream } from '../backtest/progress.ts';
 import { UsageError } from './errors.ts';
-import { collect, parseNumberFlag } from './options.ts';
+import { collect } from './options.ts';
 
 /** The model layer's errors whose message says what to fix: shown as usage errors (exit 2), not bugs. */
 const ML_USER_ERRORS = new Set([
@@ -47,12 +47,20 @@ export function checkOutFolder(out: string, force: boolean): void {
   }
 }
 
-function parseWhole(name: string, min: number) {
+function parseWhole(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} takes a whole number >= ${min}, got "${value}"`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`--${name} takes a whole number ${max < Number.MAX_SAFE_INTEGER ? `in ${min}..${max}` : `>= ${min}`}, got "${value}"`);
+    }
     return n;
   };
+}
+
+function parseLearningRate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n <= 1)) throw new UsageError(`--learning-rate takes a number in (0, 1] (0.1 is usual; smaller needs more --trees), got "${value}"`);
+  return n;
 }
 
 interface TrainFlags {
@@ -90,8 +98,8 @@ export function registerTrain(program: Command): void {
     .option('--folds <k>', 'walk-forward folds: the rows cut into k+1 time blocks, fold i tests on block i after training on the blocks before it', parseWhole('folds', 1), 5)
     .option('--embargo <n>', 'bars of gap between a fold\'s training rows\' labels and its test block, beyond the purge', parseWhole('embargo', 0), 0)
     .option('--trees <n>', 'boosting rounds', parseWhole('trees', 1), GBDT_DEFAULTS.trees)
-    .option('--depth <n>', 'levels of splits per tree (1..20)', parseWhole('depth', 1), GBDT_DEFAULTS.maxDepth)
-    .option('--learning-rate <x>', 'shrinkage per tree, in (0, 1]', parseNumberFlag('learning-rate', 0), GBDT_DEFAULTS.learningRate)
+    .option('--depth <n>', 'levels of splits per tree (1..20)', parseWhole('depth', 1, 20), GBDT_DEFAULTS.maxDepth)
+    .option('--learning-rate <x>', 'shrinkage per tree, in (0, 1]', parseLearningRate, GBDT_DEFAULTS.learningRate)
     .option('--config <file>', 'config file whose instrument specs (tick grid, calendar) the bars get, as in a backtest (default: parity.config.json if present)')
     .option('--symbol <symbol>', 'symbol for files without a symbol column')
     .option('--tz <zone>', 'IANA zone for timestamps without an offset')

@@ -109,7 +109,8 @@ export default defineStrategy({
     [['--features', 'ret_1,funding', '--label', 'fwd-return:1:0'], /feature funding reads funding rates: give --funding FILE/],
     [['--features', 'ret_1', '--label', 'fwd-return:1:0', '--folds', '0'], /--folds takes a whole number >= 1, got "0"/],
     [['--features', 'ret_1', '--label', 'fwd-return:1:0', '--folds', '5000'], /cannot make 5000 walk-forward folds .*use fewer --folds or more data/],
-    [['--features', 'ret_1', '--label', 'fwd-return:1:0', '--depth', '30'], /maxDepth = 30: want an integer in 1..20/],
+    [['--features', 'ret_1', '--label', 'fwd-return:1:0', '--depth', '30'], /--depth takes a whole number in 1..20, got "30"/],
+    [['--features', 'ret_1', '--label', 'fwd-return:1:0', '--learning-rate', '0'], /--learning-rate takes a number in \(0, 1\]/],
   ])('refuses %j, saying what to do (exit 2)', (extra, message) => {
     const { dir, bars } = workspace();
     const r = parity(['train', '--data', bars, '--out', 'models/x', ...extra], { cwd: dir });
