@@ -592,9 +592,16 @@ export class Engine implements EngineControl {
     this.flush();
   }
 
-  /** Apply every queued event due by now (fills the venue produced for the event in hand). */
+  /**
+   * Apply every queued report and entry due by now (fills the venue produced for the event in
+   * hand). A market event waiting in the queue is left to the run loop: handled here it would run
+   * inside the one in hand, before that one's strategy call, and past the model's await for it.
+   * (A live venue stamps reports with its own clock, ahead of replayed bars: every bar queued then
+   * counted as due.)
+   */
   private drainDue(): void {
-    while (this.queue.size > 0 && this.queue.peekTime() <= this.time) this.handleQueued();
+    const q = this.queue;
+    while (q.size > 0 && q.peekTime() <= this.time && q.peekItem()!.type !== 'market') this.handleQueued();
   }
 
   private handleMarket(ev: MarketEvent): void {

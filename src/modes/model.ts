@@ -27,6 +27,8 @@ export interface StrategyModel {
   /** For the recording's header (recording/format.ts HeaderSchema.model). */
   readonly header: NonNullable<Header['model']>;
   readonly predictor: Predictor | null;
+  /** Bars until every feature is warm: a venue session's warm-up fetches at least these. */
+  readonly lookback: number;
   close(): Promise<void>;
 }
 
@@ -109,7 +111,7 @@ export async function openStrategyModel(def: StrategyDefinition, strategyPath: s
     ...(predictor !== null ? { predictor } : {}),
   });
   return {
-    stage, predictor,
+    stage, predictor, lookback: set.lookback,
     header: { features: [...set.names], path, hash },
     close: async () => { await predictor?.close?.(); },
   };

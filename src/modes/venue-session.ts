@@ -125,7 +125,10 @@ export async function assembleVenueSession(x: VenueSessionInput): Promise<VenueS
     const wrapped = recorder.wrapExecution(x.execution);
     // The engine's books start from the venue's cash; positions and open orders are recovery's job.
     const engineConfig: Config = { ...config, account: { ...config.account, currency: account.currency, cash: account.cash[account.currency] ?? config.account.cash } };
-    const lookback = def.lookback?.(params);
+    // The warm-up covers the strategy's own history and its features' longest window, so the
+    // first live bar already has a prediction.
+    const own = def.lookback?.(params);
+    const lookback = model === null ? own : Math.max(own ?? 0, model.lookback);
     const warm = new Map<string, number>();
     const engine = makeEngine(engineConfig, parts, wrapped, {
       observers: [recorder, ...x.observers], idPrefix: idPrefix(def.name, session.id),

@@ -10,7 +10,7 @@ import type { EngineObserver } from '../../src/engine/engine.ts';
 import { ModelStage, ModelStageError, precomputePredictions, type StageRecord } from '../../src/engine/model-stage.ts';
 import { SimulatedClock } from '../../src/engine/clock.ts';
 import type { Predictor } from '../../src/ports/predictor.ts';
-import type { PushFeed } from '../../src/ports/index.ts';
+import type { AccountEntrySink, ExecutionClient, PushFeed, ReportSink, TransportHooks } from '../../src/ports/index.ts';
 import { FeatureSet, InputAssembler } from '../../src/features/index.ts';
 import { returns, volatility, range } from '../../src/features/library.ts';
 import { makeEngine } from '../../src/modes/parts.ts';
@@ -199,6 +199,38 @@ describe('model stage: the same prediction, at the same bar, in every mode', () 
     expect(asked).toEqual(data.map((b) => b.ts));
     const model = stages.filter((r) => r.kind === 'model');
     expect(model.map((r) => (r.kind === 'model' ? r.index : 0))).toEqual(data.map((b) => b.close * 0.999));
+  });
+
+  it('bars queued while a prediction is awaited are dispatched one at a time, never inside another bar', async () => {
+    // A venue whose reports carry its own, later clock (a fake replaying old bars stamps fills with
+    // the wall clock): engine time runs ahead of the queued bars, which once made the engine handle
+    // the next queued bar inside the current one, before the current bar's model stage.
+    const data = bars(40);
+    const parts = await partsFor(PROBE, {}, data);
+    const cfg = config();
+    const sim = new SimVenue({ instruments: parts.instruments, account: cfg.account });
+    const connect = (sink: ReportSink, hooks?: TransportHooks, entries?: AccountEntrySink): ReturnType<ExecutionClient['connect']> =>
+      sim.connect((r) => sink({ ...r, ts: r.ts + 86_400_000 }), hooks, entries);
+    const later = new Proxy(sim, {
+      get: (t, k) => (k === 'connect' ? connect : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as (...a: unknown[]) => unknown).bind(t) : Reflect.get(t, k)),
+    }) as ExecutionClient;
+    const c = collector();
+    // Quick answers, but one slow one late in the run: the bar after it arrives during that await.
+    let calls = 0;
+    const p: Predictor = { featureNames: SET.names, async predict(v, rows) { if (++calls === 20) await new Promise((r) => setTimeout(r, 60)); return expected(v, rows); } };
+    const engine = makeEngine(cfg, parts, later, { observers: [c.obs], idPrefix: 't', model: stage(p), clock: new SimulatedClock() });
+    // One bar every 15 ms: the fill (stamped a day on) is handled alone, then bars keep coming.
+    let stop = false;
+    engine.addFeed({
+      kind: 'push',
+      start(sink, done) { let i = 0; const tick = (): void => { if (stop) return; sink(data[i++]!); if (i < data.length) setTimeout(tick, 15); else done(); }; setTimeout(tick, 0); },
+      stop() { stop = true; },
+    });
+    await engine.run();
+    const bt = await backtest(data);
+    expect(c.seen.map((x) => x.p)).toEqual(bt.seen.map((x) => x.p));
+    expect([...engine.orders.all()]).toHaveLength(1);
+    expect(engine.portfolio.position('BTC-USD').qty).toBe(0.01);
   });
 
   it('a real-time bar with complete features and no awaited prediction is refused, not guessed', () => {
