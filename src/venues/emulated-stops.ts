@@ -129,7 +129,7 @@ export class EmulatedStops implements ExecutionClient, EngineObserver {
 
   connect(sink: ReportSink, transport?: TransportHooks, entries?: AccountEntrySink): void | Promise<void> {
     this.sink = sink;
-    return this.inner.connect((rep) => { this.forget(rep); sink(rep); }, transport, entries);
+    return this.inner.connect((rep) => { if (rep.ts > this.venueTs) this.venueTs = rep.ts; this.forget(rep); sink(rep); }, transport, entries);
   }
 
   submit(cmd: SubmitCommand): void {
@@ -138,22 +138,24 @@ export class EmulatedStops implements ExecutionClient, EngineObserver {
     const why = r.tif === 'ioc' || r.tif === 'fok'
       ? `a stop parity holds for ${this.venue} works until it triggers or is canceled: time in force ${r.tif} does not apply (use gtc)`
       : this.opts.refusal?.(marketOrderOf(r)) ?? null;
-    if (why !== null) { this.emit({ kind: 'rejected', clientOrderId: cmd.clientOrderId, reason: why, ts: cmd.ts }); return; }
+    const ts = this.stamp(cmd.ts);
+    if (why !== null) { this.emit({ kind: 'rejected', clientOrderId: cmd.clientOrderId, reason: why, ts }); return; }
     this.hold(cmd.clientOrderId, r, cmd.ts);
-    this.emit({ kind: 'accepted', clientOrderId: cmd.clientOrderId, venueOrderId: heldStopId(cmd.clientOrderId), ts: cmd.ts });
+    this.emit({ kind: 'accepted', clientOrderId: cmd.clientOrderId, venueOrderId: heldStopId(cmd.clientOrderId), ts });
   }
 
   cancel(clientOrderId: string, ts: number): void {
     if (!this.held.delete(clientOrderId)) { this.inner.cancel(clientOrderId, ts); return; }
-    this.emit({ kind: 'canceled', clientOrderId, reason: 'canceled before it triggered (the stop was held by parity, never at the venue)', ts });
+    this.emit({ kind: 'canceled', clientOrderId, reason: 'canceled before it triggered (the stop was held by parity, never at the venue)', ts: this.stamp(ts) });
   }
 
-  replace(clientOrderId: string, changes: ReplaceRequest, ts: number): void {
+  replace(clientOrderId: string, changes: ReplaceRequest, at: number): void {
+    const ts = this.stamp(at);
     const h = this.held.get(clientOrderId);
     if (h === undefined) {
       if (this.sent.has(clientOrderId)) {
         this.emit({ kind: 'replace_rejected', clientOrderId, reason: 'the stop has triggered: its market order is at the venue', ts });
-      } else this.inner.replace(clientOrderId, changes, ts);
+      } else this.inner.replace(clientOrderId, changes, at);
       return;
     }
     // The engine's admission judged the change (grid, risk, trading state); only what a stop cannot carry is left.
@@ -168,6 +170,7 @@ export class EmulatedStops implements ExecutionClient, EngineObserver {
   }
 
   onMarketData(ev: MarketEvent): void {
+    if (ev.ts > this.venueTs) this.venueTs = ev.ts;
     this.inner.onMarketData?.(ev);
     this.seen++;
     if (this.held.size === 0) return;
@@ -212,6 +215,20 @@ export class EmulatedStops implements ExecutionClient, EngineObserver {
   private tradingStopped(): boolean {
     return this.engine !== null && this.engine.tradingState().status !== 'active';
   }
+
+  /**
+   * The time an answer given here (accepted, canceled, replaced) carries: the venue's own timeline,
+   * the latest of its market data and its reports, as its own answers would be stamped. The engine
+   * orders reports and bars by time: stamped with engine time instead, which can run far from the
+   * venue's (a session starts on this machine's clock; a fake replays old bars with their own
+   * times), the answer sorted behind every queued bar and a cancelled stop stayed pending_cancel
+   * while bars kept coming (perp-ml on the OKX fake). The command's time until the venue said anything.
+   */
+  private stamp(commandTs: number): number {
+    return Number.isFinite(this.venueTs) ? this.venueTs : commandTs;
+  }
+  /** The latest time the venue's market data or reports carried. */
+  private venueTs = Number.NEGATIVE_INFINITY;
 
   private emit(rep: ExecutionReport): void {
     this.sink?.(rep);

@@ -106,6 +106,12 @@ export async function start(execution: ExecutionClient, handlers: StrategyHandle
   });
   engine.addFeed(feed);
   const running = engine.run();
+  // The feed starts once the venue is connected and the start-up ran (a real socket takes a few
+  // round trips): wait for it, rather than one event-loop turn, or market() finds no sink under load.
+  let failed: unknown = null;
+  running.catch((err: unknown) => { failed = err; });
+  for (let i = 0; sink === null && failed === null && i < 20_000; i++) await tick();
+  if (failed !== null) throw failed;
   await tick();
   return {
     engine, logs,
