@@ -26,6 +26,7 @@ import { writeCsv } from './csv-write.ts';
 import type { FundingRow } from './funding.ts';
 import { gridRounder } from './grid.ts';
 import type { BarSeries } from './series.ts';
+import { startMs, studentT } from './synth.ts';
 import { formatTs, scanTimestamp, TS_UTC } from './timestamps.ts';
 
 export interface SynthPerpOptions {
@@ -87,23 +88,6 @@ const RET_EMA = 0.3; // weight of the newest return in that average
 const FUNDING_NOISE = 0.5e-4;
 const FUNDING_CAP = 0.0075;
 
-/** Student-t draw (Bailey's polar method), as synth.ts. */
-function studentT(rand: () => number, nu: number): number {
-  for (;;) {
-    const u = 2 * rand() - 1;
-    const v = 2 * rand() - 1;
-    const w = u * u + v * v;
-    if (w > 0 && w < 1) return u * Math.sqrt((nu * (Math.pow(w, -2 / nu) - 1)) / w);
-  }
-}
-
-function startMs(start: number | string | undefined): number {
-  if (start === undefined) return Date.UTC(2024, 3, 1);
-  if (typeof start === 'number') return start;
-  const out = { ms: 0 };
-  if (scanTimestamp(start, 0, start.length, out) !== TS_UTC) throw new Error(`synth-perp start '${start}' must be ISO-8601 with an offset (2024-04-01T00:00:00Z) or epoch ms`);
-  return out.ms;
-}
 
 /** Rates to 6 decimals (0.000123): what venues publish, and short in a file. */
 const roundRate = (r: number): number => Math.round(r * 1e6) / 1e6 || 0;
@@ -111,7 +95,7 @@ const roundRate = (r: number): number => Math.round(r * 1e6) / 1e6 || 0;
 export function synthPerp(opts: SynthPerpOptions): SynthPerp {
   const n = opts.bars;
   if (!Number.isInteger(n) || n < 0) throw new Error(`synth-perp bars must be a whole number >= 0, got ${n}`);
-  const t0 = startMs(opts.start);
+  const t0 = startMs(opts.start, Date.UTC(2024, 3, 1), 'synth-perp');
   if (!Number.isInteger(t0 / MINUTE_MS)) throw new Error(`synth-perp start must be on a whole minute, got ${formatTs(t0)}`);
   const symbol = opts.symbol ?? PERP_SYMBOL;
   const tick = opts.tickSize ?? 0.1;

@@ -62,7 +62,7 @@ const JUMP_P = 1 / 3000;
 const STEPS = 4;
 
 /** Student-t draw (Bailey's polar method: one rejection loop, any degrees of freedom). */
-function studentT(rand: () => number, nu: number): number {
+export function studentT(rand: () => number, nu: number): number {
   for (;;) {
     const u = 2 * rand() - 1;
     const v = 2 * rand() - 1;
@@ -71,11 +71,12 @@ function studentT(rand: () => number, nu: number): number {
   }
 }
 
-function startMs(start: number | string | undefined): number {
-  if (start === undefined) return Date.UTC(2024, 0, 1);
+/** A generator's start option: epoch ms, ISO-8601 with an offset, or `fallback` when absent. */
+export function startMs(start: number | string | undefined, fallback = Date.UTC(2024, 0, 1), what = 'synth'): number {
+  if (start === undefined) return fallback;
   if (typeof start === 'number') return start;
   const out = { ms: 0 };
-  if (scanTimestamp(start, 0, start.length, out) !== TS_UTC) throw new Error(`synth start '${start}' must be ISO-8601 with an offset (2024-03-04T00:00:00Z) or epoch ms`);
+  if (scanTimestamp(start, 0, start.length, out) !== TS_UTC) throw new Error(`${what} start '${start}' must be ISO-8601 with an offset (2024-03-04T00:00:00Z) or epoch ms`);
   return out.ms;
 }
 

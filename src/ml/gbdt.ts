@@ -184,7 +184,7 @@ function upperBound(sorted: Float32Array, v: number): number {
 }
 
 /** First k with x <= edges[k]; edges.length when x is above all of them. */
-function binOf(x: number, edges: Float64Array): number {
+export function binOf(x: number, edges: ArrayLike<number>): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

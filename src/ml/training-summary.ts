@@ -4,6 +4,7 @@
  * a later check can tell live features that drifted away from what the model learned on.
  */
 import { createHash } from 'node:crypto';
+import { binOf } from './gbdt.ts';
 
 export interface ReferenceBins {
   readonly feature: string;
@@ -54,14 +55,7 @@ export function referenceBins(values: Float32Array, rows: number, featureNames: 
 export function binCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
   for (let i = 0; i < values.length; i++) {
-    const x = values[i] as number;
-    let lo = 0;
-    let hi = edges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (x <= (edges[mid] as number)) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = binOf(values[i] as number, edges);
     counts[lo] = (counts[lo] as number) + 1;
   }
   return counts;

@@ -18,22 +18,12 @@ import { openBacktestModel } from '../../src/modes/backtest.ts';
 import {
   buildDataset, defaultInstrument, loadTrainingSeries, modelFiles, trainOnDataset, TrainError,
 } from '../../src/ml/train-pipeline.ts';
+import { mulberry32 } from '../../src/util/random.ts';
 
-/** mulberry32: a seeded generator, so the file is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Minute bars of one symbol whose returns revert: r[t] = -0.6 r[t-1] + noise. */
 function revertingBars(n: number, symbol = 'BTC/USDT', seed = 7, start = Date.UTC(2024, 0, 1)): string {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const lines = ['timestamp,symbol,open,high,low,close,volume'];
   let price = 30_000;
   let last = 0;
