@@ -1,3 +1,5 @@
+// Budget: 35 s for this file on the 2-core CI machine (30 s measured in a one-worker run). Over budget is a
+// regression to find, not a timeout to raise; speed targets belong in `npm run bench`, not here.
 /** `parity new strategy`: a template that backtests cleanly as written, anywhere, and never overwrites. */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -32,7 +32,7 @@ describe('parity run --venue okx', () => {
     const lines: Record<string, unknown>[] = [];
     createInterface({ input: run.stdout }).on('line', (l) => { out += `${l}\n`; try { lines.push(JSON.parse(l) as Record<string, unknown>); } catch { /* not JSON */ } });
     try {
-      const end = Date.now() + 15_000;
+      const end = Date.now() + 45_000; // a deadline, not a wait: the loop ends at the second fill (a loaded machine starts the CLI slowly)
       while (lines.filter((l) => l.kind === 'fill').length < 2 && Date.now() < end && run.exitCode === null) await new Promise((r) => setTimeout(r, 50));
       const fills = lines.filter((l) => l.kind === 'fill');
       expect(fills.length, `${out}\n${err}`).toBeGreaterThanOrEqual(2);
