@@ -97,7 +97,7 @@ export function readModelFolder(folder: string): ModelFolder {
   const metadata = readModelMetadata(folder);
   const path = join(folder, MODEL_FILE);
   if (!existsSync(path)) throw new ModelFileError(`no ${MODEL_FILE} in ${folder} (its ${METADATA_FILE} is there): train or import the model again`);
-  const onnx = new Uint8Array(readFileSync(path));
+  const onnx = readBytes(path, folder);
   checkWidth(onnx, metadata.featureNames, path);
   return { metadata, onnx };
 }
@@ -107,7 +107,17 @@ function readText(path: string, folder: string): string {
     throw new ModelFileError(`model folder ${folder} does not exist: train it with \`parity train\` or import one`);
   }
   if (!existsSync(path)) throw new ModelFileError(`no ${METADATA_FILE} in ${folder}: a model folder holds ${MODEL_FILE} and ${METADATA_FILE}; train or import the model again`);
-  return readFileSync(path, 'utf8');
+  return new TextDecoder().decode(readBytes(path, folder));
+}
+
+/** A file of the model folder, or a ModelFileError naming it (a folder in its place, no read permission). */
+function readBytes(path: string, folder: string): Uint8Array {
+  if (!statSync(path).isFile()) throw new ModelFileError(`${path} is not a file: a model folder holds the files ${MODEL_FILE} and ${METADATA_FILE}; train or import the model again into ${folder}`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (err) {
+    throw new ModelFileError(`cannot read ${path} (${(err as Error).message}): check its permissions, or train or import the model again into ${folder}`);
+  }
 }
 
 function checkWidth(onnx: Uint8Array, featureNames: readonly string[], path: string): void {

@@ -76,6 +76,14 @@ export function buildDataset(series: readonly BarSeries[], side: SideInputs, fea
       const who = set.specs.filter((s) => s.inputs.includes(source)).map((s) => s.name).join(', ');
       throw new TrainError(`feature ${who} reads ${source === 'funding' ? 'funding rates' : 'index prices'}: give ${flag}`);
     }
+    // A side file of another symbol would leave the feature NaN on every bar ("0 training rows"): say which file lacks which symbol.
+    if (set.sources.has(source) && has !== undefined) {
+      const lacking = series.filter((s) => (has[s.symbol]?.length ?? 0) === 0).map((s) => s.symbol);
+      if (lacking.length > 0) {
+        const held = Object.keys(has).filter((k) => (has[k]?.length ?? 0) > 0);
+        throw new TrainError(`the ${flag.split(' ')[0]} file has no rows for ${lacking.join(', ')} (it holds ${held.length > 0 ? held.join(', ') : 'no symbol'}): give that symbol's ${source === 'funding' ? 'funding rates' : 'index prices'}, or leave ${set.specs.filter((x) => x.inputs.includes(source)).map((x) => x.name).join(', ')} out of the features`);
+      }
+    }
   }
 
   interface Part { sym: number; ts: Float64Array; ls: Float64Array; le: Float64Array; y: Uint8Array; x: Float64Array; rows: number }
@@ -177,10 +185,16 @@ export function loadTrainingSeries(files: TrainingFiles): TrainingSeries {
 export async function strategyFeatures(file: string, opts: { typecheck?: boolean } = {}): Promise<{ name: string; features: readonly FeatureSpec[]; model?: string }> {
   const loaded = await loadStrategy(file, process.cwd(), { typecheck: opts.typecheck ?? true });
   const def = loaded.definition;
-  if (def.features === undefined || def.features.length === 0) {
+  let declared: readonly FeatureSpec[] | undefined;
+  try {
+    declared = def.features;
+  } catch (err) {
+    throw new TrainError(`strategy ${file} (${def.name}): reading its \`features\` threw (${(err as Error).message}): fix the declaration, or give --features ret_5,vol_30,...`);
+  }
+  if (declared === undefined || declared.length === 0) {
     throw new TrainError(`strategy ${file} (${def.name}) declares no features: add \`features: [returns(5), volatility(30), ...]\` to its definition, or give --features ret_5,vol_30,...`);
   }
-  return { name: def.name, features: def.features, ...(def.model !== undefined ? { model: def.model } : {}) };
+  return { name: def.name, features: declared, ...(def.model !== undefined ? { model: def.model } : {}) };
 }
 
 export interface TrainOptions {

@@ -15,11 +15,27 @@ import type { Predictor } from '../ports/predictor.ts';
 import { FeatureSet, InputAssembler, FeatureError, type SideInputs } from '../features/index.ts';
 import { loadSideSeries, FUNDING_FILE, INDEX_FILE } from '../data/index.ts';
 import { MODEL_FILE, checkFeatureNames, openOnnxPredictor, readModelMetadata } from '../ml/index.ts';
+import { StrategyLoadError } from '../strategy/loader.ts';
 import { resolveShipped } from './parts.ts';
 
-/** A strategy's model or features cannot be used as declared: the message says what to do. */
-export class StrategyModelError extends Error {
+/**
+ * A strategy's model or features cannot be used as declared: the message says what to do. A kind
+ * of StrategyLoadError, so every command shows it as one line and exit 2, not a crash trace.
+ */
+export class StrategyModelError extends StrategyLoadError {
   override readonly name = 'StrategyModelError';
+}
+
+/** The model layer's own errors say which file to fix: passed on as StrategyModelErrors. */
+const MODEL_FILE_ERRORS = new Set(['ModelFileError', 'PredictorOpenError', 'OnnxImportError']);
+
+async function asStrategyModelError<T>(strategy: string, model: string, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && MODEL_FILE_ERRORS.has(err.name)) throw new StrategyModelError(`${strategy}: model ${model}: ${err.message}`);
+    throw err;
+  }
 }
 
 export interface StrategyModel {
@@ -65,13 +81,19 @@ export function resolveModelFolder(ref: string, strategyPath: string, cwd = proc
 
 /** The declared features and model of `def`, ready for an engine; null when it declares neither. */
 export async function openStrategyModel(def: StrategyDefinition, strategyPath: string, o: OpenModelOptions): Promise<StrategyModel | null> {
-  if (def.features === undefined && def.model === undefined) return null;
-  if (def.features === undefined || def.features.length === 0) {
+  let declared: StrategyDefinition['features'];
+  try {
+    declared = def.features;
+  } catch (err) {
+    throw new StrategyModelError(`${def.name}: reading its \`features\` threw (${(err as Error).message}): fix the strategy's features declaration`);
+  }
+  if (declared === undefined && def.model === undefined) return null;
+  if (declared === undefined || declared.length === 0) {
     throw new StrategyModelError(`${def.name} declares model "${def.model}" but no features: list them in the definition (features: [returns(5), ...]) in the model's input order`);
   }
   let set: FeatureSet;
   try {
-    set = new FeatureSet(def.features);
+    set = new FeatureSet(declared);
   } catch (err) {
     if (err instanceof FeatureError) throw new StrategyModelError(`${def.name}: ${err.message}`);
     throw err;
@@ -90,10 +112,10 @@ export async function openStrategyModel(def: StrategyDefinition, strategyPath: s
   let hash: string | null = null;
   if (def.model !== undefined) {
     const folder = resolveModelFolder(def.model, strategyPath);
-    const meta = readModelMetadata(folder);
+    const meta = await asStrategyModelError(def.name, def.model, () => readModelMetadata(folder));
     const mismatch = checkFeatureNames(set.names, meta.featureNames);
     if (mismatch !== null) throw new StrategyModelError(`${def.name}: model ${def.model} does not fit the strategy: ${mismatch.message}`);
-    predictor = await openOnnxPredictor(folder);
+    predictor = await asStrategyModelError(def.name, def.model, () => openOnnxPredictor(folder));
     path = def.model;
     hash = createHash('sha256').update(readFileSync(join(folder, MODEL_FILE))).digest('hex');
   }
