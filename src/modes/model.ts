@@ -105,6 +105,16 @@ export async function openStrategyModel(def: StrategyDefinition, strategyPath: s
         const who = set.specs.filter((s) => s.inputs.includes(source)).map((s) => s.name).join(', ');
         throw new StrategyModelError(`${def.name}: feature ${who} reads ${source === 'funding' ? 'funding rates' : 'index prices'}, and this run has none: give ${flag}`);
       }
+      // Files are read whole before the run: a symbol they lack would get NaN features, so no
+      // prediction, on every bar, and the run would end with no trades and no word why.
+      const rows = o.side === undefined ? has : undefined;
+      if (set.sources.has(source) && rows !== undefined) {
+        const lacking = o.instruments.all().map((i) => i.symbol).filter((sym) => (rows[sym]?.length ?? 0) === 0);
+        if (lacking.length > 0) {
+          const held = Object.keys(rows).filter((k) => (rows[k]?.length ?? 0) > 0);
+          throw new StrategyModelError(`${def.name}: the ${flag.split(' ')[0]} file has no rows for ${lacking.join(', ')} (it holds ${held.length > 0 ? held.join(', ') : 'no symbol'}), so ${set.specs.filter((x) => x.inputs.includes(source)).map((x) => x.name).join(', ')} would be NaN on every bar: give that symbol's ${source === 'funding' ? 'funding rates' : 'index prices'}`);
+        }
+      }
     }
   }
   let predictor: Predictor | null = null;

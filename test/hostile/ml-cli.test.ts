@@ -46,6 +46,15 @@ describe('parity backtest of a strategy with a model, on hostile inputs', () => 
     expectUsageError(r, 'basis', '--index');
   });
 
+  it('a funding file of another symbol: refused before the run, not 0 trades and exit 0', () => {
+    const dir = tempDir('parity-ml-hostile-');
+    const bars = headOf('test-1m.csv', 200, dir);
+    const funding = join(dir, 'funding-eth.csv');
+    writeFileSync(funding, readFileSync(join(DATA, 'funding.csv'), 'utf8').replaceAll('BTC/USDT:USDT', 'ETH/USDT:USDT'));
+    const r = parity(['backtest', '-s', 'strategies/perp-ml.ts', '-d', bars, '--funding', funding, '--index', join(DATA, 'index.csv')]);
+    expectUsageError(r, '--funding', 'BTC/USDT:USDT', 'ETH/USDT:USDT');
+  });
+
   it('a model folder whose metadata.json is cut short: names the file, exit 2', () => {
     const dir = tempDir('parity-ml-hostile-');
     const { strategy, model } = strategyWithModelCopy(dir);
