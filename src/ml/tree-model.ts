@@ -114,6 +114,8 @@ function validateTree(tree: Tree, t: number, featureCount: number): void {
     const where = `tree ${t} node ${i}`;
     if (node.kind === 'leaf') {
       if (!Number.isFinite(node.value)) throw new TreeModelError(`${where}: leaf value ${node.value} is not finite`);
+      // The model runs in float32 (here and in the ONNX): a larger leaf becomes Infinity, and +Inf + -Inf a NaN probability.
+      if (!Number.isFinite(Math.fround(node.value))) throw new TreeModelError(`${where}: leaf value ${node.value} is beyond float32's range (±3.4e38); the model's leaves are float32`);
       return;
     }
     if (!Number.isInteger(node.feature) || node.feature < 0 || node.feature >= featureCount) {
