@@ -5,7 +5,7 @@
  * module reads the flags, draws the progress and prints the folds.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { normalize } from 'node:path';
+import { dirname, normalize, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { buildInstruments } from '../modes/instruments.ts';
@@ -40,7 +40,13 @@ const METADATA_FILE = 'metadata.json';
 
 /** A model folder about to be written: refused when it holds anything and --force is not given. */
 export function checkOutFolder(out: string, force: boolean): void {
-  if (!existsSync(out)) return;
+  if (!existsSync(out)) {
+    // Checked before the work, not found by mkdir after it: the nearest existing ancestor must be a folder.
+    let up = dirname(resolve(out));
+    while (!existsSync(up) && dirname(up) !== up) up = dirname(up);
+    if (existsSync(up) && !statSync(up).isDirectory()) throw new UsageError(`--out ${out} is inside ${up}, which is a file, not a folder: give a folder such as models/NAME`);
+    return;
+  }
   if (!statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file: give a folder such as models/NAME`);
   if (readdirSync(out).length > 0 && !force) {
     throw new UsageError(`${out} already exists and is not empty: give another --out, or --force to replace its ${MODEL_FILE} and ${METADATA_FILE}`);

@@ -68,9 +68,13 @@ export function writeModelFolder(folder: string, onnxBytes: Uint8Array, metadata
   const parsed = ModelMetadataSchema.safeParse(metadata);
   if (!parsed.success) throw new ModelFileError(`metadata for ${folder} is invalid: ${zodMessage(parsed.error)}`);
   checkWidth(onnxBytes, parsed.data.featureNames, join(folder, MODEL_FILE));
-  mkdirSync(folder, { recursive: true });
-  writeFileDurable(join(folder, MODEL_FILE), onnxBytes);
-  writeFileDurable(join(folder, METADATA_FILE), `${JSON.stringify(parsed.data, null, 2)}\n`);
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileDurable(join(folder, MODEL_FILE), onnxBytes);
+    writeFileDurable(join(folder, METADATA_FILE), `${JSON.stringify(parsed.data, null, 2)}\n`);
+  } catch (err) {
+    throw new ModelFileError(`cannot write the model folder ${folder} (${(err as Error).message}): give an --out folder you can write`);
+  }
 }
 
 export function readModelMetadata(folder: string): ModelMetadata {

@@ -1,5 +1,5 @@
 /**
- * Budget: ~8 spawns of the real CLI, about 4 s each.
+ * Budget: ~11 spawns of the real CLI, about 4 s each.
  *
  * A hostile user against parity's ML path, through the real `bin/parity.js`: broken model folders,
  * side files of the wrong symbol, a strategy whose features throw, a run missing the side data its
@@ -123,6 +123,18 @@ export default defineStrategy({
     const r = parity(['train', '--strategy', strategy, '-d', bars, '--label', 'fwd-return:10:0', '--out', out]);
     expectUsageError(r, strategy, 'feature table not loaded');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--out under a file: refused before training (not a crash after it), for train and for model import', () => {
+    const dir = tempDir('parity-ml-hostile-');
+    const bars = headOf('train-1m.csv', 500, dir);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder\n');
+    const train = parity(['train', '--features', 'ret_5,vol_30', '-d', bars, '--label', 'fwd-return:10:0', '--folds', '2', '--trees', '5', '--out', join(file, 'm')]);
+    expectUsageError(train, file, 'not a folder');
+    expect(train.stderr).not.toMatch(/fold \d/);
+    const imp = parity(['model', 'import', join(ROOT, 'test/fixtures/lightgbm/model.txt'), '--out', join(file, 'm')]);
+    expectUsageError(imp, file, 'not a folder');
   });
 
   it('--out the shipped model without --force: refused, the shipped model untouched', () => {
