@@ -88,9 +88,10 @@ describe('re-run', () => {
       expect(unreadable.status).toBe(2);
       expect(run(join(dir, 'no-such-session'), '--rerun').status).toBe(2);
       const json = run(sessionDir, '--rerun', '--json');
+      expect({ status: json.status, signal: json.signal, error: json.error?.message, stderr: json.stderr }).toEqual({ status: 0, signal: null, error: undefined, stderr: '' });
       expect(JSON.parse(json.stdout).match).toBe(true);
       copyFileSync(join(sessionDir, 'events.jsonl'), join(dir, 'copy.jsonl'));
       expect(run(join(dir, 'copy.jsonl'), '--rerun').status).toBe(0);
-    }, 60_000);
+    }, 120_000); // six CLI starts: about 25 s idle, near 60 s with the suite's other workers beside it
   });
 });
