@@ -4,7 +4,7 @@
  * names or order differ from the strategy's, so the metadata is written with the model, always.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileDurable } from '../util/durable-file.ts';
 import { zodMessage } from '../util/zod-message.ts';
@@ -107,7 +107,10 @@ export function readModelFolder(folder: string): ModelFolder {
 }
 
 function readText(path: string, folder: string): string {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+  if (existsSync(folder) && !statSync(folder).isDirectory()) {
+    throw new ModelFileError(`${folder} is a file, not a model folder: give its folder (${dirname(folder)}), which holds ${MODEL_FILE} and ${METADATA_FILE}`);
+  }
+  if (!existsSync(folder)) {
     throw new ModelFileError(`model folder ${folder} does not exist: train it with \`parity train\` or import one`);
   }
   if (!existsSync(path)) throw new ModelFileError(`no ${METADATA_FILE} in ${folder}: a model folder holds ${MODEL_FILE} and ${METADATA_FILE}; train or import the model again`);
@@ -128,10 +131,15 @@ function checkWidth(onnx: Uint8Array, featureNames: readonly string[], path: str
   try {
     const { width } = onnxInputShape(onnx, path);
     if (width !== null && width !== featureNames.length) {
-      throw new ModelFileError(`${path} takes ${width} features but the metadata names ${featureNames.length} (${featureNames.join(', ')})`);
+      throw new ModelFileError(`${path} takes ${width} features but the metadata names ${featureNames.length} (${shortList(featureNames)}): the two files do not belong together; train or import the model again`);
     }
   } catch (err) {
     if (err instanceof OnnxImportError) throw new ModelFileError(err.message);
     throw err;
   }
+}
+
+/** At most the first 20 names: an error line stays one line whatever the metadata holds. */
+function shortList(names: readonly string[]): string {
+  return names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, ... ${names.length - 20} more`;
 }

@@ -97,6 +97,24 @@ describe('parity model show on a hostile folder', () => {
   });
 });
 
+describe('parity model show, more', () => {
+  it('the model.onnx file given instead of its folder: says to give the folder', () => {
+    const r = parity(['model', 'show', 'models/perp-ml/model.onnx']);
+    expectUsageError(r, 'models/perp-ml/model.onnx', 'is a file', 'models/perp-ml');
+  });
+
+  it('metadata naming 100 000 features for an 11-input ONNX: a short line, not every name', () => {
+    const dir = tempDir('parity-ml-hostile-');
+    const folder = join(dir, 'm');
+    cpSync(SHIPPED, folder, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(folder, 'metadata.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(folder, 'metadata.json'), JSON.stringify({ ...meta, featureNames: Array.from({ length: 100_000 }, (_, i) => `ret_${i + 1}`), referenceBins: [] }));
+    const r = parity(['model', 'show', folder]);
+    expectUsageError(r, 'takes 11 features', '100000');
+    expect(r.stderr.length).toBeLessThan(2000);
+  });
+});
+
 describe('parity train on hostile inputs', () => {
   it('a funding file of another symbol: names the file and both symbols, not "give more bars"', () => {
     const dir = tempDir('parity-ml-hostile-');
